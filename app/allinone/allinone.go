@@ -1,0 +1,76 @@
+// Package allinone runs every app in one process on embedded defaults: the quick start. The
+// apps are the same as in the distributed deployment and still talk over gRPC, on loopback
+// ports picked by the kernel, so two instances never clash.
+package allinone
+
+import (
+	"fmt"
+
+	"github.com/go-kratos/kratos/v2/log"
+	"google.golang.org/protobuf/proto"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/gateway"
+	"github.com/douyin-kratos/douyin/app/user"
+	"github.com/douyin-kratos/douyin/pkg/auth"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+)
+
+// Name identifies the process in logs.
+const Name = "allinone"
+
+// domainApps are the apps behind the gateway, in the order they start.
+var domainApps = []struct {
+	name  string
+	build bootstrap.Builder
+	// endpoint is where the gateway's configuration says this app is.
+	endpoint func(*confv1.Services) *string
+}{
+	{user.Name, user.New, func(s *confv1.Services) *string { return &s.User }},
+}
+
+// New assembles every app from one configuration: each domain app serves gRPC on a loopback
+// port of its own, and the gateway serves the Douyin API on http_addr and dials them there.
+func New(bc *confv1.Bootstrap, logger log.Logger) ([]*bootstrap.Component, func(), error) {
+	bc = proto.Clone(bc).(*confv1.Bootstrap)
+	if bc.GetAuth().GetTokenSecret() == "" {
+		secret, err := auth.LoadOrCreateSecret(bc.GetDataDir())
+		if err != nil {
+			return nil, nil, fmt.Errorf("token secret: %w", err)
+		}
+		bc.Auth.TokenSecret = secret
+	}
+
+	var components []*bootstrap.Component
+	var cleanups []func()
+	cleanup := func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}
+	for _, app := range domainApps {
+		appConf := proto.Clone(bc).(*confv1.Bootstrap)
+		appConf.GrpcAddr = "127.0.0.1:0" // loopback only; the kernel picks a free port
+		appConf.HttpAddr = ""            // the gateway owns the one HTTP address
+		c, done, err := app.build(appConf, logger)
+		if err != nil {
+			cleanup()
+			return nil, nil, fmt.Errorf("%s: %w", app.name, err)
+		}
+		cleanups = append(cleanups, done)
+		addr, err := c.GRPCAddr()
+		if err != nil {
+			cleanup()
+			return nil, nil, fmt.Errorf("%s: listen: %w", app.name, err)
+		}
+		*app.endpoint(bc.Services) = addr
+		components = append(components, c)
+	}
+	gw, done, err := gateway.New(bc, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("%s: %w", gateway.Name, err)
+	}
+	cleanups = append(cleanups, done)
+	return append(components, gw), cleanup, nil
+}

@@ -1,0 +1,86 @@
+// Package data reaches the domain apps over gRPC and implements the gateway's biz interfaces.
+package data
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/wire"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/auth"
+	"github.com/douyin-kratos/douyin/pkg/rpc"
+)
+
+// ProviderSet provides the clients of this package.
+var ProviderSet = wire.NewSet(
+	NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)),
+	NewTokens, wire.Bind(new(biz.TokenManager), new(*auth.Tokens)),
+)
+
+// UserRepo implements biz.UserRepo with the user app's gRPC API.
+type UserRepo struct {
+	client userv1.UserServiceClient
+}
+
+// NewUserRepo dials the user app.
+func NewUserRepo(bc *confv1.Bootstrap) (*UserRepo, func(), error) {
+	conn, closeConn, err := rpc.Dial(bc.GetServices().GetUser(), bc.GetServices().GetCallTimeout().AsDuration())
+	if err != nil {
+		return nil, nil, err
+	}
+	return &UserRepo{client: userv1.NewUserServiceClient(conn)}, closeConn, nil
+}
+
+// Register implements biz.UserRepo.
+func (r *UserRepo) Register(ctx context.Context, username, password string) (int64, error) {
+	reply, err := r.client.Register(ctx, &userv1.RegisterRequest{Username: username, Password: password})
+	if err != nil {
+		return 0, err
+	}
+	return reply.GetUserId(), nil
+}
+
+// Login implements biz.UserRepo.
+func (r *UserRepo) Login(ctx context.Context, username, password string) (int64, error) {
+	reply, err := r.client.Login(ctx, &userv1.LoginRequest{Username: username, Password: password})
+	if err != nil {
+		return 0, err
+	}
+	return reply.GetUserId(), nil
+}
+
+// GetUsers implements biz.UserRepo.
+func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, error) {
+	reply, err := r.client.GetUsers(ctx, &userv1.GetUsersRequest{Ids: ids})
+	if err != nil {
+		return nil, err
+	}
+	users := make([]*biz.User, len(reply.GetUsers()))
+	for i, u := range reply.GetUsers() {
+		users[i] = &biz.User{
+			ID:              u.GetId(),
+			Name:            u.GetName(),
+			Avatar:          u.GetAvatar(),
+			BackgroundImage: u.GetBackgroundImage(),
+			Signature:       u.GetSignature(),
+			FollowCount:     u.GetFollowCount(),
+			FollowerCount:   u.GetFollowerCount(),
+			TotalFavorited:  u.GetTotalFavorited(),
+			WorkCount:       u.GetWorkCount(),
+			FavoriteCount:   u.GetFavoriteCount(),
+		}
+	}
+	return users, nil
+}
+
+// NewTokens returns the token manager. Every gateway replica must share one secret, so there
+// is no fallback here: the all-in-one fills the secret in before the gateway starts.
+func NewTokens(bc *confv1.Bootstrap) (*auth.Tokens, error) {
+	if bc.GetAuth().GetTokenSecret() == "" {
+		return nil, errors.New("auth.token_secret (DOUYIN_AUTH_TOKEN_SECRET) is not set; every gateway must be given the same secret")
+	}
+	return auth.NewTokens(bc.GetAuth().GetTokenSecret(), bc.GetAuth().GetTokenTtl().AsDuration())
+}

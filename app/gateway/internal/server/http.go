@@ -1,0 +1,135 @@
+// Package server is the gateway's HTTP server: the Douyin routes and the rules every one of them
+// follows (paths with or without the trailing slash, parameters from the query then the form,
+// HTTP 200 with the status envelope, the app's JSON), applied once here rather than per handler.
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/log"
+	khttp "github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/google/wire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+)
+
+// ProviderSet provides the servers of this package.
+var ProviderSet = wire.NewSet(NewHTTPServer)
+
+// NewHTTPServer serves the Douyin API on http_addr.
+func NewHTTPServer(bc *confv1.Bootstrap, api gatewayv1.DouyinServer, logger log.Logger) *khttp.Server {
+	srv := khttp.NewServer(
+		khttp.Address(bc.GetHttpAddr()),
+		khttp.Timeout(bc.GetHttp().GetTimeout().AsDuration()),
+		khttp.Middleware(bootstrap.ServerMiddleware(logger)...),
+		// Kratos registers routes through path.Join, which drops the trailing slash the app
+		// sends, and StrictSlash would answer it with a redirect that breaks POSTs. Trimming the
+		// slash before routing makes both spellings reach the same handler.
+		khttp.StrictSlash(false),
+		khttp.Filter(trimTrailingSlash),
+		khttp.NotFoundHandler(http.HandlerFunc(notFound)),
+		khttp.MethodNotAllowedHandler(http.HandlerFunc(methodNotAllowed)),
+	)
+	registerRoutes(srv.Route("/"), api)
+	registerStatic(srv)
+	srv.HandleFunc("/healthz", bootstrap.HealthHandler)
+	return srv
+}
+
+func trimTrailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			r.URL.Path = strings.TrimRight(p, "/")
+			if r.URL.RawPath != "" {
+				r.URL.RawPath = strings.TrimRight(r.URL.RawPath, "/")
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// handle adapts one API method to a route: decode the parameters into a fresh request, run the
+// server middleware and the method, and always answer with the method's response message, its
+// status fields filled in on failure so the app finds every key it reads.
+func handle[Req any, PReq interface {
+	*Req
+	proto.Message
+}, Resp proto.Message](call func(context.Context, PReq) (Resp, error)) khttp.HandlerFunc {
+	return func(c khttp.Context) error {
+		req := PReq(new(Req))
+		var (
+			reply any
+			err   = decodeParams(c.Request(), req.ProtoReflect())
+		)
+		if err != nil {
+			err = apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "%s", err.Error())
+		} else {
+			next := c.Middleware(func(ctx context.Context, in any) (any, error) { return call(ctx, in.(PReq)) })
+			reply, err = next(c, req)
+		}
+		if err != nil {
+			var zero Resp
+			return writeFailure(c.Response(), http.StatusOK, zero.ProtoReflect().Type().New(), err)
+		}
+		return writeMessage(c.Response(), http.StatusOK, reply.(Resp).ProtoReflect())
+	}
+}
+
+func writeMessage(w http.ResponseWriter, status int, m protoreflect.Message) error {
+	body, err := appendJSON(make([]byte, 0, 512), m)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, err = w.Write(body)
+	return err
+}
+
+// writeFailure answers err inside the response message resp. Messages written for people (our
+// reasons) are shown as they are; anything else, such as a transport failure, gets a generic
+// text (the middleware has already logged the cause).
+func writeFailure(w http.ResponseWriter, status int, resp protoreflect.Message, err error) error {
+	e := errors.FromError(err)
+	msg := e.Message
+	switch {
+	case e.Reason != "" && e.Code < 500:
+	case e.Reason == apierror.Reason(gatewayv1.ErrorReason_NOT_IMPLEMENTED):
+	case e.Code == 503 || e.Code == 504:
+		msg = "the service is temporarily unavailable, please try again"
+	default:
+		msg = "internal error, please try again later"
+	}
+	code := e.Code
+	if code == 0 || code == 200 {
+		code = errors.UnknownCode
+	}
+	fields := resp.Descriptor().Fields()
+	resp.Set(fields.ByName("status_code"), protoreflect.ValueOfInt32(int32(code)))
+	resp.Set(fields.ByName("status_msg"), protoreflect.ValueOfString(msg))
+	return writeMessage(w, status, resp)
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	_ = writeEnvelope(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	_ = writeEnvelope(w, http.StatusMethodNotAllowed, http.StatusMethodNotAllowed,
+		fmt.Sprintf("%s does not accept %s", r.URL.Path, r.Method))
+}
+
+// writeEnvelope answers a request that reached no API method with only the status fields.
+func writeEnvelope(w http.ResponseWriter, httpStatus, code int, msg string) error {
+	resp := (&gatewayv1.PublishActionResponse{StatusCode: int32(code), StatusMsg: msg}).ProtoReflect()
+	return writeMessage(w, httpStatus, resp)
+}

@@ -1,0 +1,165 @@
+// Package service implements the Douyin API (gatewayv1.DouyinServer): it resolves the viewer
+// from the token, calls the use cases and maps their results to the API's messages.
+package service
+
+import (
+	"context"
+	"strings"
+
+	"github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/google/wire"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
+)
+
+// ProviderSet provides the services of this package.
+var ProviderSet = wire.NewSet(NewDouyinService)
+
+var _ gatewayv1.DouyinServer = (*DouyinService)(nil)
+
+// DouyinService implements the public API.
+type DouyinService struct {
+	gatewayv1.UnimplementedDouyinServer
+	accounts *biz.AccountUsecase
+	// publicURL is the configured base for image and video links; empty means "the host the
+	// request came to", which is an address the phone can reach.
+	publicURL string
+}
+
+// NewDouyinService returns a DouyinService.
+func NewDouyinService(bc *confv1.Bootstrap, accounts *biz.AccountUsecase) *DouyinService {
+	return &DouyinService{accounts: accounts, publicURL: strings.TrimSuffix(bc.GetPublicUrl(), "/")}
+}
+
+// Register implements gatewayv1.DouyinServer.
+func (s *DouyinService) Register(ctx context.Context, req *gatewayv1.RegisterRequest) (*gatewayv1.RegisterResponse, error) {
+	session, err := s.accounts.Register(ctx, req.GetUsername(), req.GetPassword())
+	if err != nil {
+		return nil, err
+	}
+	return &gatewayv1.RegisterResponse{StatusMsg: "registered", UserId: session.UserID, Token: session.Token}, nil
+}
+
+// Login implements gatewayv1.DouyinServer.
+func (s *DouyinService) Login(ctx context.Context, req *gatewayv1.LoginRequest) (*gatewayv1.LoginResponse, error) {
+	session, err := s.accounts.Login(ctx, req.GetUsername(), req.GetPassword())
+	if err != nil {
+		return nil, err
+	}
+	return &gatewayv1.LoginResponse{StatusMsg: "logged in", UserId: session.UserID, Token: session.Token}, nil
+}
+
+// UserInfo implements gatewayv1.DouyinServer.
+func (s *DouyinService) UserInfo(ctx context.Context, req *gatewayv1.UserInfoRequest) (*gatewayv1.UserInfoResponse, error) {
+	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.accounts.Profile(ctx, viewer, req.GetUserId())
+	if err != nil {
+		return nil, err
+	}
+	return &gatewayv1.UserInfoResponse{User: s.user(ctx, u)}, nil
+}
+
+// Feed implements gatewayv1.DouyinServer; videos arrive with the video app.
+func (s *DouyinService) Feed(context.Context, *gatewayv1.FeedRequest) (*gatewayv1.FeedResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// PublishAction implements gatewayv1.DouyinServer; videos arrive with the video app.
+func (s *DouyinService) PublishAction(context.Context, *gatewayv1.PublishActionRequest) (*gatewayv1.PublishActionResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// PublishList implements gatewayv1.DouyinServer; videos arrive with the video app.
+func (s *DouyinService) PublishList(context.Context, *gatewayv1.PublishListRequest) (*gatewayv1.PublishListResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// FavoriteAction implements gatewayv1.DouyinServer; likes arrive with the interaction app.
+func (s *DouyinService) FavoriteAction(context.Context, *gatewayv1.FavoriteActionRequest) (*gatewayv1.FavoriteActionResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// FavoriteList implements gatewayv1.DouyinServer; likes arrive with the interaction app.
+func (s *DouyinService) FavoriteList(context.Context, *gatewayv1.FavoriteListRequest) (*gatewayv1.FavoriteListResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// CommentAction implements gatewayv1.DouyinServer; comments arrive with the interaction app.
+func (s *DouyinService) CommentAction(context.Context, *gatewayv1.CommentActionRequest) (*gatewayv1.CommentActionResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// CommentList implements gatewayv1.DouyinServer; comments arrive with the interaction app.
+func (s *DouyinService) CommentList(context.Context, *gatewayv1.CommentListRequest) (*gatewayv1.CommentListResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// RelationAction implements gatewayv1.DouyinServer; follows arrive with the relation app.
+func (s *DouyinService) RelationAction(context.Context, *gatewayv1.RelationActionRequest) (*gatewayv1.RelationActionResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// FollowList implements gatewayv1.DouyinServer; follows arrive with the relation app.
+func (s *DouyinService) FollowList(context.Context, *gatewayv1.FollowListRequest) (*gatewayv1.FollowListResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// FollowerList implements gatewayv1.DouyinServer; follows arrive with the relation app.
+func (s *DouyinService) FollowerList(context.Context, *gatewayv1.FollowerListRequest) (*gatewayv1.FollowerListResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// FriendList implements gatewayv1.DouyinServer; friends arrive with the relation app.
+func (s *DouyinService) FriendList(context.Context, *gatewayv1.FriendListRequest) (*gatewayv1.FriendListResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// MessageChat implements gatewayv1.DouyinServer; chat arrives with the message app.
+func (s *DouyinService) MessageChat(context.Context, *gatewayv1.MessageChatRequest) (*gatewayv1.MessageChatResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+// MessageAction implements gatewayv1.DouyinServer; chat arrives with the message app.
+func (s *DouyinService) MessageAction(context.Context, *gatewayv1.MessageActionRequest) (*gatewayv1.MessageActionResponse, error) {
+	return nil, biz.ErrNotImplemented
+}
+
+func (s *DouyinService) user(ctx context.Context, u *biz.User) *gatewayv1.User {
+	return &gatewayv1.User{
+		Id:              u.ID,
+		Name:            u.Name,
+		FollowCount:     u.FollowCount,
+		FollowerCount:   u.FollowerCount,
+		IsFollow:        u.IsFollow,
+		Avatar:          s.absoluteURL(ctx, u.Avatar),
+		BackgroundImage: s.absoluteURL(ctx, u.BackgroundImage),
+		Signature:       u.Signature,
+		TotalFavorited:  u.TotalFavorited,
+		WorkCount:       u.WorkCount,
+		FavoriteCount:   u.FavoriteCount,
+	}
+}
+
+// absoluteURL turns a path served by this system ("/static/...") into a URL the phone can
+// fetch; absolute URLs pass through.
+func (s *DouyinService) absoluteURL(ctx context.Context, path string) string {
+	if !strings.HasPrefix(path, "/") {
+		return path
+	}
+	if s.publicURL != "" {
+		return s.publicURL + path
+	}
+	if r, ok := http.RequestFromServerContext(ctx); ok {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		return scheme + "://" + r.Host + path
+	}
+	return path
+}

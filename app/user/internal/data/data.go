@@ -1,0 +1,49 @@
+// Package data stores accounts in SQL through gorm, with an optional Redis cache of profiles.
+package data
+
+import (
+	"github.com/google/wire"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/user/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/database"
+)
+
+// ProviderSet provides the repositories of this package.
+var ProviderSet = wire.NewSet(NewData, NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)))
+
+// Data holds the connections the repositories share.
+type Data struct {
+	db *gorm.DB
+	// rdb is nil when no Redis is configured; repositories then read SQL directly.
+	rdb *redis.Client
+}
+
+// NewData connects to the configured stores and brings the schema up to date.
+func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
+	db, closeDB, err := database.OpenSQL(bc.GetDatabase(), bc.GetDataDir(), "user")
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := migrate(db); err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	rdb, closeRedis, err := database.OpenRedis(bc.GetRedis())
+	if err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return &Data{db: db, rdb: rdb}, func() { closeRedis(); closeDB() }, nil
+}
+
+func migrate(db *gorm.DB) error {
+	if database.IsMySQL(db) {
+		// Binary collation: usernames are compared exactly, as on SQLite, so "Bob" and "bob"
+		// are two accounts everywhere.
+		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+	}
+	return db.AutoMigrate(&userModel{})
+}

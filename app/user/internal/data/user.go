@@ -1,0 +1,94 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/user/internal/biz"
+)
+
+type userModel struct {
+	ID              int64  `gorm:"primaryKey"`
+	Username        string `gorm:"size:32;not null;uniqueIndex"`
+	PasswordHash    string `gorm:"size:255;not null"`
+	Avatar          string `gorm:"size:512;not null;default:''"`
+	BackgroundImage string `gorm:"size:512;not null;default:''"`
+	Signature       string `gorm:"size:255;not null;default:''"`
+	CreatedAt       time.Time
+}
+
+func (userModel) TableName() string { return "users" }
+
+// UserRepo implements biz.UserRepo.
+type UserRepo struct {
+	data  *Data
+	cache profileCache
+}
+
+// NewUserRepo returns the account repository, caching profiles in Redis when one is configured
+// and in memory otherwise.
+func NewUserRepo(data *Data, bc *confv1.Bootstrap) *UserRepo {
+	ttl := bc.GetRedis().GetCacheTtl().AsDuration()
+	if ttl <= 0 {
+		ttl = 10 * time.Minute
+	}
+	var cache profileCache = newMemoryProfileCache(ttl)
+	if data.rdb != nil {
+		cache = &redisProfileCache{rdb: data.rdb, ttl: ttl}
+	}
+	return &UserRepo{data: data, cache: cache}
+}
+
+// Create implements biz.UserRepo.
+func (r *UserRepo) Create(ctx context.Context, username, passwordHash string) (int64, error) {
+	m := userModel{Username: username, PasswordHash: passwordHash}
+	if err := r.data.db.WithContext(ctx).Create(&m).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return 0, biz.ErrUsernameTaken
+		}
+		return 0, fmt.Errorf("insert user: %w", err)
+	}
+	return m.ID, nil
+}
+
+// FindCredentials implements biz.UserRepo.
+func (r *UserRepo) FindCredentials(ctx context.Context, username string) (*biz.Credentials, error) {
+	var m userModel
+	err := r.data.db.WithContext(ctx).Select("id", "password_hash").Where("username = ?", username).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, biz.ErrUserNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find user by name: %w", err)
+	}
+	return &biz.Credentials{UserID: m.ID, PasswordHash: m.PasswordHash}, nil
+}
+
+// GetUsers implements biz.UserRepo: profiles come from the cache when there, the rest from SQL
+// in one query, and those are then cached.
+func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, error) {
+	users, missing := r.cache.get(ctx, ids)
+	if len(missing) == 0 {
+		return users, nil
+	}
+	var rows []userModel
+	err := r.data.db.WithContext(ctx).
+		Select("id", "username", "avatar", "background_image", "signature").
+		Where("id IN ?", missing).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("get users: %w", err)
+	}
+	for i := range rows {
+		users = append(users, &biz.User{
+			ID: rows[i].ID, Name: rows[i].Username, Avatar: rows[i].Avatar,
+			BackgroundImage: rows[i].BackgroundImage, Signature: rows[i].Signature,
+		})
+	}
+	r.cache.put(ctx, users[len(users)-len(rows):])
+	return users, nil
+}

@@ -1,0 +1,36 @@
+// Package server builds the user app's gRPC server and its HTTP health endpoint.
+package server
+
+import (
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/google/wire"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	"github.com/douyin-kratos/douyin/app/user/internal/service"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+)
+
+// ProviderSet provides the servers of this package.
+var ProviderSet = wire.NewSet(NewGRPCServer, NewHTTPServer)
+
+// NewGRPCServer serves the internal user API on grpc_addr.
+func NewGRPCServer(bc *confv1.Bootstrap, users *service.UserService, logger log.Logger) *grpc.Server {
+	srv := grpc.NewServer(
+		grpc.Address(bc.GetGrpcAddr()),
+		grpc.Middleware(bootstrap.ServerMiddleware(logger)...),
+	)
+	userv1.RegisterUserServiceServer(srv, users)
+	return srv
+}
+
+// NewHTTPServer serves health checks on http_addr, or returns nil when the app has none (as
+// inside the all-in-one, where the gateway owns the HTTP address).
+func NewHTTPServer(bc *confv1.Bootstrap) *http.Server {
+	if bc.GetHttpAddr() == "" {
+		return nil
+	}
+	return bootstrap.NewHealthServer(bc.GetHttpAddr())
+}

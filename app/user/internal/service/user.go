@@ -1,0 +1,67 @@
+// Package service implements the user app's gRPC API by mapping its messages to the use cases.
+package service
+
+import (
+	"context"
+
+	"github.com/google/wire"
+
+	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	"github.com/douyin-kratos/douyin/app/user/internal/biz"
+)
+
+// ProviderSet provides the services of this package.
+var ProviderSet = wire.NewSet(NewUserService)
+
+// UserService implements userv1.UserServiceServer.
+type UserService struct {
+	userv1.UnimplementedUserServiceServer
+	uc *biz.UserUsecase
+}
+
+// NewUserService returns a UserService.
+func NewUserService(uc *biz.UserUsecase) *UserService {
+	return &UserService{uc: uc}
+}
+
+// Register implements userv1.UserServiceServer.
+func (s *UserService) Register(ctx context.Context, req *userv1.RegisterRequest) (*userv1.RegisterReply, error) {
+	id, err := s.uc.Register(ctx, req.GetUsername(), req.GetPassword())
+	if err != nil {
+		return nil, err
+	}
+	return &userv1.RegisterReply{UserId: id}, nil
+}
+
+// Login implements userv1.UserServiceServer.
+func (s *UserService) Login(ctx context.Context, req *userv1.LoginRequest) (*userv1.LoginReply, error) {
+	id, err := s.uc.Login(ctx, req.GetUsername(), req.GetPassword())
+	if err != nil {
+		return nil, err
+	}
+	return &userv1.LoginReply{UserId: id}, nil
+}
+
+// GetUsers implements userv1.UserServiceServer.
+func (s *UserService) GetUsers(ctx context.Context, req *userv1.GetUsersRequest) (*userv1.GetUsersReply, error) {
+	users, err := s.uc.GetUsers(ctx, req.GetIds())
+	if err != nil {
+		return nil, err
+	}
+	reply := &userv1.GetUsersReply{Users: make([]*userv1.User, len(users))}
+	for i, u := range users {
+		reply.Users[i] = &userv1.User{
+			Id:              u.ID,
+			Name:            u.Name,
+			Avatar:          u.Avatar,
+			BackgroundImage: u.BackgroundImage,
+			Signature:       u.Signature,
+			FollowCount:     u.FollowCount,
+			FollowerCount:   u.FollowerCount,
+			TotalFavorited:  u.TotalFavorited,
+			WorkCount:       u.WorkCount,
+			FavoriteCount:   u.FavoriteCount,
+		}
+	}
+	return reply, nil
+}

@@ -1,0 +1,159 @@
+// Package bootstrap holds what every process does the same way: logging, the server middleware
+// chain, and running a set of app components until SIGINT or SIGTERM.
+package bootstrap
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	nethttp "net/http"
+	"net/url"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/go-kratos/kratos/v2"
+	"github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/middleware"
+	"github.com/go-kratos/kratos/v2/middleware/recovery"
+	"github.com/go-kratos/kratos/v2/transport"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/config"
+)
+
+// Component is one app as its New injector assembles it: the servers it runs. The all-in-one
+// runs several components in one process; a single-app process runs one.
+type Component struct {
+	Name string
+	// GRPC serves the app's internal API; nil for the gateway.
+	GRPC *grpc.Server
+	// HTTP serves the Douyin API (gateway) or health checks; nil when the app has no HTTP address.
+	HTTP *http.Server
+	// Workers are further servers, such as event consumers.
+	Workers []transport.Server
+}
+
+// Servers lists everything the component runs.
+func (c *Component) Servers() []transport.Server {
+	var out []transport.Server
+	if c.GRPC != nil {
+		out = append(out, c.GRPC)
+	}
+	if c.HTTP != nil {
+		out = append(out, c.HTTP)
+	}
+	return append(out, c.Workers...)
+}
+
+// GRPCAddr listens on the component's gRPC address if it has not yet and returns the address it
+// got, so a caller can bind port 0 and tell other components where to dial.
+func (c *Component) GRPCAddr() (string, error) {
+	u, err := c.GRPC.Endpoint()
+	if err != nil {
+		return "", err
+	}
+	return hostPort(u), nil
+}
+
+func hostPort(u *url.URL) string {
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		return u.Host
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// NewLogger returns the process logger: key=value lines on stdout, filtered by level.
+func NewLogger(service, level string) log.Logger {
+	base := log.With(log.NewStdLogger(os.Stdout),
+		"ts", log.DefaultTimestamp,
+		"caller", log.DefaultCaller,
+		"service", service,
+	)
+	return log.NewFilter(base, log.FilterLevel(log.ParseLevel(level)))
+}
+
+// ServerMiddleware is the chain every server runs: panics become 500 errors, and failures that
+// are the server's fault (5xx) are logged here, once. Refusals of bad input (4xx) are the
+// caller's business and are not logged as errors.
+func ServerMiddleware(logger log.Logger) []middleware.Middleware {
+	helper := log.NewHelper(logger)
+	return []middleware.Middleware{
+		recovery.Recovery(),
+		func(next middleware.Handler) middleware.Handler {
+			return func(ctx context.Context, req any) (any, error) {
+				reply, err := next(ctx, req)
+				// 501 is the answer of endpoints not built yet, not a failure.
+				if err != nil && errors.Code(err) >= 500 && errors.Code(err) != 501 {
+					operation := ""
+					if tr, ok := transport.FromServerContext(ctx); ok {
+						operation = tr.Operation()
+					}
+					helper.WithContext(ctx).Errorw("msg", "request failed", "operation", operation, "error", err)
+				}
+				return reply, err
+			}
+		},
+	}
+}
+
+// Run serves the components until SIGINT or SIGTERM, then stops every server gracefully.
+func Run(name string, logger log.Logger, components ...*Component) error {
+	var servers []transport.Server
+	for _, c := range components {
+		servers = append(servers, c.Servers()...)
+	}
+	app := kratos.New(
+		kratos.Name(name),
+		kratos.Logger(logger),
+		kratos.Server(servers...),
+		kratos.Signal(syscall.SIGINT, syscall.SIGTERM),
+		kratos.StopTimeout(15*time.Second),
+	)
+	return app.Run()
+}
+
+// NewHealthServer returns an HTTP server answering GET /healthz with 200 while the process runs.
+func NewHealthServer(addr string) *http.Server {
+	srv := http.NewServer(http.Address(addr))
+	srv.HandleFunc("/healthz", HealthHandler)
+	return srv
+}
+
+// HealthHandler answers liveness probes.
+func HealthHandler(w nethttp.ResponseWriter, _ *nethttp.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// Builder is the injector every app exports as New.
+type Builder func(bc *confv1.Bootstrap, logger log.Logger) (*Component, func(), error)
+
+// Main runs one app as its own process: flags, configuration (defaults, then the app's own
+// defaults, then -conf, then DOUYIN_* variables), logging, and serving until a signal.
+func Main(name, appDefaults string, build Builder) {
+	confPath := flag.String("conf", "", "YAML config file (optional; DOUYIN_* variables override it)")
+	flag.Parse()
+	err := func() error {
+		bc, err := config.Load(*confPath, appDefaults)
+		if err != nil {
+			return err
+		}
+		logger := NewLogger(name, bc.GetLog().GetLevel())
+		component, cleanup, err := build(bc, logger)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		return Run(name, logger, component)
+	}()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,163 @@
+// Package config loads a process's typed configuration (api/conf/v1 Bootstrap).
+//
+// Three layers, each overriding the one before: the built-in defaults (defaults.yaml), an
+// optional YAML file, and environment variables. Every field has a variable: DOUYIN_ followed by
+// the field path in upper case joined by "_" (data_dir: DOUYIN_DATA_DIR, auth.token_ttl:
+// DOUYIN_AUTH_TOKEN_TTL). Unknown keys in a file are an error, so a typo is not silently ignored.
+package config
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"gopkg.in/yaml.v3"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+)
+
+// EnvPrefix starts the name of every configuration variable.
+const EnvPrefix = "DOUYIN_"
+
+//go:embed defaults.yaml
+var defaultsYAML []byte
+
+// Load builds the configuration from the defaults, then each overlay in order (YAML documents,
+// e.g. an app's own listen addresses), then the file at path (skipped when path is empty), then
+// the environment.
+func Load(path string, overlays ...string) (*confv1.Bootstrap, error) {
+	merged := map[string]any{}
+	layers := [][]byte{defaultsYAML}
+	for _, o := range overlays {
+		layers = append(layers, []byte(o))
+	}
+	if path != "" {
+		file, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+		layers = append(layers, file)
+	}
+	for i, layer := range layers {
+		var m map[string]any
+		if err := yaml.Unmarshal(layer, &m); err != nil {
+			return nil, fmt.Errorf("parse config layer %d: %w", i, err)
+		}
+		mergeMaps(merged, m)
+	}
+	if err := normalizeDurations(merged, (&confv1.Bootstrap{}).ProtoReflect().Descriptor()); err != nil {
+		return nil, err
+	}
+	doc, err := json.Marshal(merged)
+	if err != nil {
+		return nil, fmt.Errorf("encode config: %w", err)
+	}
+	bc := &confv1.Bootstrap{}
+	if err := protojson.Unmarshal(doc, bc); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := applyEnv(bc.ProtoReflect(), EnvPrefix, os.LookupEnv); err != nil {
+		return nil, err
+	}
+	return bc, nil
+}
+
+// mergeMaps deep-merges src into dst; src wins on conflicts.
+func mergeMaps(dst, src map[string]any) {
+	for k, v := range src {
+		if sub, ok := v.(map[string]any); ok {
+			if existing, ok := dst[k].(map[string]any); ok {
+				mergeMaps(existing, sub)
+				continue
+			}
+		}
+		dst[k] = v
+	}
+}
+
+// normalizeDurations rewrites Go duration strings ("720h", "1.5s") into the seconds form that
+// protojson requires for google.protobuf.Duration ("2592000s").
+func normalizeDurations(m map[string]any, md protoreflect.MessageDescriptor) error {
+	for key, v := range m {
+		fd := md.Fields().ByName(protoreflect.Name(key))
+		if fd == nil {
+			fd = md.Fields().ByJSONName(key)
+		}
+		if fd == nil || fd.Kind() != protoreflect.MessageKind {
+			continue // unknown keys are reported by protojson
+		}
+		if fd.Message().FullName() != "google.protobuf.Duration" {
+			if sub, ok := v.(map[string]any); ok {
+				if err := normalizeDurations(sub, fd.Message()); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("config %s: want a duration like \"1.5s\" or \"720h\", got %v", key, v)
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("config %s: %w", key, err)
+		}
+		m[key] = strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+	}
+	return nil
+}
+
+// applyEnv sets every scalar field of m whose variable is present in the environment.
+func applyEnv(m protoreflect.Message, prefix string, lookup func(string) (string, bool)) error {
+	fields := m.Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		name := prefix + strings.ToUpper(string(fd.Name()))
+		if fd.Kind() == protoreflect.MessageKind && fd.Message().FullName() != "google.protobuf.Duration" {
+			if err := applyEnv(m.Mutable(fd).Message(), name+"_", lookup); err != nil {
+				return err
+			}
+			continue
+		}
+		raw, ok := lookup(name)
+		if !ok {
+			continue
+		}
+		v, err := parseScalar(fd, raw)
+		if err != nil {
+			return fmt.Errorf("environment variable %s=%q: %w", name, raw, err)
+		}
+		m.Set(fd, v)
+	}
+	return nil
+}
+
+func parseScalar(fd protoreflect.FieldDescriptor, raw string) (protoreflect.Value, error) {
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		return protoreflect.ValueOfString(raw), nil
+	case protoreflect.BoolKind:
+		b, err := strconv.ParseBool(raw)
+		return protoreflect.ValueOfBool(b), err
+	case protoreflect.Int32Kind:
+		n, err := strconv.ParseInt(raw, 10, 32)
+		return protoreflect.ValueOfInt32(int32(n)), err
+	case protoreflect.Uint32Kind:
+		n, err := strconv.ParseUint(raw, 10, 32)
+		return protoreflect.ValueOfUint32(uint32(n)), err
+	case protoreflect.Int64Kind:
+		n, err := strconv.ParseInt(raw, 10, 64)
+		return protoreflect.ValueOfInt64(n), err
+	case protoreflect.MessageKind: // google.protobuf.Duration
+		d, err := time.ParseDuration(raw)
+		return protoreflect.ValueOfMessage(durationpb.New(d).ProtoReflect()), err
+	}
+	return protoreflect.Value{}, fmt.Errorf("fields of kind %s cannot be set from the environment", fd.Kind())
+}
