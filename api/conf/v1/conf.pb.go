@@ -272,7 +272,9 @@ type Redis struct {
 	Password string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
 	Db       int32  `protobuf:"varint,3,opt,name=db,proto3" json:"db,omitempty"`
 	// How long a cached row lives when nothing invalidates it earlier.
-	CacheTtl      *durationpb.Duration `protobuf:"bytes,4,opt,name=cache_ttl,json=cacheTtl,proto3" json:"cache_ttl,omitempty"`
+	CacheTtl *durationpb.Duration `protobuf:"bytes,4,opt,name=cache_ttl,json=cacheTtl,proto3" json:"cache_ttl,omitempty"`
+	// Prepended to every key, so several deployments (or test runs) can share one Redis.
+	KeyPrefix     string `protobuf:"bytes,5,opt,name=key_prefix,json=keyPrefix,proto3" json:"key_prefix,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -333,6 +335,13 @@ func (x *Redis) GetCacheTtl() *durationpb.Duration {
 		return x.CacheTtl
 	}
 	return nil
+}
+
+func (x *Redis) GetKeyPrefix() string {
+	if x != nil {
+		return x.KeyPrefix
+	}
+	return ""
 }
 
 type Auth struct {
@@ -593,12 +602,14 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\x06driver\x18\x01 \x01(\tR\x06driver\x12\x10\n" +
 	"\x03dsn\x18\x02 \x01(\tR\x03dsn\x12$\n" +
 	"\x0emax_open_conns\x18\x03 \x01(\x05R\fmaxOpenConns\x12$\n" +
-	"\x0emax_idle_conns\x18\x04 \x01(\x05R\fmaxIdleConns\"\x7f\n" +
+	"\x0emax_idle_conns\x18\x04 \x01(\x05R\fmaxIdleConns\"\x9e\x01\n" +
 	"\x05Redis\x12\x12\n" +
 	"\x04addr\x18\x01 \x01(\tR\x04addr\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x0e\n" +
 	"\x02db\x18\x03 \x01(\x05R\x02db\x126\n" +
-	"\tcache_ttl\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\bcacheTtl\"\xad\x01\n" +
+	"\tcache_ttl\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\bcacheTtl\x12\x1d\n" +
+	"\n" +
+	"key_prefix\x18\x05 \x01(\tR\tkeyPrefix\"\xad\x01\n" +
 	"\x04Auth\x12!\n" +
 	"\ftoken_secret\x18\x01 \x01(\tR\vtokenSecret\x126\n" +
 	"\ttoken_ttl\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\btokenTtl\x12J\n" +

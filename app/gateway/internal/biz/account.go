@@ -121,6 +121,9 @@ func (uc *AccountUsecase) RequireViewer(token string) (int64, error) {
 // Profile returns userID's profile as viewerID sees it; userID 0 means the viewer's own.
 func (uc *AccountUsecase) Profile(ctx context.Context, viewerID, userID int64) (*User, error) {
 	if userID == 0 {
+		if viewerID == 0 {
+			return nil, errAnonymousWithoutUser
+		}
 		userID = viewerID
 	}
 	if userID < 0 {
@@ -139,5 +142,7 @@ func (uc *AccountUsecase) Profile(ctx context.Context, viewerID, userID int64) (
 	}
 	return users[0], nil
 }
+
+var errAnonymousWithoutUser = apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id is required when not logged in")
 
 var errUserNotFound = apierror.New(gatewayv1.ErrorReason_NOT_FOUND, "user not found")

@@ -38,16 +38,19 @@ func (p profile) user(id int64) *biz.User {
 
 // redisProfileCache shares profiles between the replicas of the user app.
 type redisProfileCache struct {
-	rdb *redis.Client
-	ttl time.Duration
+	rdb    *redis.Client
+	ttl    time.Duration
+	prefix string
 }
 
-func profileKey(id int64) string { return "user:profile:" + strconv.FormatInt(id, 10) }
+func (c *redisProfileCache) key(id int64) string {
+	return c.prefix + "user:profile:" + strconv.FormatInt(id, 10)
+}
 
 func (c *redisProfileCache) get(ctx context.Context, ids []int64) ([]*biz.User, []int64) {
 	keys := make([]string, len(ids))
 	for i, id := range ids {
-		keys[i] = profileKey(id)
+		keys[i] = c.key(id)
 	}
 	vals, err := c.rdb.MGet(ctx, keys...).Result()
 	if err != nil {
@@ -70,7 +73,7 @@ func (c *redisProfileCache) put(ctx context.Context, users []*biz.User) {
 	_, _ = c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, u := range users {
 			b, _ := json.Marshal(profileOf(u))
-			p.Set(ctx, profileKey(u.ID), b, c.ttl)
+			p.Set(ctx, c.key(u.ID), b, c.ttl)
 		}
 		return nil
 	})

@@ -39,7 +39,7 @@ func NewUserRepo(data *Data, bc *confv1.Bootstrap) *UserRepo {
 	}
 	var cache profileCache = newMemoryProfileCache(ttl)
 	if data.rdb != nil {
-		cache = &redisProfileCache{rdb: data.rdb, ttl: ttl}
+		cache = &redisProfileCache{rdb: data.rdb, ttl: ttl, prefix: bc.GetRedis().GetKeyPrefix()}
 	}
 	return &UserRepo{data: data, cache: cache}
 }

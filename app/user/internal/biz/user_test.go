@@ -1,0 +1,205 @@
+package biz
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+)
+
+// fakeRepo is an in-memory UserRepo.
+type fakeRepo struct {
+	byName  map[string]*Credentials
+	users   map[int64]*User
+	creates int
+}
+
+func newFakeRepo() *fakeRepo {
+	return &fakeRepo{byName: map[string]*Credentials{}, users: map[int64]*User{}}
+}
+
+func (r *fakeRepo) Create(_ context.Context, username, hash string) (int64, error) {
+	if _, ok := r.byName[username]; ok {
+		return 0, ErrUsernameTaken
+	}
+	r.creates++
+	id := int64(len(r.users) + 1)
+	r.byName[username] = &Credentials{UserID: id, PasswordHash: hash}
+	r.users[id] = &User{ID: id, Name: username}
+	return id, nil
+}
+
+func (r *fakeRepo) FindCredentials(_ context.Context, username string) (*Credentials, error) {
+	if c, ok := r.byName[username]; ok {
+		return c, nil
+	}
+	return nil, ErrUserNotFound
+}
+
+func (r *fakeRepo) GetUsers(_ context.Context, ids []int64) ([]*User, error) {
+	var out []*User
+	for _, id := range ids {
+		if u, ok := r.users[id]; ok {
+			c := *u
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
+// cheapHasher keeps the tests fast; the real hasher is tested on its own below.
+func cheapHasher() *Argon2idHasher {
+	return NewArgon2idHasher(&confv1.Bootstrap{Auth: &confv1.Auth{PasswordHashing: &confv1.PasswordHashing{
+		MemoryKib: 64, Iterations: 1, Parallelism: 1, MaxConcurrent: 2,
+	}}})
+}
+
+func TestRegisterAndLogin(t *testing.T) {
+	ctx := context.Background()
+	repo := newFakeRepo()
+	uc := NewUserUsecase(repo, cheapHasher())
+
+	id, err := uc.Register(ctx, "alice", "pw")
+	if err != nil || id != 1 {
+		t.Fatalf("Register = %d, %v", id, err)
+	}
+	if stored := repo.byName["alice"].PasswordHash; stored == "pw" || !strings.HasPrefix(stored, "$argon2id$") {
+		t.Fatalf("stored password %q is not an argon2id hash", stored)
+	}
+
+	tests := []struct {
+		name, username, password string
+		login                    bool
+		want                     error
+		wantMsg                  string
+	}{
+		{name: "login ok", username: "alice", password: "pw", login: true},
+		{name: "wrong password", username: "alice", password: "nope", login: true, want: ErrWrongPassword},
+		{name: "unknown user", username: "bob", password: "pw", login: true, want: ErrUserNotFound},
+		{name: "taken", username: "alice", password: "other", want: ErrUsernameTaken},
+		{name: "empty username", username: "", password: "pw", wantMsg: "username must not be empty"},
+		{name: "long username", username: strings.Repeat("a", 33), password: "pw", wantMsg: "username must be at most 32 characters, got 33"},
+		{name: "32 characters of 3 bytes", username: strings.Repeat("抖", 32), password: strings.Repeat("音", 32)},
+		{name: "surrounding space", username: " bob", password: "pw", wantMsg: "username must not start or end with a space"},
+		{name: "control character", username: "bo\nb", password: "pw", wantMsg: "username must not contain control characters"},
+		{name: "invalid UTF-8", username: "bo\xffb", password: "pw", wantMsg: "username is not valid UTF-8"},
+		{name: "empty password", username: "carol", password: "", wantMsg: "password must not be empty"},
+		{name: "long password", username: "carol", password: strings.Repeat("p", 33), wantMsg: "password must be at most 32 characters, got 33"},
+		{name: "spaces are fine inside passwords", username: "dave", password: " p w "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := repo.creates
+			var err error
+			if tt.login {
+				_, err = uc.Login(ctx, tt.username, tt.password)
+			} else {
+				_, err = uc.Register(ctx, tt.username, tt.password)
+			}
+			switch {
+			case tt.wantMsg != "":
+				if kerrors.Reason(err) != "INVALID_ARGUMENT" || kerrors.FromError(err).Message != tt.wantMsg {
+					t.Fatalf("err %v; want INVALID_ARGUMENT %q", err, tt.wantMsg)
+				}
+			case tt.want != nil:
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("err %v; want %v", err, tt.want)
+				}
+			case err != nil:
+				t.Fatal(err)
+			}
+			if err != nil && repo.creates != before {
+				t.Fatal("a refused registration stored an account")
+			}
+		})
+	}
+}
+
+func TestGetUsersOrderDefaultsAndLimits(t *testing.T) {
+	ctx := context.Background()
+	repo := newFakeRepo()
+	uc := NewUserUsecase(repo, cheapHasher())
+	for _, name := range []string{"a", "b", "c"} {
+		if _, err := uc.Register(ctx, name, "pw"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repo.users[2].Avatar = "https://cdn.example/own.png"
+
+	users, err := uc.GetUsers(ctx, []int64{3, 0, 42, 1, 3, -1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range users {
+		names = append(names, u.Name)
+	}
+	if strings.Join(names, ",") != "c,a,b" {
+		t.Fatalf("got %v; want the asked order without repeats or unknown ids", names)
+	}
+	if users[0].Avatar != "/static/avatar/3.png" || users[0].BackgroundImage != "/static/background/3.png" || users[0].Signature == "" {
+		t.Fatalf("defaults not filled: %+v", users[0])
+	}
+	if users[2].Avatar != "https://cdn.example/own.png" {
+		t.Fatalf("an avatar the user set was replaced: %q", users[2].Avatar)
+	}
+
+	if users, err := uc.GetUsers(ctx, nil); err != nil || len(users) != 0 {
+		t.Fatalf("empty request = %v, %v", users, err)
+	}
+	tooMany := make([]int64, MaxBatch+1)
+	for i := range tooMany {
+		tooMany[i] = int64(i + 1)
+	}
+	if _, err := uc.GetUsers(ctx, tooMany); kerrors.Reason(err) != "INVALID_ARGUMENT" {
+		t.Fatalf("oversized batch: %v", err)
+	}
+}
+
+func TestArgon2idHasherWithProductionCost(t *testing.T) {
+	h := NewArgon2idHasher(&confv1.Bootstrap{Auth: &confv1.Auth{PasswordHashing: &confv1.PasswordHashing{
+		MemoryKib: 19456, Iterations: 2, Parallelism: 1,
+	}}})
+	ctx := context.Background()
+	hash, err := h.Hash(ctx, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("hash %q does not record the configured cost", hash)
+	}
+	if ok, err := h.Verify(ctx, "correct horse", hash); err != nil || !ok {
+		t.Fatalf("Verify(right) = %v, %v", ok, err)
+	}
+	if ok, err := h.Verify(ctx, "correct hors", hash); err != nil || ok {
+		t.Fatalf("Verify(wrong) = %v, %v", ok, err)
+	}
+	// A hash made with other parameters still verifies: stored hashes carry their own cost.
+	if ok, err := cheapHasher().Verify(ctx, "correct horse", hash); err != nil || !ok {
+		t.Fatalf("verify with other configured cost = %v, %v", ok, err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	busy := cheapHasher()
+	busy.slots <- struct{}{}
+	busy.slots <- struct{}{}
+	if _, err := busy.Hash(cancelled, "x"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a caller that gave up still waited for a slot: %v", err)
+	}
+}
+
+func BenchmarkArgon2idLogin(b *testing.B) {
+	h := NewArgon2idHasher(&confv1.Bootstrap{Auth: &confv1.Auth{PasswordHashing: &confv1.PasswordHashing{
+		MemoryKib: 19456, Iterations: 2, Parallelism: 1,
+	}}})
+	hash, _ := h.Hash(context.Background(), "password")
+	for b.Loop() {
+		if ok, _ := h.Verify(context.Background(), "password", hash); !ok {
+			b.Fatal("mismatch")
+		}
+	}
+}

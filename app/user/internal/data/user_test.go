@@ -1,0 +1,134 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/user/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
+)
+
+// The same contract holds for every store the repository runs on.
+func TestUserRepoSQLite(t *testing.T) {
+	dir := t.TempDir()
+	runUserRepoContract(t, &confv1.Bootstrap{DataDir: dir, Database: &confv1.Database{Driver: "sqlite"}})
+}
+
+func TestUserRepoMySQLWithRedis(t *testing.T) {
+	runUserRepoContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
+}
+
+func openRepo(t *testing.T, bc *confv1.Bootstrap) *UserRepo {
+	t.Helper()
+	data, cleanup, err := NewData(bc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	return NewUserRepo(data, bc)
+}
+
+func runUserRepoContract(t *testing.T, bc *confv1.Bootstrap) {
+	ctx := context.Background()
+	repo := openRepo(t, bc)
+
+	alice, err := repo.Create(ctx, "alice", "hash-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("抖", 32)
+	bobs := map[string]int64{}
+	for _, name := range []string{"Alice", long, "bob"} {
+		id, err := repo.Create(ctx, name, "hash-"+name)
+		if err != nil {
+			t.Fatalf("create %q: %v", name, err)
+		}
+		bobs[name] = id
+	}
+
+	t.Run("names are unique, compared exactly", func(t *testing.T) {
+		if _, err := repo.Create(ctx, "alice", "other"); !errors.Is(err, biz.ErrUsernameTaken) {
+			t.Fatalf("duplicate create: %v; want ErrUsernameTaken", err)
+		}
+		if bobs["Alice"] == alice {
+			t.Fatal("Alice and alice share an account")
+		}
+		creds, err := repo.FindCredentials(ctx, "alice")
+		if err != nil || creds.UserID != alice || creds.PasswordHash != "hash-a" {
+			t.Fatalf("FindCredentials(alice) = %+v, %v: the failed duplicate changed the account", creds, err)
+		}
+	})
+
+	t.Run("32 multi-byte characters are stored whole", func(t *testing.T) {
+		creds, err := repo.FindCredentials(ctx, long)
+		if err != nil || creds.UserID != bobs[long] {
+			t.Fatalf("FindCredentials(long) = %+v, %v", creds, err)
+		}
+		users, err := repo.GetUsers(ctx, []int64{bobs[long]})
+		if err != nil || len(users) != 1 || users[0].Name != long {
+			t.Fatalf("GetUsers = %+v, %v", users, err)
+		}
+	})
+
+	t.Run("unknown name", func(t *testing.T) {
+		if _, err := repo.FindCredentials(ctx, "nobody"); !errors.Is(err, biz.ErrUserNotFound) {
+			t.Fatalf("err %v; want ErrUserNotFound", err)
+		}
+	})
+
+	t.Run("GetUsers skips unknown ids, and cached reads equal fresh ones", func(t *testing.T) {
+		ids := []int64{bobs["bob"], 999_999, alice}
+		for round := 0; round < 2; round++ { // the second round is served by the cache
+			users, err := repo.GetUsers(ctx, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[int64]string{}
+			for _, u := range users {
+				got[u.ID] = u.Name
+				u.Name = "mutated by a caller" // must not reach the cache
+			}
+			if len(got) != 2 || got[alice] != "alice" || got[bobs["bob"]] != "bob" {
+				t.Fatalf("round %d: %v", round, got)
+			}
+		}
+	})
+
+	t.Run("concurrent registrations of one name: exactly one wins", func(t *testing.T) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wins, taken := 0, 0
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := repo.Create(ctx, "racer", "h")
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					wins++
+				case errors.Is(err, biz.ErrUsernameTaken):
+					taken++
+				default:
+					t.Errorf("unexpected error: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins != 1 || taken != 7 {
+			t.Fatalf("%d created, %d refused; want 1 and 7", wins, taken)
+		}
+	})
+
+	t.Run("a reopened store has everything", func(t *testing.T) {
+		again := openRepo(t, bc)
+		if creds, err := again.FindCredentials(ctx, "alice"); err != nil || creds.UserID != alice {
+			t.Fatalf("after reopen: %+v, %v", creds, err)
+		}
+	})
+}
