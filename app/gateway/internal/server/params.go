@@ -42,6 +42,9 @@ func decodeParams(r *http.Request, msg protoreflect.Message) error {
 		if !ok || fd.IsList() || fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.BytesKind {
 			continue
 		}
+		if raw == "" && fd.Kind() != protoreflect.StringKind {
+			continue // "user_id=" is how some clients write a missing number
+		}
 		v, err := parseScalar(fd, raw)
 		if err != nil {
 			return err

@@ -98,6 +98,10 @@ func TestDecodeParams(t *testing.T) {
 			want: &gatewayv1.UserInfoRequest{},
 		},
 		{
+			name: "an empty number is absent", method: http.MethodGet, target: "/x?user_id=&token=",
+			want: &gatewayv1.UserInfoRequest{},
+		},
+		{
 			name: "non-numeric id", method: http.MethodGet, target: "/x?user_id=abc",
 			want: &gatewayv1.UserInfoRequest{}, wantErr: `user_id must be an integer, got "abc"`,
 		},
