@@ -4,7 +4,10 @@
 package allinone
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
+	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/protobuf/proto"
@@ -12,8 +15,10 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/gateway"
 	"github.com/douyin-kratos/douyin/app/user"
+	"github.com/douyin-kratos/douyin/app/video"
 	"github.com/douyin-kratos/douyin/pkg/auth"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/objectstore"
 )
 
 // Name identifies the process in logs.
@@ -27,6 +32,7 @@ var domainApps = []struct {
 	endpoint func(*confv1.Services) *string
 }{
 	{user.Name, user.New, func(s *confv1.Services) *string { return &s.User }},
+	{video.Name, video.New, func(s *confv1.Services) *string { return &s.Video }},
 }
 
 // New assembles every app from one configuration: each domain app serves gRPC on a loopback
@@ -47,6 +53,16 @@ func New(bc *confv1.Bootstrap, logger log.Logger) ([]*bootstrap.Component, func(
 		for i := len(cleanups) - 1; i >= 0; i-- {
 			cleanups[i]()
 		}
+	}
+	if bc.Storage == nil {
+		bc.Storage = &confv1.Storage{}
+	}
+	if bc.GetStorage().GetEndpoint() == "" {
+		stop, err := startEmbeddedStorage(bc)
+		if err != nil {
+			return nil, nil, err
+		}
+		cleanups = append(cleanups, stop)
 	}
 	for _, app := range domainApps {
 		appConf := proto.Clone(bc).(*confv1.Bootstrap)
@@ -72,5 +88,28 @@ func New(bc *confv1.Bootstrap, logger log.Logger) ([]*bootstrap.Component, func(
 		return nil, nil, fmt.Errorf("%s: %w", gateway.Name, err)
 	}
 	cleanups = append(cleanups, done)
+	if bc.GetDemo() {
+		gw.Workers = append(gw.Workers, &demoSeeder{bc: bc, log: log.NewHelper(log.With(logger, "app", "demo"))})
+	}
 	return append(components, gw), cleanup, nil
+}
+
+// startEmbeddedStorage serves an S3 store on a loopback port, keeping objects under
+// data_dir/objects, and points the configuration at it. It runs for the whole life of the
+// process rather than as a component, because the apps check their bucket while they are
+// assembled, before components start; it stops last, after every app.
+func startEmbeddedStorage(bc *confv1.Bootstrap) (func(), error) {
+	store, err := objectstore.NewEmbedded(filepath.Join(bc.GetDataDir(), "objects"))
+	if err != nil {
+		return nil, fmt.Errorf("embedded object storage: %w", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- store.Start(context.Background()) }()
+	bc.Storage.Endpoint = store.Endpoint()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = store.Stop(ctx)
+		<-served
+	}, nil
 }

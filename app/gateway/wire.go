@@ -7,7 +7,6 @@ import (
 	"github.com/google/wire"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
-	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/data"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/server"
@@ -18,7 +17,7 @@ import (
 func wireComponent(*confv1.Bootstrap, log.Logger) (*bootstrap.Component, func(), error) {
 	panic(wire.Build(
 		server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet,
-		wire.Bind(new(gatewayv1.DouyinServer), new(*service.DouyinService)),
+		wire.Bind(new(server.API), new(*service.DouyinService)),
 		newComponent,
 	))
 }

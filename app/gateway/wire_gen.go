@@ -23,16 +23,31 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	if err != nil {
 		return nil, nil, err
 	}
-	tokens, err := data.NewTokens(confv1Bootstrap)
+	videoRepo, cleanup2, err := data.NewVideoRepo(confv1Bootstrap)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	accountUsecase := biz.NewAccountUsecase(userRepo, tokens)
-	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase)
-	httpServer := server.NewHTTPServer(confv1Bootstrap, douyinService, logger)
+	userJoiner := biz.NewUserJoiner(userRepo, videoRepo)
+	tokens, err := data.NewTokens(confv1Bootstrap)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	accountUsecase := biz.NewAccountUsecase(userRepo, userJoiner, tokens)
+	videoUsecase := biz.NewVideoUsecase(videoRepo, userJoiner)
+	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase, videoUsecase)
+	objects, err := data.NewObjects(confv1Bootstrap)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	httpServer := server.NewHTTPServer(confv1Bootstrap, douyinService, objects, logger)
 	component := newComponent(httpServer)
 	return component, func() {
+		cleanup2()
 		cleanup()
 	}, nil
 }

@@ -5,8 +5,11 @@ import (
 	"testing"
 
 	"github.com/go-kratos/kratos/v2/errors"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
+	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 )
 
 func TestNewUsesTheCodeDeclaredInProto(t *testing.T) {
@@ -33,5 +36,24 @@ func TestIsSurvivesWrappingAndGRPC(t *testing.T) {
 	}
 	if Is(nil, userv1.ErrorReason_USER_NOT_FOUND) {
 		t.Error("nil matched")
+	}
+}
+
+// Kratos rebuilds an error's code from the gRPC status code, which has no equivalent for many
+// HTTP codes (413 and 415 arrive as 500). Every reason the apps declare must survive the trip.
+func TestEveryDeclaredCodeSurvivesGRPC(t *testing.T) {
+	enums := []protoreflect.EnumType{
+		userv1.ErrorReason(0).Type(), videov1.ErrorReason(0).Type(), gatewayv1.ErrorReason(0).Type(),
+	}
+	for _, et := range enums {
+		values := et.Descriptor().Values()
+		for i := 0; i < values.Len(); i++ {
+			reason := et.New(values.Get(i).Number())
+			sent := New(reason, "x")
+			got := errors.FromError(sent.GRPCStatus().Err())
+			if got.Code != sent.Code || got.Reason != sent.Reason {
+				t.Errorf("%s: sent code %d, received %d %s", values.Get(i).FullName(), sent.Code, got.Code, got.Reason)
+			}
+		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
+	ggrpc "google.golang.org/grpc"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/pkg/config"
@@ -118,8 +119,31 @@ func Run(name string, logger log.Logger, components ...*Component) error {
 	return app.Run()
 }
 
-// NewHealthServer returns an HTTP server answering GET /healthz with 200 while the process runs.
+// NewGRPCServer returns a domain app's gRPC server on grpc_addr with the common middleware.
+// Streams get the same edge logging as unary calls; Kratos' stream middleware runs per message,
+// so that is a plain interceptor.
+func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) *grpc.Server {
+	helper := log.NewHelper(logger)
+	return grpc.NewServer(
+		grpc.Address(bc.GetGrpcAddr()),
+		grpc.Timeout(bc.GetServices().GetCallTimeout().AsDuration()),
+		grpc.Middleware(ServerMiddleware(logger)...),
+		grpc.StreamInterceptor(func(srv any, ss ggrpc.ServerStream, info *ggrpc.StreamServerInfo, handler ggrpc.StreamHandler) error {
+			err := handler(srv, ss)
+			if err != nil && errors.Code(err) >= 500 {
+				helper.WithContext(ss.Context()).Errorw("msg", "stream failed", "operation", info.FullMethod, "error", err)
+			}
+			return err
+		}),
+	)
+}
+
+// NewHealthServer returns an HTTP server answering GET /healthz with 200 while the process
+// runs, or nil when addr is empty (inside the all-in-one, where the gateway owns the address).
 func NewHealthServer(addr string) *http.Server {
+	if addr == "" {
+		return nil
+	}
 	srv := http.NewServer(http.Address(addr))
 	srv.HandleFunc("/healthz", HealthHandler)
 	return srv

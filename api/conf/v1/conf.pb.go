@@ -38,13 +38,17 @@ type Bootstrap struct {
 	GrpcAddr string `protobuf:"bytes,3,opt,name=grpc_addr,json=grpcAddr,proto3" json:"grpc_addr,omitempty"`
 	// Base URL the phone uses to fetch images and videos, e.g. "http://192.168.1.20:8080".
 	// Empty means: derive it from the Host header of each request.
-	PublicUrl     string    `protobuf:"bytes,4,opt,name=public_url,json=publicUrl,proto3" json:"public_url,omitempty"`
-	Log           *Log      `protobuf:"bytes,5,opt,name=log,proto3" json:"log,omitempty"`
-	Database      *Database `protobuf:"bytes,6,opt,name=database,proto3" json:"database,omitempty"`
-	Redis         *Redis    `protobuf:"bytes,7,opt,name=redis,proto3" json:"redis,omitempty"`
-	Auth          *Auth     `protobuf:"bytes,8,opt,name=auth,proto3" json:"auth,omitempty"`
-	Services      *Services `protobuf:"bytes,9,opt,name=services,proto3" json:"services,omitempty"`
-	Http          *HTTP     `protobuf:"bytes,10,opt,name=http,proto3" json:"http,omitempty"`
+	PublicUrl string    `protobuf:"bytes,4,opt,name=public_url,json=publicUrl,proto3" json:"public_url,omitempty"`
+	Log       *Log      `protobuf:"bytes,5,opt,name=log,proto3" json:"log,omitempty"`
+	Database  *Database `protobuf:"bytes,6,opt,name=database,proto3" json:"database,omitempty"`
+	Redis     *Redis    `protobuf:"bytes,7,opt,name=redis,proto3" json:"redis,omitempty"`
+	Auth      *Auth     `protobuf:"bytes,8,opt,name=auth,proto3" json:"auth,omitempty"`
+	Services  *Services `protobuf:"bytes,9,opt,name=services,proto3" json:"services,omitempty"`
+	Http      *HTTP     `protobuf:"bytes,10,opt,name=http,proto3" json:"http,omitempty"`
+	Storage   *Storage  `protobuf:"bytes,11,opt,name=storage,proto3" json:"storage,omitempty"`
+	Video     *Video    `protobuf:"bytes,12,opt,name=video,proto3" json:"video,omitempty"`
+	// Seed a demo account with sample clips when the all-in-one starts on an empty database.
+	Demo          bool `protobuf:"varint,13,opt,name=demo,proto3" json:"demo,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -147,6 +151,27 @@ func (x *Bootstrap) GetHttp() *HTTP {
 		return x.Http
 	}
 	return nil
+}
+
+func (x *Bootstrap) GetStorage() *Storage {
+	if x != nil {
+		return x.Storage
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetVideo() *Video {
+	if x != nil {
+		return x.Video
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetDemo() bool {
+	if x != nil {
+		return x.Demo
+	}
+	return false
 }
 
 type Log struct {
@@ -483,6 +508,7 @@ func (x *PasswordHashing) GetMaxConcurrent() int32 {
 type Services struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	User  string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	Video string                 `protobuf:"bytes,3,opt,name=video,proto3" json:"video,omitempty"`
 	// Deadline for one call from the gateway to a domain app.
 	CallTimeout   *durationpb.Duration `protobuf:"bytes,2,opt,name=call_timeout,json=callTimeout,proto3" json:"call_timeout,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -526,6 +552,13 @@ func (x *Services) GetUser() string {
 	return ""
 }
 
+func (x *Services) GetVideo() string {
+	if x != nil {
+		return x.Video
+	}
+	return ""
+}
+
 func (x *Services) GetCallTimeout() *durationpb.Duration {
 	if x != nil {
 		return x.CallTimeout
@@ -536,7 +569,9 @@ func (x *Services) GetCallTimeout() *durationpb.Duration {
 type HTTP struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Deadline for handling one request.
-	Timeout       *durationpb.Duration `protobuf:"bytes,1,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	Timeout *durationpb.Duration `protobuf:"bytes,1,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	// Deadline for receiving and publishing one upload.
+	UploadTimeout *durationpb.Duration `protobuf:"bytes,2,opt,name=upload_timeout,json=uploadTimeout,proto3" json:"upload_timeout,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -578,11 +613,186 @@ func (x *HTTP) GetTimeout() *durationpb.Duration {
 	return nil
 }
 
+func (x *HTTP) GetUploadTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.UploadTimeout
+	}
+	return nil
+}
+
+// Object storage for videos and covers, spoken to with the S3 API (minio-go).
+type Storage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// host:port of an S3 server such as MinIO. Empty: an embedded S3 server keeping objects on
+	// disk under data_dir/objects (the all-in-one's default).
+	Endpoint  string `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	AccessKey string `protobuf:"bytes,2,opt,name=access_key,json=accessKey,proto3" json:"access_key,omitempty"`
+	SecretKey string `protobuf:"bytes,3,opt,name=secret_key,json=secretKey,proto3" json:"secret_key,omitempty"`
+	UseSsl    bool   `protobuf:"varint,4,opt,name=use_ssl,json=useSsl,proto3" json:"use_ssl,omitempty"`
+	Bucket    string `protobuf:"bytes,5,opt,name=bucket,proto3" json:"bucket,omitempty"`
+	Region    string `protobuf:"bytes,6,opt,name=region,proto3" json:"region,omitempty"`
+	// Base URL under which the phone fetches objects, e.g. "http://minio.example.com:9000/douyin"
+	// (a public-read bucket). Empty: the gateway serves them itself under /objects/.
+	PublicUrl     string `protobuf:"bytes,7,opt,name=public_url,json=publicUrl,proto3" json:"public_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Storage) Reset() {
+	*x = Storage{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Storage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Storage) ProtoMessage() {}
+
+func (x *Storage) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Storage.ProtoReflect.Descriptor instead.
+func (*Storage) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Storage) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *Storage) GetAccessKey() string {
+	if x != nil {
+		return x.AccessKey
+	}
+	return ""
+}
+
+func (x *Storage) GetSecretKey() string {
+	if x != nil {
+		return x.SecretKey
+	}
+	return ""
+}
+
+func (x *Storage) GetUseSsl() bool {
+	if x != nil {
+		return x.UseSsl
+	}
+	return false
+}
+
+func (x *Storage) GetBucket() string {
+	if x != nil {
+		return x.Bucket
+	}
+	return ""
+}
+
+func (x *Storage) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *Storage) GetPublicUrl() string {
+	if x != nil {
+		return x.PublicUrl
+	}
+	return ""
+}
+
+type Video struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Largest accepted upload, in bytes.
+	MaxUploadBytes int64 `protobuf:"varint,1,opt,name=max_upload_bytes,json=maxUploadBytes,proto3" json:"max_upload_bytes,omitempty"`
+	// Media tools; bare names are looked up in PATH.
+	Ffmpeg  string `protobuf:"bytes,2,opt,name=ffmpeg,proto3" json:"ffmpeg,omitempty"`
+	Ffprobe string `protobuf:"bytes,3,opt,name=ffprobe,proto3" json:"ffprobe,omitempty"`
+	// A folder for uploads being checked; empty means data_dir/tmp.
+	UploadDir     string `protobuf:"bytes,4,opt,name=upload_dir,json=uploadDir,proto3" json:"upload_dir,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Video) Reset() {
+	*x = Video{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Video) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Video) ProtoMessage() {}
+
+func (x *Video) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Video.ProtoReflect.Descriptor instead.
+func (*Video) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Video) GetMaxUploadBytes() int64 {
+	if x != nil {
+		return x.MaxUploadBytes
+	}
+	return 0
+}
+
+func (x *Video) GetFfmpeg() string {
+	if x != nil {
+		return x.Ffmpeg
+	}
+	return ""
+}
+
+func (x *Video) GetFfprobe() string {
+	if x != nil {
+		return x.Ffprobe
+	}
+	return ""
+}
+
+func (x *Video) GetUploadDir() string {
+	if x != nil {
+		return x.UploadDir
+	}
+	return ""
+}
+
 var File_api_conf_v1_conf_proto protoreflect.FileDescriptor
 
 const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\x93\x03\n" +
+	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\x87\x04\n" +
 	"\tBootstrap\x12\x19\n" +
 	"\bdata_dir\x18\x01 \x01(\tR\adataDir\x12\x1b\n" +
 	"\thttp_addr\x18\x02 \x01(\tR\bhttpAddr\x12\x1b\n" +
@@ -595,7 +805,10 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\x04auth\x18\b \x01(\v2\x14.douyin.conf.v1.AuthR\x04auth\x124\n" +
 	"\bservices\x18\t \x01(\v2\x18.douyin.conf.v1.ServicesR\bservices\x12(\n" +
 	"\x04http\x18\n" +
-	" \x01(\v2\x14.douyin.conf.v1.HTTPR\x04http\"\x1b\n" +
+	" \x01(\v2\x14.douyin.conf.v1.HTTPR\x04http\x121\n" +
+	"\astorage\x18\v \x01(\v2\x17.douyin.conf.v1.StorageR\astorage\x12+\n" +
+	"\x05video\x18\f \x01(\v2\x15.douyin.conf.v1.VideoR\x05video\x12\x12\n" +
+	"\x04demo\x18\r \x01(\bR\x04demo\"\x1b\n" +
 	"\x03Log\x12\x14\n" +
 	"\x05level\x18\x01 \x01(\tR\x05level\"\x80\x01\n" +
 	"\bDatabase\x12\x16\n" +
@@ -621,12 +834,31 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"iterations\x18\x02 \x01(\rR\n" +
 	"iterations\x12 \n" +
 	"\vparallelism\x18\x03 \x01(\rR\vparallelism\x12%\n" +
-	"\x0emax_concurrent\x18\x04 \x01(\x05R\rmaxConcurrent\"\\\n" +
+	"\x0emax_concurrent\x18\x04 \x01(\x05R\rmaxConcurrent\"r\n" +
 	"\bServices\x12\x12\n" +
-	"\x04user\x18\x01 \x01(\tR\x04user\x12<\n" +
-	"\fcall_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vcallTimeout\";\n" +
+	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
+	"\x05video\x18\x03 \x01(\tR\x05video\x12<\n" +
+	"\fcall_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vcallTimeout\"}\n" +
 	"\x04HTTP\x123\n" +
-	"\atimeout\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\atimeoutB4Z2github.com/douyin-kratos/douyin/api/conf/v1;confv1b\x06proto3"
+	"\atimeout\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12@\n" +
+	"\x0eupload_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\ruploadTimeout\"\xcb\x01\n" +
+	"\aStorage\x12\x1a\n" +
+	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x1d\n" +
+	"\n" +
+	"access_key\x18\x02 \x01(\tR\taccessKey\x12\x1d\n" +
+	"\n" +
+	"secret_key\x18\x03 \x01(\tR\tsecretKey\x12\x17\n" +
+	"\ause_ssl\x18\x04 \x01(\bR\x06useSsl\x12\x16\n" +
+	"\x06bucket\x18\x05 \x01(\tR\x06bucket\x12\x16\n" +
+	"\x06region\x18\x06 \x01(\tR\x06region\x12\x1d\n" +
+	"\n" +
+	"public_url\x18\a \x01(\tR\tpublicUrl\"\x82\x01\n" +
+	"\x05Video\x12(\n" +
+	"\x10max_upload_bytes\x18\x01 \x01(\x03R\x0emaxUploadBytes\x12\x16\n" +
+	"\x06ffmpeg\x18\x02 \x01(\tR\x06ffmpeg\x12\x18\n" +
+	"\affprobe\x18\x03 \x01(\tR\affprobe\x12\x1d\n" +
+	"\n" +
+	"upload_dir\x18\x04 \x01(\tR\tuploadDirB4Z2github.com/douyin-kratos/douyin/api/conf/v1;confv1b\x06proto3"
 
 var (
 	file_api_conf_v1_conf_proto_rawDescOnce sync.Once
@@ -640,7 +872,7 @@ func file_api_conf_v1_conf_proto_rawDescGZIP() []byte {
 	return file_api_conf_v1_conf_proto_rawDescData
 }
 
-var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_api_conf_v1_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: douyin.conf.v1.Bootstrap
 	(*Log)(nil),                 // 1: douyin.conf.v1.Log
@@ -650,7 +882,9 @@ var file_api_conf_v1_conf_proto_goTypes = []any{
 	(*PasswordHashing)(nil),     // 5: douyin.conf.v1.PasswordHashing
 	(*Services)(nil),            // 6: douyin.conf.v1.Services
 	(*HTTP)(nil),                // 7: douyin.conf.v1.HTTP
-	(*durationpb.Duration)(nil), // 8: google.protobuf.Duration
+	(*Storage)(nil),             // 8: douyin.conf.v1.Storage
+	(*Video)(nil),               // 9: douyin.conf.v1.Video
+	(*durationpb.Duration)(nil), // 10: google.protobuf.Duration
 }
 var file_api_conf_v1_conf_proto_depIdxs = []int32{
 	1,  // 0: douyin.conf.v1.Bootstrap.log:type_name -> douyin.conf.v1.Log
@@ -659,16 +893,19 @@ var file_api_conf_v1_conf_proto_depIdxs = []int32{
 	4,  // 3: douyin.conf.v1.Bootstrap.auth:type_name -> douyin.conf.v1.Auth
 	6,  // 4: douyin.conf.v1.Bootstrap.services:type_name -> douyin.conf.v1.Services
 	7,  // 5: douyin.conf.v1.Bootstrap.http:type_name -> douyin.conf.v1.HTTP
-	8,  // 6: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
-	8,  // 7: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
-	5,  // 8: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
-	8,  // 9: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
-	8,  // 10: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	8,  // 6: douyin.conf.v1.Bootstrap.storage:type_name -> douyin.conf.v1.Storage
+	9,  // 7: douyin.conf.v1.Bootstrap.video:type_name -> douyin.conf.v1.Video
+	10, // 8: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
+	10, // 9: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
+	5,  // 10: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
+	10, // 11: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
+	10, // 12: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
+	10, // 13: douyin.conf.v1.HTTP.upload_timeout:type_name -> google.protobuf.Duration
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_api_conf_v1_conf_proto_init() }
@@ -682,7 +919,7 @@ func file_api_conf_v1_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_conf_v1_conf_proto_rawDesc), len(file_api_conf_v1_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

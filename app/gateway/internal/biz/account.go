@@ -12,7 +12,7 @@ import (
 )
 
 // ProviderSet provides the use cases of this package.
-var ProviderSet = wire.NewSet(NewAccountUsecase)
+var ProviderSet = wire.NewSet(NewAccountUsecase, VideoProviderSet)
 
 var (
 	// ErrLoginRequired is returned when an action needs a token and none was given.
@@ -57,12 +57,13 @@ type TokenManager interface {
 // AccountUsecase registers and logs in users, resolves viewers and shows profiles.
 type AccountUsecase struct {
 	users  UserRepo
+	joiner *UserJoiner
 	tokens TokenManager
 }
 
 // NewAccountUsecase returns an AccountUsecase.
-func NewAccountUsecase(users UserRepo, tokens TokenManager) *AccountUsecase {
-	return &AccountUsecase{users: users, tokens: tokens}
+func NewAccountUsecase(users UserRepo, joiner *UserJoiner, tokens TokenManager) *AccountUsecase {
+	return &AccountUsecase{users: users, joiner: joiner, tokens: tokens}
 }
 
 // Session is a logged-in user and their token.
@@ -129,18 +130,19 @@ func (uc *AccountUsecase) Profile(ctx context.Context, viewerID, userID int64) (
 	if userID < 0 {
 		return nil, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id must be positive")
 	}
-	users, err := uc.users.GetUsers(ctx, []int64{userID})
+	users, err := uc.joiner.Join(ctx, viewerID, []int64{userID})
 	if err != nil {
 		return nil, err
 	}
-	if len(users) == 0 {
+	u, ok := users[userID]
+	if !ok {
 		if userID == viewerID {
 			// A valid token for a user that no longer exists (e.g. the data dir was reset).
 			return nil, ErrBadToken
 		}
 		return nil, errUserNotFound
 	}
-	return users[0], nil
+	return u, nil
 }
 
 var errAnonymousWithoutUser = apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id is required when not logged in")

@@ -20,6 +20,19 @@ func (f fakeUsers) GetUsers(_ context.Context, ids []int64) ([]*User, error) {
 	return out, nil
 }
 
+// fakeWorks counts videos per author.
+type fakeWorks map[int64]int64
+
+func (f fakeWorks) CountWorks(_ context.Context, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	for _, id := range ids {
+		if n, ok := f[id]; ok {
+			out[id] = n
+		}
+	}
+	return out, nil
+}
+
 // fakeTokens accepts "token-N" for user N.
 type fakeTokens struct{}
 
@@ -32,7 +45,8 @@ func (fakeTokens) Verify(token string) (int64, error) {
 }
 
 func TestViewerAndProfile(t *testing.T) {
-	uc := NewAccountUsecase(fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you"}}}, fakeTokens{})
+	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you"}}}
+	uc := NewAccountUsecase(users, NewUserJoiner(users, fakeWorks{2: 5}), fakeTokens{})
 	ctx := context.Background()
 
 	session, err := uc.Register(ctx, "x", "y")
@@ -73,7 +87,7 @@ func TestViewerAndProfile(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || u.Name != tt.want {
+			if err != nil || u.Name != tt.want || (u.ID == 2) != (u.WorkCount == 5) {
 				t.Fatalf("Profile = %+v, %v; want %s", u, err, tt.want)
 			}
 		})

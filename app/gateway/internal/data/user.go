@@ -18,6 +18,8 @@ import (
 var ProviderSet = wire.NewSet(
 	NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)),
 	NewTokens, wire.Bind(new(biz.TokenManager), new(*auth.Tokens)),
+	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)), wire.Bind(new(biz.WorkCounter), new(*VideoRepo)),
+	NewObjects,
 )
 
 // UserRepo implements biz.UserRepo with the user app's gRPC API.

@@ -6,8 +6,11 @@ package server
 import (
 	"context"
 	"fmt"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
@@ -18,18 +21,30 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/data"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/objectstore"
 )
 
 // ProviderSet provides the servers of this package.
 var ProviderSet = wire.NewSet(NewHTTPServer)
 
-// NewHTTPServer serves the Douyin API on http_addr.
-func NewHTTPServer(bc *confv1.Bootstrap, api gatewayv1.DouyinServer, logger log.Logger) *khttp.Server {
+// API is the Douyin API with the one method that does not fit a generated signature: an
+// upload, whose multipart body is streamed rather than decoded into a message.
+type API interface {
+	gatewayv1.DouyinServer
+	PublishUpload(ctx context.Context, query url.Values, form *multipart.Reader) (*gatewayv1.PublishActionResponse, error)
+}
+
+// NewHTTPServer serves the Douyin API on http_addr, and the stored objects under /objects/ when
+// objects is not nil.
+func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, logger log.Logger) *khttp.Server {
 	srv := khttp.NewServer(
 		khttp.Address(bc.GetHttpAddr()),
-		khttp.Timeout(bc.GetHttp().GetTimeout().AsDuration()),
+		// No server-wide deadline: each route sets its own, and an upload needs far longer
+		// than the rest (see routes.go).
+		khttp.Timeout(0),
 		khttp.Middleware(bootstrap.ServerMiddleware(logger)...),
 		// Kratos registers routes through path.Join, which drops the trailing slash the app
 		// sends, and StrictSlash would answer it with a redirect that breaks POSTs. Trimming the
@@ -39,8 +54,15 @@ func NewHTTPServer(bc *confv1.Bootstrap, api gatewayv1.DouyinServer, logger log.
 		khttp.NotFoundHandler(http.HandlerFunc(notFound)),
 		khttp.MethodNotAllowedHandler(http.HandlerFunc(methodNotAllowed)),
 	)
-	registerRoutes(srv.Route("/"), api)
+	registerRoutes(srv.Route("/"), api, routeLimits{
+		timeout:       bc.GetHttp().GetTimeout().AsDuration(),
+		uploadTimeout: bc.GetHttp().GetUploadTimeout().AsDuration(),
+		maxUpload:     bc.GetVideo().GetMaxUploadBytes(),
+	})
 	registerStatic(srv)
+	if objects != nil {
+		srv.HandlePrefix(objectstore.ServePath, objects.Handler(objectstore.ServePath))
+	}
 	srv.HandleFunc("/healthz", bootstrap.HealthHandler)
 	return srv
 }
@@ -63,7 +85,7 @@ func trimTrailingSlash(next http.Handler) http.Handler {
 func handle[Req any, PReq interface {
 	*Req
 	proto.Message
-}, Resp proto.Message](call func(context.Context, PReq) (Resp, error)) khttp.HandlerFunc {
+}, Resp proto.Message](timeout time.Duration, call func(context.Context, PReq) (Resp, error)) khttp.HandlerFunc {
 	return func(c khttp.Context) error {
 		req := PReq(new(Req))
 		var (
@@ -73,15 +95,47 @@ func handle[Req any, PReq interface {
 		if err != nil {
 			err = apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "%s", err.Error())
 		} else {
-			next := c.Middleware(func(ctx context.Context, in any) (any, error) { return call(ctx, in.(PReq)) })
+			next := c.Middleware(func(ctx context.Context, in any) (any, error) {
+				ctx, cancel := context.WithTimeout(ctx, timeout)
+				defer cancel()
+				return call(ctx, in.(PReq))
+			})
 			reply, err = next(c, req)
 		}
-		if err != nil {
-			var zero Resp
-			return writeFailure(c.Response(), http.StatusOK, zero.ProtoReflect().Type().New(), err)
-		}
-		return writeMessage(c.Response(), http.StatusOK, reply.(Resp).ProtoReflect())
+		return writeReply[Resp](c.Response(), reply, err)
 	}
+}
+
+// handlePublish streams a multipart upload into api.PublishUpload. The body is capped a little
+// above the size limit, so a client cannot send far more than it may store.
+func handlePublish(api API, limits routeLimits) khttp.HandlerFunc {
+	return func(c khttp.Context) error {
+		r := c.Request()
+		form, err := r.MultipartReader()
+		if err != nil {
+			return writeReply[*gatewayv1.PublishActionResponse](c.Response(), nil,
+				apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "publish expects a multipart/form-data body with data, token and title"))
+		}
+		if limits.maxUpload > 0 {
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, limits.maxUpload+1<<20)
+		}
+		next := c.Middleware(func(ctx context.Context, _ any) (any, error) {
+			ctx, cancel := context.WithTimeout(ctx, limits.uploadTimeout)
+			defer cancel()
+			return api.PublishUpload(ctx, r.URL.Query(), form)
+		})
+		reply, err := next(c, nil)
+		return writeReply[*gatewayv1.PublishActionResponse](c.Response(), reply, err)
+	}
+}
+
+// writeReply answers with reply, or with err inside an empty Resp.
+func writeReply[Resp proto.Message](w http.ResponseWriter, reply any, err error) error {
+	if err != nil {
+		var zero Resp
+		return writeFailure(w, http.StatusOK, zero.ProtoReflect().Type().New(), err)
+	}
+	return writeMessage(w, http.StatusOK, reply.(Resp).ProtoReflect())
 }
 
 func writeMessage(w http.ResponseWriter, status int, m protoreflect.Message) error {

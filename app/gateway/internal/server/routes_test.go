@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -28,10 +30,14 @@ func (stubAPI) UserInfo(_ context.Context, req *gatewayv1.UserInfoRequest) (*gat
 	return &gatewayv1.UserInfoResponse{User: &gatewayv1.User{Id: req.GetUserId(), Name: req.GetToken()}}, nil
 }
 
+func (stubAPI) PublishUpload(context.Context, url.Values, *multipart.Reader) (*gatewayv1.PublishActionResponse, error) {
+	return &gatewayv1.PublishActionResponse{StatusMsg: "stub"}, nil
+}
+
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	bc := &confv1.Bootstrap{Http: &confv1.HTTP{Timeout: durationpb.New(time.Second)}}
-	ts := httptest.NewServer(NewHTTPServer(bc, stubAPI{}, log.DefaultLogger))
+	bc := &confv1.Bootstrap{Http: &confv1.HTTP{Timeout: durationpb.New(time.Second), UploadTimeout: durationpb.New(time.Second)}}
+	ts := httptest.NewServer(NewHTTPServer(bc, stubAPI{}, nil, log.DefaultLogger))
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -23,14 +23,15 @@ var _ gatewayv1.DouyinServer = (*DouyinService)(nil)
 type DouyinService struct {
 	gatewayv1.UnimplementedDouyinServer
 	accounts *biz.AccountUsecase
+	videos   *biz.VideoUsecase
 	// publicURL is the configured base for image and video links; empty means "the host the
 	// request came to", which is an address the phone can reach.
 	publicURL string
 }
 
 // NewDouyinService returns a DouyinService.
-func NewDouyinService(bc *confv1.Bootstrap, accounts *biz.AccountUsecase) *DouyinService {
-	return &DouyinService{accounts: accounts, publicURL: strings.TrimSuffix(bc.GetPublicUrl(), "/")}
+func NewDouyinService(bc *confv1.Bootstrap, accounts *biz.AccountUsecase, videos *biz.VideoUsecase) *DouyinService {
+	return &DouyinService{accounts: accounts, videos: videos, publicURL: strings.TrimSuffix(bc.GetPublicUrl(), "/")}
 }
 
 // Register implements gatewayv1.DouyinServer.
@@ -64,19 +65,36 @@ func (s *DouyinService) UserInfo(ctx context.Context, req *gatewayv1.UserInfoReq
 	return &gatewayv1.UserInfoResponse{User: s.user(ctx, u)}, nil
 }
 
-// Feed implements gatewayv1.DouyinServer; videos arrive with the video app.
-func (s *DouyinService) Feed(context.Context, *gatewayv1.FeedRequest) (*gatewayv1.FeedResponse, error) {
-	return nil, biz.ErrNotImplemented
+// Feed implements gatewayv1.DouyinServer.
+func (s *DouyinService) Feed(ctx context.Context, req *gatewayv1.FeedRequest) (*gatewayv1.FeedResponse, error) {
+	viewer, err := s.accounts.Viewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	page, err := s.videos.Feed(ctx, viewer, req.GetLatestTime())
+	if err != nil {
+		return nil, err
+	}
+	return &gatewayv1.FeedResponse{VideoList: s.videoList(ctx, page.Videos), NextTime: page.NextTime}, nil
 }
 
-// PublishAction implements gatewayv1.DouyinServer; videos arrive with the video app.
+// PublishAction implements gatewayv1.DouyinServer. Uploads arrive as multipart bodies, which
+// the HTTP server streams to PublishUpload; this method only answers requests that are not.
 func (s *DouyinService) PublishAction(context.Context, *gatewayv1.PublishActionRequest) (*gatewayv1.PublishActionResponse, error) {
-	return nil, biz.ErrNotImplemented
+	return nil, errNotMultipart
 }
 
-// PublishList implements gatewayv1.DouyinServer; videos arrive with the video app.
-func (s *DouyinService) PublishList(context.Context, *gatewayv1.PublishListRequest) (*gatewayv1.PublishListResponse, error) {
-	return nil, biz.ErrNotImplemented
+// PublishList implements gatewayv1.DouyinServer.
+func (s *DouyinService) PublishList(ctx context.Context, req *gatewayv1.PublishListRequest) (*gatewayv1.PublishListResponse, error) {
+	viewer, err := s.accounts.Viewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	videos, err := s.videos.PublishList(ctx, viewer, req.GetUserId())
+	if err != nil {
+		return nil, err
+	}
+	return &gatewayv1.PublishListResponse{VideoList: s.videoList(ctx, videos)}, nil
 }
 
 // FavoriteAction implements gatewayv1.DouyinServer; likes arrive with the interaction app.
@@ -127,6 +145,23 @@ func (s *DouyinService) MessageChat(context.Context, *gatewayv1.MessageChatReque
 // MessageAction implements gatewayv1.DouyinServer; chat arrives with the message app.
 func (s *DouyinService) MessageAction(context.Context, *gatewayv1.MessageActionRequest) (*gatewayv1.MessageActionResponse, error) {
 	return nil, biz.ErrNotImplemented
+}
+
+func (s *DouyinService) videoList(ctx context.Context, videos []*biz.Video) []*gatewayv1.Video {
+	out := make([]*gatewayv1.Video, len(videos))
+	for i, v := range videos {
+		out[i] = &gatewayv1.Video{
+			Id:            v.ID,
+			Author:        s.user(ctx, v.Author),
+			PlayUrl:       s.absoluteURL(ctx, v.PlayURL),
+			CoverUrl:      s.absoluteURL(ctx, v.CoverURL),
+			FavoriteCount: v.FavoriteCount,
+			CommentCount:  v.CommentCount,
+			IsFavorite:    v.IsFavorite,
+			Title:         v.Title,
+		}
+	}
+	return out
 }
 
 func (s *DouyinService) user(ctx context.Context, u *biz.User) *gatewayv1.User {

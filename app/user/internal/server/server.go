@@ -18,19 +18,12 @@ var ProviderSet = wire.NewSet(NewGRPCServer, NewHTTPServer)
 
 // NewGRPCServer serves the internal user API on grpc_addr.
 func NewGRPCServer(bc *confv1.Bootstrap, users *service.UserService, logger log.Logger) *grpc.Server {
-	srv := grpc.NewServer(
-		grpc.Address(bc.GetGrpcAddr()),
-		grpc.Middleware(bootstrap.ServerMiddleware(logger)...),
-	)
+	srv := bootstrap.NewGRPCServer(bc, logger)
 	userv1.RegisterUserServiceServer(srv, users)
 	return srv
 }
 
-// NewHTTPServer serves health checks on http_addr, or returns nil when the app has none (as
-// inside the all-in-one, where the gateway owns the HTTP address).
+// NewHTTPServer serves health checks on http_addr, or returns nil when the app has none.
 func NewHTTPServer(bc *confv1.Bootstrap) *http.Server {
-	if bc.GetHttpAddr() == "" {
-		return nil
-	}
 	return bootstrap.NewHealthServer(bc.GetHttpAddr())
 }

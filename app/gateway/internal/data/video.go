@@ -1,0 +1,114 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/rpc"
+)
+
+// VideoRepo implements biz.VideoRepo and biz.WorkCounter with the video app's gRPC API.
+type VideoRepo struct {
+	client videov1.VideoServiceClient
+}
+
+// NewVideoRepo dials the video app.
+func NewVideoRepo(bc *confv1.Bootstrap) (*VideoRepo, func(), error) {
+	conn, closeConn, err := rpc.Dial(bc.GetServices().GetVideo(), bc.GetServices().GetCallTimeout().AsDuration())
+	if err != nil {
+		return nil, nil, err
+	}
+	return &VideoRepo{client: videov1.NewVideoServiceClient(conn)}, closeConn, nil
+}
+
+// Feed implements biz.VideoRepo.
+func (r *VideoRepo) Feed(ctx context.Context, beforeMs int64, limit int) ([]*biz.Video, error) {
+	reply, err := r.client.Feed(ctx, &videov1.FeedRequest{BeforeMs: beforeMs, Limit: int32(limit)})
+	if err != nil {
+		return nil, err
+	}
+	return fromProtos(reply.GetVideos()), nil
+}
+
+// ListByAuthor implements biz.VideoRepo.
+func (r *VideoRepo) ListByAuthor(ctx context.Context, authorID int64) ([]*biz.Video, error) {
+	reply, err := r.client.ListByAuthor(ctx, &videov1.ListByAuthorRequest{AuthorId: authorID})
+	if err != nil {
+		return nil, err
+	}
+	return fromProtos(reply.GetVideos()), nil
+}
+
+// CountWorks implements biz.WorkCounter.
+func (r *VideoRepo) CountWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error) {
+	reply, err := r.client.CountWorks(ctx, &videov1.CountWorksRequest{AuthorIds: authorIDs})
+	if err != nil {
+		return nil, err
+	}
+	return reply.GetCounts(), nil
+}
+
+// uploadChunk is the largest piece of a file sent in one message, well under gRPC's 4 MB.
+const uploadChunk = 256 << 10
+
+// NewUpload implements biz.VideoRepo: it opens the publish stream the file is copied into.
+func (r *VideoRepo) NewUpload(ctx context.Context) (biz.VideoUpload, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	stream, err := r.client.Publish(ctx)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &videoUpload{stream: stream, cancel: cancel}, nil
+}
+
+type videoUpload struct {
+	stream videov1.VideoService_PublishClient
+	cancel context.CancelFunc
+}
+
+// Write sends p in chunks. When the video app ends the stream early (the file is too large),
+// Send reports io.EOF and the app's own error is what CloseAndRecv returns.
+func (u *videoUpload) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		n := min(len(p), uploadChunk)
+		err := u.stream.Send(&videov1.PublishRequest{Part: &videov1.PublishRequest_Chunk{Chunk: p[:n]}})
+		if errors.Is(err, io.EOF) {
+			_, err = u.stream.CloseAndRecv()
+		}
+		if err != nil {
+			return written, err
+		}
+		written += n
+		p = p[n:]
+	}
+	return written, nil
+}
+
+func (u *videoUpload) Publish(authorID int64, title string) error {
+	defer u.cancel()
+	meta := &videov1.PublishRequest{Part: &videov1.PublishRequest_Meta{Meta: &videov1.PublishMeta{AuthorId: authorID, Title: title}}}
+	if err := u.stream.Send(meta); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	_, err := u.stream.CloseAndRecv()
+	return err
+}
+
+func (u *videoUpload) Abort() { u.cancel() }
+
+func fromProtos(vs []*videov1.Video) []*biz.Video {
+	out := make([]*biz.Video, len(vs))
+	for i, v := range vs {
+		out[i] = &biz.Video{
+			ID: v.GetId(), AuthorID: v.GetAuthorId(), Title: v.GetTitle(),
+			PlayURL: v.GetPlayUrl(), CoverURL: v.GetCoverUrl(), PublishedAt: v.GetPublishedAt(),
+		}
+	}
+	return out
+}

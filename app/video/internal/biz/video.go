@@ -1,0 +1,373 @@
+// Package biz holds the video rules: what a publishable upload is (a real mp4/mov video within
+// the size limit, with a title), that a refused or failed upload leaves nothing behind, and the
+// feed order (newest first, by a publish time unique to each video).
+package biz
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/google/wire"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
+)
+
+// ProviderSet provides the use cases of this package.
+var ProviderSet = wire.NewSet(NewVideoUsecase)
+
+const (
+	// MaxTitleLength is the longest title, in characters.
+	MaxTitleLength = 100
+	// MaxFeedPage is the most videos one feed page holds (the contract's 30).
+	MaxFeedPage = 30
+	// MaxBatch bounds GetVideos and CountWorks.
+	MaxBatch = 500
+)
+
+var (
+	// ErrMediaToolsMissing answers publishes on a server without ffmpeg.
+	ErrMediaToolsMissing = apierror.New(videov1.ErrorReason_MEDIA_TOOLS_MISSING,
+		"this server cannot process videos right now (ffmpeg is not installed)")
+	// ErrNotAVideo is returned for a file that is not an mp4 or mov video.
+	ErrNotAVideo = apierror.New(videov1.ErrorReason_NOT_A_VIDEO, "the file is not a video: upload an mp4 or mov file")
+	// ErrEmptyFile is returned for an upload with no bytes.
+	ErrEmptyFile = apierror.New(videov1.ErrorReason_INVALID_ARGUMENT, "the file is empty")
+)
+
+// Video is a published video.
+type Video struct {
+	ID       int64
+	AuthorID int64
+	Title    string
+	PlayKey  string
+	CoverKey string
+	// PublishedAt is in epoch milliseconds and unique among videos.
+	PublishedAt int64
+	// PlayURL and CoverURL are where the phone fetches the objects.
+	PlayURL  string
+	CoverURL string
+}
+
+// VideoRepo stores videos.
+type VideoRepo interface {
+	// Create stores v and sets its ID. If another video already has v.PublishedAt, v gets the
+	// next free millisecond: publish times are unique, so the feed's "strictly before" cursor
+	// neither repeats nor skips a video.
+	Create(ctx context.Context, v *Video) error
+	// Feed returns up to limit videos published strictly before beforeMs, newest first.
+	Feed(ctx context.Context, beforeMs int64, limit int) ([]*Video, error)
+	// ListByAuthor returns the author's videos, newest first.
+	ListByAuthor(ctx context.Context, authorID int64) ([]*Video, error)
+	// GetVideos returns the videos among ids that exist, in any order.
+	GetVideos(ctx context.Context, ids []int64) ([]*Video, error)
+	// CountWorks returns the number of videos of each author that has any.
+	CountWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error)
+}
+
+// ObjectStore keeps the video files and covers.
+type ObjectStore interface {
+	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
+	Delete(ctx context.Context, key string) error
+	// URL is where the phone fetches key: absolute, or a path the gateway resolves.
+	URL(key string) string
+}
+
+// MediaInfo is what probing a file found.
+type MediaInfo struct {
+	// ContentType is video/mp4 or video/quicktime.
+	ContentType string
+	Duration    time.Duration
+}
+
+// MediaTool inspects uploads and draws covers.
+type MediaTool interface {
+	// Available reports whether the tools are installed.
+	Available() bool
+	// Probe returns ErrNotAVideo unless path is an mp4/mov file with a video stream and a
+	// positive duration.
+	Probe(ctx context.Context, path string) (*MediaInfo, error)
+	// Cover writes a JPEG of the frame at offset into coverPath.
+	Cover(ctx context.Context, path string, offset time.Duration, coverPath string) error
+}
+
+// VideoUsecase publishes and lists videos.
+type VideoUsecase struct {
+	repo      VideoRepo
+	objects   ObjectStore
+	media     MediaTool
+	maxBytes  int64
+	uploadDir string
+	now       func() time.Time
+	log       *log.Helper
+}
+
+// NewVideoUsecase returns a VideoUsecase. A server without ffmpeg still starts (everything but
+// publishing works) and says so once, here.
+func NewVideoUsecase(bc *confv1.Bootstrap, repo VideoRepo, objects ObjectStore, media MediaTool, logger log.Logger) (*VideoUsecase, error) {
+	dir := bc.GetVideo().GetUploadDir()
+	if dir == "" {
+		dir = bc.GetDataDir() + "/tmp"
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("upload dir: %w", err)
+	}
+	uc := &VideoUsecase{
+		repo: repo, objects: objects, media: media,
+		maxBytes: bc.GetVideo().GetMaxUploadBytes(), uploadDir: dir,
+		now: time.Now, log: log.NewHelper(logger),
+	}
+	if !media.Available() {
+		uc.log.Warn("ffmpeg or ffprobe not found: publishing is disabled until they are installed")
+	}
+	return uc, nil
+}
+
+// Upload is a file being received. It spools to a temporary file so it never sits in memory,
+// and refuses bytes past the size limit.
+type Upload struct {
+	file  *os.File
+	size  int64
+	limit int64
+}
+
+// NewUpload starts receiving a file.
+func (uc *VideoUsecase) NewUpload() (*Upload, error) {
+	f, err := os.CreateTemp(uc.uploadDir, "upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("create upload file: %w", err)
+	}
+	return &Upload{file: f, limit: uc.maxBytes}, nil
+}
+
+// Write appends p, or fails with a TOO_LARGE error once the file would pass the limit.
+func (u *Upload) Write(p []byte) (int, error) {
+	if u.limit > 0 && u.size+int64(len(p)) > u.limit {
+		return 0, apierror.New(videov1.ErrorReason_TOO_LARGE, "the video is larger than the %s limit", humanBytes(u.limit))
+	}
+	n, err := u.file.Write(p)
+	u.size += int64(n)
+	return n, err
+}
+
+// Discard removes the received file. Safe to call more than once.
+func (u *Upload) Discard() {
+	u.file.Close()
+	os.Remove(u.file.Name())
+}
+
+// Publish turns a received upload into a video of authorID. Whatever happens, the upload is
+// discarded, and a failure leaves no object and no row behind.
+func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64, title string) (*Video, error) {
+	defer up.Discard()
+	if authorID <= 0 {
+		return nil, invalidArgument("the author is unknown")
+	}
+	title, err := cleanTitle(title)
+	if err != nil {
+		return nil, err
+	}
+	if up.size == 0 {
+		return nil, ErrEmptyFile
+	}
+	if !uc.media.Available() {
+		return nil, ErrMediaToolsMissing
+	}
+	if err := up.file.Sync(); err != nil {
+		return nil, fmt.Errorf("flush upload: %w", err)
+	}
+	info, err := uc.media.Probe(ctx, up.file.Name())
+	if err != nil {
+		return nil, err
+	}
+	coverPath := up.file.Name() + ".jpg"
+	defer os.Remove(coverPath)
+	// A frame a little into the clip: the very first is often black.
+	if err := uc.media.Cover(ctx, up.file.Name(), min(time.Second, info.Duration/3), coverPath); err != nil {
+		return nil, fmt.Errorf("draw cover: %w", err)
+	}
+
+	name := randomName()
+	v := &Video{
+		AuthorID:    authorID,
+		Title:       title,
+		PlayKey:     "videos/" + name + extension(info.ContentType),
+		CoverKey:    "covers/" + name + ".jpg",
+		PublishedAt: uc.now().UnixMilli(),
+	}
+	if _, err := up.file.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	if err := uc.objects.Put(ctx, v.PlayKey, up.file, up.size, info.ContentType); err != nil {
+		return nil, fmt.Errorf("store video: %w", err)
+	}
+	if err := uc.putCover(ctx, v.CoverKey, coverPath); err != nil {
+		uc.deleteObjects(v.PlayKey)
+		return nil, fmt.Errorf("store cover: %w", err)
+	}
+	if err := uc.repo.Create(ctx, v); err != nil {
+		uc.deleteObjects(v.PlayKey, v.CoverKey)
+		return nil, err
+	}
+	uc.withURLs(v)
+	return v, nil
+}
+
+func (uc *VideoUsecase) putCover(ctx context.Context, key, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return uc.objects.Put(ctx, key, f, st.Size(), "image/jpeg")
+}
+
+// deleteObjects removes objects of a publish that failed. It does not use the request's
+// context: a client that hung up must not leave the objects behind.
+func (uc *VideoUsecase) deleteObjects(keys ...string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, k := range keys {
+		if err := uc.objects.Delete(ctx, k); err != nil {
+			uc.log.Errorw("msg", "could not remove the object of a failed publish", "key", k, "error", err)
+		}
+	}
+}
+
+// Feed returns the newest videos published strictly before beforeMs (0 or less: now).
+func (uc *VideoUsecase) Feed(ctx context.Context, beforeMs int64, limit int) ([]*Video, error) {
+	if beforeMs <= 0 {
+		beforeMs = uc.now().UnixMilli() + 1 // include a video published this very millisecond
+	}
+	if limit <= 0 || limit > MaxFeedPage {
+		limit = MaxFeedPage
+	}
+	vs, err := uc.repo.Feed(ctx, beforeMs, limit)
+	return uc.withURLs(vs...), err
+}
+
+// ListByAuthor returns an author's videos, newest first.
+func (uc *VideoUsecase) ListByAuthor(ctx context.Context, authorID int64) ([]*Video, error) {
+	if authorID <= 0 {
+		return nil, invalidArgument("user_id must be positive")
+	}
+	vs, err := uc.repo.ListByAuthor(ctx, authorID)
+	return uc.withURLs(vs...), err
+}
+
+// GetVideos returns the videos among ids that exist, in the order of ids, without repeats.
+func (uc *VideoUsecase) GetVideos(ctx context.Context, ids []int64) ([]*Video, error) {
+	ids = uniquePositive(ids)
+	if len(ids) > MaxBatch {
+		return nil, invalidArgument("at most %d videos can be fetched at once", MaxBatch)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	found, err := uc.repo.GetVideos(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*Video, len(found))
+	for _, v := range found {
+		byID[v.ID] = v
+	}
+	out := make([]*Video, 0, len(found))
+	for _, id := range ids {
+		if v, ok := byID[id]; ok {
+			out = append(out, v)
+		}
+	}
+	return uc.withURLs(out...), nil
+}
+
+// CountWorks returns how many videos each author published.
+func (uc *VideoUsecase) CountWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error) {
+	authorIDs = uniquePositive(authorIDs)
+	if len(authorIDs) > MaxBatch {
+		return nil, invalidArgument("at most %d authors can be counted at once", MaxBatch)
+	}
+	if len(authorIDs) == 0 {
+		return map[int64]int64{}, nil
+	}
+	return uc.repo.CountWorks(ctx, authorIDs)
+}
+
+func (uc *VideoUsecase) withURLs(vs ...*Video) []*Video {
+	for _, v := range vs {
+		v.PlayURL = uc.objects.URL(v.PlayKey)
+		v.CoverURL = uc.objects.URL(v.CoverKey)
+	}
+	return vs
+}
+
+func cleanTitle(title string) (string, error) {
+	title = strings.TrimSpace(title)
+	switch n := utf8.RuneCountInString(title); {
+	case !utf8.ValidString(title):
+		return "", invalidArgument("the title is not valid UTF-8")
+	case n == 0:
+		return "", invalidArgument("a title is required")
+	case n > MaxTitleLength:
+		return "", invalidArgument("the title must be at most %d characters, got %d", MaxTitleLength, n)
+	case strings.ContainsFunc(title, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }):
+		return "", invalidArgument("the title must not contain control characters")
+	}
+	return title, nil
+}
+
+// humanBytes writes a size the way people read it: "200 MB", "150 KB".
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func extension(contentType string) string {
+	if contentType == "video/quicktime" {
+		return ".mov"
+	}
+	return ".mp4"
+}
+
+func randomName() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+func uniquePositive(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if id > 0 && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func invalidArgument(format string, args ...any) error {
+	return apierror.New(videov1.ErrorReason_INVALID_ARGUMENT, format, args...)
+}

@@ -1,0 +1,34 @@
+package data
+
+import (
+	"context"
+	"strings"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/objectstore"
+)
+
+// ObjectStore implements biz.ObjectStore on an S3 bucket.
+type ObjectStore struct {
+	*objectstore.Store
+	// publicURL is the base the phone fetches objects from; empty means the gateway serves them
+	// under /objects/.
+	publicURL string
+}
+
+// NewObjectStore connects to the configured bucket.
+func NewObjectStore(bc *confv1.Bootstrap) (*ObjectStore, error) {
+	store, err := objectstore.Open(context.Background(), bc.GetStorage())
+	if err != nil {
+		return nil, err
+	}
+	return &ObjectStore{Store: store, publicURL: strings.TrimSuffix(bc.GetStorage().GetPublicUrl(), "/")}, nil
+}
+
+// URL implements biz.ObjectStore.
+func (s *ObjectStore) URL(key string) string {
+	if s.publicURL != "" {
+		return s.publicURL + "/" + key
+	}
+	return objectstore.ServePath + key
+}

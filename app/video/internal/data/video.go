@@ -1,0 +1,123 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+)
+
+type videoModel struct {
+	ID       int64  `gorm:"primaryKey"`
+	AuthorID int64  `gorm:"not null;index:idx_author_published,priority:1"`
+	Title    string `gorm:"size:400;not null"`
+	PlayKey  string `gorm:"size:255;not null"`
+	CoverKey string `gorm:"size:255;not null"`
+	// PublishedAt (epoch ms) is unique: it is the feed cursor.
+	PublishedAt int64 `gorm:"not null;uniqueIndex;index:idx_author_published,priority:2"`
+	CreatedAt   time.Time
+}
+
+func (videoModel) TableName() string { return "videos" }
+
+func (m *videoModel) video() *biz.Video {
+	return &biz.Video{
+		ID: m.ID, AuthorID: m.AuthorID, Title: m.Title,
+		PlayKey: m.PlayKey, CoverKey: m.CoverKey, PublishedAt: m.PublishedAt,
+	}
+}
+
+// VideoRepo implements biz.VideoRepo.
+type VideoRepo struct {
+	data *Data
+}
+
+// NewVideoRepo returns the video repository.
+func NewVideoRepo(data *Data) *VideoRepo {
+	return &VideoRepo{data: data}
+}
+
+// maxPublishRetries bounds the search for a free millisecond; only a burst of more publishes
+// than this in one millisecond could exhaust it.
+const maxPublishRetries = 100
+
+// Create implements biz.VideoRepo.
+func (r *VideoRepo) Create(ctx context.Context, v *biz.Video) error {
+	m := videoModel{
+		AuthorID: v.AuthorID, Title: v.Title, PlayKey: v.PlayKey, CoverKey: v.CoverKey, PublishedAt: v.PublishedAt,
+	}
+	for range maxPublishRetries {
+		err := r.data.db.WithContext(ctx).Create(&m).Error
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			m.ID = 0
+			m.PublishedAt++ // the only unique column besides the id: take the next millisecond
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("insert video: %w", err)
+		}
+		v.ID, v.PublishedAt = m.ID, m.PublishedAt
+		return nil
+	}
+	return fmt.Errorf("insert video: no free publish time after %d tries", maxPublishRetries)
+}
+
+// Feed implements biz.VideoRepo.
+func (r *VideoRepo) Feed(ctx context.Context, beforeMs int64, limit int) ([]*biz.Video, error) {
+	var rows []videoModel
+	err := r.data.db.WithContext(ctx).Where("published_at < ?", beforeMs).
+		Order("published_at DESC").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("feed: %w", err)
+	}
+	return videos(rows), nil
+}
+
+// ListByAuthor implements biz.VideoRepo.
+func (r *VideoRepo) ListByAuthor(ctx context.Context, authorID int64) ([]*biz.Video, error) {
+	var rows []videoModel
+	err := r.data.db.WithContext(ctx).Where("author_id = ?", authorID).Order("published_at DESC").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list videos of author: %w", err)
+	}
+	return videos(rows), nil
+}
+
+// GetVideos implements biz.VideoRepo.
+func (r *VideoRepo) GetVideos(ctx context.Context, ids []int64) ([]*biz.Video, error) {
+	var rows []videoModel
+	if err := r.data.db.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("get videos: %w", err)
+	}
+	return videos(rows), nil
+}
+
+// CountWorks implements biz.VideoRepo.
+func (r *VideoRepo) CountWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error) {
+	var rows []struct {
+		AuthorID int64
+		N        int64
+	}
+	err := r.data.db.WithContext(ctx).Model(&videoModel{}).Select("author_id, COUNT(*) AS n").
+		Where("author_id IN ?", authorIDs).Group("author_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count videos: %w", err)
+	}
+	counts := make(map[int64]int64, len(rows))
+	for _, row := range rows {
+		counts[row.AuthorID] = row.N
+	}
+	return counts, nil
+}
+
+func videos(rows []videoModel) []*biz.Video {
+	out := make([]*biz.Video, len(rows))
+	for i := range rows {
+		out[i] = rows[i].video()
+	}
+	return out
+}

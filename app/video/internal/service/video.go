@@ -1,0 +1,115 @@
+// Package service implements the video app's gRPC API by mapping its messages to the use cases.
+package service
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/google/wire"
+
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
+)
+
+// ProviderSet provides the services of this package.
+var ProviderSet = wire.NewSet(NewVideoService)
+
+// VideoService implements videov1.VideoServiceServer.
+type VideoService struct {
+	videov1.UnimplementedVideoServiceServer
+	uc *biz.VideoUsecase
+}
+
+// NewVideoService returns a VideoService.
+func NewVideoService(uc *biz.VideoUsecase) *VideoService {
+	return &VideoService{uc: uc}
+}
+
+// Publish implements videov1.VideoServiceServer: chunks spool to disk as they arrive, and the
+// video is published once the client closes its side with the metadata sent.
+func (s *VideoService) Publish(stream videov1.VideoService_PublishServer) error {
+	up, err := s.uc.NewUpload()
+	if err != nil {
+		return err
+	}
+	defer up.Discard()
+	var meta *videov1.PublishMeta
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err // the client gave up; the upload is discarded
+		}
+		switch part := msg.GetPart().(type) {
+		case *videov1.PublishRequest_Chunk:
+			if _, err := up.Write(part.Chunk); err != nil {
+				return err
+			}
+		case *videov1.PublishRequest_Meta:
+			meta = part.Meta
+		}
+	}
+	if meta == nil {
+		return apierror.New(videov1.ErrorReason_INVALID_ARGUMENT, "the upload carried no author and title")
+	}
+	v, err := s.uc.Publish(stream.Context(), up, meta.GetAuthorId(), meta.GetTitle())
+	if err != nil {
+		return err
+	}
+	return stream.SendAndClose(&videov1.PublishReply{Video: toProto(v)})
+}
+
+// Feed implements videov1.VideoServiceServer.
+func (s *VideoService) Feed(ctx context.Context, req *videov1.FeedRequest) (*videov1.FeedReply, error) {
+	vs, err := s.uc.Feed(ctx, req.GetBeforeMs(), int(req.GetLimit()))
+	if err != nil {
+		return nil, err
+	}
+	return &videov1.FeedReply{Videos: toProtos(vs)}, nil
+}
+
+// ListByAuthor implements videov1.VideoServiceServer.
+func (s *VideoService) ListByAuthor(ctx context.Context, req *videov1.ListByAuthorRequest) (*videov1.ListByAuthorReply, error) {
+	vs, err := s.uc.ListByAuthor(ctx, req.GetAuthorId())
+	if err != nil {
+		return nil, err
+	}
+	return &videov1.ListByAuthorReply{Videos: toProtos(vs)}, nil
+}
+
+// GetVideos implements videov1.VideoServiceServer.
+func (s *VideoService) GetVideos(ctx context.Context, req *videov1.GetVideosRequest) (*videov1.GetVideosReply, error) {
+	vs, err := s.uc.GetVideos(ctx, req.GetIds())
+	if err != nil {
+		return nil, err
+	}
+	return &videov1.GetVideosReply{Videos: toProtos(vs)}, nil
+}
+
+// CountWorks implements videov1.VideoServiceServer.
+func (s *VideoService) CountWorks(ctx context.Context, req *videov1.CountWorksRequest) (*videov1.CountWorksReply, error) {
+	counts, err := s.uc.CountWorks(ctx, req.GetAuthorIds())
+	if err != nil {
+		return nil, err
+	}
+	return &videov1.CountWorksReply{Counts: counts}, nil
+}
+
+func toProto(v *biz.Video) *videov1.Video {
+	return &videov1.Video{
+		Id: v.ID, AuthorId: v.AuthorID, Title: v.Title,
+		PlayUrl: v.PlayURL, CoverUrl: v.CoverURL, PublishedAt: v.PublishedAt,
+	}
+}
+
+func toProtos(vs []*biz.Video) []*videov1.Video {
+	out := make([]*videov1.Video, len(vs))
+	for i, v := range vs {
+		out[i] = toProto(v)
+	}
+	return out
+}

@@ -1,0 +1,87 @@
+package objectstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/transport"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3afero"
+	"github.com/spf13/afero"
+)
+
+var _ transport.Server = (*Embedded)(nil)
+
+// Embedded is an S3 server keeping objects on disk under a directory, listening on a loopback
+// port the kernel picks. The all-in-one runs it instead of MinIO so that Store talks S3 in both
+// deployments. It checks no credentials, hence loopback only.
+//
+// Layout under the directory (gofakes3's s3afero multi-bucket backend): buckets/<bucket>/<key>
+// holds the bytes, metadata/<bucket>/... a JSON file per object with its Content-Type,
+// Last-Modified and MD5; both survive a restart.
+//
+// The backend holds one lock for the whole of a PUT's body copy, so an upload stalls every other
+// request to this server until its bytes are on disk: feed Put from a local file, not from a
+// slow client connection. A PUT that fails midway leaves its partial bytes under the key, where
+// S3 would leave nothing: give each upload a fresh key and delete it when the upload fails.
+type Embedded struct {
+	ln  net.Listener
+	srv *http.Server
+}
+
+// NewEmbedded prepares a server over dir, creating it if needed, and binds its listener, so
+// Endpoint is known before Start; it starts no goroutine.
+func NewEmbedded(dir string) (*Embedded, error) {
+	if dir == "" {
+		return nil, errors.New("embedded object store: empty directory")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("embedded object store: create %s: %w", dir, err)
+	}
+	backend, err := s3afero.MultiBucket(afero.NewBasePathFs(afero.NewOsFs(), dir))
+	if err != nil {
+		return nil, fmt.Errorf("embedded object store over %s: %w", dir, err)
+	}
+	faker := gofakes3.New(backend,
+		// Errors reach the client as S3 error responses and are logged there, once.
+		gofakes3.WithLogger(gofakes3.DiscardLog()),
+	)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("embedded object store: listen: %w", err)
+	}
+	return &Embedded{
+		ln: ln,
+		srv: &http.Server{
+			Handler:           faker.Server(),
+			ReadHeaderTimeout: 10 * time.Second,
+		},
+	}, nil
+}
+
+// Endpoint is the "127.0.0.1:PORT" address to put in confv1.Storage.Endpoint.
+func (e *Embedded) Endpoint() string {
+	return e.ln.Addr().String()
+}
+
+// Start serves until Stop, like Kratos' own servers.
+func (e *Embedded) Start(context.Context) error {
+	if err := e.srv.Serve(e.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("embedded object store: %w", err)
+	}
+	return nil
+}
+
+// Stop lets requests in flight finish until ctx ends, then closes the listener.
+func (e *Embedded) Stop(ctx context.Context) error {
+	err := e.srv.Shutdown(ctx)
+	// Shutdown only closes listeners Serve has taken over; without this, a server stopped
+	// before it started would keep its port.
+	_ = e.ln.Close()
+	return err
+}
