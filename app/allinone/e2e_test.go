@@ -90,8 +90,10 @@ type server struct {
 
 // startServer starts the binary on dataDir and a free loopback port and waits until it is
 // healthy. The process is stopped, and its clean exit asserted, when the test ends; its output
-// is logged if the test failed.
-func startServer(t *testing.T, dataDir string) *server {
+// is logged if the test failed. Each env entry "KEY=value" adds a variable or overrides one the
+// test sets (such as DOUYIN_DEMO=false); a bare "KEY" removes it, so the binary's built-in
+// default applies.
+func startServer(t *testing.T, dataDir string, env ...string) *server {
 	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
@@ -108,6 +110,7 @@ func startServer(t *testing.T, dataDir string) *server {
 		}
 	}
 	s.cmd.Env = append(s.cmd.Env, "DOUYIN_DATA_DIR="+dataDir, "DOUYIN_HTTP_ADDR="+addr, "DOUYIN_DEMO=false")
+	s.cmd.Env = withEnv(s.cmd.Env, env)
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
@@ -163,6 +166,19 @@ func (s *server) stop(t *testing.T) {
 		<-s.exited
 		t.Errorf("server still running %s after SIGTERM; killed", stopTimeout)
 	}
+}
+
+// withEnv applies startServer's env entries to base: each replaces every variable of its key,
+// and a bare key only removes.
+func withEnv(base, env []string) []string {
+	for _, e := range env {
+		key, _, _ := strings.Cut(e, "=")
+		base = slices.DeleteFunc(base, func(kv string) bool { return strings.HasPrefix(kv, key+"=") })
+		if strings.Contains(e, "=") {
+			base = append(base, e)
+		}
+	}
+	return base
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago.

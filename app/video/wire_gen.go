@@ -23,12 +23,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	if err != nil {
 		return nil, nil, err
 	}
-	videoRepo := data.NewVideoRepo(dataData)
 	objectStore, err := data.NewObjectStore(confv1Bootstrap)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
+	videoRepo := data.NewVideoRepo(dataData, objectStore, confv1Bootstrap, logger)
 	fFmpeg := data.NewFFmpeg(confv1Bootstrap)
 	videoUsecase, err := biz.NewVideoUsecase(confv1Bootstrap, videoRepo, objectStore, fFmpeg, logger)
 	if err != nil {

@@ -157,9 +157,13 @@ func (uc *VideoUsecase) joinAuthors(ctx context.Context, viewerID int64, videos 
 	if len(videos) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(videos))
-	for i, v := range videos {
-		ids[i] = v.AuthorID
+	ids := make([]int64, 0, len(videos))
+	seen := make(map[int64]bool, len(videos))
+	for _, v := range videos {
+		if !seen[v.AuthorID] {
+			seen[v.AuthorID] = true
+			ids = append(ids, v.AuthorID)
+		}
 	}
 	authors, err := uc.users.Join(ctx, viewerID, ids)
 	if err != nil {

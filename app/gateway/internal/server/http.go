@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/errors"
@@ -138,8 +139,22 @@ func writeReply[Resp proto.Message](w http.ResponseWriter, reply any, err error)
 	return writeMessage(w, http.StatusOK, reply.(Resp).ProtoReflect())
 }
 
+// buffers recycles response buffers: a feed page is about 20 KB, and allocating that for
+// every request is a large share of the garbage the gateway makes.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+
+// maxPooledBuffer keeps a rare huge answer from pinning its buffer in the pool.
+const maxPooledBuffer = 1 << 20
+
 func writeMessage(w http.ResponseWriter, status int, m protoreflect.Message) error {
-	body, err := appendJSON(make([]byte, 0, 512), m)
+	buf := buffers.Get().(*[]byte)
+	body, err := appendJSON((*buf)[:0], m)
+	defer func() {
+		if cap(body) <= maxPooledBuffer {
+			*buf = body
+			buffers.Put(buf)
+		}
+	}()
 	if err != nil {
 		return err
 	}

@@ -149,10 +149,17 @@ func (s *DouyinService) MessageAction(context.Context, *gatewayv1.MessageActionR
 
 func (s *DouyinService) videoList(ctx context.Context, videos []*biz.Video) []*gatewayv1.Video {
 	out := make([]*gatewayv1.Video, len(videos))
+	// A page often shows one author many times: convert each once.
+	authors := make(map[*biz.User]*gatewayv1.User)
 	for i, v := range videos {
+		author, ok := authors[v.Author]
+		if !ok {
+			author = s.user(ctx, v.Author)
+			authors[v.Author] = author
+		}
 		out[i] = &gatewayv1.Video{
 			Id:            v.ID,
-			Author:        s.user(ctx, v.Author),
+			Author:        author,
 			PlayUrl:       s.absoluteURL(ctx, v.PlayURL),
 			CoverUrl:      s.absoluteURL(ctx, v.CoverURL),
 			FavoriteCount: v.FavoriteCount,

@@ -5,6 +5,7 @@ package biz
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -162,10 +163,10 @@ func (uc *UserUsecase) GetUsers(ctx context.Context, ids []int64) ([]*User, erro
 // absolute URLs.
 func withDefaults(u *User) *User {
 	if u.Avatar == "" {
-		u.Avatar = fmt.Sprintf("/static/avatar/%d.png", u.ID)
+		u.Avatar = "/static/avatar/" + strconv.FormatInt(u.ID, 10) + ".png"
 	}
 	if u.BackgroundImage == "" {
-		u.BackgroundImage = fmt.Sprintf("/static/background/%d.png", u.ID)
+		u.BackgroundImage = "/static/background/" + strconv.FormatInt(u.ID, 10) + ".png"
 	}
 	if u.Signature == "" {
 		u.Signature = defaultSignature

@@ -54,14 +54,15 @@ type Video struct {
 	CoverKey string
 	// PublishedAt is in epoch milliseconds and unique among videos.
 	PublishedAt int64
-	// PlayURL and CoverURL are where the phone fetches the objects.
+	// PlayURL and CoverURL are where the phone fetches the objects; the repository fills them
+	// in from its storage settings.
 	PlayURL  string
 	CoverURL string
 }
 
 // VideoRepo stores videos.
 type VideoRepo interface {
-	// Create stores v and sets its ID. If another video already has v.PublishedAt, v gets the
+	// Create stores v and sets its ID and URLs. If another video already has v.PublishedAt, v gets the
 	// next free millisecond: publish times are unique, so the feed's "strictly before" cursor
 	// neither repeats nor skips a video.
 	Create(ctx context.Context, v *Video) error
@@ -79,8 +80,6 @@ type VideoRepo interface {
 type ObjectStore interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
 	Delete(ctx context.Context, key string) error
-	// URL is where the phone fetches key: absolute, or a path the gateway resolves.
-	URL(key string) string
 }
 
 // MediaInfo is what probing a file found.
@@ -219,7 +218,6 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 		uc.deleteObjects(v.PlayKey, v.CoverKey)
 		return nil, err
 	}
-	uc.withURLs(v)
 	return v, nil
 }
 
@@ -256,8 +254,7 @@ func (uc *VideoUsecase) Feed(ctx context.Context, beforeMs int64, limit int) ([]
 	if limit <= 0 || limit > MaxFeedPage {
 		limit = MaxFeedPage
 	}
-	vs, err := uc.repo.Feed(ctx, beforeMs, limit)
-	return uc.withURLs(vs...), err
+	return uc.repo.Feed(ctx, beforeMs, limit)
 }
 
 // ListByAuthor returns an author's videos, newest first.
@@ -265,8 +262,7 @@ func (uc *VideoUsecase) ListByAuthor(ctx context.Context, authorID int64) ([]*Vi
 	if authorID <= 0 {
 		return nil, invalidArgument("user_id must be positive")
 	}
-	vs, err := uc.repo.ListByAuthor(ctx, authorID)
-	return uc.withURLs(vs...), err
+	return uc.repo.ListByAuthor(ctx, authorID)
 }
 
 // GetVideos returns the videos among ids that exist, in the order of ids, without repeats.
@@ -292,7 +288,7 @@ func (uc *VideoUsecase) GetVideos(ctx context.Context, ids []int64) ([]*Video, e
 			out = append(out, v)
 		}
 	}
-	return uc.withURLs(out...), nil
+	return out, nil
 }
 
 // CountWorks returns how many videos each author published.
@@ -305,14 +301,6 @@ func (uc *VideoUsecase) CountWorks(ctx context.Context, authorIDs []int64) (map[
 		return map[int64]int64{}, nil
 	}
 	return uc.repo.CountWorks(ctx, authorIDs)
-}
-
-func (uc *VideoUsecase) withURLs(vs ...*Video) []*Video {
-	for _, v := range vs {
-		v.PlayURL = uc.objects.URL(v.PlayKey)
-		v.CoverURL = uc.objects.URL(v.CoverKey)
-	}
-	return vs
 }
 
 func cleanTitle(title string) (string, error) {

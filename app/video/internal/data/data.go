@@ -4,6 +4,7 @@ package data
 
 import (
 	"github.com/google/wire"
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -22,6 +23,8 @@ var ProviderSet = wire.NewSet(
 // Data holds the connections the repositories share.
 type Data struct {
 	db *gorm.DB
+	// rdb is nil when no Redis is configured.
+	rdb *redis.Client
 }
 
 // NewData connects to the database and brings the schema up to date.
@@ -37,5 +40,10 @@ func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
 		closeDB()
 		return nil, nil, err
 	}
-	return &Data{db: db}, closeDB, nil
+	rdb, closeRedis, err := database.OpenRedis(bc.GetRedis())
+	if err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return &Data{db: db, rdb: rdb}, func() { closeRedis(); closeDB() }, nil
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
 
 	"gorm.io/gorm"
 
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
 )
 
@@ -24,21 +28,30 @@ type videoModel struct {
 
 func (videoModel) TableName() string { return "videos" }
 
-func (m *videoModel) video() *biz.Video {
+func (r *VideoRepo) video(m *videoModel) *biz.Video {
 	return &biz.Video{
 		ID: m.ID, AuthorID: m.AuthorID, Title: m.Title,
 		PlayKey: m.PlayKey, CoverKey: m.CoverKey, PublishedAt: m.PublishedAt,
+		PlayURL: r.objects.URL(m.PlayKey), CoverURL: r.objects.URL(m.CoverKey),
 	}
 }
 
 // VideoRepo implements biz.VideoRepo.
 type VideoRepo struct {
-	data *Data
+	data    *Data
+	objects *ObjectStore
+	cache   *readCache
+	log     *log.Helper
 }
 
-// NewVideoRepo returns the video repository.
-func NewVideoRepo(data *Data) *VideoRepo {
-	return &VideoRepo{data: data}
+// NewVideoRepo returns the video repository. Its read cache is checked against a publish
+// counter kept in Redis when one is configured (shared by all replicas), in memory otherwise.
+func NewVideoRepo(data *Data, objects *ObjectStore, bc *confv1.Bootstrap, logger log.Logger) *VideoRepo {
+	var gen generation = &localGeneration{}
+	if data.rdb != nil {
+		gen = &redisGeneration{rdb: data.rdb, key: bc.GetRedis().GetKeyPrefix() + "video:generation"}
+	}
+	return &VideoRepo{data: data, objects: objects, cache: &readCache{gen: gen}, log: log.NewHelper(logger)}
 }
 
 // maxPublishRetries bounds the search for a free millisecond; only a burst of more publishes
@@ -61,6 +74,12 @@ func (r *VideoRepo) Create(ctx context.Context, v *biz.Video) error {
 			return fmt.Errorf("insert video: %w", err)
 		}
 		v.ID, v.PublishedAt = m.ID, m.PublishedAt
+		v.PlayURL, v.CoverURL = r.objects.URL(v.PlayKey), r.objects.URL(v.CoverKey)
+		if err := r.cache.gen.bump(ctx); err != nil {
+			// The video is stored; failing now would invite a duplicate retry. Caches expire
+			// on their own within maxAge.
+			r.log.Warnw("msg", "could not announce a publish to the read caches", "error", err)
+		}
 		return nil
 	}
 	return fmt.Errorf("insert video: no free publish time after %d tries", maxPublishRetries)
@@ -68,13 +87,21 @@ func (r *VideoRepo) Create(ctx context.Context, v *biz.Video) error {
 
 // Feed implements biz.VideoRepo.
 func (r *VideoRepo) Feed(ctx context.Context, beforeMs int64, limit int) ([]*biz.Video, error) {
+	newest := func(n int) ([]*biz.Video, error) { return r.feed(ctx, math.MaxInt64, n) }
+	if vs, ok, err := r.cache.feed(ctx, beforeMs, limit, newest); ok || err != nil {
+		return vs, err
+	}
+	return r.feed(ctx, beforeMs, limit)
+}
+
+func (r *VideoRepo) feed(ctx context.Context, beforeMs int64, limit int) ([]*biz.Video, error) {
 	var rows []videoModel
 	err := r.data.db.WithContext(ctx).Where("published_at < ?", beforeMs).
 		Order("published_at DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("feed: %w", err)
 	}
-	return videos(rows), nil
+	return r.videos(rows), nil
 }
 
 // ListByAuthor implements biz.VideoRepo.
@@ -84,7 +111,7 @@ func (r *VideoRepo) ListByAuthor(ctx context.Context, authorID int64) ([]*biz.Vi
 	if err != nil {
 		return nil, fmt.Errorf("list videos of author: %w", err)
 	}
-	return videos(rows), nil
+	return r.videos(rows), nil
 }
 
 // GetVideos implements biz.VideoRepo.
@@ -93,11 +120,27 @@ func (r *VideoRepo) GetVideos(ctx context.Context, ids []int64) ([]*biz.Video, e
 	if err := r.data.db.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("get videos: %w", err)
 	}
-	return videos(rows), nil
+	return r.videos(rows), nil
 }
 
 // CountWorks implements biz.VideoRepo.
 func (r *VideoRepo) CountWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error) {
+	counts, missing, at := r.cache.workCounts(ctx, authorIDs)
+	if len(missing) == 0 {
+		return counts, nil
+	}
+	fresh, err := r.countWorks(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	r.cache.storeCounts(at, missing, fresh)
+	for a, n := range fresh {
+		counts[a] = n
+	}
+	return counts, nil
+}
+
+func (r *VideoRepo) countWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error) {
 	var rows []struct {
 		AuthorID int64
 		N        int64
@@ -114,10 +157,10 @@ func (r *VideoRepo) CountWorks(ctx context.Context, authorIDs []int64) (map[int6
 	return counts, nil
 }
 
-func videos(rows []videoModel) []*biz.Video {
+func (r *VideoRepo) videos(rows []videoModel) []*biz.Video {
 	out := make([]*biz.Video, len(rows))
 	for i := range rows {
-		out[i] = rows[i].video()
+		out[i] = r.video(&rows[i])
 	}
 	return out
 }

@@ -1,0 +1,265 @@
+package biz
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/log"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+)
+
+// fakeRepo keeps videos in memory; failCreate makes Create fail.
+type fakeRepo struct {
+	videos     []*Video
+	failCreate bool
+}
+
+func (r *fakeRepo) Create(_ context.Context, v *Video) error {
+	if r.failCreate {
+		return errors.New("database down")
+	}
+	v.ID = int64(len(r.videos) + 1)
+	v.PlayURL, v.CoverURL = "/objects/"+v.PlayKey, "/objects/"+v.CoverKey
+	r.videos = append(r.videos, v)
+	return nil
+}
+
+func (r *fakeRepo) Feed(_ context.Context, before int64, limit int) ([]*Video, error) {
+	var out []*Video
+	for i := len(r.videos) - 1; i >= 0 && len(out) < limit; i-- {
+		if r.videos[i].PublishedAt < before {
+			out = append(out, r.videos[i])
+		}
+	}
+	return out, nil
+}
+
+func (r *fakeRepo) ListByAuthor(context.Context, int64) ([]*Video, error) { return nil, nil }
+func (r *fakeRepo) GetVideos(_ context.Context, ids []int64) ([]*Video, error) {
+	var out []*Video
+	for _, v := range r.videos {
+		for _, id := range ids {
+			if v.ID == id {
+				out = append(out, v)
+			}
+		}
+	}
+	return out, nil
+}
+func (r *fakeRepo) CountWorks(context.Context, []int64) (map[int64]int64, error) { return nil, nil }
+
+// fakeObjects keeps objects in memory; failOn makes Put of keys with that prefix fail.
+type fakeObjects struct {
+	objects map[string][]byte
+	failOn  string
+}
+
+func (o *fakeObjects) Put(_ context.Context, key string, r io.Reader, size int64, _ string) error {
+	if o.failOn != "" && strings.HasPrefix(key, o.failOn) {
+		return errors.New("storage down")
+	}
+	b, err := io.ReadAll(r)
+	if err != nil || int64(len(b)) != size {
+		return errors.New("short object")
+	}
+	o.objects[key] = b
+	return nil
+}
+
+func (o *fakeObjects) Delete(_ context.Context, key string) error {
+	delete(o.objects, key)
+	return nil
+}
+
+
+// fakeMedia accepts files that start with "VIDEO".
+type fakeMedia struct {
+	missing   bool
+	failCover bool
+}
+
+func (m fakeMedia) Available() bool { return !m.missing }
+func (m fakeMedia) Probe(_ context.Context, path string) (*MediaInfo, error) {
+	b, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(b), "VIDEO") {
+		return nil, ErrNotAVideo
+	}
+	return &MediaInfo{ContentType: "video/mp4", Duration: 3 * time.Second}, nil
+}
+func (m fakeMedia) Cover(_ context.Context, _ string, offset time.Duration, coverPath string) error {
+	if m.failCover {
+		return errors.New("ffmpeg crashed")
+	}
+	if offset != time.Second {
+		return errors.New("cover not taken one second in")
+	}
+	return os.WriteFile(coverPath, []byte("JPEG"), 0o600)
+}
+
+type fixture struct {
+	uc      *VideoUsecase
+	repo    *fakeRepo
+	objects *fakeObjects
+	dir     string
+}
+
+func newFixture(t *testing.T, media fakeMedia, maxBytes int64) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	f := &fixture{repo: &fakeRepo{}, objects: &fakeObjects{objects: map[string][]byte{}}, dir: dir}
+	bc := &confv1.Bootstrap{DataDir: dir, Video: &confv1.Video{MaxUploadBytes: maxBytes}}
+	uc, err := NewVideoUsecase(bc, f.repo, f.objects, media, log.DefaultLogger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.uc = uc
+	return f
+}
+
+// publish uploads content in small writes, as the stream would deliver it.
+func (f *fixture) publish(t *testing.T, content, title string) (*Video, error) {
+	t.Helper()
+	up, err := f.uc.NewUpload()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(content); i += 4 {
+		if _, err := up.Write([]byte(content[i:min(i+4, len(content))])); err != nil {
+			up.Discard()
+			return nil, err
+		}
+	}
+	return f.uc.Publish(context.Background(), up, 7, title)
+}
+
+func (f *fixture) leftovers(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(f.dir + "/tmp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestPublish(t *testing.T) {
+	f := newFixture(t, fakeMedia{}, 1<<10)
+	v, err := f.publish(t, "VIDEO bytes", "  Sunset  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.ID != 1 || v.AuthorID != 7 || v.Title != "Sunset" || v.PublishedAt == 0 {
+		t.Fatalf("published %+v", v)
+	}
+	if string(f.objects.objects[v.PlayKey]) != "VIDEO bytes" || string(f.objects.objects[v.CoverKey]) != "JPEG" {
+		t.Fatalf("objects %v", f.objects.objects)
+	}
+	if !strings.HasPrefix(v.PlayKey, "videos/") || !strings.HasSuffix(v.PlayKey, ".mp4") ||
+		v.PlayURL != "/objects/"+v.PlayKey || v.CoverURL != "/objects/"+v.CoverKey {
+		t.Fatalf("keys and URLs %+v", v)
+	}
+	if left := f.leftovers(t); len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+}
+
+func TestPublishRefusalsLeaveNothing(t *testing.T) {
+	tests := []struct {
+		name    string
+		media   fakeMedia
+		content string
+		title   string
+		store   func(*fixture)
+		want    error
+		wantMsg string
+	}{
+		{name: "not a video", content: "GIF89a", title: "t", want: ErrNotAVideo},
+		{name: "empty file", content: "", title: "t", want: ErrEmptyFile},
+		{name: "too large", content: "VIDEO" + strings.Repeat("x", 1<<10), title: "t",
+			wantMsg: "the video is larger than the 1 KB limit"},
+		{name: "no title", content: "VIDEO", title: "", wantMsg: "a title is required"},
+		{name: "blank title", content: "VIDEO", title: " \t ", wantMsg: "a title is required"},
+		{name: "long title", content: "VIDEO", title: strings.Repeat("抖", 101), wantMsg: "the title must be at most 100 characters, got 101"},
+		{name: "control character in title", content: "VIDEO", title: "a\x00b", wantMsg: "the title must not contain control characters"},
+		{name: "no ffmpeg", media: fakeMedia{missing: true}, content: "VIDEO", title: "t", want: ErrMediaToolsMissing},
+		{name: "cover fails", media: fakeMedia{failCover: true}, content: "VIDEO", title: "t"},
+		{name: "video object fails", content: "VIDEO", title: "t", store: func(f *fixture) { f.objects.failOn = "videos/" }},
+		{name: "cover object fails", content: "VIDEO", title: "t", store: func(f *fixture) { f.objects.failOn = "covers/" }},
+		{name: "row fails", content: "VIDEO", title: "t", store: func(f *fixture) { f.repo.failCreate = true }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, tt.media, 1<<10)
+			if tt.store != nil {
+				tt.store(f)
+			}
+			_, err := f.publish(t, tt.content, tt.title)
+			switch {
+			case err == nil:
+				t.Fatal("accepted")
+			case tt.want != nil && !errors.Is(err, tt.want):
+				t.Fatalf("err %v; want %v", err, tt.want)
+			case tt.wantMsg != "" && kerrors.FromError(err).Message != tt.wantMsg:
+				t.Fatalf("message %q; want %q", kerrors.FromError(err).Message, tt.wantMsg)
+			}
+			if len(f.objects.objects) != 0 || len(f.repo.videos) != 0 {
+				t.Fatalf("left objects %v and rows %v", f.objects.objects, f.repo.videos)
+			}
+			if left := f.leftovers(t); len(left) != 0 {
+				t.Fatalf("temporary files left: %v", left)
+			}
+		})
+	}
+}
+
+func TestFeedDefaults(t *testing.T) {
+	f := newFixture(t, fakeMedia{}, 0)
+	now := time.UnixMilli(1_700_000_000_000)
+	f.uc.now = func() time.Time { return now }
+	for i := 0; i < 40; i++ {
+		f.repo.videos = append(f.repo.videos, &Video{ID: int64(i + 1), PublishedAt: now.UnixMilli() - 40 + int64(i) + 1})
+	}
+	// The newest video was published at "now": a feed asked for "now" includes it.
+	page, err := f.uc.Feed(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page) != MaxFeedPage || page[0].ID != 40 {
+		t.Fatalf("got %d videos, first %+v", len(page), page[0])
+	}
+	older, _ := f.uc.Feed(context.Background(), page[len(page)-1].PublishedAt, 5)
+	if len(older) != 5 || older[0].ID != page[len(page)-1].ID-1 {
+		t.Fatalf("next page starts at %+v", older[0])
+	}
+}
+
+func TestBatchLookups(t *testing.T) {
+	f := newFixture(t, fakeMedia{}, 0)
+	for i := 1; i <= 3; i++ {
+		f.repo.videos = append(f.repo.videos, &Video{ID: int64(i), PlayURL: "/objects/videos/x.mp4"})
+	}
+	vs, err := f.uc.GetVideos(context.Background(), []int64{3, 9, 1, 3, -2})
+	if err != nil || len(vs) != 2 || vs[0].ID != 3 || vs[1].ID != 1 || vs[0].PlayURL != "/objects/videos/x.mp4" {
+		t.Fatalf("GetVideos = %+v, %v", vs, err)
+	}
+	tooMany := make([]int64, MaxBatch+1)
+	for i := range tooMany {
+		tooMany[i] = int64(i + 1)
+	}
+	if _, err := f.uc.GetVideos(context.Background(), tooMany); kerrors.Reason(err) != "INVALID_ARGUMENT" {
+		t.Fatalf("oversized batch: %v", err)
+	}
+	if _, err := f.uc.ListByAuthor(context.Background(), 0); kerrors.Reason(err) != "INVALID_ARGUMENT" {
+		t.Fatalf("author 0: %v", err)
+	}
+}
