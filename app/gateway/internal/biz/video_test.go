@@ -58,7 +58,9 @@ func (f *fakeVideos) ListByAuthor(_ context.Context, author int64) ([]*Video, er
 	return out, nil
 }
 
-func (f *fakeVideos) NewUpload(context.Context) (VideoUpload, error) { return nil, errors.New("unused") }
+func (f *fakeVideos) NewUpload(context.Context) (VideoUpload, error) {
+	return nil, errors.New("unused")
+}
 
 func TestFeedCursorAndAuthors(t *testing.T) {
 	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you"}}}

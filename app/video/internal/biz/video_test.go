@@ -78,7 +78,6 @@ func (o *fakeObjects) Delete(_ context.Context, key string) error {
 	return nil
 }
 
-
 // fakeMedia accepts files that start with "VIDEO".
 type fakeMedia struct {
 	missing   bool
