@@ -1,0 +1,90 @@
+package data
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
+)
+
+// Two replicas of the video app share MySQL and Redis. A publish through one must be in the
+// other's feed and work counts on the very next read, although both serve from their caches.
+func TestReadCacheSeesPublishesOfOtherReplicas(t *testing.T) {
+	bc := &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)}
+	replica := func() *VideoRepo {
+		data, cleanup, err := NewData(bc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cleanup)
+		return NewVideoRepo(data, &ObjectStore{}, bc, log.DefaultLogger)
+	}
+	a, b := replica(), replica()
+	ctx := context.Background()
+	now := time.Now().UnixMilli()
+
+	publish := func(r *VideoRepo, title string) *biz.Video {
+		v := &biz.Video{AuthorID: 7, Title: title, PlayKey: "videos/" + title, CoverKey: "covers/" + title, PublishedAt: now}
+		if err := r.Create(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	newest := func(r *VideoRepo) (string, int64) {
+		vs, err := r.Feed(ctx, now+1_000_000, 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts, err := r.CountWorks(ctx, []int64{7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs) == 0 {
+			return "", counts[7]
+		}
+		return vs[0].Title, counts[7]
+	}
+
+	publish(a, "first")
+	for round, r := range []*VideoRepo{a, b, b} { // the last read is served from b's cache
+		if title, n := newest(r); title != "first" || n != 1 {
+			t.Fatalf("read %d: newest %q, %d works; want first, 1", round, title, n)
+		}
+	}
+	second := publish(a, "second")
+	if second.PublishedAt <= now {
+		t.Fatalf("second publish at %d shares the first's millisecond %d", second.PublishedAt, now)
+	}
+	if title, n := newest(b); title != "second" || n != 2 {
+		t.Fatalf("replica b after a's publish: newest %q, %d works; want second, 2", title, n)
+	}
+	if second.PlayURL != "/objects/videos/second" {
+		t.Fatalf("PlayURL %q", second.PlayURL)
+	}
+}
+
+// A cached feed hands out copies: a caller changing its videos does not change the cache.
+func TestReadCacheHandsOutCopies(t *testing.T) {
+	bc := &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}}
+	data, cleanup, err := NewData(bc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	r := NewVideoRepo(data, &ObjectStore{}, bc, log.DefaultLogger)
+	ctx := context.Background()
+	if err := r.Create(ctx, &biz.Video{AuthorID: 1, Title: "t", PlayKey: "p", CoverKey: "c", PublishedAt: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := r.Feed(ctx, 2000, 30)
+	first[0].Title = "changed by a caller"
+	again, _ := r.Feed(ctx, 2000, 30)
+	if again[0].Title != "t" {
+		t.Fatalf("cache changed through a returned video: %q", again[0].Title)
+	}
+}
