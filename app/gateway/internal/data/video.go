@@ -53,7 +53,7 @@ func (r *VideoRepo) CountWorks(ctx context.Context, authorIDs []int64) (map[int6
 }
 
 // uploadChunk is the largest piece of a file sent in one message, well under gRPC's 4 MB.
-const uploadChunk = 256 << 10
+const uploadChunk = 32 << 10
 
 // NewUpload implements biz.VideoRepo: it opens the publish stream the file is copied into.
 func (r *VideoRepo) NewUpload(ctx context.Context) (biz.VideoUpload, error) {

@@ -107,7 +107,7 @@ func (s *DouyinService) PublishUpload(ctx context.Context, query url.Values, for
 // copyUpload streams the file part into the upload, telling a client that stopped sending
 // apart from a refusal by the video app (too large), whose error is passed on as it is.
 func copyUpload(upload io.Writer, part io.Reader) error {
-	buf := make([]byte, 256<<10)
+	buf := make([]byte, 32<<10)
 	for {
 		n, readErr := part.Read(buf)
 		if n > 0 {
