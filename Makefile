@@ -63,6 +63,10 @@ test: ## Run every test: unit, repository contracts (SQLite, MariaDB, Redis) and
 test-short: ## Run the tests that need no MariaDB or Redis
 	go test -count=1 -short ./...
 
+.PHONY: load
+load: ## Load-test the all-in-one with wrk (feed over 10,000 videos, user info); needs wrk
+	bash tools/loadtest/run.sh
+
 .PHONY: lint
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'))" || { gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'); exit 1; }

@@ -146,22 +146,29 @@ var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &
 // maxPooledBuffer keeps a rare huge answer from pinning its buffer in the pool.
 const maxPooledBuffer = 1 << 20
 
+// encodingFailure is the answer when a message cannot be encoded: a bug, but still an answer
+// the app can read.
+var encodingFailure = []byte(`{"status_code":500,"status_msg":"internal error, please try again later"}`)
+
+// writeMessage answers with m as JSON. It never returns an error to Kratos, whose error encoder
+// would write a second answer: a client that hung up has nobody left to tell.
 func writeMessage(w http.ResponseWriter, status int, m protoreflect.Message) error {
 	buf := buffers.Get().(*[]byte)
 	body, err := appendJSON((*buf)[:0], m)
 	defer func() {
 		if cap(body) <= maxPooledBuffer {
-			*buf = body
+			*buf = body[:0]
 			buffers.Put(buf)
 		}
 	}()
 	if err != nil {
-		return err
+		log.Errorf("encode %s: %v", m.Descriptor().FullName(), err)
+		body, status = append(body[:0], encodingFailure...), http.StatusInternalServerError
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_, err = w.Write(body)
-	return err
+	_, _ = w.Write(body)
+	return nil
 }
 
 // writeFailure answers err inside the response message resp. Messages written for people (our

@@ -1,0 +1,82 @@
+// Command seed fills a stopped all-in-one's data dir with fixture videos for load tests.
+//
+// Publishing 10,000 real files would spend minutes in ffmpeg, and a load test measures reads.
+// So the videos the instance already published (the demo clips) are cloned as rows: every
+// clone points at real objects, has its own publish millisecond, and is spread over the
+// registered users as authors. Only for load tests: it writes the video app's table directly.
+package main
+
+import (
+	"database/sql"
+	"flag"
+	"fmt"
+	"log"
+	"path/filepath"
+
+	_ "github.com/glebarez/go-sqlite"
+)
+
+func main() {
+	dataDir := flag.String("data", "", "data dir of a stopped all-in-one")
+	videos := flag.Int("videos", 10000, "rows to add")
+	authors := flag.Int("authors", 50, "spread the videos over user ids 1..authors")
+	flag.Parse()
+	if err := seed(*dataDir, *videos, *authors); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func seed(dataDir string, n, authors int) error {
+	db, err := sql.Open("sqlite", filepath.Join(dataDir, "video.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var keys [][2]string
+	var oldest int64
+	rows, err := db.Query("SELECT play_key, cover_key, published_at FROM videos ORDER BY published_at")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k [2]string
+		var at int64
+		if err := rows.Scan(&k[0], &k[1], &at); err != nil {
+			return err
+		}
+		if len(keys) == 0 {
+			oldest = at
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return fmt.Errorf("no videos in %s to clone: start it once with DOUYIN_DEMO=true", dataDir)
+	}
+
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	insert, err := tx.Prepare(`INSERT INTO videos (author_id, title, play_key, cover_key, published_at, created_at)
+		VALUES (?, ?, ?, ?, ?, datetime('now'))`)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		k := keys[i%len(keys)]
+		// A second apart, all older than the real videos.
+		at := oldest - int64(n-i)*1000
+		if _, err := insert.Exec(i%authors+1, fmt.Sprintf("Load test video %d", i), k[0], k[1], at); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	fmt.Printf("added %d videos by %d authors\n", n, authors)
+	return nil
+}
