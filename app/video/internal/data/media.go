@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -37,6 +38,7 @@ type probeOutput struct {
 	} `json:"format"`
 	Streams []struct {
 		CodecType   string         `json:"codec_type"`
+		Duration    string         `json:"duration"`
 		Disposition map[string]int `json:"disposition"`
 	} `json:"streams"`
 }
@@ -63,12 +65,17 @@ func (f *FFmpeg) Probe(ctx context.Context, path string) (*biz.MediaInfo, error)
 		return nil, biz.ErrNotAVideo
 	}
 	hasVideo := false
+	seconds, err := strconv.ParseFloat(probe.Format.Duration, 64)
 	for _, s := range probe.Streams {
 		if s.CodecType == "video" && s.Disposition["attached_pic"] == 0 {
 			hasVideo = true
+			// The container lasts as long as its longest stream; frames exist only as long
+			// as the video stream, which is what a cover offset must stay within.
+			if d, derr := strconv.ParseFloat(s.Duration, 64); derr == nil && d > 0 && d < seconds {
+				seconds = d
+			}
 		}
 	}
-	seconds, err := strconv.ParseFloat(probe.Format.Duration, 64)
 	if !hasVideo || err != nil || seconds <= 0 {
 		return nil, biz.ErrNotAVideo
 	}
@@ -79,15 +86,25 @@ func (f *FFmpeg) Probe(ctx context.Context, path string) (*biz.MediaInfo, error)
 	return info, nil
 }
 
-// Cover implements biz.MediaTool.
+// Cover implements biz.MediaTool. ffmpeg exits 0 without writing anything when the offset is
+// past the last frame (a clip of one frame, a video track shorter than its timestamps say), so
+// the output is checked, and the first frame is the fallback.
 func (f *FFmpeg) Cover(ctx context.Context, path string, offset time.Duration, coverPath string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, f.ffmpeg, "-v", "error", "-y",
-		"-ss", strconv.FormatFloat(offset.Seconds(), 'f', 3, 64), "-i", path,
-		"-frames:v", "1", "-vf", "scale='min(720,iw)':-2", "-q:v", "3", "-f", "image2", coverPath)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("ffmpeg: %w: %s", err, strings.TrimSpace(string(out)))
+	for _, at := range []time.Duration{offset, 0} {
+		cmd := exec.CommandContext(ctx, f.ffmpeg, "-v", "error", "-y",
+			"-ss", strconv.FormatFloat(at.Seconds(), 'f', 3, 64), "-i", path,
+			"-frames:v", "1", "-vf", "scale='min(720,iw)':-2", "-q:v", "3", "-f", "image2", coverPath)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("ffmpeg: %w: %s", err, strings.TrimSpace(string(out)))
+		}
+		if st, err := os.Stat(coverPath); err == nil && st.Size() > 0 {
+			return nil
+		}
+		if at == 0 {
+			break
+		}
 	}
-	return nil
+	return fmt.Errorf("ffmpeg wrote no cover frame for %s", path)
 }
