@@ -99,8 +99,25 @@ func startServer(t *testing.T, dataDir string, env ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The port is free when picked but may be taken before the process binds it (other tests
+	// and processes pick ports too): then the process exits at once and another port is tried.
+	for attempt := 1; ; attempt++ {
+		s, bindFailed := launchServer(t, bin, dataDir, env)
+		if !bindFailed {
+			return s
+		}
+		if attempt == 3 {
+			t.Fatalf("server exited before becoming healthy, %d ports in a row were taken; output:\n%s", attempt, s.output)
+		}
+	}
+}
+
+// launchServer is one attempt of startServer. It reports whether the process could not bind
+// its port, and fails the test on any other problem.
+func launchServer(t *testing.T, bin, dataDir string, env []string) (s *server, bindFailed bool) {
+	t.Helper()
 	addr := freeAddr(t)
-	s := &server{baseURL: "http://" + addr, output: &syncBuffer{}, exited: make(chan struct{})}
+	s = &server{baseURL: "http://" + addr, output: &syncBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(bin)
 	// Variables of the developer's shell (say DOUYIN_DATABASE_DRIVER=mysql) must not leak in:
 	// the test runs the quick start on its built-in defaults.
@@ -131,11 +148,15 @@ func startServer(t *testing.T, dataDir string, env ...string) *server {
 		if resp, err := client.Get(s.baseURL + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s
+				return s, false
 			}
 		}
 		select {
 		case <-s.exited:
+			if strings.Contains(s.output.String(), "address already in use") {
+				s.stopped = true // nothing left to stop
+				return s, true
+			}
 			t.Fatalf("server exited before becoming healthy (%v); output:\n%s", s.waitErr, s.output)
 		case <-time.After(50 * time.Millisecond):
 		}
