@@ -53,7 +53,9 @@ build: ## Build every app into ./bin
 
 .PHONY: run
 run: ## Run the whole system in one process on embedded defaults (http://0.0.0.0:8080, data in ./data)
-	go run ./app/allinone/cmd/allinone
+	@mkdir -p $(BIN)
+	go build -o $(BIN)/allinone ./app/allinone/cmd/allinone
+	exec $(BIN)/allinone
 
 .PHONY: test
 test: ## Run every test: unit, repository contracts (SQLite, MariaDB, Redis) and end to end
