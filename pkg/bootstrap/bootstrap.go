@@ -4,6 +4,7 @@ package bootstrap
 
 import (
 	"context"
+	stderrors "errors"
 	"flag"
 	"fmt"
 	"net"
@@ -80,29 +81,59 @@ func NewLogger(service, level string) log.Logger {
 	return log.NewFilter(base, log.FilterLevel(log.ParseLevel(level)))
 }
 
-// ServerMiddleware is the chain every server runs: panics become 500 errors, and failures that
-// are the server's fault (5xx) are logged here, once. Refusals of bad input (4xx) are the
-// caller's business and are not logged as errors.
+// ServerMiddleware is the chain every server runs: every error leaves the server as an answer
+// a person can read (see edge), and panics become errors first (recovery runs inside edge).
 func ServerMiddleware(logger log.Logger) []middleware.Middleware {
 	helper := log.NewHelper(logger)
 	return []middleware.Middleware{
-		recovery.Recovery(),
 		func(next middleware.Handler) middleware.Handler {
 			return func(ctx context.Context, req any) (any, error) {
 				reply, err := next(ctx, req)
-				// 501 is the answer of endpoints not built yet, not a failure.
-				if err != nil && errors.Code(err) >= 500 && errors.Code(err) != 501 {
+				if err != nil {
 					operation := ""
 					if tr, ok := transport.FromServerContext(ctx); ok {
 						operation = tr.Operation()
 					}
-					helper.WithContext(ctx).Errorw("msg", "request failed", "operation", operation, "error", err)
+					err = edge(ctx, helper, operation, err)
 				}
 				return reply, err
 			}
 		},
+		recovery.Recovery(),
 	}
 }
+
+// Reasons of the errors edge puts in place of failures.
+const (
+	ReasonInternal    = "INTERNAL"
+	ReasonUnavailable = "UNAVAILABLE"
+)
+
+// edge decides what an error leaving a server becomes. Errors the apps declare carry a reason
+// (api/*/v1 ErrorReason): they are answers such as "wrong password", passed on untouched and not
+// logged. Anything else (a database error, a panic, an app that cannot be reached) is a failure:
+// it is logged here, once, and replaced by an error with a reason, so the next server on the
+// way treats it as an answer and does not log it again, and nobody sees internals.
+func edge(ctx context.Context, helper *log.Helper, operation string, err error) error {
+	e := errors.FromError(err)
+	if e.Reason != "" && e.Reason != recoveryReason {
+		return err
+	}
+	if e.Code == clientClosed || stderrors.Is(err, context.Canceled) {
+		return err // the caller went away: nobody to answer and nothing broken
+	}
+	helper.WithContext(ctx).Errorw("msg", "request failed", "operation", operation, "error", err)
+	if e.Code == 503 || e.Code == 504 {
+		return errors.New(int(e.Code), ReasonUnavailable, "the service is temporarily unavailable, please try again").WithCause(err)
+	}
+	return errors.New(500, ReasonInternal, "internal error, please try again later").WithCause(err)
+}
+
+// clientClosed is the code Kratos gives a call its client cancelled (gRPC Canceled).
+const clientClosed = 499
+
+// recoveryReason is what Kratos' recovery middleware gives a panic.
+const recoveryReason = "UNKNOWN"
 
 // defaultGCPercent is the GOGC these processes run with unless GOGC is set. Their live heaps
 // are small (tens of MB) while every request allocates its answer, so Go's default of 100
@@ -139,11 +170,10 @@ func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) *grpc.Server {
 		grpc.Timeout(bc.GetServices().GetCallTimeout().AsDuration()),
 		grpc.Middleware(ServerMiddleware(logger)...),
 		grpc.StreamInterceptor(func(srv any, ss ggrpc.ServerStream, info *ggrpc.StreamServerInfo, handler ggrpc.StreamHandler) error {
-			err := handler(srv, ss)
-			if err != nil && errors.Code(err) >= 500 {
-				helper.WithContext(ss.Context()).Errorw("msg", "stream failed", "operation", info.FullMethod, "error", err)
+			if err := handler(srv, ss); err != nil {
+				return edge(ss.Context(), helper, info.FullMethod, err)
 			}
-			return err
+			return nil
 		}),
 	)
 }

@@ -171,23 +171,14 @@ func writeMessage(w http.ResponseWriter, status int, m protoreflect.Message) err
 	return nil
 }
 
-// writeFailure answers err inside the response message resp. Messages written for people (our
-// reasons) are shown as they are; anything else, such as a transport failure, gets a generic
-// text (the middleware has already logged the cause).
+// writeFailure answers err inside the response message resp. The server middleware has made
+// every error one with a reason and a message written for people; an error without one (a bug)
+// still gets a readable answer.
 func writeFailure(w http.ResponseWriter, status int, resp protoreflect.Message, err error) error {
 	e := errors.FromError(err)
-	msg := e.Message
-	switch {
-	case e.Reason != "" && e.Code < 500:
-	case e.Reason == apierror.Reason(gatewayv1.ErrorReason_NOT_IMPLEMENTED):
-	case e.Code == 503 || e.Code == 504:
-		msg = "the service is temporarily unavailable, please try again"
-	default:
-		msg = "internal error, please try again later"
-	}
-	code := e.Code
-	if code == 0 || code == 200 {
-		code = errors.UnknownCode
+	code, msg := e.Code, e.Message
+	if e.Reason == "" || code == 0 || code == 200 {
+		code, msg = errors.UnknownCode, "internal error, please try again later"
 	}
 	fields := resp.Descriptor().Fields()
 	resp.Set(fields.ByName("status_code"), protoreflect.ValueOfInt32(int32(code)))

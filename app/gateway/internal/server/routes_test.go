@@ -99,11 +99,11 @@ func TestEnvelopeAndQuirks(t *testing.T) {
 			want: `{"status_code":400,"status_msg":"user_id must be an integer, got \"x\"","user":{"id":0,"name":"","follow_count":0,"follower_count":0,"is_follow":false,"avatar":"","background_image":"","signature":"","total_favorited":0,"work_count":0,"favorite_count":0}}`,
 		},
 		{
-			// The stub's bare gRPC status has no reason: such errors are not written for people,
-			// so the app gets a generic message.
+			// The stub's bare gRPC status has no reason: it is a failure, logged and answered
+			// with a generic message.
 			name: "POST with JSON content type but query params", method: "POST", contentType: "application/json",
 			path: "/douyin/message/action/?token=t&to_user_id=1&action_type=1&content=hi", wantStatus: 200,
-			want: `{"status_code":501,"status_msg":"internal error, please try again later"}`,
+			want: `{"status_code":500,"status_msg":"internal error, please try again later"}`,
 		},
 		{
 			name: "unknown path", method: "GET", path: "/douyin/nope/", wantStatus: 404,

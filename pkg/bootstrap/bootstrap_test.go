@@ -1,0 +1,94 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/middleware"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
+)
+
+// recorder is a logger that keeps what it is given.
+type recorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *recorder) Log(level log.Level, kv ...any) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, level.String()+" "+fmt.Sprint(kv...))
+	return nil
+}
+
+func TestServerMiddlewareTurnsFailuresIntoAnswersAndLogsThemOnce(t *testing.T) {
+	declared := apierror.New(userv1.ErrorReason_WRONG_PASSWORD, "wrong password")
+	tests := []struct {
+		name       string
+		handler    middleware.Handler
+		wantCode   int
+		wantReason string
+		wantMsg    string
+		wantLogged bool
+	}{
+		{
+			name:     "a declared error is an answer: untouched, not logged",
+			handler:  func(context.Context, any) (any, error) { return nil, declared },
+			wantCode: 401, wantReason: "WRONG_PASSWORD", wantMsg: "wrong password",
+		},
+		{
+			name:     "a plain error is a failure: logged, internals hidden",
+			handler:  func(context.Context, any) (any, error) { return nil, fmt.Errorf("insert user: disk I/O error") },
+			wantCode: 500, wantReason: ReasonInternal, wantMsg: "internal error, please try again later", wantLogged: true,
+		},
+		{
+			name: "an app that cannot be reached keeps its code",
+			handler: func(context.Context, any) (any, error) {
+				return nil, status.Error(codes.Unavailable, "connection refused")
+			},
+			wantCode: 503, wantReason: ReasonUnavailable, wantMsg: "the service is temporarily unavailable, please try again", wantLogged: true,
+		},
+		{
+			name: "a caller that went away is not a failure",
+			handler: func(context.Context, any) (any, error) {
+				return nil, status.Error(codes.Canceled, "Stream has ended.")
+			},
+			wantCode: 499, wantReason: "", wantMsg: "Stream has ended.",
+		},
+		{
+			name:     "a panic",
+			handler:  func(context.Context, any) (any, error) { panic("nil map") },
+			wantCode: 500, wantReason: ReasonInternal, wantMsg: "internal error, please try again later", wantLogged: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{}
+			h := middleware.Chain(ServerMiddleware(rec)...)(tt.handler)
+			_, err := h(context.Background(), nil)
+			e := errors.FromError(err)
+			if int(e.Code) != tt.wantCode || e.Reason != tt.wantReason || e.Message != tt.wantMsg {
+				t.Fatalf("got %d %s %q", e.Code, e.Reason, e.Message)
+			}
+			logged := strings.Contains(strings.Join(rec.lines, "\n"), "request failed")
+			if logged != tt.wantLogged {
+				t.Fatalf("logged = %v, lines %q", logged, rec.lines)
+			}
+			// The next server on the way sees an answer, and does not log it again.
+			again := &recorder{}
+			_, err = middleware.Chain(ServerMiddleware(again)...)(func(context.Context, any) (any, error) { return nil, err })(context.Background(), nil)
+			if len(again.lines) != 0 || errors.FromError(err).Message != tt.wantMsg {
+				t.Fatalf("second hop logged %q or changed the answer to %v", again.lines, err)
+			}
+		})
+	}
+}
