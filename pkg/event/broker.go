@@ -1,0 +1,74 @@
+package event
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// EmbeddedBroker is a Kafka-protocol broker inside the process (franz-go's kfake), keeping its
+// log under a directory so events survive a restart. The all-in-one uses it instead of Kafka, so
+// the same kafka-go code and the same guarantees run everywhere.
+type EmbeddedBroker struct {
+	cluster *kfake.Cluster
+}
+
+// NewEmbeddedBroker starts a one-node broker on a loopback port the kernel picks, persisting to
+// dir. It serves from its own goroutines until Close.
+func NewEmbeddedBroker(dir string) (*EmbeddedBroker, error) {
+	cluster, err := kfake.NewCluster(
+		kfake.NumBrokers(1),
+		kfake.Ports(0),
+		kfake.DataDir(dir),
+		kfake.AllowAutoTopicCreation(),
+		kfake.DefaultNumPartitions(4),
+		kfake.GroupMinSessionTimeout(time.Second),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("embedded broker: %w", err)
+	}
+	return &EmbeddedBroker{cluster: cluster}, nil
+}
+
+// Brokers returns the addresses to give producers and consumers.
+func (b *EmbeddedBroker) Brokers() []string { return b.cluster.ListenAddrs() }
+
+// Close stops the broker, flushing its log to disk.
+func (b *EmbeddedBroker) Close() { b.cluster.Close() }
+
+// EnsureTopics creates the topics that do not exist yet.
+func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics ...string) error {
+	if len(brokers) == 0 {
+		return errors.New("no Kafka brokers configured")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
+	if err != nil {
+		return fmt.Errorf("connect to Kafka %s: %w", brokers[0], err)
+	}
+	defer conn.Close()
+	controller, err := conn.Controller()
+	if err != nil {
+		return fmt.Errorf("find the Kafka controller: %w", err)
+	}
+	cconn, err := kafka.DialContext(ctx, "tcp", net.JoinHostPort(controller.Host, strconv.Itoa(controller.Port)))
+	if err != nil {
+		return fmt.Errorf("connect to the Kafka controller: %w", err)
+	}
+	defer cconn.Close()
+	configs := make([]kafka.TopicConfig, len(topics))
+	for i, t := range topics {
+		configs[i] = kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: 1}
+	}
+	if err := cconn.CreateTopics(configs...); err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+		return fmt.Errorf("create topics: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package event
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/segmentio/kafka-go"
+	"google.golang.org/protobuf/proto"
+	"gorm.io/gorm"
+)
+
+// outboxRecord is an event waiting to be published.
+type outboxRecord struct {
+	ID        int64  `gorm:"primaryKey"` // publish order
+	Topic     string `gorm:"size:200;not null"`
+	Key       string `gorm:"size:200;not null"`
+	EventID   string `gorm:"size:64;not null"`
+	Type      string `gorm:"size:200;not null"`
+	Payload   []byte // an empty proto encodes to no bytes
+	CreatedAt time.Time
+}
+
+func (outboxRecord) TableName() string { return "event_outbox" }
+
+// MigrateOutbox creates the outbox table in a producer's database.
+func MigrateOutbox(db *gorm.DB) error { return db.AutoMigrate(&outboxRecord{}) }
+
+// Enqueue records an event in the outbox within tx, the transaction that makes the change the
+// event describes: both are stored, or neither.
+func Enqueue(tx *gorm.DB, topic, key, eventID string, msg proto.Message) error {
+	payload, err := proto.Marshal(msg)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", msg.ProtoReflect().Descriptor().FullName(), err)
+	}
+	rec := outboxRecord{
+		Topic: topic, Key: key, EventID: eventID,
+		Type: string(msg.ProtoReflect().Descriptor().FullName()), Payload: payload,
+	}
+	if err := tx.Create(&rec).Error; err != nil {
+		return fmt.Errorf("enqueue event: %w", err)
+	}
+	return nil
+}
+
+// Relay publishes the outbox to Kafka. It is a transport.Server; its constructor starts nothing.
+type Relay struct {
+	db     *gorm.DB
+	writer *kafka.Writer
+	wake   chan struct{}
+	poll   time.Duration
+	log    *log.Helper
+	stop   context.CancelFunc
+	done   chan struct{}
+}
+
+// relayBatch is how many records one round publishes.
+const relayBatch = 500
+
+// NewRelay returns a relay publishing db's outbox to brokers.
+func NewRelay(db *gorm.DB, brokers []string, logger log.Logger) *Relay {
+	return &Relay{
+		db: db,
+		writer: &kafka.Writer{
+			Addr:         kafka.TCP(brokers...),
+			Balancer:     &kafka.Hash{}, // one key, one partition: an aggregate's events stay in order
+			RequiredAcks: kafka.RequireAll,
+			BatchTimeout: 2 * time.Millisecond, // the default 1 s would delay every event
+			BatchSize:    relayBatch,
+		},
+		wake: make(chan struct{}, 1),
+		poll: time.Second,
+		log:  log.NewHelper(logger),
+		done: make(chan struct{}),
+	}
+}
+
+// Notify tells the relay that records were committed, so it publishes now instead of at its
+// next poll. It never blocks.
+func (r *Relay) Notify() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start publishes until Stop. Records left by a crash are published on the first round.
+func (r *Relay) Start(ctx context.Context) error {
+	ctx, r.stop = context.WithCancel(ctx)
+	defer close(r.done)
+	for {
+		for {
+			n, err := r.publishBatch(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					r.log.Warnw("msg", "outbox publish failed; retrying", "error", err)
+				}
+				break
+			}
+			if n < relayBatch {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.wake:
+		case <-time.After(r.poll):
+		}
+	}
+}
+
+// Stop ends Start and closes the writer.
+func (r *Relay) Stop(context.Context) error {
+	if r.stop != nil {
+		r.stop()
+		<-r.done
+	}
+	return r.writer.Close()
+}
+
+// publishBatch publishes the oldest records and deletes them. Dying between the two leaves
+// them to be published again: consumers drop the duplicates by event id.
+func (r *Relay) publishBatch(ctx context.Context) (int, error) {
+	var recs []outboxRecord
+	if err := r.db.WithContext(ctx).Order("id").Limit(relayBatch).Find(&recs).Error; err != nil {
+		return 0, err
+	}
+	if len(recs) == 0 {
+		return 0, nil
+	}
+	msgs := make([]kafka.Message, len(recs))
+	ids := make([]int64, len(recs))
+	for i, rec := range recs {
+		ids[i] = rec.ID
+		msgs[i] = kafka.Message{
+			Topic: rec.Topic,
+			Key:   []byte(rec.Key),
+			Value: rec.Payload,
+			Headers: []kafka.Header{
+				{Key: HeaderEventID, Value: []byte(rec.EventID)},
+				{Key: HeaderType, Value: []byte(rec.Type)},
+			},
+		}
+	}
+	if err := r.writer.WriteMessages(ctx, msgs...); err != nil {
+		return 0, err
+	}
+	if err := r.db.WithContext(ctx).Delete(&outboxRecord{}, ids).Error; err != nil {
+		return 0, err
+	}
+	return len(recs), nil
+}
+
+// ErrSkip may be returned by a Handler for an event it does not apply (an unknown type); the
+// event is then recorded as handled.
+var ErrSkip = errors.New("event skipped")
