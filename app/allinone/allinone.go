@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
@@ -14,10 +15,12 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/gateway"
+	"github.com/douyin-kratos/douyin/app/interaction"
 	"github.com/douyin-kratos/douyin/app/user"
 	"github.com/douyin-kratos/douyin/app/video"
 	"github.com/douyin-kratos/douyin/pkg/auth"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/objectstore"
 )
 
@@ -33,6 +36,7 @@ var domainApps = []struct {
 }{
 	{user.Name, user.New, func(s *confv1.Services) *string { return &s.User }},
 	{video.Name, video.New, func(s *confv1.Services) *string { return &s.Video }},
+	{interaction.Name, interaction.New, func(s *confv1.Services) *string { return &s.Interaction }},
 }
 
 // New assembles every app from one configuration: each domain app serves gRPC on a loopback
@@ -56,6 +60,19 @@ func New(bc *confv1.Bootstrap, logger log.Logger) ([]*bootstrap.Component, func(
 	}
 	if bc.Storage == nil {
 		bc.Storage = &confv1.Storage{}
+	}
+	if bc.Kafka == nil {
+		bc.Kafka = &confv1.Kafka{}
+	}
+	if bc.GetKafka().GetBrokers() == "" {
+		broker, err := event.NewEmbeddedBroker(filepath.Join(bc.GetDataDir(), "kafka"))
+		if err != nil {
+			return nil, nil, err
+		}
+		cleanups = append(cleanups, broker.Close)
+		bc.Kafka.Brokers = strings.Join(broker.Brokers(), ",")
+		// Producers and consumers all live here: actions can wait for their counts in memory.
+		bc.Kafka.InProcess = true
 	}
 	if bc.GetStorage().GetEndpoint() == "" {
 		stop, err := startEmbeddedStorage(bc)

@@ -591,9 +591,6 @@ func TestAccounts(t *testing.T) {
 			query        url.Values
 			want         string
 		}{
-			{"POST", "/douyin/favorite/action/", url.Values{"token": {aliceToken}, "video_id": {"1"}, "action_type": {"1"}},
-				envelope("")},
-			{"GET", "/douyin/favorite/list/", url.Values{"token": {aliceToken}, "user_id": {"1"}}, envelope(`,"video_list":[]`)},
 			{"POST", "/douyin/comment/action/",
 				url.Values{"token": {aliceToken}, "video_id": {"1"}, "action_type": {"1"}, "comment_text": {"hi"}},
 				envelope(`,"comment":` + zeroComment)},

@@ -36,10 +36,17 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 		return nil, nil, err
 	}
 	accountUsecase := biz.NewAccountUsecase(userRepo, userJoiner, tokens)
-	videoUsecase := biz.NewVideoUsecase(videoRepo, userJoiner)
+	favoriteRepo, cleanup3, err := data.NewFavoriteRepo(confv1Bootstrap)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	videoUsecase := biz.NewVideoUsecase(videoRepo, userJoiner, favoriteRepo)
 	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase, videoUsecase)
 	objects, err := data.NewObjects(confv1Bootstrap)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -47,6 +54,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	httpServer := server.NewHTTPServer(confv1Bootstrap, douyinService, objects, logger)
 	component := newComponent(httpServer)
 	return component, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil

@@ -3,11 +3,13 @@ package user
 
 import (
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
 // Name identifies the app in logs, discovery and file names.
@@ -18,6 +20,6 @@ func New(bc *confv1.Bootstrap, logger log.Logger) (*bootstrap.Component, func(),
 	return wireComponent(bc, log.With(logger, "app", Name))
 }
 
-func newComponent(gs *grpc.Server, hs *http.Server) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, GRPC: gs, HTTP: hs}
+func newComponent(gs *grpc.Server, hs *http.Server, counters *event.Consumer) *bootstrap.Component {
+	return &bootstrap.Component{Name: Name, GRPC: gs, HTTP: hs, Workers: []transport.Server{counters}}
 }

@@ -29,7 +29,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	userService := service.NewUserService(userUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, userService, logger)
 	httpServer := server.NewHTTPServer(confv1Bootstrap)
-	component := newComponent(grpcServer, httpServer)
+	consumer, err := data.NewCounterConsumer(dataData, userRepo, confv1Bootstrap, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	component := newComponent(grpcServer, httpServer, consumer)
 	return component, func() {
 		cleanup()
 	}, nil

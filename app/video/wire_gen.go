@@ -38,7 +38,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	videoService := service.NewVideoService(videoUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, videoService, logger)
 	httpServer := server.NewHTTPServer(confv1Bootstrap)
-	component := newComponent(grpcServer, httpServer)
+	consumer, err := data.NewCounterConsumer(dataData, videoRepo, confv1Bootstrap, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	component := newComponent(grpcServer, httpServer, consumer)
 	return component, func() {
 		cleanup()
 	}, nil

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 )
@@ -44,6 +45,7 @@ func TestIsSurvivesWrappingAndGRPC(t *testing.T) {
 func TestEveryDeclaredCodeSurvivesGRPC(t *testing.T) {
 	enums := []protoreflect.EnumType{
 		userv1.ErrorReason(0).Type(), videov1.ErrorReason(0).Type(), gatewayv1.ErrorReason(0).Type(),
+		interactionv1.ErrorReason(0).Type(),
 	}
 	for _, et := range enums {
 		values := et.Descriptor().Values()

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -71,4 +72,26 @@ func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics 
 		return fmt.Errorf("create topics: %w", err)
 	}
 	return nil
+}
+
+// topicPartitions is how many partitions the apps give the topics they create.
+const topicPartitions = 4
+
+// ensureTopics creates the topics, retrying while the brokers are unreachable, so apps can start
+// before Kafka and in any order. It returns false if ctx ended first.
+func ensureTopics(ctx context.Context, brokers, topics []string, logger *log.Helper) bool {
+	for attempt := 0; ; attempt++ {
+		err := EnsureTopics(ctx, brokers, topicPartitions, topics...)
+		if err == nil {
+			return true
+		}
+		if attempt == 0 || attempt%30 == 0 {
+			logger.Warnw("msg", "Kafka not ready; retrying", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(time.Second):
+		}
+	}
 }

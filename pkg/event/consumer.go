@@ -37,6 +37,7 @@ type Consumer struct {
 	brokers []string
 	topics  []string
 	handle  Handler
+	opts    ConsumerOptions
 	log     *log.Helper
 
 	// afterApply runs between the database commit and the offset commit; tests use it to
@@ -49,18 +50,32 @@ type Consumer struct {
 // maxBatch bounds the events applied in one transaction.
 const maxBatch = 200
 
+// ConsumerOptions are what a consumer does once a batch is committed.
+type ConsumerOptions struct {
+	// Acks is told which events were applied, for the actions waiting on them.
+	Acks Acks
+	// AfterCommit runs after each committed batch, e.g. to drop cache entries it changed.
+	AfterCommit func(ctx context.Context, applied []Message)
+}
+
 // NewConsumer returns a consumer in group name (one group per consuming app).
-func NewConsumer(name string, db *gorm.DB, brokers, topics []string, handle Handler, logger log.Logger) *Consumer {
+func NewConsumer(name string, db *gorm.DB, brokers, topics []string, handle Handler, opts ConsumerOptions, logger log.Logger) *Consumer {
 	return &Consumer{
-		name: name, db: db, brokers: brokers, topics: topics, handle: handle,
+		name: name, db: db, brokers: brokers, topics: topics, handle: handle, opts: opts,
 		log: log.NewHelper(log.With(logger, "consumer", name)), done: make(chan struct{}),
 	}
 }
+
+// Name is the consumer group, which actions name when they wait for it.
+func (c *Consumer) Name() string { return c.name }
 
 // Start consumes until Stop.
 func (c *Consumer) Start(ctx context.Context) error {
 	ctx, c.stop = context.WithCancel(ctx)
 	defer close(c.done)
+	if !ensureTopics(ctx, c.brokers, c.topics, c.log) {
+		return nil
+	}
 	reader := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:     c.brokers,
 		GroupID:     c.name,
@@ -91,8 +106,10 @@ func (c *Consumer) Start(ctx context.Context) error {
 		}
 		// A failed apply (the database is down) is retried with the same batch until it
 		// works: skipping it would lose the updates.
+		var applied []Message
 		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-			err := c.apply(ctx, batch)
+			var err error
+			applied, err = c.apply(ctx, batch)
 			if err == nil {
 				break
 			}
@@ -106,6 +123,7 @@ func (c *Consumer) Start(ctx context.Context) error {
 			case <-time.After(backoff):
 			}
 		}
+		c.committed(ctx, batch, applied)
 		if c.afterApply != nil {
 			c.afterApply()
 		}
@@ -145,8 +163,29 @@ func fetchBatch(ctx context.Context, reader *kafka.Reader) ([]kafka.Message, err
 	return batch, nil
 }
 
-func (c *Consumer) apply(ctx context.Context, batch []kafka.Message) error {
-	return c.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// committed tells the acks about every event of the batch (also redelivered ones: their first
+// application may have been cut off before its ack) and runs AfterCommit for the new ones.
+func (c *Consumer) committed(ctx context.Context, batch []kafka.Message, applied []Message) {
+	if c.opts.Acks != nil {
+		ids := make([]string, 0, len(batch))
+		for _, km := range batch {
+			if id := fromKafka(km).EventID; id != "" {
+				ids = append(ids, id)
+			}
+		}
+		c.opts.Acks.Applied(ctx, c.name, ids)
+	}
+	if c.opts.AfterCommit != nil && len(applied) > 0 {
+		c.opts.AfterCommit(ctx, applied)
+	}
+}
+
+// apply applies the batch in one transaction and returns the events it applied for the first
+// time.
+func (c *Consumer) apply(ctx context.Context, batch []kafka.Message) ([]Message, error) {
+	var applied []Message
+	err := c.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		applied = applied[:0]
 		for _, km := range batch {
 			msg := fromKafka(km)
 			if msg.EventID == "" {
@@ -170,7 +209,9 @@ func (c *Consumer) apply(ctx context.Context, batch []kafka.Message) error {
 				}
 				return fmt.Errorf("apply event %s (%s): %w", msg.EventID, msg.Type, err)
 			}
+			applied = append(applied, msg)
 		}
 		return nil
 	})
+	return applied, err
 }

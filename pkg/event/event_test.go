@@ -147,7 +147,7 @@ func TestEveryUpdateAppliedExactlyOnce(t *testing.T) {
 	}
 
 	// A consumer that is stopped after its third database commit, before that offset commit.
-	first := NewConsumer("counters", consumerDB, brokers, []string{topic}, addToCounter, log.DefaultLogger)
+	first := NewConsumer("counters", consumerDB, brokers, []string{topic}, addToCounter, ConsumerOptions{}, log.DefaultLogger)
 	var batches atomic.Int32
 	stopFirst := func() {}
 	first.afterApply = func() {
@@ -158,12 +158,12 @@ func TestEveryUpdateAppliedExactlyOnce(t *testing.T) {
 	}
 	stopFirst = run(t, first.Start, first.Stop)
 
-	relay := NewRelay(producer, brokers, log.DefaultLogger)
+	relay := NewRelay(producer, brokers, []string{topic}, log.DefaultLogger)
 	run(t, relay.Start, relay.Stop)
 
 	waitFor(t, "the first consumer to be stopped mid-stream", 30*time.Second, func() bool { return batches.Load() >= 3 })
 	stopFirst()
-	second := NewConsumer("counters", consumerDB, brokers, []string{topic}, addToCounter, log.DefaultLogger)
+	second := NewConsumer("counters", consumerDB, brokers, []string{topic}, addToCounter, ConsumerOptions{}, log.DefaultLogger)
 	run(t, second.Start, second.Stop)
 
 	waitFor(t, "every event to be applied", 60*time.Second, func() bool {
@@ -210,10 +210,10 @@ func TestNotifiedEventArrivesFast(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	relay := NewRelay(producer, brokers, log.DefaultLogger)
+	relay := NewRelay(producer, brokers, []string{topic}, log.DefaultLogger)
 	relay.poll = time.Hour // only Notify can make it publish
 	run(t, relay.Start, relay.Stop)
-	consumer := NewConsumer("fast", consumerDB, brokers, []string{topic}, addToCounter, log.DefaultLogger)
+	consumer := NewConsumer("fast", consumerDB, brokers, []string{topic}, addToCounter, ConsumerOptions{}, log.DefaultLogger)
 	run(t, consumer.Start, consumer.Stop)
 
 	value := func() int64 {

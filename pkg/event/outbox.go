@@ -47,8 +47,10 @@ func Enqueue(tx *gorm.DB, topic, key, eventID string, msg proto.Message) error {
 
 // Relay publishes the outbox to Kafka. It is a transport.Server; its constructor starts nothing.
 type Relay struct {
-	db     *gorm.DB
-	writer *kafka.Writer
+	db      *gorm.DB
+	brokers []string
+	topics  []string
+	writer  *kafka.Writer
 	wake   chan struct{}
 	poll   time.Duration
 	log    *log.Helper
@@ -59,10 +61,10 @@ type Relay struct {
 // relayBatch is how many records one round publishes.
 const relayBatch = 500
 
-// NewRelay returns a relay publishing db's outbox to brokers.
-func NewRelay(db *gorm.DB, brokers []string, logger log.Logger) *Relay {
+// NewRelay returns a relay publishing db's outbox to brokers, on topics it creates if needed.
+func NewRelay(db *gorm.DB, brokers, topics []string, logger log.Logger) *Relay {
 	return &Relay{
-		db: db,
+		db: db, brokers: brokers, topics: topics,
 		writer: &kafka.Writer{
 			Addr:         kafka.TCP(brokers...),
 			Balancer:     &kafka.Hash{}, // one key, one partition: an aggregate's events stay in order
@@ -90,6 +92,9 @@ func (r *Relay) Notify() {
 func (r *Relay) Start(ctx context.Context) error {
 	ctx, r.stop = context.WithCancel(ctx)
 	defer close(r.done)
+	if !ensureTopics(ctx, r.brokers, r.topics, r.log) {
+		return nil
+	}
 	for {
 		for {
 			n, err := r.publishBatch(ctx)

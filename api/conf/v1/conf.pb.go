@@ -48,7 +48,8 @@ type Bootstrap struct {
 	Storage   *Storage  `protobuf:"bytes,11,opt,name=storage,proto3" json:"storage,omitempty"`
 	Video     *Video    `protobuf:"bytes,12,opt,name=video,proto3" json:"video,omitempty"`
 	// Seed a demo account with sample clips when the all-in-one starts on an empty database.
-	Demo          bool `protobuf:"varint,13,opt,name=demo,proto3" json:"demo,omitempty"`
+	Demo          bool   `protobuf:"varint,13,opt,name=demo,proto3" json:"demo,omitempty"`
+	Kafka         *Kafka `protobuf:"bytes,14,opt,name=kafka,proto3" json:"kafka,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -174,6 +175,89 @@ func (x *Bootstrap) GetDemo() bool {
 	return false
 }
 
+func (x *Bootstrap) GetKafka() *Kafka {
+	if x != nil {
+		return x.Kafka
+	}
+	return nil
+}
+
+type Kafka struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Comma-separated host:port list. Empty: an embedded broker keeping its log under
+	// data_dir/kafka (the all-in-one's default).
+	Brokers string `protobuf:"bytes,1,opt,name=brokers,proto3" json:"brokers,omitempty"`
+	// Partitions of topics this process creates.
+	Partitions int32 `protobuf:"varint,2,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	// How long an action waits for the counts it changed to be applied everywhere, so the user
+	// who acted sees them in the next request. Past it the action succeeds anyway and the counts
+	// follow.
+	ApplyWait *durationpb.Duration `protobuf:"bytes,3,opt,name=apply_wait,json=applyWait,proto3" json:"apply_wait,omitempty"`
+	// Set by the all-in-one, whose producers and consumers share one process: actions then wait
+	// for their counts in memory. Elsewhere waiting needs Redis (redis.addr).
+	InProcess     bool `protobuf:"varint,4,opt,name=in_process,json=inProcess,proto3" json:"in_process,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Kafka) Reset() {
+	*x = Kafka{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Kafka) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Kafka) ProtoMessage() {}
+
+func (x *Kafka) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Kafka.ProtoReflect.Descriptor instead.
+func (*Kafka) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Kafka) GetBrokers() string {
+	if x != nil {
+		return x.Brokers
+	}
+	return ""
+}
+
+func (x *Kafka) GetPartitions() int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return 0
+}
+
+func (x *Kafka) GetApplyWait() *durationpb.Duration {
+	if x != nil {
+		return x.ApplyWait
+	}
+	return nil
+}
+
+func (x *Kafka) GetInProcess() bool {
+	if x != nil {
+		return x.InProcess
+	}
+	return false
+}
+
 type Log struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// debug, info, warn or error.
@@ -184,7 +268,7 @@ type Log struct {
 
 func (x *Log) Reset() {
 	*x = Log{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -196,7 +280,7 @@ func (x *Log) String() string {
 func (*Log) ProtoMessage() {}
 
 func (x *Log) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -209,7 +293,7 @@ func (x *Log) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Log.ProtoReflect.Descriptor instead.
 func (*Log) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{1}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Log) GetLevel() string {
@@ -234,7 +318,7 @@ type Database struct {
 
 func (x *Database) Reset() {
 	*x = Database{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -246,7 +330,7 @@ func (x *Database) String() string {
 func (*Database) ProtoMessage() {}
 
 func (x *Database) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -259,7 +343,7 @@ func (x *Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Database.ProtoReflect.Descriptor instead.
 func (*Database) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{2}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Database) GetDriver() string {
@@ -306,7 +390,7 @@ type Redis struct {
 
 func (x *Redis) Reset() {
 	*x = Redis{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -318,7 +402,7 @@ func (x *Redis) String() string {
 func (*Redis) ProtoMessage() {}
 
 func (x *Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -331,7 +415,7 @@ func (x *Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Redis.ProtoReflect.Descriptor instead.
 func (*Redis) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{3}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Redis) GetAddr() string {
@@ -383,7 +467,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -395,7 +479,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -408,7 +492,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{4}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Auth) GetTokenSecret() string {
@@ -448,7 +532,7 @@ type PasswordHashing struct {
 
 func (x *PasswordHashing) Reset() {
 	*x = PasswordHashing{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -460,7 +544,7 @@ func (x *PasswordHashing) String() string {
 func (*PasswordHashing) ProtoMessage() {}
 
 func (x *PasswordHashing) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -473,7 +557,7 @@ func (x *PasswordHashing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PasswordHashing.ProtoReflect.Descriptor instead.
 func (*PasswordHashing) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{5}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PasswordHashing) GetMemoryKib() uint32 {
@@ -506,9 +590,10 @@ func (x *PasswordHashing) GetMaxConcurrent() int32 {
 
 // Where the gateway finds the domain apps: "host:port" or "discovery:///name".
 type Services struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	User  string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
-	Video string                 `protobuf:"bytes,3,opt,name=video,proto3" json:"video,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	User        string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	Video       string                 `protobuf:"bytes,3,opt,name=video,proto3" json:"video,omitempty"`
+	Interaction string                 `protobuf:"bytes,4,opt,name=interaction,proto3" json:"interaction,omitempty"`
 	// Deadline for one call from the gateway to a domain app.
 	CallTimeout   *durationpb.Duration `protobuf:"bytes,2,opt,name=call_timeout,json=callTimeout,proto3" json:"call_timeout,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -517,7 +602,7 @@ type Services struct {
 
 func (x *Services) Reset() {
 	*x = Services{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -529,7 +614,7 @@ func (x *Services) String() string {
 func (*Services) ProtoMessage() {}
 
 func (x *Services) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -542,7 +627,7 @@ func (x *Services) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Services.ProtoReflect.Descriptor instead.
 func (*Services) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{6}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Services) GetUser() string {
@@ -555,6 +640,13 @@ func (x *Services) GetUser() string {
 func (x *Services) GetVideo() string {
 	if x != nil {
 		return x.Video
+	}
+	return ""
+}
+
+func (x *Services) GetInteraction() string {
+	if x != nil {
+		return x.Interaction
 	}
 	return ""
 }
@@ -578,7 +670,7 @@ type HTTP struct {
 
 func (x *HTTP) Reset() {
 	*x = HTTP{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -590,7 +682,7 @@ func (x *HTTP) String() string {
 func (*HTTP) ProtoMessage() {}
 
 func (x *HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -603,7 +695,7 @@ func (x *HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTP.ProtoReflect.Descriptor instead.
 func (*HTTP) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{7}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *HTTP) GetTimeout() *durationpb.Duration {
@@ -640,7 +732,7 @@ type Storage struct {
 
 func (x *Storage) Reset() {
 	*x = Storage{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -652,7 +744,7 @@ func (x *Storage) String() string {
 func (*Storage) ProtoMessage() {}
 
 func (x *Storage) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -665,7 +757,7 @@ func (x *Storage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Storage.ProtoReflect.Descriptor instead.
 func (*Storage) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{8}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Storage) GetEndpoint() string {
@@ -732,7 +824,7 @@ type Video struct {
 
 func (x *Video) Reset() {
 	*x = Video{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +836,7 @@ func (x *Video) String() string {
 func (*Video) ProtoMessage() {}
 
 func (x *Video) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +849,7 @@ func (x *Video) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Video.ProtoReflect.Descriptor instead.
 func (*Video) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{9}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Video) GetMaxUploadBytes() int64 {
@@ -792,7 +884,7 @@ var File_api_conf_v1_conf_proto protoreflect.FileDescriptor
 
 const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\x87\x04\n" +
+	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\xb4\x04\n" +
 	"\tBootstrap\x12\x19\n" +
 	"\bdata_dir\x18\x01 \x01(\tR\adataDir\x12\x1b\n" +
 	"\thttp_addr\x18\x02 \x01(\tR\bhttpAddr\x12\x1b\n" +
@@ -808,7 +900,17 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	" \x01(\v2\x14.douyin.conf.v1.HTTPR\x04http\x121\n" +
 	"\astorage\x18\v \x01(\v2\x17.douyin.conf.v1.StorageR\astorage\x12+\n" +
 	"\x05video\x18\f \x01(\v2\x15.douyin.conf.v1.VideoR\x05video\x12\x12\n" +
-	"\x04demo\x18\r \x01(\bR\x04demo\"\x1b\n" +
+	"\x04demo\x18\r \x01(\bR\x04demo\x12+\n" +
+	"\x05kafka\x18\x0e \x01(\v2\x15.douyin.conf.v1.KafkaR\x05kafka\"\x9a\x01\n" +
+	"\x05Kafka\x12\x18\n" +
+	"\abrokers\x18\x01 \x01(\tR\abrokers\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x02 \x01(\x05R\n" +
+	"partitions\x128\n" +
+	"\n" +
+	"apply_wait\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\tapplyWait\x12\x1d\n" +
+	"\n" +
+	"in_process\x18\x04 \x01(\bR\tinProcess\"\x1b\n" +
 	"\x03Log\x12\x14\n" +
 	"\x05level\x18\x01 \x01(\tR\x05level\"\x80\x01\n" +
 	"\bDatabase\x12\x16\n" +
@@ -834,10 +936,11 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"iterations\x18\x02 \x01(\rR\n" +
 	"iterations\x12 \n" +
 	"\vparallelism\x18\x03 \x01(\rR\vparallelism\x12%\n" +
-	"\x0emax_concurrent\x18\x04 \x01(\x05R\rmaxConcurrent\"r\n" +
+	"\x0emax_concurrent\x18\x04 \x01(\x05R\rmaxConcurrent\"\x94\x01\n" +
 	"\bServices\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
-	"\x05video\x18\x03 \x01(\tR\x05video\x12<\n" +
+	"\x05video\x18\x03 \x01(\tR\x05video\x12 \n" +
+	"\vinteraction\x18\x04 \x01(\tR\vinteraction\x12<\n" +
 	"\fcall_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vcallTimeout\"}\n" +
 	"\x04HTTP\x123\n" +
 	"\atimeout\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12@\n" +
@@ -872,40 +975,43 @@ func file_api_conf_v1_conf_proto_rawDescGZIP() []byte {
 	return file_api_conf_v1_conf_proto_rawDescData
 }
 
-var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_api_conf_v1_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: douyin.conf.v1.Bootstrap
-	(*Log)(nil),                 // 1: douyin.conf.v1.Log
-	(*Database)(nil),            // 2: douyin.conf.v1.Database
-	(*Redis)(nil),               // 3: douyin.conf.v1.Redis
-	(*Auth)(nil),                // 4: douyin.conf.v1.Auth
-	(*PasswordHashing)(nil),     // 5: douyin.conf.v1.PasswordHashing
-	(*Services)(nil),            // 6: douyin.conf.v1.Services
-	(*HTTP)(nil),                // 7: douyin.conf.v1.HTTP
-	(*Storage)(nil),             // 8: douyin.conf.v1.Storage
-	(*Video)(nil),               // 9: douyin.conf.v1.Video
-	(*durationpb.Duration)(nil), // 10: google.protobuf.Duration
+	(*Kafka)(nil),               // 1: douyin.conf.v1.Kafka
+	(*Log)(nil),                 // 2: douyin.conf.v1.Log
+	(*Database)(nil),            // 3: douyin.conf.v1.Database
+	(*Redis)(nil),               // 4: douyin.conf.v1.Redis
+	(*Auth)(nil),                // 5: douyin.conf.v1.Auth
+	(*PasswordHashing)(nil),     // 6: douyin.conf.v1.PasswordHashing
+	(*Services)(nil),            // 7: douyin.conf.v1.Services
+	(*HTTP)(nil),                // 8: douyin.conf.v1.HTTP
+	(*Storage)(nil),             // 9: douyin.conf.v1.Storage
+	(*Video)(nil),               // 10: douyin.conf.v1.Video
+	(*durationpb.Duration)(nil), // 11: google.protobuf.Duration
 }
 var file_api_conf_v1_conf_proto_depIdxs = []int32{
-	1,  // 0: douyin.conf.v1.Bootstrap.log:type_name -> douyin.conf.v1.Log
-	2,  // 1: douyin.conf.v1.Bootstrap.database:type_name -> douyin.conf.v1.Database
-	3,  // 2: douyin.conf.v1.Bootstrap.redis:type_name -> douyin.conf.v1.Redis
-	4,  // 3: douyin.conf.v1.Bootstrap.auth:type_name -> douyin.conf.v1.Auth
-	6,  // 4: douyin.conf.v1.Bootstrap.services:type_name -> douyin.conf.v1.Services
-	7,  // 5: douyin.conf.v1.Bootstrap.http:type_name -> douyin.conf.v1.HTTP
-	8,  // 6: douyin.conf.v1.Bootstrap.storage:type_name -> douyin.conf.v1.Storage
-	9,  // 7: douyin.conf.v1.Bootstrap.video:type_name -> douyin.conf.v1.Video
-	10, // 8: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
-	10, // 9: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
-	5,  // 10: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
-	10, // 11: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
-	10, // 12: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
-	10, // 13: douyin.conf.v1.HTTP.upload_timeout:type_name -> google.protobuf.Duration
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	2,  // 0: douyin.conf.v1.Bootstrap.log:type_name -> douyin.conf.v1.Log
+	3,  // 1: douyin.conf.v1.Bootstrap.database:type_name -> douyin.conf.v1.Database
+	4,  // 2: douyin.conf.v1.Bootstrap.redis:type_name -> douyin.conf.v1.Redis
+	5,  // 3: douyin.conf.v1.Bootstrap.auth:type_name -> douyin.conf.v1.Auth
+	7,  // 4: douyin.conf.v1.Bootstrap.services:type_name -> douyin.conf.v1.Services
+	8,  // 5: douyin.conf.v1.Bootstrap.http:type_name -> douyin.conf.v1.HTTP
+	9,  // 6: douyin.conf.v1.Bootstrap.storage:type_name -> douyin.conf.v1.Storage
+	10, // 7: douyin.conf.v1.Bootstrap.video:type_name -> douyin.conf.v1.Video
+	1,  // 8: douyin.conf.v1.Bootstrap.kafka:type_name -> douyin.conf.v1.Kafka
+	11, // 9: douyin.conf.v1.Kafka.apply_wait:type_name -> google.protobuf.Duration
+	11, // 10: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
+	11, // 11: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
+	6,  // 12: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
+	11, // 13: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
+	11, // 14: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
+	11, // 15: douyin.conf.v1.HTTP.upload_timeout:type_name -> google.protobuf.Duration
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_api_conf_v1_conf_proto_init() }
@@ -919,7 +1025,7 @@ func file_api_conf_v1_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_conf_v1_conf_proto_rawDesc), len(file_api_conf_v1_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -630,6 +630,8 @@ type Video struct {
 	CoverUrl string                 `protobuf:"bytes,5,opt,name=cover_url,json=coverUrl,proto3" json:"cover_url,omitempty"`
 	// Epoch milliseconds; unique per video, so the feed cursor never skips one.
 	PublishedAt   int64 `protobuf:"varint,6,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
+	FavoriteCount int64 `protobuf:"varint,7,opt,name=favorite_count,json=favoriteCount,proto3" json:"favorite_count,omitempty"`
+	CommentCount  int64 `protobuf:"varint,8,opt,name=comment_count,json=commentCount,proto3" json:"comment_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -706,6 +708,20 @@ func (x *Video) GetPublishedAt() int64 {
 	return 0
 }
 
+func (x *Video) GetFavoriteCount() int64 {
+	if x != nil {
+		return x.FavoriteCount
+	}
+	return 0
+}
+
+func (x *Video) GetCommentCount() int64 {
+	if x != nil {
+		return x.CommentCount
+	}
+	return 0
+}
+
 var File_api_video_v1_video_proto protoreflect.FileDescriptor
 
 const file_api_video_v1_video_proto_rawDesc = "" +
@@ -740,14 +756,16 @@ const file_api_video_v1_video_proto_rawDesc = "" +
 	"\x06counts\x18\x01 \x03(\v2,.douyin.video.v1.CountWorksReply.CountsEntryR\x06counts\x1a9\n" +
 	"\vCountsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x03R\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xa5\x01\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xf1\x01\n" +
 	"\x05Video\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1b\n" +
 	"\tauthor_id\x18\x02 \x01(\x03R\bauthorId\x12\x14\n" +
 	"\x05title\x18\x03 \x01(\tR\x05title\x12\x19\n" +
 	"\bplay_url\x18\x04 \x01(\tR\aplayUrl\x12\x1b\n" +
 	"\tcover_url\x18\x05 \x01(\tR\bcoverUrl\x12!\n" +
-	"\fpublished_at\x18\x06 \x01(\x03R\vpublishedAt*\x98\x01\n" +
+	"\fpublished_at\x18\x06 \x01(\x03R\vpublishedAt\x12%\n" +
+	"\x0efavorite_count\x18\a \x01(\x03R\rfavoriteCount\x12#\n" +
+	"\rcomment_count\x18\b \x01(\x03R\fcommentCount*\x98\x01\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x15\n" +

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/wire"
+	"golang.org/x/sync/errgroup"
 
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
@@ -37,6 +38,8 @@ type Video struct {
 type VideoRepo interface {
 	Feed(ctx context.Context, beforeMs int64, limit int) ([]*Video, error)
 	ListByAuthor(ctx context.Context, authorID int64) ([]*Video, error)
+	// GetVideos returns the videos among ids that exist, in any order.
+	GetVideos(ctx context.Context, ids []int64) ([]*Video, error)
 	// NewUpload opens a publish; the file is written to it as it arrives.
 	NewUpload(ctx context.Context) (VideoUpload, error)
 }
@@ -50,16 +53,26 @@ type VideoUpload interface {
 	Abort()
 }
 
-// VideoUsecase serves the feed, publish lists and uploads.
+// FavoriteRepo is the interaction app's likes, as the gateway uses them.
+type FavoriteRepo interface {
+	Favorite(ctx context.Context, userID, videoID int64, like bool) error
+	// ListFavorites returns the videos userID liked, most recently liked first.
+	ListFavorites(ctx context.Context, userID int64) ([]int64, error)
+	// Liked returns which of videoIDs userID liked.
+	Liked(ctx context.Context, userID int64, videoIDs []int64) (map[int64]bool, error)
+}
+
+// VideoUsecase serves the feed, publish lists, uploads and likes.
 type VideoUsecase struct {
-	videos VideoRepo
-	users  *UserJoiner
-	now    func() time.Time
+	videos    VideoRepo
+	users     *UserJoiner
+	favorites FavoriteRepo
+	now       func() time.Time
 }
 
 // NewVideoUsecase returns a VideoUsecase.
-func NewVideoUsecase(videos VideoRepo, users *UserJoiner) *VideoUsecase {
-	return &VideoUsecase{videos: videos, users: users, now: time.Now}
+func NewVideoUsecase(videos VideoRepo, users *UserJoiner, favorites FavoriteRepo) *VideoUsecase {
+	return &VideoUsecase{videos: videos, users: users, favorites: favorites, now: time.Now}
 }
 
 // FeedPage is one page of the feed.
@@ -82,7 +95,7 @@ func (uc *VideoUsecase) Feed(ctx context.Context, viewerID int64, latestTime str
 	if len(videos) > 0 {
 		page.NextTime = videos[len(videos)-1].PublishedAt
 	}
-	return page, uc.joinAuthors(ctx, viewerID, videos)
+	return page, uc.decorate(ctx, viewerID, videos)
 }
 
 // ParseLatestTime reads the feed's latest_time the way the app sends it: milliseconds (the app
@@ -120,22 +133,75 @@ func (uc *VideoUsecase) PublishList(ctx context.Context, viewerID, userID int64)
 	if userID < 0 {
 		return nil, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id must be positive")
 	}
+	if err := uc.userExists(ctx, viewerID, userID); err != nil {
+		return nil, err
+	}
 	videos, err := uc.videos.ListByAuthor(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	authors, err := uc.users.Join(ctx, viewerID, []int64{userID})
+	return videos, uc.decorate(ctx, viewerID, videos)
+}
+
+// FavoriteAction likes (actionType 1) or unlikes (2) a video for viewerID. Both are idempotent.
+func (uc *VideoUsecase) FavoriteAction(ctx context.Context, viewerID, videoID int64, actionType int32) error {
+	if videoID <= 0 {
+		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "video_id must be a positive integer")
+	}
+	switch actionType {
+	case 1:
+		return uc.favorites.Favorite(ctx, viewerID, videoID, true)
+	case 2:
+		return uc.favorites.Favorite(ctx, viewerID, videoID, false)
+	}
+	return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "action_type must be 1 (like) or 2 (unlike), got %d", actionType)
+}
+
+// FavoriteList returns the videos userID (0: the viewer) liked, most recently liked first, as
+// viewerID sees them.
+func (uc *VideoUsecase) FavoriteList(ctx context.Context, viewerID, userID int64) ([]*Video, error) {
+	if userID == 0 {
+		if viewerID == 0 {
+			return nil, errAnonymousWithoutUser
+		}
+		userID = viewerID
+	}
+	if err := uc.userExists(ctx, viewerID, userID); err != nil {
+		return nil, err
+	}
+	ids, err := uc.favorites.ListFavorites(ctx, userID)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	found, err := uc.videos.GetVideos(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	author, ok := authors[userID]
-	if !ok {
-		return nil, errUserNotFound
+	byID := make(map[int64]*Video, len(found))
+	for _, v := range found {
+		byID[v.ID] = v
 	}
-	for _, v := range videos {
-		v.Author = author
+	videos := make([]*Video, 0, len(found))
+	for _, id := range ids {
+		if v, ok := byID[id]; ok {
+			videos = append(videos, v)
+		}
 	}
-	return videos, nil
+	return videos, uc.decorate(ctx, viewerID, videos)
+}
+
+func (uc *VideoUsecase) userExists(ctx context.Context, viewerID, userID int64) error {
+	if userID < 0 {
+		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id must be positive")
+	}
+	users, err := uc.users.Join(ctx, viewerID, []int64{userID})
+	if err != nil {
+		return err
+	}
+	if _, ok := users[userID]; !ok {
+		return errUserNotFound
+	}
+	return nil
 }
 
 // NewUpload opens a publish for a file about to stream in.
@@ -152,24 +218,42 @@ func (uc *VideoUsecase) Publish(viewerID int64, title string, upload VideoUpload
 	return nil
 }
 
-// joinAuthors fills in every video's author with one batch of calls for the whole page.
-func (uc *VideoUsecase) joinAuthors(ctx context.Context, viewerID int64, videos []*Video) error {
+// decorate fills in every video's author and whether the viewer liked it, with one batch of
+// calls for the whole page, made concurrently.
+func (uc *VideoUsecase) decorate(ctx context.Context, viewerID int64, videos []*Video) error {
 	if len(videos) == 0 {
 		return nil
 	}
-	ids := make([]int64, 0, len(videos))
+	authorIDs := make([]int64, 0, len(videos))
+	videoIDs := make([]int64, len(videos))
 	seen := make(map[int64]bool, len(videos))
-	for _, v := range videos {
+	for i, v := range videos {
+		videoIDs[i] = v.ID
 		if !seen[v.AuthorID] {
 			seen[v.AuthorID] = true
-			ids = append(ids, v.AuthorID)
+			authorIDs = append(authorIDs, v.AuthorID)
 		}
 	}
-	authors, err := uc.users.Join(ctx, viewerID, ids)
-	if err != nil {
+	var (
+		authors map[int64]*User
+		liked   map[int64]bool
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		authors, err = uc.users.Join(gctx, viewerID, authorIDs)
+		return err
+	})
+	if viewerID != 0 { // an anonymous viewer liked nothing
+		g.Go(func() (err error) {
+			liked, err = uc.favorites.Liked(gctx, viewerID, videoIDs)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	for _, v := range videos {
+		v.IsFavorite = liked[v.ID]
 		if a, ok := authors[v.AuthorID]; ok {
 			v.Author = a
 		} else {

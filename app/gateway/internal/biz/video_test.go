@@ -69,7 +69,7 @@ func TestFeedCursorAndAuthors(t *testing.T) {
 	for i := 40; i >= 1; i-- {
 		videos.videos = append(videos.videos, &Video{ID: int64(i), AuthorID: int64(i%3 + 1), PublishedAt: base + int64(i)})
 	}
-	uc := NewVideoUsecase(videos, NewUserJoiner(users, fakeWorks{1: 13, 2: 14}))
+	uc := NewVideoUsecase(videos, NewUserJoiner(users, fakeWorks{1: 13, 2: 14}), fakeFavorites{})
 	uc.now = func() time.Time { return time.UnixMilli(base + 5000) }
 	ctx := context.Background()
 
@@ -123,7 +123,7 @@ func TestFeedCursorAndAuthors(t *testing.T) {
 func TestPublishList(t *testing.T) {
 	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you"}}}
 	videos := &fakeVideos{videos: []*Video{{ID: 2, AuthorID: 2}, {ID: 1, AuthorID: 1}}}
-	uc := NewVideoUsecase(videos, NewUserJoiner(users, fakeWorks{}))
+	uc := NewVideoUsecase(videos, NewUserJoiner(users, fakeWorks{}), fakeFavorites{})
 	ctx := context.Background()
 
 	if vs, err := uc.PublishList(ctx, 1, 0); err != nil || len(vs) != 1 || vs[0].ID != 1 || vs[0].Author.Name != "me" {
@@ -141,3 +141,85 @@ func TestPublishList(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func (f *fakeVideos) GetVideos(_ context.Context, ids []int64) ([]*Video, error) {
+	var out []*Video
+	for _, v := range f.videos {
+		for _, id := range ids {
+			if v.ID == id {
+				c := *v
+				out = append(out, &c)
+			}
+		}
+	}
+	return out, nil
+}
+
+// fakeFavorites keeps likes as user -> video ids in the order they were liked.
+type fakeFavorites map[int64][]int64
+
+func (f fakeFavorites) Favorite(_ context.Context, user, video int64, like bool) error {
+	var list []int64
+	for _, v := range f[user] {
+		if v != video {
+			list = append(list, v)
+		}
+	}
+	if like {
+		list = append(list, video)
+	}
+	f[user] = list
+	return nil
+}
+
+func (f fakeFavorites) ListFavorites(_ context.Context, user int64) ([]int64, error) {
+	list := f[user]
+	out := make([]int64, len(list))
+	for i, v := range list {
+		out[len(list)-1-i] = v
+	}
+	return out, nil
+}
+
+func (f fakeFavorites) Liked(_ context.Context, user int64, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for _, v := range f[user] {
+		out[v] = true
+	}
+	return out, nil
+}
+
+func TestFavorites(t *testing.T) {
+	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you"}}}
+	videos := &fakeVideos{videos: []*Video{{ID: 3, AuthorID: 2}, {ID: 2, AuthorID: 2}, {ID: 1, AuthorID: 1}}}
+	favorites := fakeFavorites{}
+	uc := NewVideoUsecase(videos, NewUserJoiner(users, fakeWorks{}), favorites)
+	ctx := context.Background()
+
+	for _, tt := range []struct {
+		video  int64
+		action int32
+		err    bool
+	}{{1, 1, false}, {3, 1, false}, {2, 1, false}, {2, 2, false}, {2, 2, false}, {0, 1, true}, {1, 3, true}, {1, 0, true}} {
+		if err := uc.FavoriteAction(ctx, 1, tt.video, tt.action); (err != nil) != tt.err {
+			t.Fatalf("FavoriteAction(video %d, action %d) = %v", tt.video, tt.action, err)
+		}
+	}
+	list, err := uc.FavoriteList(ctx, 0, 1) // anonymous viewer looks at user 1's likes
+	if err != nil || len(list) != 2 || list[0].ID != 3 || list[1].ID != 1 || list[0].IsFavorite {
+		t.Fatalf("FavoriteList = %+v, %v; want 3 then 1, not liked by an anonymous viewer", list, err)
+	}
+	mine, _ := uc.FavoriteList(ctx, 1, 0)
+	if len(mine) != 2 || !mine[0].IsFavorite || mine[0].Author.Name != "you" {
+		t.Fatalf("own list = %+v", mine)
+	}
+	page, _ := uc.Feed(ctx, 1, "")
+	for _, v := range page.Videos {
+		if v.IsFavorite != (v.ID == 1 || v.ID == 3) {
+			t.Fatalf("video %d is_favorite %v", v.ID, v.IsFavorite)
+		}
+	}
+	if _, err := uc.FavoriteList(ctx, 1, 9); !errors.Is(err, errUserNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+}

@@ -20,6 +20,7 @@ var ProviderSet = wire.NewSet(
 	NewTokens, wire.Bind(new(biz.TokenManager), new(*auth.Tokens)),
 	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)), wire.Bind(new(biz.WorkCounter), new(*VideoRepo)),
 	NewObjects,
+	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 )
 
 // UserRepo implements biz.UserRepo with the user app's gRPC API.

@@ -43,6 +43,15 @@ func (r *VideoRepo) ListByAuthor(ctx context.Context, authorID int64) ([]*biz.Vi
 	return fromProtos(reply.GetVideos()), nil
 }
 
+// GetVideos implements biz.VideoRepo.
+func (r *VideoRepo) GetVideos(ctx context.Context, ids []int64) ([]*biz.Video, error) {
+	reply, err := r.client.GetVideos(ctx, &videov1.GetVideosRequest{Ids: ids})
+	if err != nil {
+		return nil, err
+	}
+	return fromProtos(reply.GetVideos()), nil
+}
+
 // CountWorks implements biz.WorkCounter.
 func (r *VideoRepo) CountWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error) {
 	reply, err := r.client.CountWorks(ctx, &videov1.CountWorksRequest{AuthorIds: authorIDs})
@@ -108,6 +117,7 @@ func fromProtos(vs []*videov1.Video) []*biz.Video {
 		out[i] = &biz.Video{
 			ID: v.GetId(), AuthorID: v.GetAuthorId(), Title: v.GetTitle(),
 			PlayURL: v.GetPlayUrl(), CoverURL: v.GetCoverUrl(), PublishedAt: v.GetPublishedAt(),
+			FavoriteCount: v.GetFavoriteCount(), CommentCount: v.GetCommentCount(),
 		}
 	}
 	return out

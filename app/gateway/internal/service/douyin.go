@@ -97,14 +97,29 @@ func (s *DouyinService) PublishList(ctx context.Context, req *gatewayv1.PublishL
 	return &gatewayv1.PublishListResponse{VideoList: s.videoList(ctx, videos)}, nil
 }
 
-// FavoriteAction implements gatewayv1.DouyinServer; likes arrive with the interaction app.
-func (s *DouyinService) FavoriteAction(context.Context, *gatewayv1.FavoriteActionRequest) (*gatewayv1.FavoriteActionResponse, error) {
-	return nil, biz.ErrNotImplemented
+// FavoriteAction implements gatewayv1.DouyinServer.
+func (s *DouyinService) FavoriteAction(ctx context.Context, req *gatewayv1.FavoriteActionRequest) (*gatewayv1.FavoriteActionResponse, error) {
+	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.videos.FavoriteAction(ctx, viewer, req.GetVideoId(), req.GetActionType()); err != nil {
+		return nil, err
+	}
+	return &gatewayv1.FavoriteActionResponse{}, nil
 }
 
-// FavoriteList implements gatewayv1.DouyinServer; likes arrive with the interaction app.
-func (s *DouyinService) FavoriteList(context.Context, *gatewayv1.FavoriteListRequest) (*gatewayv1.FavoriteListResponse, error) {
-	return nil, biz.ErrNotImplemented
+// FavoriteList implements gatewayv1.DouyinServer.
+func (s *DouyinService) FavoriteList(ctx context.Context, req *gatewayv1.FavoriteListRequest) (*gatewayv1.FavoriteListResponse, error) {
+	viewer, err := s.accounts.Viewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	videos, err := s.videos.FavoriteList(ctx, viewer, req.GetUserId())
+	if err != nil {
+		return nil, err
+	}
+	return &gatewayv1.FavoriteListResponse{VideoList: s.videoList(ctx, videos)}, nil
 }
 
 // CommentAction implements gatewayv1.DouyinServer; comments arrive with the interaction app.

@@ -12,12 +12,13 @@ import (
 	"github.com/douyin-kratos/douyin/app/user/internal/biz"
 )
 
-// profileCache keeps profiles (not counters, which change all the time) by user id. It only
-// ever saves work: a cache that fails reports misses, and the database answers.
+// profileCache keeps users (profile and counts) by id. It only ever saves work: a cache that
+// fails reports misses, and the database answers. Whoever changes a user forgets it here.
 type profileCache interface {
-	// get returns the cached profiles among ids and the ids it does not have.
+	// get returns the cached users among ids and the ids it does not have.
 	get(ctx context.Context, ids []int64) (hits []*biz.User, misses []int64)
 	put(ctx context.Context, users []*biz.User)
+	forget(ctx context.Context, ids []int64)
 }
 
 // profile is a cached profile; callers get fresh copies, never a shared pointer.
@@ -26,14 +27,22 @@ type profile struct {
 	Avatar          string `json:"a,omitempty"`
 	BackgroundImage string `json:"b,omitempty"`
 	Signature       string `json:"s,omitempty"`
+	FavoriteCount   int64  `json:"fc,omitempty"`
+	TotalFavorited  int64  `json:"tf,omitempty"`
 }
 
 func profileOf(u *biz.User) profile {
-	return profile{Name: u.Name, Avatar: u.Avatar, BackgroundImage: u.BackgroundImage, Signature: u.Signature}
+	return profile{
+		Name: u.Name, Avatar: u.Avatar, BackgroundImage: u.BackgroundImage, Signature: u.Signature,
+		FavoriteCount: u.FavoriteCount, TotalFavorited: u.TotalFavorited,
+	}
 }
 
 func (p profile) user(id int64) *biz.User {
-	return &biz.User{ID: id, Name: p.Name, Avatar: p.Avatar, BackgroundImage: p.BackgroundImage, Signature: p.Signature}
+	return &biz.User{
+		ID: id, Name: p.Name, Avatar: p.Avatar, BackgroundImage: p.BackgroundImage, Signature: p.Signature,
+		FavoriteCount: p.FavoriteCount, TotalFavorited: p.TotalFavorited,
+	}
 }
 
 // redisProfileCache shares profiles between the replicas of the user app.
@@ -79,6 +88,14 @@ func (c *redisProfileCache) put(ctx context.Context, users []*biz.User) {
 	})
 }
 
+func (c *redisProfileCache) forget(ctx context.Context, ids []int64) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = c.key(id)
+	}
+	_ = c.rdb.Del(ctx, keys...).Err()
+}
+
 // memoryProfileCache is the embedded cache of a process without Redis (the all-in-one). It is
 // exact there because the one process is the only writer.
 type memoryProfileCache struct {
@@ -108,5 +125,11 @@ func (c *memoryProfileCache) get(_ context.Context, ids []int64) ([]*biz.User, [
 func (c *memoryProfileCache) put(_ context.Context, users []*biz.User) {
 	for _, u := range users {
 		c.lru.Add(u.ID, profileOf(u))
+	}
+}
+
+func (c *memoryProfileCache) forget(_ context.Context, ids []int64) {
+	for _, id := range ids {
+		c.lru.Remove(id)
 	}
 }

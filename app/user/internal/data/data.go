@@ -12,7 +12,7 @@ import (
 )
 
 // ProviderSet provides the repositories of this package.
-var ProviderSet = wire.NewSet(NewData, NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)))
+var ProviderSet = wire.NewSet(NewData, NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)), NewCounterConsumer)
 
 // Data holds the connections the repositories share.
 type Data struct {

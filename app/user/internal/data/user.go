@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -19,7 +20,10 @@ type userModel struct {
 	Avatar          string `gorm:"size:512;not null;default:''"`
 	BackgroundImage string `gorm:"size:512;not null;default:''"`
 	Signature       string `gorm:"size:255;not null;default:''"`
-	CreatedAt       time.Time
+	// Counts kept from other apps' events (counters.go).
+	FavoriteCount  int64 `gorm:"not null;default:0"`
+	TotalFavorited int64 `gorm:"not null;default:0"`
+	CreatedAt      time.Time
 }
 
 func (userModel) TableName() string { return "users" }
@@ -28,6 +32,9 @@ func (userModel) TableName() string { return "users" }
 type UserRepo struct {
 	data  *Data
 	cache profileCache
+	// forgets counts Forget calls: GetUsers caches what it read only if none happened
+	// meanwhile, or it could put back counts older than the ones just committed.
+	forgets atomic.Int64
 }
 
 // NewUserRepo returns the account repository, caching profiles in Redis when one is configured
@@ -76,9 +83,10 @@ func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, erro
 	if len(missing) == 0 {
 		return users, nil
 	}
+	epoch := r.forgets.Load()
 	var rows []userModel
 	err := r.data.db.WithContext(ctx).
-		Select("id", "username", "avatar", "background_image", "signature").
+		Select("id", "username", "avatar", "background_image", "signature", "favorite_count", "total_favorited").
 		Where("id IN ?", missing).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("get users: %w", err)
@@ -87,8 +95,28 @@ func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, erro
 		users = append(users, &biz.User{
 			ID: rows[i].ID, Name: rows[i].Username, Avatar: rows[i].Avatar,
 			BackgroundImage: rows[i].BackgroundImage, Signature: rows[i].Signature,
+			FavoriteCount: rows[i].FavoriteCount, TotalFavorited: rows[i].TotalFavorited,
 		})
 	}
-	r.cache.put(ctx, users[len(users)-len(rows):])
+	if r.forgets.Load() == epoch {
+		r.cache.put(ctx, users[len(users)-len(rows):])
+	}
 	return users, nil
+}
+
+// secondForget is how long after a change its cache entries are dropped again: a replica that
+// read the old row just before the change may have cached it meanwhile.
+const secondForget = 200 * time.Millisecond
+
+// Forget drops users whose rows just changed from the cache.
+func (r *UserRepo) Forget(ctx context.Context, ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
+	r.forgets.Add(1)
+	r.cache.forget(ctx, ids)
+	time.AfterFunc(secondForget, func() {
+		r.forgets.Add(1)
+		r.cache.forget(context.Background(), ids)
+	})
 }

@@ -54,6 +54,9 @@ type Video struct {
 	CoverKey string
 	// PublishedAt is in epoch milliseconds and unique among videos.
 	PublishedAt int64
+	// FavoriteCount and CommentCount are kept from the interaction app's events.
+	FavoriteCount int64
+	CommentCount  int64
 	// PlayURL and CoverURL are where the phone fetches the objects; the repository fills them
 	// in from its storage settings.
 	PlayURL  string

@@ -18,6 +18,7 @@ var ProviderSet = wire.NewSet(
 	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)),
 	NewObjectStore, wire.Bind(new(biz.ObjectStore), new(*ObjectStore)),
 	NewFFmpeg, wire.Bind(new(biz.MediaTool), new(*FFmpeg)),
+	NewCounterConsumer,
 )
 
 // Data holds the connections the repositories share.

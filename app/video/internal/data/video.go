@@ -23,7 +23,10 @@ type videoModel struct {
 	CoverKey string `gorm:"size:255;not null"`
 	// PublishedAt (epoch ms) is unique: it is the feed cursor.
 	PublishedAt int64 `gorm:"not null;uniqueIndex;index:idx_author_published,priority:2"`
-	CreatedAt   time.Time
+	// Counts kept from the interaction app's events (counters.go).
+	FavoriteCount int64 `gorm:"not null;default:0"`
+	CommentCount  int64 `gorm:"not null;default:0"`
+	CreatedAt     time.Time
 }
 
 func (videoModel) TableName() string { return "videos" }
@@ -32,6 +35,7 @@ func (r *VideoRepo) video(m *videoModel) *biz.Video {
 	return &biz.Video{
 		ID: m.ID, AuthorID: m.AuthorID, Title: m.Title,
 		PlayKey: m.PlayKey, CoverKey: m.CoverKey, PublishedAt: m.PublishedAt,
+		FavoriteCount: m.FavoriteCount, CommentCount: m.CommentCount,
 		PlayURL: r.objects.URL(m.PlayKey), CoverURL: r.objects.URL(m.CoverKey),
 	}
 }

@@ -115,6 +115,7 @@ func toProto(v *biz.Video) *videov1.Video {
 	return &videov1.Video{
 		Id: v.ID, AuthorId: v.AuthorID, Title: v.Title,
 		PlayUrl: v.PlayURL, CoverUrl: v.CoverURL, PublishedAt: v.PublishedAt,
+		FavoriteCount: v.FavoriteCount, CommentCount: v.CommentCount,
 	}
 }
 

@@ -1,0 +1,109 @@
+// Package biz holds the rules of likes: a like is idempotent (liking twice or unliking what was
+// not liked changes nothing and produces no event), only known videos can be liked, and the user
+// who acted sees the counts change in their next request.
+package biz
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/wire"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
+)
+
+// ProviderSet provides the use cases of this package.
+var ProviderSet = wire.NewSet(NewFavoriteUsecase)
+
+// MaxBatch bounds IsFavorite.
+const MaxBatch = 500
+
+var (
+	// ErrVideoNotFound refuses acting on a video that does not exist.
+	ErrVideoNotFound = apierror.New(interactionv1.ErrorReason_VIDEO_NOT_FOUND, "video not found")
+)
+
+// Favorite is a like.
+type Favorite struct {
+	UserID   int64
+	VideoID  int64
+	AuthorID int64
+}
+
+// FavoriteRepo stores likes.
+type FavoriteRepo interface {
+	// Set makes f liked (like) or not. Only when that changes something does it, in the same
+	// transaction, record the event that carries the change to the counts; it returns that
+	// event's id, or "" when nothing changed.
+	Set(ctx context.Context, f Favorite, like bool) (eventID string, err error)
+	// ListVideos returns the videos userID liked, most recently liked first.
+	ListVideos(ctx context.Context, userID int64) ([]int64, error)
+	// Liked returns the subset of videoIDs userID liked.
+	Liked(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error)
+}
+
+// VideoDirectory answers who published a video.
+type VideoDirectory interface {
+	// Author returns the author of videoID, or ErrVideoNotFound.
+	Author(ctx context.Context, videoID int64) (int64, error)
+}
+
+// CountWaiter waits until the consumers that keep counts have applied an event.
+type CountWaiter interface {
+	WaitApplied(ctx context.Context, eventID string) bool
+}
+
+// FavoriteUsecase likes and unlikes videos.
+type FavoriteUsecase struct {
+	repo      FavoriteRepo
+	videos    VideoDirectory
+	counts    CountWaiter
+	applyWait time.Duration
+}
+
+// NewFavoriteUsecase returns a FavoriteUsecase.
+func NewFavoriteUsecase(bc *confv1.Bootstrap, repo FavoriteRepo, videos VideoDirectory, counts CountWaiter) *FavoriteUsecase {
+	return &FavoriteUsecase{repo: repo, videos: videos, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration()}
+}
+
+// Favorite likes (like) or unlikes a video and reports whether anything changed.
+func (uc *FavoriteUsecase) Favorite(ctx context.Context, userID, videoID int64, like bool) (bool, error) {
+	if userID <= 0 || videoID <= 0 {
+		return false, apierror.New(interactionv1.ErrorReason_INVALID_ARGUMENT, "video_id must be positive")
+	}
+	author, err := uc.videos.Author(ctx, videoID)
+	if err != nil {
+		return false, err
+	}
+	eventID, err := uc.repo.Set(ctx, Favorite{UserID: userID, VideoID: videoID, AuthorID: author}, like)
+	if err != nil || eventID == "" {
+		return false, err
+	}
+	// The change is stored and its event is on the way; wait (a little) for the counts, so
+	// the next request of this user shows them. Past the wait they still arrive, just later.
+	waitCtx, cancel := context.WithTimeout(ctx, uc.applyWait)
+	defer cancel()
+	uc.counts.WaitApplied(waitCtx, eventID)
+	return true, nil
+}
+
+// ListFavorites returns the videos userID liked, most recently liked first.
+func (uc *FavoriteUsecase) ListFavorites(ctx context.Context, userID int64) ([]int64, error) {
+	if userID <= 0 {
+		return nil, apierror.New(interactionv1.ErrorReason_INVALID_ARGUMENT, "user_id must be positive")
+	}
+	return uc.repo.ListVideos(ctx, userID)
+}
+
+// IsFavorite returns which of videoIDs userID liked; an anonymous viewer (0) liked none.
+func (uc *FavoriteUsecase) IsFavorite(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
+	if userID <= 0 || len(videoIDs) == 0 {
+		return nil, nil
+	}
+	if len(videoIDs) > MaxBatch {
+		return nil, apierror.New(interactionv1.ErrorReason_INVALID_ARGUMENT, "at most %d videos at once", MaxBatch)
+	}
+	return uc.repo.Liked(ctx, userID, videoIDs)
+}

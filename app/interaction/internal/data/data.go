@@ -1,0 +1,56 @@
+// Package data stores likes through gorm with the outbox of their events, publishes that outbox
+// to Kafka, and asks the video app who published a video.
+package data
+
+import (
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/google/wire"
+	"gorm.io/gorm"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/event"
+)
+
+// ProviderSet provides the adapters of this package.
+var ProviderSet = wire.NewSet(
+	NewData, NewRelay,
+	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
+	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)),
+	NewCountWaiter, wire.Bind(new(biz.CountWaiter), new(*CountWaiter)),
+)
+
+// Data holds the connections the repositories share.
+type Data struct {
+	db   *gorm.DB
+	acks event.Acks
+}
+
+// NewData connects to the database and brings the schema, outbox included, up to date.
+func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
+	db, closeDB, err := database.OpenSQL(bc.GetDatabase(), bc.GetDataDir(), "interaction")
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.AutoMigrate(&favoriteModel{}); err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	if err := event.MigrateOutbox(db); err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	rdb, closeRedis, err := database.OpenRedis(bc.GetRedis())
+	if err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return &Data{db: db, acks: event.AcksFor(bc, rdb)}, func() { closeRedis(); closeDB() }, nil
+}
+
+// NewRelay publishes the outbox; it runs as one of the app's servers.
+func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
+	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{interactionv1.TopicFavorite}, logger)
+}

@@ -1,0 +1,106 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/event"
+)
+
+type favoriteModel struct {
+	UserID    int64 `gorm:"primaryKey;autoIncrement:false;index:idx_user_created,priority:1"`
+	VideoID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	AuthorID  int64 `gorm:"not null"`
+	CreatedAt int64 `gorm:"not null;index:idx_user_created,priority:2"` // epoch ms: the list order
+}
+
+func (favoriteModel) TableName() string { return "favorites" }
+
+// FavoriteRepo implements biz.FavoriteRepo.
+type FavoriteRepo struct {
+	data  *Data
+	relay *event.Relay
+}
+
+// NewFavoriteRepo returns the like repository.
+func NewFavoriteRepo(data *Data, relay *event.Relay) *FavoriteRepo {
+	return &FavoriteRepo{data: data, relay: relay}
+}
+
+// Set implements biz.FavoriteRepo.
+func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, like bool) (string, error) {
+	eventID := ""
+	err := r.data.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var res *gorm.DB
+		delta := int32(1)
+		if like {
+			res = tx.Clauses(clause.OnConflict{
+				Columns: []clause.Column{{Name: "user_id"}, {Name: "video_id"}}, DoNothing: true,
+			}).Create(&favoriteModel{UserID: f.UserID, VideoID: f.VideoID, AuthorID: f.AuthorID, CreatedAt: time.Now().UnixMilli()})
+		} else {
+			delta = -1
+			res = tx.Where("user_id = ? AND video_id = ?", f.UserID, f.VideoID).Delete(&favoriteModel{})
+		}
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil // already so: no change, no event
+		}
+		eventID = event.NewID()
+		return event.Enqueue(tx, interactionv1.TopicFavorite, strconv.FormatInt(f.VideoID, 10), eventID,
+			&interactionv1.FavoriteChanged{
+				EventId: eventID, UserId: f.UserID, VideoId: f.VideoID, AuthorId: f.AuthorID,
+				Delta: delta, OccurredAt: time.Now().UnixMilli(),
+			})
+	})
+	if err != nil {
+		return "", fmt.Errorf("set favorite: %w", err)
+	}
+	if eventID != "" {
+		r.relay.Notify()
+	}
+	return eventID, nil
+}
+
+// ListVideos implements biz.FavoriteRepo.
+func (r *FavoriteRepo) ListVideos(ctx context.Context, userID int64) ([]int64, error) {
+	var ids []int64
+	err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).Where("user_id = ?", userID).
+		Order("created_at DESC").Order("video_id DESC").Pluck("video_id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("list favorites: %w", err)
+	}
+	return ids, nil
+}
+
+// Liked implements biz.FavoriteRepo.
+func (r *FavoriteRepo) Liked(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
+	var ids []int64
+	err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).
+		Where("user_id = ? AND video_id IN ?", userID, videoIDs).Pluck("video_id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("check favorites: %w", err)
+	}
+	return ids, nil
+}
+
+// CountWaiter implements biz.CountWaiter with the process's Acks.
+type CountWaiter struct {
+	acks event.Acks
+}
+
+// NewCountWaiter returns a CountWaiter.
+func NewCountWaiter(d *Data) *CountWaiter { return &CountWaiter{acks: d.acks} }
+
+// WaitApplied implements biz.CountWaiter.
+func (w *CountWaiter) WaitApplied(ctx context.Context, eventID string) bool {
+	return w.acks.Wait(ctx, eventID, interactionv1.ConsumerVideoCounters, interactionv1.ConsumerUserCounters)
+}

@@ -1,0 +1,48 @@
+package data
+
+import (
+	"context"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/rpc"
+)
+
+// VideoDirectory implements biz.VideoDirectory with the video app, remembering authors: a
+// video's author never changes, and popular videos are liked over and over.
+type VideoDirectory struct {
+	client  videov1.VideoServiceClient
+	authors *expirable.LRU[int64, int64]
+}
+
+// NewVideoDirectory dials the video app.
+func NewVideoDirectory(bc *confv1.Bootstrap) (*VideoDirectory, func(), error) {
+	conn, closeConn, err := rpc.Dial(bc.GetServices().GetVideo(), bc.GetServices().GetCallTimeout().AsDuration())
+	if err != nil {
+		return nil, nil, err
+	}
+	return &VideoDirectory{
+		client:  videov1.NewVideoServiceClient(conn),
+		authors: expirable.NewLRU[int64, int64](100_000, nil, 0),
+	}, closeConn, nil
+}
+
+// Author implements biz.VideoDirectory.
+func (d *VideoDirectory) Author(ctx context.Context, videoID int64) (int64, error) {
+	if author, ok := d.authors.Get(videoID); ok {
+		return author, nil
+	}
+	reply, err := d.client.GetVideos(ctx, &videov1.GetVideosRequest{Ids: []int64{videoID}})
+	if err != nil {
+		return 0, err
+	}
+	if len(reply.GetVideos()) == 0 {
+		return 0, biz.ErrVideoNotFound
+	}
+	author := reply.GetVideos()[0].GetAuthorId()
+	d.authors.Add(videoID, author)
+	return author, nil
+}

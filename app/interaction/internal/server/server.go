@@ -1,0 +1,30 @@
+// Package server builds the interaction app's gRPC server, its HTTP health endpoint and the
+// relay that publishes its events.
+package server
+
+import (
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/google/wire"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	"github.com/douyin-kratos/douyin/app/interaction/internal/service"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+)
+
+// ProviderSet provides the servers of this package.
+var ProviderSet = wire.NewSet(NewGRPCServer, NewHTTPServer)
+
+// NewGRPCServer serves the internal interaction API on grpc_addr.
+func NewGRPCServer(bc *confv1.Bootstrap, svc *service.InteractionService, logger log.Logger) *grpc.Server {
+	srv := bootstrap.NewGRPCServer(bc, logger)
+	interactionv1.RegisterInteractionServiceServer(srv, svc)
+	return srv
+}
+
+// NewHTTPServer serves health checks on http_addr, or returns nil when the app has none.
+func NewHTTPServer(bc *confv1.Bootstrap) *http.Server {
+	return bootstrap.NewHealthServer(bc.GetHttpAddr())
+}

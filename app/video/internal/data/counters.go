@@ -1,0 +1,41 @@
+package data
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-kratos/kratos/v2/log"
+	"gorm.io/gorm"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	"github.com/douyin-kratos/douyin/pkg/event"
+)
+
+// NewCounterConsumer keeps videos' favorite_count from the interaction app's events. Each
+// committed batch bumps the read cache's generation, so the next feed shows the new counts.
+func NewCounterConsumer(d *Data, repo *VideoRepo, bc *confv1.Bootstrap, logger log.Logger) (*event.Consumer, error) {
+	if err := event.MigrateConsumer(d.db); err != nil {
+		return nil, err
+	}
+	return event.NewConsumer(interactionv1.ConsumerVideoCounters, d.db, event.Brokers(bc.GetKafka()),
+		[]string{interactionv1.TopicFavorite}, applyCount, event.ConsumerOptions{
+			Acks: event.AcksFor(bc, d.rdb),
+			AfterCommit: func(ctx context.Context, _ []event.Message) {
+				if err := repo.cache.gen.bump(ctx); err != nil {
+					repo.log.Warnw("msg", "could not announce new counts to the read caches", "error", err)
+				}
+			},
+		}, logger), nil
+}
+
+func applyCount(_ context.Context, tx *gorm.DB, msg event.Message) error {
+	var e interactionv1.FavoriteChanged
+	if err := msg.Unmarshal(&e); err != nil {
+		return fmt.Errorf("%w: %v", event.ErrSkip, err)
+	}
+	// Deltas arrive once each and in order per video (the key), and only for real changes, so
+	// the count never goes below zero.
+	return tx.Model(&videoModel{}).Where("id = ?", e.GetVideoId()).
+		Update("favorite_count", gorm.Expr("favorite_count + ?", e.GetDelta())).Error
+}
