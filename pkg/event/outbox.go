@@ -51,11 +51,11 @@ type Relay struct {
 	brokers []string
 	topics  []string
 	writer  *kafka.Writer
-	wake   chan struct{}
-	poll   time.Duration
-	log    *log.Helper
-	stop   context.CancelFunc
-	done   chan struct{}
+	wake    chan struct{}
+	poll    time.Duration
+	log     *log.Helper
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 // relayBatch is how many records one round publishes.
