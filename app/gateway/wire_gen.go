@@ -43,7 +43,9 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 		return nil, nil, err
 	}
 	videoUsecase := biz.NewVideoUsecase(videoRepo, userJoiner, favoriteRepo)
-	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase, videoUsecase)
+	commentRepo := data.NewCommentRepo(favoriteRepo)
+	commentUsecase := biz.NewCommentUsecase(commentRepo, userJoiner)
+	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase, videoUsecase, commentUsecase)
 	objects, err := data.NewObjects(confv1Bootstrap)
 	if err != nil {
 		cleanup3()

@@ -32,7 +32,9 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	}
 	countWaiter := data.NewCountWaiter(dataData)
 	favoriteUsecase := biz.NewFavoriteUsecase(confv1Bootstrap, favoriteRepo, videoDirectory, countWaiter)
-	interactionService := service.NewInteractionService(favoriteUsecase)
+	commentRepo := data.NewCommentRepo(dataData, relay)
+	commentUsecase := biz.NewCommentUsecase(confv1Bootstrap, commentRepo, videoDirectory, countWaiter)
+	interactionService := service.NewInteractionService(favoriteUsecase, commentUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, interactionService, logger)
 	httpServer := server.NewHTTPServer(confv1Bootstrap)
 	component := newComponent(grpcServer, httpServer, relay)

@@ -110,6 +110,93 @@ func (x *FavoriteChanged) GetOccurredAt() int64 {
 	return 0
 }
 
+// CommentChanged says a comment was posted (delta +1) or deleted (delta -1). Published on the
+// topic "interaction.comment", keyed by video id.
+type CommentChanged struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	EventId   string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	VideoId   int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	CommentId int64                  `protobuf:"varint,3,opt,name=comment_id,json=commentId,proto3" json:"comment_id,omitempty"`
+	UserId    int64                  `protobuf:"varint,4,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Delta     int32                  `protobuf:"varint,5,opt,name=delta,proto3" json:"delta,omitempty"`
+	// Epoch milliseconds.
+	OccurredAt    int64 `protobuf:"varint,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommentChanged) Reset() {
+	*x = CommentChanged{}
+	mi := &file_api_interaction_v1_event_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommentChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommentChanged) ProtoMessage() {}
+
+func (x *CommentChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_api_interaction_v1_event_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommentChanged.ProtoReflect.Descriptor instead.
+func (*CommentChanged) Descriptor() ([]byte, []int) {
+	return file_api_interaction_v1_event_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CommentChanged) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *CommentChanged) GetVideoId() int64 {
+	if x != nil {
+		return x.VideoId
+	}
+	return 0
+}
+
+func (x *CommentChanged) GetCommentId() int64 {
+	if x != nil {
+		return x.CommentId
+	}
+	return 0
+}
+
+func (x *CommentChanged) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *CommentChanged) GetDelta() int32 {
+	if x != nil {
+		return x.Delta
+	}
+	return 0
+}
+
+func (x *CommentChanged) GetOccurredAt() int64 {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return 0
+}
+
 var File_api_interaction_v1_event_proto protoreflect.FileDescriptor
 
 const file_api_interaction_v1_event_proto_rawDesc = "" +
@@ -120,6 +207,15 @@ const file_api_interaction_v1_event_proto_rawDesc = "" +
 	"\auser_id\x18\x02 \x01(\x03R\x06userId\x12\x19\n" +
 	"\bvideo_id\x18\x03 \x01(\x03R\avideoId\x12\x1b\n" +
 	"\tauthor_id\x18\x04 \x01(\x03R\bauthorId\x12\x14\n" +
+	"\x05delta\x18\x05 \x01(\x05R\x05delta\x12\x1f\n" +
+	"\voccurred_at\x18\x06 \x01(\x03R\n" +
+	"occurredAt\"\xb5\x01\n" +
+	"\x0eCommentChanged\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x19\n" +
+	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\x12\x1d\n" +
+	"\n" +
+	"comment_id\x18\x03 \x01(\x03R\tcommentId\x12\x17\n" +
+	"\auser_id\x18\x04 \x01(\x03R\x06userId\x12\x14\n" +
 	"\x05delta\x18\x05 \x01(\x05R\x05delta\x12\x1f\n" +
 	"\voccurred_at\x18\x06 \x01(\x03R\n" +
 	"occurredAtBBZ@github.com/douyin-kratos/douyin/api/interaction/v1;interactionv1b\x06proto3"
@@ -136,9 +232,10 @@ func file_api_interaction_v1_event_proto_rawDescGZIP() []byte {
 	return file_api_interaction_v1_event_proto_rawDescData
 }
 
-var file_api_interaction_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_api_interaction_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_api_interaction_v1_event_proto_goTypes = []any{
 	(*FavoriteChanged)(nil), // 0: douyin.interaction.v1.FavoriteChanged
+	(*CommentChanged)(nil),  // 1: douyin.interaction.v1.CommentChanged
 }
 var file_api_interaction_v1_event_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -159,7 +256,7 @@ func file_api_interaction_v1_event_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_interaction_v1_event_proto_rawDesc), len(file_api_interaction_v1_event_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -29,6 +29,8 @@ const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
 	ErrorReason_INVALID_ARGUMENT         ErrorReason = 1
 	ErrorReason_VIDEO_NOT_FOUND          ErrorReason = 2
+	ErrorReason_COMMENT_NOT_FOUND        ErrorReason = 3
+	ErrorReason_NOT_COMMENT_AUTHOR       ErrorReason = 4
 )
 
 // Enum value maps for ErrorReason.
@@ -37,11 +39,15 @@ var (
 		0: "ERROR_REASON_UNSPECIFIED",
 		1: "INVALID_ARGUMENT",
 		2: "VIDEO_NOT_FOUND",
+		3: "COMMENT_NOT_FOUND",
+		4: "NOT_COMMENT_AUTHOR",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
 		"INVALID_ARGUMENT":         1,
 		"VIDEO_NOT_FOUND":          2,
+		"COMMENT_NOT_FOUND":        3,
+		"NOT_COMMENT_AUTHOR":       4,
 	}
 )
 
@@ -72,6 +78,371 @@ func (ErrorReason) EnumDescriptor() ([]byte, []int) {
 	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{0}
 }
 
+type Comment struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	VideoId int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	UserId  int64                  `protobuf:"varint,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Content string                 `protobuf:"bytes,4,opt,name=content,proto3" json:"content,omitempty"`
+	// Epoch milliseconds.
+	CreatedAt     int64 `protobuf:"varint,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Comment) Reset() {
+	*x = Comment{}
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Comment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Comment) ProtoMessage() {}
+
+func (x *Comment) ProtoReflect() protoreflect.Message {
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Comment.ProtoReflect.Descriptor instead.
+func (*Comment) Descriptor() ([]byte, []int) {
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Comment) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Comment) GetVideoId() int64 {
+	if x != nil {
+		return x.VideoId
+	}
+	return 0
+}
+
+func (x *Comment) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *Comment) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+func (x *Comment) GetCreatedAt() int64 {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return 0
+}
+
+type PostCommentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	VideoId       int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	Content       string                 `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostCommentRequest) Reset() {
+	*x = PostCommentRequest{}
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostCommentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostCommentRequest) ProtoMessage() {}
+
+func (x *PostCommentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostCommentRequest.ProtoReflect.Descriptor instead.
+func (*PostCommentRequest) Descriptor() ([]byte, []int) {
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PostCommentRequest) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *PostCommentRequest) GetVideoId() int64 {
+	if x != nil {
+		return x.VideoId
+	}
+	return 0
+}
+
+func (x *PostCommentRequest) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+type PostCommentReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Comment       *Comment               `protobuf:"bytes,1,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostCommentReply) Reset() {
+	*x = PostCommentReply{}
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostCommentReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostCommentReply) ProtoMessage() {}
+
+func (x *PostCommentReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostCommentReply.ProtoReflect.Descriptor instead.
+func (*PostCommentReply) Descriptor() ([]byte, []int) {
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PostCommentReply) GetComment() *Comment {
+	if x != nil {
+		return x.Comment
+	}
+	return nil
+}
+
+type DeleteCommentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	VideoId       int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	CommentId     int64                  `protobuf:"varint,3,opt,name=comment_id,json=commentId,proto3" json:"comment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCommentRequest) Reset() {
+	*x = DeleteCommentRequest{}
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCommentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCommentRequest) ProtoMessage() {}
+
+func (x *DeleteCommentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCommentRequest.ProtoReflect.Descriptor instead.
+func (*DeleteCommentRequest) Descriptor() ([]byte, []int) {
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DeleteCommentRequest) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *DeleteCommentRequest) GetVideoId() int64 {
+	if x != nil {
+		return x.VideoId
+	}
+	return 0
+}
+
+func (x *DeleteCommentRequest) GetCommentId() int64 {
+	if x != nil {
+		return x.CommentId
+	}
+	return 0
+}
+
+type DeleteCommentReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCommentReply) Reset() {
+	*x = DeleteCommentReply{}
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCommentReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCommentReply) ProtoMessage() {}
+
+func (x *DeleteCommentReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCommentReply.ProtoReflect.Descriptor instead.
+func (*DeleteCommentReply) Descriptor() ([]byte, []int) {
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{4}
+}
+
+type ListCommentsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	VideoId       int64                  `protobuf:"varint,1,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCommentsRequest) Reset() {
+	*x = ListCommentsRequest{}
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCommentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCommentsRequest) ProtoMessage() {}
+
+func (x *ListCommentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCommentsRequest.ProtoReflect.Descriptor instead.
+func (*ListCommentsRequest) Descriptor() ([]byte, []int) {
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListCommentsRequest) GetVideoId() int64 {
+	if x != nil {
+		return x.VideoId
+	}
+	return 0
+}
+
+type ListCommentsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Comments      []*Comment             `protobuf:"bytes,1,rep,name=comments,proto3" json:"comments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCommentsReply) Reset() {
+	*x = ListCommentsReply{}
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCommentsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCommentsReply) ProtoMessage() {}
+
+func (x *ListCommentsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCommentsReply.ProtoReflect.Descriptor instead.
+func (*ListCommentsReply) Descriptor() ([]byte, []int) {
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListCommentsReply) GetComments() []*Comment {
+	if x != nil {
+		return x.Comments
+	}
+	return nil
+}
+
 type FavoriteRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	UserId  int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -84,7 +455,7 @@ type FavoriteRequest struct {
 
 func (x *FavoriteRequest) Reset() {
 	*x = FavoriteRequest{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[0]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -96,7 +467,7 @@ func (x *FavoriteRequest) String() string {
 func (*FavoriteRequest) ProtoMessage() {}
 
 func (x *FavoriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[0]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -109,7 +480,7 @@ func (x *FavoriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteRequest) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{0}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *FavoriteRequest) GetUserId() int64 {
@@ -143,7 +514,7 @@ type FavoriteReply struct {
 
 func (x *FavoriteReply) Reset() {
 	*x = FavoriteReply{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[1]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -155,7 +526,7 @@ func (x *FavoriteReply) String() string {
 func (*FavoriteReply) ProtoMessage() {}
 
 func (x *FavoriteReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[1]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -168,7 +539,7 @@ func (x *FavoriteReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteReply.ProtoReflect.Descriptor instead.
 func (*FavoriteReply) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{1}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *FavoriteReply) GetChanged() bool {
@@ -187,7 +558,7 @@ type ListFavoritesRequest struct {
 
 func (x *ListFavoritesRequest) Reset() {
 	*x = ListFavoritesRequest{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[2]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -199,7 +570,7 @@ func (x *ListFavoritesRequest) String() string {
 func (*ListFavoritesRequest) ProtoMessage() {}
 
 func (x *ListFavoritesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[2]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -212,7 +583,7 @@ func (x *ListFavoritesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFavoritesRequest.ProtoReflect.Descriptor instead.
 func (*ListFavoritesRequest) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{2}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListFavoritesRequest) GetUserId() int64 {
@@ -231,7 +602,7 @@ type ListFavoritesReply struct {
 
 func (x *ListFavoritesReply) Reset() {
 	*x = ListFavoritesReply{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[3]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -243,7 +614,7 @@ func (x *ListFavoritesReply) String() string {
 func (*ListFavoritesReply) ProtoMessage() {}
 
 func (x *ListFavoritesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[3]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -256,7 +627,7 @@ func (x *ListFavoritesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFavoritesReply.ProtoReflect.Descriptor instead.
 func (*ListFavoritesReply) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{3}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListFavoritesReply) GetVideoIds() []int64 {
@@ -276,7 +647,7 @@ type IsFavoriteRequest struct {
 
 func (x *IsFavoriteRequest) Reset() {
 	*x = IsFavoriteRequest{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[4]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -288,7 +659,7 @@ func (x *IsFavoriteRequest) String() string {
 func (*IsFavoriteRequest) ProtoMessage() {}
 
 func (x *IsFavoriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[4]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -301,7 +672,7 @@ func (x *IsFavoriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IsFavoriteRequest.ProtoReflect.Descriptor instead.
 func (*IsFavoriteRequest) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{4}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *IsFavoriteRequest) GetUserId() int64 {
@@ -328,7 +699,7 @@ type IsFavoriteReply struct {
 
 func (x *IsFavoriteReply) Reset() {
 	*x = IsFavoriteReply{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[5]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -340,7 +711,7 @@ func (x *IsFavoriteReply) String() string {
 func (*IsFavoriteReply) ProtoMessage() {}
 
 func (x *IsFavoriteReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[5]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -353,7 +724,7 @@ func (x *IsFavoriteReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IsFavoriteReply.ProtoReflect.Descriptor instead.
 func (*IsFavoriteReply) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{5}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *IsFavoriteReply) GetLikedVideoIds() []int64 {
@@ -367,7 +738,30 @@ var File_api_interaction_v1_interaction_proto protoreflect.FileDescriptor
 
 const file_api_interaction_v1_interaction_proto_rawDesc = "" +
 	"\n" +
-	"$api/interaction/v1/interaction.proto\x12\x15douyin.interaction.v1\x1a\x13errors/errors.proto\"Y\n" +
+	"$api/interaction/v1/interaction.proto\x12\x15douyin.interaction.v1\x1a\x13errors/errors.proto\"\x86\x01\n" +
+	"\aComment\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x19\n" +
+	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\x12\x17\n" +
+	"\auser_id\x18\x03 \x01(\x03R\x06userId\x12\x18\n" +
+	"\acontent\x18\x04 \x01(\tR\acontent\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\x05 \x01(\x03R\tcreatedAt\"b\n" +
+	"\x12PostCommentRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x19\n" +
+	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\x12\x18\n" +
+	"\acontent\x18\x03 \x01(\tR\acontent\"L\n" +
+	"\x10PostCommentReply\x128\n" +
+	"\acomment\x18\x01 \x01(\v2\x1e.douyin.interaction.v1.CommentR\acomment\"i\n" +
+	"\x14DeleteCommentRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x19\n" +
+	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\x12\x1d\n" +
+	"\n" +
+	"comment_id\x18\x03 \x01(\x03R\tcommentId\"\x14\n" +
+	"\x12DeleteCommentReply\"0\n" +
+	"\x13ListCommentsRequest\x12\x19\n" +
+	"\bvideo_id\x18\x01 \x01(\x03R\avideoId\"O\n" +
+	"\x11ListCommentsReply\x12:\n" +
+	"\bcomments\x18\x01 \x03(\v2\x1e.douyin.interaction.v1.CommentR\bcomments\"Y\n" +
 	"\x0fFavoriteRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x19\n" +
 	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\x12\x12\n" +
@@ -382,16 +776,21 @@ const file_api_interaction_v1_interaction_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x1b\n" +
 	"\tvideo_ids\x18\x02 \x03(\x03R\bvideoIds\"9\n" +
 	"\x0fIsFavoriteReply\x12&\n" +
-	"\x0fliked_video_ids\x18\x01 \x03(\x03R\rlikedVideoIds*h\n" +
+	"\x0fliked_video_ids\x18\x01 \x03(\x03R\rlikedVideoIds*\xa3\x01\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x19\n" +
-	"\x0fVIDEO_NOT_FOUND\x10\x02\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x032\xb7\x02\n" +
+	"\x0fVIDEO_NOT_FOUND\x10\x02\x1a\x04\xa8E\x94\x03\x12\x1b\n" +
+	"\x11COMMENT_NOT_FOUND\x10\x03\x1a\x04\xa8E\x94\x03\x12\x1c\n" +
+	"\x12NOT_COMMENT_AUTHOR\x10\x04\x1a\x04\xa8E\x93\x03\x1a\x04\xa0E\xf4\x032\xe9\x04\n" +
 	"\x12InteractionService\x12X\n" +
 	"\bFavorite\x12&.douyin.interaction.v1.FavoriteRequest\x1a$.douyin.interaction.v1.FavoriteReply\x12g\n" +
 	"\rListFavorites\x12+.douyin.interaction.v1.ListFavoritesRequest\x1a).douyin.interaction.v1.ListFavoritesReply\x12^\n" +
 	"\n" +
-	"IsFavorite\x12(.douyin.interaction.v1.IsFavoriteRequest\x1a&.douyin.interaction.v1.IsFavoriteReplyBBZ@github.com/douyin-kratos/douyin/api/interaction/v1;interactionv1b\x06proto3"
+	"IsFavorite\x12(.douyin.interaction.v1.IsFavoriteRequest\x1a&.douyin.interaction.v1.IsFavoriteReply\x12a\n" +
+	"\vPostComment\x12).douyin.interaction.v1.PostCommentRequest\x1a'.douyin.interaction.v1.PostCommentReply\x12g\n" +
+	"\rDeleteComment\x12+.douyin.interaction.v1.DeleteCommentRequest\x1a).douyin.interaction.v1.DeleteCommentReply\x12d\n" +
+	"\fListComments\x12*.douyin.interaction.v1.ListCommentsRequest\x1a(.douyin.interaction.v1.ListCommentsReplyBBZ@github.com/douyin-kratos/douyin/api/interaction/v1;interactionv1b\x06proto3"
 
 var (
 	file_api_interaction_v1_interaction_proto_rawDescOnce sync.Once
@@ -406,28 +805,43 @@ func file_api_interaction_v1_interaction_proto_rawDescGZIP() []byte {
 }
 
 var file_api_interaction_v1_interaction_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_api_interaction_v1_interaction_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_api_interaction_v1_interaction_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_api_interaction_v1_interaction_proto_goTypes = []any{
 	(ErrorReason)(0),             // 0: douyin.interaction.v1.ErrorReason
-	(*FavoriteRequest)(nil),      // 1: douyin.interaction.v1.FavoriteRequest
-	(*FavoriteReply)(nil),        // 2: douyin.interaction.v1.FavoriteReply
-	(*ListFavoritesRequest)(nil), // 3: douyin.interaction.v1.ListFavoritesRequest
-	(*ListFavoritesReply)(nil),   // 4: douyin.interaction.v1.ListFavoritesReply
-	(*IsFavoriteRequest)(nil),    // 5: douyin.interaction.v1.IsFavoriteRequest
-	(*IsFavoriteReply)(nil),      // 6: douyin.interaction.v1.IsFavoriteReply
+	(*Comment)(nil),              // 1: douyin.interaction.v1.Comment
+	(*PostCommentRequest)(nil),   // 2: douyin.interaction.v1.PostCommentRequest
+	(*PostCommentReply)(nil),     // 3: douyin.interaction.v1.PostCommentReply
+	(*DeleteCommentRequest)(nil), // 4: douyin.interaction.v1.DeleteCommentRequest
+	(*DeleteCommentReply)(nil),   // 5: douyin.interaction.v1.DeleteCommentReply
+	(*ListCommentsRequest)(nil),  // 6: douyin.interaction.v1.ListCommentsRequest
+	(*ListCommentsReply)(nil),    // 7: douyin.interaction.v1.ListCommentsReply
+	(*FavoriteRequest)(nil),      // 8: douyin.interaction.v1.FavoriteRequest
+	(*FavoriteReply)(nil),        // 9: douyin.interaction.v1.FavoriteReply
+	(*ListFavoritesRequest)(nil), // 10: douyin.interaction.v1.ListFavoritesRequest
+	(*ListFavoritesReply)(nil),   // 11: douyin.interaction.v1.ListFavoritesReply
+	(*IsFavoriteRequest)(nil),    // 12: douyin.interaction.v1.IsFavoriteRequest
+	(*IsFavoriteReply)(nil),      // 13: douyin.interaction.v1.IsFavoriteReply
 }
 var file_api_interaction_v1_interaction_proto_depIdxs = []int32{
-	1, // 0: douyin.interaction.v1.InteractionService.Favorite:input_type -> douyin.interaction.v1.FavoriteRequest
-	3, // 1: douyin.interaction.v1.InteractionService.ListFavorites:input_type -> douyin.interaction.v1.ListFavoritesRequest
-	5, // 2: douyin.interaction.v1.InteractionService.IsFavorite:input_type -> douyin.interaction.v1.IsFavoriteRequest
-	2, // 3: douyin.interaction.v1.InteractionService.Favorite:output_type -> douyin.interaction.v1.FavoriteReply
-	4, // 4: douyin.interaction.v1.InteractionService.ListFavorites:output_type -> douyin.interaction.v1.ListFavoritesReply
-	6, // 5: douyin.interaction.v1.InteractionService.IsFavorite:output_type -> douyin.interaction.v1.IsFavoriteReply
-	3, // [3:6] is the sub-list for method output_type
-	0, // [0:3] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	1,  // 0: douyin.interaction.v1.PostCommentReply.comment:type_name -> douyin.interaction.v1.Comment
+	1,  // 1: douyin.interaction.v1.ListCommentsReply.comments:type_name -> douyin.interaction.v1.Comment
+	8,  // 2: douyin.interaction.v1.InteractionService.Favorite:input_type -> douyin.interaction.v1.FavoriteRequest
+	10, // 3: douyin.interaction.v1.InteractionService.ListFavorites:input_type -> douyin.interaction.v1.ListFavoritesRequest
+	12, // 4: douyin.interaction.v1.InteractionService.IsFavorite:input_type -> douyin.interaction.v1.IsFavoriteRequest
+	2,  // 5: douyin.interaction.v1.InteractionService.PostComment:input_type -> douyin.interaction.v1.PostCommentRequest
+	4,  // 6: douyin.interaction.v1.InteractionService.DeleteComment:input_type -> douyin.interaction.v1.DeleteCommentRequest
+	6,  // 7: douyin.interaction.v1.InteractionService.ListComments:input_type -> douyin.interaction.v1.ListCommentsRequest
+	9,  // 8: douyin.interaction.v1.InteractionService.Favorite:output_type -> douyin.interaction.v1.FavoriteReply
+	11, // 9: douyin.interaction.v1.InteractionService.ListFavorites:output_type -> douyin.interaction.v1.ListFavoritesReply
+	13, // 10: douyin.interaction.v1.InteractionService.IsFavorite:output_type -> douyin.interaction.v1.IsFavoriteReply
+	3,  // 11: douyin.interaction.v1.InteractionService.PostComment:output_type -> douyin.interaction.v1.PostCommentReply
+	5,  // 12: douyin.interaction.v1.InteractionService.DeleteComment:output_type -> douyin.interaction.v1.DeleteCommentReply
+	7,  // 13: douyin.interaction.v1.InteractionService.ListComments:output_type -> douyin.interaction.v1.ListCommentsReply
+	8,  // [8:14] is the sub-list for method output_type
+	2,  // [2:8] is the sub-list for method input_type
+	2,  // [2:2] is the sub-list for extension type_name
+	2,  // [2:2] is the sub-list for extension extendee
+	0,  // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_api_interaction_v1_interaction_proto_init() }
@@ -441,7 +855,7 @@ func file_api_interaction_v1_interaction_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_interaction_v1_interaction_proto_rawDesc), len(file_api_interaction_v1_interaction_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   6,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,9 @@ const (
 	InteractionService_Favorite_FullMethodName      = "/douyin.interaction.v1.InteractionService/Favorite"
 	InteractionService_ListFavorites_FullMethodName = "/douyin.interaction.v1.InteractionService/ListFavorites"
 	InteractionService_IsFavorite_FullMethodName    = "/douyin.interaction.v1.InteractionService/IsFavorite"
+	InteractionService_PostComment_FullMethodName   = "/douyin.interaction.v1.InteractionService/PostComment"
+	InteractionService_DeleteComment_FullMethodName = "/douyin.interaction.v1.InteractionService/DeleteComment"
+	InteractionService_ListComments_FullMethodName  = "/douyin.interaction.v1.InteractionService/ListComments"
 )
 
 // InteractionServiceClient is the client API for InteractionService service.
@@ -38,6 +41,12 @@ type InteractionServiceClient interface {
 	ListFavorites(ctx context.Context, in *ListFavoritesRequest, opts ...grpc.CallOption) (*ListFavoritesReply, error)
 	// Which of video_ids the viewer liked.
 	IsFavorite(ctx context.Context, in *IsFavoriteRequest, opts ...grpc.CallOption) (*IsFavoriteReply, error)
+	// Posts a comment and returns it as stored.
+	PostComment(ctx context.Context, in *PostCommentRequest, opts ...grpc.CallOption) (*PostCommentReply, error)
+	// Deletes a comment; only its author may.
+	DeleteComment(ctx context.Context, in *DeleteCommentRequest, opts ...grpc.CallOption) (*DeleteCommentReply, error)
+	// A video's comments, newest first.
+	ListComments(ctx context.Context, in *ListCommentsRequest, opts ...grpc.CallOption) (*ListCommentsReply, error)
 }
 
 type interactionServiceClient struct {
@@ -78,6 +87,36 @@ func (c *interactionServiceClient) IsFavorite(ctx context.Context, in *IsFavorit
 	return out, nil
 }
 
+func (c *interactionServiceClient) PostComment(ctx context.Context, in *PostCommentRequest, opts ...grpc.CallOption) (*PostCommentReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PostCommentReply)
+	err := c.cc.Invoke(ctx, InteractionService_PostComment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *interactionServiceClient) DeleteComment(ctx context.Context, in *DeleteCommentRequest, opts ...grpc.CallOption) (*DeleteCommentReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteCommentReply)
+	err := c.cc.Invoke(ctx, InteractionService_DeleteComment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *interactionServiceClient) ListComments(ctx context.Context, in *ListCommentsRequest, opts ...grpc.CallOption) (*ListCommentsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCommentsReply)
+	err := c.cc.Invoke(ctx, InteractionService_ListComments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InteractionServiceServer is the server API for InteractionService service.
 // All implementations must embed UnimplementedInteractionServiceServer
 // for forward compatibility.
@@ -92,6 +131,12 @@ type InteractionServiceServer interface {
 	ListFavorites(context.Context, *ListFavoritesRequest) (*ListFavoritesReply, error)
 	// Which of video_ids the viewer liked.
 	IsFavorite(context.Context, *IsFavoriteRequest) (*IsFavoriteReply, error)
+	// Posts a comment and returns it as stored.
+	PostComment(context.Context, *PostCommentRequest) (*PostCommentReply, error)
+	// Deletes a comment; only its author may.
+	DeleteComment(context.Context, *DeleteCommentRequest) (*DeleteCommentReply, error)
+	// A video's comments, newest first.
+	ListComments(context.Context, *ListCommentsRequest) (*ListCommentsReply, error)
 	mustEmbedUnimplementedInteractionServiceServer()
 }
 
@@ -110,6 +155,15 @@ func (UnimplementedInteractionServiceServer) ListFavorites(context.Context, *Lis
 }
 func (UnimplementedInteractionServiceServer) IsFavorite(context.Context, *IsFavoriteRequest) (*IsFavoriteReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method IsFavorite not implemented")
+}
+func (UnimplementedInteractionServiceServer) PostComment(context.Context, *PostCommentRequest) (*PostCommentReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method PostComment not implemented")
+}
+func (UnimplementedInteractionServiceServer) DeleteComment(context.Context, *DeleteCommentRequest) (*DeleteCommentReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteComment not implemented")
+}
+func (UnimplementedInteractionServiceServer) ListComments(context.Context, *ListCommentsRequest) (*ListCommentsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListComments not implemented")
 }
 func (UnimplementedInteractionServiceServer) mustEmbedUnimplementedInteractionServiceServer() {}
 func (UnimplementedInteractionServiceServer) testEmbeddedByValue()                            {}
@@ -186,6 +240,60 @@ func _InteractionService_IsFavorite_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InteractionService_PostComment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PostCommentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).PostComment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_PostComment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).PostComment(ctx, req.(*PostCommentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InteractionService_DeleteComment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteCommentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).DeleteComment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_DeleteComment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).DeleteComment(ctx, req.(*DeleteCommentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InteractionService_ListComments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCommentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).ListComments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_ListComments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).ListComments(ctx, req.(*ListCommentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InteractionService_ServiceDesc is the grpc.ServiceDesc for InteractionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -204,6 +312,18 @@ var InteractionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "IsFavorite",
 			Handler:    _InteractionService_IsFavorite_Handler,
+		},
+		{
+			MethodName: "PostComment",
+			Handler:    _InteractionService_PostComment_Handler,
+		},
+		{
+			MethodName: "DeleteComment",
+			Handler:    _InteractionService_DeleteComment_Handler,
+		},
+		{
+			MethodName: "ListComments",
+			Handler:    _InteractionService_ListComments_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -15,7 +15,7 @@ import (
 )
 
 // VideoProviderSet provides the video use cases.
-var VideoProviderSet = wire.NewSet(NewVideoUsecase, NewUserJoiner)
+var VideoProviderSet = wire.NewSet(NewVideoUsecase, NewUserJoiner, NewCommentUsecase)
 
 // FeedPageSize is how many videos a feed page holds.
 const FeedPageSize = 30

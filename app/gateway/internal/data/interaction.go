@@ -5,6 +5,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
 
@@ -50,4 +51,46 @@ func (r *FavoriteRepo) Liked(ctx context.Context, userID int64, videoIDs []int64
 		liked[id] = true
 	}
 	return liked, nil
+}
+
+// CommentRepo implements biz.CommentRepo with the interaction app's gRPC API.
+type CommentRepo struct {
+	client interactionv1.InteractionServiceClient
+}
+
+// NewCommentRepo uses the favorites' connection to the interaction app.
+func NewCommentRepo(favorites *FavoriteRepo) *CommentRepo {
+	return &CommentRepo{client: favorites.client}
+}
+
+// Post implements biz.CommentRepo.
+func (r *CommentRepo) Post(ctx context.Context, userID, videoID int64, content string) (*biz.Comment, error) {
+	reply, err := r.client.PostComment(ctx, &interactionv1.PostCommentRequest{UserId: userID, VideoId: videoID, Content: content})
+	if err != nil {
+		return nil, err
+	}
+	return commentFromProto(reply.GetComment()), nil
+}
+
+// Delete implements biz.CommentRepo.
+func (r *CommentRepo) Delete(ctx context.Context, userID, videoID, commentID int64) error {
+	_, err := r.client.DeleteComment(ctx, &interactionv1.DeleteCommentRequest{UserId: userID, VideoId: videoID, CommentId: commentID})
+	return err
+}
+
+// List implements biz.CommentRepo.
+func (r *CommentRepo) List(ctx context.Context, videoID int64) ([]*biz.Comment, error) {
+	reply, err := r.client.ListComments(ctx, &interactionv1.ListCommentsRequest{VideoId: videoID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*biz.Comment, len(reply.GetComments()))
+	for i, c := range reply.GetComments() {
+		out[i] = commentFromProto(c)
+	}
+	return out, nil
+}
+
+func commentFromProto(c *interactionv1.Comment) *biz.Comment {
+	return &biz.Comment{ID: c.GetId(), UserID: c.GetUserId(), Content: c.GetContent(), CreatedAt: c.GetCreatedAt()}
 }

@@ -21,6 +21,7 @@ var ProviderSet = wire.NewSet(
 	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)), wire.Bind(new(biz.WorkCounter), new(*VideoRepo)),
 	NewObjects,
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
+	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
 )
 
 // UserRepo implements biz.UserRepo with the user app's gRPC API.

@@ -24,14 +24,15 @@ type DouyinService struct {
 	gatewayv1.UnimplementedDouyinServer
 	accounts *biz.AccountUsecase
 	videos   *biz.VideoUsecase
+	comments *biz.CommentUsecase
 	// publicURL is the configured base for image and video links; empty means "the host the
 	// request came to", which is an address the phone can reach.
 	publicURL string
 }
 
 // NewDouyinService returns a DouyinService.
-func NewDouyinService(bc *confv1.Bootstrap, accounts *biz.AccountUsecase, videos *biz.VideoUsecase) *DouyinService {
-	return &DouyinService{accounts: accounts, videos: videos, publicURL: strings.TrimSuffix(bc.GetPublicUrl(), "/")}
+func NewDouyinService(bc *confv1.Bootstrap, accounts *biz.AccountUsecase, videos *biz.VideoUsecase, comments *biz.CommentUsecase) *DouyinService {
+	return &DouyinService{accounts: accounts, videos: videos, comments: comments, publicURL: strings.TrimSuffix(bc.GetPublicUrl(), "/")}
 }
 
 // Register implements gatewayv1.DouyinServer.
@@ -122,14 +123,49 @@ func (s *DouyinService) FavoriteList(ctx context.Context, req *gatewayv1.Favorit
 	return &gatewayv1.FavoriteListResponse{VideoList: s.videoList(ctx, videos)}, nil
 }
 
-// CommentAction implements gatewayv1.DouyinServer; comments arrive with the interaction app.
-func (s *DouyinService) CommentAction(context.Context, *gatewayv1.CommentActionRequest) (*gatewayv1.CommentActionResponse, error) {
-	return nil, biz.ErrNotImplemented
+// CommentAction implements gatewayv1.DouyinServer.
+func (s *DouyinService) CommentAction(ctx context.Context, req *gatewayv1.CommentActionRequest) (*gatewayv1.CommentActionResponse, error) {
+	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.comments.Action(ctx, viewer, req.GetVideoId(), req.GetActionType(), req.GetCommentText(), req.GetCommentId())
+	if err != nil {
+		return nil, err
+	}
+	reply := &gatewayv1.CommentActionResponse{}
+	if c != nil {
+		reply.Comment = s.comment(ctx, c)
+	}
+	return reply, nil
 }
 
-// CommentList implements gatewayv1.DouyinServer; comments arrive with the interaction app.
-func (s *DouyinService) CommentList(context.Context, *gatewayv1.CommentListRequest) (*gatewayv1.CommentListResponse, error) {
-	return nil, biz.ErrNotImplemented
+// CommentList implements gatewayv1.DouyinServer.
+func (s *DouyinService) CommentList(ctx context.Context, req *gatewayv1.CommentListRequest) (*gatewayv1.CommentListResponse, error) {
+	viewer, err := s.accounts.Viewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	comments, err := s.comments.List(ctx, viewer, req.GetVideoId())
+	if err != nil {
+		return nil, err
+	}
+	reply := &gatewayv1.CommentListResponse{CommentList: make([]*gatewayv1.Comment, len(comments))}
+	users := make(map[*biz.User]*gatewayv1.User)
+	for i, c := range comments {
+		reply.CommentList[i] = &gatewayv1.Comment{Id: c.ID, Content: c.Content, CreateDate: c.CreateDate()}
+		if u, ok := users[c.User]; ok {
+			reply.CommentList[i].User = u
+		} else {
+			reply.CommentList[i].User = s.user(ctx, c.User)
+			users[c.User] = reply.CommentList[i].User
+		}
+	}
+	return reply, nil
+}
+
+func (s *DouyinService) comment(ctx context.Context, c *biz.Comment) *gatewayv1.Comment {
+	return &gatewayv1.Comment{Id: c.ID, User: s.user(ctx, c.User), Content: c.Content, CreateDate: c.CreateDate()}
 }
 
 // RelationAction implements gatewayv1.DouyinServer; follows arrive with the relation app.

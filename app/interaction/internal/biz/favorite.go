@@ -15,7 +15,7 @@ import (
 )
 
 // ProviderSet provides the use cases of this package.
-var ProviderSet = wire.NewSet(NewFavoriteUsecase)
+var ProviderSet = wire.NewSet(NewFavoriteUsecase, NewCommentUsecase)
 
 // MaxBatch bounds IsFavorite.
 const MaxBatch = 500
@@ -52,7 +52,10 @@ type VideoDirectory interface {
 
 // CountWaiter waits until the consumers that keep counts have applied an event.
 type CountWaiter interface {
+	// WaitApplied waits for every consumer counting likes (videos' and users' counts).
 	WaitApplied(ctx context.Context, eventID string) bool
+	// WaitVideoCounts waits for the consumer counting videos' likes and comments.
+	WaitVideoCounts(ctx context.Context, eventID string) bool
 }
 
 // FavoriteUsecase likes and unlikes videos.

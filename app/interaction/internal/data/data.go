@@ -18,6 +18,7 @@ import (
 var ProviderSet = wire.NewSet(
 	NewData, NewRelay,
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
+	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
 	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)),
 	NewCountWaiter, wire.Bind(new(biz.CountWaiter), new(*CountWaiter)),
 )
@@ -34,7 +35,7 @@ func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := db.AutoMigrate(&favoriteModel{}); err != nil {
+	if err := db.AutoMigrate(&favoriteModel{}, &commentModel{}); err != nil {
 		closeDB()
 		return nil, nil, err
 	}
@@ -52,5 +53,5 @@ func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
 
 // NewRelay publishes the outbox; it runs as one of the app's servers.
 func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{interactionv1.TopicFavorite}, logger)
+	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{interactionv1.TopicFavorite, interactionv1.TopicComment}, logger)
 }

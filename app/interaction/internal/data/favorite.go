@@ -104,3 +104,8 @@ func NewCountWaiter(d *Data) *CountWaiter { return &CountWaiter{acks: d.acks} }
 func (w *CountWaiter) WaitApplied(ctx context.Context, eventID string) bool {
 	return w.acks.Wait(ctx, eventID, interactionv1.ConsumerVideoCounters, interactionv1.ConsumerUserCounters)
 }
+
+// WaitVideoCounts implements biz.CountWaiter.
+func (w *CountWaiter) WaitVideoCounts(ctx context.Context, eventID string) bool {
+	return w.acks.Wait(ctx, eventID, interactionv1.ConsumerVideoCounters)
+}

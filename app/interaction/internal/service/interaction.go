@@ -18,11 +18,12 @@ var ProviderSet = wire.NewSet(NewInteractionService)
 type InteractionService struct {
 	interactionv1.UnimplementedInteractionServiceServer
 	favorites *biz.FavoriteUsecase
+	comments  *biz.CommentUsecase
 }
 
 // NewInteractionService returns an InteractionService.
-func NewInteractionService(favorites *biz.FavoriteUsecase) *InteractionService {
-	return &InteractionService{favorites: favorites}
+func NewInteractionService(favorites *biz.FavoriteUsecase, comments *biz.CommentUsecase) *InteractionService {
+	return &InteractionService{favorites: favorites, comments: comments}
 }
 
 // Favorite implements interactionv1.InteractionServiceServer.
@@ -50,4 +51,38 @@ func (s *InteractionService) IsFavorite(ctx context.Context, req *interactionv1.
 		return nil, err
 	}
 	return &interactionv1.IsFavoriteReply{LikedVideoIds: ids}, nil
+}
+
+// PostComment implements interactionv1.InteractionServiceServer.
+func (s *InteractionService) PostComment(ctx context.Context, req *interactionv1.PostCommentRequest) (*interactionv1.PostCommentReply, error) {
+	c, err := s.comments.Post(ctx, req.GetUserId(), req.GetVideoId(), req.GetContent())
+	if err != nil {
+		return nil, err
+	}
+	return &interactionv1.PostCommentReply{Comment: commentProto(c)}, nil
+}
+
+// DeleteComment implements interactionv1.InteractionServiceServer.
+func (s *InteractionService) DeleteComment(ctx context.Context, req *interactionv1.DeleteCommentRequest) (*interactionv1.DeleteCommentReply, error) {
+	if err := s.comments.Delete(ctx, req.GetUserId(), req.GetVideoId(), req.GetCommentId()); err != nil {
+		return nil, err
+	}
+	return &interactionv1.DeleteCommentReply{}, nil
+}
+
+// ListComments implements interactionv1.InteractionServiceServer.
+func (s *InteractionService) ListComments(ctx context.Context, req *interactionv1.ListCommentsRequest) (*interactionv1.ListCommentsReply, error) {
+	comments, err := s.comments.List(ctx, req.GetVideoId())
+	if err != nil {
+		return nil, err
+	}
+	reply := &interactionv1.ListCommentsReply{Comments: make([]*interactionv1.Comment, len(comments))}
+	for i, c := range comments {
+		reply.Comments[i] = commentProto(c)
+	}
+	return reply, nil
+}
+
+func commentProto(c *biz.Comment) *interactionv1.Comment {
+	return &interactionv1.Comment{Id: c.ID, VideoId: c.VideoID, UserId: c.UserID, Content: c.Content, CreatedAt: c.CreatedAt}
 }

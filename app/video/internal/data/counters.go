@@ -12,14 +12,15 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
-// NewCounterConsumer keeps videos' favorite_count from the interaction app's events. Each
+// NewCounterConsumer keeps videos' favorite_count and comment_count from the interaction app's
+// events. Each
 // committed batch bumps the read cache's generation, so the next feed shows the new counts.
 func NewCounterConsumer(d *Data, repo *VideoRepo, bc *confv1.Bootstrap, logger log.Logger) (*event.Consumer, error) {
 	if err := event.MigrateConsumer(d.db); err != nil {
 		return nil, err
 	}
 	return event.NewConsumer(interactionv1.ConsumerVideoCounters, d.db, event.Brokers(bc.GetKafka()),
-		[]string{interactionv1.TopicFavorite}, applyCount, event.ConsumerOptions{
+		[]string{interactionv1.TopicFavorite, interactionv1.TopicComment}, applyCount, event.ConsumerOptions{
 			Acks: event.AcksFor(bc, d.rdb),
 			AfterCommit: func(ctx context.Context, _ []event.Message) {
 				if err := repo.cache.gen.bump(ctx); err != nil {
@@ -29,13 +30,30 @@ func NewCounterConsumer(d *Data, repo *VideoRepo, bc *confv1.Bootstrap, logger l
 		}, logger), nil
 }
 
+// applyCount adds an event's delta to its video's count. Deltas arrive once each and in order
+// per video (the key), and only for real changes, so counts never go below zero.
 func applyCount(_ context.Context, tx *gorm.DB, msg event.Message) error {
-	var e interactionv1.FavoriteChanged
-	if err := msg.Unmarshal(&e); err != nil {
-		return fmt.Errorf("%w: %v", event.ErrSkip, err)
+	var (
+		videoID int64
+		column  string
+		delta   int32
+	)
+	switch msg.Topic {
+	case interactionv1.TopicFavorite:
+		var e interactionv1.FavoriteChanged
+		if err := msg.Unmarshal(&e); err != nil {
+			return fmt.Errorf("%w: %v", event.ErrSkip, err)
+		}
+		videoID, column, delta = e.GetVideoId(), "favorite_count", e.GetDelta()
+	case interactionv1.TopicComment:
+		var e interactionv1.CommentChanged
+		if err := msg.Unmarshal(&e); err != nil {
+			return fmt.Errorf("%w: %v", event.ErrSkip, err)
+		}
+		videoID, column, delta = e.GetVideoId(), "comment_count", e.GetDelta()
+	default:
+		return fmt.Errorf("%w: topic %s", event.ErrSkip, msg.Topic)
 	}
-	// Deltas arrive once each and in order per video (the key), and only for real changes, so
-	// the count never goes below zero.
-	return tx.Model(&videoModel{}).Where("id = ?", e.GetVideoId()).
-		Update("favorite_count", gorm.Expr("favorite_count + ?", e.GetDelta())).Error
+	return tx.Model(&videoModel{}).Where("id = ?", videoID).
+		Update(column, gorm.Expr(column+" + ?", delta)).Error
 }

@@ -1,0 +1,114 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/event"
+)
+
+type commentModel struct {
+	ID        int64  `gorm:"primaryKey"`
+	VideoID   int64  `gorm:"not null;index:idx_video_created,priority:1"`
+	UserID    int64  `gorm:"not null"`
+	Content   string `gorm:"size:2000;not null"`
+	CreatedAt int64  `gorm:"not null;index:idx_video_created,priority:2"` // epoch ms
+}
+
+func (commentModel) TableName() string { return "comments" }
+
+func (m *commentModel) comment() *biz.Comment {
+	return &biz.Comment{ID: m.ID, VideoID: m.VideoID, UserID: m.UserID, Content: m.Content, CreatedAt: m.CreatedAt}
+}
+
+// CommentRepo implements biz.CommentRepo.
+type CommentRepo struct {
+	data  *Data
+	relay *event.Relay
+}
+
+// NewCommentRepo returns the comment repository.
+func NewCommentRepo(data *Data, relay *event.Relay) *CommentRepo {
+	return &CommentRepo{data: data, relay: relay}
+}
+
+// Create implements biz.CommentRepo.
+func (r *CommentRepo) Create(ctx context.Context, c *biz.Comment) (string, error) {
+	m := commentModel{VideoID: c.VideoID, UserID: c.UserID, Content: c.Content, CreatedAt: time.Now().UnixMilli()}
+	eventID := event.NewID()
+	err := r.data.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&m).Error; err != nil {
+			return err
+		}
+		return r.enqueue(tx, eventID, &m, 1)
+	})
+	if err != nil {
+		return "", fmt.Errorf("post comment: %w", err)
+	}
+	r.relay.Notify()
+	c.ID, c.CreatedAt = m.ID, m.CreatedAt
+	return eventID, nil
+}
+
+// Get implements biz.CommentRepo.
+func (r *CommentRepo) Get(ctx context.Context, id int64) (*biz.Comment, error) {
+	var m commentModel
+	err := r.data.db.WithContext(ctx).Take(&m, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, biz.ErrCommentNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get comment: %w", err)
+	}
+	return m.comment(), nil
+}
+
+// Delete implements biz.CommentRepo.
+func (r *CommentRepo) Delete(ctx context.Context, c *biz.Comment) (string, error) {
+	eventID := ""
+	err := r.data.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Delete(&commentModel{}, c.ID)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error // gone already: a concurrent delete counted it
+		}
+		eventID = event.NewID()
+		return r.enqueue(tx, eventID, &commentModel{ID: c.ID, VideoID: c.VideoID, UserID: c.UserID}, -1)
+	})
+	if err != nil {
+		return "", fmt.Errorf("delete comment: %w", err)
+	}
+	if eventID != "" {
+		r.relay.Notify()
+	}
+	return eventID, nil
+}
+
+// ListByVideo implements biz.CommentRepo.
+func (r *CommentRepo) ListByVideo(ctx context.Context, videoID int64) ([]*biz.Comment, error) {
+	var rows []commentModel
+	err := r.data.db.WithContext(ctx).Where("video_id = ?", videoID).
+		Order("created_at DESC").Order("id DESC").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list comments: %w", err)
+	}
+	out := make([]*biz.Comment, len(rows))
+	for i := range rows {
+		out[i] = rows[i].comment()
+	}
+	return out, nil
+}
+
+func (r *CommentRepo) enqueue(tx *gorm.DB, eventID string, m *commentModel, delta int32) error {
+	return event.Enqueue(tx, interactionv1.TopicComment, strconv.FormatInt(m.VideoID, 10), eventID,
+		&interactionv1.CommentChanged{
+			EventId: eventID, VideoId: m.VideoID, CommentId: m.ID, UserId: m.UserID,
+			Delta: delta, OccurredAt: time.Now().UnixMilli(),
+		})
+}
