@@ -24,7 +24,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 		return nil, nil, err
 	}
 	relay := data.NewRelay(dataData, confv1Bootstrap, logger)
-	favoriteRepo := data.NewFavoriteRepo(dataData, relay)
+	favoriteRepo := data.NewFavoriteRepo(dataData, relay, confv1Bootstrap)
 	videoDirectory, cleanup2, err := data.NewVideoDirectory(confv1Bootstrap)
 	if err != nil {
 		cleanup()

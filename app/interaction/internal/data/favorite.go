@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/event"
@@ -27,11 +28,17 @@ func (favoriteModel) TableName() string { return "favorites" }
 type FavoriteRepo struct {
 	data  *Data
 	relay *event.Relay
+	// liked is nil unless this process makes every change (kafka.in_process).
+	liked *likedCache
 }
 
 // NewFavoriteRepo returns the like repository.
-func NewFavoriteRepo(data *Data, relay *event.Relay) *FavoriteRepo {
-	return &FavoriteRepo{data: data, relay: relay}
+func NewFavoriteRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *FavoriteRepo {
+	r := &FavoriteRepo{data: data, relay: relay}
+	if bc.GetKafka().GetInProcess() {
+		r.liked = newLikedCache()
+	}
+	return r
 }
 
 // Set implements biz.FavoriteRepo.
@@ -65,6 +72,9 @@ func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, like bool) (stri
 		return "", fmt.Errorf("set favorite: %w", err)
 	}
 	if eventID != "" {
+		if r.liked != nil {
+			r.liked.changed(f.UserID, f.VideoID, like)
+		}
 		r.relay.Notify()
 	}
 	return eventID, nil
@@ -83,6 +93,32 @@ func (r *FavoriteRepo) ListVideos(ctx context.Context, userID int64) ([]int64, e
 
 // Liked implements biz.FavoriteRepo.
 func (r *FavoriteRepo) Liked(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
+	if r.liked == nil {
+		return r.likedFromDB(ctx, userID, videoIDs)
+	}
+	if ids, ok := r.liked.liked(userID, videoIDs); ok {
+		return ids, nil
+	}
+	epoch := r.liked.begin()
+	all, err := r.ListVideos(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	r.liked.store(userID, all, epoch)
+	want := make(map[int64]bool, len(videoIDs))
+	for _, id := range videoIDs {
+		want[id] = true
+	}
+	var ids []int64
+	for _, id := range all {
+		if want[id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+func (r *FavoriteRepo) likedFromDB(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
 	var ids []int64
 	err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).
 		Where("user_id = ? AND video_id IN ?", userID, videoIDs).Pluck("video_id", &ids).Error
