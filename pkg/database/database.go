@@ -4,12 +4,15 @@ package database
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/glebarez/sqlite"
+	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
@@ -101,4 +104,31 @@ func OpenRedis(cfg *confv1.Redis) (*redis.Client, func(), error) {
 		return nil, nil, fmt.Errorf("connect to redis %s: %w", cfg.GetAddr(), err)
 	}
 	return client, func() { client.Close() }, nil
+}
+
+// Transaction runs fn in a transaction, retrying it when MySQL aborts it as a deadlock victim
+// or after a lock wait timeout. InnoDB resolves a deadlock by rolling one transaction back and
+// expects it to be retried; two requests on the same rows (a double tap on like) can do that.
+func Transaction(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	const attempts = 5
+	var err error
+	for i := 0; i < attempts; i++ {
+		err = db.WithContext(ctx).Transaction(fn)
+		if !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(1+rand.IntN(5*(i+1))) * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// retryable reports whether err is a transaction the database rolled back to break a deadlock
+// or a lock wait (MySQL 1213 and 1205).
+func retryable(err error) bool {
+	var me *mysqldriver.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }

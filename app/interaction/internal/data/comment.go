@@ -11,6 +11,7 @@ import (
 
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
@@ -43,7 +44,8 @@ func NewCommentRepo(data *Data, relay *event.Relay) *CommentRepo {
 func (r *CommentRepo) Create(ctx context.Context, c *biz.Comment) (string, error) {
 	m := commentModel{VideoID: c.VideoID, UserID: c.UserID, Content: c.Content, CreatedAt: time.Now().UnixMilli()}
 	eventID := event.NewID()
-	err := r.data.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(ctx, r.data.db, func(tx *gorm.DB) error {
+		m.ID = 0 // a retried attempt inserts afresh
 		if err := tx.Create(&m).Error; err != nil {
 			return err
 		}
@@ -73,7 +75,8 @@ func (r *CommentRepo) Get(ctx context.Context, id int64) (*biz.Comment, error) {
 // Delete implements biz.CommentRepo.
 func (r *CommentRepo) Delete(ctx context.Context, c *biz.Comment) (string, error) {
 	eventID := ""
-	err := r.data.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(ctx, r.data.db, func(tx *gorm.DB) error {
+		eventID = ""
 		res := tx.Delete(&commentModel{}, c.ID)
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error // gone already: a concurrent delete counted it

@@ -12,6 +12,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
@@ -44,7 +45,8 @@ func NewFavoriteRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *Favo
 // Set implements biz.FavoriteRepo.
 func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, like bool) (string, error) {
 	eventID := ""
-	err := r.data.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Transaction(ctx, r.data.db, func(tx *gorm.DB) error {
+		eventID = "" // a retried attempt starts over: the rolled-back one's event never was
 		var res *gorm.DB
 		delta := int32(1)
 		if like {

@@ -1,0 +1,291 @@
+package biz
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
+)
+
+// bootstrap is the configuration the usecases read: only kafka.apply_wait.
+func bootstrap(applyWait time.Duration) *confv1.Bootstrap {
+	return &confv1.Bootstrap{Kafka: &confv1.Kafka{ApplyWait: durationpb.New(applyWait)}}
+}
+
+// fakeVideos is a VideoDirectory over a fixed map video → author.
+type fakeVideos struct {
+	mu      sync.Mutex
+	authors map[int64]int64
+	asked   []int64
+}
+
+func newFakeVideos(authors map[int64]int64) *fakeVideos { return &fakeVideos{authors: authors} }
+
+func (v *fakeVideos) Author(_ context.Context, videoID int64) (int64, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.asked = append(v.asked, videoID)
+	author, ok := v.authors[videoID]
+	if !ok {
+		return 0, ErrVideoNotFound
+	}
+	return author, nil
+}
+
+func (v *fakeVideos) calls() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.asked)
+}
+
+// waitCall is one call of a CountWaiter.
+type waitCall struct {
+	method   string // "WaitApplied" or "WaitVideoCounts"
+	eventID  string
+	deadline time.Time // zero when the context had none
+	started  time.Time
+}
+
+// fakeWaiter is a CountWaiter that records its calls and either returns at once (applied) or
+// blocks until the context ends, like a consumer that never applies the event.
+type fakeWaiter struct {
+	mu    sync.Mutex
+	block bool
+	calls []waitCall
+}
+
+func (w *fakeWaiter) wait(ctx context.Context, method, eventID string) bool {
+	deadline, _ := ctx.Deadline()
+	w.mu.Lock()
+	w.calls = append(w.calls, waitCall{method: method, eventID: eventID, deadline: deadline, started: time.Now()})
+	block := w.block
+	w.mu.Unlock()
+	if !block {
+		return true
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(10 * time.Second): // a usecase that waits unbounded fails the test, not hangs it
+		return false
+	}
+}
+
+func (w *fakeWaiter) WaitApplied(ctx context.Context, eventID string) bool {
+	return w.wait(ctx, "WaitApplied", eventID)
+}
+
+func (w *fakeWaiter) WaitVideoCounts(ctx context.Context, eventID string) bool {
+	return w.wait(ctx, "WaitVideoCounts", eventID)
+}
+
+func (w *fakeWaiter) recorded() []waitCall {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]waitCall(nil), w.calls...)
+}
+
+// fakeFavorites is a FavoriteRepo in memory that behaves as the contract says: a Set that
+// changes nothing returns "".
+type fakeFavorites struct {
+	mu         sync.Mutex
+	liked      map[[2]int64]Favorite // (user, video) → the stored like
+	order      map[[2]int64]int      // (user, video) → when it was liked
+	clock      int
+	seq        int
+	sets       int
+	likedCalls int
+	events     []string
+	// err, when set, is returned by every call.
+	err error
+}
+
+func newFakeFavorites() *fakeFavorites {
+	return &fakeFavorites{liked: map[[2]int64]Favorite{}, order: map[[2]int64]int{}}
+}
+
+func (r *fakeFavorites) Set(_ context.Context, f Favorite, like bool) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sets++
+	if r.err != nil {
+		return "", r.err
+	}
+	key := [2]int64{f.UserID, f.VideoID}
+	_, had := r.liked[key]
+	if had == like {
+		return "", nil
+	}
+	if like {
+		r.clock++
+		r.liked[key], r.order[key] = f, r.clock
+	} else {
+		delete(r.liked, key)
+		delete(r.order, key)
+	}
+	r.seq++
+	id := fmt.Sprintf("fav-event-%d", r.seq)
+	r.events = append(r.events, id)
+	return id, nil
+}
+
+func (r *fakeFavorites) ListVideos(_ context.Context, userID int64) ([]int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return nil, r.err
+	}
+	var keys [][2]int64
+	for k := range r.liked {
+		if k[0] == userID {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return r.order[keys[i]] > r.order[keys[j]] })
+	out := make([]int64, len(keys))
+	for i, k := range keys {
+		out[i] = k[1]
+	}
+	return out, nil
+}
+
+func (r *fakeFavorites) Liked(_ context.Context, userID int64, videoIDs []int64) ([]int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.likedCalls++
+	if r.err != nil {
+		return nil, r.err
+	}
+	var out []int64
+	for _, v := range videoIDs {
+		if _, ok := r.liked[[2]int64{userID, v}]; ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (r *fakeFavorites) stored(userID, videoID int64) (Favorite, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f, ok := r.liked[[2]int64{userID, videoID}]
+	return f, ok
+}
+
+// fakeComments is a CommentRepo in memory.
+type fakeComments struct {
+	mu       sync.Mutex
+	byID     map[int64]*Comment
+	nextID   int64
+	clock    int64
+	seq      int
+	creates  int
+	deletes  int
+	lists    int
+	vanished map[int64]bool // ids whose Delete finds them already gone (a concurrent delete won)
+}
+
+func newFakeComments() *fakeComments {
+	return &fakeComments{byID: map[int64]*Comment{}, vanished: map[int64]bool{}}
+}
+
+func (r *fakeComments) event() string {
+	r.seq++
+	return fmt.Sprintf("comment-event-%d", r.seq)
+}
+
+// put stores a comment directly, as if posted earlier.
+func (r *fakeComments) put(c Comment) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cc := c
+	r.byID[c.ID] = &cc
+	if c.ID >= r.nextID {
+		r.nextID = c.ID
+	}
+}
+
+func (r *fakeComments) Create(_ context.Context, c *Comment) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.creates++
+	r.nextID++
+	r.clock++
+	c.ID, c.CreatedAt = r.nextID, 1_700_000_000_000+r.clock
+	cc := *c
+	r.byID[c.ID] = &cc
+	return r.event(), nil
+}
+
+func (r *fakeComments) Get(_ context.Context, id int64) (*Comment, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.byID[id]
+	if !ok {
+		return nil, ErrCommentNotFound
+	}
+	cc := *c
+	return &cc, nil
+}
+
+func (r *fakeComments) Delete(_ context.Context, c *Comment) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.deletes++
+	if r.vanished[c.ID] {
+		delete(r.byID, c.ID)
+		return "", nil
+	}
+	if _, ok := r.byID[c.ID]; !ok {
+		return "", nil
+	}
+	delete(r.byID, c.ID)
+	return r.event(), nil
+}
+
+func (r *fakeComments) ListByVideo(_ context.Context, videoID int64) ([]*Comment, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lists++
+	var out []*Comment
+	for _, c := range r.byID {
+		if c.VideoID == videoID {
+			cc := *c
+			out = append(out, &cc)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].CreatedAt != out[j].CreatedAt {
+			return out[i].CreatedAt > out[j].CreatedAt
+		}
+		return out[i].ID > out[j].ID
+	})
+	return out, nil
+}
+
+func (r *fakeComments) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byID)
+}
+
+// wantReason checks err carries reason (nil reason: no error).
+func wantReason(t *testing.T, what string, err error, reason *interactionv1.ErrorReason) {
+	t.Helper()
+	switch {
+	case reason == nil && err != nil:
+		t.Fatalf("%s: unexpected error %v", what, err)
+	case reason != nil && !apierror.Is(err, *reason):
+		t.Fatalf("%s: error %v; want reason %s", what, err, *reason)
+	}
+}
+
+func reasonOf(r interactionv1.ErrorReason) *interactionv1.ErrorReason { return &r }

@@ -1,0 +1,251 @@
+package biz
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+)
+
+const (
+	videoA  = int64(101) // by author 7
+	videoB  = int64(102) // by author 8
+	authorA = int64(7)
+	authorB = int64(8)
+)
+
+func catalogue() map[int64]int64 { return map[int64]int64{videoA: authorA, videoB: authorB} }
+
+func TestFavorite(t *testing.T) {
+	ctx := context.Background()
+	type step struct {
+		user, video int64
+		like        bool
+		changed     bool
+		reason      *interactionv1.ErrorReason
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		// after the steps: which (user, video) pairs are liked
+		liked     [][2]int64
+		notLiked  [][2]int64
+		waits     int // WaitApplied calls: one per real change
+		repoCalls int // Set calls
+	}{
+		{
+			name:  "like, like again: the second changes nothing",
+			steps: []step{{1, videoA, true, true, nil}, {1, videoA, true, false, nil}},
+			liked: [][2]int64{{1, videoA}}, waits: 1, repoCalls: 2,
+		},
+		{
+			name:     "unlike what was never liked changes nothing",
+			steps:    []step{{1, videoA, false, false, nil}},
+			notLiked: [][2]int64{{1, videoA}}, waits: 0, repoCalls: 1,
+		},
+		{
+			name:     "like, unlike, unlike again",
+			steps:    []step{{1, videoA, true, true, nil}, {1, videoA, false, true, nil}, {1, videoA, false, false, nil}},
+			notLiked: [][2]int64{{1, videoA}}, waits: 2, repoCalls: 3,
+		},
+		{
+			name:  "likes of different users and videos are separate",
+			steps: []step{{1, videoA, true, true, nil}, {2, videoA, true, true, nil}, {1, videoB, true, true, nil}, {2, videoA, true, false, nil}},
+			liked: [][2]int64{{1, videoA}, {2, videoA}, {1, videoB}}, notLiked: [][2]int64{{2, videoB}}, waits: 3, repoCalls: 4,
+		},
+		{
+			name:     "unknown video is refused and nothing is stored",
+			steps:    []step{{1, 999, true, false, reasonOf(interactionv1.ErrorReason_VIDEO_NOT_FOUND)}, {1, 999, false, false, reasonOf(interactionv1.ErrorReason_VIDEO_NOT_FOUND)}},
+			notLiked: [][2]int64{{1, 999}}, waits: 0, repoCalls: 0,
+		},
+		{
+			name: "non-positive ids are invalid",
+			steps: []step{
+				{0, videoA, true, false, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT)},
+				{-1, videoA, true, false, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT)},
+				{1, 0, true, false, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT)},
+				{1, -5, false, false, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT)},
+			},
+			notLiked: [][2]int64{{0, videoA}, {-1, videoA}, {1, 0}}, waits: 0, repoCalls: 0,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			repo, videos, waiter := newFakeFavorites(), newFakeVideos(catalogue()), &fakeWaiter{}
+			uc := NewFavoriteUsecase(bootstrap(time.Second), repo, videos, waiter)
+			for i, s := range tt.steps {
+				changed, err := uc.Favorite(ctx, s.user, s.video, s.like)
+				wantReason(t, "step", err, s.reason)
+				if changed != s.changed {
+					t.Fatalf("step %d Favorite(%d, %d, %v): changed = %v; want %v", i, s.user, s.video, s.like, changed, s.changed)
+				}
+			}
+			for _, p := range tt.liked {
+				if _, ok := repo.stored(p[0], p[1]); !ok {
+					t.Errorf("user %d / video %d is not liked", p[0], p[1])
+				}
+			}
+			for _, p := range tt.notLiked {
+				if _, ok := repo.stored(p[0], p[1]); ok {
+					t.Errorf("user %d / video %d is liked", p[0], p[1])
+				}
+			}
+			if repo.sets != tt.repoCalls {
+				t.Errorf("%d Set calls; want %d", repo.sets, tt.repoCalls)
+			}
+			calls := waiter.recorded()
+			if len(calls) != tt.waits {
+				t.Fatalf("%d waits for counts; want %d (one per real change): %+v", len(calls), tt.waits, calls)
+			}
+			// Each wait is for the event of a real change, in order, on every counting consumer.
+			for i, c := range calls {
+				if c.method != "WaitApplied" {
+					t.Errorf("wait %d used %s; a like must wait for video and user counts (WaitApplied)", i, c.method)
+				}
+				if c.eventID != repo.events[i] {
+					t.Errorf("wait %d for event %q; want %q", i, c.eventID, repo.events[i])
+				}
+			}
+		})
+	}
+}
+
+func TestFavoriteStoresTheAuthorFromTheDirectory(t *testing.T) {
+	repo, videos := newFakeFavorites(), newFakeVideos(catalogue())
+	uc := NewFavoriteUsecase(bootstrap(time.Second), repo, videos, &fakeWaiter{})
+	for _, v := range []int64{videoA, videoB} {
+		if _, err := uc.Favorite(context.Background(), 3, v, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for v, author := range catalogue() {
+		f, ok := repo.stored(3, v)
+		if !ok {
+			t.Fatalf("video %d not liked", v)
+		}
+		if f != (Favorite{UserID: 3, VideoID: v, AuthorID: author}) {
+			t.Errorf("stored %+v; want author %d", f, author)
+		}
+	}
+}
+
+func TestFavoriteWaitIsBoundedByApplyWait(t *testing.T) {
+	const applyWait = 50 * time.Millisecond
+	for _, like := range []bool{true, false} {
+		repo, waiter := newFakeFavorites(), &fakeWaiter{block: true}
+		uc := NewFavoriteUsecase(bootstrap(applyWait), repo, newFakeVideos(catalogue()), waiter)
+		if !like {
+			repo.liked[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
+		}
+		start := time.Now()
+		changed, err := uc.Favorite(context.Background(), 1, videoA, like)
+		took := time.Since(start)
+		if err != nil || !changed {
+			t.Fatalf("like=%v: Favorite = %v, %v; a change whose counts are late still succeeds", like, changed, err)
+		}
+		if took < applyWait || took > applyWait+time.Second {
+			t.Fatalf("like=%v: Favorite took %v with a waiter that never sees the counts; want ≈ apply_wait %v", like, took, applyWait)
+		}
+		calls := waiter.recorded()
+		if len(calls) != 1 || calls[0].deadline.IsZero() || calls[0].deadline.Sub(calls[0].started) > applyWait {
+			t.Fatalf("like=%v: waits %+v; want one with a deadline within apply_wait", like, calls)
+		}
+	}
+}
+
+func TestFavoriteNoChangeDoesNotWait(t *testing.T) {
+	// A waiter that would block for the whole apply_wait: a repeated like must answer at once.
+	repo, waiter := newFakeFavorites(), &fakeWaiter{block: true}
+	uc := NewFavoriteUsecase(bootstrap(5*time.Second), repo, newFakeVideos(catalogue()), waiter)
+	repo.liked[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
+	start := time.Now()
+	for _, c := range []struct {
+		user, video int64
+		like        bool
+	}{{1, videoA, true}, {2, videoB, false}, {1, videoA, true}} {
+		changed, err := uc.Favorite(context.Background(), c.user, c.video, c.like)
+		if err != nil || changed {
+			t.Fatalf("Favorite(%d, %d, %v) that changes nothing = %v, %v; want false, nil", c.user, c.video, c.like, changed, err)
+		}
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("no-op calls took %v: they waited for counts", took)
+	}
+	if calls := waiter.recorded(); len(calls) != 0 {
+		t.Fatalf("no-op calls waited for counts: %+v", calls)
+	}
+}
+
+func TestFavoriteRepoErrorIsReturned(t *testing.T) {
+	repo, waiter := newFakeFavorites(), &fakeWaiter{}
+	repo.err = errors.New("database down")
+	uc := NewFavoriteUsecase(bootstrap(time.Second), repo, newFakeVideos(catalogue()), waiter)
+	changed, err := uc.Favorite(context.Background(), 1, videoA, true)
+	if !errors.Is(err, repo.err) || changed {
+		t.Fatalf("Favorite = %v, %v; want false and the repository's error", changed, err)
+	}
+	if len(waiter.recorded()) != 0 {
+		t.Fatal("waited for counts of a change that failed")
+	}
+}
+
+func TestListFavorites(t *testing.T) {
+	ctx := context.Background()
+	repo := newFakeFavorites()
+	uc := NewFavoriteUsecase(bootstrap(time.Second), repo, newFakeVideos(catalogue()), &fakeWaiter{})
+	for _, v := range []int64{videoB, videoA} {
+		if _, err := uc.Favorite(ctx, 4, v, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := uc.ListFavorites(ctx, 4)
+	if err != nil || !slices.Equal(got, []int64{videoA, videoB}) {
+		t.Fatalf("ListFavorites = %v, %v; want most recently liked first", got, err)
+	}
+	for _, user := range []int64{0, -1} {
+		_, err := uc.ListFavorites(ctx, user)
+		wantReason(t, "ListFavorites(non-positive)", err, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT))
+	}
+}
+
+func TestIsFavorite(t *testing.T) {
+	ctx := context.Background()
+	many := make([]int64, MaxBatch+1)
+	for i := range many {
+		many[i] = int64(i + 1)
+	}
+	tests := []struct {
+		name      string
+		user      int64
+		ids       []int64
+		want      []int64
+		reason    *interactionv1.ErrorReason
+		repoCalls int
+	}{
+		{name: "the subset liked", user: 1, ids: []int64{videoB, 555, videoA}, want: []int64{videoA}, repoCalls: 1},
+		{name: "none liked", user: 2, ids: []int64{videoA, videoB}, want: nil, repoCalls: 1},
+		{name: "anonymous viewer liked nothing, no lookup", user: 0, ids: []int64{videoA}, want: nil, repoCalls: 0},
+		{name: "negative viewer liked nothing, no lookup", user: -3, ids: []int64{videoA}, want: nil, repoCalls: 0},
+		{name: "no ids, no lookup", user: 1, ids: nil, want: nil, repoCalls: 0},
+		{name: "exactly MaxBatch ids", user: 1, ids: many[:MaxBatch], want: []int64{videoA}, repoCalls: 1},
+		{name: "more than MaxBatch ids is invalid", user: 1, ids: many, reason: reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT), repoCalls: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			repo := newFakeFavorites()
+			repo.liked[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
+			uc := NewFavoriteUsecase(bootstrap(time.Second), repo, newFakeVideos(catalogue()), &fakeWaiter{})
+			got, err := uc.IsFavorite(ctx, tt.user, tt.ids)
+			wantReason(t, "IsFavorite", err, tt.reason)
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("IsFavorite(%d, %d ids) = %v; want %v", tt.user, len(tt.ids), got, tt.want)
+			}
+			if repo.likedCalls != tt.repoCalls {
+				t.Fatalf("%d repository lookups; want %d", repo.likedCalls, tt.repoCalls)
+			}
+		})
+	}
+}

@@ -1,0 +1,647 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+	"google.golang.org/protobuf/proto"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
+	"github.com/douyin-kratos/douyin/pkg/event"
+)
+
+// The same contract holds for every store the repositories run on: embedded SQLite, SQLite in
+// the all-in-one (kafka.in_process, which caches each viewer's likes), and MySQL (MariaDB).
+func TestInteractionReposSQLite(t *testing.T) {
+	runInteractionContract(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
+}
+
+func TestInteractionReposSQLiteInProcess(t *testing.T) {
+	runInteractionContract(t, &confv1.Bootstrap{
+		DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"},
+		Kafka: &confv1.Kafka{InProcess: true},
+	})
+}
+
+func TestInteractionReposMySQL(t *testing.T) {
+	runInteractionContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t)})
+}
+
+const (
+	typeFavoriteChanged = "douyin.interaction.v1.FavoriteChanged"
+	typeCommentChanged  = "douyin.interaction.v1.CommentChanged"
+)
+
+// outboxRow is a row of the outbox table event_outbox, read back as stored.
+type outboxRow struct {
+	ID      int64
+	Topic   string
+	Key     string
+	EventID string
+	Type    string
+	Payload []byte
+}
+
+// stores is what the suite works with: the repositories and, for inspection, their Data.
+type stores struct {
+	data     *Data
+	relay    *event.Relay
+	favs     *FavoriteRepo
+	comments *CommentRepo
+}
+
+// openStores goes through NewData, so every open runs the migrations. The relay is never
+// started: the events stay in the outbox for the test to read.
+func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
+	t.Helper()
+	data, cleanup, err := NewData(bc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
+	return &stores{data: data, relay: relay, favs: NewFavoriteRepo(data, relay, bc), comments: NewCommentRepo(data, relay)}
+}
+
+// lastOutboxID marks the outbox before a step; rowsAfter then returns what the step enqueued.
+func (s *stores) lastOutboxID(t *testing.T) int64 {
+	t.Helper()
+	var id *int64
+	if err := s.data.db.Table("event_outbox").Select("MAX(id)").Scan(&id).Error; err != nil {
+		t.Fatalf("read the outbox: %v", err)
+	}
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+func (s *stores) rowsAfter(t *testing.T, mark int64) []outboxRow {
+	t.Helper()
+	var rows []outboxRow
+	if err := s.data.db.Table("event_outbox").Where("id > ?", mark).Order("id").Find(&rows).Error; err != nil {
+		t.Fatalf("read the outbox: %v", err)
+	}
+	return rows
+}
+
+// favoriteEvent checks row is a FavoriteChanged on its topic, keyed by its video, and decodes it.
+func favoriteEvent(t *testing.T, row outboxRow) *interactionv1.FavoriteChanged {
+	t.Helper()
+	var ev interactionv1.FavoriteChanged
+	if err := proto.Unmarshal(row.Payload, &ev); err != nil {
+		t.Fatalf("outbox row %d: payload does not decode: %v", row.ID, err)
+	}
+	if row.Topic != interactionv1.TopicFavorite || row.Type != typeFavoriteChanged ||
+		row.Key != strconv.FormatInt(ev.GetVideoId(), 10) || row.EventID != ev.GetEventId() || row.EventID == "" {
+		t.Fatalf("outbox row %d: topic %q type %q key %q event id %q, payload %v; want topic %q, type %q, keyed by the video, the payload's event id",
+			row.ID, row.Topic, row.Type, row.Key, row.EventID, &ev, interactionv1.TopicFavorite, typeFavoriteChanged)
+	}
+	return &ev
+}
+
+func commentEvent(t *testing.T, row outboxRow) *interactionv1.CommentChanged {
+	t.Helper()
+	var ev interactionv1.CommentChanged
+	if err := proto.Unmarshal(row.Payload, &ev); err != nil {
+		t.Fatalf("outbox row %d: payload does not decode: %v", row.ID, err)
+	}
+	if row.Topic != interactionv1.TopicComment || row.Type != typeCommentChanged ||
+		row.Key != strconv.FormatInt(ev.GetVideoId(), 10) || row.EventID != ev.GetEventId() || row.EventID == "" {
+		t.Fatalf("outbox row %d: topic %q type %q key %q event id %q, payload %v; want topic %q, type %q, keyed by the video, the payload's event id",
+			row.ID, row.Topic, row.Type, row.Key, row.EventID, &ev, interactionv1.TopicComment, typeCommentChanged)
+	}
+	return &ev
+}
+
+// checkFavoriteEvent checks that rows is exactly the one event of a Set that returned eventID.
+func checkFavoriteEvent(t *testing.T, what string, rows []outboxRow, eventID string, f biz.Favorite, delta int32) {
+	t.Helper()
+	if eventID == "" {
+		t.Fatalf("%s returned no event id; it changed something", what)
+	}
+	if len(rows) != 1 {
+		t.Fatalf("%s wrote %d outbox rows; want 1", what, len(rows))
+	}
+	ev := favoriteEvent(t, rows[0])
+	if ev.GetEventId() != eventID || ev.GetUserId() != f.UserID || ev.GetVideoId() != f.VideoID ||
+		ev.GetAuthorId() != f.AuthorID || ev.GetDelta() != delta || ev.GetOccurredAt() <= 0 {
+		t.Fatalf("%s: event %v; want id %q, user %d, video %d, author %d, delta %+d, a time",
+			what, ev, eventID, f.UserID, f.VideoID, f.AuthorID, delta)
+	}
+}
+
+func (s *stores) set(t *testing.T, f biz.Favorite, like bool) (string, []outboxRow) {
+	t.Helper()
+	mark := s.lastOutboxID(t)
+	id, err := s.favs.Set(context.Background(), f, like)
+	if err != nil {
+		t.Fatalf("Set(%+v, %v): %v", f, like, err)
+	}
+	return id, s.rowsAfter(t, mark)
+}
+
+func (s *stores) favoriteRows(t *testing.T, userID, videoID int64) int64 {
+	t.Helper()
+	var n int64
+	if err := s.data.db.Table("favorites").Where("user_id = ? AND video_id = ?", userID, videoID).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (s *stores) commentRows(t *testing.T, videoID int64) int64 {
+	t.Helper()
+	var n int64
+	if err := s.data.db.Table("comments").Where("video_id = ?", videoID).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func sorted(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}
+
+func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
+	ctx := context.Background()
+	s := openStores(t, bc)
+
+	t.Run("Notify on a relay that was never started does not block", func(t *testing.T) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range 1000 {
+				s.relay.Notify()
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			t.Fatal("Notify blocked")
+		}
+	})
+
+	t.Run("like twice: one event, then none", func(t *testing.T) {
+		f := biz.Favorite{UserID: 1, VideoID: 1001, AuthorID: 77}
+		id, rows := s.set(t, f, true)
+		checkFavoriteEvent(t, "first like", rows, id, f, +1)
+		if n := s.favoriteRows(t, 1, 1001); n != 1 {
+			t.Fatalf("%d favorites rows after a like; want 1", n)
+		}
+		id, rows = s.set(t, f, true)
+		if id != "" || len(rows) != 0 {
+			t.Fatalf("second like returned %q and wrote %d outbox rows; want \"\" and none", id, len(rows))
+		}
+		if n := s.favoriteRows(t, 1, 1001); n != 1 {
+			t.Fatalf("%d favorites rows after a second like; want 1", n)
+		}
+	})
+
+	t.Run("unlike of a never-liked pair: no event", func(t *testing.T) {
+		id, rows := s.set(t, biz.Favorite{UserID: 2, VideoID: 1001, AuthorID: 77}, false)
+		if id != "" || len(rows) != 0 {
+			t.Fatalf("unlike of a never-liked pair returned %q and wrote %d outbox rows; want \"\" and none", id, len(rows))
+		}
+	})
+
+	t.Run("unlike after like: delta -1, then nothing", func(t *testing.T) {
+		f := biz.Favorite{UserID: 3, VideoID: 1002, AuthorID: 78}
+		likeID, rows := s.set(t, f, true)
+		checkFavoriteEvent(t, "like", rows, likeID, f, +1)
+		unlikeID, rows := s.set(t, f, false)
+		checkFavoriteEvent(t, "unlike", rows, unlikeID, f, -1)
+		if unlikeID == likeID {
+			t.Fatalf("like and unlike share event id %q", likeID)
+		}
+		if n := s.favoriteRows(t, 3, 1002); n != 0 {
+			t.Fatalf("%d favorites rows after the unlike; want 0", n)
+		}
+		if id, rows := s.set(t, f, false); id != "" || len(rows) != 0 {
+			t.Fatalf("second unlike returned %q and wrote %d rows", id, len(rows))
+		}
+		// Liking again is a change again.
+		again, rows := s.set(t, f, true)
+		checkFavoriteEvent(t, "like after unlike", rows, again, f, +1)
+	})
+
+	t.Run("30 concurrent likes of one pair: exactly one event", func(t *testing.T) {
+		f := biz.Favorite{UserID: 10, VideoID: 2001, AuthorID: 79}
+		mark := s.lastOutboxID(t)
+		ids := concurrently(t, 30, func(int) (string, error) { return s.favs.Set(ctx, f, true) })
+		var changed []string
+		for _, id := range ids {
+			if id != "" {
+				changed = append(changed, id)
+			}
+		}
+		rows := s.rowsAfter(t, mark)
+		if len(changed) != 1 || len(rows) != 1 {
+			t.Fatalf("%d of 30 concurrent likes reported a change and %d events were written; want exactly 1 and 1", len(changed), len(rows))
+		}
+		checkFavoriteEvent(t, "the winning like", rows, changed[0], f, +1)
+		if n := s.favoriteRows(t, 10, 2001); n != 1 {
+			t.Fatalf("%d favorites rows; want 1", n)
+		}
+	})
+
+	t.Run("30 users like one video at once: 30 events", func(t *testing.T) {
+		const video = int64(2002)
+		mark := s.lastOutboxID(t)
+		ids := concurrently(t, 30, func(i int) (string, error) {
+			return s.favs.Set(ctx, biz.Favorite{UserID: int64(100 + i), VideoID: video, AuthorID: 80}, true)
+		})
+		rows := s.rowsAfter(t, mark)
+		if len(rows) != 30 {
+			t.Fatalf("%d events; want 30", len(rows))
+		}
+		users := map[int64]bool{}
+		returned := map[string]bool{}
+		for i, id := range ids {
+			if id == "" {
+				t.Fatalf("user %d's like reported no change", 100+i)
+			}
+			returned[id] = true
+		}
+		for _, row := range rows {
+			ev := favoriteEvent(t, row)
+			if ev.GetVideoId() != video || ev.GetDelta() != 1 || ev.GetAuthorId() != 80 || !returned[ev.GetEventId()] {
+				t.Fatalf("event %v does not match a returned like", ev)
+			}
+			users[ev.GetUserId()] = true
+		}
+		if len(users) != 30 || len(returned) != 30 {
+			t.Fatalf("%d distinct users, %d distinct event ids; want 30 and 30", len(users), len(returned))
+		}
+	})
+
+	t.Run("interleaved likes and unlikes of one pair: events add up to the final state", func(t *testing.T) {
+		f := biz.Favorite{UserID: 20, VideoID: 2003, AuthorID: 81}
+		mark := s.lastOutboxID(t)
+		const workers, each = 12, 15
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		returned := map[string]bool{}
+		var failed []error
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(w), 7))
+				for range each {
+					id, err := s.favs.Set(ctx, f, rng.IntN(2) == 0)
+					if err != nil {
+						mu.Lock()
+						failed = append(failed, err)
+						mu.Unlock()
+						continue
+					}
+					if id != "" {
+						mu.Lock()
+						returned[id] = true
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		// A like or unlike racing another one of the same pair must still succeed: the caller
+		// asked for a state, and either order reaches it.
+		if len(failed) > 0 {
+			t.Errorf("%d of %d concurrent Set calls failed; first: %v", len(failed), workers*each, failed[0])
+		}
+		rows := s.rowsAfter(t, mark)
+		// In outbox order (the order the relay publishes, and consumers apply, them), the count
+		// goes +1, -1, +1, ...: it is never negative and never above one like per user.
+		sum := 0
+		for _, row := range rows {
+			ev := favoriteEvent(t, row)
+			if !returned[ev.GetEventId()] {
+				t.Errorf("event %s was not returned by any Set", ev.GetEventId())
+			}
+			sum += int(ev.GetDelta())
+			if sum < 0 || sum > 1 {
+				t.Fatalf("after outbox row %d the applied count is %d (events %v)", row.ID, sum, deltas(t, rows))
+			}
+		}
+		if len(returned) != len(rows) {
+			t.Errorf("%d Set calls reported a change, %d events were written", len(returned), len(rows))
+		}
+		final := int(s.favoriteRows(t, f.UserID, f.VideoID))
+		if sum != final {
+			t.Fatalf("events add up to %d, but the pair is liked %d times (events %v)", sum, final, deltas(t, rows))
+		}
+		liked, err := s.favs.Liked(ctx, f.UserID, []int64{f.VideoID})
+		if err != nil || len(liked) != final {
+			t.Fatalf("Liked = %v, %v; want the final state %d", liked, err, final)
+		}
+		t.Logf("%d events, final state %d, %d failed calls", len(rows), final, len(failed))
+	})
+
+	t.Run("ListVideos: most recently liked first; Liked: the subset", func(t *testing.T) {
+		const user = int64(30)
+		like := func(video int64, on bool) {
+			t.Helper()
+			if _, err := s.favs.Set(ctx, biz.Favorite{UserID: user, VideoID: video, AuthorID: 82}, on); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(3 * time.Millisecond) // the order is kept in milliseconds
+		}
+		list := func(want ...int64) {
+			t.Helper()
+			got, err := s.favs.ListVideos(ctx, user)
+			if err != nil || !slices.Equal(got, want) {
+				t.Fatalf("ListVideos = %v, %v; want %v", got, err, want)
+			}
+		}
+		checkLiked := func(ask []int64, want ...int64) {
+			t.Helper()
+			got, err := s.favs.Liked(ctx, user, ask)
+			if err != nil || !slices.Equal(sorted(got), sorted(want)) {
+				t.Fatalf("Liked(%v) = %v, %v; want %v", ask, got, err, want)
+			}
+		}
+		list()
+		checkLiked([]int64{3001, 3002})
+		like(3003, true)
+		like(3001, true)
+		like(3002, true)
+		list(3002, 3001, 3003)
+		checkLiked([]int64{3001, 9999, 3003}, 3001, 3003)
+		like(3001, false)
+		list(3002, 3003)
+		checkLiked([]int64{3001, 9999, 3003}, 3003)
+		like(3001, true)
+		list(3001, 3002, 3003)
+		checkLiked([]int64{3001, 3002, 3003, 1001}, 3001, 3002, 3003)
+		like(3003, true) // a repeated like does not move it up
+		list(3001, 3002, 3003)
+		if got, err := s.favs.ListVideos(ctx, 404_404); err != nil || len(got) != 0 {
+			t.Fatalf("ListVideos(nobody) = %v, %v; want none", got, err)
+		}
+		// Another user's likes are theirs.
+		if got, err := s.favs.Liked(ctx, 31, []int64{3001, 3002, 3003}); err != nil || len(got) != 0 {
+			t.Fatalf("Liked(other user) = %v, %v; want none", got, err)
+		}
+	})
+
+	t.Run("comment: Create, Get, Delete once", func(t *testing.T) {
+		const video = int64(5000)
+		mark := s.lastOutboxID(t)
+		before := time.Now().UnixMilli()
+		c := &biz.Comment{VideoID: video, UserID: 40, Content: "first!"}
+		id, err := s.comments.Create(ctx, c)
+		after := time.Now().UnixMilli()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ID <= 0 || c.CreatedAt < before || c.CreatedAt > after {
+			t.Fatalf("Create set id %d, created_at %d; want an id and a time in [%d, %d]", c.ID, c.CreatedAt, before, after)
+		}
+		rows := s.rowsAfter(t, mark)
+		if id == "" || len(rows) != 1 {
+			t.Fatalf("Create returned event %q and wrote %d outbox rows; want one", id, len(rows))
+		}
+		if ev := commentEvent(t, rows[0]); ev.GetEventId() != id || ev.GetVideoId() != video || ev.GetCommentId() != c.ID ||
+			ev.GetUserId() != 40 || ev.GetDelta() != 1 || ev.GetOccurredAt() <= 0 {
+			t.Fatalf("event %v; want id %q, video %d, comment %d, user 40, delta +1", ev, id, video, c.ID)
+		}
+
+		got, err := s.comments.Get(ctx, c.ID)
+		if err != nil || *got != *c {
+			t.Fatalf("Get = %+v, %v; want %+v", got, err, *c)
+		}
+		if _, err := s.comments.Get(ctx, c.ID+1_000_000); !errors.Is(err, biz.ErrCommentNotFound) {
+			t.Fatalf("Get(missing) error %v; want ErrCommentNotFound", err)
+		}
+
+		mark = s.lastOutboxID(t)
+		delID, err := s.comments.Delete(ctx, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = s.rowsAfter(t, mark)
+		if delID == "" || delID == id || len(rows) != 1 {
+			t.Fatalf("Delete returned event %q and wrote %d outbox rows; want a new one", delID, len(rows))
+		}
+		if ev := commentEvent(t, rows[0]); ev.GetEventId() != delID || ev.GetVideoId() != video || ev.GetCommentId() != c.ID ||
+			ev.GetUserId() != 40 || ev.GetDelta() != -1 {
+			t.Fatalf("event %v; want id %q, video %d, comment %d, user 40, delta -1", ev, delID, video, c.ID)
+		}
+		if _, err := s.comments.Get(ctx, c.ID); !errors.Is(err, biz.ErrCommentNotFound) {
+			t.Fatalf("Get after Delete error %v; want ErrCommentNotFound", err)
+		}
+		mark = s.lastOutboxID(t)
+		again, err := s.comments.Delete(ctx, got)
+		if err != nil || again != "" {
+			t.Fatalf("second Delete = %q, %v; want \"\", nil", again, err)
+		}
+		if rows := s.rowsAfter(t, mark); len(rows) != 0 {
+			t.Fatalf("second Delete wrote %d outbox rows", len(rows))
+		}
+	})
+
+	t.Run("concurrent deletes of one comment: one event", func(t *testing.T) {
+		c := &biz.Comment{VideoID: 5002, UserID: 41, Content: "racy"}
+		if _, err := s.comments.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		mark := s.lastOutboxID(t)
+		ids := concurrently(t, 10, func(int) (string, error) { return s.comments.Delete(ctx, c) })
+		n := 0
+		for _, id := range ids {
+			if id != "" {
+				n++
+			}
+		}
+		if rows := s.rowsAfter(t, mark); n != 1 || len(rows) != 1 {
+			t.Fatalf("%d deletes reported a change, %d events; want 1 and 1", n, len(rows))
+		}
+	})
+
+	t.Run("ListByVideo: that video's comments, newest first", func(t *testing.T) {
+		const video = int64(5001)
+		var posted []*biz.Comment
+		for i := range 5 {
+			c := &biz.Comment{VideoID: video, UserID: int64(50 + i%2), Content: fmt.Sprintf("comment %d", i)}
+			if _, err := s.comments.Create(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			posted = append(posted, c)
+			if i == 2 {
+				time.Sleep(3 * time.Millisecond)
+			}
+		}
+		if _, err := s.comments.Create(ctx, &biz.Comment{VideoID: video + 1000, UserID: 50, Content: "elsewhere"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.comments.Delete(ctx, posted[1]); err != nil {
+			t.Fatal(err)
+		}
+		want := []*biz.Comment{posted[4], posted[3], posted[2], posted[0]}
+		got, err := s.comments.ListByVideo(ctx, video)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("ListByVideo = %d comments; want %d", len(got), len(want))
+		}
+		for i := range want {
+			if *got[i] != *want[i] {
+				t.Fatalf("ListByVideo[%d] = %+v; want %+v", i, *got[i], *want[i])
+			}
+		}
+		if got, err := s.comments.ListByVideo(ctx, 404_404); err != nil || len(got) != 0 {
+			t.Fatalf("ListByVideo(no comments) = %v, %v; want none", got, err)
+		}
+	})
+
+	t.Run("multi-byte comments round-trip exactly", func(t *testing.T) {
+		const video = int64(5003)
+		contents := []string{
+			strings.Repeat("抖", biz.MaxCommentLength),
+			strings.Repeat("😀", biz.MaxCommentLength), // four bytes each: needs utf8mb4 on MySQL
+			"多行\n评论 🎬 it's 100% \"real\" \\ _x_",
+		}
+		ids := map[int64]string{}
+		for _, content := range contents {
+			c := &biz.Comment{VideoID: video, UserID: 60, Content: content}
+			if _, err := s.comments.Create(ctx, c); err != nil {
+				t.Fatalf("Create(%d bytes): %v", len(content), err)
+			}
+			ids[c.ID] = content
+			got, err := s.comments.Get(ctx, c.ID)
+			if err != nil || got.Content != content {
+				t.Fatalf("Get: %d bytes, %v; want the %d bytes stored, exactly", len(got.Content), err, len(content))
+			}
+		}
+		list, err := s.comments.ListByVideo(ctx, video)
+		if err != nil || len(list) != len(contents) {
+			t.Fatalf("ListByVideo = %d, %v", len(list), err)
+		}
+		for _, c := range list {
+			if c.Content != ids[c.ID] {
+				t.Fatalf("ListByVideo: comment %d changed (%d bytes; want %d)", c.ID, len(c.Content), len(ids[c.ID]))
+			}
+		}
+	})
+
+	t.Run("a reopened store has everything", func(t *testing.T) {
+		again := openStores(t, bc)
+		got, err := again.favs.ListVideos(ctx, 30)
+		if err != nil || !slices.Equal(got, []int64{3001, 3002, 3003}) {
+			t.Fatalf("ListVideos after reopening = %v, %v", got, err)
+		}
+		list, err := again.comments.ListByVideo(ctx, 5001)
+		if err != nil || len(list) != 4 {
+			t.Fatalf("ListByVideo after reopening = %d, %v; want 4", len(list), err)
+		}
+		// The event of a change made through the reopened store joins the same outbox.
+		f := biz.Favorite{UserID: 70, VideoID: 6001, AuthorID: 83}
+		id, rows := again.set(t, f, true)
+		checkFavoriteEvent(t, "like after reopening", rows, id, f, +1)
+	})
+
+	// Last: it drops the outbox table.
+	t.Run("no outbox, no change: the change and its event commit together", func(t *testing.T) {
+		liked := biz.Favorite{UserID: 80, VideoID: 7001, AuthorID: 84}
+		if _, err := s.favs.Set(ctx, liked, true); err != nil {
+			t.Fatal(err)
+		}
+		kept := &biz.Comment{VideoID: 7002, UserID: 80, Content: "kept"}
+		if _, err := s.comments.Create(ctx, kept); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.data.db.Migrator().DropTable("event_outbox"); err != nil {
+			t.Fatal(err)
+		}
+
+		fresh := biz.Favorite{UserID: 80, VideoID: 7003, AuthorID: 84}
+		if id, err := s.favs.Set(ctx, fresh, true); err == nil || id != "" {
+			t.Fatalf("like without an outbox = %q, %v; want an error", id, err)
+		}
+		if n := s.favoriteRows(t, fresh.UserID, fresh.VideoID); n != 0 {
+			t.Fatal("the like was stored without its event")
+		}
+		if got, err := s.favs.Liked(ctx, fresh.UserID, []int64{fresh.VideoID, liked.VideoID}); err != nil || !slices.Equal(got, []int64{liked.VideoID}) {
+			t.Fatalf("Liked after the failed like = %v, %v; want only %d", got, err, liked.VideoID)
+		}
+		if id, err := s.favs.Set(ctx, liked, false); err == nil || id != "" {
+			t.Fatalf("unlike without an outbox = %q, %v; want an error", id, err)
+		}
+		if n := s.favoriteRows(t, liked.UserID, liked.VideoID); n != 1 {
+			t.Fatal("the unlike was stored without its event")
+		}
+
+		c := &biz.Comment{VideoID: 7004, UserID: 80, Content: "lost"}
+		if id, err := s.comments.Create(ctx, c); err == nil || id != "" {
+			t.Fatalf("comment without an outbox = %q, %v; want an error", id, err)
+		}
+		if n := s.commentRows(t, 7004); n != 0 {
+			t.Fatal("the comment was stored without its event")
+		}
+		if id, err := s.comments.Delete(ctx, kept); err == nil || id != "" {
+			t.Fatalf("delete without an outbox = %q, %v; want an error", id, err)
+		}
+		if _, err := s.comments.Get(ctx, kept.ID); err != nil {
+			t.Fatalf("the comment was deleted without its event: %v", err)
+		}
+
+		// With the outbox back, the same like goes through.
+		if err := event.MigrateOutbox(s.data.db); err != nil {
+			t.Fatal(err)
+		}
+		id, rows := s.set(t, fresh, true)
+		checkFavoriteEvent(t, "like once the outbox is back", rows, id, fresh, +1)
+	})
+}
+
+// concurrently runs n calls of fn at once and returns their results in call order.
+func concurrently(t *testing.T, n int, fn func(i int) (string, error)) []string {
+	t.Helper()
+	out := make([]string, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			out[i], errs[i] = fn(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	return out
+}
+
+func deltas(t *testing.T, rows []outboxRow) []int32 {
+	t.Helper()
+	out := make([]int32, len(rows))
+	for i, row := range rows {
+		var ev interactionv1.FavoriteChanged
+		_ = proto.Unmarshal(row.Payload, &ev)
+		out[i] = ev.GetDelta()
+	}
+	return out
+}
