@@ -50,6 +50,11 @@ type Consumer struct {
 // maxBatch bounds the events applied in one transaction.
 const maxBatch = 200
 
+// consumedRetention is how long applied event ids are kept. A redelivery comes within seconds
+// (an uncommitted offset) or minutes (an outbox row published twice); 30 days also outlasts
+// Kafka's default log and offset retention, after which no event can come again.
+const consumedRetention = 30 * 24 * time.Hour
+
 // ConsumerOptions are what a consumer does once a batch is committed.
 type ConsumerOptions struct {
 	// Acks is told which events were applied, for the actions waiting on them.
@@ -95,7 +100,12 @@ func (c *Consumer) Start(ctx context.Context) error {
 	})
 	defer reader.Close()
 
+	nextPrune := time.Now()
 	for {
+		if time.Now().After(nextPrune) {
+			c.prune(ctx)
+			nextPrune = time.Now().Add(time.Hour)
+		}
 		batch, err := fetchBatch(ctx, reader)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -141,6 +151,15 @@ func (c *Consumer) Stop(context.Context) error {
 		<-c.done
 	}
 	return nil
+}
+
+// prune forgets applied event ids older than consumedRetention.
+func (c *Consumer) prune(ctx context.Context) {
+	err := c.db.WithContext(ctx).Where("consumer = ? AND created_at < ?", c.name, time.Now().Add(-consumedRetention)).
+		Delete(&consumedEvent{}).Error
+	if err != nil && ctx.Err() == nil {
+		c.log.Warnw("msg", "could not prune applied event ids", "error", err)
+	}
 }
 
 // fetchBatch waits for one event, then takes whatever else is already there, so a busy topic is

@@ -231,3 +231,25 @@ func TestNotifiedEventArrivesFast(t *testing.T) {
 		t.Logf("round %d: applied %v after commit", round, time.Since(start))
 	}
 }
+
+func TestConsumerPrunesOldEventIDs(t *testing.T) {
+	db := openDB(t, "consumer")
+	if err := MigrateConsumer(db); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-consumedRetention - time.Hour)
+	rows := []consumedEvent{
+		{Consumer: "c", EventID: "old", CreatedAt: old},
+		{Consumer: "c", EventID: "recent", CreatedAt: time.Now()},
+		{Consumer: "other", EventID: "old", CreatedAt: old}, // another consumer's: not ours to prune
+	}
+	if err := db.Create(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	NewConsumer("c", db, nil, nil, addToCounter, ConsumerOptions{}, log.DefaultLogger).prune(context.Background())
+	var left []consumedEvent
+	db.Order("consumer, event_id").Find(&left)
+	if len(left) != 2 || left[0].Consumer != "c" || left[0].EventID != "recent" || left[1].Consumer != "other" {
+		t.Fatalf("left %+v", left)
+	}
+}
