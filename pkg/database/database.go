@@ -42,14 +42,25 @@ func OpenSQL(cfg *confv1.Database, dataDir, name string) (*gorm.DB, func(), erro
 			"&_pragma=foreign_keys(1)&_txlock=immediate"
 		dialector = sqlite.Open(dsn)
 	case "mysql":
-		dialector = mysql.Open(cfg.GetDsn())
+		dsn, err := mysqldriver.ParseDSN(cfg.GetDsn())
+		if err != nil {
+			return nil, nil, fmt.Errorf("database.dsn: %w", err)
+		}
+		// Without prepared statements the driver would otherwise prepare, execute and close
+		// each query: three round trips instead of one. Interpolation is safe with the
+		// utf8/utf8mb4 connection charsets the driver negotiates.
+		dsn.InterpolateParams = true
+		dialector = mysql.Open(dsn.FormatDSN())
 	default:
 		return nil, nil, fmt.Errorf("database.driver %q: want sqlite or mysql", cfg.GetDriver())
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:         logger.Discard, // errors are returned and logged once, at the edge
 		TranslateError: true,           // duplicate keys become gorm.ErrDuplicatedKey on every driver
-		PrepareStmt:    true,
+		// No gorm statement cache: a statement being prepared outside a transaction waits for a
+		// connection while a transaction that holds the last one waits for that statement, so
+		// with a small pool (SQLite's is one) requests stalled until their deadlines.
+		PrepareStmt: false,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s database: %w", cfg.GetDriver(), err)

@@ -182,9 +182,15 @@ func fetchBatch(ctx context.Context, reader *kafka.Reader) ([]kafka.Message, err
 	return batch, nil
 }
 
-// committed tells the acks about every event of the batch (also redelivered ones: their first
-// application may have been cut off before its ack) and runs AfterCommit for the new ones.
+// committed runs AfterCommit for the events applied for the first time, then tells the acks
+// about every event of the batch (also redelivered ones: their first application may have been
+// cut off before its ack).
 func (c *Consumer) committed(ctx context.Context, batch []kafka.Message, applied []Message) {
+	// Caches first: a request released by the ack must not read a value cached before the
+	// batch was applied.
+	if c.opts.AfterCommit != nil && len(applied) > 0 {
+		c.opts.AfterCommit(ctx, applied)
+	}
 	if c.opts.Acks != nil {
 		ids := make([]string, 0, len(batch))
 		for _, km := range batch {
@@ -193,9 +199,6 @@ func (c *Consumer) committed(ctx context.Context, batch []kafka.Message, applied
 			}
 		}
 		c.opts.Acks.Applied(ctx, c.name, ids)
-	}
-	if c.opts.AfterCommit != nil && len(applied) > 0 {
-		c.opts.AfterCommit(ctx, applied)
 	}
 }
 
