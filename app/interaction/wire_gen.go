@@ -32,7 +32,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	}
 	countWaiter := data.NewCountWaiter(dataData)
 	favoriteUsecase := biz.NewFavoriteUsecase(confv1Bootstrap, favoriteRepo, videoDirectory, countWaiter)
-	commentRepo := data.NewCommentRepo(dataData, relay)
+	commentRepo := data.NewCommentRepo(dataData, relay, confv1Bootstrap)
 	commentUsecase := biz.NewCommentUsecase(confv1Bootstrap, commentRepo, videoDirectory, countWaiter)
 	interactionService := service.NewInteractionService(favoriteUsecase, commentUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, interactionService, logger)

@@ -37,9 +37,11 @@ func OpenSQL(cfg *confv1.Database, dataDir, name string) (*gorm.DB, func(), erro
 		}
 		// WAL lets readers run beside the single writer; immediate transactions take the write
 		// lock up front, so two writers queue on busy_timeout instead of failing with "locked".
+		// temp_store(2) keeps statement journals and sorts in memory in small chunks; otherwise
+		// each one allocates a 64 KiB buffer, which the pure-Go SQLite maps and unmaps.
 		dsn := "file:" + filepath.Join(dir, name+".db") +
 			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)" +
-			"&_pragma=foreign_keys(1)&_txlock=immediate"
+			"&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_txlock=immediate"
 		dialector = sqlite.Open(dsn)
 	case "mysql":
 		dsn, err := mysqldriver.ParseDSN(cfg.GetDsn())

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load test of the all-in-one: `make load`. Builds and starts it on a fresh data dir, registers
 # users, adds 10,000 fixture videos, then measures with wrk at 50 connections:
-#   feed (anonymous, 30 videos a page) and user info (with a token).
+#   feed (anonymous and logged in, 30 videos a page), user info, comment list (30 comments),
+#   like/unlike by random users on the feed's videos,
+# and finally the delay from a like to the count another user sees.
 # Needs wrk (apt-get install wrk). Prints wrk's summary for each scenario.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,11 +33,13 @@ start
 for _ in $(seq 1 100); do
   [ "$(curl -fs "http://$ADDR/douyin/feed/" | grep -o '"id":' | wc -l)" -gt 0 ] && break; sleep 0.1
 done
+export LOAD_TOKENS=$DATA/tokens LOAD_VIDEOS_FILE=$DATA/videos
 for i in $(seq 1 $USERS); do
-  curl -fs -X POST "http://$ADDR/douyin/user/register/?username=load$i&password=load-password" >/dev/null
+  curl -fs -X POST "http://$ADDR/douyin/user/register/?username=load$i&password=load-password" |
+    sed -E 's/.*"token":"([^"]+)".*/\1/' >>"$LOAD_TOKENS"
+  echo >>"$LOAD_TOKENS"
 done
-TOKEN=$(curl -fs -X POST "http://$ADDR/douyin/user/login/?username=load1&password=load-password" |
-  sed -E 's/.*"token":"([^"]+)".*/\1/')
+TOKEN=$(head -1 "$LOAD_TOKENS")
 stop
 (cd tools && go run ./loadtest/seed -data "$DATA" -videos "$VIDEOS" -authors $USERS)
 start
@@ -43,9 +47,24 @@ start
 scenario() {
   echo
   echo "== $1"
-  echo "   wrk -t$THREADS -c50 -d$DURATION --latency '$2'"
-  wrk -t"$THREADS" -c50 -d"$DURATION" --latency "$2" | grep -E "Latency  |50%|90%|99%|Requests/sec|Non-2xx|Socket errors"
+  echo "   wrk -t$THREADS -c50 -d$DURATION --latency ${*:3} '$2'"
+  wrk -t"$THREADS" -c50 -d"$DURATION" --latency "${@:3}" "$2" |
+    grep -E "Latency  |50%|90%|99%|Requests/sec|Non-2xx|Socket errors|Failed answers"
 }
-curl -fs "http://$ADDR/douyin/feed/" >/dev/null # warm the caches
+curl -fs "http://$ADDR/douyin/feed/" | grep -oE '"id":[0-9]+,"author"' | grep -oE '[0-9]+' >"$LOAD_VIDEOS_FILE"
+VIDEO=$(head -1 "$LOAD_VIDEOS_FILE")
+i=0
+while read -r token && [ $i -lt 30 ]; do
+  i=$((i + 1))
+  curl -fs -X POST "http://$ADDR/douyin/comment/action/?token=$token&video_id=$VIDEO&action_type=1" \
+    --data-urlencode "comment_text=comment $i of the load test" >/dev/null
+done <"$LOAD_TOKENS"
+
 scenario "feed, anonymous, 30 of $VIDEOS videos" "http://$ADDR/douyin/feed/"
+scenario "feed, logged in (50 users at random)" "http://$ADDR/douyin/feed/" -s tools/loadtest/feed.lua
 scenario "user info" "http://$ADDR/douyin/user/?user_id=1&token=$TOKEN"
+scenario "comment list, 30 comments" "http://$ADDR/douyin/comment/list/?token=$TOKEN&video_id=$VIDEO"
+scenario "like/unlike, 50 users at random on the feed's 30 videos" "http://$ADDR" -s tools/loadtest/like.lua
+
+# The delay from one user's like to the count another user sees in the feed.
+(cd tools && go run ./loadtest/likedelay -addr "$ADDR" -tokens "$LOAD_TOKENS" -video "$VIDEO")

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/database"
@@ -33,11 +34,21 @@ func (m *commentModel) comment() *biz.Comment {
 type CommentRepo struct {
 	data  *Data
 	relay *event.Relay
+	cache commentCache
 }
 
-// NewCommentRepo returns the comment repository.
-func NewCommentRepo(data *Data, relay *event.Relay) *CommentRepo {
-	return &CommentRepo{data: data, relay: relay}
+// NewCommentRepo returns the comment repository. Lists are cached in Redis when there is one,
+// in memory when this process makes every change (kafka.in_process), and not at all otherwise.
+func NewCommentRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *CommentRepo {
+	var cache commentCache = noCommentCache{}
+	ttl := bc.GetRedis().GetCacheTtl().AsDuration()
+	switch {
+	case data.rdb != nil:
+		cache = &redisCommentCache{rdb: data.rdb, ttl: ttl, prefix: bc.GetRedis().GetKeyPrefix()}
+	case bc.GetKafka().GetInProcess():
+		cache = newMemoryCommentCache(ttl)
+	}
+	return &CommentRepo{data: data, relay: relay, cache: cache}
 }
 
 // Create implements biz.CommentRepo.
@@ -54,6 +65,7 @@ func (r *CommentRepo) Create(ctx context.Context, c *biz.Comment) (string, error
 	if err != nil {
 		return "", fmt.Errorf("post comment: %w", err)
 	}
+	r.cache.changed(ctx, c.VideoID)
 	r.relay.Notify()
 	c.ID, c.CreatedAt = m.ID, m.CreatedAt
 	return eventID, nil
@@ -88,6 +100,7 @@ func (r *CommentRepo) Delete(ctx context.Context, c *biz.Comment) (string, error
 		return "", fmt.Errorf("delete comment: %w", err)
 	}
 	if eventID != "" {
+		r.cache.changed(ctx, c.VideoID)
 		r.relay.Notify()
 	}
 	return eventID, nil
@@ -95,6 +108,19 @@ func (r *CommentRepo) Delete(ctx context.Context, c *biz.Comment) (string, error
 
 // ListByVideo implements biz.CommentRepo.
 func (r *CommentRepo) ListByVideo(ctx context.Context, videoID int64) ([]*biz.Comment, error) {
+	list, version, ok := r.cache.get(ctx, videoID)
+	if ok {
+		return list, nil
+	}
+	list, err := r.listFromDB(ctx, videoID)
+	if err != nil {
+		return nil, err
+	}
+	r.cache.put(ctx, videoID, version, list)
+	return list, nil
+}
+
+func (r *CommentRepo) listFromDB(ctx context.Context, videoID int64) ([]*biz.Comment, error) {
 	var rows []commentModel
 	err := r.data.db.WithContext(ctx).Where("video_id = ?", videoID).
 		Order("created_at DESC").Order("id DESC").Find(&rows).Error

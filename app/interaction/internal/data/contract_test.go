@@ -23,7 +23,8 @@ import (
 )
 
 // The same contract holds for every store the repositories run on: embedded SQLite, SQLite in
-// the all-in-one (kafka.in_process, which caches each viewer's likes), and MySQL (MariaDB).
+// the all-in-one (kafka.in_process, which caches each viewer's likes and comment lists in
+// memory), and MySQL (MariaDB), also with comment lists cached in Redis.
 func TestInteractionReposSQLite(t *testing.T) {
 	runInteractionContract(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
 }
@@ -37,6 +38,11 @@ func TestInteractionReposSQLiteInProcess(t *testing.T) {
 
 func TestInteractionReposMySQL(t *testing.T) {
 	runInteractionContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t)})
+}
+
+// With Redis, comment lists are cached there, shared by replicas.
+func TestInteractionReposMySQLRedis(t *testing.T) {
+	runInteractionContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
 }
 
 const (
@@ -72,7 +78,7 @@ func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 	}
 	t.Cleanup(cleanup)
 	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
-	return &stores{data: data, relay: relay, favs: NewFavoriteRepo(data, relay, bc), comments: NewCommentRepo(data, relay)}
+	return &stores{data: data, relay: relay, favs: NewFavoriteRepo(data, relay, bc), comments: NewCommentRepo(data, relay, bc)}
 }
 
 // lastOutboxID marks the outbox before a step; rowsAfter then returns what the step enqueued.
@@ -507,6 +513,87 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 		if got, err := s.comments.ListByVideo(ctx, 404_404); err != nil || len(got) != 0 {
 			t.Fatalf("ListByVideo(no comments) = %v, %v; want none", got, err)
+		}
+	})
+
+	t.Run("ListByVideo follows every post and delete at once, also while being read", func(t *testing.T) {
+		const video = int64(5004)
+		list := func() []*biz.Comment {
+			t.Helper()
+			got, err := s.comments.ListByVideo(ctx, video)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		ids := func(cs []*biz.Comment) []int64 {
+			out := make([]int64, len(cs))
+			for i, c := range cs {
+				out[i] = c.ID
+			}
+			return out
+		}
+		var want []int64 // newest first
+		for i := range 4 {
+			list() // warm whatever cache there is
+			c := &biz.Comment{VideoID: video, UserID: 70, Content: fmt.Sprintf("step %d", i)}
+			if _, err := s.comments.Create(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			want = append([]int64{c.ID}, want...)
+			if got := ids(list()); !slices.Equal(got, want) {
+				t.Fatalf("after posting %d: ListByVideo = %v; want %v", c.ID, got, want)
+			}
+		}
+		got := list()
+		got[0].Content = "changed by a caller"
+		if again := list(); again[0].Content != "step 3" {
+			t.Fatalf("a caller's change to a listed comment showed in the next list: %q", again[0].Content)
+		}
+		if _, err := s.comments.Delete(ctx, got[1]); err != nil {
+			t.Fatal(err)
+		}
+		want = slices.Delete(want, 1, 2)
+		if got := ids(list()); !slices.Equal(got, want) {
+			t.Fatalf("after deleting: ListByVideo = %v; want %v", got, want)
+		}
+
+		// Readers racing writers may fill the cache with what they read mid-change; once the
+		// writers are done, the list must still be exactly what is stored.
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for range 4 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+						if _, err := s.comments.ListByVideo(ctx, video); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				}
+			})
+		}
+		for i := range 20 {
+			c := &biz.Comment{VideoID: video, UserID: 71, Content: fmt.Sprintf("race %d", i)}
+			if _, err := s.comments.Create(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			want = append([]int64{c.ID}, want...)
+			if i%3 == 0 {
+				if _, err := s.comments.Delete(ctx, c); err != nil {
+					t.Fatal(err)
+				}
+				want = want[1:]
+			}
+		}
+		close(stop)
+		wg.Wait()
+		if got := ids(list()); !slices.Equal(got, want) {
+			t.Fatalf("after racing readers: ListByVideo = %v; want %v", got, want)
 		}
 	})
 

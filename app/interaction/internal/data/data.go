@@ -1,10 +1,12 @@
-// Package data stores likes through gorm with the outbox of their events, publishes that outbox
-// to Kafka, and asks the video app who published a video.
+// Package data stores likes and comments through gorm with the outbox of their events,
+// publishes that outbox to Kafka, caches hot reads, and asks the video app who published a
+// video.
 package data
 
 import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
+	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -26,6 +28,7 @@ var ProviderSet = wire.NewSet(
 // Data holds the connections the repositories share.
 type Data struct {
 	db   *gorm.DB
+	rdb  *redis.Client // nil without Redis
 	acks event.Acks
 }
 
@@ -48,7 +51,7 @@ func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
 		closeDB()
 		return nil, nil, err
 	}
-	return &Data{db: db, acks: event.AcksFor(bc, rdb)}, func() { closeRedis(); closeDB() }, nil
+	return &Data{db: db, rdb: rdb, acks: event.AcksFor(bc, rdb)}, func() { closeRedis(); closeDB() }, nil
 }
 
 // NewRelay publishes the outbox; it runs as one of the app's servers.

@@ -11,6 +11,8 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
@@ -140,10 +142,10 @@ func NewCountWaiter(d *Data) *CountWaiter { return &CountWaiter{acks: d.acks} }
 
 // WaitApplied implements biz.CountWaiter.
 func (w *CountWaiter) WaitApplied(ctx context.Context, eventID string) bool {
-	return w.acks.Wait(ctx, eventID, interactionv1.ConsumerVideoCounters, interactionv1.ConsumerUserCounters)
+	return w.acks.Wait(ctx, eventID, videov1.CounterConsumer, userv1.CounterConsumer)
 }
 
 // WaitVideoCounts implements biz.CountWaiter.
 func (w *CountWaiter) WaitVideoCounts(ctx context.Context, eventID string) bool {
-	return w.acks.Wait(ctx, eventID, interactionv1.ConsumerVideoCounters)
+	return w.acks.Wait(ctx, eventID, videov1.CounterConsumer)
 }

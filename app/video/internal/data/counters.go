@@ -9,6 +9,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
@@ -19,7 +20,7 @@ func NewCounterConsumer(d *Data, repo *VideoRepo, bc *confv1.Bootstrap, logger l
 	if err := event.MigrateConsumer(d.db); err != nil {
 		return nil, err
 	}
-	return event.NewConsumer(interactionv1.ConsumerVideoCounters, d.db, event.Brokers(bc.GetKafka()),
+	return event.NewConsumer(videov1.CounterConsumer, d.db, event.Brokers(bc.GetKafka()),
 		[]string{interactionv1.TopicFavorite, interactionv1.TopicComment}, applyCount, event.ConsumerOptions{
 			Acks: event.AcksFor(bc, d.rdb),
 			AfterCommit: func(ctx context.Context, _ []event.Message) {
