@@ -23,19 +23,18 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	if err != nil {
 		return nil, nil, err
 	}
+	userJoiner := biz.NewUserJoiner(userRepo)
+	tokens, err := data.NewTokens(confv1Bootstrap)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	accountUsecase := biz.NewAccountUsecase(userRepo, userJoiner, tokens)
 	videoRepo, cleanup2, err := data.NewVideoRepo(confv1Bootstrap)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	userJoiner := biz.NewUserJoiner(userRepo, videoRepo)
-	tokens, err := data.NewTokens(confv1Bootstrap)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	accountUsecase := biz.NewAccountUsecase(userRepo, userJoiner, tokens)
 	favoriteRepo, cleanup3, err := data.NewFavoriteRepo(confv1Bootstrap)
 	if err != nil {
 		cleanup2()

@@ -20,6 +20,6 @@ func New(bc *confv1.Bootstrap, logger log.Logger) (*bootstrap.Component, func(),
 	return wireComponent(bc, log.With(logger, "app", Name))
 }
 
-func newComponent(gs *grpc.Server, hs *http.Server, counters *event.Consumer) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, GRPC: gs, HTTP: hs, Workers: []transport.Server{counters}}
+func newComponent(gs *grpc.Server, hs *http.Server, counters *event.Consumer, relay *event.Relay) *bootstrap.Component {
+	return &bootstrap.Component{Name: Name, GRPC: gs, HTTP: hs, Workers: []transport.Server{counters, relay}}
 }

@@ -28,9 +28,11 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 		cleanup()
 		return nil, nil, err
 	}
-	videoRepo := data.NewVideoRepo(dataData, objectStore, confv1Bootstrap, logger)
+	relay := data.NewRelay(dataData, confv1Bootstrap, logger)
+	videoRepo := data.NewVideoRepo(dataData, objectStore, relay, confv1Bootstrap, logger)
+	workCountWaiter := data.NewWorkCountWaiter(dataData)
 	fFmpeg := data.NewFFmpeg(confv1Bootstrap)
-	videoUsecase, err := biz.NewVideoUsecase(confv1Bootstrap, videoRepo, objectStore, fFmpeg, logger)
+	videoUsecase, err := biz.NewVideoUsecase(confv1Bootstrap, videoRepo, workCountWaiter, objectStore, fFmpeg, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -43,7 +45,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(grpcServer, httpServer, consumer)
+	component := newComponent(grpcServer, httpServer, consumer, relay)
 	return component, func() {
 		cleanup()
 	}, nil

@@ -19,6 +19,8 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 // Header names carried on every event.
@@ -49,6 +51,20 @@ func (m Message) Unmarshal(into proto.Message) error {
 		return fmt.Errorf("event %s is a %s, not a %s", m.EventID, m.Type, want)
 	}
 	return proto.Unmarshal(m.Payload, into)
+}
+
+// Decode returns the event as the registered proto message its Type names, for consumers that
+// take several kinds of event and switch on the type.
+func (m Message) Decode() (proto.Message, error) {
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(m.Type))
+	if err != nil {
+		return nil, fmt.Errorf("event %s: type %q: %w", m.EventID, m.Type, err)
+	}
+	msg := mt.New().Interface()
+	if err := proto.Unmarshal(m.Payload, msg); err != nil {
+		return nil, fmt.Errorf("event %s: %w", m.EventID, err)
+	}
+	return msg, nil
 }
 
 func fromKafka(km kafka.Message) Message {

@@ -530,95 +530,6 @@ func (x *GetVideosReply) GetVideos() []*Video {
 	return nil
 }
 
-type CountWorksRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	AuthorIds     []int64                `protobuf:"varint,1,rep,packed,name=author_ids,json=authorIds,proto3" json:"author_ids,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *CountWorksRequest) Reset() {
-	*x = CountWorksRequest{}
-	mi := &file_api_video_v1_video_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *CountWorksRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*CountWorksRequest) ProtoMessage() {}
-
-func (x *CountWorksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_video_v1_video_proto_msgTypes[9]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use CountWorksRequest.ProtoReflect.Descriptor instead.
-func (*CountWorksRequest) Descriptor() ([]byte, []int) {
-	return file_api_video_v1_video_proto_rawDescGZIP(), []int{9}
-}
-
-func (x *CountWorksRequest) GetAuthorIds() []int64 {
-	if x != nil {
-		return x.AuthorIds
-	}
-	return nil
-}
-
-type CountWorksReply struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Author id to number of videos; authors with none are absent.
-	Counts        map[int64]int64 `protobuf:"bytes,1,rep,name=counts,proto3" json:"counts,omitempty" protobuf_key:"varint,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *CountWorksReply) Reset() {
-	*x = CountWorksReply{}
-	mi := &file_api_video_v1_video_proto_msgTypes[10]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *CountWorksReply) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*CountWorksReply) ProtoMessage() {}
-
-func (x *CountWorksReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_video_v1_video_proto_msgTypes[10]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use CountWorksReply.ProtoReflect.Descriptor instead.
-func (*CountWorksReply) Descriptor() ([]byte, []int) {
-	return file_api_video_v1_video_proto_rawDescGZIP(), []int{10}
-}
-
-func (x *CountWorksReply) GetCounts() map[int64]int64 {
-	if x != nil {
-		return x.Counts
-	}
-	return nil
-}
-
 // Video is a published video. URLs are absolute, or paths ("/objects/...") that the gateway
 // resolves against the address the app used.
 type Video struct {
@@ -638,7 +549,7 @@ type Video struct {
 
 func (x *Video) Reset() {
 	*x = Video{}
-	mi := &file_api_video_v1_video_proto_msgTypes[11]
+	mi := &file_api_video_v1_video_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -650,7 +561,7 @@ func (x *Video) String() string {
 func (*Video) ProtoMessage() {}
 
 func (x *Video) ProtoReflect() protoreflect.Message {
-	mi := &file_api_video_v1_video_proto_msgTypes[11]
+	mi := &file_api_video_v1_video_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -663,7 +574,7 @@ func (x *Video) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Video.ProtoReflect.Descriptor instead.
 func (*Video) Descriptor() ([]byte, []int) {
-	return file_api_video_v1_video_proto_rawDescGZIP(), []int{11}
+	return file_api_video_v1_video_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Video) GetId() int64 {
@@ -748,15 +659,7 @@ const file_api_video_v1_video_proto_rawDesc = "" +
 	"\x10GetVideosRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\x03R\x03ids\"@\n" +
 	"\x0eGetVideosReply\x12.\n" +
-	"\x06videos\x18\x01 \x03(\v2\x16.douyin.video.v1.VideoR\x06videos\"2\n" +
-	"\x11CountWorksRequest\x12\x1d\n" +
-	"\n" +
-	"author_ids\x18\x01 \x03(\x03R\tauthorIds\"\x92\x01\n" +
-	"\x0fCountWorksReply\x12D\n" +
-	"\x06counts\x18\x01 \x03(\v2,.douyin.video.v1.CountWorksReply.CountsEntryR\x06counts\x1a9\n" +
-	"\vCountsEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\x03R\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xf1\x01\n" +
+	"\x06videos\x18\x01 \x03(\v2\x16.douyin.video.v1.VideoR\x06videos\"\xf1\x01\n" +
 	"\x05Video\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1b\n" +
 	"\tauthor_id\x18\x02 \x01(\x03R\bauthorId\x12\x14\n" +
@@ -771,14 +674,12 @@ const file_api_video_v1_video_proto_rawDesc = "" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x15\n" +
 	"\vNOT_A_VIDEO\x10\x02\x1a\x04\xa8E\x90\x03\x12\x13\n" +
 	"\tTOO_LARGE\x10\x03\x1a\x04\xa8E\x90\x03\x12\x1d\n" +
-	"\x13MEDIA_TOOLS_MISSING\x10\x04\x1a\x04\xa8E\xf7\x03\x1a\x04\xa0E\xf4\x032\x9c\x03\n" +
+	"\x13MEDIA_TOOLS_MISSING\x10\x04\x1a\x04\xa8E\xf7\x03\x1a\x04\xa0E\xf4\x032\xc8\x02\n" +
 	"\fVideoService\x12K\n" +
 	"\aPublish\x12\x1f.douyin.video.v1.PublishRequest\x1a\x1d.douyin.video.v1.PublishReply(\x01\x12@\n" +
 	"\x04Feed\x12\x1c.douyin.video.v1.FeedRequest\x1a\x1a.douyin.video.v1.FeedReply\x12X\n" +
 	"\fListByAuthor\x12$.douyin.video.v1.ListByAuthorRequest\x1a\".douyin.video.v1.ListByAuthorReply\x12O\n" +
-	"\tGetVideos\x12!.douyin.video.v1.GetVideosRequest\x1a\x1f.douyin.video.v1.GetVideosReply\x12R\n" +
-	"\n" +
-	"CountWorks\x12\".douyin.video.v1.CountWorksRequest\x1a .douyin.video.v1.CountWorksReplyB6Z4github.com/douyin-kratos/douyin/api/video/v1;videov1b\x06proto3"
+	"\tGetVideos\x12!.douyin.video.v1.GetVideosRequest\x1a\x1f.douyin.video.v1.GetVideosReplyB6Z4github.com/douyin-kratos/douyin/api/video/v1;videov1b\x06proto3"
 
 var (
 	file_api_video_v1_video_proto_rawDescOnce sync.Once
@@ -793,7 +694,7 @@ func file_api_video_v1_video_proto_rawDescGZIP() []byte {
 }
 
 var file_api_video_v1_video_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_api_video_v1_video_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_api_video_v1_video_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_api_video_v1_video_proto_goTypes = []any{
 	(ErrorReason)(0),            // 0: douyin.video.v1.ErrorReason
 	(*PublishRequest)(nil),      // 1: douyin.video.v1.PublishRequest
@@ -805,33 +706,27 @@ var file_api_video_v1_video_proto_goTypes = []any{
 	(*ListByAuthorReply)(nil),   // 7: douyin.video.v1.ListByAuthorReply
 	(*GetVideosRequest)(nil),    // 8: douyin.video.v1.GetVideosRequest
 	(*GetVideosReply)(nil),      // 9: douyin.video.v1.GetVideosReply
-	(*CountWorksRequest)(nil),   // 10: douyin.video.v1.CountWorksRequest
-	(*CountWorksReply)(nil),     // 11: douyin.video.v1.CountWorksReply
-	(*Video)(nil),               // 12: douyin.video.v1.Video
-	nil,                         // 13: douyin.video.v1.CountWorksReply.CountsEntry
+	(*Video)(nil),               // 10: douyin.video.v1.Video
 }
 var file_api_video_v1_video_proto_depIdxs = []int32{
 	2,  // 0: douyin.video.v1.PublishRequest.meta:type_name -> douyin.video.v1.PublishMeta
-	12, // 1: douyin.video.v1.PublishReply.video:type_name -> douyin.video.v1.Video
-	12, // 2: douyin.video.v1.FeedReply.videos:type_name -> douyin.video.v1.Video
-	12, // 3: douyin.video.v1.ListByAuthorReply.videos:type_name -> douyin.video.v1.Video
-	12, // 4: douyin.video.v1.GetVideosReply.videos:type_name -> douyin.video.v1.Video
-	13, // 5: douyin.video.v1.CountWorksReply.counts:type_name -> douyin.video.v1.CountWorksReply.CountsEntry
-	1,  // 6: douyin.video.v1.VideoService.Publish:input_type -> douyin.video.v1.PublishRequest
-	4,  // 7: douyin.video.v1.VideoService.Feed:input_type -> douyin.video.v1.FeedRequest
-	6,  // 8: douyin.video.v1.VideoService.ListByAuthor:input_type -> douyin.video.v1.ListByAuthorRequest
-	8,  // 9: douyin.video.v1.VideoService.GetVideos:input_type -> douyin.video.v1.GetVideosRequest
-	10, // 10: douyin.video.v1.VideoService.CountWorks:input_type -> douyin.video.v1.CountWorksRequest
-	3,  // 11: douyin.video.v1.VideoService.Publish:output_type -> douyin.video.v1.PublishReply
-	5,  // 12: douyin.video.v1.VideoService.Feed:output_type -> douyin.video.v1.FeedReply
-	7,  // 13: douyin.video.v1.VideoService.ListByAuthor:output_type -> douyin.video.v1.ListByAuthorReply
-	9,  // 14: douyin.video.v1.VideoService.GetVideos:output_type -> douyin.video.v1.GetVideosReply
-	11, // 15: douyin.video.v1.VideoService.CountWorks:output_type -> douyin.video.v1.CountWorksReply
-	11, // [11:16] is the sub-list for method output_type
-	6,  // [6:11] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	10, // 1: douyin.video.v1.PublishReply.video:type_name -> douyin.video.v1.Video
+	10, // 2: douyin.video.v1.FeedReply.videos:type_name -> douyin.video.v1.Video
+	10, // 3: douyin.video.v1.ListByAuthorReply.videos:type_name -> douyin.video.v1.Video
+	10, // 4: douyin.video.v1.GetVideosReply.videos:type_name -> douyin.video.v1.Video
+	1,  // 5: douyin.video.v1.VideoService.Publish:input_type -> douyin.video.v1.PublishRequest
+	4,  // 6: douyin.video.v1.VideoService.Feed:input_type -> douyin.video.v1.FeedRequest
+	6,  // 7: douyin.video.v1.VideoService.ListByAuthor:input_type -> douyin.video.v1.ListByAuthorRequest
+	8,  // 8: douyin.video.v1.VideoService.GetVideos:input_type -> douyin.video.v1.GetVideosRequest
+	3,  // 9: douyin.video.v1.VideoService.Publish:output_type -> douyin.video.v1.PublishReply
+	5,  // 10: douyin.video.v1.VideoService.Feed:output_type -> douyin.video.v1.FeedReply
+	7,  // 11: douyin.video.v1.VideoService.ListByAuthor:output_type -> douyin.video.v1.ListByAuthorReply
+	9,  // 12: douyin.video.v1.VideoService.GetVideos:output_type -> douyin.video.v1.GetVideosReply
+	9,  // [9:13] is the sub-list for method output_type
+	5,  // [5:9] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_api_video_v1_video_proto_init() }
@@ -849,7 +744,7 @@ func file_api_video_v1_video_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_video_v1_video_proto_rawDesc), len(file_api_video_v1_video_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   13,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

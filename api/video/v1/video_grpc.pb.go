@@ -23,7 +23,6 @@ const (
 	VideoService_Feed_FullMethodName         = "/douyin.video.v1.VideoService/Feed"
 	VideoService_ListByAuthor_FullMethodName = "/douyin.video.v1.VideoService/ListByAuthor"
 	VideoService_GetVideos_FullMethodName    = "/douyin.video.v1.VideoService/GetVideos"
-	VideoService_CountWorks_FullMethodName   = "/douyin.video.v1.VideoService/CountWorks"
 )
 
 // VideoServiceClient is the client API for VideoService service.
@@ -42,8 +41,6 @@ type VideoServiceClient interface {
 	ListByAuthor(ctx context.Context, in *ListByAuthorRequest, opts ...grpc.CallOption) (*ListByAuthorReply, error)
 	// GetVideos returns the videos among ids that exist, in the order asked.
 	GetVideos(ctx context.Context, in *GetVideosRequest, opts ...grpc.CallOption) (*GetVideosReply, error)
-	// CountWorks returns how many videos each author published.
-	CountWorks(ctx context.Context, in *CountWorksRequest, opts ...grpc.CallOption) (*CountWorksReply, error)
 }
 
 type videoServiceClient struct {
@@ -97,16 +94,6 @@ func (c *videoServiceClient) GetVideos(ctx context.Context, in *GetVideosRequest
 	return out, nil
 }
 
-func (c *videoServiceClient) CountWorks(ctx context.Context, in *CountWorksRequest, opts ...grpc.CallOption) (*CountWorksReply, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(CountWorksReply)
-	err := c.cc.Invoke(ctx, VideoService_CountWorks_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // VideoServiceServer is the server API for VideoService service.
 // All implementations must embed UnimplementedVideoServiceServer
 // for forward compatibility.
@@ -123,8 +110,6 @@ type VideoServiceServer interface {
 	ListByAuthor(context.Context, *ListByAuthorRequest) (*ListByAuthorReply, error)
 	// GetVideos returns the videos among ids that exist, in the order asked.
 	GetVideos(context.Context, *GetVideosRequest) (*GetVideosReply, error)
-	// CountWorks returns how many videos each author published.
-	CountWorks(context.Context, *CountWorksRequest) (*CountWorksReply, error)
 	mustEmbedUnimplementedVideoServiceServer()
 }
 
@@ -146,9 +131,6 @@ func (UnimplementedVideoServiceServer) ListByAuthor(context.Context, *ListByAuth
 }
 func (UnimplementedVideoServiceServer) GetVideos(context.Context, *GetVideosRequest) (*GetVideosReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetVideos not implemented")
-}
-func (UnimplementedVideoServiceServer) CountWorks(context.Context, *CountWorksRequest) (*CountWorksReply, error) {
-	return nil, status.Error(codes.Unimplemented, "method CountWorks not implemented")
 }
 func (UnimplementedVideoServiceServer) mustEmbedUnimplementedVideoServiceServer() {}
 func (UnimplementedVideoServiceServer) testEmbeddedByValue()                      {}
@@ -232,24 +214,6 @@ func _VideoService_GetVideos_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
-func _VideoService_CountWorks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(CountWorksRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(VideoServiceServer).CountWorks(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: VideoService_CountWorks_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(VideoServiceServer).CountWorks(ctx, req.(*CountWorksRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
 // VideoService_ServiceDesc is the grpc.ServiceDesc for VideoService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -268,10 +232,6 @@ var VideoService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetVideos",
 			Handler:    _VideoService_GetVideos_Handler,
-		},
-		{
-			MethodName: "CountWorks",
-			Handler:    _VideoService_CountWorks_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

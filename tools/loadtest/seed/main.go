@@ -3,7 +3,8 @@
 // Publishing 10,000 real files would spend minutes in ffmpeg, and a load test measures reads.
 // So the videos the instance already published (the demo clips) are cloned as rows: every
 // clone points at real objects, has its own publish millisecond, and is spread over the
-// registered users as authors. Only for load tests: it writes the video app's table directly.
+// registered users as authors, whose work_count it sets to match. Only for load tests: it writes
+// the apps' tables directly.
 package main
 
 import (
@@ -77,6 +78,40 @@ func seed(dataDir string, n, authors int) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	if err := setWorkCounts(db, dataDir); err != nil {
+		return err
+	}
 	fmt.Printf("added %d videos by %d authors\n", n, authors)
+	return nil
+}
+
+// setWorkCounts writes each author's number of videos into the user app's table, as the
+// events of real publishes would have.
+func setWorkCounts(videos *sql.DB, dataDir string) error {
+	users, err := sql.Open("sqlite", filepath.Join(dataDir, "user.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer users.Close()
+	rows, err := videos.Query("SELECT author_id, COUNT(*) FROM videos GROUP BY author_id")
+	if err != nil {
+		return err
+	}
+	counts := map[int64]int64{}
+	for rows.Next() {
+		var author, n int64
+		if err := rows.Scan(&author, &n); err != nil {
+			return err
+		}
+		counts[author] = n
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for author, n := range counts {
+		if _, err := users.Exec("UPDATE users SET work_count = ? WHERE id = ?", n, author); err != nil {
+			return fmt.Errorf("set work_count of user %d: %w", author, err)
+		}
+	}
 	return nil
 }

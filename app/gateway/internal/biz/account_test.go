@@ -20,19 +20,6 @@ func (f fakeUsers) GetUsers(_ context.Context, ids []int64) ([]*User, error) {
 	return out, nil
 }
 
-// fakeWorks counts videos per author.
-type fakeWorks map[int64]int64
-
-func (f fakeWorks) CountWorks(_ context.Context, ids []int64) (map[int64]int64, error) {
-	out := map[int64]int64{}
-	for _, id := range ids {
-		if n, ok := f[id]; ok {
-			out[id] = n
-		}
-	}
-	return out, nil
-}
-
 // fakeTokens accepts "token-N" for user N.
 type fakeTokens struct{}
 
@@ -45,8 +32,8 @@ func (fakeTokens) Verify(token string) (int64, error) {
 }
 
 func TestViewerAndProfile(t *testing.T) {
-	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you"}}}
-	uc := NewAccountUsecase(users, NewUserJoiner(users, fakeWorks{2: 5}), fakeTokens{})
+	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you", WorkCount: 5}}}
+	uc := NewAccountUsecase(users, NewUserJoiner(users), fakeTokens{})
 	ctx := context.Background()
 
 	session, err := uc.Register(ctx, "x", "y")

@@ -18,7 +18,7 @@ import (
 var ProviderSet = wire.NewSet(
 	NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)),
 	NewTokens, wire.Bind(new(biz.TokenManager), new(*auth.Tokens)),
-	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)), wire.Bind(new(biz.WorkCounter), new(*VideoRepo)),
+	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)),
 	NewObjects,
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),

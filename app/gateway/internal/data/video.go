@@ -11,7 +11,7 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
 
-// VideoRepo implements biz.VideoRepo and biz.WorkCounter with the video app's gRPC API.
+// VideoRepo implements biz.VideoRepo with the video app's gRPC API.
 type VideoRepo struct {
 	client videov1.VideoServiceClient
 }
@@ -50,15 +50,6 @@ func (r *VideoRepo) GetVideos(ctx context.Context, ids []int64) ([]*biz.Video, e
 		return nil, err
 	}
 	return fromProtos(reply.GetVideos()), nil
-}
-
-// CountWorks implements biz.WorkCounter.
-func (r *VideoRepo) CountWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error) {
-	reply, err := r.client.CountWorks(ctx, &videov1.CountWorksRequest{AuthorIds: authorIDs})
-	if err != nil {
-		return nil, err
-	}
-	return reply.GetCounts(), nil
 }
 
 // uploadChunk is the largest piece of a file sent in one message, well under gRPC's 4 MB.

@@ -156,6 +156,8 @@ func (c *memoryCommentCache) changed(_ context.Context, videoID int64) {
 // noCommentCache serves replicas that have no Redis to share a cache through.
 type noCommentCache struct{}
 
-func (noCommentCache) get(context.Context, int64) ([]*biz.Comment, string, bool) { return nil, "", false }
-func (noCommentCache) put(context.Context, int64, string, []*biz.Comment)      {}
-func (noCommentCache) changed(context.Context, int64)                          {}
+func (noCommentCache) get(context.Context, int64) ([]*biz.Comment, string, bool) {
+	return nil, "", false
+}
+func (noCommentCache) put(context.Context, int64, string, []*biz.Comment) {}
+func (noCommentCache) changed(context.Context, int64)                     {}

@@ -38,11 +38,7 @@ func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := db.AutoMigrate(&favoriteModel{}, &commentModel{}); err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	if err := event.MigrateOutbox(db); err != nil {
+	if err := migrate(db); err != nil {
 		closeDB()
 		return nil, nil, err
 	}
@@ -52,6 +48,17 @@ func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
 		return nil, nil, err
 	}
 	return &Data{db: db, rdb: rdb, acks: event.AcksFor(bc, rdb)}, func() { closeRedis(); closeDB() }, nil
+}
+
+func migrate(db *gorm.DB) error {
+	if database.IsMySQL(db) {
+		// Comments hold any character, emoji included.
+		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+	}
+	if err := db.AutoMigrate(&favoriteModel{}, &commentModel{}); err != nil {
+		return err
+	}
+	return event.MigrateOutbox(db)
 }
 
 // NewRelay publishes the outbox; it runs as one of the app's servers.

@@ -29,19 +29,20 @@ type profile struct {
 	Signature       string `json:"s,omitempty"`
 	FavoriteCount   int64  `json:"fc,omitempty"`
 	TotalFavorited  int64  `json:"tf,omitempty"`
+	WorkCount       int64  `json:"wc,omitempty"`
 }
 
 func profileOf(u *biz.User) profile {
 	return profile{
 		Name: u.Name, Avatar: u.Avatar, BackgroundImage: u.BackgroundImage, Signature: u.Signature,
-		FavoriteCount: u.FavoriteCount, TotalFavorited: u.TotalFavorited,
+		FavoriteCount: u.FavoriteCount, TotalFavorited: u.TotalFavorited, WorkCount: u.WorkCount,
 	}
 }
 
 func (p profile) user(id int64) *biz.User {
 	return &biz.User{
 		ID: id, Name: p.Name, Avatar: p.Avatar, BackgroundImage: p.BackgroundImage, Signature: p.Signature,
-		FavoriteCount: p.FavoriteCount, TotalFavorited: p.TotalFavorited,
+		FavoriteCount: p.FavoriteCount, TotalFavorited: p.TotalFavorited, WorkCount: p.WorkCount,
 	}
 }
 
@@ -53,7 +54,8 @@ type redisProfileCache struct {
 }
 
 func (c *redisProfileCache) key(id int64) string {
-	return c.prefix + "user:profile:" + strconv.FormatInt(id, 10)
+	// v2: profiles carry work_count; entries written before it would read as 0 works.
+	return c.prefix + "user:profile:v2:" + strconv.FormatInt(id, 10)
 }
 
 func (c *redisProfileCache) get(ctx context.Context, ids []int64) ([]*biz.User, []int64) {

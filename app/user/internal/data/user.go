@@ -23,6 +23,7 @@ type userModel struct {
 	// Counts kept from other apps' events (counters.go).
 	FavoriteCount  int64 `gorm:"not null;default:0"`
 	TotalFavorited int64 `gorm:"not null;default:0"`
+	WorkCount      int64 `gorm:"not null;default:0"`
 	CreatedAt      time.Time
 }
 
@@ -86,7 +87,7 @@ func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, erro
 	epoch := r.forgets.Load()
 	var rows []userModel
 	err := r.data.db.WithContext(ctx).
-		Select("id", "username", "avatar", "background_image", "signature", "favorite_count", "total_favorited").
+		Select("id", "username", "avatar", "background_image", "signature", "favorite_count", "total_favorited", "work_count").
 		Where("id IN ?", missing).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("get users: %w", err)
@@ -95,7 +96,7 @@ func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, erro
 		users = append(users, &biz.User{
 			ID: rows[i].ID, Name: rows[i].Username, Avatar: rows[i].Avatar,
 			BackgroundImage: rows[i].BackgroundImage, Signature: rows[i].Signature,
-			FavoriteCount: rows[i].FavoriteCount, TotalFavorited: rows[i].TotalFavorited,
+			FavoriteCount: rows[i].FavoriteCount, TotalFavorited: rows[i].TotalFavorited, WorkCount: rows[i].WorkCount,
 		})
 	}
 	if r.forgets.Load() == epoch {

@@ -31,7 +31,7 @@ const (
 	MaxTitleLength = 100
 	// MaxFeedPage is the most videos one feed page holds (the contract's 30).
 	MaxFeedPage = 30
-	// MaxBatch bounds GetVideos and CountWorks.
+	// MaxBatch bounds GetVideos.
 	MaxBatch = 500
 )
 
@@ -68,15 +68,21 @@ type VideoRepo interface {
 	// Create stores v and sets its ID and URLs. If another video already has v.PublishedAt, v gets the
 	// next free millisecond: publish times are unique, so the feed's "strictly before" cursor
 	// neither repeats nor skips a video.
-	Create(ctx context.Context, v *Video) error
+	// It records, in the same transaction, the VideoPublished event that adds the video to its
+	// author's work_count, and returns the event's id.
+	Create(ctx context.Context, v *Video) (eventID string, err error)
 	// Feed returns up to limit videos published strictly before beforeMs, newest first.
 	Feed(ctx context.Context, beforeMs int64, limit int) ([]*Video, error)
 	// ListByAuthor returns the author's videos, newest first.
 	ListByAuthor(ctx context.Context, authorID int64) ([]*Video, error)
 	// GetVideos returns the videos among ids that exist, in any order.
 	GetVideos(ctx context.Context, ids []int64) ([]*Video, error)
-	// CountWorks returns the number of videos of each author that has any.
-	CountWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error)
+}
+
+// WorkCountWaiter waits until the user app has counted a publish in its author's work_count.
+type WorkCountWaiter interface {
+	// WaitApplied reports whether the event was applied before ctx ended.
+	WaitApplied(ctx context.Context, eventID string) bool
 }
 
 // ObjectStore keeps the video files and covers.
@@ -106,6 +112,8 @@ type MediaTool interface {
 // VideoUsecase publishes and lists videos.
 type VideoUsecase struct {
 	repo      VideoRepo
+	works     WorkCountWaiter
+	applyWait time.Duration
 	objects   ObjectStore
 	media     MediaTool
 	maxBytes  int64
@@ -116,7 +124,7 @@ type VideoUsecase struct {
 
 // NewVideoUsecase returns a VideoUsecase. A server without ffmpeg still starts (everything but
 // publishing works) and says so once, here.
-func NewVideoUsecase(bc *confv1.Bootstrap, repo VideoRepo, objects ObjectStore, media MediaTool, logger log.Logger) (*VideoUsecase, error) {
+func NewVideoUsecase(bc *confv1.Bootstrap, repo VideoRepo, works WorkCountWaiter, objects ObjectStore, media MediaTool, logger log.Logger) (*VideoUsecase, error) {
 	dir := bc.GetVideo().GetUploadDir()
 	if dir == "" {
 		dir = bc.GetDataDir() + "/tmp"
@@ -125,7 +133,7 @@ func NewVideoUsecase(bc *confv1.Bootstrap, repo VideoRepo, objects ObjectStore, 
 		return nil, fmt.Errorf("upload dir: %w", err)
 	}
 	uc := &VideoUsecase{
-		repo: repo, objects: objects, media: media,
+		repo: repo, works: works, applyWait: bc.GetKafka().GetApplyWait().AsDuration(), objects: objects, media: media,
 		maxBytes: bc.GetVideo().GetMaxUploadBytes(), uploadDir: dir,
 		now: time.Now, log: log.NewHelper(logger),
 	}
@@ -217,10 +225,16 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 		uc.deleteObjects(v.PlayKey)
 		return nil, fmt.Errorf("store cover: %w", err)
 	}
-	if err := uc.repo.Create(ctx, v); err != nil {
+	eventID, err := uc.repo.Create(ctx, v)
+	if err != nil {
 		uc.deleteObjects(v.PlayKey, v.CoverKey)
 		return nil, err
 	}
+	// The author's next request shows the new work_count: wait (a little) for the user app to
+	// count it. Past the wait the publish stands and the count follows.
+	waitCtx, cancel := context.WithTimeout(ctx, uc.applyWait)
+	defer cancel()
+	uc.works.WaitApplied(waitCtx, eventID)
 	return v, nil
 }
 
@@ -292,18 +306,6 @@ func (uc *VideoUsecase) GetVideos(ctx context.Context, ids []int64) ([]*Video, e
 		}
 	}
 	return out, nil
-}
-
-// CountWorks returns how many videos each author published.
-func (uc *VideoUsecase) CountWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error) {
-	authorIDs = uniquePositive(authorIDs)
-	if len(authorIDs) > MaxBatch {
-		return nil, invalidArgument("at most %d authors can be counted at once", MaxBatch)
-	}
-	if len(authorIDs) == 0 {
-		return map[int64]int64{}, nil
-	}
-	return uc.repo.CountWorks(ctx, authorIDs)
 }
 
 func cleanTitle(title string) (string, error) {

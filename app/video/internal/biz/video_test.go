@@ -3,14 +3,17 @@ package biz
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 )
@@ -21,14 +24,26 @@ type fakeRepo struct {
 	failCreate bool
 }
 
-func (r *fakeRepo) Create(_ context.Context, v *Video) error {
+func (r *fakeRepo) Create(_ context.Context, v *Video) (string, error) {
 	if r.failCreate {
-		return errors.New("database down")
+		return "", errors.New("database down")
 	}
 	v.ID = int64(len(r.videos) + 1)
 	v.PlayURL, v.CoverURL = "/objects/"+v.PlayKey, "/objects/"+v.CoverKey
 	r.videos = append(r.videos, v)
-	return nil
+	return fmt.Sprintf("published-%d", v.ID), nil
+}
+
+// fakeWaiter records the events waited for, and whether each wait had a deadline.
+type fakeWaiter struct {
+	waited []string
+}
+
+func (w *fakeWaiter) WaitApplied(ctx context.Context, eventID string) bool {
+	if _, ok := ctx.Deadline(); ok {
+		w.waited = append(w.waited, eventID)
+	}
+	return true
 }
 
 func (r *fakeRepo) Feed(_ context.Context, before int64, limit int) ([]*Video, error) {
@@ -53,7 +68,6 @@ func (r *fakeRepo) GetVideos(_ context.Context, ids []int64) ([]*Video, error) {
 	}
 	return out, nil
 }
-func (r *fakeRepo) CountWorks(context.Context, []int64) (map[int64]int64, error) { return nil, nil }
 
 // fakeObjects keeps objects in memory; failOn makes Put of keys with that prefix fail.
 type fakeObjects struct {
@@ -105,6 +119,7 @@ func (m fakeMedia) Cover(_ context.Context, _ string, offset time.Duration, cove
 type fixture struct {
 	uc      *VideoUsecase
 	repo    *fakeRepo
+	waiter  *fakeWaiter
 	objects *fakeObjects
 	dir     string
 }
@@ -112,9 +127,10 @@ type fixture struct {
 func newFixture(t *testing.T, media fakeMedia, maxBytes int64) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	f := &fixture{repo: &fakeRepo{}, objects: &fakeObjects{objects: map[string][]byte{}}, dir: dir}
-	bc := &confv1.Bootstrap{DataDir: dir, Video: &confv1.Video{MaxUploadBytes: maxBytes}}
-	uc, err := NewVideoUsecase(bc, f.repo, f.objects, media, log.DefaultLogger)
+	f := &fixture{repo: &fakeRepo{}, waiter: &fakeWaiter{}, objects: &fakeObjects{objects: map[string][]byte{}}, dir: dir}
+	bc := &confv1.Bootstrap{DataDir: dir, Video: &confv1.Video{MaxUploadBytes: maxBytes},
+		Kafka: &confv1.Kafka{ApplyWait: durationpb.New(time.Second)}}
+	uc, err := NewVideoUsecase(bc, f.repo, f.waiter, f.objects, media, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,6 +185,10 @@ func TestPublish(t *testing.T) {
 	}
 	if left := f.leftovers(t); len(left) != 0 {
 		t.Fatalf("temporary files left: %v", left)
+	}
+	// The author's next request must show the new work_count.
+	if !slices.Equal(f.waiter.waited, []string{"published-1"}) {
+		t.Fatalf("waited (with a deadline) for %v; want the publish's event, published-1", f.waiter.waited)
 	}
 }
 

@@ -20,8 +20,9 @@ const headSize = 300
 // unreachable at that moment).
 const maxAge = 10 * time.Second
 
-// generation counts publishes. A cache filled at one generation is good until the next, so a
-// publish is visible to the very next read, wherever it lands.
+// generation counts publishes and applied counter batches. A cache filled at one generation is
+// good until the next, so a publish or a new count is visible to the very next read, wherever
+// it lands.
 type generation interface {
 	current(ctx context.Context) (int64, error)
 	bump(ctx context.Context) error
@@ -49,7 +50,7 @@ func (g *redisGeneration) current(ctx context.Context) (int64, error) {
 
 func (g *redisGeneration) bump(ctx context.Context) error { return g.rdb.Incr(ctx, g.key).Err() }
 
-// readCache keeps the newest videos and the authors' work counts for the current generation.
+// readCache keeps the newest videos for the current generation.
 type readCache struct {
 	gen generation
 
@@ -58,7 +59,6 @@ type readCache struct {
 	filledAt time.Time    // contents older than maxAge are dropped even without a publish
 	head     []*biz.Video // newest first; nil until loaded
 	complete bool         // head holds every video there is
-	counts   map[int64]int64
 }
 
 // sync drops the contents if a publish happened since they were filled. It returns false when
@@ -69,7 +69,7 @@ func (c *readCache) sync(ctx context.Context) bool {
 		return false
 	}
 	if g != c.at || time.Since(c.filledAt) > maxAge {
-		c.at, c.filledAt, c.head, c.complete, c.counts = g, time.Now(), nil, false, map[int64]int64{}
+		c.at, c.filledAt, c.head, c.complete = g, time.Now(), nil, false
 	}
 	return true
 }
@@ -94,40 +94,6 @@ func (c *readCache) feed(ctx context.Context, beforeMs int64, limit int, load fu
 		return nil, false, nil // the page reaches past the head
 	}
 	return copies(c.head[i:min(i+limit, len(c.head))]), true, nil
-}
-
-// workCounts returns the cached counts among authors, the authors not cached, and the
-// generation to store their counts under.
-func (c *readCache) workCounts(ctx context.Context, authors []int64) (map[int64]int64, []int64, int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	counts := make(map[int64]int64, len(authors))
-	if !c.sync(ctx) {
-		return counts, authors, -1
-	}
-	var missing []int64
-	for _, a := range authors {
-		if n, ok := c.counts[a]; ok {
-			if n > 0 {
-				counts[a] = n
-			}
-		} else {
-			missing = append(missing, a)
-		}
-	}
-	return counts, missing, c.at
-}
-
-// storeCounts caches counts read at generation at; authors without videos are cached as 0.
-func (c *readCache) storeCounts(at int64, authors []int64, counts map[int64]int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if at != c.at {
-		return // a publish happened meanwhile: these may be stale
-	}
-	for _, a := range authors {
-		c.counts[a] = counts[a]
-	}
 }
 
 // copies hands out videos the caller may change (the use case fills in URLs).

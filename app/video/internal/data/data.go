@@ -1,15 +1,22 @@
-// Package data stores videos in SQL through gorm and their files in object storage, and runs
-// ffprobe and ffmpeg on uploads.
+// Package data stores videos in SQL through gorm with the outbox of their events, publishes
+// that outbox to Kafka, keeps their files in object storage, and runs ffprobe and ffmpeg on
+// uploads.
 package data
 
 import (
+	"context"
+
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
 // ProviderSet provides the adapters of this package.
@@ -18,14 +25,16 @@ var ProviderSet = wire.NewSet(
 	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)),
 	NewObjectStore, wire.Bind(new(biz.ObjectStore), new(*ObjectStore)),
 	NewFFmpeg, wire.Bind(new(biz.MediaTool), new(*FFmpeg)),
-	NewCounterConsumer,
+	NewCounterConsumer, NewRelay,
+	NewWorkCountWaiter, wire.Bind(new(biz.WorkCountWaiter), new(*WorkCountWaiter)),
 )
 
 // Data holds the connections the repositories share.
 type Data struct {
 	db *gorm.DB
 	// rdb is nil when no Redis is configured.
-	rdb *redis.Client
+	rdb  *redis.Client
+	acks event.Acks
 }
 
 // NewData connects to the database and brings the schema up to date.
@@ -34,10 +43,11 @@ func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if database.IsMySQL(db) {
-		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+	if err := migrate(db); err != nil {
+		closeDB()
+		return nil, nil, err
 	}
-	if err := db.AutoMigrate(&videoModel{}); err != nil {
+	if err := publishWorkCountsOnce(db); err != nil {
 		closeDB()
 		return nil, nil, err
 	}
@@ -46,5 +56,35 @@ func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
 		closeDB()
 		return nil, nil, err
 	}
-	return &Data{db: db, rdb: rdb}, func() { closeRedis(); closeDB() }, nil
+	return &Data{db: db, rdb: rdb, acks: event.AcksFor(bc, rdb)}, func() { closeRedis(); closeDB() }, nil
+}
+
+func migrate(db *gorm.DB) error {
+	if database.IsMySQL(db) {
+		// Titles hold any character, emoji included. (Set returns a derived handle: only the
+		// migration uses it.)
+		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+	}
+	if err := db.AutoMigrate(&videoModel{}, &backfillModel{}); err != nil {
+		return err
+	}
+	return event.MigrateOutbox(db)
+}
+
+// NewRelay publishes the outbox; it runs as one of the app's workers.
+func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
+	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{videov1.TopicPublished}, logger)
+}
+
+// WorkCountWaiter implements biz.WorkCountWaiter with the process's Acks.
+type WorkCountWaiter struct {
+	acks event.Acks
+}
+
+// NewWorkCountWaiter returns a WorkCountWaiter.
+func NewWorkCountWaiter(d *Data) *WorkCountWaiter { return &WorkCountWaiter{acks: d.acks} }
+
+// WaitApplied implements biz.WorkCountWaiter.
+func (w *WorkCountWaiter) WaitApplied(ctx context.Context, eventID string) bool {
+	return w.acks.Wait(ctx, eventID, userv1.CounterConsumer)
 }

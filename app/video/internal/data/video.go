@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
-
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
 type videoModel struct {
@@ -44,18 +47,19 @@ func (r *VideoRepo) video(m *videoModel) *biz.Video {
 type VideoRepo struct {
 	data    *Data
 	objects *ObjectStore
+	relay   *event.Relay
 	cache   *readCache
 	log     *log.Helper
 }
 
 // NewVideoRepo returns the video repository. Its read cache is checked against a publish
 // counter kept in Redis when one is configured (shared by all replicas), in memory otherwise.
-func NewVideoRepo(data *Data, objects *ObjectStore, bc *confv1.Bootstrap, logger log.Logger) *VideoRepo {
+func NewVideoRepo(data *Data, objects *ObjectStore, relay *event.Relay, bc *confv1.Bootstrap, logger log.Logger) *VideoRepo {
 	var gen generation = &localGeneration{}
 	if data.rdb != nil {
 		gen = &redisGeneration{rdb: data.rdb, key: bc.GetRedis().GetKeyPrefix() + "video:generation"}
 	}
-	return &VideoRepo{data: data, objects: objects, cache: &readCache{gen: gen}, log: log.NewHelper(logger)}
+	return &VideoRepo{data: data, objects: objects, relay: relay, cache: &readCache{gen: gen}, log: log.NewHelper(logger)}
 }
 
 // maxPublishRetries bounds the search for a free millisecond; only a burst of more publishes
@@ -63,20 +67,28 @@ func NewVideoRepo(data *Data, objects *ObjectStore, bc *confv1.Bootstrap, logger
 const maxPublishRetries = 100
 
 // Create implements biz.VideoRepo.
-func (r *VideoRepo) Create(ctx context.Context, v *biz.Video) error {
+func (r *VideoRepo) Create(ctx context.Context, v *biz.Video) (string, error) {
 	m := videoModel{
 		AuthorID: v.AuthorID, Title: v.Title, PlayKey: v.PlayKey, CoverKey: v.CoverKey, PublishedAt: v.PublishedAt,
 	}
+	eventID := event.NewID()
 	for range maxPublishRetries {
-		err := r.data.db.WithContext(ctx).Create(&m).Error
+		err := database.Transaction(ctx, r.data.db, func(tx *gorm.DB) error {
+			m.ID = 0 // a retried attempt inserts afresh
+			if err := tx.Create(&m).Error; err != nil {
+				return err
+			}
+			return event.Enqueue(tx, videov1.TopicPublished, strconv.FormatInt(m.AuthorID, 10), eventID,
+				&videov1.VideoPublished{EventId: eventID, VideoId: m.ID, AuthorId: m.AuthorID, OccurredAt: time.Now().UnixMilli()})
+		})
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			m.ID = 0
 			m.PublishedAt++ // the only unique column besides the id: take the next millisecond
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("insert video: %w", err)
+			return "", fmt.Errorf("insert video: %w", err)
 		}
+		r.relay.Notify()
 		v.ID, v.PublishedAt = m.ID, m.PublishedAt
 		v.PlayURL, v.CoverURL = r.objects.URL(v.PlayKey), r.objects.URL(v.CoverKey)
 		if err := r.cache.gen.bump(ctx); err != nil {
@@ -84,9 +96,9 @@ func (r *VideoRepo) Create(ctx context.Context, v *biz.Video) error {
 			// on their own within maxAge.
 			r.log.Warnw("msg", "could not announce a publish to the read caches", "error", err)
 		}
-		return nil
+		return eventID, nil
 	}
-	return fmt.Errorf("insert video: no free publish time after %d tries", maxPublishRetries)
+	return "", fmt.Errorf("insert video: no free publish time after %d tries", maxPublishRetries)
 }
 
 // Feed implements biz.VideoRepo.
@@ -125,40 +137,6 @@ func (r *VideoRepo) GetVideos(ctx context.Context, ids []int64) ([]*biz.Video, e
 		return nil, fmt.Errorf("get videos: %w", err)
 	}
 	return r.videos(rows), nil
-}
-
-// CountWorks implements biz.VideoRepo.
-func (r *VideoRepo) CountWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error) {
-	counts, missing, at := r.cache.workCounts(ctx, authorIDs)
-	if len(missing) == 0 {
-		return counts, nil
-	}
-	fresh, err := r.countWorks(ctx, missing)
-	if err != nil {
-		return nil, err
-	}
-	r.cache.storeCounts(at, missing, fresh)
-	for a, n := range fresh {
-		counts[a] = n
-	}
-	return counts, nil
-}
-
-func (r *VideoRepo) countWorks(ctx context.Context, authorIDs []int64) (map[int64]int64, error) {
-	var rows []struct {
-		AuthorID int64
-		N        int64
-	}
-	err := r.data.db.WithContext(ctx).Model(&videoModel{}).Select("author_id, COUNT(*) AS n").
-		Where("author_id IN ?", authorIDs).Group("author_id").Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("count videos: %w", err)
-	}
-	counts := make(map[int64]int64, len(rows))
-	for _, row := range rows {
-		counts[row.AuthorID] = row.N
-	}
-	return counts, nil
 }
 
 func (r *VideoRepo) videos(rows []videoModel) []*biz.Video {

@@ -102,15 +102,6 @@ func (s *VideoService) GetVideos(ctx context.Context, req *videov1.GetVideosRequ
 	return &videov1.GetVideosReply{Videos: toProtos(vs)}, nil
 }
 
-// CountWorks implements videov1.VideoServiceServer.
-func (s *VideoService) CountWorks(ctx context.Context, req *videov1.CountWorksRequest) (*videov1.CountWorksReply, error) {
-	counts, err := s.uc.CountWorks(ctx, req.GetAuthorIds())
-	if err != nil {
-		return nil, err
-	}
-	return &videov1.CountWorksReply{Counts: counts}, nil
-}
-
 func toProto(v *biz.Video) *videov1.Video {
 	return &videov1.Video{
 		Id: v.ID, AuthorId: v.AuthorID, Title: v.Title,

@@ -1,0 +1,108 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+	"gorm.io/gorm"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
+	"github.com/douyin-kratos/douyin/pkg/event"
+)
+
+func TestCountersSQLite(t *testing.T) {
+	runCounters(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
+}
+
+func TestCountersMySQLWithRedis(t *testing.T) {
+	runCounters(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
+}
+
+// runCounters applies events as the consumer does, one transaction and one AfterCommit per
+// batch, and reads the counts back through the (cached) repository.
+func runCounters(t *testing.T, bc *confv1.Bootstrap) {
+	ctx := context.Background()
+	data, cleanup, err := NewData(bc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	repo := NewUserRepo(data, bc)
+	fan, err := repo.Create(ctx, "fan", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	author, err := repo.Create(ctx, "author", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	apply := func(events ...proto.Message) {
+		t.Helper()
+		var msgs []event.Message
+		for i, e := range events {
+			payload, err := proto.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs = append(msgs, event.Message{
+				EventID: string(rune('a' + i)), Type: string(e.ProtoReflect().Descriptor().FullName()), Payload: payload,
+			})
+		}
+		err := data.db.Transaction(func(tx *gorm.DB) error {
+			for _, m := range msgs {
+				if err := applyCount(ctx, tx, m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var changed []int64
+		for _, m := range msgs {
+			e, _ := m.Decode()
+			changed = append(changed, usersChangedBy(e)...)
+		}
+		repo.Forget(ctx, changed)
+	}
+	type counts struct{ favorites, favorited, works int64 }
+	check := func(step string, wantFan, wantAuthor counts) {
+		t.Helper()
+		users, err := repo.GetUsers(ctx, []int64{fan, author})
+		if err != nil || len(users) != 2 {
+			t.Fatalf("%s: GetUsers = %v, %v", step, users, err)
+		}
+		for _, u := range users {
+			got, want := counts{u.FavoriteCount, u.TotalFavorited, u.WorkCount}, wantFan
+			if u.ID == author {
+				want = wantAuthor
+			}
+			if got != want {
+				t.Fatalf("%s: user %d has (favorites, favorited, works) %v; want %v", step, u.ID, got, want)
+			}
+		}
+	}
+
+	check("before any event", counts{}, counts{})
+	apply(&videov1.WorksCounted{AuthorId: author, WorkCount: 3})
+	check("works counted", counts{}, counts{works: 3})
+	apply(&videov1.VideoPublished{AuthorId: author, VideoId: 10}, &videov1.VideoPublished{AuthorId: author, VideoId: 11})
+	check("two publishes", counts{}, counts{works: 5})
+	apply(&interactionv1.FavoriteChanged{UserId: fan, AuthorId: author, VideoId: 10, Delta: 1},
+		&interactionv1.FavoriteChanged{UserId: fan, AuthorId: author, VideoId: 11, Delta: 1},
+		&interactionv1.FavoriteChanged{UserId: fan, AuthorId: author, VideoId: 10, Delta: -1})
+	check("like, like, unlike", counts{favorites: 1}, counts{favorited: 1, works: 5})
+
+	// An event this consumer does not know is skipped, not retried forever.
+	err = applyCount(ctx, data.db, event.Message{EventID: "x", Type: "douyin.video.v1.Unknown", Payload: []byte{1}})
+	if !errors.Is(err, event.ErrSkip) {
+		t.Fatalf("unknown event type: %v; want ErrSkip", err)
+	}
+}
