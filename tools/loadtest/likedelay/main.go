@@ -29,6 +29,12 @@ func main() {
 	liker, viewer := tokens[1], tokens[2]
 	base := "http://" + *addr
 
+	// Start from "not liked": a load run before may have left the video liked, and liking it
+	// again would change nothing.
+	if err := favorite(base, liker, *video, 2); err != nil {
+		log.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
 	var delays []time.Duration
 	for range *rounds {
 		before, err := favoriteCount(base, viewer, *video)

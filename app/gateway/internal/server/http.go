@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -165,7 +166,11 @@ func writeMessage(w http.ResponseWriter, status int, m protoreflect.Message) err
 		log.Errorf("encode %s: %v", m.Descriptor().FullName(), err)
 		body, status = append(body[:0], encodingFailure...), http.StatusInternalServerError
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	// Without a length, net/http sends bodies over 2 KB (a page of videos or comments) chunked,
+	// in more writes.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 	return nil
