@@ -594,6 +594,8 @@ type Services struct {
 	User        string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	Video       string                 `protobuf:"bytes,3,opt,name=video,proto3" json:"video,omitempty"`
 	Interaction string                 `protobuf:"bytes,4,opt,name=interaction,proto3" json:"interaction,omitempty"`
+	Relation    string                 `protobuf:"bytes,5,opt,name=relation,proto3" json:"relation,omitempty"`
+	Message     string                 `protobuf:"bytes,6,opt,name=message,proto3" json:"message,omitempty"`
 	// Deadline for one call from the gateway to a domain app.
 	CallTimeout   *durationpb.Duration `protobuf:"bytes,2,opt,name=call_timeout,json=callTimeout,proto3" json:"call_timeout,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -647,6 +649,20 @@ func (x *Services) GetVideo() string {
 func (x *Services) GetInteraction() string {
 	if x != nil {
 		return x.Interaction
+	}
+	return ""
+}
+
+func (x *Services) GetRelation() string {
+	if x != nil {
+		return x.Relation
+	}
+	return ""
+}
+
+func (x *Services) GetMessage() string {
+	if x != nil {
+		return x.Message
 	}
 	return ""
 }
@@ -936,11 +952,13 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"iterations\x18\x02 \x01(\rR\n" +
 	"iterations\x12 \n" +
 	"\vparallelism\x18\x03 \x01(\rR\vparallelism\x12%\n" +
-	"\x0emax_concurrent\x18\x04 \x01(\x05R\rmaxConcurrent\"\x94\x01\n" +
+	"\x0emax_concurrent\x18\x04 \x01(\x05R\rmaxConcurrent\"\xca\x01\n" +
 	"\bServices\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
 	"\x05video\x18\x03 \x01(\tR\x05video\x12 \n" +
-	"\vinteraction\x18\x04 \x01(\tR\vinteraction\x12<\n" +
+	"\vinteraction\x18\x04 \x01(\tR\vinteraction\x12\x1a\n" +
+	"\brelation\x18\x05 \x01(\tR\brelation\x12\x18\n" +
+	"\amessage\x18\x06 \x01(\tR\amessage\x12<\n" +
 	"\fcall_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vcallTimeout\"}\n" +
 	"\x04HTTP\x123\n" +
 	"\atimeout\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12@\n" +
