@@ -224,7 +224,7 @@ func (c *Consumer) apply(ctx context.Context, batch []kafka.Message) ([]Message,
 			if res.RowsAffected == 0 {
 				continue // applied before: a redelivery or a republished outbox row
 			}
-			if err := c.handle(ctx, tx, msg); err != nil {
+			if err := c.handle(msg.Context(ctx), tx, msg); err != nil {
 				if errors.Is(err, ErrSkip) {
 					c.log.Warnw("msg", "event passed over", "event_id", msg.EventID, "type", msg.Type, "error", err)
 					continue

@@ -9,15 +9,18 @@
 //     Kafka deliver again, and the recorded id turns the second delivery into a no-op.
 //
 // Events are typed protos owned by the producing app, keyed by the aggregate they change, with
-// the event id and the proto type in the headers.
+// the event id, the proto type and the W3C trace context of the request that caused them in the
+// headers.
 package event
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 
 	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -28,6 +31,16 @@ const (
 	HeaderEventID = "event-id"
 	HeaderType    = "event-type"
 )
+
+// The W3C trace context headers, carried when the change was made in a traced request.
+const (
+	headerTraceParent = "traceparent"
+	headerTraceState  = "tracestate"
+)
+
+// traceContext is the W3C propagator, used whatever the process's global propagator is, so
+// events carry the standard headers any consumer understands.
+var traceContext propagation.TraceContext
 
 // NewID returns a fresh event id.
 func NewID() string {
@@ -43,6 +56,19 @@ type Message struct {
 	EventID string
 	Type    string
 	Payload []byte
+	// TraceParent and TraceState are the W3C trace context of the request that caused the
+	// event; empty if it was not traced.
+	TraceParent string
+	TraceState  string
+}
+
+// Context returns parent carrying the event's trace context as the remote parent, so work done
+// for the event can join the trace of the request that caused it.
+func (m Message) Context(parent context.Context) context.Context {
+	if m.TraceParent == "" {
+		return parent
+	}
+	return traceContext.Extract(parent, propagation.MapCarrier{headerTraceParent: m.TraceParent, headerTraceState: m.TraceState})
 }
 
 // Unmarshal decodes the event into m, checking that it is of m's type.
@@ -75,6 +101,10 @@ func fromKafka(km kafka.Message) Message {
 			m.EventID = string(h.Value)
 		case HeaderType:
 			m.Type = string(h.Value)
+		case headerTraceParent:
+			m.TraceParent = string(h.Value)
+		case headerTraceState:
+			m.TraceState = string(h.Value)
 		}
 	}
 	return m

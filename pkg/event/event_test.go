@@ -12,6 +12,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/go-kratos/kratos/v2/log"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -251,5 +252,62 @@ func TestConsumerPrunesOldEventIDs(t *testing.T) {
 	db.Order("consumer, event_id").Find(&left)
 	if len(left) != 2 || left[0].Consumer != "c" || left[0].EventID != "recent" || left[1].Consumer != "other" {
 		t.Fatalf("left %+v", left)
+	}
+}
+
+// The trace context of the request that enqueued an event reaches the consumer: in the Kafka
+// headers, in the Message, and as the remote parent of the context the handler gets.
+func TestTraceContextTravelsWithTheEvent(t *testing.T) {
+	brokers := startBroker(t)
+	producer, consumerDB := openDB(t, "producer"), openDB(t, "consumer")
+	for _, err := range []error{MigrateOutbox(producer), MigrateConsumer(consumerDB)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	traceID, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	spanID, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	state, _ := trace.ParseTraceState("vendor=value")
+	request := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled, TraceState: state,
+	}))
+	if err := Enqueue(producer.WithContext(request), topic, "traced", "traced-event", wrapperspb.Int64(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Enqueue(producer, topic, "untraced", "untraced-event", wrapperspb.Int64(1)); err != nil {
+		t.Fatal(err)
+	}
+
+	type seen struct {
+		msg    Message
+		remote trace.SpanContext
+	}
+	var mu sync.Mutex
+	got := map[string]seen{}
+	handle := func(ctx context.Context, _ *gorm.DB, msg Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got[msg.EventID] = seen{msg, trace.SpanContextFromContext(ctx)}
+		return nil
+	}
+	relay := NewRelay(producer, brokers, []string{topic}, log.DefaultLogger)
+	run(t, relay.Start, relay.Stop)
+	consumer := NewConsumer("traced", consumerDB, brokers, []string{topic}, handle, ConsumerOptions{}, log.DefaultLogger)
+	run(t, consumer.Start, consumer.Stop)
+	waitFor(t, "both events", 15*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) == 2
+	})
+
+	traced := got["traced-event"]
+	if want := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"; traced.msg.TraceParent != want || traced.msg.TraceState != "vendor=value" {
+		t.Fatalf("traced event carries traceparent %q, tracestate %q; want %q, vendor=value", traced.msg.TraceParent, traced.msg.TraceState, want)
+	}
+	if !traced.remote.IsRemote() || traced.remote.TraceID() != traceID || traced.remote.SpanID() != spanID {
+		t.Fatalf("the handler's context has span context %v; want the producer's, remote", traced.remote)
+	}
+	if untraced := got["untraced-event"]; untraced.msg.TraceParent != "" || untraced.remote.IsValid() {
+		t.Fatalf("untraced event carries %q and span context %v; want none", untraced.msg.TraceParent, untraced.remote)
 	}
 }

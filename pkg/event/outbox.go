@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/protobuf/proto"
 	"gorm.io/gorm"
 )
@@ -20,7 +21,10 @@ type outboxRecord struct {
 	EventID   string `gorm:"size:64;not null"`
 	Type      string `gorm:"size:200;not null"`
 	Payload   []byte // an empty proto encodes to no bytes
-	CreatedAt time.Time
+	// W3C trace context of the request that made the change, if it was traced.
+	TraceParent string `gorm:"size:64;not null;default:''"`
+	TraceState  string `gorm:"size:512;not null;default:''"`
+	CreatedAt   time.Time
 }
 
 func (outboxRecord) TableName() string { return "event_outbox" }
@@ -29,7 +33,8 @@ func (outboxRecord) TableName() string { return "event_outbox" }
 func MigrateOutbox(db *gorm.DB) error { return db.AutoMigrate(&outboxRecord{}) }
 
 // Enqueue records an event in the outbox within tx, the transaction that makes the change the
-// event describes: both are stored, or neither.
+// event describes: both are stored, or neither. The trace context of tx's context travels with
+// the event, so the consumers' work joins the trace of the request that caused it.
 func Enqueue(tx *gorm.DB, topic, key, eventID string, msg proto.Message) error {
 	payload, err := proto.Marshal(msg)
 	if err != nil {
@@ -44,6 +49,11 @@ func Enqueue(tx *gorm.DB, topic, key, eventID string, msg proto.Message) error {
 		"type": string(msg.ProtoReflect().Descriptor().FullName()), "payload": payload,
 		"created_at": time.Now(),
 	}
+	trace := propagation.MapCarrier{}
+	if ctx := tx.Statement.Context; ctx != nil {
+		traceContext.Inject(ctx, trace)
+	}
+	rec["trace_parent"], rec["trace_state"] = trace[headerTraceParent], trace[headerTraceState]
 	if err := tx.Table(outboxRecord{}.TableName()).Create(rec).Error; err != nil {
 		return fmt.Errorf("enqueue event: %w", err)
 	}
@@ -153,6 +163,12 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 				{Key: HeaderEventID, Value: []byte(rec.EventID)},
 				{Key: HeaderType, Value: []byte(rec.Type)},
 			},
+		}
+		if rec.TraceParent != "" {
+			msgs[i].Headers = append(msgs[i].Headers, kafka.Header{Key: headerTraceParent, Value: []byte(rec.TraceParent)})
+			if rec.TraceState != "" {
+				msgs[i].Headers = append(msgs[i].Headers, kafka.Header{Key: headerTraceState, Value: []byte(rec.TraceState)})
+			}
 		}
 	}
 	if err := r.writer.WriteMessages(ctx, msgs...); err != nil {
