@@ -15,12 +15,12 @@ import (
 
 // outboxRecord is an event waiting to be published.
 type outboxRecord struct {
-	ID        int64  `gorm:"primaryKey"` // publish order
-	Topic     string `gorm:"size:200;not null"`
-	Key       string `gorm:"size:200;not null"`
-	EventID   string `gorm:"size:64;not null"`
-	Type      string `gorm:"size:200;not null"`
-	Payload   []byte // an empty proto encodes to no bytes
+	ID      int64  `gorm:"primaryKey"` // publish order
+	Topic   string `gorm:"size:200;not null"`
+	Key     string `gorm:"size:200;not null"`
+	EventID string `gorm:"size:64;not null"`
+	Type    string `gorm:"size:200;not null"`
+	Payload []byte // an empty proto encodes to no bytes
 	// W3C trace context of the request that made the change, if it was traced.
 	TraceParent string `gorm:"size:64;not null;default:''"`
 	TraceState  string `gorm:"size:512;not null;default:''"`
