@@ -16,6 +16,8 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/gateway"
 	"github.com/douyin-kratos/douyin/app/interaction"
+	"github.com/douyin-kratos/douyin/app/message"
+	"github.com/douyin-kratos/douyin/app/relation"
 	"github.com/douyin-kratos/douyin/app/user"
 	"github.com/douyin-kratos/douyin/app/video"
 	"github.com/douyin-kratos/douyin/pkg/auth"
@@ -37,6 +39,10 @@ var domainApps = []struct {
 	{user.Name, user.New, func(s *confv1.Services) *string { return &s.User }},
 	{video.Name, video.New, func(s *confv1.Services) *string { return &s.Video }},
 	{interaction.Name, interaction.New, func(s *confv1.Services) *string { return &s.Interaction }},
+	{relation.Name, relation.New, func(s *confv1.Services) *string { return &s.Relation }},
+	// After relation: it checks friendship there, and each app is configured with the
+	// endpoints of the apps built before it.
+	{message.Name, message.New, func(s *confv1.Services) *string { return &s.Message }},
 }
 
 // New assembles every app from one configuration: each domain app serves gRPC on a loopback

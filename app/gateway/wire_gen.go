@@ -23,20 +23,28 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	if err != nil {
 		return nil, nil, err
 	}
-	userJoiner := biz.NewUserJoiner(userRepo)
+	relationRepo, cleanup2, err := data.NewRelationRepo(confv1Bootstrap)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	userJoiner := biz.NewUserJoiner(userRepo, relationRepo)
 	tokens, err := data.NewTokens(confv1Bootstrap)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	accountUsecase := biz.NewAccountUsecase(userRepo, userJoiner, tokens)
-	videoRepo, cleanup2, err := data.NewVideoRepo(confv1Bootstrap)
+	videoRepo, cleanup3, err := data.NewVideoRepo(confv1Bootstrap)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	favoriteRepo, cleanup3, err := data.NewFavoriteRepo(confv1Bootstrap)
+	favoriteRepo, cleanup4, err := data.NewFavoriteRepo(confv1Bootstrap)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -44,9 +52,21 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	videoUsecase := biz.NewVideoUsecase(videoRepo, userJoiner, favoriteRepo)
 	commentRepo := data.NewCommentRepo(favoriteRepo)
 	commentUsecase := biz.NewCommentUsecase(commentRepo, userJoiner)
-	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase, videoUsecase, commentUsecase)
+	messageRepo, cleanup5, err := data.NewMessageRepo(confv1Bootstrap)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	relationUsecase := biz.NewRelationUsecase(relationRepo, userJoiner, messageRepo)
+	messageUsecase := biz.NewMessageUsecase(messageRepo)
+	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase, videoUsecase, commentUsecase, relationUsecase, messageUsecase)
 	objects, err := data.NewObjects(confv1Bootstrap)
 	if err != nil {
+		cleanup5()
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -55,6 +75,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	httpServer := server.NewHTTPServer(confv1Bootstrap, douyinService, objects, logger)
 	component := newComponent(httpServer)
 	return component, func() {
+		cleanup5()
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()

@@ -12,15 +12,13 @@ import (
 )
 
 // ProviderSet provides the use cases of this package.
-var ProviderSet = wire.NewSet(NewAccountUsecase, VideoProviderSet)
+var ProviderSet = wire.NewSet(NewAccountUsecase, VideoProviderSet, NewRelationUsecase, NewMessageUsecase)
 
 var (
 	// ErrLoginRequired is returned when an action needs a token and none was given.
 	ErrLoginRequired = apierror.New(gatewayv1.ErrorReason_UNAUTHENTICATED, "please log in first: this request needs a token")
 	// ErrBadToken is returned for a token that is forged, malformed or expired.
 	ErrBadToken = apierror.New(gatewayv1.ErrorReason_UNAUTHENTICATED, "your login is invalid or has expired, please log in again")
-	// ErrNotImplemented answers the endpoints that are not built yet.
-	ErrNotImplemented = apierror.New(gatewayv1.ErrorReason_NOT_IMPLEMENTED, "not implemented yet")
 )
 
 // User is a profile as the viewer sees it.

@@ -1,27 +1,79 @@
 package biz
 
-import "context"
+import (
+	"context"
 
-// UserJoiner builds the user objects of a response with one call to the user app, however
-// many users it shows.
+	"golang.org/x/sync/errgroup"
+)
+
+// FollowRepo is the relation app's answer to "whom does the viewer follow".
+type FollowRepo interface {
+	// FollowedAmong returns which of ids viewerID follows.
+	FollowedAmong(ctx context.Context, viewerID int64, ids []int64) (map[int64]bool, error)
+}
+
+// UserJoiner builds the user objects of a response: profiles and counts from the user app,
+// is_follow from the relation app, one call to each however many users the response shows.
 type UserJoiner struct {
-	users UserRepo
+	users   UserRepo
+	follows FollowRepo
 }
 
 // NewUserJoiner returns a UserJoiner.
-func NewUserJoiner(users UserRepo) *UserJoiner {
-	return &UserJoiner{users: users}
+func NewUserJoiner(users UserRepo, follows FollowRepo) *UserJoiner {
+	return &UserJoiner{users: users, follows: follows}
 }
+
+// joinBatch is the most ids one call to the user or relation app may carry; longer lists (a
+// popular user's followers) take several calls.
+const joinBatch = 500
 
 // Join returns the users among ids that exist, by id, as viewerID sees them.
 func (j *UserJoiner) Join(ctx context.Context, viewerID int64, ids []int64) (map[int64]*User, error) {
-	users, err := j.users.GetUsers(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]*User, len(users))
-	for _, u := range users {
-		out[u.ID] = u
+	out := make(map[int64]*User, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), joinBatch)
+		if err := j.join(ctx, viewerID, ids[:n], out); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
 	}
 	return out, nil
+}
+
+func (j *UserJoiner) join(ctx context.Context, viewerID int64, ids []int64, out map[int64]*User) error {
+	var (
+		users    []*User
+		followed map[int64]bool
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		users, err = j.users.GetUsers(gctx, ids)
+		return err
+	})
+	if viewerID != 0 { // an anonymous viewer follows nobody
+		g.Go(func() (err error) {
+			followed, err = j.follows.FollowedAmong(gctx, viewerID, ids)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, u := range users {
+		u.IsFollow = followed[u.ID]
+		out[u.ID] = u
+	}
+	return nil
+}
+
+// inOrder returns the users of ids found in byID, in the order of ids.
+func inOrder(ids []int64, byID map[int64]*User) []*User {
+	out := make([]*User, 0, len(ids))
+	for _, id := range ids {
+		if u, ok := byID[id]; ok {
+			out = append(out, u)
+		}
+	}
+	return out
 }

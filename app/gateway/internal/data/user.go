@@ -22,6 +22,8 @@ var ProviderSet = wire.NewSet(
 	NewObjects,
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
+	NewRelationRepo, wire.Bind(new(biz.RelationRepo), new(*RelationRepo)), wire.Bind(new(biz.FollowRepo), new(*RelationRepo)),
+	NewMessageRepo, wire.Bind(new(biz.MessageRepo), new(*MessageRepo)), wire.Bind(new(biz.LatestMessages), new(*MessageRepo)),
 )
 
 // UserRepo implements biz.UserRepo with the user app's gRPC API.

@@ -22,17 +22,23 @@ var _ gatewayv1.DouyinServer = (*DouyinService)(nil)
 // DouyinService implements the public API.
 type DouyinService struct {
 	gatewayv1.UnimplementedDouyinServer
-	accounts *biz.AccountUsecase
-	videos   *biz.VideoUsecase
-	comments *biz.CommentUsecase
+	accounts  *biz.AccountUsecase
+	videos    *biz.VideoUsecase
+	comments  *biz.CommentUsecase
+	relations *biz.RelationUsecase
+	messages  *biz.MessageUsecase
 	// publicURL is the configured base for image and video links; empty means "the host the
 	// request came to", which is an address the phone can reach.
 	publicURL string
 }
 
 // NewDouyinService returns a DouyinService.
-func NewDouyinService(bc *confv1.Bootstrap, accounts *biz.AccountUsecase, videos *biz.VideoUsecase, comments *biz.CommentUsecase) *DouyinService {
-	return &DouyinService{accounts: accounts, videos: videos, comments: comments, publicURL: strings.TrimSuffix(bc.GetPublicUrl(), "/")}
+func NewDouyinService(bc *confv1.Bootstrap, accounts *biz.AccountUsecase, videos *biz.VideoUsecase, comments *biz.CommentUsecase,
+	relations *biz.RelationUsecase, messages *biz.MessageUsecase) *DouyinService {
+	return &DouyinService{
+		accounts: accounts, videos: videos, comments: comments, relations: relations, messages: messages,
+		publicURL: strings.TrimSuffix(bc.GetPublicUrl(), "/"),
+	}
 }
 
 // Register implements gatewayv1.DouyinServer.
@@ -168,34 +174,109 @@ func (s *DouyinService) comment(ctx context.Context, c *biz.Comment) *gatewayv1.
 	return &gatewayv1.Comment{Id: c.ID, User: s.user(ctx, c.User), Content: c.Content, CreateDate: c.CreateDate()}
 }
 
-// RelationAction implements gatewayv1.DouyinServer; follows arrive with the relation app.
-func (s *DouyinService) RelationAction(context.Context, *gatewayv1.RelationActionRequest) (*gatewayv1.RelationActionResponse, error) {
-	return nil, biz.ErrNotImplemented
+// RelationAction implements gatewayv1.DouyinServer.
+func (s *DouyinService) RelationAction(ctx context.Context, req *gatewayv1.RelationActionRequest) (*gatewayv1.RelationActionResponse, error) {
+	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.relations.Action(ctx, viewer, req.GetToUserId(), req.GetActionType()); err != nil {
+		return nil, err
+	}
+	return &gatewayv1.RelationActionResponse{}, nil
 }
 
-// FollowList implements gatewayv1.DouyinServer; follows arrive with the relation app.
-func (s *DouyinService) FollowList(context.Context, *gatewayv1.FollowListRequest) (*gatewayv1.FollowListResponse, error) {
-	return nil, biz.ErrNotImplemented
+// FollowList implements gatewayv1.DouyinServer.
+func (s *DouyinService) FollowList(ctx context.Context, req *gatewayv1.FollowListRequest) (*gatewayv1.FollowListResponse, error) {
+	viewer, err := s.accounts.Viewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.relations.FollowList(ctx, viewer, req.GetUserId())
+	if err != nil {
+		return nil, err
+	}
+	return &gatewayv1.FollowListResponse{UserList: s.userList(ctx, users)}, nil
 }
 
-// FollowerList implements gatewayv1.DouyinServer; follows arrive with the relation app.
-func (s *DouyinService) FollowerList(context.Context, *gatewayv1.FollowerListRequest) (*gatewayv1.FollowerListResponse, error) {
-	return nil, biz.ErrNotImplemented
+// FollowerList implements gatewayv1.DouyinServer.
+func (s *DouyinService) FollowerList(ctx context.Context, req *gatewayv1.FollowerListRequest) (*gatewayv1.FollowerListResponse, error) {
+	viewer, err := s.accounts.Viewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.relations.FollowerList(ctx, viewer, req.GetUserId())
+	if err != nil {
+		return nil, err
+	}
+	return &gatewayv1.FollowerListResponse{UserList: s.userList(ctx, users)}, nil
 }
 
-// FriendList implements gatewayv1.DouyinServer; friends arrive with the relation app.
-func (s *DouyinService) FriendList(context.Context, *gatewayv1.FriendListRequest) (*gatewayv1.FriendListResponse, error) {
-	return nil, biz.ErrNotImplemented
+// FriendList implements gatewayv1.DouyinServer.
+func (s *DouyinService) FriendList(ctx context.Context, req *gatewayv1.FriendListRequest) (*gatewayv1.FriendListResponse, error) {
+	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	friends, err := s.relations.FriendList(ctx, viewer, req.GetUserId())
+	if err != nil {
+		return nil, err
+	}
+	reply := &gatewayv1.FriendListResponse{UserList: make([]*gatewayv1.FriendUser, len(friends))}
+	for i, f := range friends {
+		u := s.user(ctx, f.User)
+		reply.UserList[i] = &gatewayv1.FriendUser{
+			Id: u.Id, Name: u.Name, FollowCount: u.FollowCount, FollowerCount: u.FollowerCount,
+			IsFollow: u.IsFollow, Avatar: u.Avatar, BackgroundImage: u.BackgroundImage, Signature: u.Signature,
+			TotalFavorited: u.TotalFavorited, WorkCount: u.WorkCount, FavoriteCount: u.FavoriteCount,
+		}
+		if f.Latest != nil {
+			reply.UserList[i].Message = f.Latest.Content
+			if f.Latest.FromUserID == viewer {
+				reply.UserList[i].MsgType = 1
+			}
+		}
+	}
+	return reply, nil
 }
 
-// MessageChat implements gatewayv1.DouyinServer; chat arrives with the message app.
-func (s *DouyinService) MessageChat(context.Context, *gatewayv1.MessageChatRequest) (*gatewayv1.MessageChatResponse, error) {
-	return nil, biz.ErrNotImplemented
+// MessageChat implements gatewayv1.DouyinServer.
+func (s *DouyinService) MessageChat(ctx context.Context, req *gatewayv1.MessageChatRequest) (*gatewayv1.MessageChatResponse, error) {
+	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	messages, err := s.messages.Chat(ctx, viewer, req.GetToUserId(), req.GetPreMsgTime())
+	if err != nil {
+		return nil, err
+	}
+	reply := &gatewayv1.MessageChatResponse{MessageList: make([]*gatewayv1.Message, len(messages))}
+	for i, m := range messages {
+		reply.MessageList[i] = &gatewayv1.Message{
+			Id: m.ID, ToUserId: m.ToUserID, FromUserId: m.FromUserID, Content: m.Content, CreateTime: m.CreateTime,
+		}
+	}
+	return reply, nil
 }
 
-// MessageAction implements gatewayv1.DouyinServer; chat arrives with the message app.
-func (s *DouyinService) MessageAction(context.Context, *gatewayv1.MessageActionRequest) (*gatewayv1.MessageActionResponse, error) {
-	return nil, biz.ErrNotImplemented
+// MessageAction implements gatewayv1.DouyinServer.
+func (s *DouyinService) MessageAction(ctx context.Context, req *gatewayv1.MessageActionRequest) (*gatewayv1.MessageActionResponse, error) {
+	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.messages.Action(ctx, viewer, req.GetToUserId(), req.GetActionType(), req.GetContent()); err != nil {
+		return nil, err
+	}
+	return &gatewayv1.MessageActionResponse{}, nil
+}
+
+func (s *DouyinService) userList(ctx context.Context, users []*biz.User) []*gatewayv1.User {
+	out := make([]*gatewayv1.User, len(users))
+	for i, u := range users {
+		out[i] = s.user(ctx, u)
+	}
+	return out
 }
 
 func (s *DouyinService) videoList(ctx context.Context, videos []*biz.Video) []*gatewayv1.Video {

@@ -30,12 +30,15 @@ type profile struct {
 	FavoriteCount   int64  `json:"fc,omitempty"`
 	TotalFavorited  int64  `json:"tf,omitempty"`
 	WorkCount       int64  `json:"wc,omitempty"`
+	FollowCount     int64  `json:"fo,omitempty"`
+	FollowerCount   int64  `json:"fr,omitempty"`
 }
 
 func profileOf(u *biz.User) profile {
 	return profile{
 		Name: u.Name, Avatar: u.Avatar, BackgroundImage: u.BackgroundImage, Signature: u.Signature,
 		FavoriteCount: u.FavoriteCount, TotalFavorited: u.TotalFavorited, WorkCount: u.WorkCount,
+		FollowCount: u.FollowCount, FollowerCount: u.FollowerCount,
 	}
 }
 
@@ -43,6 +46,7 @@ func (p profile) user(id int64) *biz.User {
 	return &biz.User{
 		ID: id, Name: p.Name, Avatar: p.Avatar, BackgroundImage: p.BackgroundImage, Signature: p.Signature,
 		FavoriteCount: p.FavoriteCount, TotalFavorited: p.TotalFavorited, WorkCount: p.WorkCount,
+		FollowCount: p.FollowCount, FollowerCount: p.FollowerCount,
 	}
 }
 
@@ -54,8 +58,9 @@ type redisProfileCache struct {
 }
 
 func (c *redisProfileCache) key(id int64) string {
-	// v2: profiles carry work_count; entries written before it would read as 0 works.
-	return c.prefix + "user:profile:v2:" + strconv.FormatInt(id, 10)
+	// v3: profiles carry follow_count and follower_count (v2 added work_count); entries
+	// written before would read as 0.
+	return c.prefix + "user:profile:v3:" + strconv.FormatInt(id, 10)
 }
 
 func (c *redisProfileCache) get(ctx context.Context, ids []int64) ([]*biz.User, []int64) {

@@ -9,20 +9,22 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
 // NewCounterConsumer keeps users' favorite_count (videos they liked) and total_favorited (likes
-// their videos received) from the interaction app's events, and work_count from the video
-// app's, and drops the changed users from the cache once a batch is committed.
+// their videos received) from the interaction app's events, work_count from the video app's,
+// and follow_count and follower_count from the relation app's, and drops the changed users from
+// the cache once a batch is committed.
 func NewCounterConsumer(d *Data, repo *UserRepo, bc *confv1.Bootstrap, logger log.Logger) (*event.Consumer, error) {
 	if err := event.MigrateConsumer(d.db); err != nil {
 		return nil, err
 	}
 	return event.NewConsumer(userv1.CounterConsumer, d.db, event.Brokers(bc.GetKafka()),
-		[]string{interactionv1.TopicFavorite, videov1.TopicPublished}, applyCount, event.ConsumerOptions{
+		[]string{interactionv1.TopicFavorite, videov1.TopicPublished, relationv1.TopicFollow}, applyCount, event.ConsumerOptions{
 			Acks: event.AcksFor(bc, d.rdb),
 			AfterCommit: func(ctx context.Context, applied []event.Message) {
 				var changed []int64
@@ -53,6 +55,11 @@ func applyCount(_ context.Context, tx *gorm.DB, msg event.Message) error {
 			return err
 		}
 		return add(e.GetAuthorId(), "total_favorited", int64(e.GetDelta()))
+	case *relationv1.FollowChanged:
+		if err := add(e.GetFollowerId(), "follow_count", int64(e.GetDelta())); err != nil {
+			return err
+		}
+		return add(e.GetFolloweeId(), "follower_count", int64(e.GetDelta()))
 	case *videov1.VideoPublished:
 		return add(e.GetAuthorId(), "work_count", 1)
 	case *videov1.WorksCounted:
@@ -69,6 +76,8 @@ func usersChangedBy(e any) []int64 {
 	switch e := e.(type) {
 	case *interactionv1.FavoriteChanged:
 		return []int64{e.GetUserId(), e.GetAuthorId()}
+	case *relationv1.FollowChanged:
+		return []int64{e.GetFollowerId(), e.GetFolloweeId()}
 	case *videov1.VideoPublished:
 		return []int64{e.GetAuthorId()}
 	case *videov1.WorksCounted:

@@ -10,6 +10,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
@@ -72,20 +73,25 @@ func runCounters(t *testing.T, bc *confv1.Bootstrap) {
 		}
 		repo.Forget(ctx, changed)
 	}
-	type counts struct{ favorites, favorited, works int64 }
+	type counts struct{ favorites, favorited, works, follows, followers int64 }
 	check := func(step string, wantFan, wantAuthor counts) {
 		t.Helper()
-		users, err := repo.GetUsers(ctx, []int64{fan, author})
-		if err != nil || len(users) != 2 {
-			t.Fatalf("%s: GetUsers = %v, %v", step, users, err)
-		}
-		for _, u := range users {
-			got, want := counts{u.FavoriteCount, u.TotalFavorited, u.WorkCount}, wantFan
-			if u.ID == author {
-				want = wantAuthor
+		// Twice: the first read may come from the database and fill the cache, the second
+		// then comes from the cache, which must carry every count too.
+		for read := range 2 {
+			users, err := repo.GetUsers(ctx, []int64{fan, author})
+			if err != nil || len(users) != 2 {
+				t.Fatalf("%s: GetUsers = %v, %v", step, users, err)
 			}
-			if got != want {
-				t.Fatalf("%s: user %d has (favorites, favorited, works) %v; want %v", step, u.ID, got, want)
+			for _, u := range users {
+				got, want := counts{u.FavoriteCount, u.TotalFavorited, u.WorkCount, u.FollowCount, u.FollowerCount}, wantFan
+				if u.ID == author {
+					want = wantAuthor
+				}
+				if got != want {
+					t.Fatalf("%s, read %d: user %d has (favorites, favorited, works, follows, followers) %v; want %v",
+						step, read+1, u.ID, got, want)
+				}
 			}
 		}
 	}
@@ -99,6 +105,20 @@ func runCounters(t *testing.T, bc *confv1.Bootstrap) {
 		&interactionv1.FavoriteChanged{UserId: fan, AuthorId: author, VideoId: 11, Delta: 1},
 		&interactionv1.FavoriteChanged{UserId: fan, AuthorId: author, VideoId: 10, Delta: -1})
 	check("like, like, unlike", counts{favorites: 1}, counts{favorited: 1, works: 5})
+
+	// A follow moves the follower's follow_count and the followee's follower_count, both
+	// cached: each must be dropped from the cache once applied.
+	apply(&relationv1.FollowChanged{FollowerId: fan, FolloweeId: author, Delta: 1})
+	check("fan follows author", counts{favorites: 1, follows: 1}, counts{favorited: 1, works: 5, followers: 1})
+	apply(&relationv1.FollowChanged{FollowerId: author, FolloweeId: fan, Delta: 1},
+		&interactionv1.FavoriteChanged{UserId: author, AuthorId: fan, VideoId: 12, Delta: 1})
+	check("author follows back, in a batch with a like",
+		counts{favorites: 1, favorited: 1, follows: 1, followers: 1}, counts{favorites: 1, favorited: 1, works: 5, follows: 1, followers: 1})
+	apply(&relationv1.FollowChanged{FollowerId: fan, FolloweeId: author, Delta: -1},
+		&relationv1.FollowChanged{FollowerId: fan, FolloweeId: author, Delta: 1},
+		&relationv1.FollowChanged{FollowerId: fan, FolloweeId: author, Delta: -1})
+	check("fan unfollows, follows, unfollows",
+		counts{favorites: 1, favorited: 1, followers: 1}, counts{favorites: 1, favorited: 1, works: 5, follows: 1})
 
 	// An event this consumer does not know is skipped, not retried forever.
 	err = applyCount(ctx, data.db, event.Message{EventID: "x", Type: "douyin.video.v1.Unknown", Payload: []byte{1}})

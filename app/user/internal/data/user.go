@@ -24,6 +24,8 @@ type userModel struct {
 	FavoriteCount  int64 `gorm:"not null;default:0"`
 	TotalFavorited int64 `gorm:"not null;default:0"`
 	WorkCount      int64 `gorm:"not null;default:0"`
+	FollowCount    int64 `gorm:"not null;default:0"`
+	FollowerCount  int64 `gorm:"not null;default:0"`
 	CreatedAt      time.Time
 }
 
@@ -87,7 +89,8 @@ func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, erro
 	epoch := r.forgets.Load()
 	var rows []userModel
 	err := r.data.db.WithContext(ctx).
-		Select("id", "username", "avatar", "background_image", "signature", "favorite_count", "total_favorited", "work_count").
+		Select("id", "username", "avatar", "background_image", "signature",
+			"favorite_count", "total_favorited", "work_count", "follow_count", "follower_count").
 		Where("id IN ?", missing).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("get users: %w", err)
@@ -97,6 +100,7 @@ func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, erro
 			ID: rows[i].ID, Name: rows[i].Username, Avatar: rows[i].Avatar,
 			BackgroundImage: rows[i].BackgroundImage, Signature: rows[i].Signature,
 			FavoriteCount: rows[i].FavoriteCount, TotalFavorited: rows[i].TotalFavorited, WorkCount: rows[i].WorkCount,
+			FollowCount: rows[i].FollowCount, FollowerCount: rows[i].FollowerCount,
 		})
 	}
 	if r.forgets.Load() == epoch {

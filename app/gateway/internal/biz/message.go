@@ -1,0 +1,60 @@
+package biz
+
+import (
+	"context"
+
+	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
+)
+
+// Message is a chat message.
+type Message struct {
+	ID         int64
+	FromUserID int64
+	ToUserID   int64
+	Content    string
+	// CreateTime is in epoch milliseconds, unique and increasing within a conversation.
+	CreateTime int64
+}
+
+// MessageRepo is the message app, as the gateway uses it.
+type MessageRepo interface {
+	LatestMessages
+	Send(ctx context.Context, fromUserID, toUserID int64, content string) error
+	// Chat returns the conversation oldest first; afterMs > 0 keeps only what peerID sent after it.
+	Chat(ctx context.Context, userID, peerID, afterMs int64) ([]*Message, error)
+}
+
+// MessageUsecase sends messages and answers the chat screen's polls.
+type MessageUsecase struct {
+	messages MessageRepo
+}
+
+// NewMessageUsecase returns a MessageUsecase.
+func NewMessageUsecase(messages MessageRepo) *MessageUsecase {
+	return &MessageUsecase{messages: messages}
+}
+
+// Action sends content from viewerID to toUserID (actionType 1, the only action there is).
+func (uc *MessageUsecase) Action(ctx context.Context, viewerID, toUserID int64, actionType int32, content string) error {
+	if actionType != 1 {
+		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "action_type must be 1 (send)")
+	}
+	if toUserID <= 0 {
+		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "to_user_id must be a user id")
+	}
+	return uc.messages.Send(ctx, viewerID, toUserID, content)
+}
+
+// Chat returns the conversation between viewerID and toUserID as the polling app wants it:
+// preMsgTime 0 (or absent) the whole of it, oldest first; otherwise only what the other user
+// sent after preMsgTime, since the app already shows the viewer's own messages.
+func (uc *MessageUsecase) Chat(ctx context.Context, viewerID, toUserID, preMsgTime int64) ([]*Message, error) {
+	if toUserID <= 0 {
+		return nil, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "to_user_id must be a user id")
+	}
+	if preMsgTime < 0 {
+		preMsgTime = 0
+	}
+	return uc.messages.Chat(ctx, viewerID, toUserID, preMsgTime)
+}

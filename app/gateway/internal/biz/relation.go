@@ -1,0 +1,149 @@
+package biz
+
+import (
+	"context"
+
+	"golang.org/x/sync/errgroup"
+
+	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
+)
+
+// RelationRepo is the relation app, as the gateway uses it.
+type RelationRepo interface {
+	FollowRepo
+	// Follow makes userID follow (follow=true) or unfollow toUserID; idempotent.
+	Follow(ctx context.Context, userID, toUserID int64, follow bool) error
+	// Following, Followers and Friends list user ids, most recent first.
+	Following(ctx context.Context, userID int64) ([]int64, error)
+	Followers(ctx context.Context, userID int64) ([]int64, error)
+	Friends(ctx context.Context, userID int64) ([]int64, error)
+}
+
+// LatestMessages is the message app's answer to "what was said last with each of these".
+type LatestMessages interface {
+	// Latest returns, by peer, the newest message between userID and each of peerIDs that has one.
+	Latest(ctx context.Context, userID int64, peerIDs []int64) (map[int64]*Message, error)
+}
+
+// Friend is a friend as the friend list shows it: the user and the last message exchanged.
+type Friend struct {
+	*User
+	// Latest is nil when the two never wrote to each other.
+	Latest *Message
+}
+
+// RelationUsecase follows and unfollows, and lists follows, followers and friends.
+type RelationUsecase struct {
+	relations RelationRepo
+	users     *UserJoiner
+	messages  LatestMessages
+}
+
+// NewRelationUsecase returns a RelationUsecase.
+func NewRelationUsecase(relations RelationRepo, users *UserJoiner, messages LatestMessages) *RelationUsecase {
+	return &RelationUsecase{relations: relations, users: users, messages: messages}
+}
+
+// Action follows (actionType 1) or unfollows (2) toUserID for viewerID. Both are idempotent.
+func (uc *RelationUsecase) Action(ctx context.Context, viewerID, toUserID int64, actionType int32) error {
+	if toUserID <= 0 {
+		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "to_user_id must be a user id")
+	}
+	switch actionType {
+	case 1:
+		return uc.relations.Follow(ctx, viewerID, toUserID, true)
+	case 2:
+		return uc.relations.Follow(ctx, viewerID, toUserID, false)
+	}
+	return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "action_type must be 1 (follow) or 2 (unfollow)")
+}
+
+// FollowList returns the users userID follows (0: the viewer), most recently followed first.
+func (uc *RelationUsecase) FollowList(ctx context.Context, viewerID, userID int64) ([]*User, error) {
+	return uc.list(ctx, viewerID, userID, uc.relations.Following)
+}
+
+// FollowerList returns the users who follow userID (0: the viewer), most recent first.
+func (uc *RelationUsecase) FollowerList(ctx context.Context, viewerID, userID int64) ([]*User, error) {
+	return uc.list(ctx, viewerID, userID, uc.relations.Followers)
+}
+
+func (uc *RelationUsecase) list(ctx context.Context, viewerID, userID int64, ids func(context.Context, int64) ([]int64, error)) ([]*User, error) {
+	userID, err := uc.subject(ctx, viewerID, userID)
+	if err != nil {
+		return nil, err
+	}
+	listed, err := ids(ctx, userID)
+	if err != nil || len(listed) == 0 {
+		return nil, err
+	}
+	users, err := uc.users.Join(ctx, viewerID, listed)
+	if err != nil {
+		return nil, err
+	}
+	return inOrder(listed, users), nil
+}
+
+// subject resolves the user_id of a list request: absent means the viewer; a user that does not
+// exist is an error rather than an empty list.
+func (uc *RelationUsecase) subject(ctx context.Context, viewerID, userID int64) (int64, error) {
+	if userID == 0 {
+		if viewerID == 0 {
+			return 0, errAnonymousWithoutUser
+		}
+		return viewerID, nil
+	}
+	if userID < 0 {
+		return 0, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id must be positive")
+	}
+	if userID == viewerID {
+		return userID, nil
+	}
+	found, err := uc.users.users.GetUsers(ctx, []int64{userID})
+	if err != nil {
+		return 0, err
+	}
+	if len(found) == 0 {
+		return 0, errUserNotFound
+	}
+	return userID, nil
+}
+
+// errOthersFriends refuses a friend list asked for someone else: its entries carry the viewer's
+// own messages, so it is only ever the viewer's.
+var errOthersFriends = apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "you can only list your own friends")
+
+// FriendList returns the viewer's friends (mutual follows), most recently befriended first,
+// each with the latest message exchanged.
+func (uc *RelationUsecase) FriendList(ctx context.Context, viewerID, userID int64) ([]*Friend, error) {
+	if userID != 0 && userID != viewerID {
+		return nil, errOthersFriends
+	}
+	ids, err := uc.relations.Friends(ctx, viewerID)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	var (
+		users  map[int64]*User
+		latest map[int64]*Message
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		users, err = uc.users.Join(gctx, viewerID, ids)
+		return err
+	})
+	g.Go(func() (err error) {
+		latest, err = uc.messages.Latest(gctx, viewerID, ids)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	ordered := inOrder(ids, users)
+	friends := make([]*Friend, len(ordered))
+	for i, u := range ordered {
+		friends[i] = &Friend{User: u, Latest: latest[u.ID]}
+	}
+	return friends, nil
+}

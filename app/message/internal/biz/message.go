@@ -1,0 +1,183 @@
+// Package biz holds the rules of chat: only friends (mutual follows) write to each other, a
+// message is non-empty, printable, bounded text, and a conversation is ordered by create_time,
+// which a polling client uses as its cursor: the poll returns only what the peer sent after it,
+// because the client already shows what its own user sent.
+package biz
+
+import (
+	"context"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/wire"
+
+	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
+)
+
+// ProviderSet provides the use cases of this package.
+var ProviderSet = wire.NewSet(NewMessageUsecase)
+
+// MaxMessageLength is the longest message, in characters (Unicode code points, so an emoji or a
+// Chinese character counts as one), after surrounding whitespace is trimmed. A chat line is
+// short; 1000 leaves room for a pasted paragraph while bounding what every poll may carry.
+const MaxMessageLength = 1000
+
+// MaxBatch bounds the peers of one Latest call: a friend list page, never a whole directory.
+const MaxBatch = 500
+
+// ErrNotFriends refuses a message to someone who is not a friend.
+var ErrNotFriends = apierror.New(messagev1.ErrorReason_NOT_FRIENDS, "you can only message friends: follow each other first")
+
+// Message is a chat message.
+type Message struct {
+	ID         int64
+	FromUserID int64
+	ToUserID   int64
+	Content    string
+	// CreateTime is in epoch milliseconds, unique within the conversation.
+	CreateTime int64
+}
+
+// MessageRepo stores messages.
+type MessageRepo interface {
+	// Create stores m and sets its ID and CreateTime. CreateTime is unique within the
+	// conversation and greater than that of every message the conversation held when m
+	// committed (in both directions), so a reader that saw a message never later finds an older
+	// one appearing: polling from the newest CreateTime seen neither repeats nor skips.
+	Create(ctx context.Context, m *Message) error
+	// Conversation returns every message between a and b, in both directions, oldest first.
+	Conversation(ctx context.Context, a, b int64) ([]*Message, error)
+	// SentAfter returns the messages from sent to to with CreateTime > afterMs, oldest first.
+	// This is the poll every open chat screen makes every few seconds.
+	SentAfter(ctx context.Context, from, to, afterMs int64) ([]*Message, error)
+	// Latest returns, for each of peerIDs that has exchanged a message with userID, the newest
+	// message between them, in any order. peerIDs are positive, distinct and not userID.
+	Latest(ctx context.Context, userID int64, peerIDs []int64) ([]*Message, error)
+}
+
+// FriendChecker answers whether two users are friends (follow each other); the relation app
+// owns follows.
+type FriendChecker interface {
+	AreFriends(ctx context.Context, a, b int64) (bool, error)
+}
+
+// MessageUsecase sends and lists messages.
+type MessageUsecase struct {
+	repo    MessageRepo
+	friends FriendChecker
+}
+
+// NewMessageUsecase returns a MessageUsecase.
+func NewMessageUsecase(repo MessageRepo, friends FriendChecker) *MessageUsecase {
+	return &MessageUsecase{repo: repo, friends: friends}
+}
+
+func invalidArgument(format string, args ...any) error {
+	return apierror.New(messagev1.ErrorReason_INVALID_ARGUMENT, format, args...)
+}
+
+// Send stores a message from one friend to another and returns it.
+func (uc *MessageUsecase) Send(ctx context.Context, fromUserID, toUserID int64, content string) (*Message, error) {
+	if fromUserID <= 0 || toUserID <= 0 {
+		return nil, invalidArgument("from_user_id and to_user_id must be positive")
+	}
+	if fromUserID == toUserID {
+		return nil, invalidArgument("you cannot message yourself")
+	}
+	content, err := cleanMessage(content)
+	if err != nil {
+		return nil, err
+	}
+	// Checked last: it is the only rule that costs a call to another app.
+	friends, err := uc.friends.AreFriends(ctx, fromUserID, toUserID)
+	if err != nil {
+		return nil, err
+	}
+	if !friends {
+		return nil, ErrNotFriends
+	}
+	m := &Message{FromUserID: fromUserID, ToUserID: toUserID, Content: content}
+	if err := uc.repo.Create(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Chat returns the conversation of userID with peerID, oldest first. afterMs <= 0: all of it,
+// both directions. afterMs > 0: only what peerID sent after it, which is what a polling client
+// lacks (it shows its own user's messages as they are sent). Friendship is not checked: former
+// friends still see what they wrote, and strangers simply have nothing to see.
+func (uc *MessageUsecase) Chat(ctx context.Context, userID, peerID, afterMs int64) ([]*Message, error) {
+	if userID <= 0 || peerID <= 0 {
+		return nil, invalidArgument("user_id and peer_id must be positive")
+	}
+	if userID == peerID {
+		return nil, invalidArgument("you cannot chat with yourself")
+	}
+	if afterMs <= 0 {
+		return uc.repo.Conversation(ctx, userID, peerID)
+	}
+	return uc.repo.SentAfter(ctx, peerID, userID, afterMs)
+}
+
+// Latest returns the newest message between userID and each of peerIDs that has one, in the
+// order of peerIDs. Ids that cannot have a conversation (not positive, userID itself) and
+// repeats are skipped rather than refused: a friend list asks about whoever is on it.
+func (uc *MessageUsecase) Latest(ctx context.Context, userID int64, peerIDs []int64) ([]*Message, error) {
+	if userID <= 0 {
+		return nil, invalidArgument("user_id must be positive")
+	}
+	if len(peerIDs) > MaxBatch {
+		return nil, invalidArgument("at most %d peers at once, got %d", MaxBatch, len(peerIDs))
+	}
+	seen := make(map[int64]bool, len(peerIDs))
+	peers := make([]int64, 0, len(peerIDs))
+	for _, id := range peerIDs {
+		if id > 0 && id != userID && !seen[id] {
+			seen[id] = true
+			peers = append(peers, id)
+		}
+	}
+	if len(peers) == 0 {
+		return nil, nil
+	}
+	found, err := uc.repo.Latest(ctx, userID, peers)
+	if err != nil {
+		return nil, err
+	}
+	byPeer := make(map[int64]*Message, len(found))
+	for _, m := range found {
+		peer := m.ToUserID
+		if peer == userID {
+			peer = m.FromUserID
+		}
+		byPeer[peer] = m
+	}
+	out := make([]*Message, 0, len(found))
+	for _, id := range peers {
+		if m, ok := byPeer[id]; ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// cleanMessage returns content trimmed, or why it cannot be sent. Newlines and tabs are the only
+// control characters allowed: the others (escape sequences, NUL, C1 codes) garble or hide text on
+// the other phone.
+func cleanMessage(content string) (string, error) {
+	content = strings.TrimSpace(content)
+	switch n := utf8.RuneCountInString(content); {
+	case !utf8.ValidString(content):
+		return "", invalidArgument("the message is not valid UTF-8")
+	case n == 0:
+		return "", invalidArgument("the message is empty")
+	case n > MaxMessageLength:
+		return "", invalidArgument("a message can have at most %d characters, got %d", MaxMessageLength, n)
+	case strings.ContainsFunc(content, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }):
+		return "", invalidArgument("the message must not contain control characters")
+	}
+	return content, nil
+}

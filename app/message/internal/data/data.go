@@ -1,0 +1,54 @@
+// Package data stores messages through gorm, keeps the newest message time of each direction of
+// each conversation where polls can read it without the database, and asks the relation app
+// who is friends with whom.
+package data
+
+import (
+	"github.com/google/wire"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/message/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/database"
+)
+
+// ProviderSet provides the adapters of this package.
+var ProviderSet = wire.NewSet(
+	NewData,
+	NewMessageRepo, wire.Bind(new(biz.MessageRepo), new(*MessageRepo)),
+	NewFriendChecker, wire.Bind(new(biz.FriendChecker), new(*FriendChecker)),
+)
+
+// Data holds the connections the repositories share.
+type Data struct {
+	db  *gorm.DB
+	rdb *redis.Client // nil without Redis
+}
+
+// NewData connects to the database and brings the schema up to date. The message app publishes
+// no events (no count depends on messages), so it has no outbox.
+func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
+	db, closeDB, err := database.OpenSQL(bc.GetDatabase(), bc.GetDataDir(), "message")
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := migrate(db); err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	rdb, closeRedis, err := database.OpenRedis(bc.GetRedis())
+	if err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return &Data{db: db, rdb: rdb}, func() { closeRedis(); closeDB() }, nil
+}
+
+func migrate(db *gorm.DB) error {
+	if database.IsMySQL(db) {
+		// Messages hold any character, emoji included.
+		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+	}
+	return db.AutoMigrate(&conversationModel{}, &messageModel{})
+}

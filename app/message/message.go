@@ -1,0 +1,24 @@
+// Package message is the message app: chat between friends, served over gRPC. It publishes no
+// events: no count depends on messages.
+package message
+
+import (
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+)
+
+// Name identifies the app in logs, discovery and file names.
+const Name = "message"
+
+// New assembles the message app from its configuration.
+func New(bc *confv1.Bootstrap, logger log.Logger) (*bootstrap.Component, func(), error) {
+	return wireComponent(bc, log.With(logger, "app", Name))
+}
+
+func newComponent(gs *grpc.Server, hs *http.Server) *bootstrap.Component {
+	return &bootstrap.Component{Name: Name, GRPC: gs, HTTP: hs}
+}

@@ -1,0 +1,148 @@
+package message
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/log"
+	ggrpc "google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
+	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/rpc"
+)
+
+// fakeRelation is the relation app's gRPC API with a fixed set of friend pairs.
+type fakeRelation struct {
+	relationv1.UnimplementedRelationServiceServer
+	mu      sync.Mutex
+	friends map[[2]int64]bool
+	asked   int
+}
+
+func (f *fakeRelation) AreFriends(_ context.Context, req *relationv1.AreFriendsRequest) (*relationv1.AreFriendsReply, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.asked++
+	a, b := req.GetUserId(), req.GetOtherId()
+	return &relationv1.AreFriendsReply{Friends: f.friends[[2]int64{a, b}] || f.friends[[2]int64{b, a}]}, nil
+}
+
+// serveRelation runs fake on a loopback port and returns its address and a stop function.
+func serveRelation(t *testing.T, fake *fakeRelation) (string, func()) {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := ggrpc.NewServer()
+	relationv1.RegisterRelationServiceServer(srv, fake)
+	go func() { _ = srv.Serve(lis) }()
+	var once sync.Once
+	stop := func() { once.Do(srv.Stop) }
+	t.Cleanup(stop)
+	return lis.Addr().String(), stop
+}
+
+// startApp runs the message app as New assembles it, on SQLite, and returns a client of it.
+func startApp(t *testing.T, relationAddr string) messagev1.MessageServiceClient {
+	t.Helper()
+	bc := &confv1.Bootstrap{
+		DataDir:  t.TempDir(),
+		GrpcAddr: "127.0.0.1:0",
+		Database: &confv1.Database{Driver: "sqlite"},
+		Services: &confv1.Services{Relation: relationAddr, CallTimeout: durationpb.New(3 * time.Second)},
+	}
+	component, cleanup, err := New(bc, log.NewStdLogger(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	if component.Name != Name || component.HTTP != nil || len(component.Workers) != 0 {
+		t.Fatalf("component %+v; want the message app with gRPC only (no http_addr, no workers)", component)
+	}
+	addr, err := component.GRPCAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = component.GRPC.Start(context.Background()) }()
+	t.Cleanup(func() { _ = component.GRPC.Stop(context.Background()) })
+	conn, closeConn, err := rpc.Dial(addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeConn)
+	return messagev1.NewMessageServiceClient(conn)
+}
+
+// wantCallError checks that err crossed gRPC with reason, code and message intact.
+func wantCallError(t *testing.T, what string, err error, reason string, code int32, message string) {
+	t.Helper()
+	e := errors.FromError(err)
+	if err == nil || e.Reason != reason || e.Code != code || (message != "" && e.Message != message) {
+		t.Fatalf("%s: error %v; want reason %s, code %d, message %q", what, err, reason, code, message)
+	}
+}
+
+// The app end to end over gRPC: wiring, the relation app asked through pkg/rpc, declared
+// errors reaching the caller as declared, and a relation app that is down.
+func TestMessageApp(t *testing.T) {
+	ctx := context.Background()
+	relation := &fakeRelation{friends: map[[2]int64]bool{{1, 2}: true}}
+	relationAddr, stopRelation := serveRelation(t, relation)
+	client := startApp(t, relationAddr)
+
+	sent, err := client.Send(ctx, &messagev1.SendRequest{FromUserId: 1, ToUserId: 2, Content: "  hi bob 👋\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sent.GetMessage()
+	if m.GetId() <= 0 || m.GetFromUserId() != 1 || m.GetToUserId() != 2 || m.GetContent() != "hi bob 👋" || m.GetCreateTime() <= 0 {
+		t.Fatalf("Send = %v; want the stored, trimmed message", m)
+	}
+	reply, err := client.Send(ctx, &messagev1.SendRequest{FromUserId: 2, ToUserId: 1, Content: "hi alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = client.Send(ctx, &messagev1.SendRequest{FromUserId: 1, ToUserId: 3, Content: "hi stranger"})
+	wantCallError(t, "Send to a non-friend", err, messagev1.ErrorReason_NOT_FRIENDS.String(), 403,
+		"you can only message friends: follow each other first")
+	_, err = client.Send(ctx, &messagev1.SendRequest{FromUserId: 1, ToUserId: 2, Content: " \n "})
+	wantCallError(t, "Send of nothing", err, messagev1.ErrorReason_INVALID_ARGUMENT.String(), 400, "the message is empty")
+
+	chat, err := client.Chat(ctx, &messagev1.ChatRequest{UserId: 2, PeerId: 1})
+	if err != nil || len(chat.GetMessages()) != 2 || chat.GetMessages()[0].GetId() != m.GetId() {
+		t.Fatalf("Chat = %v, %v; want both messages, oldest first", chat, err)
+	}
+	chat, err = client.Chat(ctx, &messagev1.ChatRequest{UserId: 1, PeerId: 2, AfterMs: m.GetCreateTime()})
+	if err != nil || len(chat.GetMessages()) != 1 || chat.GetMessages()[0].GetId() != reply.GetMessage().GetId() {
+		t.Fatalf("Chat after the first = %v, %v; want only bob's reply", chat, err)
+	}
+	_, err = client.Chat(ctx, &messagev1.ChatRequest{UserId: 1, PeerId: 1})
+	wantCallError(t, "Chat with yourself", err, messagev1.ErrorReason_INVALID_ARGUMENT.String(), 400, "")
+
+	latest, err := client.Latest(ctx, &messagev1.LatestRequest{UserId: 1, PeerIds: []int64{3, 2}})
+	if err != nil || len(latest.GetMessages()) != 1 || latest.GetMessages()[0].GetContent() != "hi alice" {
+		t.Fatalf("Latest = %v, %v; want bob's reply", latest, err)
+	}
+	_, err = client.Latest(ctx, &messagev1.LatestRequest{UserId: 1, PeerIds: make([]int64, 501)})
+	wantCallError(t, "Latest of 501 peers", err, messagev1.ErrorReason_INVALID_ARGUMENT.String(), 400, "")
+
+	// The relation app down: no message is sent, and the caller learns it can try again.
+	stopRelation()
+	_, err = client.Send(ctx, &messagev1.SendRequest{FromUserId: 1, ToUserId: 2, Content: "lost"})
+	wantCallError(t, "Send with the relation app down", err, bootstrap.ReasonUnavailable, 503, "")
+	chat, err = client.Chat(ctx, &messagev1.ChatRequest{UserId: 1, PeerId: 2})
+	if err != nil || len(chat.GetMessages()) != 2 {
+		t.Fatalf("Chat with the relation app down = %v, %v; want the 2 messages, and nothing more", chat, err)
+	}
+}

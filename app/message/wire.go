@@ -1,0 +1,19 @@
+//go:build wireinject
+
+package message
+
+import (
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/google/wire"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/message/internal/biz"
+	"github.com/douyin-kratos/douyin/app/message/internal/data"
+	"github.com/douyin-kratos/douyin/app/message/internal/server"
+	"github.com/douyin-kratos/douyin/app/message/internal/service"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+)
+
+func wireComponent(*confv1.Bootstrap, log.Logger) (*bootstrap.Component, func(), error) {
+	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent))
+}

@@ -1,0 +1,239 @@
+package biz
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
+)
+
+// bootstrap is the configuration the use case reads: only kafka.apply_wait.
+func bootstrap(applyWait time.Duration) *confv1.Bootstrap {
+	return &confv1.Bootstrap{Kafka: &confv1.Kafka{ApplyWait: durationpb.New(applyWait)}}
+}
+
+// fakeUsers is a UserDirectory over a fixed set of ids.
+type fakeUsers struct {
+	mu    sync.Mutex
+	known map[int64]bool
+	asked []int64
+	err   error
+}
+
+func newFakeUsers(ids ...int64) *fakeUsers {
+	u := &fakeUsers{known: map[int64]bool{}}
+	for _, id := range ids {
+		u.known[id] = true
+	}
+	return u
+}
+
+func (u *fakeUsers) Exists(_ context.Context, userID int64) (bool, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.asked = append(u.asked, userID)
+	if u.err != nil {
+		return false, u.err
+	}
+	return u.known[userID], nil
+}
+
+func (u *fakeUsers) calls() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.asked)
+}
+
+// waitCall is one call of a CountWaiter.
+type waitCall struct {
+	eventID  string
+	deadline time.Time // zero when the context had none
+	started  time.Time
+}
+
+// fakeWaiter is a CountWaiter that records its calls and either returns at once (applied) or
+// blocks until the context ends, like a consumer that never applies the event.
+type fakeWaiter struct {
+	mu    sync.Mutex
+	block bool
+	calls []waitCall
+}
+
+func (w *fakeWaiter) WaitApplied(ctx context.Context, eventID string) bool {
+	deadline, _ := ctx.Deadline()
+	w.mu.Lock()
+	w.calls = append(w.calls, waitCall{eventID: eventID, deadline: deadline, started: time.Now()})
+	block := w.block
+	w.mu.Unlock()
+	if !block {
+		return true
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(10 * time.Second): // a use case that waits unbounded fails the test, not hangs it
+		return false
+	}
+}
+
+func (w *fakeWaiter) recorded() []waitCall {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]waitCall(nil), w.calls...)
+}
+
+// fakeFollows is a FollowRepo in memory that behaves as the contract says: a Set that changes
+// nothing returns "".
+type fakeFollows struct {
+	mu      sync.Mutex
+	edges   map[Follow]int64 // edge → when it was made (a logical clock)
+	clock   int64
+	seq     int
+	sets    int
+	among   int
+	events  []string
+	lastSet []Follow
+	// err, when set, is returned by every call.
+	err error
+}
+
+func newFakeFollows() *fakeFollows { return &fakeFollows{edges: map[Follow]int64{}} }
+
+// put stores edges directly, as if followed earlier, one clock tick apart.
+func (r *fakeFollows) put(edges ...Follow) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range edges {
+		r.clock++
+		r.edges[f] = r.clock
+	}
+}
+
+// putAt stores the edge as made at the given time.
+func (r *fakeFollows) putAt(f Follow, at int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.edges[f] = at
+	r.clock = max(r.clock, at)
+}
+
+func (r *fakeFollows) has(f Follow) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.edges[f]
+	return ok
+}
+
+func (r *fakeFollows) Set(_ context.Context, f Follow, follow bool) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sets++
+	r.lastSet = append(r.lastSet, f)
+	if r.err != nil {
+		return "", r.err
+	}
+	_, had := r.edges[f]
+	if had == follow {
+		return "", nil
+	}
+	if follow {
+		r.clock++
+		r.edges[f] = r.clock
+	} else {
+		delete(r.edges, f)
+	}
+	r.seq++
+	id := fmt.Sprintf("follow-event-%d", r.seq)
+	r.events = append(r.events, id)
+	return id, nil
+}
+
+// list returns the other ends of the edges pick selects, newest first.
+func (r *fakeFollows) list(pick func(Follow) (int64, bool)) ([]int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return nil, r.err
+	}
+	type item struct{ id, at int64 }
+	var items []item
+	for f, at := range r.edges {
+		if id, ok := pick(f); ok {
+			items = append(items, item{id, at})
+		}
+	}
+	sort.Slice(items, func(i, j int) bool {
+		if items[i].at != items[j].at {
+			return items[i].at > items[j].at
+		}
+		return items[i].id > items[j].id
+	})
+	out := make([]int64, len(items))
+	for i, it := range items {
+		out[i] = it.id
+	}
+	return out, nil
+}
+
+func (r *fakeFollows) ListFollowing(_ context.Context, userID int64) ([]int64, error) {
+	return r.list(func(f Follow) (int64, bool) { return f.FolloweeID, f.FollowerID == userID })
+}
+
+func (r *fakeFollows) ListFollowers(_ context.Context, userID int64) ([]int64, error) {
+	return r.list(func(f Follow) (int64, bool) { return f.FollowerID, f.FolloweeID == userID })
+}
+
+func (r *fakeFollows) ListMutual(_ context.Context, userID int64) ([]Mutual, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return nil, r.err
+	}
+	var out []Mutual
+	for f, at := range r.edges {
+		if f.FollowerID != userID {
+			continue
+		}
+		if back, ok := r.edges[Follow{f.FolloweeID, userID}]; ok {
+			out = append(out, Mutual{UserID: f.FolloweeID, FollowedAt: at, FollowedBackAt: back})
+		}
+	}
+	return out, nil
+}
+
+func (r *fakeFollows) FollowedAmong(_ context.Context, viewerID int64, ids []int64) ([]int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.among++
+	if r.err != nil {
+		return nil, r.err
+	}
+	var out []int64
+	for _, id := range ids {
+		if _, ok := r.edges[Follow{viewerID, id}]; ok {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// wantReason checks err carries reason (nil reason: no error).
+func wantReason(t *testing.T, what string, err error, reason *relationv1.ErrorReason) {
+	t.Helper()
+	switch {
+	case reason == nil && err != nil:
+		t.Fatalf("%s: unexpected error %v", what, err)
+	case reason != nil && !apierror.Is(err, *reason):
+		t.Fatalf("%s: error %v; want reason %s", what, err, *reason)
+	}
+}
+
+func reasonOf(r relationv1.ErrorReason) *relationv1.ErrorReason { return &r }

@@ -1,0 +1,195 @@
+// Package biz holds the rules of follows: a follow is idempotent (following twice or unfollowing
+// someone not followed changes nothing and produces no event), nobody follows themselves or an
+// unknown user, friends are users who follow each other, and the user who acted sees the counts
+// change in their next request.
+package biz
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/wire"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
+)
+
+// ProviderSet provides the use cases of this package.
+var ProviderSet = wire.NewSet(NewRelationUsecase)
+
+// MaxBatch bounds FollowedAmong.
+const MaxBatch = 500
+
+var (
+	// ErrUserNotFound refuses following a user that does not exist.
+	ErrUserNotFound = apierror.New(relationv1.ErrorReason_USER_NOT_FOUND, "user not found")
+	// ErrCannotFollowSelf refuses following yourself.
+	ErrCannotFollowSelf = apierror.New(relationv1.ErrorReason_CANNOT_FOLLOW_SELF, "you cannot follow yourself")
+)
+
+// Follow is the edge "FollowerID follows FolloweeID".
+type Follow struct {
+	FollowerID int64
+	FolloweeID int64
+}
+
+// Mutual is a user who follows the asking user back, with the times (epoch ms) of both follows.
+type Mutual struct {
+	UserID int64
+	// FollowedAt is when the asking user followed UserID.
+	FollowedAt int64
+	// FollowedBackAt is when UserID followed the asking user.
+	FollowedBackAt int64
+}
+
+// FollowRepo stores follows.
+type FollowRepo interface {
+	// Set makes f exist (follow) or not. Only when that changes something does it, in the same
+	// transaction, record the event that carries the change to the counts; it returns that
+	// event's id, or "" when nothing changed.
+	Set(ctx context.Context, f Follow, follow bool) (eventID string, err error)
+	// ListFollowing returns whom userID follows, most recently followed first.
+	ListFollowing(ctx context.Context, userID int64) ([]int64, error)
+	// ListFollowers returns who follows userID, most recent first.
+	ListFollowers(ctx context.Context, userID int64) ([]int64, error)
+	// ListMutual returns the users userID follows who follow userID back, in any order.
+	ListMutual(ctx context.Context, userID int64) ([]Mutual, error)
+	// FollowedAmong returns the subset of ids viewerID follows, in any order.
+	FollowedAmong(ctx context.Context, viewerID int64, ids []int64) ([]int64, error)
+}
+
+// UserDirectory answers whether a user exists.
+type UserDirectory interface {
+	Exists(ctx context.Context, userID int64) (bool, error)
+}
+
+// CountWaiter waits until the consumer that keeps follow_count and follower_count has applied an
+// event.
+type CountWaiter interface {
+	WaitApplied(ctx context.Context, eventID string) bool
+}
+
+// RelationUsecase follows and unfollows users and answers who follows whom.
+type RelationUsecase struct {
+	repo      FollowRepo
+	users     UserDirectory
+	counts    CountWaiter
+	applyWait time.Duration
+}
+
+// NewRelationUsecase returns a RelationUsecase.
+func NewRelationUsecase(bc *confv1.Bootstrap, repo FollowRepo, users UserDirectory, counts CountWaiter) *RelationUsecase {
+	return &RelationUsecase{repo: repo, users: users, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration()}
+}
+
+func invalidArgument(format string, args ...any) error {
+	return apierror.New(relationv1.ErrorReason_INVALID_ARGUMENT, format, args...)
+}
+
+// Follow makes userID follow (follow) or unfollow toUserID and reports whether anything changed.
+func (uc *RelationUsecase) Follow(ctx context.Context, userID, toUserID int64, follow bool) (bool, error) {
+	if userID <= 0 || toUserID <= 0 {
+		return false, invalidArgument("user_id and to_user_id must be positive")
+	}
+	if userID == toUserID {
+		if follow {
+			return false, ErrCannotFollowSelf
+		}
+		return false, nil // nobody follows themselves: there is nothing to undo
+	}
+	if follow {
+		// Only following needs the user to exist; unfollowing a stranger finds no edge and
+		// changes nothing, so it costs no call to the user app.
+		ok, err := uc.users.Exists(ctx, toUserID)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			return false, ErrUserNotFound
+		}
+	}
+	eventID, err := uc.repo.Set(ctx, Follow{FollowerID: userID, FolloweeID: toUserID}, follow)
+	if err != nil || eventID == "" {
+		return false, err
+	}
+	// The change is stored and its event is on the way; wait (a little) for the counts, so
+	// the next request of this user shows them. Past the wait they still arrive, just later.
+	waitCtx, cancel := context.WithTimeout(ctx, uc.applyWait)
+	defer cancel()
+	uc.counts.WaitApplied(waitCtx, eventID)
+	return true, nil
+}
+
+// ListFollowing returns whom userID follows, most recently followed first.
+func (uc *RelationUsecase) ListFollowing(ctx context.Context, userID int64) ([]int64, error) {
+	if userID <= 0 {
+		return nil, invalidArgument("user_id must be positive")
+	}
+	return uc.repo.ListFollowing(ctx, userID)
+}
+
+// ListFollowers returns who follows userID, most recent first.
+func (uc *RelationUsecase) ListFollowers(ctx context.Context, userID int64) ([]int64, error) {
+	if userID <= 0 {
+		return nil, invalidArgument("user_id must be positive")
+	}
+	return uc.repo.ListFollowers(ctx, userID)
+}
+
+// ListFriends returns userID's friends, the users they follow who follow them back. A
+// friendship forms with the second of the two follows, so the newest friendships come first by
+// the later of the two times (then by id, so the order is stable).
+func (uc *RelationUsecase) ListFriends(ctx context.Context, userID int64) ([]int64, error) {
+	if userID <= 0 {
+		return nil, invalidArgument("user_id must be positive")
+	}
+	mutual, err := uc.repo.ListMutual(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	since := func(m Mutual) int64 { return max(m.FollowedAt, m.FollowedBackAt) }
+	slices.SortFunc(mutual, func(a, b Mutual) int {
+		return cmp.Or(cmp.Compare(since(b), since(a)), cmp.Compare(b.UserID, a.UserID))
+	})
+	ids := make([]int64, len(mutual))
+	for i, m := range mutual {
+		ids[i] = m.UserID
+	}
+	return ids, nil
+}
+
+// FollowedAmong returns which of ids viewerID follows; an anonymous viewer (0) follows nobody.
+func (uc *RelationUsecase) FollowedAmong(ctx context.Context, viewerID int64, ids []int64) ([]int64, error) {
+	if viewerID <= 0 || len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > MaxBatch {
+		return nil, invalidArgument("at most %d users at once", MaxBatch)
+	}
+	return uc.repo.FollowedAmong(ctx, viewerID, ids)
+}
+
+// AreFriends reports whether userID and otherID follow each other.
+func (uc *RelationUsecase) AreFriends(ctx context.Context, userID, otherID int64) (bool, error) {
+	if userID <= 0 || otherID <= 0 {
+		return false, invalidArgument("user_id and other_id must be positive")
+	}
+	if userID == otherID {
+		return false, nil // nobody follows themselves
+	}
+	// Two lookups of one edge each rather than a query of their own: FollowedAmong is the
+	// cached hot path, and this keeps the friend rule here.
+	for _, f := range []Follow{{userID, otherID}, {otherID, userID}} {
+		got, err := uc.repo.FollowedAmong(ctx, f.FollowerID, []int64{f.FolloweeID})
+		if err != nil {
+			return false, err
+		}
+		if len(got) == 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}

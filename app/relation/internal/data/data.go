@@ -1,0 +1,67 @@
+// Package data stores follows through gorm with the outbox of their events, publishes that
+// outbox to Kafka, caches who each viewer follows in the all-in-one, and asks the user app
+// whether a user exists.
+package data
+
+import (
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/google/wire"
+	"gorm.io/gorm"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
+	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/event"
+)
+
+// ProviderSet provides the adapters of this package.
+var ProviderSet = wire.NewSet(
+	NewData, NewRelay,
+	NewFollowRepo, wire.Bind(new(biz.FollowRepo), new(*FollowRepo)),
+	NewUserDirectory, wire.Bind(new(biz.UserDirectory), new(*UserDirectory)),
+	NewCountWaiter, wire.Bind(new(biz.CountWaiter), new(*CountWaiter)),
+)
+
+// Data holds the connections the repositories share.
+type Data struct {
+	db *gorm.DB
+	// acks is how a follow waits for its counts: through Redis when one is configured. Redis
+	// caches nothing here; followed sets are cached only in process, where they are exact.
+	acks event.Acks
+}
+
+// NewData connects to the database and brings the schema, outbox included, up to date.
+func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
+	db, closeDB, err := database.OpenSQL(bc.GetDatabase(), bc.GetDataDir(), "relation")
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := migrate(db); err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	rdb, closeRedis, err := database.OpenRedis(bc.GetRedis())
+	if err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return &Data{db: db, acks: event.AcksFor(bc, rdb)}, func() { closeRedis(); closeDB() }, nil
+}
+
+func migrate(db *gorm.DB) error {
+	if database.IsMySQL(db) {
+		// InnoDB for transactions and utf8mb4 like every app's tables, whatever the server's
+		// defaults.
+		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+	}
+	if err := db.AutoMigrate(&followModel{}); err != nil {
+		return err
+	}
+	return event.MigrateOutbox(db)
+}
+
+// NewRelay publishes the outbox; it runs as one of the app's servers.
+func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
+	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{relationv1.TopicFollow}, logger)
+}

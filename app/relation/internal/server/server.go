@@ -1,0 +1,29 @@
+// Package server builds the relation app's gRPC server and its HTTP health endpoint.
+package server
+
+import (
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/google/wire"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
+	"github.com/douyin-kratos/douyin/app/relation/internal/service"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+)
+
+// ProviderSet provides the servers of this package.
+var ProviderSet = wire.NewSet(NewGRPCServer, NewHTTPServer)
+
+// NewGRPCServer serves the internal relation API on grpc_addr.
+func NewGRPCServer(bc *confv1.Bootstrap, svc *service.RelationService, logger log.Logger) *grpc.Server {
+	srv := bootstrap.NewGRPCServer(bc, logger)
+	relationv1.RegisterRelationServiceServer(srv, svc)
+	return srv
+}
+
+// NewHTTPServer serves health checks on http_addr, or returns nil when the app has none.
+func NewHTTPServer(bc *confv1.Bootstrap) *http.Server {
+	return bootstrap.NewHealthServer(bc.GetHttpAddr())
+}

@@ -1,0 +1,26 @@
+// Package relation is the relation app: follows and friends, served over gRPC, with the counts
+// they change carried to the user app as events.
+package relation
+
+import (
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/event"
+)
+
+// Name identifies the app in logs, discovery and file names.
+const Name = "relation"
+
+// New assembles the relation app from its configuration.
+func New(bc *confv1.Bootstrap, logger log.Logger) (*bootstrap.Component, func(), error) {
+	return wireComponent(bc, log.With(logger, "app", Name))
+}
+
+func newComponent(gs *grpc.Server, hs *http.Server, relay *event.Relay) *bootstrap.Component {
+	return &bootstrap.Component{Name: Name, GRPC: gs, HTTP: hs, Workers: []transport.Server{relay}}
+}
