@@ -390,3 +390,97 @@ func TestChat(t *testing.T) {
 		}
 	})
 }
+
+// userObjects collects every user object (any object with "is_follow") anywhere in an answer.
+func userObjects(t *testing.T, body []byte) []map[string]any {
+	t.Helper()
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatalf("answer is not JSON: %v: %s", err, body)
+	}
+	var out []map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if _, ok := v["is_follow"]; ok {
+				out = append(out, v)
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+	return out
+}
+
+// TestIsFollowEverywhere checks is_follow and the follow counts in every kind of answer that
+// shows users (feed authors, publish and favorite lists, comment users, profiles), for viewers
+// who follow the users shown and viewers who do not.
+func TestIsFollowEverywhere(t *testing.T) {
+	needMediaTools(t)
+	s := startServer(t, t.TempDir(), "DOUYIN_DEMO")
+	demo := s.waitDemoVideos(t)
+	ann, annToken := s.register(t, "ann")
+	_, benToken := s.register(t, "ben")
+	_, catToken := s.register(t, "cat")
+	follow := func(token string, to int64) {
+		t.Helper()
+		assertJSON(t, s.post(t, relationActionPath, url.Values{"token": {token}, "to_user_id": {strconv.FormatInt(to, 10)}, "action_type": {"1"}}), statusJSON(0, ""))
+	}
+	follow(annToken, favDemoAuthor)
+	follow(benToken, favDemoAuthor)
+	follow(benToken, ann)
+	video := strconv.FormatInt(demo[0].id, 10)
+	assertJSON(t, s.post(t, favActionPath, url.Values{"token": {annToken}, "video_id": {video}, "action_type": {"1"}}), favOK)
+	if body := s.post(t, "/douyin/comment/action/", url.Values{"token": {annToken}, "video_id": {video}, "action_type": {"1"}, "comment_text": {"nice"}}); !strings.Contains(string(body), `"status_code":0`) {
+		t.Fatalf("comment: %s", body)
+	}
+
+	// Who follows whom, and the follower counts everyone must see.
+	follows := map[string]map[int64]bool{
+		annToken: {favDemoAuthor: true},
+		benToken: {favDemoAuthor: true, ann: true},
+		catToken: {},
+		"":       {},
+	}
+	followers := map[int64]float64{favDemoAuthor: 2, ann: 1}
+	answers := map[string]func(token string) []byte{
+		"feed": func(token string) []byte { return s.get(t, "/douyin/feed/", url.Values{"token": {token}}) },
+		"publish list": func(token string) []byte {
+			return s.get(t, "/douyin/publish/list/", url.Values{"token": {token}, "user_id": {strconv.FormatInt(favDemoAuthor, 10)}})
+		},
+		"favorite list": func(token string) []byte {
+			return s.get(t, favListPath, url.Values{"token": {token}, "user_id": {strconv.FormatInt(ann, 10)}})
+		},
+		"comment list": func(token string) []byte {
+			return s.get(t, "/douyin/comment/list/", url.Values{"token": {token}, "video_id": {video}})
+		},
+		"profile of ann": func(token string) []byte {
+			return s.get(t, "/douyin/user/", url.Values{"token": {token}, "user_id": {strconv.FormatInt(ann, 10)}})
+		},
+	}
+	for name, answer := range answers {
+		for token, followed := range follows {
+			if token == "" && name == "profile of ann" {
+				continue // profiles need a login
+			}
+			users := userObjects(t, answer(token))
+			if len(users) == 0 {
+				t.Fatalf("%s shows no users", name)
+			}
+			for _, u := range users {
+				id := int64(u["id"].(float64))
+				if u["is_follow"] != followed[id] || u["follower_count"] != followers[id] {
+					t.Errorf("%s (viewer follows %v): user %d has is_follow %v, follower_count %v; want %v, %v",
+						name, followed, id, u["is_follow"], u["follower_count"], followed[id], followers[id])
+				}
+			}
+		}
+	}
+}

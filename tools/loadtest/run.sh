@@ -2,7 +2,8 @@
 # Load test of the all-in-one: `make load`. Builds and starts it on a fresh data dir, registers
 # users, adds 10,000 fixture videos, then measures with wrk at 50 connections:
 #   feed (anonymous and logged in, 30 videos a page), user info, comment list (30 comments),
-#   like/unlike by random users on the feed's videos,
+#   like/unlike by random users on the feed's videos, chat polls over 1,000 conversations of
+#   1,000 messages,
 # and finally the delay from a like to the count another user sees.
 # Needs wrk (apt-get install wrk). Prints wrk's summary for each scenario.
 set -euo pipefail
@@ -33,15 +34,17 @@ start
 for _ in $(seq 1 100); do
   [ "$(curl -fs "http://$ADDR/douyin/feed/" | grep -o '"id":' | wc -l)" -gt 0 ] && break; sleep 0.1
 done
-export LOAD_TOKENS=$DATA/tokens LOAD_VIDEOS_FILE=$DATA/videos
+export LOAD_TOKENS=$DATA/tokens LOAD_VIDEOS_FILE=$DATA/videos LOAD_PAIRS=$DATA/pairs
 for i in $(seq 1 $USERS); do
   curl -fs -X POST "http://$ADDR/douyin/user/register/?username=load$i&password=load-password" |
-    sed -E 's/.*"token":"([^"]+)".*/\1/' >>"$LOAD_TOKENS"
-  echo >>"$LOAD_TOKENS"
+    sed -E 's/.*"user_id":([0-9]+),"token":"([^"]+)".*/\1 \2/' >>"$DATA/users"
+  echo >>"$DATA/users"
 done
+cut -d' ' -f2 "$DATA/users" >"$LOAD_TOKENS"
 TOKEN=$(head -1 "$LOAD_TOKENS")
 stop
-(cd tools && go run ./loadtest/seed -data "$DATA" -videos "$VIDEOS" -authors $USERS)
+(cd tools && go run ./loadtest/seed -data "$DATA" -videos "$VIDEOS" -authors $USERS \
+  -users "$DATA/users" -conversations 1000 -messages 1000 -pairs "$LOAD_PAIRS")
 start
 
 scenario() {
@@ -65,6 +68,7 @@ scenario "feed, logged in (50 users at random)" "http://$ADDR/douyin/feed/" -s t
 scenario "user info" "http://$ADDR/douyin/user/?user_id=1&token=$TOKEN"
 scenario "comment list, 30 comments" "http://$ADDR/douyin/comment/list/?token=$TOKEN&video_id=$VIDEO"
 scenario "like/unlike, 50 users at random on the feed's 30 videos" "http://$ADDR" -s tools/loadtest/like.lua
+scenario "chat poll finding nothing new, 1,000 conversations of 1,000 messages" "http://$ADDR" -s tools/loadtest/chat.lua
 
 # The delay from one user's like to the count another user sees in the feed.
 (cd tools && go run ./loadtest/likedelay -addr "$ADDR" -tokens "$LOAD_TOKENS" -video "$VIDEO")

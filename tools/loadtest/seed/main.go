@@ -12,7 +12,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	_ "github.com/glebarez/go-sqlite"
 )
@@ -21,9 +24,18 @@ func main() {
 	dataDir := flag.String("data", "", "data dir of a stopped all-in-one")
 	videos := flag.Int("videos", 10000, "rows to add")
 	authors := flag.Int("authors", 50, "spread the videos over user ids 1..authors")
+	users := flag.String("users", "", `file of "id token" lines: the users to seed conversations between`)
+	conversations := flag.Int("conversations", 1000, "conversations to add between pairs of -users")
+	messages := flag.Int("messages", 1000, "messages in each conversation")
+	pairs := flag.String("pairs", "", `file to write "token peer_id" lines to, one per conversation`)
 	flag.Parse()
 	if err := seed(*dataDir, *videos, *authors); err != nil {
 		log.Fatal(err)
+	}
+	if *users != "" {
+		if err := seedChats(*dataDir, *users, *pairs, *conversations, *messages); err != nil {
+			log.Fatal(err)
+		}
 	}
 }
 
@@ -114,4 +126,83 @@ func setWorkCounts(videos *sql.DB, dataDir string) error {
 		}
 	}
 	return nil
+}
+
+// seedChats adds conversations between pairs of users, each of n messages alternating in
+// direction a second apart, all in the past, in the message app's tables. It writes the pairs
+// to pairsFile so a load test can poll them.
+func seedChats(dataDir, usersFile, pairsFile string, conversations, n int) error {
+	type user struct {
+		id    int64
+		token string
+	}
+	raw, err := os.ReadFile(usersFile)
+	if err != nil {
+		return err
+	}
+	var users []user
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var u user
+		if _, err := fmt.Sscan(line, &u.id, &u.token); err != nil {
+			return fmt.Errorf("%s: %q: %w", usersFile, line, err)
+		}
+		users = append(users, u)
+	}
+	var pairs [][2]user
+	for i := 0; i < len(users) && len(pairs) < conversations; i++ {
+		for j := i + 1; j < len(users) && len(pairs) < conversations; j++ {
+			pairs = append(pairs, [2]user{users[i], users[j]})
+		}
+	}
+	if len(pairs) < conversations {
+		return fmt.Errorf("%d users make only %d conversations", len(users), len(pairs))
+	}
+
+	db, err := sql.Open("sqlite", filepath.Join(dataDir, "message.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	insert, err := tx.Prepare(`INSERT INTO messages (user_low, user_high, from_user_id, to_user_id, content, create_time)
+		VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	conversation, err := tx.Prepare(`INSERT INTO conversations (user_low, user_high, last_time) VALUES (?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	start := time.Now().Add(-time.Duration(n+60) * time.Second).UnixMilli()
+	var out strings.Builder
+	for _, p := range pairs {
+		low, high := p[0].id, p[1].id
+		if low > high {
+			low, high = high, low
+		}
+		at := start
+		for k := range n {
+			from, to := p[k%2], p[(k+1)%2]
+			at = start + int64(k)*1000
+			if _, err := insert.Exec(low, high, from.id, to.id, fmt.Sprintf("message %d", k), at); err != nil {
+				return err
+			}
+		}
+		if _, err := conversation.Exec(low, high, at); err != nil {
+			return err
+		}
+		fmt.Fprintf(&out, "%s %d\n", p[0].token, p[1].id)
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	fmt.Printf("added %d conversations of %d messages\n", conversations, n)
+	if pairsFile == "" {
+		return nil
+	}
+	return os.WriteFile(pairsFile, []byte(out.String()), 0o644)
 }
