@@ -77,7 +77,7 @@ func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, like bool) (stri
 	}
 	if eventID != "" {
 		if r.liked != nil {
-			r.liked.changed(f.UserID, f.VideoID, like)
+			r.liked.changed(f.UserID)
 		}
 		r.relay.Notify()
 	}

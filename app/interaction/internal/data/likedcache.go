@@ -66,22 +66,12 @@ func (c *likedCache) store(userID int64, all []int64, epoch int64) {
 	}
 }
 
-// changed records a committed like or unlike.
-func (c *likedCache) changed(userID, videoID int64, like bool) {
+// changed records a committed like or unlike of userID by dropping their set: editing it in
+// place could apply two racing changes of one user in the opposite order of their commits.
+// The next lookup reloads it.
+func (c *likedCache) changed(userID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch.Add(1)
-	set, ok := c.users.Get(userID)
-	if !ok {
-		return
-	}
-	if like {
-		if len(set) >= maxCachedLikes {
-			c.users.Remove(userID)
-			return
-		}
-		set[videoID] = struct{}{}
-	} else {
-		delete(set, videoID)
-	}
+	c.users.Remove(userID)
 }
