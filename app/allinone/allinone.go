@@ -1,6 +1,6 @@
 // Package allinone runs every app in one process on embedded defaults: the quick start. The
-// apps are the same as in the distributed deployment and still talk over gRPC, on loopback
-// ports picked by the kernel, so two instances never clash.
+// apps are the same as in the distributed deployment and still talk over gRPC, through
+// in-memory pipes instead of sockets.
 package allinone
 
 import (
@@ -24,6 +24,7 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/objectstore"
+	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
 
 // Name identifies the process in logs.
@@ -45,8 +46,8 @@ var domainApps = []struct {
 	{message.Name, message.New, func(s *confv1.Services) *string { return &s.Message }},
 }
 
-// New assembles every app from one configuration: each domain app serves gRPC on a loopback
-// port of its own, and the gateway serves the Douyin API on http_addr and dials them there.
+// New assembles every app from one configuration: each domain app serves gRPC on an in-process
+// pipe of its own, and the gateway serves the Douyin API on http_addr and dials them there.
 func New(bc *confv1.Bootstrap, logger log.Logger) ([]*bootstrap.Component, func(), error) {
 	bc = proto.Clone(bc).(*confv1.Bootstrap)
 	if bc.GetAuth().GetTokenSecret() == "" {
@@ -89,8 +90,9 @@ func New(bc *confv1.Bootstrap, logger log.Logger) ([]*bootstrap.Component, func(
 	}
 	for _, app := range domainApps {
 		appConf := proto.Clone(bc).(*confv1.Bootstrap)
-		appConf.GrpcAddr = "127.0.0.1:0" // loopback only; the kernel picks a free port
-		appConf.HttpAddr = ""            // the gateway owns the one HTTP address
+		// An in-memory pipe: nothing listens on the network, so two all-in-ones never clash.
+		appConf.GrpcAddr = rpc.InProcessScheme + app.name
+		appConf.HttpAddr = "" // the gateway owns the one HTTP address
 		c, done, err := app.build(appConf, logger)
 		if err != nil {
 			cleanup()

@@ -27,6 +27,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/pkg/config"
+	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
 
 // Component is one app as its New injector assembles it: the servers it runs. The all-in-one
@@ -59,6 +60,9 @@ func (c *Component) GRPCAddr() (string, error) {
 	u, err := c.GRPC.Endpoint()
 	if err != nil {
 		return "", err
+	}
+	if rpc.IsInProcess(u.Opaque) {
+		return u.Opaque, nil
 	}
 	return hostPort(u), nil
 }
@@ -165,9 +169,17 @@ func Run(name string, logger log.Logger, components ...*Component) error {
 // so that is a plain interceptor.
 func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) *grpc.Server {
 	helper := log.NewHelper(logger)
-	return grpc.NewServer(
-		grpc.Address(bc.GetGrpcAddr()),
-		grpc.Timeout(bc.GetServices().GetCallTimeout().AsDuration()),
+	var where []grpc.ServerOption
+	if addr := bc.GetGrpcAddr(); rpc.IsInProcess(addr) {
+		where = append(where, grpc.Listener(rpc.ListenInProcess(addr)), grpc.Endpoint(&url.URL{Scheme: "grpc", Opaque: addr}))
+	} else {
+		where = append(where, grpc.Address(addr))
+	}
+	return grpc.NewServer(append(where,
+		// Callers set each call's real deadline, and gRPC carries it here. This only caps work
+		// whose caller set none: no call may outlive the HTTP request that caused it, and some
+		// (a login queueing for the password hasher) may take longer than an ordinary call.
+		grpc.Timeout(max(bc.GetServices().GetCallTimeout().AsDuration(), bc.GetHttp().GetTimeout().AsDuration())),
 		grpc.Middleware(ServerMiddleware(logger)...),
 		grpc.StreamInterceptor(func(srv any, ss ggrpc.ServerStream, info *ggrpc.StreamServerInfo, handler ggrpc.StreamHandler) error {
 			if err := handler(srv, ss); err != nil {
@@ -175,7 +187,7 @@ func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) *grpc.Server {
 			}
 			return nil
 		}),
-	)
+	)...)
 }
 
 // NewHealthServer returns an HTTP server answering GET /healthz with 200 while the process

@@ -4,6 +4,7 @@ package rpc
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/middleware/recovery"
@@ -11,18 +12,26 @@ import (
 	ggrpc "google.golang.org/grpc"
 )
 
-// Dial connects to endpoint ("host:port"). Each call gets timeout as its deadline unless the
+// Dial connects to endpoint ("host:port", or an InProcessScheme address). Each call gets timeout as its deadline unless the
 // caller's context ends sooner. The connection is lazy: an app that is down is reported by the
 // calls, not here, so apps can start in any order.
 func Dial(endpoint string, timeout time.Duration) (*ggrpc.ClientConn, func(), error) {
 	if endpoint == "" {
 		return nil, nil, fmt.Errorf("no endpoint configured")
 	}
-	conn, err := grpc.DialInsecure(context.Background(),
+	opts := []grpc.ClientOption{
 		grpc.WithEndpoint(endpoint),
 		grpc.WithTimeout(timeout),
 		grpc.WithMiddleware(recovery.Recovery()),
-	)
+	}
+	if IsInProcess(endpoint) {
+		opts = append(opts,
+			grpc.WithEndpoint("passthrough:///"+endpoint),
+			grpc.WithOptions(ggrpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+				return dialInProcess(ctx, endpoint)
+			})))
+	}
+	conn, err := grpc.DialInsecure(context.Background(), opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("dial %s: %w", endpoint, err)
 	}

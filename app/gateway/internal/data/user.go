@@ -4,6 +4,7 @@ package data
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/google/wire"
 
@@ -28,16 +29,20 @@ var ProviderSet = wire.NewSet(
 
 // UserRepo implements biz.UserRepo with the user app's gRPC API.
 type UserRepo struct {
-	client userv1.UserServiceClient
+	client      userv1.UserServiceClient
+	callTimeout time.Duration
 }
 
-// NewUserRepo dials the user app.
+// NewUserRepo dials the user app. Register and login may take as long as the request may
+// (http.timeout): password hashing is slow on purpose and queues under a burst, and a burst of
+// sign-ups should wait rather than fail. Everything else gets the usual call timeout.
 func NewUserRepo(bc *confv1.Bootstrap) (*UserRepo, func(), error) {
-	conn, closeConn, err := rpc.Dial(bc.GetServices().GetUser(), bc.GetServices().GetCallTimeout().AsDuration())
+	callTimeout := bc.GetServices().GetCallTimeout().AsDuration()
+	conn, closeConn, err := rpc.Dial(bc.GetServices().GetUser(), max(callTimeout, bc.GetHttp().GetTimeout().AsDuration()))
 	if err != nil {
 		return nil, nil, err
 	}
-	return &UserRepo{client: userv1.NewUserServiceClient(conn)}, closeConn, nil
+	return &UserRepo{client: userv1.NewUserServiceClient(conn), callTimeout: callTimeout}, closeConn, nil
 }
 
 // Register implements biz.UserRepo.
@@ -60,6 +65,8 @@ func (r *UserRepo) Login(ctx context.Context, username, password string) (int64,
 
 // GetUsers implements biz.UserRepo.
 func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.callTimeout)
+	defer cancel()
 	reply, err := r.client.GetUsers(ctx, &userv1.GetUsersRequest{Ids: ids})
 	if err != nil {
 		return nil, err
