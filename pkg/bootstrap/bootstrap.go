@@ -20,6 +20,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/middleware/recovery"
+	"github.com/go-kratos/kratos/v2/middleware/tracing"
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
@@ -81,15 +82,18 @@ func NewLogger(service, level string) log.Logger {
 		"ts", log.DefaultTimestamp,
 		"caller", log.DefaultCaller,
 		"service", service,
+		"trace_id", tracing.TraceID(),
 	)
 	return log.NewFilter(base, log.FilterLevel(log.ParseLevel(level)))
 }
 
-// ServerMiddleware is the chain every server runs: every error leaves the server as an answer
-// a person can read (see edge), and panics become errors first (recovery runs inside edge).
+// ServerMiddleware is the chain every server runs: a span per request (continuing the caller's
+// trace), every error leaving the server as an answer a person can read (see edge), and panics
+// becoming errors first (recovery runs inside edge).
 func ServerMiddleware(logger log.Logger) []middleware.Middleware {
 	helper := log.NewHelper(logger)
 	return []middleware.Middleware{
+		tracing.Server(),
 		func(next middleware.Handler) middleware.Handler {
 			return func(ctx context.Context, req any) (any, error) {
 				reply, err := next(ctx, req)
@@ -221,6 +225,11 @@ func Main(name, appDefaults string, build Builder) {
 			return err
 		}
 		logger := NewLogger(name, bc.GetLog().GetLevel())
+		flush, err := SetupTracing(bc, name)
+		if err != nil {
+			return err
+		}
+		defer flush()
 		component, cleanup, err := build(bc, logger)
 		if err != nil {
 			return err

@@ -8,6 +8,9 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -224,7 +227,7 @@ func (c *Consumer) apply(ctx context.Context, batch []kafka.Message) ([]Message,
 			if res.RowsAffected == 0 {
 				continue // applied before: a redelivery or a republished outbox row
 			}
-			if err := c.handle(msg.Context(ctx), tx, msg); err != nil {
+			if err := c.handleTraced(ctx, tx, msg); err != nil {
 				if errors.Is(err, ErrSkip) {
 					c.log.Warnw("msg", "event passed over", "event_id", msg.EventID, "type", msg.Type, "error", err)
 					continue
@@ -236,4 +239,22 @@ func (c *Consumer) apply(ctx context.Context, batch []kafka.Message) ([]Message,
 		return nil
 	})
 	return applied, err
+}
+
+// handleTraced runs the handler for msg, in a span continuing the trace of the request that
+// caused the event when it carries one.
+func (c *Consumer) handleTraced(ctx context.Context, tx *gorm.DB, msg Message) error {
+	if msg.TraceParent == "" {
+		return c.handle(ctx, tx, msg)
+	}
+	ctx, span := tracer.Start(msg.Context(ctx), "apply "+msg.Topic, trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(append(messagingAttributes(msg.Topic, msg.EventID),
+			attribute.String("messaging.consumer.group.name", c.name))...))
+	defer span.End()
+	err := c.handle(ctx, tx, msg)
+	if err != nil && !errors.Is(err, ErrSkip) {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "apply failed")
+	}
+	return err
 }

@@ -20,6 +20,8 @@ import (
 	"fmt"
 
 	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -37,6 +39,17 @@ const (
 	headerTraceParent = "traceparent"
 	headerTraceState  = "tracestate"
 )
+
+// tracer records the publish and apply spans of traced events.
+var tracer = otel.Tracer("github.com/douyin-kratos/douyin/pkg/event")
+
+func messagingAttributes(topic, eventID string) []attribute.KeyValue {
+	return []attribute.KeyValue{
+		attribute.String("messaging.system", "kafka"),
+		attribute.String("messaging.destination.name", topic),
+		attribute.String("messaging.message.id", eventID),
+	}
+}
 
 // traceContext is the W3C propagator, used whatever the process's global propagator is, so
 // events carry the standard headers any consumer understands.

@@ -3,8 +3,10 @@ package event
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +14,9 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/go-kratos/kratos/v2/log"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	"gorm.io/gorm"
@@ -309,5 +314,65 @@ func TestTraceContextTravelsWithTheEvent(t *testing.T) {
 	}
 	if untraced := got["untraced-event"]; untraced.msg.TraceParent != "" || untraced.remote.IsValid() {
 		t.Fatalf("untraced event carries %q and span context %v; want none", untraced.msg.TraceParent, untraced.remote)
+	}
+}
+
+// With tracing on, an event's journey is part of the request's trace: the relay's publish span
+// is a child of the request's span, and the consumer's apply span a child of the publish span,
+// which is also what the handler's context carries.
+func TestPublishAndApplySpansJoinTheRequestTrace(t *testing.T) {
+	recorder := tracetest.NewSpanRecorder()
+	provider := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recorder))
+	previous := otel.GetTracerProvider()
+	otel.SetTracerProvider(provider)
+	t.Cleanup(func() { otel.SetTracerProvider(previous) })
+
+	brokers := startBroker(t)
+	producer, consumerDB := openDB(t, "producer"), openDB(t, "consumer")
+	for _, err := range []error{MigrateOutbox(producer), MigrateConsumer(consumerDB)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	request, requestSpan := provider.Tracer("test").Start(context.Background(), "request")
+	if err := Enqueue(producer.WithContext(request), topic, "k", "spanned-event", wrapperspb.Int64(1)); err != nil {
+		t.Fatal(err)
+	}
+	requestSpan.End()
+
+	handled := make(chan trace.SpanContext, 1)
+	handle := func(ctx context.Context, _ *gorm.DB, msg Message) error {
+		handled <- trace.SpanContextFromContext(ctx)
+		return nil
+	}
+	relay := NewRelay(producer, brokers, []string{topic}, log.DefaultLogger)
+	run(t, relay.Start, relay.Stop)
+	consumer := NewConsumer("spans", consumerDB, brokers, []string{topic}, handle, ConsumerOptions{}, log.DefaultLogger)
+	run(t, consumer.Start, consumer.Stop)
+	var inHandler trace.SpanContext
+	select {
+	case inHandler = <-handled:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the event was not applied")
+	}
+	waitFor(t, "the apply span to end", 5*time.Second, func() bool { return len(recorder.Ended()) >= 3 })
+
+	spans := map[string]sdktrace.ReadOnlySpan{}
+	for _, s := range recorder.Ended() {
+		spans[s.Name()] = s
+	}
+	publish, apply := spans["publish "+topic], spans["apply "+topic]
+	if publish == nil || apply == nil {
+		t.Fatalf("spans recorded: %v; want publish and apply spans", slices.Collect(maps.Keys(spans)))
+	}
+	want := requestSpan.SpanContext()
+	if publish.SpanKind() != trace.SpanKindProducer || publish.Parent().SpanID() != want.SpanID() || publish.SpanContext().TraceID() != want.TraceID() {
+		t.Fatalf("publish span %v parent %v; want a producer span under the request %v", publish.SpanContext(), publish.Parent(), want)
+	}
+	if apply.SpanKind() != trace.SpanKindConsumer || apply.Parent().SpanID() != publish.SpanContext().SpanID() || apply.SpanContext().TraceID() != want.TraceID() {
+		t.Fatalf("apply span %v parent %v; want a consumer span under the publish span %v", apply.SpanContext(), apply.Parent(), publish.SpanContext())
+	}
+	if inHandler.SpanID() != apply.SpanContext().SpanID() {
+		t.Fatalf("the handler runs in span %v; want the apply span %v", inHandler, apply.SpanContext())
 	}
 }

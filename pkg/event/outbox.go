@@ -8,7 +8,9 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 	"gorm.io/gorm"
 )
@@ -153,6 +155,12 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 	}
 	msgs := make([]kafka.Message, len(recs))
 	ids := make([]int64, len(recs))
+	spans := make([]trace.Span, 0, len(recs))
+	defer func() {
+		for _, span := range spans {
+			span.End()
+		}
+	}()
 	for i, rec := range recs {
 		ids[i] = rec.ID
 		msgs[i] = kafka.Message{
@@ -165,13 +173,25 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 			},
 		}
 		if rec.TraceParent != "" {
-			msgs[i].Headers = append(msgs[i].Headers, kafka.Header{Key: headerTraceParent, Value: []byte(rec.TraceParent)})
-			if rec.TraceState != "" {
-				msgs[i].Headers = append(msgs[i].Headers, kafka.Header{Key: headerTraceState, Value: []byte(rec.TraceState)})
+			// The publish is a span of the request's trace, and the consumers continue from it.
+			parent := traceContext.Extract(ctx, propagation.MapCarrier{headerTraceParent: rec.TraceParent, headerTraceState: rec.TraceState})
+			spanCtx, span := tracer.Start(parent, "publish "+rec.Topic, trace.WithSpanKind(trace.SpanKindProducer),
+				trace.WithAttributes(messagingAttributes(rec.Topic, rec.EventID)...))
+			spans = append(spans, span)
+			headers := propagation.MapCarrier{}
+			traceContext.Inject(spanCtx, headers)
+			for _, key := range []string{headerTraceParent, headerTraceState} {
+				if v := headers[key]; v != "" {
+					msgs[i].Headers = append(msgs[i].Headers, kafka.Header{Key: key, Value: []byte(v)})
+				}
 			}
 		}
 	}
 	if err := r.writer.WriteMessages(ctx, msgs...); err != nil {
+		for _, span := range spans {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "publish failed")
+		}
 		return 0, err
 	}
 	if err := r.db.WithContext(ctx).Delete(&outboxRecord{}, ids).Error; err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2/middleware/recovery"
+	"github.com/go-kratos/kratos/v2/middleware/tracing"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	ggrpc "google.golang.org/grpc"
 )
@@ -22,7 +23,7 @@ func Dial(endpoint string, timeout time.Duration) (*ggrpc.ClientConn, func(), er
 	opts := []grpc.ClientOption{
 		grpc.WithEndpoint(endpoint),
 		grpc.WithTimeout(timeout),
-		grpc.WithMiddleware(recovery.Recovery()),
+		grpc.WithMiddleware(recovery.Recovery(), tracing.Client()),
 	}
 	if IsInProcess(endpoint) {
 		opts = append(opts,

@@ -48,8 +48,9 @@ type Bootstrap struct {
 	Storage   *Storage  `protobuf:"bytes,11,opt,name=storage,proto3" json:"storage,omitempty"`
 	Video     *Video    `protobuf:"bytes,12,opt,name=video,proto3" json:"video,omitempty"`
 	// Seed a demo account with sample clips when the all-in-one starts on an empty database.
-	Demo          bool   `protobuf:"varint,13,opt,name=demo,proto3" json:"demo,omitempty"`
-	Kafka         *Kafka `protobuf:"bytes,14,opt,name=kafka,proto3" json:"kafka,omitempty"`
+	Demo          bool     `protobuf:"varint,13,opt,name=demo,proto3" json:"demo,omitempty"`
+	Kafka         *Kafka   `protobuf:"bytes,14,opt,name=kafka,proto3" json:"kafka,omitempty"`
+	Tracing       *Tracing `protobuf:"bytes,15,opt,name=tracing,proto3" json:"tracing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -182,6 +183,69 @@ func (x *Bootstrap) GetKafka() *Kafka {
 	return nil
 }
 
+func (x *Bootstrap) GetTracing() *Tracing {
+	if x != nil {
+		return x.Tracing
+	}
+	return nil
+}
+
+// OpenTelemetry tracing, exported over OTLP (gRPC) to a collector or Jaeger.
+type Tracing struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// host:port of the OTLP gRPC receiver, e.g. "jaeger:4317". Empty: no spans are exported (trace
+	// context still travels, so a traced caller's trace continues through this process).
+	Endpoint string `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	// Fraction of new traces recorded, 0..1; a caller's decision is always followed.
+	SampleRatio   float64 `protobuf:"fixed64,2,opt,name=sample_ratio,json=sampleRatio,proto3" json:"sample_ratio,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Tracing) Reset() {
+	*x = Tracing{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Tracing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Tracing) ProtoMessage() {}
+
+func (x *Tracing) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Tracing.ProtoReflect.Descriptor instead.
+func (*Tracing) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Tracing) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *Tracing) GetSampleRatio() float64 {
+	if x != nil {
+		return x.SampleRatio
+	}
+	return 0
+}
+
 type Kafka struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Comma-separated host:port list. Empty: an embedded broker keeping its log under
@@ -202,7 +266,7 @@ type Kafka struct {
 
 func (x *Kafka) Reset() {
 	*x = Kafka{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -214,7 +278,7 @@ func (x *Kafka) String() string {
 func (*Kafka) ProtoMessage() {}
 
 func (x *Kafka) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -227,7 +291,7 @@ func (x *Kafka) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kafka.ProtoReflect.Descriptor instead.
 func (*Kafka) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{1}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Kafka) GetBrokers() string {
@@ -268,7 +332,7 @@ type Log struct {
 
 func (x *Log) Reset() {
 	*x = Log{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -280,7 +344,7 @@ func (x *Log) String() string {
 func (*Log) ProtoMessage() {}
 
 func (x *Log) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -293,7 +357,7 @@ func (x *Log) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Log.ProtoReflect.Descriptor instead.
 func (*Log) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{2}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Log) GetLevel() string {
@@ -318,7 +382,7 @@ type Database struct {
 
 func (x *Database) Reset() {
 	*x = Database{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -330,7 +394,7 @@ func (x *Database) String() string {
 func (*Database) ProtoMessage() {}
 
 func (x *Database) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -343,7 +407,7 @@ func (x *Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Database.ProtoReflect.Descriptor instead.
 func (*Database) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{3}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Database) GetDriver() string {
@@ -390,7 +454,7 @@ type Redis struct {
 
 func (x *Redis) Reset() {
 	*x = Redis{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -402,7 +466,7 @@ func (x *Redis) String() string {
 func (*Redis) ProtoMessage() {}
 
 func (x *Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -415,7 +479,7 @@ func (x *Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Redis.ProtoReflect.Descriptor instead.
 func (*Redis) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{4}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Redis) GetAddr() string {
@@ -467,7 +531,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -479,7 +543,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -492,7 +556,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{5}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Auth) GetTokenSecret() string {
@@ -532,7 +596,7 @@ type PasswordHashing struct {
 
 func (x *PasswordHashing) Reset() {
 	*x = PasswordHashing{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +608,7 @@ func (x *PasswordHashing) String() string {
 func (*PasswordHashing) ProtoMessage() {}
 
 func (x *PasswordHashing) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +621,7 @@ func (x *PasswordHashing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PasswordHashing.ProtoReflect.Descriptor instead.
 func (*PasswordHashing) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{6}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PasswordHashing) GetMemoryKib() uint32 {
@@ -604,7 +668,7 @@ type Services struct {
 
 func (x *Services) Reset() {
 	*x = Services{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -616,7 +680,7 @@ func (x *Services) String() string {
 func (*Services) ProtoMessage() {}
 
 func (x *Services) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -629,7 +693,7 @@ func (x *Services) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Services.ProtoReflect.Descriptor instead.
 func (*Services) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{7}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Services) GetUser() string {
@@ -686,7 +750,7 @@ type HTTP struct {
 
 func (x *HTTP) Reset() {
 	*x = HTTP{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -698,7 +762,7 @@ func (x *HTTP) String() string {
 func (*HTTP) ProtoMessage() {}
 
 func (x *HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -711,7 +775,7 @@ func (x *HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTP.ProtoReflect.Descriptor instead.
 func (*HTTP) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{8}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *HTTP) GetTimeout() *durationpb.Duration {
@@ -748,7 +812,7 @@ type Storage struct {
 
 func (x *Storage) Reset() {
 	*x = Storage{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -760,7 +824,7 @@ func (x *Storage) String() string {
 func (*Storage) ProtoMessage() {}
 
 func (x *Storage) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -773,7 +837,7 @@ func (x *Storage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Storage.ProtoReflect.Descriptor instead.
 func (*Storage) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{9}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Storage) GetEndpoint() string {
@@ -840,7 +904,7 @@ type Video struct {
 
 func (x *Video) Reset() {
 	*x = Video{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -852,7 +916,7 @@ func (x *Video) String() string {
 func (*Video) ProtoMessage() {}
 
 func (x *Video) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -865,7 +929,7 @@ func (x *Video) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Video.ProtoReflect.Descriptor instead.
 func (*Video) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{10}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Video) GetMaxUploadBytes() int64 {
@@ -900,7 +964,7 @@ var File_api_conf_v1_conf_proto protoreflect.FileDescriptor
 
 const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\xb4\x04\n" +
+	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\xe7\x04\n" +
 	"\tBootstrap\x12\x19\n" +
 	"\bdata_dir\x18\x01 \x01(\tR\adataDir\x12\x1b\n" +
 	"\thttp_addr\x18\x02 \x01(\tR\bhttpAddr\x12\x1b\n" +
@@ -917,7 +981,11 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\astorage\x18\v \x01(\v2\x17.douyin.conf.v1.StorageR\astorage\x12+\n" +
 	"\x05video\x18\f \x01(\v2\x15.douyin.conf.v1.VideoR\x05video\x12\x12\n" +
 	"\x04demo\x18\r \x01(\bR\x04demo\x12+\n" +
-	"\x05kafka\x18\x0e \x01(\v2\x15.douyin.conf.v1.KafkaR\x05kafka\"\x9a\x01\n" +
+	"\x05kafka\x18\x0e \x01(\v2\x15.douyin.conf.v1.KafkaR\x05kafka\x121\n" +
+	"\atracing\x18\x0f \x01(\v2\x17.douyin.conf.v1.TracingR\atracing\"H\n" +
+	"\aTracing\x12\x1a\n" +
+	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12!\n" +
+	"\fsample_ratio\x18\x02 \x01(\x01R\vsampleRatio\"\x9a\x01\n" +
 	"\x05Kafka\x12\x18\n" +
 	"\abrokers\x18\x01 \x01(\tR\abrokers\x12\x1e\n" +
 	"\n" +
@@ -993,43 +1061,45 @@ func file_api_conf_v1_conf_proto_rawDescGZIP() []byte {
 	return file_api_conf_v1_conf_proto_rawDescData
 }
 
-var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_api_conf_v1_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: douyin.conf.v1.Bootstrap
-	(*Kafka)(nil),               // 1: douyin.conf.v1.Kafka
-	(*Log)(nil),                 // 2: douyin.conf.v1.Log
-	(*Database)(nil),            // 3: douyin.conf.v1.Database
-	(*Redis)(nil),               // 4: douyin.conf.v1.Redis
-	(*Auth)(nil),                // 5: douyin.conf.v1.Auth
-	(*PasswordHashing)(nil),     // 6: douyin.conf.v1.PasswordHashing
-	(*Services)(nil),            // 7: douyin.conf.v1.Services
-	(*HTTP)(nil),                // 8: douyin.conf.v1.HTTP
-	(*Storage)(nil),             // 9: douyin.conf.v1.Storage
-	(*Video)(nil),               // 10: douyin.conf.v1.Video
-	(*durationpb.Duration)(nil), // 11: google.protobuf.Duration
+	(*Tracing)(nil),             // 1: douyin.conf.v1.Tracing
+	(*Kafka)(nil),               // 2: douyin.conf.v1.Kafka
+	(*Log)(nil),                 // 3: douyin.conf.v1.Log
+	(*Database)(nil),            // 4: douyin.conf.v1.Database
+	(*Redis)(nil),               // 5: douyin.conf.v1.Redis
+	(*Auth)(nil),                // 6: douyin.conf.v1.Auth
+	(*PasswordHashing)(nil),     // 7: douyin.conf.v1.PasswordHashing
+	(*Services)(nil),            // 8: douyin.conf.v1.Services
+	(*HTTP)(nil),                // 9: douyin.conf.v1.HTTP
+	(*Storage)(nil),             // 10: douyin.conf.v1.Storage
+	(*Video)(nil),               // 11: douyin.conf.v1.Video
+	(*durationpb.Duration)(nil), // 12: google.protobuf.Duration
 }
 var file_api_conf_v1_conf_proto_depIdxs = []int32{
-	2,  // 0: douyin.conf.v1.Bootstrap.log:type_name -> douyin.conf.v1.Log
-	3,  // 1: douyin.conf.v1.Bootstrap.database:type_name -> douyin.conf.v1.Database
-	4,  // 2: douyin.conf.v1.Bootstrap.redis:type_name -> douyin.conf.v1.Redis
-	5,  // 3: douyin.conf.v1.Bootstrap.auth:type_name -> douyin.conf.v1.Auth
-	7,  // 4: douyin.conf.v1.Bootstrap.services:type_name -> douyin.conf.v1.Services
-	8,  // 5: douyin.conf.v1.Bootstrap.http:type_name -> douyin.conf.v1.HTTP
-	9,  // 6: douyin.conf.v1.Bootstrap.storage:type_name -> douyin.conf.v1.Storage
-	10, // 7: douyin.conf.v1.Bootstrap.video:type_name -> douyin.conf.v1.Video
-	1,  // 8: douyin.conf.v1.Bootstrap.kafka:type_name -> douyin.conf.v1.Kafka
-	11, // 9: douyin.conf.v1.Kafka.apply_wait:type_name -> google.protobuf.Duration
-	11, // 10: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
-	11, // 11: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
-	6,  // 12: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
-	11, // 13: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
-	11, // 14: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
-	11, // 15: douyin.conf.v1.HTTP.upload_timeout:type_name -> google.protobuf.Duration
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	3,  // 0: douyin.conf.v1.Bootstrap.log:type_name -> douyin.conf.v1.Log
+	4,  // 1: douyin.conf.v1.Bootstrap.database:type_name -> douyin.conf.v1.Database
+	5,  // 2: douyin.conf.v1.Bootstrap.redis:type_name -> douyin.conf.v1.Redis
+	6,  // 3: douyin.conf.v1.Bootstrap.auth:type_name -> douyin.conf.v1.Auth
+	8,  // 4: douyin.conf.v1.Bootstrap.services:type_name -> douyin.conf.v1.Services
+	9,  // 5: douyin.conf.v1.Bootstrap.http:type_name -> douyin.conf.v1.HTTP
+	10, // 6: douyin.conf.v1.Bootstrap.storage:type_name -> douyin.conf.v1.Storage
+	11, // 7: douyin.conf.v1.Bootstrap.video:type_name -> douyin.conf.v1.Video
+	2,  // 8: douyin.conf.v1.Bootstrap.kafka:type_name -> douyin.conf.v1.Kafka
+	1,  // 9: douyin.conf.v1.Bootstrap.tracing:type_name -> douyin.conf.v1.Tracing
+	12, // 10: douyin.conf.v1.Kafka.apply_wait:type_name -> google.protobuf.Duration
+	12, // 11: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
+	12, // 12: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
+	7,  // 13: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
+	12, // 14: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
+	12, // 15: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
+	12, // 16: douyin.conf.v1.HTTP.upload_timeout:type_name -> google.protobuf.Duration
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_api_conf_v1_conf_proto_init() }
@@ -1043,7 +1113,7 @@ func file_api_conf_v1_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_conf_v1_conf_proto_rawDesc), len(file_api_conf_v1_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -26,6 +26,11 @@ func run(confPath string) error {
 		return err
 	}
 	logger := bootstrap.NewLogger(allinone.Name, bc.GetLog().GetLevel())
+	flush, err := bootstrap.SetupTracing(bc, allinone.Name)
+	if err != nil {
+		return err
+	}
+	defer flush()
 	components, cleanup, err := allinone.New(bc, logger)
 	if err != nil {
 		return err
