@@ -87,13 +87,16 @@ func NewLogger(service, level string) log.Logger {
 	return log.NewFilter(base, log.FilterLevel(log.ParseLevel(level)))
 }
 
-// ServerMiddleware is the chain every server runs: a span per request (continuing the caller's
-// trace), every error leaving the server as an answer a person can read (see edge), and panics
+// ServerMiddleware is the chain every server runs: a span per request continuing the caller's
+// trace (when tracing is on, see SetupTracing), every error leaving the server as an answer a person can read (see edge), and panics
 // becoming errors first (recovery runs inside edge).
 func ServerMiddleware(logger log.Logger) []middleware.Middleware {
 	helper := log.NewHelper(logger)
-	return []middleware.Middleware{
-		tracing.Server(),
+	var chain []middleware.Middleware
+	if rpc.TracingEnabled() {
+		chain = append(chain, tracing.Server())
+	}
+	return append(chain,
 		func(next middleware.Handler) middleware.Handler {
 			return func(ctx context.Context, req any) (any, error) {
 				reply, err := next(ctx, req)
@@ -108,7 +111,7 @@ func ServerMiddleware(logger log.Logger) []middleware.Middleware {
 			}
 		},
 		recovery.Recovery(),
-	}
+	)
 }
 
 // Reasons of the errors edge puts in place of failures.

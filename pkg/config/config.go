@@ -155,6 +155,9 @@ func parseScalar(fd protoreflect.FieldDescriptor, raw string) (protoreflect.Valu
 	case protoreflect.Int64Kind:
 		n, err := strconv.ParseInt(raw, 10, 64)
 		return protoreflect.ValueOfInt64(n), err
+	case protoreflect.DoubleKind:
+		f, err := strconv.ParseFloat(raw, 64)
+		return protoreflect.ValueOfFloat64(f), err
 	case protoreflect.MessageKind: // google.protobuf.Duration
 		d, err := time.ParseDuration(raw)
 		return protoreflect.ValueOfMessage(durationpb.New(d).ProtoReflect()), err

@@ -16,6 +16,7 @@ func TestLoadLayers(t *testing.T) {
 	t.Setenv("DOUYIN_DATA_DIR", "/var/lib/douyin")
 	t.Setenv("DOUYIN_AUTH_PASSWORD_HASHING_ITERATIONS", "3")
 	t.Setenv("DOUYIN_SERVICES_CALL_TIMEOUT", "250ms")
+	t.Setenv("DOUYIN_TRACING_SAMPLE_RATIO", "0.25")
 
 	bc, err := Load(file, "grpc_addr: 127.0.0.1:9001\nhttp_addr: 127.0.0.1:6000")
 	if err != nil {
@@ -33,6 +34,7 @@ func TestLoadLayers(t *testing.T) {
 		{"env string", bc.DataDir, "/var/lib/douyin"},
 		{"env nested uint", bc.Auth.PasswordHashing.Iterations, uint32(3)},
 		{"env duration", bc.Services.CallTimeout.AsDuration(), 250 * time.Millisecond},
+		{"env double", bc.Tracing.SampleRatio, 0.25},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
