@@ -69,6 +69,10 @@ test-short: ## Run the tests that need no MariaDB or Redis
 load: ## Load-test the all-in-one with wrk (feed over 10,000 videos, user info); needs wrk
 	bash tools/loadtest/run.sh
 
+.PHONY: deploy-check
+deploy-check: ## Validate deploy/ offline: compose config, kustomize, apps and DOUYIN_* names (needs docker-compose, kubectl)
+	bash deploy/check.sh
+
 .PHONY: lint
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'))" || { gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'); exit 1; }
