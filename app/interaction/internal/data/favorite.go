@@ -16,6 +16,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
+	"github.com/douyin-kratos/douyin/pkg/setcache"
 )
 
 type favoriteModel struct {
@@ -32,14 +33,14 @@ type FavoriteRepo struct {
 	data  *Data
 	relay *event.Relay
 	// liked is nil unless this process makes every change (kafka.in_process).
-	liked *likedCache
+	liked *setcache.Cache
 }
 
 // NewFavoriteRepo returns the like repository.
 func NewFavoriteRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *FavoriteRepo {
 	r := &FavoriteRepo{data: data, relay: relay}
 	if bc.GetKafka().GetInProcess() {
-		r.liked = newLikedCache()
+		r.liked = setcache.New(likedCacheUsers, maxCachedLikes)
 	}
 	return r
 }
@@ -72,13 +73,14 @@ func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, like bool) (stri
 				Delta: delta, OccurredAt: time.Now().UnixMilli(),
 			})
 	})
+	if r.liked != nil && (eventID != "" || err != nil) {
+		// Also after an error: a commit whose answer was lost may still have changed the row.
+		r.liked.Changed(f.UserID)
+	}
 	if err != nil {
 		return "", fmt.Errorf("set favorite: %w", err)
 	}
 	if eventID != "" {
-		if r.liked != nil {
-			r.liked.changed(f.UserID)
-		}
 		r.relay.Notify()
 	}
 	return eventID, nil
@@ -97,30 +99,29 @@ func (r *FavoriteRepo) ListVideos(ctx context.Context, userID int64) ([]int64, e
 
 // Liked implements biz.FavoriteRepo.
 func (r *FavoriteRepo) Liked(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
+	query := func() ([]int64, error) { return r.likedFromDB(ctx, userID, videoIDs) }
 	if r.liked == nil {
-		return r.likedFromDB(ctx, userID, videoIDs)
+		return query()
 	}
-	if ids, ok := r.liked.liked(userID, videoIDs); ok {
-		return ids, nil
-	}
-	epoch := r.liked.begin()
-	all, err := r.ListVideos(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	r.liked.store(userID, all, epoch)
-	want := make(map[int64]bool, len(videoIDs))
-	for _, id := range videoIDs {
-		want[id] = true
-	}
-	var ids []int64
-	for _, id := range all {
-		if want[id] {
-			ids = append(ids, id)
+	loadAll := func(limit int) ([]int64, error) {
+		var all []int64
+		err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).Where("user_id = ?", userID).
+			Limit(limit).Pluck("video_id", &all).Error
+		if err != nil {
+			return nil, fmt.Errorf("load liked videos: %w", err)
 		}
+		return all, nil
 	}
-	return ids, nil
+	return r.liked.Among(userID, videoIDs, loadAll, query)
 }
+
+// The all-in-one's cache of liked sets (kafka.in_process): every feed page asks which of its
+// videos the viewer liked.
+const (
+	likedCacheUsers = 10_000
+	// maxCachedLikes keeps a user who likes everything from filling memory.
+	maxCachedLikes = 5_000
+)
 
 func (r *FavoriteRepo) likedFromDB(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
 	var ids []int64

@@ -15,6 +15,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
+	"github.com/douyin-kratos/douyin/pkg/setcache"
 )
 
 // followModel is the edge "follower follows followee". The primary key answers "does A follow
@@ -33,7 +34,7 @@ type FollowRepo struct {
 	data  *Data
 	relay *event.Relay
 	// followed is nil unless this process makes every change (kafka.in_process).
-	followed *followedCache
+	followed *setcache.Cache
 	// amongFrom is the table FollowedAmong reads, with a hint where the database needs one.
 	amongFrom string
 }
@@ -48,7 +49,7 @@ func NewFollowRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *Follow
 		r.amongFrom += " USE INDEX (PRIMARY)"
 	}
 	if bc.GetKafka().GetInProcess() {
-		r.followed = newFollowedCache()
+		r.followed = setcache.New(followedCacheUsers, maxCachedFollows)
 	}
 	return r
 }
@@ -85,7 +86,7 @@ func (r *FollowRepo) Set(ctx context.Context, f biz.Follow, follow bool) (string
 	})
 	if r.followed != nil && (eventID != "" || err != nil) {
 		// Also after an error: a commit whose answer was lost may still have changed the row.
-		r.followed.changed(f.FollowerID)
+		r.followed.Changed(f.FollowerID)
 	}
 	if err != nil {
 		return "", fmt.Errorf("set follow: %w", err)
@@ -134,31 +135,29 @@ func (r *FollowRepo) ListMutual(ctx context.Context, userID int64) ([]biz.Mutual
 
 // FollowedAmong implements biz.FollowRepo.
 func (r *FollowRepo) FollowedAmong(ctx context.Context, viewerID int64, ids []int64) ([]int64, error) {
+	query := func() ([]int64, error) { return r.followedFromDB(ctx, viewerID, ids) }
 	if r.followed == nil {
-		return r.followedFromDB(ctx, viewerID, ids)
+		return query()
 	}
-	got, state := r.followed.among(viewerID, ids)
-	switch state {
-	case cacheHit:
-		return got, nil
-	case cacheTooMany:
-		return r.followedFromDB(ctx, viewerID, ids)
+	loadAll := func(limit int) ([]int64, error) {
+		var all []int64
+		err := r.data.db.WithContext(ctx).Model(&followModel{}).Where("follower_id = ?", viewerID).
+			Limit(limit).Pluck("followee_id", &all).Error
+		if err != nil {
+			return nil, fmt.Errorf("load followed users: %w", err)
+		}
+		return all, nil
 	}
-	epoch := r.followed.begin()
-	var all []int64
-	// One row past the cap tells a viewer who follows too many to cache from one who does not.
-	err := r.data.db.WithContext(ctx).Model(&followModel{}).Where("follower_id = ?", viewerID).
-		Limit(maxCachedFollows+1).Pluck("followee_id", &all).Error
-	if err != nil {
-		return nil, fmt.Errorf("load followed users: %w", err)
-	}
-	if len(all) > maxCachedFollows {
-		r.followed.tooMany(viewerID)
-		return r.followedFromDB(ctx, viewerID, ids)
-	}
-	set := r.followed.store(viewerID, all, epoch)
-	return pick(set, ids), nil
+	return r.followed.Among(viewerID, ids, loadAll, query)
 }
+
+// The all-in-one's cache of followed sets (kafka.in_process): every answer that shows users
+// asks which of them the viewer follows.
+const (
+	followedCacheUsers = 10_000
+	// maxCachedFollows keeps a user who follows everyone from filling memory.
+	maxCachedFollows = 5_000
+)
 
 func (r *FollowRepo) followedFromDB(ctx context.Context, viewerID int64, ids []int64) ([]int64, error) {
 	var out []int64
