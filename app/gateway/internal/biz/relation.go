@@ -70,7 +70,7 @@ func (uc *RelationUsecase) FollowerList(ctx context.Context, viewerID, userID in
 }
 
 func (uc *RelationUsecase) list(ctx context.Context, viewerID, userID int64, ids func(context.Context, int64) ([]int64, error)) ([]*User, error) {
-	userID, err := uc.subject(ctx, viewerID, userID)
+	userID, err := uc.users.Subject(ctx, viewerID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -83,31 +83,6 @@ func (uc *RelationUsecase) list(ctx context.Context, viewerID, userID int64, ids
 		return nil, err
 	}
 	return inOrder(listed, users), nil
-}
-
-// subject resolves the user_id of a list request: absent means the viewer; a user that does not
-// exist is an error rather than an empty list.
-func (uc *RelationUsecase) subject(ctx context.Context, viewerID, userID int64) (int64, error) {
-	if userID == 0 {
-		if viewerID == 0 {
-			return 0, errAnonymousWithoutUser
-		}
-		return viewerID, nil
-	}
-	if userID < 0 {
-		return 0, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id must be positive")
-	}
-	if userID == viewerID {
-		return userID, nil
-	}
-	found, err := uc.users.users.GetUsers(ctx, []int64{userID})
-	if err != nil {
-		return 0, err
-	}
-	if len(found) == 0 {
-		return 0, errUserNotFound
-	}
-	return userID, nil
 }
 
 // errOthersFriends refuses a friend list asked for someone else: its entries carry the viewer's

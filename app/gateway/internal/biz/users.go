@@ -4,6 +4,9 @@ import (
 	"context"
 
 	"golang.org/x/sync/errgroup"
+
+	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
 
 // FollowRepo is the relation app's answer to "whom does the viewer follow".
@@ -65,6 +68,32 @@ func (j *UserJoiner) join(ctx context.Context, viewerID int64, ids []int64, out 
 		out[u.ID] = u
 	}
 	return nil
+}
+
+// Subject resolves the user_id of a request about a user (a list, a profile): absent (0)
+// means the viewer. It must name a user that exists; for the viewer, one that no longer exists
+// means a token of a reset data dir. It asks the user app only, not who follows whom.
+func (j *UserJoiner) Subject(ctx context.Context, viewerID, userID int64) (int64, error) {
+	if userID == 0 {
+		if viewerID == 0 {
+			return 0, errAnonymousWithoutUser
+		}
+		userID = viewerID
+	}
+	if userID < 0 {
+		return 0, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id must be positive")
+	}
+	found, err := j.users.GetUsers(ctx, []int64{userID})
+	if err != nil {
+		return 0, err
+	}
+	if len(found) == 0 {
+		if userID == viewerID {
+			return 0, ErrBadToken
+		}
+		return 0, errUserNotFound
+	}
+	return userID, nil
 }
 
 // inOrder returns the users of ids found in byID, in the order of ids.

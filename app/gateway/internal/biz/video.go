@@ -124,16 +124,8 @@ func ParseLatestTime(raw string, now time.Time) int64 {
 
 // PublishList returns the videos userID published (0: the viewer's own), newest first.
 func (uc *VideoUsecase) PublishList(ctx context.Context, viewerID, userID int64) ([]*Video, error) {
-	if userID == 0 {
-		if viewerID == 0 {
-			return nil, errAnonymousWithoutUser
-		}
-		userID = viewerID
-	}
-	if userID < 0 {
-		return nil, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id must be positive")
-	}
-	if err := uc.userExists(ctx, viewerID, userID); err != nil {
+	userID, err := uc.users.Subject(ctx, viewerID, userID)
+	if err != nil {
 		return nil, err
 	}
 	videos, err := uc.videos.ListByAuthor(ctx, userID)
@@ -160,13 +152,8 @@ func (uc *VideoUsecase) FavoriteAction(ctx context.Context, viewerID, videoID in
 // FavoriteList returns the videos userID (0: the viewer) liked, most recently liked first, as
 // viewerID sees them.
 func (uc *VideoUsecase) FavoriteList(ctx context.Context, viewerID, userID int64) ([]*Video, error) {
-	if userID == 0 {
-		if viewerID == 0 {
-			return nil, errAnonymousWithoutUser
-		}
-		userID = viewerID
-	}
-	if err := uc.userExists(ctx, viewerID, userID); err != nil {
+	userID, err := uc.users.Subject(ctx, viewerID, userID)
+	if err != nil {
 		return nil, err
 	}
 	ids, err := uc.favorites.ListFavorites(ctx, userID)
@@ -188,20 +175,6 @@ func (uc *VideoUsecase) FavoriteList(ctx context.Context, viewerID, userID int64
 		}
 	}
 	return videos, uc.decorate(ctx, viewerID, videos)
-}
-
-func (uc *VideoUsecase) userExists(ctx context.Context, viewerID, userID int64) error {
-	if userID < 0 {
-		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id must be positive")
-	}
-	users, err := uc.users.Join(ctx, viewerID, []int64{userID})
-	if err != nil {
-		return err
-	}
-	if _, ok := users[userID]; !ok {
-		return errUserNotFound
-	}
-	return nil
 }
 
 // NewUpload opens a publish for a file about to stream in.
