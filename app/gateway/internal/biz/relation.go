@@ -105,7 +105,7 @@ func (uc *RelationUsecase) FriendList(ctx context.Context, viewerID, userID int6
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		users, err = uc.users.Join(gctx, viewerID, ids)
+		users, err = uc.users.JoinFollowed(gctx, ids) // friends: followed by definition
 		return err
 	})
 	g.Go(func() (err error) {

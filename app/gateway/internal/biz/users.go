@@ -33,10 +33,20 @@ const joinBatch = 500
 
 // Join returns the users among ids that exist, by id, as viewerID sees them.
 func (j *UserJoiner) Join(ctx context.Context, viewerID int64, ids []int64) (map[int64]*User, error) {
+	return j.joinAll(ctx, viewerID, ids, false)
+}
+
+// JoinFollowed is Join for users the viewer is known to follow (friends): is_follow is true
+// without asking the relation app.
+func (j *UserJoiner) JoinFollowed(ctx context.Context, ids []int64) (map[int64]*User, error) {
+	return j.joinAll(ctx, 0, ids, true)
+}
+
+func (j *UserJoiner) joinAll(ctx context.Context, viewerID int64, ids []int64, followed bool) (map[int64]*User, error) {
 	out := make(map[int64]*User, len(ids))
 	for len(ids) > 0 {
 		n := min(len(ids), joinBatch)
-		if err := j.join(ctx, viewerID, ids[:n], out); err != nil {
+		if err := j.join(ctx, viewerID, ids[:n], followed, out); err != nil {
 			return nil, err
 		}
 		ids = ids[n:]
@@ -44,7 +54,7 @@ func (j *UserJoiner) Join(ctx context.Context, viewerID int64, ids []int64) (map
 	return out, nil
 }
 
-func (j *UserJoiner) join(ctx context.Context, viewerID int64, ids []int64, out map[int64]*User) error {
+func (j *UserJoiner) join(ctx context.Context, viewerID int64, ids []int64, allFollowed bool, out map[int64]*User) error {
 	var (
 		users    []*User
 		followed map[int64]bool
@@ -64,7 +74,7 @@ func (j *UserJoiner) join(ctx context.Context, viewerID int64, ids []int64, out 
 		return err
 	}
 	for _, u := range users {
-		u.IsFollow = followed[u.ID]
+		u.IsFollow = allFollowed || followed[u.ID]
 		out[u.ID] = u
 	}
 	return nil
