@@ -48,9 +48,10 @@ type Bootstrap struct {
 	Storage   *Storage  `protobuf:"bytes,11,opt,name=storage,proto3" json:"storage,omitempty"`
 	Video     *Video    `protobuf:"bytes,12,opt,name=video,proto3" json:"video,omitempty"`
 	// Seed a demo account with sample clips when the all-in-one starts on an empty database.
-	Demo          bool     `protobuf:"varint,13,opt,name=demo,proto3" json:"demo,omitempty"`
-	Kafka         *Kafka   `protobuf:"bytes,14,opt,name=kafka,proto3" json:"kafka,omitempty"`
-	Tracing       *Tracing `protobuf:"bytes,15,opt,name=tracing,proto3" json:"tracing,omitempty"`
+	Demo          bool      `protobuf:"varint,13,opt,name=demo,proto3" json:"demo,omitempty"`
+	Kafka         *Kafka    `protobuf:"bytes,14,opt,name=kafka,proto3" json:"kafka,omitempty"`
+	Tracing       *Tracing  `protobuf:"bytes,15,opt,name=tracing,proto3" json:"tracing,omitempty"`
+	Registry      *Registry `protobuf:"bytes,16,opt,name=registry,proto3" json:"registry,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -190,6 +191,151 @@ func (x *Bootstrap) GetTracing() *Tracing {
 	return nil
 }
 
+func (x *Bootstrap) GetRegistry() *Registry {
+	if x != nil {
+		return x.Registry
+	}
+	return nil
+}
+
+// Where apps announce themselves and find each other. With nothing set, each app is found at
+// the static address under services.
+type Registry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Nacos         *Nacos                 `protobuf:"bytes,1,opt,name=nacos,proto3" json:"nacos,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Registry) Reset() {
+	*x = Registry{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Registry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Registry) ProtoMessage() {}
+
+func (x *Registry) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Registry.ProtoReflect.Descriptor instead.
+func (*Registry) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Registry) GetNacos() *Nacos {
+	if x != nil {
+		return x.Nacos
+	}
+	return nil
+}
+
+// A Nacos naming service. Each app registers its gRPC and HTTP endpoints as "<app>.grpc" and
+// "<app>.http" (e.g. "user.grpc"); callers then name an app as "discovery:///user.grpc" under
+// services.
+type Nacos struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Comma-separated host:port list of Nacos servers (their HTTP port, usually 8848). Empty: no
+	// registry.
+	Addrs string `protobuf:"bytes,1,opt,name=addrs,proto3" json:"addrs,omitempty"`
+	// Namespace id; empty is Nacos' public namespace.
+	Namespace string `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Group the apps register in; empty is Nacos' DEFAULT_GROUP.
+	Group    string `protobuf:"bytes,3,opt,name=group,proto3" json:"group,omitempty"`
+	Username string `protobuf:"bytes,4,opt,name=username,proto3" json:"username,omitempty"`
+	Password string `protobuf:"bytes,5,opt,name=password,proto3" json:"password,omitempty"`
+	// Deadline of one request to Nacos.
+	Timeout       *durationpb.Duration `protobuf:"bytes,6,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Nacos) Reset() {
+	*x = Nacos{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Nacos) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Nacos) ProtoMessage() {}
+
+func (x *Nacos) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Nacos.ProtoReflect.Descriptor instead.
+func (*Nacos) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Nacos) GetAddrs() string {
+	if x != nil {
+		return x.Addrs
+	}
+	return ""
+}
+
+func (x *Nacos) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *Nacos) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *Nacos) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *Nacos) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *Nacos) GetTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.Timeout
+	}
+	return nil
+}
+
 // OpenTelemetry tracing, exported over OTLP (gRPC) to a collector or Jaeger.
 type Tracing struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -204,7 +350,7 @@ type Tracing struct {
 
 func (x *Tracing) Reset() {
 	*x = Tracing{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -216,7 +362,7 @@ func (x *Tracing) String() string {
 func (*Tracing) ProtoMessage() {}
 
 func (x *Tracing) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -229,7 +375,7 @@ func (x *Tracing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tracing.ProtoReflect.Descriptor instead.
 func (*Tracing) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{1}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Tracing) GetEndpoint() string {
@@ -266,7 +412,7 @@ type Kafka struct {
 
 func (x *Kafka) Reset() {
 	*x = Kafka{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -278,7 +424,7 @@ func (x *Kafka) String() string {
 func (*Kafka) ProtoMessage() {}
 
 func (x *Kafka) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -291,7 +437,7 @@ func (x *Kafka) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kafka.ProtoReflect.Descriptor instead.
 func (*Kafka) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{2}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Kafka) GetBrokers() string {
@@ -332,7 +478,7 @@ type Log struct {
 
 func (x *Log) Reset() {
 	*x = Log{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -344,7 +490,7 @@ func (x *Log) String() string {
 func (*Log) ProtoMessage() {}
 
 func (x *Log) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -357,7 +503,7 @@ func (x *Log) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Log.ProtoReflect.Descriptor instead.
 func (*Log) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{3}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Log) GetLevel() string {
@@ -382,7 +528,7 @@ type Database struct {
 
 func (x *Database) Reset() {
 	*x = Database{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -394,7 +540,7 @@ func (x *Database) String() string {
 func (*Database) ProtoMessage() {}
 
 func (x *Database) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -407,7 +553,7 @@ func (x *Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Database.ProtoReflect.Descriptor instead.
 func (*Database) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{4}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Database) GetDriver() string {
@@ -454,7 +600,7 @@ type Redis struct {
 
 func (x *Redis) Reset() {
 	*x = Redis{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -466,7 +612,7 @@ func (x *Redis) String() string {
 func (*Redis) ProtoMessage() {}
 
 func (x *Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -479,7 +625,7 @@ func (x *Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Redis.ProtoReflect.Descriptor instead.
 func (*Redis) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{5}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Redis) GetAddr() string {
@@ -531,7 +677,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -543,7 +689,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -556,7 +702,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{6}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Auth) GetTokenSecret() string {
@@ -596,7 +742,7 @@ type PasswordHashing struct {
 
 func (x *PasswordHashing) Reset() {
 	*x = PasswordHashing{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -608,7 +754,7 @@ func (x *PasswordHashing) String() string {
 func (*PasswordHashing) ProtoMessage() {}
 
 func (x *PasswordHashing) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -621,7 +767,7 @@ func (x *PasswordHashing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PasswordHashing.ProtoReflect.Descriptor instead.
 func (*PasswordHashing) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{7}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PasswordHashing) GetMemoryKib() uint32 {
@@ -668,7 +814,7 @@ type Services struct {
 
 func (x *Services) Reset() {
 	*x = Services{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -680,7 +826,7 @@ func (x *Services) String() string {
 func (*Services) ProtoMessage() {}
 
 func (x *Services) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -693,7 +839,7 @@ func (x *Services) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Services.ProtoReflect.Descriptor instead.
 func (*Services) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{8}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Services) GetUser() string {
@@ -750,7 +896,7 @@ type HTTP struct {
 
 func (x *HTTP) Reset() {
 	*x = HTTP{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -762,7 +908,7 @@ func (x *HTTP) String() string {
 func (*HTTP) ProtoMessage() {}
 
 func (x *HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -775,7 +921,7 @@ func (x *HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTP.ProtoReflect.Descriptor instead.
 func (*HTTP) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{9}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *HTTP) GetTimeout() *durationpb.Duration {
@@ -812,7 +958,7 @@ type Storage struct {
 
 func (x *Storage) Reset() {
 	*x = Storage{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -824,7 +970,7 @@ func (x *Storage) String() string {
 func (*Storage) ProtoMessage() {}
 
 func (x *Storage) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -837,7 +983,7 @@ func (x *Storage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Storage.ProtoReflect.Descriptor instead.
 func (*Storage) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{10}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Storage) GetEndpoint() string {
@@ -904,7 +1050,7 @@ type Video struct {
 
 func (x *Video) Reset() {
 	*x = Video{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -916,7 +1062,7 @@ func (x *Video) String() string {
 func (*Video) ProtoMessage() {}
 
 func (x *Video) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -929,7 +1075,7 @@ func (x *Video) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Video.ProtoReflect.Descriptor instead.
 func (*Video) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{11}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Video) GetMaxUploadBytes() int64 {
@@ -964,7 +1110,7 @@ var File_api_conf_v1_conf_proto protoreflect.FileDescriptor
 
 const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\xe7\x04\n" +
+	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\x9d\x05\n" +
 	"\tBootstrap\x12\x19\n" +
 	"\bdata_dir\x18\x01 \x01(\tR\adataDir\x12\x1b\n" +
 	"\thttp_addr\x18\x02 \x01(\tR\bhttpAddr\x12\x1b\n" +
@@ -982,7 +1128,17 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\x05video\x18\f \x01(\v2\x15.douyin.conf.v1.VideoR\x05video\x12\x12\n" +
 	"\x04demo\x18\r \x01(\bR\x04demo\x12+\n" +
 	"\x05kafka\x18\x0e \x01(\v2\x15.douyin.conf.v1.KafkaR\x05kafka\x121\n" +
-	"\atracing\x18\x0f \x01(\v2\x17.douyin.conf.v1.TracingR\atracing\"H\n" +
+	"\atracing\x18\x0f \x01(\v2\x17.douyin.conf.v1.TracingR\atracing\x124\n" +
+	"\bregistry\x18\x10 \x01(\v2\x18.douyin.conf.v1.RegistryR\bregistry\"7\n" +
+	"\bRegistry\x12+\n" +
+	"\x05nacos\x18\x01 \x01(\v2\x15.douyin.conf.v1.NacosR\x05nacos\"\xbe\x01\n" +
+	"\x05Nacos\x12\x14\n" +
+	"\x05addrs\x18\x01 \x01(\tR\x05addrs\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x14\n" +
+	"\x05group\x18\x03 \x01(\tR\x05group\x12\x1a\n" +
+	"\busername\x18\x04 \x01(\tR\busername\x12\x1a\n" +
+	"\bpassword\x18\x05 \x01(\tR\bpassword\x123\n" +
+	"\atimeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"H\n" +
 	"\aTracing\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12!\n" +
 	"\fsample_ratio\x18\x02 \x01(\x01R\vsampleRatio\"\x9a\x01\n" +
@@ -1061,45 +1217,50 @@ func file_api_conf_v1_conf_proto_rawDescGZIP() []byte {
 	return file_api_conf_v1_conf_proto_rawDescData
 }
 
-var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_api_conf_v1_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: douyin.conf.v1.Bootstrap
-	(*Tracing)(nil),             // 1: douyin.conf.v1.Tracing
-	(*Kafka)(nil),               // 2: douyin.conf.v1.Kafka
-	(*Log)(nil),                 // 3: douyin.conf.v1.Log
-	(*Database)(nil),            // 4: douyin.conf.v1.Database
-	(*Redis)(nil),               // 5: douyin.conf.v1.Redis
-	(*Auth)(nil),                // 6: douyin.conf.v1.Auth
-	(*PasswordHashing)(nil),     // 7: douyin.conf.v1.PasswordHashing
-	(*Services)(nil),            // 8: douyin.conf.v1.Services
-	(*HTTP)(nil),                // 9: douyin.conf.v1.HTTP
-	(*Storage)(nil),             // 10: douyin.conf.v1.Storage
-	(*Video)(nil),               // 11: douyin.conf.v1.Video
-	(*durationpb.Duration)(nil), // 12: google.protobuf.Duration
+	(*Registry)(nil),            // 1: douyin.conf.v1.Registry
+	(*Nacos)(nil),               // 2: douyin.conf.v1.Nacos
+	(*Tracing)(nil),             // 3: douyin.conf.v1.Tracing
+	(*Kafka)(nil),               // 4: douyin.conf.v1.Kafka
+	(*Log)(nil),                 // 5: douyin.conf.v1.Log
+	(*Database)(nil),            // 6: douyin.conf.v1.Database
+	(*Redis)(nil),               // 7: douyin.conf.v1.Redis
+	(*Auth)(nil),                // 8: douyin.conf.v1.Auth
+	(*PasswordHashing)(nil),     // 9: douyin.conf.v1.PasswordHashing
+	(*Services)(nil),            // 10: douyin.conf.v1.Services
+	(*HTTP)(nil),                // 11: douyin.conf.v1.HTTP
+	(*Storage)(nil),             // 12: douyin.conf.v1.Storage
+	(*Video)(nil),               // 13: douyin.conf.v1.Video
+	(*durationpb.Duration)(nil), // 14: google.protobuf.Duration
 }
 var file_api_conf_v1_conf_proto_depIdxs = []int32{
-	3,  // 0: douyin.conf.v1.Bootstrap.log:type_name -> douyin.conf.v1.Log
-	4,  // 1: douyin.conf.v1.Bootstrap.database:type_name -> douyin.conf.v1.Database
-	5,  // 2: douyin.conf.v1.Bootstrap.redis:type_name -> douyin.conf.v1.Redis
-	6,  // 3: douyin.conf.v1.Bootstrap.auth:type_name -> douyin.conf.v1.Auth
-	8,  // 4: douyin.conf.v1.Bootstrap.services:type_name -> douyin.conf.v1.Services
-	9,  // 5: douyin.conf.v1.Bootstrap.http:type_name -> douyin.conf.v1.HTTP
-	10, // 6: douyin.conf.v1.Bootstrap.storage:type_name -> douyin.conf.v1.Storage
-	11, // 7: douyin.conf.v1.Bootstrap.video:type_name -> douyin.conf.v1.Video
-	2,  // 8: douyin.conf.v1.Bootstrap.kafka:type_name -> douyin.conf.v1.Kafka
-	1,  // 9: douyin.conf.v1.Bootstrap.tracing:type_name -> douyin.conf.v1.Tracing
-	12, // 10: douyin.conf.v1.Kafka.apply_wait:type_name -> google.protobuf.Duration
-	12, // 11: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
-	12, // 12: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
-	7,  // 13: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
-	12, // 14: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
-	12, // 15: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
-	12, // 16: douyin.conf.v1.HTTP.upload_timeout:type_name -> google.protobuf.Duration
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	5,  // 0: douyin.conf.v1.Bootstrap.log:type_name -> douyin.conf.v1.Log
+	6,  // 1: douyin.conf.v1.Bootstrap.database:type_name -> douyin.conf.v1.Database
+	7,  // 2: douyin.conf.v1.Bootstrap.redis:type_name -> douyin.conf.v1.Redis
+	8,  // 3: douyin.conf.v1.Bootstrap.auth:type_name -> douyin.conf.v1.Auth
+	10, // 4: douyin.conf.v1.Bootstrap.services:type_name -> douyin.conf.v1.Services
+	11, // 5: douyin.conf.v1.Bootstrap.http:type_name -> douyin.conf.v1.HTTP
+	12, // 6: douyin.conf.v1.Bootstrap.storage:type_name -> douyin.conf.v1.Storage
+	13, // 7: douyin.conf.v1.Bootstrap.video:type_name -> douyin.conf.v1.Video
+	4,  // 8: douyin.conf.v1.Bootstrap.kafka:type_name -> douyin.conf.v1.Kafka
+	3,  // 9: douyin.conf.v1.Bootstrap.tracing:type_name -> douyin.conf.v1.Tracing
+	1,  // 10: douyin.conf.v1.Bootstrap.registry:type_name -> douyin.conf.v1.Registry
+	2,  // 11: douyin.conf.v1.Registry.nacos:type_name -> douyin.conf.v1.Nacos
+	14, // 12: douyin.conf.v1.Nacos.timeout:type_name -> google.protobuf.Duration
+	14, // 13: douyin.conf.v1.Kafka.apply_wait:type_name -> google.protobuf.Duration
+	14, // 14: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
+	14, // 15: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
+	9,  // 16: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
+	14, // 17: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
+	14, // 18: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
+	14, // 19: douyin.conf.v1.HTTP.upload_timeout:type_name -> google.protobuf.Duration
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_api_conf_v1_conf_proto_init() }
@@ -1113,7 +1274,7 @@ func file_api_conf_v1_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_conf_v1_conf_proto_rawDesc), len(file_api_conf_v1_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
