@@ -48,7 +48,7 @@ var domainApps = []struct {
 
 // New assembles every app from one configuration: each domain app serves gRPC on an in-process
 // pipe of its own, and the gateway serves the Douyin API on http_addr and dials them there.
-func New(bc *confv1.Bootstrap, logger log.Logger) ([]*bootstrap.Component, func(), error) {
+func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) ([]*bootstrap.Component, func(), error) {
 	bc = proto.Clone(bc).(*confv1.Bootstrap)
 	if bc.GetAuth().GetTokenSecret() == "" {
 		secret, err := auth.LoadOrCreateSecret(bc.GetDataDir())
@@ -93,7 +93,7 @@ func New(bc *confv1.Bootstrap, logger log.Logger) ([]*bootstrap.Component, func(
 		// An in-memory pipe: nothing listens on the network, so two all-in-ones never clash.
 		appConf.GrpcAddr = rpc.InProcessScheme + app.name
 		appConf.HttpAddr = "" // the gateway owns the one HTTP address
-		c, done, err := app.build(appConf, logger)
+		c, done, err := app.build(appConf, logger, p)
 		if err != nil {
 			cleanup()
 			return nil, nil, fmt.Errorf("%s: %w", app.name, err)
@@ -107,14 +107,14 @@ func New(bc *confv1.Bootstrap, logger log.Logger) ([]*bootstrap.Component, func(
 		*app.endpoint(bc.Services) = addr
 		components = append(components, c)
 	}
-	gw, done, err := gateway.New(bc, logger)
+	gw, done, err := gateway.New(bc, logger, p)
 	if err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("%s: %w", gateway.Name, err)
 	}
 	cleanups = append(cleanups, done)
 	if bc.GetDemo() {
-		gw.Workers = append(gw.Workers, &demoSeeder{bc: bc, log: log.NewHelper(log.With(logger, "app", "demo"))})
+		gw.Workers = append(gw.Workers, &demoSeeder{bc: bc, dialer: p.Dialer, log: log.NewHelper(log.With(logger, "app", "demo"))})
 	}
 	return append(components, gw), cleanup, nil
 }

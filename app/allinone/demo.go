@@ -32,6 +32,7 @@ const DemoUsername = "douyin-demo"
 // runs once, and never stops the process: a failure is logged and the system runs without it.
 type demoSeeder struct {
 	bc     *confv1.Bootstrap
+	dialer *rpc.Dialer
 	log    *log.Helper
 	cancel context.CancelFunc
 }
@@ -55,12 +56,12 @@ func (d *demoSeeder) Stop(context.Context) error {
 
 func (d *demoSeeder) seed(ctx context.Context) error {
 	timeout := 30 * time.Second
-	userConn, closeUser, err := rpc.Dial(d.bc.GetServices().GetUser(), timeout)
+	userConn, closeUser, err := d.dialer.Dial(d.bc.GetServices().GetUser(), timeout)
 	if err != nil {
 		return err
 	}
 	defer closeUser()
-	videoConn, closeVideo, err := rpc.Dial(d.bc.GetServices().GetVideo(), timeout)
+	videoConn, closeVideo, err := d.dialer.Dial(d.bc.GetServices().GetVideo(), timeout)
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,8 @@ import (
 const Name = "gateway"
 
 // New assembles the gateway from its configuration.
-func New(bc *confv1.Bootstrap, logger log.Logger) (*bootstrap.Component, func(), error) {
-	return wireComponent(bc, log.With(logger, "app", Name))
+func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	return wireComponent(bc, log.With(logger, "app", Name), p)
 }
 
 func newComponent(hs *http.Server) *bootstrap.Component {

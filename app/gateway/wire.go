@@ -14,10 +14,11 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
-func wireComponent(*confv1.Bootstrap, log.Logger) (*bootstrap.Component, func(), error) {
+func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
 	panic(wire.Build(
 		server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet,
 		wire.Bind(new(server.API), new(*service.DouyinService)),
 		newComponent,
+		wire.FieldsOf(new(*bootstrap.Process), "Dialer", "Ready"),
 	))
 }

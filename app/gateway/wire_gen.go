@@ -18,17 +18,18 @@ import (
 
 // Injectors from wire.go:
 
-func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*bootstrap.Component, func(), error) {
-	userRepo, cleanup, err := data.NewUserRepo(confv1Bootstrap)
+func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	dialer := process.Dialer
+	userRepo, cleanup, err := data.NewUserRepo(confv1Bootstrap, dialer)
 	if err != nil {
 		return nil, nil, err
 	}
-	relationRepo, cleanup2, err := data.NewRelationRepo(confv1Bootstrap)
+	relationRepo, cleanup2, err := data.NewRelationRepo(confv1Bootstrap, dialer)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	userJoiner := biz.NewUserJoiner(userRepo, relationRepo)
+	userJoiner := biz.NewUserJoiner(userRepo, relationRepo, logger)
 	tokens, err := data.NewTokens(confv1Bootstrap)
 	if err != nil {
 		cleanup2()
@@ -36,23 +37,23 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 		return nil, nil, err
 	}
 	accountUsecase := biz.NewAccountUsecase(userRepo, userJoiner, tokens)
-	videoRepo, cleanup3, err := data.NewVideoRepo(confv1Bootstrap)
+	videoRepo, cleanup3, err := data.NewVideoRepo(confv1Bootstrap, dialer)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	favoriteRepo, cleanup4, err := data.NewFavoriteRepo(confv1Bootstrap)
+	favoriteRepo, cleanup4, err := data.NewFavoriteRepo(confv1Bootstrap, dialer)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	videoUsecase := biz.NewVideoUsecase(videoRepo, userJoiner, favoriteRepo)
+	videoUsecase := biz.NewVideoUsecase(videoRepo, userJoiner, favoriteRepo, logger)
 	commentRepo := data.NewCommentRepo(favoriteRepo)
 	commentUsecase := biz.NewCommentUsecase(commentRepo, userJoiner)
-	messageRepo, cleanup5, err := data.NewMessageRepo(confv1Bootstrap)
+	messageRepo, cleanup5, err := data.NewMessageRepo(confv1Bootstrap, dialer)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -72,7 +73,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 		cleanup()
 		return nil, nil, err
 	}
-	httpServer := server.NewHTTPServer(confv1Bootstrap, douyinService, objects, logger)
+	readiness := process.Ready
+	httpServer := server.NewHTTPServer(confv1Bootstrap, douyinService, objects, readiness, logger)
 	component := newComponent(httpServer)
 	return component, func() {
 		cleanup5()

@@ -15,8 +15,8 @@ import (
 const Name = "message"
 
 // New assembles the message app from its configuration.
-func New(bc *confv1.Bootstrap, logger log.Logger) (*bootstrap.Component, func(), error) {
-	return wireComponent(bc, log.With(logger, "app", Name))
+func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	return wireComponent(bc, log.With(logger, "app", Name), p)
 }
 
 func newComponent(gs *grpc.Server, hs *http.Server) *bootstrap.Component {

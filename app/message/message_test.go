@@ -61,7 +61,12 @@ func startApp(t *testing.T, relationAddr string) messagev1.MessageServiceClient 
 		Database: &confv1.Database{Driver: "sqlite"},
 		Services: &confv1.Services{Relation: relationAddr, CallTimeout: durationpb.New(3 * time.Second)},
 	}
-	component, cleanup, err := New(bc, log.NewStdLogger(io.Discard))
+	process, closeProcess, err := bootstrap.NewProcess(bc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeProcess)
+	component, cleanup, err := New(bc, log.NewStdLogger(io.Discard), process)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +80,7 @@ func startApp(t *testing.T, relationAddr string) messagev1.MessageServiceClient 
 	}
 	go func() { _ = component.GRPC.Start(context.Background()) }()
 	t.Cleanup(func() { _ = component.GRPC.Stop(context.Background()) })
-	conn, closeConn, err := rpc.Dial(addr, 5*time.Second)
+	conn, closeConn, err := rpc.NewDialer(&confv1.Bootstrap{}, nil).Dial(addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

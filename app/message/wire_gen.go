@@ -18,13 +18,15 @@ import (
 
 // Injectors from wire.go:
 
-func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*bootstrap.Component, func(), error) {
-	dataData, cleanup, err := data.NewData(confv1Bootstrap)
+func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	readiness := process.Ready
+	dataData, cleanup, err := data.NewData(confv1Bootstrap, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
 	messageRepo := data.NewMessageRepo(dataData, confv1Bootstrap)
-	friendChecker, cleanup2, err := data.NewFriendChecker(confv1Bootstrap)
+	dialer := process.Dialer
+	friendChecker, cleanup2, err := data.NewFriendChecker(confv1Bootstrap, dialer)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -32,7 +34,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	messageUsecase := biz.NewMessageUsecase(messageRepo, friendChecker)
 	messageService := service.NewMessageService(messageUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, messageService, logger)
-	httpServer := server.NewHTTPServer(confv1Bootstrap)
+	httpServer := server.NewHTTPServer(confv1Bootstrap, readiness)
 	component := newComponent(grpcServer, httpServer)
 	return component, func() {
 		cleanup2()

@@ -15,6 +15,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
@@ -55,7 +56,12 @@ func TestRelationOverGRPC(t *testing.T) {
 		// Nothing applies the events here: a follow waits this long for counts that never come.
 		Kafka: &confv1.Kafka{InProcess: true, ApplyWait: durationpb.New(10 * time.Millisecond)},
 	}
-	comp, cleanup, err := New(bc, log.DefaultLogger)
+	process, closeProcess, err := bootstrap.NewProcess(bc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeProcess)
+	comp, cleanup, err := New(bc, log.DefaultLogger, process)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +79,7 @@ func TestRelationOverGRPC(t *testing.T) {
 	go func() { _ = comp.GRPC.Start(ctx) }()
 	t.Cleanup(func() { _ = comp.GRPC.Stop(ctx) })
 
-	conn, closeConn, err := rpc.Dial(addr, 3*time.Second)
+	conn, closeConn, err := rpc.NewDialer(&confv1.Bootstrap{}, nil).Dial(addr, 3*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

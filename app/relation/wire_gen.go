@@ -18,14 +18,16 @@ import (
 
 // Injectors from wire.go:
 
-func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*bootstrap.Component, func(), error) {
-	dataData, cleanup, err := data.NewData(confv1Bootstrap)
+func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	readiness := process.Ready
+	dataData, cleanup, err := data.NewData(confv1Bootstrap, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
 	relay := data.NewRelay(dataData, confv1Bootstrap, logger)
 	followRepo := data.NewFollowRepo(dataData, relay, confv1Bootstrap)
-	userDirectory, cleanup2, err := data.NewUserDirectory(confv1Bootstrap)
+	dialer := process.Dialer
+	userDirectory, cleanup2, err := data.NewUserDirectory(confv1Bootstrap, dialer)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -34,7 +36,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	relationUsecase := biz.NewRelationUsecase(confv1Bootstrap, followRepo, userDirectory, countWaiter)
 	relationService := service.NewRelationService(relationUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, relationService, logger)
-	httpServer := server.NewHTTPServer(confv1Bootstrap)
+	httpServer := server.NewHTTPServer(confv1Bootstrap, readiness)
 	component := newComponent(grpcServer, httpServer, relay)
 	return component, func() {
 		cleanup2()

@@ -16,8 +16,8 @@ import (
 const Name = "user"
 
 // New assembles the user app from its configuration.
-func New(bc *confv1.Bootstrap, logger log.Logger) (*bootstrap.Component, func(), error) {
-	return wireComponent(bc, log.With(logger, "app", Name))
+func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	return wireComponent(bc, log.With(logger, "app", Name), p)
 }
 
 func newComponent(gs *grpc.Server, hs *http.Server, counters *event.Consumer) *bootstrap.Component {

@@ -14,6 +14,8 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
-func wireComponent(*confv1.Bootstrap, log.Logger) (*bootstrap.Component, func(), error) {
-	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent))
+func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent,
+		wire.FieldsOf(new(*bootstrap.Process), "Ready"),
+	))
 }

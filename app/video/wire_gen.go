@@ -18,8 +18,9 @@ import (
 
 // Injectors from wire.go:
 
-func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*bootstrap.Component, func(), error) {
-	dataData, cleanup, err := data.NewData(confv1Bootstrap)
+func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	readiness := process.Ready
+	dataData, cleanup, err := data.NewData(confv1Bootstrap, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -39,7 +40,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger) (*boots
 	}
 	videoService := service.NewVideoService(videoUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, videoService, logger)
-	httpServer := server.NewHTTPServer(confv1Bootstrap)
+	httpServer := server.NewHTTPServer(confv1Bootstrap, readiness)
 	consumer, err := data.NewCounterConsumer(dataData, videoRepo, confv1Bootstrap, logger)
 	if err != nil {
 		cleanup()

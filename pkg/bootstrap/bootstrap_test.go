@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
@@ -73,7 +74,7 @@ func TestServerMiddlewareTurnsFailuresIntoAnswersAndLogsThemOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{}
-			h := middleware.Chain(ServerMiddleware(rec)...)(tt.handler)
+			h := middleware.Chain(ServerMiddleware(&confv1.Bootstrap{}, rec)...)(tt.handler)
 			_, err := h(context.Background(), nil)
 			e := errors.FromError(err)
 			if int(e.Code) != tt.wantCode || e.Reason != tt.wantReason || e.Message != tt.wantMsg {
@@ -85,7 +86,7 @@ func TestServerMiddlewareTurnsFailuresIntoAnswersAndLogsThemOnce(t *testing.T) {
 			}
 			// The next server on the way sees an answer, and does not log it again.
 			again := &recorder{}
-			_, err = middleware.Chain(ServerMiddleware(again)...)(func(context.Context, any) (any, error) { return nil, err })(context.Background(), nil)
+			_, err = middleware.Chain(ServerMiddleware(&confv1.Bootstrap{}, again)...)(func(context.Context, any) (any, error) { return nil, err })(context.Background(), nil)
 			if len(again.lines) != 0 || errors.FromError(err).Message != tt.wantMsg {
 				t.Fatalf("second hop logged %q or changed the answer to %v", again.lines, err)
 			}

@@ -13,13 +13,12 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
-	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
 
-// SetupTracing turns tracing on when tracing.endpoint is set: servers and clients built after
-// it record spans as service, pass W3C trace context on, and export over OTLP. Without an
-// endpoint they skip the tracing middleware altogether (events still carry a caller's trace
-// context). The returned function flushes the spans still buffered; call it on the way out.
+// SetupTracing turns tracing on when tracing.endpoint is set: servers and clients built from
+// the same configuration record spans as service, pass W3C trace context on, and export over
+// OTLP. Without an endpoint they skip the tracing middleware altogether (events still carry a
+// caller's trace context). The returned function flushes the spans still buffered; call it on the way out.
 func SetupTracing(bc *confv1.Bootstrap, service string) (func(), error) {
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	endpoint := bc.GetTracing().GetEndpoint()
@@ -37,7 +36,6 @@ func SetupTracing(bc *confv1.Bootstrap, service string) (func(), error) {
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(bc.GetTracing().GetSampleRatio()))),
 	)
 	otel.SetTracerProvider(provider)
-	rpc.EnableTracing()
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

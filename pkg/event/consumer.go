@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/douyin-kratos/douyin/pkg/metrics"
 )
 
 // consumedEvent records that a consumer applied an event, in the consumer's own database and in
@@ -117,6 +119,7 @@ func (c *Consumer) Start(ctx context.Context) error {
 			c.log.Warnw("msg", "fetch failed", "error", err)
 			continue
 		}
+		c.recordLag(ctx, batch, false)
 		// A failed apply (the database is down) is retried with the same batch until it
 		// works: skipping it would lose the updates.
 		var applied []Message
@@ -137,6 +140,7 @@ func (c *Consumer) Start(ctx context.Context) error {
 			}
 		}
 		c.committed(ctx, batch, applied)
+		c.recordLag(ctx, batch, true)
 		if c.afterApply != nil {
 			c.afterApply()
 		}
@@ -183,6 +187,28 @@ func fetchBatch(ctx context.Context, reader *kafka.Reader) ([]kafka.Message, err
 		batch = append(batch, m)
 	}
 	return batch, nil
+}
+
+// recordLag records, for each partition of batch, how many of its messages the group has yet to
+// apply: from the batch's first message while it is being applied (so a batch stuck on a
+// failing database shows), and after it once it is committed.
+func (c *Consumer) recordLag(ctx context.Context, batch []kafka.Message, applied bool) {
+	type partition struct {
+		topic string
+		id    int
+	}
+	lag := make(map[partition]int64, 1)
+	for _, m := range batch {
+		p := partition{m.Topic, m.Partition}
+		if applied {
+			lag[p] = m.HighWaterMark - (m.Offset + 1) // the batch's last message of p wins
+		} else if _, seen := lag[p]; !seen {
+			lag[p] = m.HighWaterMark - m.Offset
+		}
+	}
+	for p, n := range lag {
+		metrics.RecordLag(ctx, c.name, p.topic, p.id, max(n, 0))
+	}
 }
 
 // committed runs AfterCommit for the events applied for the first time, then tells the acks

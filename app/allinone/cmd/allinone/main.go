@@ -31,10 +31,15 @@ func run(confPath string) error {
 		return err
 	}
 	defer flush()
-	components, cleanup, err := allinone.New(bc, logger)
+	p, closeProcess, err := bootstrap.NewProcess(bc)
+	if err != nil {
+		return err
+	}
+	defer closeProcess()
+	components, cleanup, err := allinone.New(bc, logger, p)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	return bootstrap.Run(allinone.Name, logger, components...)
+	return bootstrap.Run(allinone.Name, logger, p, components...)
 }

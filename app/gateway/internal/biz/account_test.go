@@ -33,7 +33,7 @@ func (fakeTokens) Verify(token string) (int64, error) {
 
 func TestViewerAndProfile(t *testing.T) {
 	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you", WorkCount: 5}}}
-	uc := NewAccountUsecase(users, NewUserJoiner(users, fakeFollows{}), fakeTokens{})
+	uc := NewAccountUsecase(users, NewUserJoiner(users, fakeFollows{}, quiet), fakeTokens{})
 	ctx := context.Background()
 
 	session, err := uc.Register(ctx, "x", "y")

@@ -14,7 +14,8 @@ type fakeFollows map[int64][]int64
 
 func (f fakeFollows) FollowedAmong(_ context.Context, viewer int64, ids []int64) (map[int64]bool, error) {
 	if viewer == 0 {
-		return nil, errors.New("asked about an anonymous viewer")
+		// A panic, not an error: a failed is_follow lookup is answered as "follows nobody".
+		panic("asked about an anonymous viewer")
 	}
 	out := map[int64]bool{}
 	for _, id := range ids {
@@ -95,7 +96,7 @@ func newRelationFixture() (*RelationUsecase, *fakeRelations) {
 	}
 	rel := &fakeRelations{fakeFollows: fakeFollows{1: {2, 3, 4}, 2: {1}, 3: {1, 2}, 4: {}}}
 	latest := fakeLatest{2: {FromUserID: 1, ToUserID: 2, Content: "hi 2"}, 3: {FromUserID: 3, ToUserID: 1, Content: "hi 1"}}
-	return NewRelationUsecase(rel, NewUserJoiner(users, rel.fakeFollows), latest), rel
+	return NewRelationUsecase(rel, NewUserJoiner(users, rel.fakeFollows, quiet), latest), rel
 }
 
 func TestRelationAction(t *testing.T) {
@@ -270,7 +271,7 @@ func TestJoinSplitsLongLists(t *testing.T) {
 		ids = append(ids, id)
 	}
 	follows := fakeFollows{1: {7, 1200}}
-	got, err := NewUserJoiner(users, follows).Join(context.Background(), 1, ids)
+	got, err := NewUserJoiner(users, follows, quiet).Join(context.Background(), 1, ids)
 	if err != nil || len(got) != 1234 || users.calls != 3 {
 		t.Fatalf("Join of 1234 ids = %d users, %v, in %d calls; want all, in 3", len(got), err, users.calls)
 	}

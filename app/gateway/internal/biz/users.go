@@ -3,6 +3,7 @@ package biz
 import (
 	"context"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"golang.org/x/sync/errgroup"
 
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
@@ -17,14 +18,17 @@ type FollowRepo interface {
 
 // UserJoiner builds the user objects of a response: profiles and counts from the user app,
 // is_follow from the relation app, one call to each however many users the response shows.
+// Without the relation app the users come with is_follow false.
 type UserJoiner struct {
 	users   UserRepo
 	follows FollowRepo
+	// isFollow is answered false when the relation app cannot say.
+	isFollow optional
 }
 
 // NewUserJoiner returns a UserJoiner.
-func NewUserJoiner(users UserRepo, follows FollowRepo) *UserJoiner {
-	return &UserJoiner{users: users, follows: follows}
+func NewUserJoiner(users UserRepo, follows FollowRepo, logger log.Logger) *UserJoiner {
+	return &UserJoiner{users: users, follows: follows, isFollow: newOptional("is_follow", logger)}
 }
 
 // joinBatch is the most ids one call to the user or relation app may carry; longer lists (a
@@ -67,7 +71,7 @@ func (j *UserJoiner) join(ctx context.Context, viewerID int64, ids []int64, allF
 	if viewerID != 0 { // an anonymous viewer follows nobody
 		g.Go(func() (err error) {
 			followed, err = j.follows.FollowedAmong(gctx, viewerID, ids)
-			return err
+			return j.isFollow.settle(ctx, err)
 		})
 	}
 	if err := g.Wait(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 	"golang.org/x/sync/errgroup"
 
@@ -67,12 +68,14 @@ type VideoUsecase struct {
 	videos    VideoRepo
 	users     *UserJoiner
 	favorites FavoriteRepo
-	now       func() time.Time
+	// isFavorite is answered false when the interaction app cannot say.
+	isFavorite optional
+	now        func() time.Time
 }
 
 // NewVideoUsecase returns a VideoUsecase.
-func NewVideoUsecase(videos VideoRepo, users *UserJoiner, favorites FavoriteRepo) *VideoUsecase {
-	return &VideoUsecase{videos: videos, users: users, favorites: favorites, now: time.Now}
+func NewVideoUsecase(videos VideoRepo, users *UserJoiner, favorites FavoriteRepo, logger log.Logger) *VideoUsecase {
+	return &VideoUsecase{videos: videos, users: users, favorites: favorites, isFavorite: newOptional("is_favorite", logger), now: time.Now}
 }
 
 // FeedPage is one page of the feed.
@@ -192,7 +195,8 @@ func (uc *VideoUsecase) Publish(viewerID int64, title string, upload VideoUpload
 }
 
 // decorate fills in every video's author and whether the viewer liked it, with one batch of
-// calls for the whole page, made concurrently.
+// calls for the whole page, made concurrently. Without the interaction app every video comes
+// with is_favorite false.
 func (uc *VideoUsecase) decorate(ctx context.Context, viewerID int64, videos []*Video) error {
 	if len(videos) == 0 {
 		return nil
@@ -219,7 +223,7 @@ func (uc *VideoUsecase) decorate(ctx context.Context, viewerID int64, videos []*
 	if viewerID != 0 { // an anonymous viewer liked nothing
 		g.Go(func() (err error) {
 			liked, err = uc.favorites.Liked(gctx, viewerID, videoIDs)
-			return err
+			return uc.isFavorite.settle(ctx, err)
 		})
 	}
 	if err := g.Wait(); err != nil {

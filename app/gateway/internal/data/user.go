@@ -36,9 +36,9 @@ type UserRepo struct {
 // NewUserRepo dials the user app. Register and login may take as long as the request may
 // (http.timeout): password hashing is slow on purpose and queues under a burst, and a burst of
 // sign-ups should wait rather than fail. Everything else gets the usual call timeout.
-func NewUserRepo(bc *confv1.Bootstrap) (*UserRepo, func(), error) {
+func NewUserRepo(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*UserRepo, func(), error) {
 	callTimeout := bc.GetServices().GetCallTimeout().AsDuration()
-	conn, closeConn, err := rpc.Dial(bc.GetServices().GetUser(), max(callTimeout, bc.GetHttp().GetTimeout().AsDuration()))
+	conn, closeConn, err := dialer.Dial(bc.GetServices().GetUser(), max(callTimeout, bc.GetHttp().GetTimeout().AsDuration()), rpc.Retry(userv1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}

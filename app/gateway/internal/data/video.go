@@ -17,8 +17,8 @@ type VideoRepo struct {
 }
 
 // NewVideoRepo dials the video app.
-func NewVideoRepo(bc *confv1.Bootstrap) (*VideoRepo, func(), error) {
-	conn, closeConn, err := rpc.Dial(bc.GetServices().GetVideo(), bc.GetServices().GetCallTimeout().AsDuration())
+func NewVideoRepo(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*VideoRepo, func(), error) {
+	conn, closeConn, err := dialer.Dial(bc.GetServices().GetVideo(), bc.GetServices().GetCallTimeout().AsDuration(), rpc.Retry(videov1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -39,15 +39,15 @@ type API interface {
 	PublishUpload(ctx context.Context, query url.Values, form *multipart.Reader) (*gatewayv1.PublishActionResponse, error)
 }
 
-// NewHTTPServer serves the Douyin API on http_addr, and the stored objects under /objects/ when
-// objects is not nil.
-func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, logger log.Logger) *khttp.Server {
+// NewHTTPServer serves the Douyin API on http_addr, the stored objects under /objects/ when
+// objects is not nil, and health, readiness and metrics for operators.
+func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, ready *bootstrap.Readiness, logger log.Logger) *khttp.Server {
 	srv := khttp.NewServer(
 		khttp.Address(bc.GetHttpAddr()),
 		// No server-wide deadline: each route sets its own, and an upload needs far longer
 		// than the rest (see routes.go).
 		khttp.Timeout(0),
-		khttp.Middleware(bootstrap.ServerMiddleware(logger)...),
+		khttp.Middleware(bootstrap.ServerMiddleware(bc, logger)...),
 		// Kratos registers routes through path.Join, which drops the trailing slash the app
 		// sends, and StrictSlash would answer it with a redirect that breaks POSTs. Trimming the
 		// slash before routing makes both spellings reach the same handler.
@@ -65,7 +65,7 @@ func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, logger 
 	if objects != nil {
 		srv.HandlePrefix(objectstore.ServePath, objects.Handler(objectstore.ServePath))
 	}
-	srv.HandleFunc("/healthz", bootstrap.HealthHandler)
+	bootstrap.HandleOperations(srv, ready)
 	return srv
 }
 

@@ -19,6 +19,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
 // stubAPI answers every method with "not implemented yet", except UserInfo, which echoes.
@@ -37,7 +38,7 @@ func (stubAPI) PublishUpload(context.Context, url.Values, *multipart.Reader) (*g
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	bc := &confv1.Bootstrap{Http: &confv1.HTTP{Timeout: durationpb.New(time.Second), UploadTimeout: durationpb.New(time.Second)}}
-	ts := httptest.NewServer(NewHTTPServer(bc, stubAPI{}, nil, log.DefaultLogger))
+	ts := httptest.NewServer(NewHTTPServer(bc, stubAPI{}, nil, bootstrap.NewReadiness(), log.DefaultLogger))
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -18,6 +18,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
@@ -72,7 +73,7 @@ type stores struct {
 // started: the events stay in the outbox for the test to read.
 func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 	t.Helper()
-	data, cleanup, err := NewData(bc)
+	data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}

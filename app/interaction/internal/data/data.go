@@ -12,6 +12,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
@@ -32,22 +33,13 @@ type Data struct {
 	acks event.Acks
 }
 
-// NewData connects to the database and brings the schema, outbox included, up to date.
-func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
-	db, closeDB, err := database.OpenSQL(bc.GetDatabase(), bc.GetDataDir(), "interaction")
+// NewData connects to the app's stores and brings the schema up to date.
+func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), error) {
+	stores, closeStores, err := database.Open(bc, "interaction", migrate, ready)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := migrate(db); err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	rdb, closeRedis, err := database.OpenRedis(bc.GetRedis())
-	if err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	return &Data{db: db, rdb: rdb, acks: event.AcksFor(bc, rdb)}, func() { closeRedis(); closeDB() }, nil
+	return &Data{db: stores.DB, rdb: stores.Redis, acks: event.AcksFor(bc, stores.Redis)}, closeStores, nil
 }
 
 func migrate(db *gorm.DB) error {

@@ -10,6 +10,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 )
 
@@ -26,23 +27,13 @@ type Data struct {
 	rdb *redis.Client // nil without Redis
 }
 
-// NewData connects to the database and brings the schema up to date. The message app publishes
-// no events (no count depends on messages), so it has no outbox.
-func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
-	db, closeDB, err := database.OpenSQL(bc.GetDatabase(), bc.GetDataDir(), "message")
+// NewData connects to the app's stores and brings the schema up to date.
+func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), error) {
+	stores, closeStores, err := database.Open(bc, "message", migrate, ready)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := migrate(db); err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	rdb, closeRedis, err := database.OpenRedis(bc.GetRedis())
-	if err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	return &Data{db: db, rdb: rdb}, func() { closeRedis(); closeDB() }, nil
+	return &Data{db: stores.DB, rdb: stores.Redis}, closeStores, nil
 }
 
 func migrate(db *gorm.DB) error {

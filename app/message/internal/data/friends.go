@@ -16,8 +16,8 @@ type FriendChecker struct {
 }
 
 // NewFriendChecker dials the relation app.
-func NewFriendChecker(bc *confv1.Bootstrap) (*FriendChecker, func(), error) {
-	conn, closeConn, err := rpc.Dial(bc.GetServices().GetRelation(), bc.GetServices().GetCallTimeout().AsDuration())
+func NewFriendChecker(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*FriendChecker, func(), error) {
+	conn, closeConn, err := dialer.Dial(bc.GetServices().GetRelation(), bc.GetServices().GetCallTimeout().AsDuration(), rpc.Retry(relationv1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("relation app: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
@@ -31,22 +32,13 @@ type Data struct {
 	acks event.Acks
 }
 
-// NewData connects to the database and brings the schema, outbox included, up to date.
-func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
-	db, closeDB, err := database.OpenSQL(bc.GetDatabase(), bc.GetDataDir(), "relation")
+// NewData connects to the app's stores and brings the schema up to date.
+func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), error) {
+	stores, closeStores, err := database.Open(bc, "relation", migrate, ready)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := migrate(db); err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	rdb, closeRedis, err := database.OpenRedis(bc.GetRedis())
-	if err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	return &Data{db: db, acks: event.AcksFor(bc, rdb)}, func() { closeRedis(); closeDB() }, nil
+	return &Data{db: stores.DB, acks: event.AcksFor(bc, stores.Redis)}, closeStores, nil
 }
 
 func migrate(db *gorm.DB) error {

@@ -9,6 +9,7 @@ import (
 
 	ggrpc "google.golang.org/grpc"
 
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
@@ -58,7 +59,7 @@ func TestUserDirectory(t *testing.T) {
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 
-	conn, closeConn, err := rpc.Dial(lis.Addr().String(), time.Second)
+	conn, closeConn, err := rpc.NewDialer(&confv1.Bootstrap{}, nil).Dial(lis.Addr().String(), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

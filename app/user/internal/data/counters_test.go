@@ -12,6 +12,7 @@ import (
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
@@ -28,7 +29,7 @@ func TestCountersMySQLWithRedis(t *testing.T) {
 // batch, and reads the counts back through the (cached) repository.
 func runCounters(t *testing.T, bc *confv1.Bootstrap) {
 	ctx := context.Background()
-	data, cleanup, err := NewData(bc)
+	data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}

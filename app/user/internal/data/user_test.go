@@ -9,6 +9,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/user/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 )
 
@@ -24,7 +25,7 @@ func TestUserRepoMySQLWithRedis(t *testing.T) {
 
 func openRepo(t *testing.T, bc *confv1.Bootstrap) *UserRepo {
 	t.Helper()
-	data, cleanup, err := NewData(bc)
+	data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}

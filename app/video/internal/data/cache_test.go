@@ -9,6 +9,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
@@ -18,7 +19,7 @@ import (
 func TestReadCacheSeesPublishesOfOtherReplicas(t *testing.T) {
 	bc := &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)}
 	replica := func() *VideoRepo {
-		data, cleanup, err := NewData(bc)
+		data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +69,7 @@ func TestReadCacheSeesPublishesOfOtherReplicas(t *testing.T) {
 // A cached feed hands out copies: a caller changing its videos does not change the cache.
 func TestReadCacheHandsOutCopies(t *testing.T) {
 	bc := &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}}
-	data, cleanup, err := NewData(bc)
+	data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}

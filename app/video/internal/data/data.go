@@ -15,6 +15,7 @@ import (
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
@@ -37,26 +38,22 @@ type Data struct {
 	acks event.Acks
 }
 
-// NewData connects to the database and brings the schema up to date.
-func NewData(bc *confv1.Bootstrap) (*Data, func(), error) {
-	db, closeDB, err := database.OpenSQL(bc.GetDatabase(), bc.GetDataDir(), "video")
+// NewData connects to the app's stores and brings the schema up to date.
+func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), error) {
+	stores, closeStores, err := database.Open(bc, "video", migrateAndBackfill, ready)
 	if err != nil {
 		return nil, nil, err
 	}
+	return &Data{db: stores.DB, rdb: stores.Redis, acks: event.AcksFor(bc, stores.Redis)}, closeStores, nil
+}
+
+// migrateAndBackfill brings the schema up to date, then announces the work counts of a store
+// created before VideoPublished events existed (once).
+func migrateAndBackfill(db *gorm.DB) error {
 	if err := migrate(db); err != nil {
-		closeDB()
-		return nil, nil, err
+		return err
 	}
-	if err := publishWorkCountsOnce(db); err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	rdb, closeRedis, err := database.OpenRedis(bc.GetRedis())
-	if err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	return &Data{db: db, rdb: rdb, acks: event.AcksFor(bc, rdb)}, func() { closeRedis(); closeDB() }, nil
+	return publishWorkCountsOnce(db)
 }
 
 func migrate(db *gorm.DB) error {

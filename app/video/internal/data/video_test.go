@@ -18,6 +18,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
@@ -54,7 +55,7 @@ var contractObjects = &ObjectStore{publicURL: "http://cdn.example/douyin"}
 // openVideoRepo goes through NewData, so every open runs the migrations.
 func openVideoRepo(t *testing.T, bc *confv1.Bootstrap) *VideoRepo {
 	t.Helper()
-	data, cleanup, err := NewData(bc)
+	data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}

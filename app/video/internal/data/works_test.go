@@ -6,6 +6,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 )
@@ -42,7 +43,7 @@ func runWorkCountsBackfill(t *testing.T, bc *confv1.Bootstrap) {
 	closeDB()
 
 	counted := func() map[int64]int64 {
-		data, cleanup, err := NewData(bc)
+		data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
 		if err != nil {
 			t.Fatal(err)
 		}

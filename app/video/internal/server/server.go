@@ -23,7 +23,8 @@ func NewGRPCServer(bc *confv1.Bootstrap, videos *service.VideoService, logger lo
 	return srv
 }
 
-// NewHTTPServer serves health checks on http_addr, or returns nil when the app has none.
-func NewHTTPServer(bc *confv1.Bootstrap) *http.Server {
-	return bootstrap.NewHealthServer(bc.GetHttpAddr())
+// NewHTTPServer serves health, readiness and metrics on http_addr, or returns nil when the app
+// has none.
+func NewHTTPServer(bc *confv1.Bootstrap, ready *bootstrap.Readiness) *http.Server {
+	return bootstrap.NewOperationsServer(bc.GetHttpAddr(), ready)
 }

@@ -1,0 +1,102 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	nethttp "net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/transport/http"
+
+	"github.com/douyin-kratos/douyin/pkg/metrics"
+)
+
+// Readiness says whether a process should get traffic: it is serving (started, and not yet
+// stopping) and every store its apps cannot answer without answers. Liveness is simpler: the
+// process runs. Keeping them apart lets an orchestrator stop sending requests to a process
+// whose database is away without restarting it, which would not bring the database back.
+type Readiness struct {
+	serving atomic.Bool
+	mu      sync.Mutex
+	probes  []probe
+}
+
+type probe struct {
+	name  string
+	check func(context.Context) error
+}
+
+// NewReadiness returns a Readiness that is not ready until Run has started every server.
+func NewReadiness() *Readiness { return &Readiness{} }
+
+// Require adds a dependency the process cannot answer without, such as its database.
+func (r *Readiness) Require(name string, check func(context.Context) error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.probes = append(r.probes, probe{name, check})
+}
+
+// Check returns nil when the process is ready, or what is not.
+func (r *Readiness) Check(ctx context.Context) error {
+	if !r.serving.Load() {
+		return fmt.Errorf("not serving (starting or stopping)")
+	}
+	r.mu.Lock()
+	probes := append([]probe(nil), r.probes...)
+	r.mu.Unlock()
+	var failed []string
+	for _, p := range probes {
+		if err := p.check(ctx); err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", p.name, err))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%s", strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// readinessTimeout bounds one readiness check; a store slower than this is as good as down.
+const readinessTimeout = 2 * time.Second
+
+// ServeHTTP answers GET /readyz: 200 "ready", or 503 with what is not.
+func (r *Readiness) ServeHTTP(w nethttp.ResponseWriter, req *nethttp.Request) {
+	ctx, cancel := context.WithTimeout(req.Context(), readinessTimeout)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := r.Check(ctx); err != nil {
+		w.WriteHeader(nethttp.StatusServiceUnavailable)
+		fmt.Fprintf(w, "not ready: %v\n", err)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// HealthHandler answers liveness probes: 200 while the process runs.
+func HealthHandler(w nethttp.ResponseWriter, _ *nethttp.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// HandleOperations adds the endpoints operators use to srv: GET /healthz (liveness), /readyz
+// (readiness) and /metrics (Prometheus).
+func HandleOperations(srv *http.Server, ready *Readiness) {
+	srv.HandleFunc("/healthz", HealthHandler)
+	srv.Handle("/readyz", ready)
+	srv.Handle("/metrics", metrics.Handler())
+}
+
+// NewOperationsServer returns a domain app's HTTP server on addr, serving what
+// HandleOperations adds, or nil when addr is empty (inside the all-in-one, where the gateway's
+// address serves them for every app).
+func NewOperationsServer(addr string, ready *Readiness) *http.Server {
+	if addr == "" {
+		return nil
+	}
+	srv := http.NewServer(http.Address(addr))
+	HandleOperations(srv, ready)
+	return srv
+}

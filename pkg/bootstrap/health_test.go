@@ -1,0 +1,104 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/go-kratos/kratos/v2/middleware"
+	"github.com/go-kratos/kratos/v2/transport"
+	khttp "github.com/go-kratos/kratos/v2/transport/http"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+)
+
+func get(t *testing.T, h http.Handler, path string) (int, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	body, _ := io.ReadAll(rec.Body)
+	return rec.Code, string(body)
+}
+
+func TestReadinessFollowsServingAndDependencies(t *testing.T) {
+	ready := NewReadiness()
+	srv := khttp.NewServer()
+	HandleOperations(srv, ready)
+
+	if code, _ := get(t, srv, "/healthz"); code != http.StatusOK {
+		t.Fatalf("liveness %d before start; want 200: the process runs", code)
+	}
+	if code, body := get(t, srv, "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not serving") {
+		t.Fatalf("readiness before start: %d %q; want 503 not serving", code, body)
+	}
+	ready.serving.Store(true)
+	if code, _ := get(t, srv, "/readyz"); code != http.StatusOK {
+		t.Fatalf("readiness while serving with no dependencies: %d", code)
+	}
+	var dbDown bool
+	ready.Require("video database", func(context.Context) error {
+		if dbDown {
+			return errors.New("connection refused")
+		}
+		return nil
+	})
+	ready.Require("video redis", func(context.Context) error { return nil })
+	if code, _ := get(t, srv, "/readyz"); code != http.StatusOK {
+		t.Fatalf("readiness with its stores answering: %d", code)
+	}
+	dbDown = true
+	if code, body := get(t, srv, "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "video database: connection refused") || strings.Contains(body, "redis") {
+		t.Fatalf("readiness with the database down: %d %q; want 503 naming the database only", code, body)
+	}
+	if code, _ := get(t, srv, "/healthz"); code != http.StatusOK {
+		t.Fatalf("liveness %d with the database down; want 200: restarting would not bring it back", code)
+	}
+}
+
+func TestMetricsCountCallsByOperationAndOutcome(t *testing.T) {
+	chain := middleware.Chain(ServerMiddleware(&confv1.Bootstrap{}, &recorder{})...)
+	ctx := transport.NewServerContext(context.Background(), fakeTransport{operation: "/test.v1.Probe/Fail"})
+	_, _ = chain(func(context.Context, any) (any, error) { return nil, errors.New("disk full") })(ctx, nil)
+
+	srv := khttp.NewServer()
+	HandleOperations(srv, NewReadiness())
+	code, body := get(t, srv, "/metrics")
+	want := `douyin_server_requests_total{code="500",kind="http",operation="/test.v1.Probe/Fail",reason="INTERNAL"} 1`
+	if code != http.StatusOK || !strings.Contains(body, want) {
+		t.Fatalf("/metrics %d lacks %s:\n%s", code, want, grep(body, "douyin_"))
+	}
+	if !strings.Contains(body, `douyin_server_request_duration_seconds_bucket{kind="http",operation="/test.v1.Probe/Fail",le="0.005"}`) {
+		t.Fatalf("/metrics lacks the latency histogram:\n%s", grep(body, "douyin_"))
+	}
+}
+
+func grep(body, prefix string) string {
+	var out []string
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// fakeTransport is a server call to operation over HTTP.
+type fakeTransport struct{ operation string }
+
+func (fakeTransport) Kind() transport.Kind            { return transport.KindHTTP }
+func (fakeTransport) Endpoint() string                { return "" }
+func (t fakeTransport) Operation() string             { return t.operation }
+func (fakeTransport) RequestHeader() transport.Header { return noHeader{} }
+func (fakeTransport) ReplyHeader() transport.Header   { return noHeader{} }
+
+type noHeader struct{}
+
+func (noHeader) Get(string) string      { return "" }
+func (noHeader) Set(string, string)     {}
+func (noHeader) Add(string, string)     {}
+func (noHeader) Keys() []string         { return nil }
+func (noHeader) Values(string) []string { return nil }

@@ -1,0 +1,70 @@
+package database
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/redis/go-redis/extra/redisotel/v9"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+	gormtracing "gorm.io/plugin/opentelemetry/tracing"
+
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+)
+
+// Stores are an app's connections: its SQL database and, when one is configured, Redis.
+type Stores struct {
+	DB *gorm.DB
+	// Redis is nil when redis.addr is empty.
+	Redis *redis.Client
+}
+
+// Requirer is told what an app cannot answer without (bootstrap.Readiness).
+type Requirer interface {
+	Require(name string, check func(context.Context) error)
+}
+
+// Open connects the stores of the app called app, brings its schema up to date with migrate,
+// and tells ready how to check them. With tracing on (tracing.endpoint), every query and Redis
+// command is a span of the request that made it; without their arguments, which hold users'
+// data (password hashes, messages).
+func Open(bc *confv1.Bootstrap, app string, migrate func(*gorm.DB) error, ready Requirer) (*Stores, func(), error) {
+	db, closeDB, err := OpenSQL(bc.GetDatabase(), bc.GetDataDir(), app)
+	if err != nil {
+		return nil, nil, err
+	}
+	tracing := bc.GetTracing().GetEndpoint() != ""
+	if tracing {
+		if err := db.Use(gormtracing.NewPlugin(gormtracing.WithoutQueryVariables(), gormtracing.WithoutMetrics())); err != nil {
+			closeDB()
+			return nil, nil, fmt.Errorf("trace %s database: %w", app, err)
+		}
+	}
+	if err := migrate(db); err != nil {
+		closeDB()
+		return nil, nil, fmt.Errorf("migrate %s database: %w", app, err)
+	}
+	rdb, closeRedis, err := OpenRedis(bc.GetRedis())
+	if err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	if rdb != nil && tracing {
+		if err := redisotel.InstrumentTracing(rdb, redisotel.WithDBStatement(false)); err != nil {
+			closeRedis()
+			closeDB()
+			return nil, nil, fmt.Errorf("trace redis: %w", err)
+		}
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		closeRedis()
+		closeDB()
+		return nil, nil, err
+	}
+	ready.Require(app+" database", sqlDB.PingContext)
+	if rdb != nil {
+		ready.Require(app+" redis", func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
+	}
+	return &Stores{DB: db, Redis: rdb}, func() { closeRedis(); closeDB() }, nil
+}
