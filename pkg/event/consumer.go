@@ -119,7 +119,7 @@ func (c *Consumer) Start(ctx context.Context) error {
 			c.log.Warnw("msg", "fetch failed", "error", err)
 			continue
 		}
-		c.recordLag(ctx, batch, false)
+		c.recordLag(batch, false)
 		// A failed apply (the database is down) is retried with the same batch until it
 		// works: skipping it would lose the updates.
 		var applied []Message
@@ -140,7 +140,7 @@ func (c *Consumer) Start(ctx context.Context) error {
 			}
 		}
 		c.committed(ctx, batch, applied)
-		c.recordLag(ctx, batch, true)
+		c.recordLag(batch, true)
 		if c.afterApply != nil {
 			c.afterApply()
 		}
@@ -192,7 +192,7 @@ func fetchBatch(ctx context.Context, reader *kafka.Reader) ([]kafka.Message, err
 // recordLag records, for each partition of batch, how many of its messages the group has yet to
 // apply: from the batch's first message while it is being applied (so a batch stuck on a
 // failing database shows), and after it once it is committed.
-func (c *Consumer) recordLag(ctx context.Context, batch []kafka.Message, applied bool) {
+func (c *Consumer) recordLag(batch []kafka.Message, applied bool) {
 	type partition struct {
 		topic string
 		id    int
@@ -207,7 +207,7 @@ func (c *Consumer) recordLag(ctx context.Context, batch []kafka.Message, applied
 		}
 	}
 	for p, n := range lag {
-		metrics.RecordLag(ctx, c.name, p.topic, p.id, max(n, 0))
+		metrics.RecordLag(c.name, p.topic, p.id, max(n, 0))
 	}
 }
 

@@ -1,7 +1,6 @@
 package event
 
 import (
-	"context"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -35,9 +34,8 @@ func TestConsumerLagPerPartition(t *testing.T) {
 		{Topic: "t", Partition: 0, Offset: 6, HighWaterMark: 10},
 		{Topic: "t", Partition: 0, Offset: 7, HighWaterMark: 10},
 	}
-	ctx := context.Background()
 
-	c.recordLag(ctx, batch, false)
+	c.recordLag(batch, false)
 	want := []string{
 		`douyin_consumer_lag{group="lag-test",partition="0",topic="t"} 5`,
 		`douyin_consumer_lag{group="lag-test",partition="1",topic="t"} 1`,
@@ -46,7 +44,7 @@ func TestConsumerLagPerPartition(t *testing.T) {
 		t.Fatalf("while applying, lag\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
-	c.recordLag(ctx, batch, true)
+	c.recordLag(batch, true)
 	want = []string{
 		`douyin_consumer_lag{group="lag-test",partition="0",topic="t"} 2`,
 		`douyin_consumer_lag{group="lag-test",partition="1",topic="t"} 0`,

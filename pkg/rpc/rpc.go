@@ -19,13 +19,13 @@ import (
 	"google.golang.org/grpc/backoff"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
-	"github.com/douyin-kratos/douyin/pkg/metrics"
 )
 
 // Dialer connects a process's apps to the apps they call, all in the same way: endpoints are
 // static addresses, in-process pipes, or "discovery:///<app>.grpc" names resolved through the
-// registry; every call has a deadline, is measured, is traced when tracing is on, and passes a
-// circuit breaker per method.
+// registry; every call has a deadline, is traced when tracing is on, and passes a circuit
+// breaker per method. (The called app's metrics count the calls; a call the breaker refused
+// shows in the caller's own metrics as the answer it led to.)
 type Dialer struct {
 	// discovery resolves discovery:/// endpoints; nil when apps are at static addresses.
 	discovery registry.Discovery
@@ -78,13 +78,12 @@ func (d *Dialer) Dial(endpoint string, timeout time.Duration, opts ...DialOption
 	if err != nil {
 		return nil, nil, err
 	}
-	// Outermost first: the span covers everything, the metrics count what the breaker refused,
-	// and the breaker sees each call's outcome.
+	// Outermost first: the span covers what the breaker refused too.
 	mw := []middleware.Middleware{recovery.Recovery()}
 	if d.tracing {
 		mw = append(mw, tracing.Client())
 	}
-	mw = append(mw, metrics.Client(), circuitbreaker.Client())
+	mw = append(mw, circuitbreaker.Client())
 	clientOpts := []grpc.ClientOption{
 		grpc.WithEndpoint(endpoint),
 		grpc.WithTimeout(timeout),
