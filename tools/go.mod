@@ -4,11 +4,13 @@ go 1.26
 
 require (
 	github.com/glebarez/go-sqlite v1.21.2
+	github.com/go-sql-driver/mysql v1.8.1
 	go.yaml.in/yaml/v3 v3.0.4
 	google.golang.org/protobuf v1.36.12
 )
 
 require (
+	filippo.io/edwards25519 v1.1.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/google/gnostic v0.7.1 // indirect
 	github.com/google/gnostic-models v0.7.0 // indirect

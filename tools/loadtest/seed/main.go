@@ -1,4 +1,5 @@
-// Command seed fills a stopped all-in-one's data dir with fixture videos for load tests.
+// Command seed fills a stopped all-in-one's data dir (or, with -mysql, the MySQL databases of a
+// cluster) with fixture videos for load tests.
 //
 // Publishing 10,000 real files would spend minutes in ffmpeg, and a load test measures reads.
 // So the videos the instance already published (the demo clips) are cloned as rows: every
@@ -18,10 +19,35 @@ import (
 	"time"
 
 	_ "github.com/glebarez/go-sqlite"
+	_ "github.com/go-sql-driver/mysql"
 )
+
+// stores opens the apps' databases: SQLite files under a data dir, or MySQL databases named by
+// a DSN template.
+type stores struct {
+	dataDir string
+	// mysql is a DSN with "{app}" where the app's name goes; empty for SQLite.
+	mysql string
+}
+
+func (s stores) open(app string) (*sql.DB, error) {
+	if s.mysql != "" {
+		return sql.Open("mysql", strings.ReplaceAll(s.mysql, "{app}", app))
+	}
+	return sql.Open("sqlite", filepath.Join(s.dataDir, app+".db")+"?_pragma=busy_timeout(10000)")
+}
+
+// now is the dialect's current timestamp.
+func (s stores) now() string {
+	if s.mysql != "" {
+		return "NOW()"
+	}
+	return "datetime('now')"
+}
 
 func main() {
 	dataDir := flag.String("data", "", "data dir of a stopped all-in-one")
+	mysql := flag.String("mysql", "", `instead of -data: a MySQL DSN with {app} for the app's name, e.g. "root:@tcp(127.0.0.1:3306)/douyin_{app}"`)
 	videos := flag.Int("videos", 10000, "rows to add")
 	authors := flag.Int("authors", 50, "spread the videos over user ids 1..authors")
 	users := flag.String("users", "", `file of "id token" lines: the users to seed conversations between`)
@@ -29,18 +55,19 @@ func main() {
 	messages := flag.Int("messages", 1000, "messages in each conversation")
 	pairs := flag.String("pairs", "", `file to write "token peer_id" lines to, one per conversation`)
 	flag.Parse()
-	if err := seed(*dataDir, *videos, *authors); err != nil {
+	st := stores{dataDir: *dataDir, mysql: *mysql}
+	if err := seed(st, *videos, *authors); err != nil {
 		log.Fatal(err)
 	}
-	if *users != "" {
-		if err := seedChats(*dataDir, *users, *pairs, *conversations, *messages); err != nil {
+	if *users != "" && *conversations > 0 {
+		if err := seedChats(st, *users, *pairs, *conversations, *messages); err != nil {
 			log.Fatal(err)
 		}
 	}
 }
 
-func seed(dataDir string, n, authors int) error {
-	db, err := sql.Open("sqlite", filepath.Join(dataDir, "video.db")+"?_pragma=busy_timeout(10000)")
+func seed(st stores, n, authors int) error {
+	db, err := st.open("video")
 	if err != nil {
 		return err
 	}
@@ -67,7 +94,7 @@ func seed(dataDir string, n, authors int) error {
 		return err
 	}
 	if len(keys) == 0 {
-		return fmt.Errorf("no videos in %s to clone: start it once with DOUYIN_DEMO=true", dataDir)
+		return fmt.Errorf("no videos to clone: start the all-in-one once with DOUYIN_DEMO=true, or publish one")
 	}
 
 	tx, err := db.Begin()
@@ -75,7 +102,7 @@ func seed(dataDir string, n, authors int) error {
 		return err
 	}
 	insert, err := tx.Prepare(`INSERT INTO videos (author_id, title, play_key, cover_key, published_at, created_at)
-		VALUES (?, ?, ?, ?, ?, datetime('now'))`)
+		VALUES (?, ?, ?, ?, ?, ` + st.now() + `)`)
 	if err != nil {
 		return err
 	}
@@ -90,7 +117,7 @@ func seed(dataDir string, n, authors int) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	if err := setWorkCounts(db, dataDir); err != nil {
+	if err := setWorkCounts(db, st); err != nil {
 		return err
 	}
 	fmt.Printf("added %d videos by %d authors\n", n, authors)
@@ -99,8 +126,8 @@ func seed(dataDir string, n, authors int) error {
 
 // setWorkCounts writes each author's number of videos into the user app's table, as the
 // events of real publishes would have.
-func setWorkCounts(videos *sql.DB, dataDir string) error {
-	users, err := sql.Open("sqlite", filepath.Join(dataDir, "user.db")+"?_pragma=busy_timeout(10000)")
+func setWorkCounts(videos *sql.DB, st stores) error {
+	users, err := st.open("user")
 	if err != nil {
 		return err
 	}
@@ -131,7 +158,7 @@ func setWorkCounts(videos *sql.DB, dataDir string) error {
 // seedChats adds conversations between pairs of users, each of n messages alternating in
 // direction a second apart, all in the past, in the message app's tables. It writes the pairs
 // to pairsFile so a load test can poll them.
-func seedChats(dataDir, usersFile, pairsFile string, conversations, n int) error {
+func seedChats(st stores, usersFile, pairsFile string, conversations, n int) error {
 	type user struct {
 		id    int64
 		token string
@@ -158,7 +185,7 @@ func seedChats(dataDir, usersFile, pairsFile string, conversations, n int) error
 		return fmt.Errorf("%d users make only %d conversations", len(users), len(pairs))
 	}
 
-	db, err := sql.Open("sqlite", filepath.Join(dataDir, "message.db")+"?_pragma=busy_timeout(10000)")
+	db, err := st.open("message")
 	if err != nil {
 		return err
 	}
