@@ -11,6 +11,12 @@ APPS       := $(notdir $(wildcard app/*))
 
 export DOUYIN_DATA_DIR ?= $(CURDIR)/data
 
+# The Jaeger all-in-one for the distributed test, built once from tools/jaeger (a module of its
+# own pinning v1.76.0) and kept out of the repository.
+JAEGER_BIN ?= $(HOME)/.cache/douyin/jaeger-v1.76.0/jaeger
+# What deploy/localcluster runs: every app but the all-in-one, and the Kafka and S3 stand-ins.
+CLUSTER_CMDS := $(addprefix ./app/,$(addsuffix /cmd/...,$(filter-out allinone,$(APPS)))) ./deploy/localcluster/cmd/...
+
 .PHONY: help
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -65,9 +71,35 @@ test: ## Run every test: unit, repository contracts (SQLite, MariaDB, Redis) and
 test-short: ## Run the tests that need no MariaDB or Redis
 	go test -count=1 -short ./...
 
+.PHONY: jaeger
+jaeger: $(JAEGER_BIN) ## Build the Jaeger all-in-one (v1.76.0) once into ~/.cache/douyin (JAEGER_BIN); cold: several minutes
+
+$(JAEGER_BIN):
+	@mkdir -p $(dir $@)
+	@# Into a temporary name first: an interrupted build must not leave a broken binary behind.
+	cd tools/jaeger && GOWORK=off go build -o $@.tmp github.com/jaegertracing/jaeger/cmd/jaeger
+	mv $@.tmp $@
+
+.PHONY: cluster-build
+cluster-build: ## Build the apps and the Kafka and S3 stand-ins of deploy/localcluster into ./bin
+	@mkdir -p $(BIN)
+	go build -o $(BIN)/ $(CLUSTER_CMDS)
+
+.PHONY: cluster
+cluster: cluster-build ## Run every app as its own process on this machine until Ctrl-C (API :8080; needs MariaDB, Redis; traces once make jaeger ran)
+	$(BIN)/localcluster -bin $(BIN) $(if $(wildcard $(JAEGER_BIN)),-jaeger $(JAEGER_BIN))
+
+.PHONY: test-cluster
+test-cluster: cluster-build jaeger ## Distributed end-to-end test: apps as processes, kill and restart, a trace read back from Jaeger
+	CLUSTER_BIN_DIR=$(BIN) JAEGER_BIN=$(JAEGER_BIN) go test -tags cluster -count=1 -v -timeout 15m ./deploy/localcluster/
+
 .PHONY: load
 load: ## Load-test the all-in-one with wrk (feed over 10,000 videos, user info); needs wrk
 	bash tools/loadtest/run.sh
+
+.PHONY: load-cluster
+load-cluster: ## The same feed and user-info load against make cluster's processes (needs wrk, MariaDB, Redis)
+	bash tools/loadtest/cluster.sh
 
 .PHONY: deploy-check
 deploy-check: ## Validate deploy/ offline: compose config, kustomize, apps and DOUYIN_* names (needs docker-compose, kubectl)

@@ -7,6 +7,7 @@ import (
 	stderrors "errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
+	"github.com/go-kratos/kratos/v2/middleware/circuitbreaker"
 	"github.com/go-kratos/kratos/v2/middleware/recovery"
 	"github.com/go-kratos/kratos/v2/middleware/tracing"
 	"github.com/go-kratos/kratos/v2/registry"
@@ -80,13 +82,19 @@ func hostPort(u *url.URL) string {
 
 // NewLogger returns the process logger: key=value lines on stdout, filtered by level.
 func NewLogger(service, level string) log.Logger {
-	base := log.With(log.NewStdLogger(os.Stdout),
+	return newLogger(os.Stdout, service, level)
+}
+
+func newLogger(w io.Writer, service, level string) log.Logger {
+	// The valuers go on the outermost logger: Kratos hands a helper's context (and so the
+	// trace id) only to the logger the helper holds, and log.With on that one keeps them there;
+	// under the filter they would see no context and count the wrong caller depth.
+	return log.With(log.NewFilter(log.NewStdLogger(w), log.FilterLevel(log.ParseLevel(level))),
 		"ts", log.DefaultTimestamp,
 		"caller", log.DefaultCaller,
 		"service", service,
 		"trace_id", tracing.TraceID(),
 	)
-	return log.NewFilter(base, log.FilterLevel(log.ParseLevel(level)))
 }
 
 // ServerMiddleware is the chain every server runs: a span per request continuing the caller's
@@ -128,12 +136,12 @@ const (
 
 // edge decides what an error leaving a server becomes. Errors the apps declare carry a reason
 // (api/*/v1 ErrorReason): they are answers such as "wrong password", passed on untouched and not
-// logged. Anything else (a database error, a panic, an app that cannot be reached) is a failure:
+// logged. Kratos' own reasons (a panic, a call an open circuit breaker refused) are failures. Anything else (a database error, a panic, an app that cannot be reached) is a failure:
 // it is logged here, once, and replaced by an error with a reason, so the next server on the
 // way treats it as an answer and does not log it again, and nobody sees internals.
 func edge(ctx context.Context, helper *log.Helper, operation string, err error) error {
 	e := errors.FromError(err)
-	if e.Reason != "" && e.Reason != recoveryReason {
+	if e.Reason != "" && e.Reason != recoveryReason && e.Reason != circuitbreaker.ErrNotAllowed.Reason {
 		return err
 	}
 	if e.Code == clientClosed || stderrors.Is(err, context.Canceled) {

@@ -10,6 +10,8 @@ import (
 	"github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
+	"github.com/go-kratos/kratos/v2/middleware/circuitbreaker"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -59,6 +61,11 @@ func TestServerMiddlewareTurnsFailuresIntoAnswersAndLogsThemOnce(t *testing.T) {
 			wantCode: 503, wantReason: ReasonUnavailable, wantMsg: "the service is temporarily unavailable, please try again", wantLogged: true,
 		},
 		{
+			name:     "a call an open circuit breaker refused is a failure like any unreachable app",
+			handler:  func(context.Context, any) (any, error) { return nil, circuitbreaker.ErrNotAllowed },
+			wantCode: 503, wantReason: ReasonUnavailable, wantMsg: "the service is temporarily unavailable, please try again", wantLogged: true,
+		},
+		{
 			name: "a caller that went away is not a failure",
 			handler: func(context.Context, any) (any, error) {
 				return nil, status.Error(codes.Canceled, "Stream has ended.")
@@ -91,5 +98,27 @@ func TestServerMiddlewareTurnsFailuresIntoAnswersAndLogsThemOnce(t *testing.T) {
 				t.Fatalf("second hop logged %q or changed the answer to %v", again.lines, err)
 			}
 		})
+	}
+}
+
+func TestLogLinesCarryTheTraceIDAndTheCaller(t *testing.T) {
+	var out strings.Builder
+	// As the apps use it: wrapped once more with the app's name.
+	logger := log.With(newLogger(&out, "test", "info"), "app", "probe")
+	traceID, _ := trace.TraceIDFromHex("0af7651916cd43dd8448eb211c80319c")
+	spanID, _ := trace.SpanIDFromHex("b7ad6b7169203331")
+	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled,
+	}))
+	log.NewHelper(logger).WithContext(ctx).Infow("msg", "hello")
+	line := out.String()
+	for _, want := range []string{"trace_id=0af7651916cd43dd8448eb211c80319c", "caller=bootstrap/bootstrap_test.go:", "app=probe", "service=test"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log line %q lacks %s", line, want)
+		}
+	}
+	log.NewHelper(logger).Debugw("msg", "hidden")
+	if strings.Contains(out.String(), "hidden") {
+		t.Error("a debug line passed the info level")
 	}
 }

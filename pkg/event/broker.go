@@ -23,9 +23,16 @@ type EmbeddedBroker struct {
 // NewEmbeddedBroker starts a one-node broker on a loopback port the kernel picks, persisting to
 // dir. It serves from its own goroutines until Close.
 func NewEmbeddedBroker(dir string) (*EmbeddedBroker, error) {
+	return NewEmbeddedBrokerOn(dir, 0)
+}
+
+// NewEmbeddedBrokerOn is NewEmbeddedBroker on a given loopback port (127.0.0.1:port; 0 lets the
+// kernel pick), for a broker other processes must find at an address known in advance, such as
+// the stand-in for Kafka of deploy/localcluster.
+func NewEmbeddedBrokerOn(dir string, port int) (*EmbeddedBroker, error) {
 	cluster, err := kfake.NewCluster(
 		kfake.NumBrokers(1),
-		kfake.Ports(0),
+		kfake.Ports(port),
 		kfake.DataDir(dir),
 		kfake.AllowAutoTopicCreation(),
 		kfake.DefaultNumPartitions(4),

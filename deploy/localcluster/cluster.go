@@ -1,0 +1,548 @@
+// Package localcluster runs the distributed deployment on one machine, every app its own process
+// on loopback, for the distributed end-to-end test (make test-cluster) and for a person or a
+// load test (make cluster). It stands in for what deploy/docker-compose.yml takes from images:
+// a Kafka-protocol broker (cmd/kafka, franz-go's kfake), an S3 server (cmd/s3, gofakes3) and
+// the Jaeger all-in-one (make jaeger); MySQL (MariaDB) and Redis must already be running.
+//
+// Each app is configured only by DOUYIN_* variables, as in the compose file, with a database of
+// its own that Start drops and creates again, so every run starts empty. Every program's stdout
+// and stderr go to <WorkDir>/logs/<name>.log. Programs run in process groups of their own and,
+// on Linux, die with the process that started them.
+package localcluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The programs of a cluster, by the names Kill, Start, WaitReady and LogTail take.
+const (
+	Jaeger  = "jaeger"
+	Kafka   = "kafka"
+	S3      = "s3"
+	Gateway = "gateway"
+)
+
+// DomainApps are the apps behind the gateway, in the order of their default ports (user on
+// 9001/8001 ... message on 9005/8005, as in deploy/config).
+var DomainApps = []string{"user", "video", "interaction", "relation", "message"}
+
+// S3EndpointPrefix starts the line on which cmd/s3 prints its endpoint. The embedded S3 server
+// picks its own port, so that line is how the harness learns it.
+const S3EndpointPrefix = "s3 endpoint: "
+
+// Jaeger's all-in-one listens on fixed loopback ports when run without arguments.
+const (
+	JaegerOTLPAddr  = "127.0.0.1:4317"
+	JaegerQueryAddr = "127.0.0.1:16686"
+)
+
+// Object storage credentials: the S3 stand-in checks none, but minio-go signs every request.
+const (
+	s3Bucket    = "douyin"
+	s3AccessKey = "localcluster"
+	s3SecretKey = "localcluster-secret"
+)
+
+// Options configure a cluster. BinDir, WorkDir, MySQLDSN, RedisAddr, DBPrefix and RedisPrefix
+// are required.
+type Options struct {
+	// BinDir holds the six app binaries (user ... gateway) and the stand-ins kafka and s3, as
+	// `make test-cluster` builds them into ./bin.
+	BinDir string
+	// JaegerBin is the Jaeger all-in-one binary (make jaeger). Empty: no Jaeger, and the apps
+	// export no spans.
+	JaegerBin string
+	// WorkDir receives logs/<name>.log and data/<name>/ (each program's working directory).
+	WorkDir string
+	// MySQLDSN reaches the server as a user that may create and drop databases, e.g.
+	// "root:@tcp(127.0.0.1:3306)/"; its database name, if any, is ignored.
+	MySQLDSN string
+	// RedisAddr is the shared Redis, e.g. "127.0.0.1:6379".
+	RedisAddr string
+	// DBPrefix names the databases: app "user" gets DBPrefix+"user". Start drops and creates them.
+	DBPrefix string
+	// RedisPrefix is prepended to every Redis key the apps write. Start and Stop delete the keys
+	// under it, so give each concurrent cluster its own.
+	RedisPrefix string
+	// GatewayAddr is where the gateway serves the Douyin API. Empty: a free loopback port.
+	GatewayAddr string
+	// GRPCBasePort and HTTPBasePort place the domain apps: DomainApps[i] serves gRPC on
+	// GRPCBasePort+1+i and health on HTTPBasePort+1+i (9000 and 8000 give deploy/config's ports).
+	// Zero: free loopback ports.
+	GRPCBasePort, HTTPBasePort int
+	// KafkaPort is the broker's loopback port. Zero: a free one.
+	KafkaPort int
+	// TokenSecret signs tokens. Empty: a random one per Start.
+	TokenSecret string
+	// Env adds DOUYIN_* variables (KEY=value) to every app, after the cluster's own.
+	Env []string
+	// ReadyTimeout bounds how long each program may take to become ready (default 60 s).
+	ReadyTimeout time.Duration
+	// StopGrace is how long a program may take to exit after SIGTERM before it is killed
+	// (default 20 s: the apps drain for up to 15 s).
+	StopGrace time.Duration
+	// Logf reports progress; nil is silent.
+	Logf func(format string, args ...any)
+}
+
+// Endpoints says where the programs of a cluster listen.
+type Endpoints struct {
+	// Gateway is the Douyin API's base URL, e.g. "http://127.0.0.1:8080".
+	Gateway string
+	// GRPC and HTTP are each domain app's gRPC address and health/metrics address.
+	GRPC, HTTP map[string]string
+	// Kafka is the broker address; S3 the object store's host:port.
+	Kafka, S3 string
+	// JaegerQuery is Jaeger's query API base URL; empty without Jaeger.
+	JaegerQuery string
+	// Databases is each domain app's MySQL DSN.
+	Databases map[string]string
+}
+
+// Cluster is a running set of programs.
+type Cluster struct {
+	opts      Options
+	endpoints Endpoints
+	mu        sync.Mutex
+	procs     map[string]*process
+	order     []string // start order; Stop goes backwards in tiers
+	crashed   chan error
+	stopOnce  sync.Once
+	stopErr   error
+}
+
+// Start prepares the databases and Redis, then starts Jaeger (with Options.JaegerBin), the
+// Kafka and S3 stand-ins, the domain apps and the gateway, and returns once every one of them
+// is ready (the apps' /readyz answers 200). On error, whatever started is stopped again.
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	c := &Cluster{opts: opts, procs: map[string]*process{}, crashed: make(chan error, 1)}
+	if err := c.start(ctx); err != nil {
+		_ = c.Stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (o *Options) check() error {
+	for name, v := range map[string]string{
+		"BinDir": o.BinDir, "WorkDir": o.WorkDir, "MySQLDSN": o.MySQLDSN,
+		"RedisAddr": o.RedisAddr, "DBPrefix": o.DBPrefix, "RedisPrefix": o.RedisPrefix,
+	} {
+		if v == "" {
+			return fmt.Errorf("localcluster: Options.%s is required", name)
+		}
+	}
+	// Programs run in their own working directories: relative paths would point elsewhere.
+	for _, path := range []*string{&o.BinDir, &o.WorkDir, &o.JaegerBin} {
+		if *path == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*path)
+		if err != nil {
+			return err
+		}
+		*path = abs
+	}
+	for _, name := range append([]string{Gateway, Kafka, S3}, DomainApps...) {
+		if _, err := os.Stat(filepath.Join(o.BinDir, name)); err != nil {
+			return fmt.Errorf("localcluster: binary %s missing (make test-cluster builds them all into ./bin): %w", name, err)
+		}
+	}
+	if o.JaegerBin != "" {
+		if _, err := os.Stat(o.JaegerBin); err != nil {
+			return fmt.Errorf("localcluster: Jaeger binary missing (make jaeger builds it): %w", err)
+		}
+	}
+	if o.ReadyTimeout == 0 {
+		o.ReadyTimeout = 60 * time.Second
+	}
+	if o.StopGrace == 0 {
+		o.StopGrace = 20 * time.Second
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.TokenSecret == "" {
+		o.TokenSecret = randomHex(32)
+	}
+	return nil
+}
+
+func (c *Cluster) start(ctx context.Context) error {
+	o := &c.opts
+	for _, dir := range []string{"logs", "data"} {
+		if err := os.MkdirAll(filepath.Join(o.WorkDir, dir), 0o755); err != nil {
+			return err
+		}
+	}
+	dsns, err := recreateDatabases(ctx, o.MySQLDSN, o.DBPrefix, DomainApps)
+	if err != nil {
+		return err
+	}
+	if err := purgeRedis(ctx, o.RedisAddr, o.RedisPrefix); err != nil {
+		return err
+	}
+	ports := portPicker{taken: map[int]bool{}}
+	e := Endpoints{GRPC: map[string]string{}, HTTP: map[string]string{}, Databases: dsns}
+	for i, app := range DomainApps {
+		if e.GRPC[app], err = ports.addr(o.GRPCBasePort, i+1); err != nil {
+			return err
+		}
+		if e.HTTP[app], err = ports.addr(o.HTTPBasePort, i+1); err != nil {
+			return err
+		}
+	}
+	if e.Kafka, err = ports.addr(o.KafkaPort, 0); err != nil {
+		return err
+	}
+	gatewayAddr := o.GatewayAddr
+	if gatewayAddr == "" {
+		if gatewayAddr, err = ports.addr(0, 0); err != nil {
+			return err
+		}
+	}
+	e.Gateway = "http://" + gatewayAddr
+	c.endpoints = e
+
+	// Infrastructure first, each ready before anything uses it: the apps give up at start on an
+	// object store that does not answer.
+	if o.JaegerBin != "" {
+		if err := c.startJaeger(ctx); err != nil {
+			return err
+		}
+	}
+	_, kafkaPort, _ := net.SplitHostPort(e.Kafka)
+	kafka := c.add(Kafka, filepath.Join(o.BinDir, Kafka),
+		[]string{"-port", kafkaPort, "-dir", filepath.Join(o.WorkDir, "data", Kafka, "log")}, nil, tcpOpen(e.Kafka))
+	s3 := c.add(S3, filepath.Join(o.BinDir, S3),
+		[]string{"-dir", filepath.Join(o.WorkDir, "data", S3, "objects")}, nil, nil)
+	if err := c.launch(kafka, s3); err != nil {
+		return err
+	}
+	readyCtx, cancel := context.WithTimeout(ctx, o.ReadyTimeout)
+	defer cancel()
+	if c.endpoints.S3, err = s3.waitLogLine(readyCtx, S3EndpointPrefix); err != nil {
+		return err
+	}
+	s3.ready = tcpOpen(c.endpoints.S3)
+	if err := c.waitReady(readyCtx, kafka, s3); err != nil {
+		return err
+	}
+
+	// The apps find each other at static addresses and dial lazily, so they may start together.
+	var apps []*process
+	for _, app := range append(append([]string(nil), DomainApps...), Gateway) {
+		httpAddr := gatewayAddr
+		if app != Gateway {
+			httpAddr = e.HTTP[app]
+		}
+		apps = append(apps, c.add(app, filepath.Join(o.BinDir, app), nil, c.appEnv(app), httpOK("http://"+httpAddr+"/readyz")))
+	}
+	if err := c.launch(apps...); err != nil {
+		return err
+	}
+	appsCtx, cancelApps := context.WithTimeout(ctx, o.ReadyTimeout)
+	defer cancelApps()
+	return c.waitReady(appsCtx, apps...)
+}
+
+// startJaeger runs the Jaeger all-in-one on its default ports. They are fixed, so one already
+// taken means another Jaeger (or something else) is there: the traces would not be ours.
+func (c *Cluster) startJaeger(ctx context.Context) error {
+	for _, addr := range []string{JaegerOTLPAddr, JaegerQueryAddr} {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("jaeger needs %s, which is taken (another Jaeger running?): %w", addr, err)
+		}
+		ln.Close()
+	}
+	query := "http://" + JaegerQueryAddr
+	// Jaeger traces its own query API into its own OTLP receiver. On SIGTERM the receiver stops
+	// first and the last of those spans then wait out a 10 s export timeout: record none.
+	env := []string{"OTEL_TRACES_SAMPLER=always_off"}
+	jaeger := c.add(Jaeger, c.opts.JaegerBin, nil, env, all(httpOK(query+"/api/services"), tcpOpen(JaegerOTLPAddr)))
+	if err := c.launch(jaeger); err != nil {
+		return err
+	}
+	readyCtx, cancel := context.WithTimeout(ctx, c.opts.ReadyTimeout)
+	defer cancel()
+	if err := c.waitReady(readyCtx, jaeger); err != nil {
+		return err
+	}
+	c.endpoints.JaegerQuery = query
+	return nil
+}
+
+// appEnv is the whole configuration of one app, as deploy/docker-compose.yml gives it.
+func (c *Cluster) appEnv(app string) []string {
+	o, e := &c.opts, &c.endpoints
+	env := []string{
+		"DOUYIN_DATA_DIR=" + filepath.Join(o.WorkDir, "data", app),
+		"DOUYIN_SERVICES_USER=" + e.GRPC["user"],
+		"DOUYIN_SERVICES_VIDEO=" + e.GRPC["video"],
+		"DOUYIN_SERVICES_INTERACTION=" + e.GRPC["interaction"],
+		"DOUYIN_SERVICES_RELATION=" + e.GRPC["relation"],
+		"DOUYIN_SERVICES_MESSAGE=" + e.GRPC["message"],
+		"DOUYIN_AUTH_TOKEN_SECRET=" + o.TokenSecret,
+	}
+	if o.JaegerBin != "" {
+		env = append(env, "DOUYIN_TRACING_ENDPOINT="+JaegerOTLPAddr, "DOUYIN_TRACING_SAMPLE_RATIO=1")
+	}
+	if app == Gateway {
+		env = append(env, "DOUYIN_HTTP_ADDR="+strings.TrimPrefix(e.Gateway, "http://"))
+	} else {
+		env = append(env,
+			"DOUYIN_GRPC_ADDR="+e.GRPC[app],
+			"DOUYIN_HTTP_ADDR="+e.HTTP[app],
+			"DOUYIN_DATABASE_DRIVER=mysql",
+			"DOUYIN_DATABASE_DSN="+e.Databases[app],
+			"DOUYIN_REDIS_ADDR="+o.RedisAddr,
+			"DOUYIN_REDIS_KEY_PREFIX="+o.RedisPrefix,
+			"DOUYIN_KAFKA_BROKERS="+e.Kafka,
+		)
+	}
+	// The video app stores uploads; the gateway serves them under /objects/ (no public URL).
+	if app == "video" || app == Gateway {
+		env = append(env,
+			"DOUYIN_STORAGE_ENDPOINT="+e.S3,
+			"DOUYIN_STORAGE_ACCESS_KEY="+s3AccessKey,
+			"DOUYIN_STORAGE_SECRET_KEY="+s3SecretKey,
+			"DOUYIN_STORAGE_BUCKET="+s3Bucket,
+		)
+	}
+	return append(env, o.Env...)
+}
+
+// add registers a program; a nil env means the harness's own environment as it is.
+func (c *Cluster) add(name, bin string, args, env []string, ready func(context.Context) error) *process {
+	p := &process{
+		name: name, bin: bin, args: args,
+		env:     inheritedEnv(env),
+		dir:     filepath.Join(c.opts.WorkDir, "data", name),
+		logPath: filepath.Join(c.opts.WorkDir, "logs", name+".log"),
+		ready:   ready,
+		crashed: c.crashed,
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.procs[name] = p
+	c.order = append(c.order, name)
+	return p
+}
+
+// inheritedEnv is the harness's environment without its DOUYIN_* variables (make exports
+// DOUYIN_DATA_DIR, for one), plus env: an app's configuration is exactly what the cluster says.
+func inheritedEnv(env []string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DOUYIN_") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, env...)
+}
+
+func (c *Cluster) launch(procs ...*process) error {
+	for _, p := range procs {
+		if err := os.MkdirAll(p.dir, 0o755); err != nil {
+			return err
+		}
+		if err := p.start(); err != nil {
+			return err
+		}
+		cmd, _, _ := p.running()
+		c.opts.Logf("localcluster: started %s (pid %d), log %s", p.name, cmd.Process.Pid, p.logPath)
+	}
+	return nil
+}
+
+// waitReady waits for the programs together and reports every one that did not become ready.
+func (c *Cluster) waitReady(ctx context.Context, procs ...*process) error {
+	errs := make([]error, len(procs))
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		wg.Go(func() {
+			start := time.Now()
+			if errs[i] = p.waitReady(ctx); errs[i] == nil {
+				c.opts.Logf("localcluster: %s ready after %v", p.name, time.Since(start).Round(time.Millisecond))
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (c *Cluster) proc(name string) (*process, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.procs[name]
+	if !ok {
+		return nil, fmt.Errorf("localcluster: no program %q", name)
+	}
+	return p, nil
+}
+
+// Endpoints says where everything listens.
+func (c *Cluster) Endpoints() Endpoints { return c.endpoints }
+
+// GatewayURL is the Douyin API's base URL, e.g. "http://127.0.0.1:8080".
+func (c *Cluster) GatewayURL() string { return c.endpoints.Gateway }
+
+// Kill ends a program at once with SIGKILL, as a crash would, and returns once it is gone.
+func (c *Cluster) Kill(name string) error {
+	p, err := c.proc(name)
+	if err != nil {
+		return err
+	}
+	p.kill()
+	c.opts.Logf("localcluster: killed %s", name)
+	return nil
+}
+
+// StartAgain starts a program that exited or was killed, with the same binary, environment and
+// ports. It does not wait for readiness: see WaitReady. The S3 stand-in picks a new port each
+// time, so restarting it leaves the apps pointing at the old one.
+func (c *Cluster) StartAgain(name string) error {
+	p, err := c.proc(name)
+	if err != nil {
+		return err
+	}
+	return c.launch(p)
+}
+
+// WaitReady waits until a program is ready (an app's /readyz answers 200), it exits, or ctx ends.
+func (c *Cluster) WaitReady(ctx context.Context, name string) error {
+	p, err := c.proc(name)
+	if err != nil {
+		return err
+	}
+	return p.waitReady(ctx)
+}
+
+// Crashed reports a program that exited without Kill or Stop (the first one only).
+func (c *Cluster) Crashed() <-chan error { return c.crashed }
+
+// LogTail returns the last lines of a program's log.
+func (c *Cluster) LogTail(name string, lines int) string {
+	p, err := c.proc(name)
+	if err != nil {
+		return err.Error()
+	}
+	return p.tail(lines)
+}
+
+// LogPath is the file a program's output goes to.
+func (c *Cluster) LogPath(name string) string {
+	p, err := c.proc(name)
+	if err != nil {
+		return ""
+	}
+	return p.logPath
+}
+
+// Names lists the programs in the order they started.
+func (c *Cluster) Names() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.order...)
+}
+
+// Stop ends every program with SIGTERM (SIGKILL after Options.StopGrace): the gateway first,
+// then the domain apps, then Kafka and S3, Jaeger last so it still receives the spans the apps
+// flush on their way out. It then deletes the cluster's Redis keys; the databases stay, to be
+// looked at, until the next Start drops them. Calling it again returns the first result.
+func (c *Cluster) Stop() error {
+	c.stopOnce.Do(func() {
+		tiers := [][]string{{Gateway}, DomainApps, {Kafka, S3}, {Jaeger}}
+		var errs []error
+		for _, tier := range tiers {
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for _, name := range tier {
+				p, err := c.proc(name)
+				if err != nil {
+					continue // never started
+				}
+				wg.Go(func() {
+					start := time.Now()
+					err := p.stop(c.opts.StopGrace)
+					c.opts.Logf("localcluster: stopped %s in %v", name, time.Since(start).Round(time.Millisecond))
+					if err != nil {
+						mu.Lock()
+						errs = append(errs, err)
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if c.opts.RedisAddr != "" {
+			errs = append(errs, purgeRedis(ctx, c.opts.RedisAddr, c.opts.RedisPrefix))
+		}
+		c.stopErr = errors.Join(errs...)
+	})
+	return c.stopErr
+}
+
+// Summary says where everything is, one line per program.
+func (c *Cluster) Summary() string {
+	e := c.endpoints
+	var b strings.Builder
+	fmt.Fprintf(&b, "Douyin API (gateway)  %s   log %s\n", e.Gateway, c.LogPath(Gateway))
+	for _, app := range DomainApps {
+		fmt.Fprintf(&b, "%-12s gRPC %s  http://%s/readyz /metrics   db %s   log %s\n",
+			app, e.GRPC[app], e.HTTP[app], databaseName(e.Databases[app]), c.LogPath(app))
+	}
+	fmt.Fprintf(&b, "kafka        %s (kfake)   log %s\n", e.Kafka, c.LogPath(Kafka))
+	fmt.Fprintf(&b, "s3           %s bucket %s (gofakes3)   log %s\n", e.S3, s3Bucket, c.LogPath(S3))
+	if e.JaegerQuery != "" {
+		fmt.Fprintf(&b, "jaeger       %s (query API; OTLP gRPC %s)   log %s\n", e.JaegerQuery, JaegerOTLPAddr, c.LogPath(Jaeger))
+	}
+	fmt.Fprintf(&b, "redis        %s, keys under %q\n", c.opts.RedisAddr, c.opts.RedisPrefix)
+	return b.String()
+}
+
+// portPicker hands out loopback addresses: base+offset when base is set, else a port the kernel
+// had free a moment ago, never the same one twice.
+type portPicker struct{ taken map[int]bool }
+
+func (pp portPicker) addr(base, offset int) (string, error) {
+	if base != 0 {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(base+offset)), nil
+	}
+	for range 10 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", err
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if !pp.taken[port] {
+			pp.taken[port] = true
+			return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil
+		}
+	}
+	return "", errors.New("no free loopback port found")
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

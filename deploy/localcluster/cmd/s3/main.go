@@ -1,0 +1,54 @@
+// Command s3 is an S3 server keeping objects on disk (pkg/objectstore's embedded gofakes3, as the
+// all-in-one runs it) as a process of its own: the stand-in for MinIO in deploy/localcluster.
+// It checks no credentials and listens on a loopback port it picks itself; it prints that
+// endpoint on a line starting with localcluster.S3EndpointPrefix, which is how the harness
+// finds it. SIGINT or SIGTERM stops it after the requests in flight.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/douyin-kratos/douyin/deploy/localcluster"
+	"github.com/douyin-kratos/douyin/pkg/objectstore"
+)
+
+func main() {
+	dir := flag.String("dir", "./data/s3", "directory the objects are kept in")
+	flag.Parse()
+	if err := run(*dir); err != nil {
+		fmt.Fprintf(os.Stderr, "s3: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir string) error {
+	// NewEmbedded binds its listener before it returns, so the endpoint printed is taken.
+	store, err := objectstore.NewEmbedded(dir)
+	if err != nil {
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- store.Start(context.Background()) }()
+	fmt.Printf("%s%s\n", localcluster.S3EndpointPrefix, store.Endpoint())
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = store.Stop(stopCtx)
+	if serveErr := <-served; err == nil {
+		err = serveErr
+	}
+	return err
+}

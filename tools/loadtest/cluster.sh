@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Load test of the distributed deployment on this machine: `make load-cluster`. Starts every app
+# as its own process (deploy/localcluster, against the local MariaDB and Redis), registers users,
+# publishes one clip and clones it into 10,000 videos as `make load` does for the all-in-one,
+# then measures the same feed scenarios with the same wrk command, so the two can be compared.
+# Needs wrk, ffmpeg, MariaDB (root, no password) and Redis on localhost.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+ADDR=${LOAD_ADDR:-127.0.0.1:18890}
+DURATION=${LOAD_DURATION:-15s}
+THREADS=${LOAD_THREADS:-2}
+VIDEOS=${LOAD_VIDEOS:-10000}
+USERS=50
+MYSQL=${LOAD_MYSQL:-root:@tcp(127.0.0.1:3306)/}
+REDIS=${LOAD_REDIS:-127.0.0.1:6379}
+DB_PREFIX=douyin_load_
+REDIS_PREFIX=douyin_load:
+DATA=$(mktemp -d)
+trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
+
+for tool in wrk ffmpeg redis-cli; do
+  command -v $tool >/dev/null || { echo "$tool is not installed"; exit 1; }
+done
+make -s cluster-build
+
+./bin/localcluster -bin ./bin -http "$ADDR" -work "$DATA/cluster" -mysql "$MYSQL" -db-prefix $DB_PREFIX \
+  -redis "$REDIS" -redis-prefix $REDIS_PREFIX >"$DATA/cluster.out" 2>&1 &
+PID=$!
+for _ in $(seq 1 600); do curl -fs "http://$ADDR/readyz" >/dev/null && break; sleep 0.1; done
+curl -fs "http://$ADDR/readyz" >/dev/null || { echo "the cluster did not start:"; tail -30 "$DATA/cluster.out"; exit 1; }
+
+export LOAD_TOKENS=$DATA/tokens
+for i in $(seq 1 $USERS); do
+  curl -fs -X POST "http://$ADDR/douyin/user/register/?username=load$i&password=load-password" |
+    sed -E 's/.*"user_id":([0-9]+),"token":"([^"]+)".*/\1 \2/' >>"$DATA/users"
+  echo >>"$DATA/users"
+done
+grep . "$DATA/users" | cut -d' ' -f2 >"$LOAD_TOKENS"
+TOKEN=$(head -1 "$LOAD_TOKENS")
+# One real clip for the fixture rows to point at.
+ffmpeg -loglevel error -f lavfi -i testsrc=duration=2:size=320x240:rate=15 -pix_fmt yuv420p "$DATA/clip.mp4"
+curl -fs -F "token=$TOKEN" -F "title=load clip" -F "data=@$DATA/clip.mp4" "http://$ADDR/douyin/publish/action/" |
+  grep -q '"status_code":0' || { echo "publish failed"; exit 1; }
+(cd tools && go run ./loadtest/seed -mysql "${MYSQL%/}/${DB_PREFIX}{app}?parseTime=true" -videos "$VIDEOS" -authors $USERS)
+# The rows went in behind the apps' backs: drop their cached feed head and profiles.
+redis-cli -h "${REDIS%:*}" -p "${REDIS##*:}" --scan --pattern "${REDIS_PREFIX}*" |
+  xargs -r redis-cli -h "${REDIS%:*}" -p "${REDIS##*:}" del >/dev/null
+sleep 11 # and whatever a process still holds in memory is older than the read cache's 10 s bound
+
+scenario() {
+  echo
+  echo "== $1"
+  echo "   wrk -t$THREADS -c50 -d$DURATION --latency ${*:3} '$2'"
+  wrk -t"$THREADS" -c50 -d"$DURATION" --latency "${@:3}" "$2" |
+    grep -E "Latency  |50%|90%|99%|Requests/sec|Non-2xx|Socket errors|Failed answers"
+}
+scenario "cluster: feed, anonymous, 30 of $VIDEOS videos" "http://$ADDR/douyin/feed/"
+scenario "cluster: feed, logged in (50 users at random)" "http://$ADDR/douyin/feed/" -s tools/loadtest/feed.lua
+scenario "cluster: user info" "http://$ADDR/douyin/user/?user_id=1&token=$TOKEN"
