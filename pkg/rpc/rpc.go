@@ -23,8 +23,8 @@ import (
 
 // Dialer connects a process's apps to the apps they call, all in the same way: endpoints are
 // static addresses, in-process pipes, or "discovery:///<app>.grpc" names resolved through the
-// registry; every call has a deadline, is traced when tracing is on, and passes a circuit
-// breaker per method. (The called app's metrics count the calls; a call the breaker refused
+// registry; every call has a deadline, is traced when tracing is on, and, unless the app runs in
+// this process, passes a circuit breaker per method. (The called app's metrics count the calls; a call the breaker refused
 // shows in the caller's own metrics as the answer it led to.)
 type Dialer struct {
 	// discovery resolves discovery:/// endpoints; nil when apps are at static addresses.
@@ -74,6 +74,13 @@ func (d *Dialer) Dial(endpoint string, timeout time.Duration, opts ...DialOption
 	if strings.HasPrefix(endpoint, "discovery:") && d.discovery == nil {
 		return nil, nil, fmt.Errorf("endpoint %s needs a registry, and registry.nacos.addrs is empty", endpoint)
 	}
+	inProcess := IsInProcess(endpoint)
+	if inProcess {
+		// An app in this process cannot be unreachable, slow to restart or cut off while the
+		// caller runs: breakers and retries would only cost (a few percent of the all-in-one's
+		// feed, measured).
+		o.retryable = nil
+	}
 	serviceConfig, err := serviceConfig(o.retryable)
 	if err != nil {
 		return nil, nil, err
@@ -83,7 +90,9 @@ func (d *Dialer) Dial(endpoint string, timeout time.Duration, opts ...DialOption
 	if d.tracing {
 		mw = append(mw, tracing.Client())
 	}
-	mw = append(mw, circuitbreaker.Client())
+	if !inProcess {
+		mw = append(mw, circuitbreaker.Client())
+	}
 	clientOpts := []grpc.ClientOption{
 		grpc.WithEndpoint(endpoint),
 		grpc.WithTimeout(timeout),
@@ -97,7 +106,7 @@ func (d *Dialer) Dial(endpoint string, timeout time.Duration, opts ...DialOption
 	if d.discovery != nil {
 		clientOpts = append(clientOpts, grpc.WithDiscovery(d.discovery))
 	}
-	if IsInProcess(endpoint) {
+	if inProcess {
 		clientOpts = append(clientOpts,
 			grpc.WithEndpoint("passthrough:///"+endpoint),
 			grpc.WithOptions(ggrpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {

@@ -6,12 +6,9 @@
 # Needs wrk, ffmpeg, MariaDB (root, no password) and Redis on localhost.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tools/loadtest/scenario.sh
 
 ADDR=${LOAD_ADDR:-127.0.0.1:18890}
-DURATION=${LOAD_DURATION:-15s}
-THREADS=${LOAD_THREADS:-2}
-VIDEOS=${LOAD_VIDEOS:-10000}
-USERS=50
 MYSQL=${LOAD_MYSQL:-root:@tcp(127.0.0.1:3306)/}
 REDIS=${LOAD_REDIS:-127.0.0.1:6379}
 DB_PREFIX=douyin_load_
@@ -48,13 +45,6 @@ redis-cli -h "${REDIS%:*}" -p "${REDIS##*:}" --scan --pattern "${REDIS_PREFIX}*"
   xargs -r redis-cli -h "${REDIS%:*}" -p "${REDIS##*:}" del >/dev/null
 sleep 11 # and whatever a process still holds in memory is older than the read cache's 10 s bound
 
-scenario() {
-  echo
-  echo "== $1"
-  echo "   wrk -t$THREADS -c50 -d$DURATION --latency ${*:3} '$2'"
-  wrk -t"$THREADS" -c50 -d"$DURATION" --latency "${@:3}" "$2" |
-    grep -E "Latency  |50%|90%|99%|Requests/sec|Non-2xx|Socket errors|Failed answers"
-}
 scenario "cluster: feed, anonymous, 30 of $VIDEOS videos" "http://$ADDR/douyin/feed/"
 scenario "cluster: feed, logged in (50 users at random)" "http://$ADDR/douyin/feed/" -s tools/loadtest/feed.lua
 scenario "cluster: user info" "http://$ADDR/douyin/user/?user_id=1&token=$TOKEN"

@@ -8,12 +8,9 @@
 # Needs wrk (apt-get install wrk). Prints wrk's summary for each scenario.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tools/loadtest/scenario.sh
 
 ADDR=${LOAD_ADDR:-127.0.0.1:18888}
-DURATION=${LOAD_DURATION:-15s}
-THREADS=${LOAD_THREADS:-2}
-VIDEOS=${LOAD_VIDEOS:-10000}
-USERS=50
 DATA=$(mktemp -d)
 BIN=$DATA/allinone
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
@@ -47,13 +44,6 @@ stop
   -users "$DATA/users" -conversations 1000 -messages 1000 -pairs "$LOAD_PAIRS")
 start
 
-scenario() {
-  echo
-  echo "== $1"
-  echo "   wrk -t$THREADS -c50 -d$DURATION --latency ${*:3} '$2'"
-  wrk -t"$THREADS" -c50 -d"$DURATION" --latency "${@:3}" "$2" |
-    grep -E "Latency  |50%|90%|99%|Requests/sec|Non-2xx|Socket errors|Failed answers"
-}
 curl -fs "http://$ADDR/douyin/feed/" | grep -oE '"id":[0-9]+,"author"' | grep -oE '[0-9]+' >"$LOAD_VIDEOS_FILE"
 VIDEO=$(head -1 "$LOAD_VIDEOS_FILE")
 i=0
