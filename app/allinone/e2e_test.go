@@ -626,6 +626,41 @@ func TestRestartKeepsAccountsAndTokens(t *testing.T) {
 	assertSession(t, second.post(t, "/douyin/user/register/", creds("bob", "bob-pw")), "registered", 2)
 }
 
+// TestOperationsEndpoints checks what an operator reads on the all-in-one's one address:
+// readiness covering every app's database, and metrics counting the calls the apps answered.
+func TestOperationsEndpoints(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	assertSession(t, s.post(t, "/douyin/user/register/", creds("olga", "olga-pw")), "registered", 1)
+	s.post(t, "/douyin/user/login/", creds("olga", "wrong"))
+
+	plain := func(path string) string {
+		resp, err := http.Get(s.baseURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %q %v", path, resp.StatusCode, body, err)
+		}
+		return string(body)
+	}
+	if ready := plain("/readyz"); ready != "ready\n" {
+		t.Fatalf("/readyz: %q; want ready", ready)
+	}
+	metrics := plain("/metrics")
+	for _, want := range []string{
+		`douyin_server_requests_total{code="200",kind="http",operation="/douyin/user/register",reason=""} 1`,
+		`douyin_server_requests_total{code="401",kind="http",operation="/douyin/user/login",reason="WRONG_PASSWORD"} 1`,
+		`douyin_server_requests_total{code="200",kind="grpc",operation="/douyin.user.v1.UserService/Register",reason=""} 1`,
+		`douyin_server_request_duration_seconds_count{kind="http",operation="/douyin/user/register"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
 // TestTwoInstancesSideBySide runs two installs at once, each with its own data directory and
 // port: they must not share accounts or token secrets.
 func TestTwoInstancesSideBySide(t *testing.T) {
