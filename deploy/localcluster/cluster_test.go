@@ -467,7 +467,8 @@ func testTrace(t *testing.T, cluster *localcluster.Cluster, api *douyin, clip []
 	var trace jaegerTrace
 	poll(t, traceTimeout, func() bool {
 		trace, err = fetchTrace(t.Context(), jaeger, traceID)
-		return err == nil && trace.hasServices(want...) && trace.hasKind("consumer")
+		return err == nil && trace.hasServices(want...) && trace.hasKind("consumer") &&
+			trace.callsStore("mysql") && trace.callsStore("redis")
 	})
 	if err != nil {
 		t.Fatalf("trace %s from Jaeger: %v", traceID, err)
@@ -478,6 +479,12 @@ func testTrace(t *testing.T, cluster *localcluster.Cluster, api *douyin, clip []
 	}
 	if !trace.hasKind("consumer") {
 		t.Errorf("trace %s has no consumer span (the event's apply)", traceID)
+	}
+	// The like's queries and Redis commands are spans of it too.
+	for _, store := range []string{"mysql", "redis"} {
+		if !trace.callsStore(store) {
+			t.Errorf("trace %s has no span of a %s call", traceID, store)
+		}
 	}
 	if !trace.hasParent(parentID) {
 		t.Errorf("no span of trace %s is a child of the caller's span %s: the gateway did not continue the caller's trace", traceID, parentID)
@@ -644,6 +651,20 @@ func (tr jaegerTrace) hasKind(kind string) bool {
 	for i := range tr.Spans {
 		if tr.kind(i) == kind {
 			return true
+		}
+	}
+	return false
+}
+
+// callsStore reports whether a span is a call to the database system named, e.g. "redis". The
+// gorm and Redis instrumentations follow different versions of OpenTelemetry's conventions,
+// which renamed db.system to db.system.name.
+func (tr jaegerTrace) callsStore(system string) bool {
+	for _, span := range tr.Spans {
+		for _, tag := range span.Tags {
+			if (tag.Key == "db.system" || tag.Key == "db.system.name") && fmt.Sprint(tag.Value) == system {
+				return true
+			}
 		}
 	}
 	return false
