@@ -316,6 +316,9 @@ func TestChat(t *testing.T) {
 		if got := s.chat(t, fay, dan, 0); len(got) != 0 {
 			t.Fatalf("fay sees %+v", got)
 		}
+		// Nobody to chat with.
+		assertJSON(t, s.get(t, chatPath, url.Values{"token": {dan.token}, "to_user_id": {"999999"}}),
+			`{"status_code":404,"status_msg":"user not found","message_list":[]}`)
 	})
 
 	t.Run("the friend list shows the latest message and who sent it", func(t *testing.T) {

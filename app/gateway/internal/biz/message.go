@@ -28,11 +28,12 @@ type MessageRepo interface {
 // MessageUsecase sends messages and answers the chat screen's polls.
 type MessageUsecase struct {
 	messages MessageRepo
+	users    UserRepo
 }
 
 // NewMessageUsecase returns a MessageUsecase.
-func NewMessageUsecase(messages MessageRepo) *MessageUsecase {
-	return &MessageUsecase{messages: messages}
+func NewMessageUsecase(messages MessageRepo, users UserRepo) *MessageUsecase {
+	return &MessageUsecase{messages: messages, users: users}
 }
 
 // Action sends content from viewerID to toUserID (actionType 1, the only action there is).
@@ -47,8 +48,9 @@ func (uc *MessageUsecase) Action(ctx context.Context, viewerID, toUserID int64, 
 }
 
 // Chat returns the conversation between viewerID and toUserID as the polling app wants it:
-// preMsgTime 0 (or absent) the whole of it, oldest first; otherwise only what the other user
-// sent after preMsgTime, since the app already shows the viewer's own messages.
+// preMsgTime 0 (or absent) the whole of it, oldest first, refused for a user who does not
+// exist; otherwise only what the other user sent after preMsgTime, since the app already shows
+// the viewer's own messages.
 func (uc *MessageUsecase) Chat(ctx context.Context, viewerID, toUserID, preMsgTime int64) ([]*Message, error) {
 	if toUserID <= 0 {
 		return nil, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "to_user_id must be a user id")
@@ -56,5 +58,21 @@ func (uc *MessageUsecase) Chat(ctx context.Context, viewerID, toUserID, preMsgTi
 	if preMsgTime < 0 {
 		preMsgTime = 0
 	}
-	return uc.messages.Chat(ctx, viewerID, toUserID, preMsgTime)
+	messages, err := uc.messages.Chat(ctx, viewerID, toUserID, preMsgTime)
+	if err != nil {
+		return nil, err
+	}
+	// An empty conversation may be one with nobody: say so, as every request about a user
+	// does. Only when the whole conversation was asked for (opening the chat): the polls that
+	// follow, several a second, name a user that this first load found.
+	if preMsgTime == 0 && len(messages) == 0 {
+		found, err := uc.users.GetUsers(ctx, []int64{toUserID})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, errUserNotFound
+		}
+	}
+	return messages, nil
 }

@@ -222,7 +222,7 @@ func (f *fakeMessages) Chat(_ context.Context, user, peer, after int64) ([]*Mess
 
 func TestMessageRules(t *testing.T) {
 	fake := &fakeMessages{}
-	uc := NewMessageUsecase(fake)
+	uc := NewMessageUsecase(fake, fakeUsers{users: map[int64]*User{1: {ID: 1}, 2: {ID: 2}}})
 	ctx := context.Background()
 	if err := uc.Action(ctx, 1, 2, 1, "hello"); err != nil {
 		t.Fatal(err)
@@ -246,6 +246,13 @@ func TestMessageRules(t *testing.T) {
 	}
 	if _, err := uc.Chat(ctx, 1, -1, 0); kerrors.FromError(err).Code != 400 {
 		t.Fatalf("Chat(to -1) = %v", err)
+	}
+	// Opening a chat with nobody is refused; a poll with a time is not checked (the hot path).
+	if _, err := uc.Chat(ctx, 1, 99, 0); kerrors.FromError(err).Code != 404 {
+		t.Fatalf("Chat(to an unknown user) = %v; want 404", err)
+	}
+	if _, err := uc.Chat(ctx, 1, 99, 1_700_000_000_000); err != nil {
+		t.Fatalf("a poll with a time: %v", err)
 	}
 }
 
