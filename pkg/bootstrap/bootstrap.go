@@ -182,14 +182,8 @@ func NewProcess(bc *confv1.Bootstrap) (*Process, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p := &Process{Ready: NewReadiness()}
-	if reg != nil {
-		p.registrar = reg
-		p.Dialer = rpc.NewDialer(bc, reg)
-	} else {
-		p.Dialer = rpc.NewDialer(bc, nil)
-	}
-	return p, closeRegistry, nil
+	// A nil Registry stays nil as a Registrar and a Discovery: no registry, static addresses.
+	return &Process{Dialer: rpc.NewDialer(bc, reg), Ready: NewReadiness(), registrar: reg}, closeRegistry, nil
 }
 
 // Run serves the components until SIGINT or SIGTERM, then stops every server gracefully. The

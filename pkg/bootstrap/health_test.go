@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/transport"
@@ -102,3 +103,18 @@ func (noHeader) Set(string, string)     {}
 func (noHeader) Add(string, string)     {}
 func (noHeader) Keys() []string         { return nil }
 func (noHeader) Values(string) []string { return nil }
+
+func TestProcessWithoutRegistryUsesStaticAddresses(t *testing.T) {
+	p, closeProcess, err := NewProcess(&confv1.Bootstrap{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeProcess()
+	// A typed nil here would make Run register with nothing and dial through nothing.
+	if p.registrar != nil {
+		t.Fatalf("registrar %#v without registry.nacos.addrs; want none", p.registrar)
+	}
+	if _, _, err := p.Dialer.Dial("discovery:///user.grpc", time.Second); err == nil || !strings.Contains(err.Error(), "registry") {
+		t.Fatalf("dialing a discovery name without a registry: %v; want an error naming the registry", err)
+	}
+}
