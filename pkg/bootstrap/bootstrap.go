@@ -136,9 +136,10 @@ const (
 
 // edge decides what an error leaving a server becomes. Errors the apps declare carry a reason
 // (api/*/v1 ErrorReason): they are answers such as "wrong password", passed on untouched and not
-// logged. Kratos' own reasons (a panic, a call an open circuit breaker refused) are failures. Anything else (a database error, a panic, an app that cannot be reached) is a failure:
-// it is logged here, once, and replaced by an error with a reason, so the next server on the
-// way treats it as an answer and does not log it again, and nobody sees internals.
+// logged. Anything else (a database error, a panic, an app that cannot be reached or that an
+// open circuit breaker keeps us from calling) is a failure: it is logged here, once, and
+// replaced by an error with a reason, so the next server on the way treats it as an answer and
+// does not log it again, and nobody sees internals.
 func edge(ctx context.Context, helper *log.Helper, operation string, err error) error {
 	e := errors.FromError(err)
 	if e.Reason != "" && e.Reason != recoveryReason && e.Reason != circuitbreaker.ErrNotAllowed.Reason {
