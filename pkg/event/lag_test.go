@@ -3,6 +3,7 @@ package event
 import (
 	"io"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,4 +53,21 @@ func TestConsumerLagPerPartition(t *testing.T) {
 	if got := lagMetric(t, "lag-test"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("after committing, lag\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// metricValue is the value of the sample named exactly series (name{labels}) in /metrics, or 0.
+func metricValue(t *testing.T, series string) float64 {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if value, ok := strings.CutPrefix(line, series+" "); ok {
+			v, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return v
+		}
+	}
+	return 0
 }

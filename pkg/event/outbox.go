@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 	"gorm.io/gorm"
+
+	"github.com/douyin-kratos/douyin/pkg/metrics"
 )
 
 // outboxRecord is an event waiting to be published.
@@ -117,6 +119,7 @@ func (r *Relay) Start(ctx context.Context) error {
 			n, err := r.publishBatch(ctx)
 			if err != nil {
 				if ctx.Err() == nil {
+					metrics.RecordPublishFailure()
 					r.log.Warnw("msg", "outbox publish failed; retrying", "error", err)
 				}
 				break
@@ -193,6 +196,13 @@ func (r *Relay) publishBatch(ctx context.Context) (int, error) {
 			span.SetStatus(codes.Error, "publish failed")
 		}
 		return 0, err
+	}
+	published := map[string]int{}
+	for _, rec := range recs {
+		published[rec.Topic]++
+	}
+	for topic, n := range published {
+		metrics.RecordPublished(topic, n)
 	}
 	if err := r.db.WithContext(ctx).Delete(&outboxRecord{}, ids).Error; err != nil {
 		return 0, err

@@ -1,6 +1,7 @@
 // Package metrics is the process's Prometheus registry and what every app records into it:
-// the calls each server answers (rate, errors by code and reason, latency, per route or RPC) and
-// how far each event consumer is behind its topic.
+// the calls each server answers (rate, errors by code and reason, latency, per route or RPC),
+// the events each outbox relay published or could not, and how far each event consumer is
+// behind its topic.
 //
 // There is one registry per process, as Prometheus expects: the all-in-one's apps share it and
 // are told apart by their operations' names.
@@ -41,6 +42,16 @@ var (
 		Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
 	}, []string{"kind", "operation"})
 
+	outboxPublished = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "douyin_outbox_published_total",
+		Help: "Events the outbox relay published to Kafka, by topic.",
+	}, []string{"topic"})
+
+	outboxFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "douyin_outbox_publish_failures_total",
+		Help: "Rounds in which the outbox relay could not publish (Kafka or the database unreachable). The events wait in the outbox and are published once it can.",
+	})
+
 	consumerLag = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "douyin_consumer_lag",
 		Help: "Messages of a partition the consumer group has yet to apply, as of its last fetched batch.",
@@ -51,7 +62,7 @@ func init() {
 	registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		requests, duration, consumerLag,
+		requests, duration, outboxPublished, outboxFailures, consumerLag,
 	)
 }
 
@@ -77,6 +88,12 @@ func Server() middleware.Middleware {
 		}
 	}
 }
+
+// RecordPublished records that the outbox relay published n events of topic.
+func RecordPublished(topic string, n int) { outboxPublished.WithLabelValues(topic).Add(float64(n)) }
+
+// RecordPublishFailure records a round in which the outbox relay could not publish.
+func RecordPublishFailure() { outboxFailures.Inc() }
 
 // RecordLag records that group has lag messages of topic's partition left to apply.
 func RecordLag(group, topic string, partition int, lag int64) {
