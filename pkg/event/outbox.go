@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"gorm.io/gorm"
 
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/metrics"
 )
 
@@ -62,6 +63,45 @@ func Enqueue(tx *gorm.DB, topic, key, eventID string, msg proto.Message) error {
 		return fmt.Errorf("enqueue event: %w", err)
 	}
 	return nil
+}
+
+// Outgoing is the event announcing a change, as Commit enqueues it.
+type Outgoing struct {
+	Topic string
+	// Key orders the events: those with one key stay on one partition, in commit order.
+	Key     string
+	Message proto.Message
+}
+
+// Commit makes a change and records the event announcing it in one transaction, retried
+// after a deadlock (database.Transaction), then wakes the relay. change gets a fresh event id
+// for each attempt and returns the event, or nil when it found nothing to change (a like of a
+// liked video). Commit returns the id of the event committed, or "" when there was none.
+//
+// When Commit fails the change may still have been committed (its answer lost on the way):
+// callers that cache what the change touches should drop it after an error too.
+func (r *Relay) Commit(ctx context.Context, change func(tx *gorm.DB, eventID string) (*Outgoing, error)) (string, error) {
+	var committed string
+	err := database.Transaction(ctx, r.db, func(tx *gorm.DB) error {
+		committed = "" // an attempt rolled back took its event with it
+		eventID := NewID()
+		out, err := change(tx, eventID)
+		if err != nil || out == nil {
+			return err
+		}
+		if err := Enqueue(tx, out.Topic, out.Key, eventID, out.Message); err != nil {
+			return err
+		}
+		committed = eventID
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if committed != "" {
+		r.Notify()
+	}
+	return committed, nil
 }
 
 // Relay publishes the outbox to Kafka. It is a transport.Server; its constructor starts nothing.

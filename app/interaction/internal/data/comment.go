@@ -12,7 +12,6 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
@@ -54,19 +53,17 @@ func NewCommentRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *Comme
 // Create implements biz.CommentRepo.
 func (r *CommentRepo) Create(ctx context.Context, c *biz.Comment) (string, error) {
 	m := commentModel{VideoID: c.VideoID, UserID: c.UserID, Content: c.Content, CreatedAt: time.Now().UnixMilli()}
-	eventID := event.NewID()
-	err := database.Transaction(ctx, r.data.db, func(tx *gorm.DB) error {
+	eventID, err := r.relay.Commit(ctx, func(tx *gorm.DB, eventID string) (*event.Outgoing, error) {
 		m.ID = 0 // a retried attempt inserts afresh
 		if err := tx.Create(&m).Error; err != nil {
-			return err
+			return nil, err
 		}
-		return r.enqueue(tx, eventID, &m, 1)
+		return newCommentEvent(eventID, &m, 1), nil
 	})
+	r.cache.changed(ctx, c.VideoID) // also after an error: see event.Relay.Commit
 	if err != nil {
 		return "", fmt.Errorf("post comment: %w", err)
 	}
-	r.cache.changed(ctx, c.VideoID)
-	r.relay.Notify()
 	c.ID, c.CreatedAt = m.ID, m.CreatedAt
 	return eventID, nil
 }
@@ -86,22 +83,18 @@ func (r *CommentRepo) Get(ctx context.Context, id int64) (*biz.Comment, error) {
 
 // Delete implements biz.CommentRepo.
 func (r *CommentRepo) Delete(ctx context.Context, c *biz.Comment) (string, error) {
-	eventID := ""
-	err := database.Transaction(ctx, r.data.db, func(tx *gorm.DB) error {
-		eventID = ""
+	eventID, err := r.relay.Commit(ctx, func(tx *gorm.DB, eventID string) (*event.Outgoing, error) {
 		res := tx.Delete(&commentModel{}, c.ID)
 		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error // gone already: a concurrent delete counted it
+			return nil, res.Error // gone already: a concurrent delete counted it
 		}
-		eventID = event.NewID()
-		return r.enqueue(tx, eventID, &commentModel{ID: c.ID, VideoID: c.VideoID, UserID: c.UserID}, -1)
+		return newCommentEvent(eventID, &commentModel{ID: c.ID, VideoID: c.VideoID, UserID: c.UserID}, -1), nil
 	})
+	if eventID != "" || err != nil {
+		r.cache.changed(ctx, c.VideoID) // also after an error: see event.Relay.Commit
+	}
 	if err != nil {
 		return "", fmt.Errorf("delete comment: %w", err)
-	}
-	if eventID != "" {
-		r.cache.changed(ctx, c.VideoID)
-		r.relay.Notify()
 	}
 	return eventID, nil
 }
@@ -134,10 +127,14 @@ func (r *CommentRepo) listFromDB(ctx context.Context, videoID int64) ([]*biz.Com
 	return out, nil
 }
 
-func (r *CommentRepo) enqueue(tx *gorm.DB, eventID string, m *commentModel, delta int32) error {
-	return event.Enqueue(tx, interactionv1.TopicComment, strconv.FormatInt(m.VideoID, 10), eventID,
-		&interactionv1.CommentChanged{
+// newCommentEvent announces that comment m was posted (delta 1) or deleted (-1), keyed by its
+// video, whose comment_count it moves.
+func newCommentEvent(eventID string, m *commentModel, delta int32) *event.Outgoing {
+	return &event.Outgoing{
+		Topic: interactionv1.TopicComment, Key: strconv.FormatInt(m.VideoID, 10),
+		Message: &interactionv1.CommentChanged{
 			EventId: eventID, VideoId: m.VideoID, CommentId: m.ID, UserId: m.UserID,
 			Delta: delta, OccurredAt: time.Now().UnixMilli(),
-		})
+		},
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
@@ -47,41 +46,29 @@ func NewFavoriteRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *Favo
 
 // Set implements biz.FavoriteRepo.
 func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, like bool) (string, error) {
-	eventID := ""
-	err := database.Transaction(ctx, r.data.db, func(tx *gorm.DB) error {
-		eventID = "" // a retried attempt starts over: the rolled-back one's event never was
-		var res *gorm.DB
-		delta := int32(1)
+	eventID, err := r.relay.Commit(ctx, func(tx *gorm.DB, eventID string) (*event.Outgoing, error) {
+		row := &favoriteModel{UserID: f.UserID, VideoID: f.VideoID, AuthorID: f.AuthorID, CreatedAt: time.Now().UnixMilli()}
+		changed, err := database.SetPresent(tx, like, row, map[string]any{"user_id": f.UserID, "video_id": f.VideoID})
+		if err != nil || !changed {
+			return nil, err // unchanged: no event
+		}
+		delta := int32(-1)
 		if like {
-			res = tx.Clauses(clause.OnConflict{
-				Columns: []clause.Column{{Name: "user_id"}, {Name: "video_id"}}, DoNothing: true,
-			}).Create(&favoriteModel{UserID: f.UserID, VideoID: f.VideoID, AuthorID: f.AuthorID, CreatedAt: time.Now().UnixMilli()})
-		} else {
-			delta = -1
-			res = tx.Where("user_id = ? AND video_id = ?", f.UserID, f.VideoID).Delete(&favoriteModel{})
+			delta = 1
 		}
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return nil // already so: no change, no event
-		}
-		eventID = event.NewID()
-		return event.Enqueue(tx, interactionv1.TopicFavorite, strconv.FormatInt(f.VideoID, 10), eventID,
-			&interactionv1.FavoriteChanged{
+		return &event.Outgoing{
+			Topic: interactionv1.TopicFavorite, Key: strconv.FormatInt(f.VideoID, 10),
+			Message: &interactionv1.FavoriteChanged{
 				EventId: eventID, UserId: f.UserID, VideoId: f.VideoID, AuthorId: f.AuthorID,
 				Delta: delta, OccurredAt: time.Now().UnixMilli(),
-			})
+			},
+		}, nil
 	})
 	if r.liked != nil && (eventID != "" || err != nil) {
-		// Also after an error: a commit whose answer was lost may still have changed the row.
-		r.liked.Changed(f.UserID)
+		r.liked.Changed(f.UserID) // also after an error: see event.Relay.Commit
 	}
 	if err != nil {
 		return "", fmt.Errorf("set favorite: %w", err)
-	}
-	if eventID != "" {
-		r.relay.Notify()
 	}
 	return eventID, nil
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
@@ -56,43 +55,31 @@ func NewFollowRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *Follow
 
 // Set implements biz.FollowRepo.
 func (r *FollowRepo) Set(ctx context.Context, f biz.Follow, follow bool) (string, error) {
-	eventID := ""
-	err := database.Transaction(ctx, r.data.db, func(tx *gorm.DB) error {
-		eventID = "" // a retried attempt starts over: the rolled-back one's event never was
-		var res *gorm.DB
-		delta := int32(1)
+	eventID, err := r.relay.Commit(ctx, func(tx *gorm.DB, eventID string) (*event.Outgoing, error) {
+		row := &followModel{FollowerID: f.FollowerID, FolloweeID: f.FolloweeID, CreatedAt: time.Now().UnixMilli()}
+		changed, err := database.SetPresent(tx, follow, row, map[string]any{"follower_id": f.FollowerID, "followee_id": f.FolloweeID})
+		if err != nil || !changed {
+			return nil, err // unchanged: no event
+		}
+		delta := int32(-1)
 		if follow {
-			res = tx.Clauses(clause.OnConflict{
-				Columns: []clause.Column{{Name: "follower_id"}, {Name: "followee_id"}}, DoNothing: true,
-			}).Create(&followModel{FollowerID: f.FollowerID, FolloweeID: f.FolloweeID, CreatedAt: time.Now().UnixMilli()})
-		} else {
-			delta = -1
-			res = tx.Where("follower_id = ? AND followee_id = ?", f.FollowerID, f.FolloweeID).Delete(&followModel{})
+			delta = 1
 		}
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return nil // already so: no change, no event
-		}
-		eventID = event.NewID()
 		// Keyed by the follower: one follower's events stay in order on one partition, so the
 		// counts they move never see an unfollow before its follow.
-		return event.Enqueue(tx, relationv1.TopicFollow, strconv.FormatInt(f.FollowerID, 10), eventID,
-			&relationv1.FollowChanged{
+		return &event.Outgoing{
+			Topic: relationv1.TopicFollow, Key: strconv.FormatInt(f.FollowerID, 10),
+			Message: &relationv1.FollowChanged{
 				EventId: eventID, FollowerId: f.FollowerID, FolloweeId: f.FolloweeID,
 				Delta: delta, OccurredAt: time.Now().UnixMilli(),
-			})
+			},
+		}, nil
 	})
 	if r.followed != nil && (eventID != "" || err != nil) {
-		// Also after an error: a commit whose answer was lost may still have changed the row.
-		r.followed.Changed(f.FollowerID)
+		r.followed.Changed(f.FollowerID) // also after an error: see event.Relay.Commit
 	}
 	if err != nil {
 		return "", fmt.Errorf("set follow: %w", err)
-	}
-	if eventID != "" {
-		r.relay.Notify()
 	}
 	return eventID, nil
 }

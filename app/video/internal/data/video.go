@@ -14,7 +14,6 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
@@ -71,15 +70,16 @@ func (r *VideoRepo) Create(ctx context.Context, v *biz.Video) (string, error) {
 	m := videoModel{
 		AuthorID: v.AuthorID, Title: v.Title, PlayKey: v.PlayKey, CoverKey: v.CoverKey, PublishedAt: v.PublishedAt,
 	}
-	eventID := event.NewID()
 	for range maxPublishRetries {
-		err := database.Transaction(ctx, r.data.db, func(tx *gorm.DB) error {
+		eventID, err := r.relay.Commit(ctx, func(tx *gorm.DB, eventID string) (*event.Outgoing, error) {
 			m.ID = 0 // a retried attempt inserts afresh
 			if err := tx.Create(&m).Error; err != nil {
-				return err
+				return nil, err
 			}
-			return event.Enqueue(tx, videov1.TopicPublished, strconv.FormatInt(m.AuthorID, 10), eventID,
-				&videov1.VideoPublished{EventId: eventID, VideoId: m.ID, AuthorId: m.AuthorID, OccurredAt: time.Now().UnixMilli()})
+			return &event.Outgoing{
+				Topic: videov1.TopicPublished, Key: strconv.FormatInt(m.AuthorID, 10),
+				Message: &videov1.VideoPublished{EventId: eventID, VideoId: m.ID, AuthorId: m.AuthorID, OccurredAt: time.Now().UnixMilli()},
+			}, nil
 		})
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			m.PublishedAt++ // the only unique column besides the id: take the next millisecond
@@ -88,7 +88,6 @@ func (r *VideoRepo) Create(ctx context.Context, v *biz.Video) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("insert video: %w", err)
 		}
-		r.relay.Notify()
 		v.ID, v.PublishedAt = m.ID, m.PublishedAt
 		v.PlayURL, v.CoverURL = r.objects.URL(v.PlayKey), r.objects.URL(v.CoverKey)
 		if err := r.cache.gen.bump(ctx); err != nil {
