@@ -28,12 +28,7 @@ for _ in $(seq 1 600); do curl -fs "http://$ADDR/readyz" >/dev/null && break; sl
 curl -fs "http://$ADDR/readyz" >/dev/null || { echo "the cluster did not start:"; tail -30 "$DATA/cluster.out"; exit 1; }
 
 export LOAD_TOKENS=$DATA/tokens
-for i in $(seq 1 $USERS); do
-  curl -fs -X POST "http://$ADDR/douyin/user/register/?username=load$i&password=load-password" |
-    sed -E 's/.*"user_id":([0-9]+),"token":"([^"]+)".*/\1 \2/' >>"$DATA/users"
-  echo >>"$DATA/users"
-done
-grep . "$DATA/users" | cut -d' ' -f2 >"$LOAD_TOKENS"
+register_users "$ADDR" "$DATA/users" "$LOAD_TOKENS"
 TOKEN=$(head -1 "$LOAD_TOKENS")
 # One real clip for the fixture rows to point at.
 ffmpeg -loglevel error -f lavfi -i testsrc=duration=2:size=320x240:rate=15 -pix_fmt yuv420p "$DATA/clip.mp4"

@@ -32,12 +32,7 @@ for _ in $(seq 1 100); do
   [ "$(curl -fs "http://$ADDR/douyin/feed/" | grep -o '"id":' | wc -l)" -gt 0 ] && break; sleep 0.1
 done
 export LOAD_TOKENS=$DATA/tokens LOAD_VIDEOS_FILE=$DATA/videos LOAD_PAIRS=$DATA/pairs
-for i in $(seq 1 $USERS); do
-  curl -fs -X POST "http://$ADDR/douyin/user/register/?username=load$i&password=load-password" |
-    sed -E 's/.*"user_id":([0-9]+),"token":"([^"]+)".*/\1 \2/' >>"$DATA/users"
-  echo >>"$DATA/users"
-done
-cut -d' ' -f2 "$DATA/users" >"$LOAD_TOKENS"
+register_users "$ADDR" "$DATA/users" "$LOAD_TOKENS"
 TOKEN=$(head -1 "$LOAD_TOKENS")
 stop
 (cd tools && go run ./loadtest/seed -data "$DATA" -videos "$VIDEOS" -authors $USERS \
