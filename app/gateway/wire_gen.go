@@ -62,7 +62,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		return nil, nil, err
 	}
 	relationUsecase := biz.NewRelationUsecase(relationRepo, userJoiner, messageRepo)
-	messageUsecase := biz.NewMessageUsecase(messageRepo, userRepo)
+	messageUsecase := biz.NewMessageUsecase(messageRepo, userJoiner)
 	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase, videoUsecase, commentUsecase, relationUsecase, messageUsecase)
 	objects, err := data.NewObjects(confv1Bootstrap)
 	if err != nil {

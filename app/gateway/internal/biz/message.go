@@ -28,11 +28,11 @@ type MessageRepo interface {
 // MessageUsecase sends messages and answers the chat screen's polls.
 type MessageUsecase struct {
 	messages MessageRepo
-	users    UserRepo
+	users    *UserJoiner
 }
 
 // NewMessageUsecase returns a MessageUsecase.
-func NewMessageUsecase(messages MessageRepo, users UserRepo) *MessageUsecase {
+func NewMessageUsecase(messages MessageRepo, users *UserJoiner) *MessageUsecase {
 	return &MessageUsecase{messages: messages, users: users}
 }
 
@@ -66,12 +66,8 @@ func (uc *MessageUsecase) Chat(ctx context.Context, viewerID, toUserID, preMsgTi
 	// does. Only when the whole conversation was asked for (opening the chat): the polls that
 	// follow, several a second, name a user that this first load found.
 	if preMsgTime == 0 && len(messages) == 0 {
-		found, err := uc.users.GetUsers(ctx, []int64{toUserID})
-		if err != nil {
+		if _, err := uc.users.Subject(ctx, viewerID, toUserID); err != nil {
 			return nil, err
-		}
-		if len(found) == 0 {
-			return nil, errUserNotFound
 		}
 	}
 	return messages, nil

@@ -222,7 +222,8 @@ func (f *fakeMessages) Chat(_ context.Context, user, peer, after int64) ([]*Mess
 
 func TestMessageRules(t *testing.T) {
 	fake := &fakeMessages{}
-	uc := NewMessageUsecase(fake, fakeUsers{users: map[int64]*User{1: {ID: 1}, 2: {ID: 2}}})
+	users := fakeUsers{users: map[int64]*User{1: {ID: 1}, 2: {ID: 2}}}
+	uc := NewMessageUsecase(fake, NewUserJoiner(users, fakeFollows{}, quiet))
 	ctx := context.Background()
 	if err := uc.Action(ctx, 1, 2, 1, "hello"); err != nil {
 		t.Fatal(err)
