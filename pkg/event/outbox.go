@@ -32,7 +32,10 @@ type outboxRecord struct {
 	CreatedAt   time.Time
 }
 
-func (outboxRecord) TableName() string { return "event_outbox" }
+// OutboxTable is the outbox's table in a producer's database.
+const OutboxTable = "event_outbox"
+
+func (outboxRecord) TableName() string { return OutboxTable }
 
 // MigrateOutbox creates the outbox table in a producer's database.
 func MigrateOutbox(db *gorm.DB) error { return db.AutoMigrate(&outboxRecord{}) }

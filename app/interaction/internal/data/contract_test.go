@@ -21,6 +21,7 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
+	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
 // The same contract holds for every store the repositories run on: embedded SQLite, SQLite in
@@ -51,16 +52,6 @@ const (
 	typeCommentChanged  = "douyin.interaction.v1.CommentChanged"
 )
 
-// outboxRow is a row of the outbox table event_outbox, read back as stored.
-type outboxRow struct {
-	ID      int64
-	Topic   string
-	Key     string
-	EventID string
-	Type    string
-	Payload []byte
-}
-
 // stores is what the suite works with: the repositories and, for inspection, their Data.
 type stores struct {
 	data     *Data
@@ -82,30 +73,8 @@ func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 	return &stores{data: data, relay: relay, favs: NewFavoriteRepo(data, relay, bc), comments: NewCommentRepo(data, relay, bc)}
 }
 
-// lastOutboxID marks the outbox before a step; rowsAfter then returns what the step enqueued.
-func (s *stores) lastOutboxID(t *testing.T) int64 {
-	t.Helper()
-	var id *int64
-	if err := s.data.db.Table("event_outbox").Select("MAX(id)").Scan(&id).Error; err != nil {
-		t.Fatalf("read the outbox: %v", err)
-	}
-	if id == nil {
-		return 0
-	}
-	return *id
-}
-
-func (s *stores) rowsAfter(t *testing.T, mark int64) []outboxRow {
-	t.Helper()
-	var rows []outboxRow
-	if err := s.data.db.Table("event_outbox").Where("id > ?", mark).Order("id").Find(&rows).Error; err != nil {
-		t.Fatalf("read the outbox: %v", err)
-	}
-	return rows
-}
-
 // favoriteEvent checks row is a FavoriteChanged on its topic, keyed by its video, and decodes it.
-func favoriteEvent(t *testing.T, row outboxRow) *interactionv1.FavoriteChanged {
+func favoriteEvent(t *testing.T, row eventtest.Row) *interactionv1.FavoriteChanged {
 	t.Helper()
 	var ev interactionv1.FavoriteChanged
 	if err := proto.Unmarshal(row.Payload, &ev); err != nil {
@@ -119,7 +88,7 @@ func favoriteEvent(t *testing.T, row outboxRow) *interactionv1.FavoriteChanged {
 	return &ev
 }
 
-func commentEvent(t *testing.T, row outboxRow) *interactionv1.CommentChanged {
+func commentEvent(t *testing.T, row eventtest.Row) *interactionv1.CommentChanged {
 	t.Helper()
 	var ev interactionv1.CommentChanged
 	if err := proto.Unmarshal(row.Payload, &ev); err != nil {
@@ -134,7 +103,7 @@ func commentEvent(t *testing.T, row outboxRow) *interactionv1.CommentChanged {
 }
 
 // checkFavoriteEvent checks that rows is exactly the one event of a Set that returned eventID.
-func checkFavoriteEvent(t *testing.T, what string, rows []outboxRow, eventID string, f biz.Favorite, delta int32) {
+func checkFavoriteEvent(t *testing.T, what string, rows []eventtest.Row, eventID string, f biz.Favorite, delta int32) {
 	t.Helper()
 	if eventID == "" {
 		t.Fatalf("%s returned no event id; it changed something", what)
@@ -150,14 +119,14 @@ func checkFavoriteEvent(t *testing.T, what string, rows []outboxRow, eventID str
 	}
 }
 
-func (s *stores) set(t *testing.T, f biz.Favorite, like bool) (string, []outboxRow) {
+func (s *stores) set(t *testing.T, f biz.Favorite, like bool) (string, []eventtest.Row) {
 	t.Helper()
-	mark := s.lastOutboxID(t)
+	mark := eventtest.Mark(t, s.data.db)
 	id, err := s.favs.Set(context.Background(), f, like)
 	if err != nil {
 		t.Fatalf("Set(%+v, %v): %v", f, like, err)
 	}
-	return id, s.rowsAfter(t, mark)
+	return id, eventtest.After(t, s.data.db, mark)
 }
 
 func (s *stores) favoriteRows(t *testing.T, userID, videoID int64) int64 {
@@ -248,7 +217,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("30 concurrent likes of one pair: exactly one event", func(t *testing.T) {
 		f := biz.Favorite{UserID: 10, VideoID: 2001, AuthorID: 79}
-		mark := s.lastOutboxID(t)
+		mark := eventtest.Mark(t, s.data.db)
 		ids := concurrently(t, 30, func(int) (string, error) { return s.favs.Set(ctx, f, true) })
 		var changed []string
 		for _, id := range ids {
@@ -256,7 +225,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 				changed = append(changed, id)
 			}
 		}
-		rows := s.rowsAfter(t, mark)
+		rows := eventtest.After(t, s.data.db, mark)
 		if len(changed) != 1 || len(rows) != 1 {
 			t.Fatalf("%d of 30 concurrent likes reported a change and %d events were written; want exactly 1 and 1", len(changed), len(rows))
 		}
@@ -268,11 +237,11 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("30 users like one video at once: 30 events", func(t *testing.T) {
 		const video = int64(2002)
-		mark := s.lastOutboxID(t)
+		mark := eventtest.Mark(t, s.data.db)
 		ids := concurrently(t, 30, func(i int) (string, error) {
 			return s.favs.Set(ctx, biz.Favorite{UserID: int64(100 + i), VideoID: video, AuthorID: 80}, true)
 		})
-		rows := s.rowsAfter(t, mark)
+		rows := eventtest.After(t, s.data.db, mark)
 		if len(rows) != 30 {
 			t.Fatalf("%d events; want 30", len(rows))
 		}
@@ -298,7 +267,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("interleaved likes and unlikes of one pair: events add up to the final state", func(t *testing.T) {
 		f := biz.Favorite{UserID: 20, VideoID: 2003, AuthorID: 81}
-		mark := s.lastOutboxID(t)
+		mark := eventtest.Mark(t, s.data.db)
 		const workers, each = 12, 15
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -331,7 +300,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		if len(failed) > 0 {
 			t.Errorf("%d of %d concurrent Set calls failed; first: %v", len(failed), workers*each, failed[0])
 		}
-		rows := s.rowsAfter(t, mark)
+		rows := eventtest.After(t, s.data.db, mark)
 		// In outbox order (the order the relay publishes, and consumers apply, them), the count
 		// goes +1, -1, +1, ...: it is never negative and never above one like per user.
 		sum := 0
@@ -408,7 +377,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("comment: Create, Get, Delete once", func(t *testing.T) {
 		const video = int64(5000)
-		mark := s.lastOutboxID(t)
+		mark := eventtest.Mark(t, s.data.db)
 		before := time.Now().UnixMilli()
 		c := &biz.Comment{VideoID: video, UserID: 40, Content: "first!"}
 		id, err := s.comments.Create(ctx, c)
@@ -419,7 +388,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		if c.ID <= 0 || c.CreatedAt < before || c.CreatedAt > after {
 			t.Fatalf("Create set id %d, created_at %d; want an id and a time in [%d, %d]", c.ID, c.CreatedAt, before, after)
 		}
-		rows := s.rowsAfter(t, mark)
+		rows := eventtest.After(t, s.data.db, mark)
 		if id == "" || len(rows) != 1 {
 			t.Fatalf("Create returned event %q and wrote %d outbox rows; want one", id, len(rows))
 		}
@@ -436,12 +405,12 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 			t.Fatalf("Get(missing) error %v; want ErrCommentNotFound", err)
 		}
 
-		mark = s.lastOutboxID(t)
+		mark = eventtest.Mark(t, s.data.db)
 		delID, err := s.comments.Delete(ctx, got)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows = s.rowsAfter(t, mark)
+		rows = eventtest.After(t, s.data.db, mark)
 		if delID == "" || delID == id || len(rows) != 1 {
 			t.Fatalf("Delete returned event %q and wrote %d outbox rows; want a new one", delID, len(rows))
 		}
@@ -452,12 +421,12 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		if _, err := s.comments.Get(ctx, c.ID); !errors.Is(err, biz.ErrCommentNotFound) {
 			t.Fatalf("Get after Delete error %v; want ErrCommentNotFound", err)
 		}
-		mark = s.lastOutboxID(t)
+		mark = eventtest.Mark(t, s.data.db)
 		again, err := s.comments.Delete(ctx, got)
 		if err != nil || again != "" {
 			t.Fatalf("second Delete = %q, %v; want \"\", nil", again, err)
 		}
-		if rows := s.rowsAfter(t, mark); len(rows) != 0 {
+		if rows := eventtest.After(t, s.data.db, mark); len(rows) != 0 {
 			t.Fatalf("second Delete wrote %d outbox rows", len(rows))
 		}
 	})
@@ -467,7 +436,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		if _, err := s.comments.Create(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		mark := s.lastOutboxID(t)
+		mark := eventtest.Mark(t, s.data.db)
 		ids := concurrently(t, 10, func(int) (string, error) { return s.comments.Delete(ctx, c) })
 		n := 0
 		for _, id := range ids {
@@ -475,7 +444,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 				n++
 			}
 		}
-		if rows := s.rowsAfter(t, mark); n != 1 || len(rows) != 1 {
+		if rows := eventtest.After(t, s.data.db, mark); n != 1 || len(rows) != 1 {
 			t.Fatalf("%d deletes reported a change, %d events; want 1 and 1", n, len(rows))
 		}
 	})
@@ -723,7 +692,7 @@ func concurrently(t *testing.T, n int, fn func(i int) (string, error)) []string 
 	return out
 }
 
-func deltas(t *testing.T, rows []outboxRow) []int32 {
+func deltas(t *testing.T, rows []eventtest.Row) []int32 {
 	t.Helper()
 	out := make([]int32, len(rows))
 	for i, row := range rows {

@@ -20,6 +20,7 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
+	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
 // The same contract holds for every store the repository runs on: embedded SQLite and MySQL
@@ -48,16 +49,6 @@ func TestFollowRepoMySQLInProcess(t *testing.T) {
 
 const typeFollowChanged = "douyin.relation.v1.FollowChanged"
 
-// outboxRow is a row of the outbox table event_outbox, read back as stored.
-type outboxRow struct {
-	ID      int64
-	Topic   string
-	Key     string
-	EventID string
-	Type    string
-	Payload []byte
-}
-
 // stores is what the suite works with: the repository and, for inspection, its Data.
 type stores struct {
 	data    *Data
@@ -78,30 +69,8 @@ func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 	return &stores{data: data, relay: relay, follows: NewFollowRepo(data, relay, bc)}
 }
 
-// lastOutboxID marks the outbox before a step; rowsAfter then returns what the step enqueued.
-func (s *stores) lastOutboxID(t *testing.T) int64 {
-	t.Helper()
-	var id *int64
-	if err := s.data.db.Table("event_outbox").Select("MAX(id)").Scan(&id).Error; err != nil {
-		t.Fatalf("read the outbox: %v", err)
-	}
-	if id == nil {
-		return 0
-	}
-	return *id
-}
-
-func (s *stores) rowsAfter(t *testing.T, mark int64) []outboxRow {
-	t.Helper()
-	var rows []outboxRow
-	if err := s.data.db.Table("event_outbox").Where("id > ?", mark).Order("id").Find(&rows).Error; err != nil {
-		t.Fatalf("read the outbox: %v", err)
-	}
-	return rows
-}
-
 // followEvent checks row is a FollowChanged on its topic, keyed by its follower, and decodes it.
-func followEvent(t *testing.T, row outboxRow) *relationv1.FollowChanged {
+func followEvent(t *testing.T, row eventtest.Row) *relationv1.FollowChanged {
 	t.Helper()
 	var ev relationv1.FollowChanged
 	if err := proto.Unmarshal(row.Payload, &ev); err != nil {
@@ -116,7 +85,7 @@ func followEvent(t *testing.T, row outboxRow) *relationv1.FollowChanged {
 }
 
 // checkFollowEvent checks that rows is exactly the one event of a Set that returned eventID.
-func checkFollowEvent(t *testing.T, what string, rows []outboxRow, eventID string, f biz.Follow, delta int32) {
+func checkFollowEvent(t *testing.T, what string, rows []eventtest.Row, eventID string, f biz.Follow, delta int32) {
 	t.Helper()
 	if eventID == "" {
 		t.Fatalf("%s returned no event id; it changed something", what)
@@ -132,14 +101,14 @@ func checkFollowEvent(t *testing.T, what string, rows []outboxRow, eventID strin
 	}
 }
 
-func (s *stores) set(t *testing.T, f biz.Follow, follow bool) (string, []outboxRow) {
+func (s *stores) set(t *testing.T, f biz.Follow, follow bool) (string, []eventtest.Row) {
 	t.Helper()
-	mark := s.lastOutboxID(t)
+	mark := eventtest.Mark(t, s.data.db)
 	id, err := s.follows.Set(context.Background(), f, follow)
 	if err != nil {
 		t.Fatalf("Set(%+v, %v): %v", f, follow, err)
 	}
-	return id, s.rowsAfter(t, mark)
+	return id, eventtest.After(t, s.data.db, mark)
 }
 
 func (s *stores) edgeRows(t *testing.T, f biz.Follow) int64 {
@@ -248,7 +217,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("30 concurrent follows of one pair: exactly one event", func(t *testing.T) {
 		f := biz.Follow{FollowerID: 10, FolloweeID: 11}
-		mark := s.lastOutboxID(t)
+		mark := eventtest.Mark(t, s.data.db)
 		ids := concurrently(t, 30, func(int) (string, error) { return s.follows.Set(ctx, f, true) })
 		var changed []string
 		for _, id := range ids {
@@ -256,7 +225,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 				changed = append(changed, id)
 			}
 		}
-		rows := s.rowsAfter(t, mark)
+		rows := eventtest.After(t, s.data.db, mark)
 		if len(changed) != 1 || len(rows) != 1 {
 			t.Fatalf("%d of 30 concurrent follows reported a change and %d events were written; want exactly 1 and 1", len(changed), len(rows))
 		}
@@ -268,11 +237,11 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("30 users follow one user at once: 30 events", func(t *testing.T) {
 		const star = int64(20)
-		mark := s.lastOutboxID(t)
+		mark := eventtest.Mark(t, s.data.db)
 		ids := concurrently(t, 30, func(i int) (string, error) {
 			return s.follows.Set(ctx, biz.Follow{FollowerID: int64(100 + i), FolloweeID: star}, true)
 		})
-		rows := s.rowsAfter(t, mark)
+		rows := eventtest.After(t, s.data.db, mark)
 		if len(rows) != 30 {
 			t.Fatalf("%d events; want 30", len(rows))
 		}
@@ -302,7 +271,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("interleaved follows and unfollows of one pair: events add up to the final state", func(t *testing.T) {
 		f := biz.Follow{FollowerID: 30, FolloweeID: 31}
-		mark := s.lastOutboxID(t)
+		mark := eventtest.Mark(t, s.data.db)
 		const workers, each = 12, 15
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -335,7 +304,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 		if len(failed) > 0 {
 			t.Errorf("%d of %d concurrent calls failed; first: %v", len(failed), 2*workers*each, failed[0])
 		}
-		rows := s.rowsAfter(t, mark)
+		rows := eventtest.After(t, s.data.db, mark)
 		// In outbox order (the order the relay publishes, and the consumer applies, them) the
 		// counts go +1, -1, +1, ...: never negative, never two follows of one pair.
 		sum := 0
@@ -670,7 +639,7 @@ func concurrently(t *testing.T, n int, fn func(i int) (string, error)) []string 
 	return out
 }
 
-func deltas(rows []outboxRow) []int32 {
+func deltas(rows []eventtest.Row) []int32 {
 	out := make([]int32, len(rows))
 	for i, row := range rows {
 		var ev relationv1.FollowChanged

@@ -21,19 +21,8 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
+	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
-
-func lastOutboxID(t *testing.T, db *gorm.DB) int64 {
-	t.Helper()
-	var id *int64
-	if err := db.Table("event_outbox").Select("MAX(id)").Scan(&id).Error; err != nil {
-		t.Fatalf("read the outbox: %v", err)
-	}
-	if id == nil {
-		return 0
-	}
-	return *id
-}
 
 // The same contract holds for every store the repository runs on: embedded SQLite, MySQL with
 // the in-process publish counter, and MySQL with the counter in Redis.
@@ -76,17 +65,7 @@ type outboxEvent struct {
 // outboxEvents returns the events enqueued after the row with id after, in order.
 func outboxEvents(t *testing.T, db *gorm.DB, after int64) []outboxEvent {
 	t.Helper()
-	var rows []struct {
-		ID      int64
-		Topic   string
-		Key     string
-		EventID string
-		Type    string
-		Payload []byte
-	}
-	if err := db.Table("event_outbox").Where("id > ?", after).Order("id").Find(&rows).Error; err != nil {
-		t.Fatalf("read the outbox: %v", err)
-	}
+	rows := eventtest.After(t, db, after)
 	out := make([]outboxEvent, len(rows))
 	for i, row := range rows {
 		msg, err := event.Message{EventID: row.EventID, Type: row.Type, Payload: row.Payload}.Decode()
@@ -363,7 +342,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 		if _, err := repo.Feed(ctx, math.MaxInt64, 30); err != nil { // fills the read cache
 			t.Fatal(err)
 		}
-		mark := lastOutboxID(t, repo.data.db)
+		mark := eventtest.Mark(t, repo.data.db)
 		v := &biz.Video{AuthorID: 5, Title: "fresh", PublishedAt: base + 4_000, PlayKey: "videos/fresh.mp4", CoverKey: "covers/fresh.jpg"}
 		eventID, err := repo.Create(ctx, v)
 		if err != nil {
