@@ -623,7 +623,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		if _, err := s.comments.Create(ctx, kept); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.data.db.Migrator().DropTable("event_outbox"); err != nil {
+		if err := s.data.db.Migrator().DropTable(event.OutboxTable); err != nil {
 			t.Fatal(err)
 		}
 

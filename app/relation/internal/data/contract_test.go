@@ -536,7 +536,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 		if got := s.among(t, kept.FollowerID, []int64{96, 97}); !slices.Equal(got, []int64{96}) {
 			t.Fatalf("FollowedAmong = %v; want [96]", got)
 		}
-		if err := s.data.db.Migrator().DropTable("event_outbox"); err != nil {
+		if err := s.data.db.Migrator().DropTable(event.OutboxTable); err != nil {
 			t.Fatal(err)
 		}
 
