@@ -119,14 +119,10 @@ func (uc *AccountUsecase) RequireViewer(token string) (int64, error) {
 
 // Profile returns userID's profile as viewerID sees it; userID 0 means the viewer's own.
 func (uc *AccountUsecase) Profile(ctx context.Context, viewerID, userID int64) (*User, error) {
-	if userID == 0 {
-		if viewerID == 0 {
-			return nil, errAnonymousWithoutUser
-		}
-		userID = viewerID
-	}
-	if userID < 0 {
-		return nil, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id must be positive")
+	// Subject's rules, with the one Join that also says whether the viewer follows the user.
+	userID, err := subjectID(viewerID, userID)
+	if err != nil {
+		return nil, err
 	}
 	users, err := uc.joiner.Join(ctx, viewerID, []int64{userID})
 	if err != nil {
@@ -134,11 +130,7 @@ func (uc *AccountUsecase) Profile(ctx context.Context, viewerID, userID int64) (
 	}
 	u, ok := users[userID]
 	if !ok {
-		if userID == viewerID {
-			// A valid token for a user that no longer exists (e.g. the data dir was reset).
-			return nil, ErrBadToken
-		}
-		return nil, errUserNotFound
+		return nil, subjectMissing(viewerID, userID)
 	}
 	return u, nil
 }

@@ -88,6 +88,22 @@ func (j *UserJoiner) join(ctx context.Context, viewerID int64, ids []int64, allF
 // means the viewer. It must name a user that exists; for the viewer, one that no longer exists
 // means a token of a reset data dir. It asks the user app only, not who follows whom.
 func (j *UserJoiner) Subject(ctx context.Context, viewerID, userID int64) (int64, error) {
+	userID, err := subjectID(viewerID, userID)
+	if err != nil {
+		return 0, err
+	}
+	found, err := j.users.GetUsers(ctx, []int64{userID})
+	if err != nil {
+		return 0, err
+	}
+	if len(found) == 0 {
+		return 0, subjectMissing(viewerID, userID)
+	}
+	return userID, nil
+}
+
+// subjectID is the user a request is about: userID, or the viewer when it is absent (0).
+func subjectID(viewerID, userID int64) (int64, error) {
 	if userID == 0 {
 		if viewerID == 0 {
 			return 0, errAnonymousWithoutUser
@@ -97,17 +113,16 @@ func (j *UserJoiner) Subject(ctx context.Context, viewerID, userID int64) (int64
 	if userID < 0 {
 		return 0, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id must be positive")
 	}
-	found, err := j.users.GetUsers(ctx, []int64{userID})
-	if err != nil {
-		return 0, err
-	}
-	if len(found) == 0 {
-		if userID == viewerID {
-			return 0, ErrBadToken
-		}
-		return 0, errUserNotFound
-	}
 	return userID, nil
+}
+
+// subjectMissing is the answer when the user a request is about does not exist: for the viewer
+// that means a valid token of a user that no longer is (the data dir was reset).
+func subjectMissing(viewerID, userID int64) error {
+	if userID == viewerID {
+		return ErrBadToken
+	}
+	return errUserNotFound
 }
 
 // inOrder returns the users of ids found in byID, in the order of ids.
