@@ -80,6 +80,8 @@ func TestMain(m *testing.M) {
 // server is one running all-in-one process.
 type server struct {
 	baseURL string
+	// adminURL is the operators' address: health, readiness, metrics.
+	adminURL string
 	cmd     *exec.Cmd
 	output  *syncBuffer
 	exited  chan struct{} // closed once the process has exited; waitErr is then set
@@ -115,8 +117,8 @@ func startServer(t *testing.T, dataDir string, env ...string) *server {
 // its port, and fails the test on any other problem.
 func launchServer(t *testing.T, bin, dataDir string, env []string) (s *server, bindFailed bool) {
 	t.Helper()
-	addr := freeAddr(t)
-	s = &server{baseURL: "http://" + addr, output: &syncBuffer{}, exited: make(chan struct{})}
+	addr, adminAddr := freeAddr(t), freeAddr(t)
+	s = &server{baseURL: "http://" + addr, adminURL: "http://" + adminAddr, output: &syncBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(bin)
 	// Variables of the developer's shell (say DOUYIN_DATABASE_DRIVER=mysql) must not leak in:
 	// the test runs the quick start on its built-in defaults.
@@ -125,7 +127,7 @@ func launchServer(t *testing.T, bin, dataDir string, env []string) (s *server, b
 			s.cmd.Env = append(s.cmd.Env, kv)
 		}
 	}
-	s.cmd.Env = append(s.cmd.Env, "DOUYIN_DATA_DIR="+dataDir, "DOUYIN_HTTP_ADDR="+addr, "DOUYIN_DEMO=false")
+	s.cmd.Env = append(s.cmd.Env, "DOUYIN_DATA_DIR="+dataDir, "DOUYIN_HTTP_ADDR="+addr, "DOUYIN_ADMIN_ADDR="+adminAddr, "DOUYIN_DEMO=false")
 	s.cmd.Env = withEnv(s.cmd.Env, env)
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
 	if err := s.cmd.Start(); err != nil {
@@ -144,7 +146,7 @@ func launchServer(t *testing.T, bin, dataDir string, env []string) (s *server, b
 
 	deadline := time.Now().Add(startTimeout)
 	for {
-		if resp, err := client.Get(s.baseURL + "/healthz"); err == nil {
+		if resp, err := client.Get(s.adminURL + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return s, false
@@ -626,15 +628,16 @@ func TestRestartKeepsAccountsAndTokens(t *testing.T) {
 	assertSession(t, second.post(t, "/douyin/user/register/", creds("bob", "bob-pw")), "registered", 2)
 }
 
-// TestOperationsEndpoints checks what an operator reads on the all-in-one's one address:
-// readiness covering every app's database, and metrics counting the calls the apps answered.
+// TestOperationsEndpoints checks what an operator reads on the all-in-one's admin address:
+// readiness covering every app's database, and metrics counting the calls the apps answered;
+// and that none of it is on the public address.
 func TestOperationsEndpoints(t *testing.T) {
 	s := startServer(t, t.TempDir())
 	assertSession(t, s.post(t, "/douyin/user/register/", creds("olga", "olga-pw")), "registered", 1)
 	s.post(t, "/douyin/user/login/", creds("olga", "wrong"))
 
 	plain := func(path string) string {
-		resp, err := http.Get(s.baseURL + path)
+		resp, err := http.Get(s.adminURL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -657,6 +660,17 @@ func TestOperationsEndpoints(t *testing.T) {
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, path := range []string{"/metrics", "/healthz", "/readyz"} {
+		resp, err := http.Get(s.baseURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s on the public address: HTTP %d %s; want 404, it is the admin address's", path, resp.StatusCode, body)
 		}
 	}
 }

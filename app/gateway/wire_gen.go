@@ -73,8 +73,15 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	readiness := process.Ready
-	httpServer := server.NewHTTPServer(confv1Bootstrap, douyinService, objects, readiness, logger)
+	httpServer, err := server.NewHTTPServer(confv1Bootstrap, douyinService, objects, logger)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	component := newComponent(httpServer)
 	return component, func() {
 		cleanup5()

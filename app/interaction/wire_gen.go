@@ -38,8 +38,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	commentUsecase := biz.NewCommentUsecase(confv1Bootstrap, commentRepo, videoDirectory, countWaiter)
 	interactionService := service.NewInteractionService(favoriteUsecase, commentUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, interactionService, logger)
-	httpServer := server.NewHTTPServer(confv1Bootstrap, readiness)
-	component := newComponent(grpcServer, httpServer, relay)
+	component := newComponent(grpcServer, relay)
 	return component, func() {
 		cleanup2()
 		cleanup()

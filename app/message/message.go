@@ -5,7 +5,6 @@ package message
 import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
-	"github.com/go-kratos/kratos/v2/transport/http"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -19,6 +18,6 @@ func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootst
 	return wireComponent(bc, log.With(logger, "app", Name), p)
 }
 
-func newComponent(gs *grpc.Server, hs *http.Server) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, GRPC: gs, HTTP: hs}
+func newComponent(gs *grpc.Server) *bootstrap.Component {
+	return &bootstrap.Component{Name: Name, GRPC: gs}
 }

@@ -34,8 +34,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	messageUsecase := biz.NewMessageUsecase(messageRepo, friendChecker)
 	messageService := service.NewMessageService(messageUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, messageService, logger)
-	httpServer := server.NewHTTPServer(confv1Bootstrap, readiness)
-	component := newComponent(grpcServer, httpServer)
+	component := newComponent(grpcServer)
 	return component, func() {
 		cleanup2()
 		cleanup()

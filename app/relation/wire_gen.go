@@ -36,8 +36,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	relationUsecase := biz.NewRelationUsecase(confv1Bootstrap, followRepo, userDirectory, countWaiter)
 	relationService := service.NewRelationService(relationUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, relationService, logger)
-	httpServer := server.NewHTTPServer(confv1Bootstrap, readiness)
-	component := newComponent(grpcServer, httpServer, relay)
+	component := newComponent(grpcServer, relay)
 	return component, func() {
 		cleanup2()
 		cleanup()

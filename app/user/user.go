@@ -5,7 +5,6 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
-	"github.com/go-kratos/kratos/v2/transport/http"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -20,6 +19,6 @@ func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootst
 	return wireComponent(bc, log.With(logger, "app", Name), p)
 }
 
-func newComponent(gs *grpc.Server, hs *http.Server, counters *event.Consumer) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, GRPC: gs, HTTP: hs, Workers: []transport.Server{counters}}
+func newComponent(gs *grpc.Server, counters *event.Consumer) *bootstrap.Component {
+	return &bootstrap.Component{Name: Name, GRPC: gs, Workers: []transport.Server{counters}}
 }

@@ -29,13 +29,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	userUsecase := biz.NewUserUsecase(userRepo, argon2idHasher)
 	userService := service.NewUserService(userUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, userService, logger)
-	httpServer := server.NewHTTPServer(confv1Bootstrap, readiness)
 	consumer, err := data.NewCounterConsumer(dataData, userRepo, confv1Bootstrap, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(grpcServer, httpServer, consumer)
+	component := newComponent(grpcServer, consumer)
 	return component, func() {
 		cleanup()
 	}, nil

@@ -40,13 +40,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	videoService := service.NewVideoService(videoUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, videoService, logger)
-	httpServer := server.NewHTTPServer(confv1Bootstrap, readiness)
 	consumer, err := data.NewCounterConsumer(dataData, videoRepo, confv1Bootstrap, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(grpcServer, httpServer, consumer, relay)
+	component := newComponent(grpcServer, consumer, relay)
 	return component, func() {
 		cleanup()
 	}, nil

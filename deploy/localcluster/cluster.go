@@ -77,10 +77,11 @@ type Options struct {
 	RedisPrefix string
 	// GatewayAddr is where the gateway serves the Douyin API. Empty: a free loopback port.
 	GatewayAddr string
-	// GRPCBasePort and HTTPBasePort place the domain apps: DomainApps[i] serves gRPC on
-	// GRPCBasePort+1+i and health on HTTPBasePort+1+i (9000 and 8000 give deploy/config's ports).
+	// GRPCBasePort and AdminBasePort place the apps: DomainApps[i] serves gRPC on
+	// GRPCBasePort+1+i and its admin address (health, readiness, metrics) on AdminBasePort+1+i,
+	// the gateway's admin address is AdminBasePort (9000 and 8000 give deploy/config's ports).
 	// Zero: free loopback ports.
-	GRPCBasePort, HTTPBasePort int
+	GRPCBasePort, AdminBasePort int
 	// KafkaPort is the broker's loopback port. Zero: a free one.
 	KafkaPort int
 	// TokenSecret signs tokens. Empty: a random one per Start.
@@ -100,8 +101,9 @@ type Options struct {
 type Endpoints struct {
 	// Gateway is the Douyin API's base URL, e.g. "http://127.0.0.1:8080".
 	Gateway string
-	// GRPC and HTTP are each domain app's gRPC address and health/metrics address.
-	GRPC, HTTP map[string]string
+	// GRPC is each domain app's gRPC address; Admin each app's (the gateway's too) address of
+	// health, readiness and metrics.
+	GRPC, Admin map[string]string
 	// Kafka is the broker address; S3 the object store's host:port.
 	Kafka, S3 string
 	// JaegerQuery is Jaeger's query API base URL; empty without Jaeger.
@@ -197,14 +199,17 @@ func (c *Cluster) start(ctx context.Context) error {
 		return err
 	}
 	ports := portPicker{taken: map[int]bool{}}
-	e := Endpoints{GRPC: map[string]string{}, HTTP: map[string]string{}, Databases: dsns}
+	e := Endpoints{GRPC: map[string]string{}, Admin: map[string]string{}, Databases: dsns}
 	for i, app := range DomainApps {
 		if e.GRPC[app], err = ports.addr(o.GRPCBasePort, i+1); err != nil {
 			return err
 		}
-		if e.HTTP[app], err = ports.addr(o.HTTPBasePort, i+1); err != nil {
+		if e.Admin[app], err = ports.addr(o.AdminBasePort, i+1); err != nil {
 			return err
 		}
+	}
+	if e.Admin[Gateway], err = ports.addr(o.AdminBasePort, 0); err != nil {
+		return err
 	}
 	if e.Kafka, err = ports.addr(o.KafkaPort, 0); err != nil {
 		return err
@@ -246,11 +251,7 @@ func (c *Cluster) start(ctx context.Context) error {
 	// The apps find each other at static addresses and dial lazily, so they may start together.
 	var apps []*process
 	for _, app := range append(append([]string(nil), DomainApps...), Gateway) {
-		httpAddr := gatewayAddr
-		if app != Gateway {
-			httpAddr = e.HTTP[app]
-		}
-		apps = append(apps, c.add(app, filepath.Join(o.BinDir, app), nil, c.appEnv(app), httpOK("http://"+httpAddr+"/readyz")))
+		apps = append(apps, c.add(app, filepath.Join(o.BinDir, app), nil, c.appEnv(app), httpOK("http://"+e.Admin[app]+"/readyz")))
 	}
 	if err := c.launch(apps...); err != nil {
 		return err
@@ -298,6 +299,7 @@ func (c *Cluster) appEnv(app string) []string {
 		"DOUYIN_SERVICES_RELATION=" + e.GRPC["relation"],
 		"DOUYIN_SERVICES_MESSAGE=" + e.GRPC["message"],
 		"DOUYIN_AUTH_TOKEN_SECRET=" + o.TokenSecret,
+		"DOUYIN_ADMIN_ADDR=" + e.Admin[app],
 	}
 	if o.JaegerBin != "" {
 		env = append(env, "DOUYIN_TRACING_ENDPOINT="+JaegerOTLPAddr, "DOUYIN_TRACING_SAMPLE_RATIO=1")
@@ -307,7 +309,6 @@ func (c *Cluster) appEnv(app string) []string {
 	} else {
 		env = append(env,
 			"DOUYIN_GRPC_ADDR="+e.GRPC[app],
-			"DOUYIN_HTTP_ADDR="+e.HTTP[app],
 			"DOUYIN_DATABASE_DRIVER=mysql",
 			"DOUYIN_DATABASE_DSN="+e.Databases[app],
 			"DOUYIN_REDIS_ADDR="+o.RedisAddr,
@@ -504,10 +505,10 @@ func (c *Cluster) Stop() error {
 func (c *Cluster) Summary() string {
 	e := c.endpoints
 	var b strings.Builder
-	fmt.Fprintf(&b, "Douyin API (gateway)  %s   log %s\n", e.Gateway, c.LogPath(Gateway))
+	fmt.Fprintf(&b, "Douyin API (gateway)  %s   admin http://%s/readyz /metrics   log %s\n", e.Gateway, e.Admin[Gateway], c.LogPath(Gateway))
 	for _, app := range DomainApps {
-		fmt.Fprintf(&b, "%-12s gRPC %s  http://%s/readyz /metrics   db %s   log %s\n",
-			app, e.GRPC[app], e.HTTP[app], databaseName(e.Databases[app]), c.LogPath(app))
+		fmt.Fprintf(&b, "%-12s gRPC %s  admin http://%s/readyz /metrics   db %s   log %s\n",
+			app, e.GRPC[app], e.Admin[app], databaseName(e.Databases[app]), c.LogPath(app))
 	}
 	fmt.Fprintf(&b, "kafka        %s (kfake)   log %s\n", e.Kafka, c.LogPath(Kafka))
 	fmt.Fprintf(&b, "s3           %s bucket %s (gofakes3)   log %s\n", e.S3, s3Bucket, c.LogPath(S3))

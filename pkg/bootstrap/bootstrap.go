@@ -41,7 +41,8 @@ type Component struct {
 	Name string
 	// GRPC serves the app's internal API; nil for the gateway.
 	GRPC *grpc.Server
-	// HTTP serves the Douyin API (gateway) or health checks; nil when the app has no HTTP address.
+	// HTTP serves the Douyin API; nil but for the gateway. (Health, readiness and metrics are
+	// the process's, on its admin address: see Process.)
 	HTTP *http.Server
 	// Workers are further servers, such as event consumers.
 	Workers []transport.Server
@@ -175,16 +176,21 @@ type Process struct {
 	Ready *Readiness
 	// registrar announces the process's servers; nil without a registry.
 	registrar registry.Registrar
+	// admin serves health, readiness and metrics of every app in the process; nil without an
+	// admin address.
+	admin *http.Server
 }
 
-// NewProcess connects to the registry bc names, if any. The returned function closes it.
+// NewProcess connects to the registry bc names, if any, and prepares the admin server on
+// admin_addr. The returned function closes the registry.
 func NewProcess(bc *confv1.Bootstrap) (*Process, func(), error) {
 	reg, closeRegistry, err := discovery.New(bc)
 	if err != nil {
 		return nil, nil, err
 	}
+	ready := NewReadiness()
 	// A nil Registry stays nil as a Registrar and a Discovery: no registry, static addresses.
-	return &Process{Dialer: rpc.NewDialer(bc, reg), Ready: NewReadiness(), registrar: reg}, closeRegistry, nil
+	return &Process{Dialer: rpc.NewDialer(bc, reg), Ready: ready, registrar: reg, admin: NewAdminServer(bc.GetAdminAddr(), ready)}, closeRegistry, nil
 }
 
 // Run serves the components until SIGINT or SIGTERM, then stops every server gracefully. The
@@ -195,6 +201,9 @@ func Run(name string, logger log.Logger, p *Process, components ...*Component) e
 		debug.SetGCPercent(defaultGCPercent)
 	}
 	var servers []transport.Server
+	if p.admin != nil {
+		servers = append(servers, p.admin)
+	}
 	for _, c := range components {
 		servers = append(servers, c.Servers()...)
 	}

@@ -81,22 +81,22 @@ func HealthHandler(w nethttp.ResponseWriter, _ *nethttp.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// HandleOperations adds the endpoints operators use to srv: GET /healthz (liveness), /readyz
-// (readiness) and /metrics (Prometheus).
-func HandleOperations(srv *http.Server, ready *Readiness) {
-	srv.HandleFunc("/healthz", HealthHandler)
-	srv.Handle("/readyz", ready)
-	srv.Handle("/metrics", metrics.Handler())
-}
+// adminReadHeaderTimeout bounds how long a client of the admin address may take to send its
+// headers; probes and scrapers send them at once.
+const adminReadHeaderTimeout = 5 * time.Second
 
-// NewOperationsServer returns a domain app's HTTP server on addr, serving what
-// HandleOperations adds, or nil when addr is empty (inside the all-in-one, where the gateway's
-// address serves them for every app).
-func NewOperationsServer(addr string, ready *Readiness) *http.Server {
+// NewAdminServer returns the server of a process's operators' address (admin_addr), or nil
+// when addr is empty: GET /healthz (liveness), /readyz (readiness) and /metrics (Prometheus).
+// It is kept off the public address, so that neither the numbers nor the probes are anyone's
+// to read or flood.
+func NewAdminServer(addr string, ready *Readiness) *http.Server {
 	if addr == "" {
 		return nil
 	}
 	srv := http.NewServer(http.Address(addr))
-	HandleOperations(srv, ready)
+	srv.ReadHeaderTimeout = adminReadHeaderTimeout
+	srv.HandleFunc("/healthz", HealthHandler)
+	srv.Handle("/readyz", ready)
+	srv.Handle("/metrics", metrics.Handler())
 	return srv
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/transport"
-	khttp "github.com/go-kratos/kratos/v2/transport/http"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 )
@@ -27,8 +26,7 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 
 func TestReadinessFollowsServingAndDependencies(t *testing.T) {
 	ready := NewReadiness()
-	srv := khttp.NewServer()
-	HandleOperations(srv, ready)
+	srv := NewAdminServer("127.0.0.1:0", ready)
 
 	if code, _ := get(t, srv, "/healthz"); code != http.StatusOK {
 		t.Fatalf("liveness %d before start; want 200: the process runs", code)
@@ -65,8 +63,7 @@ func TestMetricsCountCallsByOperationAndOutcome(t *testing.T) {
 	ctx := transport.NewServerContext(context.Background(), fakeTransport{operation: "/test.v1.Probe/Fail"})
 	_, _ = chain(func(context.Context, any) (any, error) { return nil, errors.New("disk full") })(ctx, nil)
 
-	srv := khttp.NewServer()
-	HandleOperations(srv, NewReadiness())
+	srv := NewAdminServer("127.0.0.1:0", NewReadiness())
 	code, body := get(t, srv, "/metrics")
 	want := `douyin_server_requests_total{code="500",kind="http",operation="/test.v1.Probe/Fail",reason="INTERNAL"} 1`
 	if code != http.StatusOK || !strings.Contains(body, want) {
@@ -103,6 +100,20 @@ func (noHeader) Set(string, string)     {}
 func (noHeader) Add(string, string)     {}
 func (noHeader) Keys() []string         { return nil }
 func (noHeader) Values(string) []string { return nil }
+
+func TestAdminAddressIsOptional(t *testing.T) {
+	if srv := NewAdminServer("", NewReadiness()); srv != nil {
+		t.Fatalf("admin server %v without an address; want none (an app inside the all-in-one)", srv)
+	}
+	p, closeProcess, err := NewProcess(&confv1.Bootstrap{AdminAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeProcess()
+	if p.admin == nil {
+		t.Fatal("a process with admin_addr has no admin server")
+	}
+}
 
 func TestProcessWithoutRegistryUsesStaticAddresses(t *testing.T) {
 	p, closeProcess, err := NewProcess(&confv1.Bootstrap{})

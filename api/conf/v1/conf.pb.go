@@ -32,7 +32,8 @@ type Bootstrap struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Where embedded stores keep their files (SQLite databases, the generated token secret).
 	DataDir string `protobuf:"bytes,1,opt,name=data_dir,json=dataDir,proto3" json:"data_dir,omitempty"`
-	// HTTP listen address. The gateway serves the Douyin API here; other apps serve health checks.
+	// The public HTTP address: the gateway (and the all-in-one) serves the Douyin API here.
+	// Unused by the other apps.
 	HttpAddr string `protobuf:"bytes,2,opt,name=http_addr,json=httpAddr,proto3" json:"http_addr,omitempty"`
 	// gRPC listen address of a domain app (user, video, ...). Unused by the gateway.
 	GrpcAddr string `protobuf:"bytes,3,opt,name=grpc_addr,json=grpcAddr,proto3" json:"grpc_addr,omitempty"`
@@ -48,10 +49,21 @@ type Bootstrap struct {
 	Storage   *Storage  `protobuf:"bytes,11,opt,name=storage,proto3" json:"storage,omitempty"`
 	Video     *Video    `protobuf:"bytes,12,opt,name=video,proto3" json:"video,omitempty"`
 	// Seed a demo account with sample clips when the all-in-one starts on an empty database.
-	Demo          bool      `protobuf:"varint,13,opt,name=demo,proto3" json:"demo,omitempty"`
-	Kafka         *Kafka    `protobuf:"bytes,14,opt,name=kafka,proto3" json:"kafka,omitempty"`
-	Tracing       *Tracing  `protobuf:"bytes,15,opt,name=tracing,proto3" json:"tracing,omitempty"`
-	Registry      *Registry `protobuf:"bytes,16,opt,name=registry,proto3" json:"registry,omitempty"`
+	Demo     bool      `protobuf:"varint,13,opt,name=demo,proto3" json:"demo,omitempty"`
+	Kafka    *Kafka    `protobuf:"bytes,14,opt,name=kafka,proto3" json:"kafka,omitempty"`
+	Tracing  *Tracing  `protobuf:"bytes,15,opt,name=tracing,proto3" json:"tracing,omitempty"`
+	Registry *Registry `protobuf:"bytes,16,opt,name=registry,proto3" json:"registry,omitempty"`
+	// The operators' HTTP address: GET /healthz (liveness), /readyz (readiness) and /metrics
+	// (Prometheus). Never the public one: loopback by default, and the deploy files expose it to
+	// probes and Prometheus only. Empty: none (an app inside the all-in-one, whose gateway serves
+	// it for every app).
+	AdminAddr string `protobuf:"bytes,17,opt,name=admin_addr,json=adminAddr,proto3" json:"admin_addr,omitempty"`
+	// Throttling of what one user or one client address may do.
+	RateLimit *RateLimit `protobuf:"bytes,18,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	// How long the answers that list things may grow.
+	Lists *Lists `protobuf:"bytes,19,opt,name=lists,proto3" json:"lists,omitempty"`
+	// Who may chat with whom.
+	Message       *Messaging `protobuf:"bytes,20,opt,name=message,proto3" json:"message,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -198,6 +210,382 @@ func (x *Bootstrap) GetRegistry() *Registry {
 	return nil
 }
 
+func (x *Bootstrap) GetAdminAddr() string {
+	if x != nil {
+		return x.AdminAddr
+	}
+	return ""
+}
+
+func (x *Bootstrap) GetRateLimit() *RateLimit {
+	if x != nil {
+		return x.RateLimit
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetLists() *Lists {
+	if x != nil {
+		return x.Lists
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetMessage() *Messaging {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+// Lists have no paging in the client API, so every list answer (comments, chat history, follows,
+// followers, friends, a user's videos and likes) holds at most this many of the newest entries.
+type Lists struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MaxItems      int32                  `protobuf:"varint,1,opt,name=max_items,json=maxItems,proto3" json:"max_items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Lists) Reset() {
+	*x = Lists{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Lists) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Lists) ProtoMessage() {}
+
+func (x *Lists) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Lists.ProtoReflect.Descriptor instead.
+func (*Lists) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Lists) GetMaxItems() int32 {
+	if x != nil {
+		return x.MaxItems
+	}
+	return 0
+}
+
+type Messaging struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only mutual follows (friends) may message each other. Off: any user may message any other
+	// existing user, as the client API documents.
+	FriendsOnly   bool `protobuf:"varint,1,opt,name=friends_only,json=friendsOnly,proto3" json:"friends_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Messaging) Reset() {
+	*x = Messaging{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Messaging) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Messaging) ProtoMessage() {}
+
+func (x *Messaging) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Messaging.ProtoReflect.Descriptor instead.
+func (*Messaging) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Messaging) GetFriendsOnly() bool {
+	if x != nil {
+		return x.FriendsOnly
+	}
+	return false
+}
+
+// RateLimit throttles writes per user and sign-ups and logins per client address. A refused
+// request answers status_code 429 with when to retry. With redis.addr the counts are shared by
+// every gateway replica; without it they live in the process.
+type RateLimit struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Off: nothing is throttled.
+	Enabled bool `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// Per user.
+	Like    *Rate `protobuf:"bytes,2,opt,name=like,proto3" json:"like,omitempty"`
+	Comment *Rate `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
+	Follow  *Rate `protobuf:"bytes,4,opt,name=follow,proto3" json:"follow,omitempty"`
+	Publish *Rate `protobuf:"bytes,5,opt,name=publish,proto3" json:"publish,omitempty"`
+	Message *Rate `protobuf:"bytes,6,opt,name=message,proto3" json:"message,omitempty"`
+	// Per ordered pair of sender and receiver, on top of message.
+	MessagePair *Rate `protobuf:"bytes,7,opt,name=message_pair,json=messagePair,proto3" json:"message_pair,omitempty"`
+	// Per client address.
+	Register *Rate `protobuf:"bytes,8,opt,name=register,proto3" json:"register,omitempty"`
+	Login    *Rate `protobuf:"bytes,9,opt,name=login,proto3" json:"login,omitempty"`
+	// Per client address and username: wrong passwords buy a growing delay.
+	LoginFailures *LoginFailures `protobuf:"bytes,10,opt,name=login_failures,json=loginFailures,proto3" json:"login_failures,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimit) Reset() {
+	*x = RateLimit{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimit) ProtoMessage() {}
+
+func (x *RateLimit) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
+func (*RateLimit) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *RateLimit) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *RateLimit) GetLike() *Rate {
+	if x != nil {
+		return x.Like
+	}
+	return nil
+}
+
+func (x *RateLimit) GetComment() *Rate {
+	if x != nil {
+		return x.Comment
+	}
+	return nil
+}
+
+func (x *RateLimit) GetFollow() *Rate {
+	if x != nil {
+		return x.Follow
+	}
+	return nil
+}
+
+func (x *RateLimit) GetPublish() *Rate {
+	if x != nil {
+		return x.Publish
+	}
+	return nil
+}
+
+func (x *RateLimit) GetMessage() *Rate {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+func (x *RateLimit) GetMessagePair() *Rate {
+	if x != nil {
+		return x.MessagePair
+	}
+	return nil
+}
+
+func (x *RateLimit) GetRegister() *Rate {
+	if x != nil {
+		return x.Register
+	}
+	return nil
+}
+
+func (x *RateLimit) GetLogin() *Rate {
+	if x != nil {
+		return x.Login
+	}
+	return nil
+}
+
+func (x *RateLimit) GetLoginFailures() *LoginFailures {
+	if x != nil {
+		return x.LoginFailures
+	}
+	return nil
+}
+
+// Rate allows `events` per `per` on average, and bursts of up to `burst` at once.
+type Rate struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        int32                  `protobuf:"varint,1,opt,name=events,proto3" json:"events,omitempty"`
+	Per           *durationpb.Duration   `protobuf:"bytes,2,opt,name=per,proto3" json:"per,omitempty"`
+	Burst         int32                  `protobuf:"varint,3,opt,name=burst,proto3" json:"burst,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rate) Reset() {
+	*x = Rate{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rate) ProtoMessage() {}
+
+func (x *Rate) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rate.ProtoReflect.Descriptor instead.
+func (*Rate) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Rate) GetEvents() int32 {
+	if x != nil {
+		return x.Events
+	}
+	return 0
+}
+
+func (x *Rate) GetPer() *durationpb.Duration {
+	if x != nil {
+		return x.Per
+	}
+	return nil
+}
+
+func (x *Rate) GetBurst() int32 {
+	if x != nil {
+		return x.Burst
+	}
+	return 0
+}
+
+// After `free` wrong passwords in a row for one username from one address, each further attempt
+// must wait `delay`, doubled with every further failure up to `max_delay`. A correct password,
+// or `forget_after` without failures, starts the count again.
+type LoginFailures struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Free          int32                  `protobuf:"varint,1,opt,name=free,proto3" json:"free,omitempty"`
+	Delay         *durationpb.Duration   `protobuf:"bytes,2,opt,name=delay,proto3" json:"delay,omitempty"`
+	MaxDelay      *durationpb.Duration   `protobuf:"bytes,3,opt,name=max_delay,json=maxDelay,proto3" json:"max_delay,omitempty"`
+	ForgetAfter   *durationpb.Duration   `protobuf:"bytes,4,opt,name=forget_after,json=forgetAfter,proto3" json:"forget_after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoginFailures) Reset() {
+	*x = LoginFailures{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoginFailures) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoginFailures) ProtoMessage() {}
+
+func (x *LoginFailures) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoginFailures.ProtoReflect.Descriptor instead.
+func (*LoginFailures) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *LoginFailures) GetFree() int32 {
+	if x != nil {
+		return x.Free
+	}
+	return 0
+}
+
+func (x *LoginFailures) GetDelay() *durationpb.Duration {
+	if x != nil {
+		return x.Delay
+	}
+	return nil
+}
+
+func (x *LoginFailures) GetMaxDelay() *durationpb.Duration {
+	if x != nil {
+		return x.MaxDelay
+	}
+	return nil
+}
+
+func (x *LoginFailures) GetForgetAfter() *durationpb.Duration {
+	if x != nil {
+		return x.ForgetAfter
+	}
+	return nil
+}
+
 // Where apps announce themselves and find each other. With nothing set, each app is found at
 // the static address under services.
 type Registry struct {
@@ -209,7 +597,7 @@ type Registry struct {
 
 func (x *Registry) Reset() {
 	*x = Registry{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -221,7 +609,7 @@ func (x *Registry) String() string {
 func (*Registry) ProtoMessage() {}
 
 func (x *Registry) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -234,7 +622,7 @@ func (x *Registry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Registry.ProtoReflect.Descriptor instead.
 func (*Registry) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{1}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Registry) GetNacos() *Nacos {
@@ -266,7 +654,7 @@ type Nacos struct {
 
 func (x *Nacos) Reset() {
 	*x = Nacos{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -278,7 +666,7 @@ func (x *Nacos) String() string {
 func (*Nacos) ProtoMessage() {}
 
 func (x *Nacos) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -291,7 +679,7 @@ func (x *Nacos) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Nacos.ProtoReflect.Descriptor instead.
 func (*Nacos) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{2}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Nacos) GetAddrs() string {
@@ -350,7 +738,7 @@ type Tracing struct {
 
 func (x *Tracing) Reset() {
 	*x = Tracing{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -362,7 +750,7 @@ func (x *Tracing) String() string {
 func (*Tracing) ProtoMessage() {}
 
 func (x *Tracing) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -375,7 +763,7 @@ func (x *Tracing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tracing.ProtoReflect.Descriptor instead.
 func (*Tracing) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{3}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Tracing) GetEndpoint() string {
@@ -412,7 +800,7 @@ type Kafka struct {
 
 func (x *Kafka) Reset() {
 	*x = Kafka{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -424,7 +812,7 @@ func (x *Kafka) String() string {
 func (*Kafka) ProtoMessage() {}
 
 func (x *Kafka) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -437,7 +825,7 @@ func (x *Kafka) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kafka.ProtoReflect.Descriptor instead.
 func (*Kafka) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{4}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Kafka) GetBrokers() string {
@@ -471,14 +859,17 @@ func (x *Kafka) GetInProcess() bool {
 type Log struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// debug, info, warn or error.
-	Level         string `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	Level string `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	// Fraction of successful requests written to the access log, 0..1. Refusals and failures are
+	// always written.
+	AccessSample  float64 `protobuf:"fixed64,2,opt,name=access_sample,json=accessSample,proto3" json:"access_sample,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Log) Reset() {
 	*x = Log{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -490,7 +881,7 @@ func (x *Log) String() string {
 func (*Log) ProtoMessage() {}
 
 func (x *Log) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -503,7 +894,7 @@ func (x *Log) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Log.ProtoReflect.Descriptor instead.
 func (*Log) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{5}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Log) GetLevel() string {
@@ -511,6 +902,13 @@ func (x *Log) GetLevel() string {
 		return x.Level
 	}
 	return ""
+}
+
+func (x *Log) GetAccessSample() float64 {
+	if x != nil {
+		return x.AccessSample
+	}
+	return 0
 }
 
 type Database struct {
@@ -528,7 +926,7 @@ type Database struct {
 
 func (x *Database) Reset() {
 	*x = Database{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -540,7 +938,7 @@ func (x *Database) String() string {
 func (*Database) ProtoMessage() {}
 
 func (x *Database) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -553,7 +951,7 @@ func (x *Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Database.ProtoReflect.Descriptor instead.
 func (*Database) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{6}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Database) GetDriver() string {
@@ -600,7 +998,7 @@ type Redis struct {
 
 func (x *Redis) Reset() {
 	*x = Redis{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -612,7 +1010,7 @@ func (x *Redis) String() string {
 func (*Redis) ProtoMessage() {}
 
 func (x *Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -625,7 +1023,7 @@ func (x *Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Redis.ProtoReflect.Descriptor instead.
 func (*Redis) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{7}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Redis) GetAddr() string {
@@ -677,7 +1075,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -689,7 +1087,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -702,7 +1100,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{8}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Auth) GetTokenSecret() string {
@@ -742,7 +1140,7 @@ type PasswordHashing struct {
 
 func (x *PasswordHashing) Reset() {
 	*x = PasswordHashing{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -754,7 +1152,7 @@ func (x *PasswordHashing) String() string {
 func (*PasswordHashing) ProtoMessage() {}
 
 func (x *PasswordHashing) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -767,7 +1165,7 @@ func (x *PasswordHashing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PasswordHashing.ProtoReflect.Descriptor instead.
 func (*PasswordHashing) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{9}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PasswordHashing) GetMemoryKib() uint32 {
@@ -807,14 +1205,17 @@ type Services struct {
 	Relation    string                 `protobuf:"bytes,5,opt,name=relation,proto3" json:"relation,omitempty"`
 	Message     string                 `protobuf:"bytes,6,opt,name=message,proto3" json:"message,omitempty"`
 	// Deadline for one call from the gateway to a domain app.
-	CallTimeout   *durationpb.Duration `protobuf:"bytes,2,opt,name=call_timeout,json=callTimeout,proto3" json:"call_timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CallTimeout *durationpb.Duration `protobuf:"bytes,2,opt,name=call_timeout,json=callTimeout,proto3" json:"call_timeout,omitempty"`
+	// Largest gRPC message between apps, in either direction. The list bounds (lists.max_items)
+	// keep every answer well under it.
+	MaxMessageBytes int32 `protobuf:"varint,7,opt,name=max_message_bytes,json=maxMessageBytes,proto3" json:"max_message_bytes,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Services) Reset() {
 	*x = Services{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -826,7 +1227,7 @@ func (x *Services) String() string {
 func (*Services) ProtoMessage() {}
 
 func (x *Services) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -839,7 +1240,7 @@ func (x *Services) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Services.ProtoReflect.Descriptor instead.
 func (*Services) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{10}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Services) GetUser() string {
@@ -884,19 +1285,47 @@ func (x *Services) GetCallTimeout() *durationpb.Duration {
 	return nil
 }
 
+func (x *Services) GetMaxMessageBytes() int32 {
+	if x != nil {
+		return x.MaxMessageBytes
+	}
+	return 0
+}
+
+// The public HTTP server: what one connection or one client may hold.
 type HTTP struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Deadline for handling one request.
 	Timeout *durationpb.Duration `protobuf:"bytes,1,opt,name=timeout,proto3" json:"timeout,omitempty"`
 	// Deadline for receiving and publishing one upload.
 	UploadTimeout *durationpb.Duration `protobuf:"bytes,2,opt,name=upload_timeout,json=uploadTimeout,proto3" json:"upload_timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// How long a client may take to send a request's headers.
+	ReadHeaderTimeout *durationpb.Duration `protobuf:"bytes,3,opt,name=read_header_timeout,json=readHeaderTimeout,proto3" json:"read_header_timeout,omitempty"`
+	// How long reading one whole request may take, and writing one answer; uploads and object
+	// downloads get upload_timeout and download_timeout instead.
+	ReadTimeout  *durationpb.Duration `protobuf:"bytes,4,opt,name=read_timeout,json=readTimeout,proto3" json:"read_timeout,omitempty"`
+	WriteTimeout *durationpb.Duration `protobuf:"bytes,5,opt,name=write_timeout,json=writeTimeout,proto3" json:"write_timeout,omitempty"`
+	// How long a kept-alive connection may wait for its next request.
+	IdleTimeout *durationpb.Duration `protobuf:"bytes,6,opt,name=idle_timeout,json=idleTimeout,proto3" json:"idle_timeout,omitempty"`
+	// Deadline for sending one object (a video) to a client.
+	DownloadTimeout *durationpb.Duration `protobuf:"bytes,7,opt,name=download_timeout,json=downloadTimeout,proto3" json:"download_timeout,omitempty"`
+	// Connections held at once. At the cap, the connection that has waited longest without a
+	// request in progress is closed to make room. 0: derived from the process's open-files limit.
+	MaxConnections int32 `protobuf:"varint,8,opt,name=max_connections,json=maxConnections,proto3" json:"max_connections,omitempty"`
+	// Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is
+	// believed. Empty: the client address is always the connection's peer.
+	TrustedProxies string `protobuf:"bytes,9,opt,name=trusted_proxies,json=trustedProxies,proto3" json:"trusted_proxies,omitempty"`
+	// Uploads received at once, from one client address and in total. Past either the upload is
+	// refused at once, before anything is written.
+	MaxUploadsPerClient int32 `protobuf:"varint,10,opt,name=max_uploads_per_client,json=maxUploadsPerClient,proto3" json:"max_uploads_per_client,omitempty"`
+	MaxUploads          int32 `protobuf:"varint,11,opt,name=max_uploads,json=maxUploads,proto3" json:"max_uploads,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *HTTP) Reset() {
 	*x = HTTP{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -908,7 +1337,7 @@ func (x *HTTP) String() string {
 func (*HTTP) ProtoMessage() {}
 
 func (x *HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -921,7 +1350,7 @@ func (x *HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTP.ProtoReflect.Descriptor instead.
 func (*HTTP) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{11}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *HTTP) GetTimeout() *durationpb.Duration {
@@ -936,6 +1365,69 @@ func (x *HTTP) GetUploadTimeout() *durationpb.Duration {
 		return x.UploadTimeout
 	}
 	return nil
+}
+
+func (x *HTTP) GetReadHeaderTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.ReadHeaderTimeout
+	}
+	return nil
+}
+
+func (x *HTTP) GetReadTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.ReadTimeout
+	}
+	return nil
+}
+
+func (x *HTTP) GetWriteTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.WriteTimeout
+	}
+	return nil
+}
+
+func (x *HTTP) GetIdleTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.IdleTimeout
+	}
+	return nil
+}
+
+func (x *HTTP) GetDownloadTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.DownloadTimeout
+	}
+	return nil
+}
+
+func (x *HTTP) GetMaxConnections() int32 {
+	if x != nil {
+		return x.MaxConnections
+	}
+	return 0
+}
+
+func (x *HTTP) GetTrustedProxies() string {
+	if x != nil {
+		return x.TrustedProxies
+	}
+	return ""
+}
+
+func (x *HTTP) GetMaxUploadsPerClient() int32 {
+	if x != nil {
+		return x.MaxUploadsPerClient
+	}
+	return 0
+}
+
+func (x *HTTP) GetMaxUploads() int32 {
+	if x != nil {
+		return x.MaxUploads
+	}
+	return 0
 }
 
 // Object storage for videos and covers, spoken to with the S3 API (minio-go).
@@ -958,7 +1450,7 @@ type Storage struct {
 
 func (x *Storage) Reset() {
 	*x = Storage{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[12]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -970,7 +1462,7 @@ func (x *Storage) String() string {
 func (*Storage) ProtoMessage() {}
 
 func (x *Storage) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[12]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -983,7 +1475,7 @@ func (x *Storage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Storage.ProtoReflect.Descriptor instead.
 func (*Storage) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{12}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Storage) GetEndpoint() string {
@@ -1043,14 +1535,25 @@ type Video struct {
 	Ffmpeg  string `protobuf:"bytes,2,opt,name=ffmpeg,proto3" json:"ffmpeg,omitempty"`
 	Ffprobe string `protobuf:"bytes,3,opt,name=ffprobe,proto3" json:"ffprobe,omitempty"`
 	// A folder for uploads being checked; empty means data_dir/tmp.
-	UploadDir     string `protobuf:"bytes,4,opt,name=upload_dir,json=uploadDir,proto3" json:"upload_dir,omitempty"`
+	UploadDir string `protobuf:"bytes,4,opt,name=upload_dir,json=uploadDir,proto3" json:"upload_dir,omitempty"`
+	// ffprobe and ffmpeg runs at once; more wait.
+	MaxConcurrentMedia int32 `protobuf:"varint,5,opt,name=max_concurrent_media,json=maxConcurrentMedia,proto3" json:"max_concurrent_media,omitempty"`
+	// Deadline of one ffprobe or ffmpeg run.
+	MediaTimeout *durationpb.Duration `protobuf:"bytes,6,opt,name=media_timeout,json=mediaTimeout,proto3" json:"media_timeout,omitempty"`
+	// Largest accepted width or height, in pixels, and duration. Checked from the file's headers,
+	// before any frame is decoded.
+	MaxDimension int32                `protobuf:"varint,7,opt,name=max_dimension,json=maxDimension,proto3" json:"max_dimension,omitempty"`
+	MaxDuration  *durationpb.Duration `protobuf:"bytes,8,opt,name=max_duration,json=maxDuration,proto3" json:"max_duration,omitempty"`
+	// Stored objects that no video points at (left by a crash mid-publish) are removed once older
+	// than this.
+	OrphanGrace   *durationpb.Duration `protobuf:"bytes,9,opt,name=orphan_grace,json=orphanGrace,proto3" json:"orphan_grace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Video) Reset() {
 	*x = Video{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[13]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1062,7 +1565,7 @@ func (x *Video) String() string {
 func (*Video) ProtoMessage() {}
 
 func (x *Video) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[13]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1075,7 +1578,7 @@ func (x *Video) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Video.ProtoReflect.Descriptor instead.
 func (*Video) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{13}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Video) GetMaxUploadBytes() int64 {
@@ -1106,11 +1609,46 @@ func (x *Video) GetUploadDir() string {
 	return ""
 }
 
+func (x *Video) GetMaxConcurrentMedia() int32 {
+	if x != nil {
+		return x.MaxConcurrentMedia
+	}
+	return 0
+}
+
+func (x *Video) GetMediaTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.MediaTimeout
+	}
+	return nil
+}
+
+func (x *Video) GetMaxDimension() int32 {
+	if x != nil {
+		return x.MaxDimension
+	}
+	return 0
+}
+
+func (x *Video) GetMaxDuration() *durationpb.Duration {
+	if x != nil {
+		return x.MaxDuration
+	}
+	return nil
+}
+
+func (x *Video) GetOrphanGrace() *durationpb.Duration {
+	if x != nil {
+		return x.OrphanGrace
+	}
+	return nil
+}
+
 var File_api_conf_v1_conf_proto protoreflect.FileDescriptor
 
 const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\x9d\x05\n" +
+	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\xd8\x06\n" +
 	"\tBootstrap\x12\x19\n" +
 	"\bdata_dir\x18\x01 \x01(\tR\adataDir\x12\x1b\n" +
 	"\thttp_addr\x18\x02 \x01(\tR\bhttpAddr\x12\x1b\n" +
@@ -1129,7 +1667,38 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\x04demo\x18\r \x01(\bR\x04demo\x12+\n" +
 	"\x05kafka\x18\x0e \x01(\v2\x15.douyin.conf.v1.KafkaR\x05kafka\x121\n" +
 	"\atracing\x18\x0f \x01(\v2\x17.douyin.conf.v1.TracingR\atracing\x124\n" +
-	"\bregistry\x18\x10 \x01(\v2\x18.douyin.conf.v1.RegistryR\bregistry\"7\n" +
+	"\bregistry\x18\x10 \x01(\v2\x18.douyin.conf.v1.RegistryR\bregistry\x12\x1d\n" +
+	"\n" +
+	"admin_addr\x18\x11 \x01(\tR\tadminAddr\x128\n" +
+	"\n" +
+	"rate_limit\x18\x12 \x01(\v2\x19.douyin.conf.v1.RateLimitR\trateLimit\x12+\n" +
+	"\x05lists\x18\x13 \x01(\v2\x15.douyin.conf.v1.ListsR\x05lists\x123\n" +
+	"\amessage\x18\x14 \x01(\v2\x19.douyin.conf.v1.MessagingR\amessage\"$\n" +
+	"\x05Lists\x12\x1b\n" +
+	"\tmax_items\x18\x01 \x01(\x05R\bmaxItems\".\n" +
+	"\tMessaging\x12!\n" +
+	"\ffriends_only\x18\x01 \x01(\bR\vfriendsOnly\"\xea\x03\n" +
+	"\tRateLimit\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12(\n" +
+	"\x04like\x18\x02 \x01(\v2\x14.douyin.conf.v1.RateR\x04like\x12.\n" +
+	"\acomment\x18\x03 \x01(\v2\x14.douyin.conf.v1.RateR\acomment\x12,\n" +
+	"\x06follow\x18\x04 \x01(\v2\x14.douyin.conf.v1.RateR\x06follow\x12.\n" +
+	"\apublish\x18\x05 \x01(\v2\x14.douyin.conf.v1.RateR\apublish\x12.\n" +
+	"\amessage\x18\x06 \x01(\v2\x14.douyin.conf.v1.RateR\amessage\x127\n" +
+	"\fmessage_pair\x18\a \x01(\v2\x14.douyin.conf.v1.RateR\vmessagePair\x120\n" +
+	"\bregister\x18\b \x01(\v2\x14.douyin.conf.v1.RateR\bregister\x12*\n" +
+	"\x05login\x18\t \x01(\v2\x14.douyin.conf.v1.RateR\x05login\x12D\n" +
+	"\x0elogin_failures\x18\n" +
+	" \x01(\v2\x1d.douyin.conf.v1.LoginFailuresR\rloginFailures\"a\n" +
+	"\x04Rate\x12\x16\n" +
+	"\x06events\x18\x01 \x01(\x05R\x06events\x12+\n" +
+	"\x03per\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x03per\x12\x14\n" +
+	"\x05burst\x18\x03 \x01(\x05R\x05burst\"\xca\x01\n" +
+	"\rLoginFailures\x12\x12\n" +
+	"\x04free\x18\x01 \x01(\x05R\x04free\x12/\n" +
+	"\x05delay\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x05delay\x126\n" +
+	"\tmax_delay\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\bmaxDelay\x12<\n" +
+	"\fforget_after\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\vforgetAfter\"7\n" +
 	"\bRegistry\x12+\n" +
 	"\x05nacos\x18\x01 \x01(\v2\x15.douyin.conf.v1.NacosR\x05nacos\"\xbe\x01\n" +
 	"\x05Nacos\x12\x14\n" +
@@ -1150,9 +1719,10 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\n" +
 	"apply_wait\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\tapplyWait\x12\x1d\n" +
 	"\n" +
-	"in_process\x18\x04 \x01(\bR\tinProcess\"\x1b\n" +
+	"in_process\x18\x04 \x01(\bR\tinProcess\"@\n" +
 	"\x03Log\x12\x14\n" +
-	"\x05level\x18\x01 \x01(\tR\x05level\"\x80\x01\n" +
+	"\x05level\x18\x01 \x01(\tR\x05level\x12#\n" +
+	"\raccess_sample\x18\x02 \x01(\x01R\faccessSample\"\x80\x01\n" +
 	"\bDatabase\x12\x16\n" +
 	"\x06driver\x18\x01 \x01(\tR\x06driver\x12\x10\n" +
 	"\x03dsn\x18\x02 \x01(\tR\x03dsn\x12$\n" +
@@ -1176,17 +1746,29 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"iterations\x18\x02 \x01(\rR\n" +
 	"iterations\x12 \n" +
 	"\vparallelism\x18\x03 \x01(\rR\vparallelism\x12%\n" +
-	"\x0emax_concurrent\x18\x04 \x01(\x05R\rmaxConcurrent\"\xca\x01\n" +
+	"\x0emax_concurrent\x18\x04 \x01(\x05R\rmaxConcurrent\"\xf6\x01\n" +
 	"\bServices\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
 	"\x05video\x18\x03 \x01(\tR\x05video\x12 \n" +
 	"\vinteraction\x18\x04 \x01(\tR\vinteraction\x12\x1a\n" +
 	"\brelation\x18\x05 \x01(\tR\brelation\x12\x18\n" +
 	"\amessage\x18\x06 \x01(\tR\amessage\x12<\n" +
-	"\fcall_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vcallTimeout\"}\n" +
+	"\fcall_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\vcallTimeout\x12*\n" +
+	"\x11max_message_bytes\x18\a \x01(\x05R\x0fmaxMessageBytes\"\xf2\x04\n" +
 	"\x04HTTP\x123\n" +
 	"\atimeout\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12@\n" +
-	"\x0eupload_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\ruploadTimeout\"\xcb\x01\n" +
+	"\x0eupload_timeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\ruploadTimeout\x12I\n" +
+	"\x13read_header_timeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x11readHeaderTimeout\x12<\n" +
+	"\fread_timeout\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\vreadTimeout\x12>\n" +
+	"\rwrite_timeout\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\fwriteTimeout\x12<\n" +
+	"\fidle_timeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\vidleTimeout\x12D\n" +
+	"\x10download_timeout\x18\a \x01(\v2\x19.google.protobuf.DurationR\x0fdownloadTimeout\x12'\n" +
+	"\x0fmax_connections\x18\b \x01(\x05R\x0emaxConnections\x12'\n" +
+	"\x0ftrusted_proxies\x18\t \x01(\tR\x0etrustedProxies\x123\n" +
+	"\x16max_uploads_per_client\x18\n" +
+	" \x01(\x05R\x13maxUploadsPerClient\x12\x1f\n" +
+	"\vmax_uploads\x18\v \x01(\x05R\n" +
+	"maxUploads\"\xcb\x01\n" +
 	"\aStorage\x12\x1a\n" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x1d\n" +
 	"\n" +
@@ -1197,13 +1779,18 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\x06bucket\x18\x05 \x01(\tR\x06bucket\x12\x16\n" +
 	"\x06region\x18\x06 \x01(\tR\x06region\x12\x1d\n" +
 	"\n" +
-	"public_url\x18\a \x01(\tR\tpublicUrl\"\x82\x01\n" +
+	"public_url\x18\a \x01(\tR\tpublicUrl\"\x95\x03\n" +
 	"\x05Video\x12(\n" +
 	"\x10max_upload_bytes\x18\x01 \x01(\x03R\x0emaxUploadBytes\x12\x16\n" +
 	"\x06ffmpeg\x18\x02 \x01(\tR\x06ffmpeg\x12\x18\n" +
 	"\affprobe\x18\x03 \x01(\tR\affprobe\x12\x1d\n" +
 	"\n" +
-	"upload_dir\x18\x04 \x01(\tR\tuploadDirB4Z2github.com/douyin-kratos/douyin/api/conf/v1;confv1b\x06proto3"
+	"upload_dir\x18\x04 \x01(\tR\tuploadDir\x120\n" +
+	"\x14max_concurrent_media\x18\x05 \x01(\x05R\x12maxConcurrentMedia\x12>\n" +
+	"\rmedia_timeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\fmediaTimeout\x12#\n" +
+	"\rmax_dimension\x18\a \x01(\x05R\fmaxDimension\x12<\n" +
+	"\fmax_duration\x18\b \x01(\v2\x19.google.protobuf.DurationR\vmaxDuration\x12<\n" +
+	"\forphan_grace\x18\t \x01(\v2\x19.google.protobuf.DurationR\vorphanGraceB4Z2github.com/douyin-kratos/douyin/api/conf/v1;confv1b\x06proto3"
 
 var (
 	file_api_conf_v1_conf_proto_rawDescOnce sync.Once
@@ -1217,50 +1804,79 @@ func file_api_conf_v1_conf_proto_rawDescGZIP() []byte {
 	return file_api_conf_v1_conf_proto_rawDescData
 }
 
-var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_api_conf_v1_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: douyin.conf.v1.Bootstrap
-	(*Registry)(nil),            // 1: douyin.conf.v1.Registry
-	(*Nacos)(nil),               // 2: douyin.conf.v1.Nacos
-	(*Tracing)(nil),             // 3: douyin.conf.v1.Tracing
-	(*Kafka)(nil),               // 4: douyin.conf.v1.Kafka
-	(*Log)(nil),                 // 5: douyin.conf.v1.Log
-	(*Database)(nil),            // 6: douyin.conf.v1.Database
-	(*Redis)(nil),               // 7: douyin.conf.v1.Redis
-	(*Auth)(nil),                // 8: douyin.conf.v1.Auth
-	(*PasswordHashing)(nil),     // 9: douyin.conf.v1.PasswordHashing
-	(*Services)(nil),            // 10: douyin.conf.v1.Services
-	(*HTTP)(nil),                // 11: douyin.conf.v1.HTTP
-	(*Storage)(nil),             // 12: douyin.conf.v1.Storage
-	(*Video)(nil),               // 13: douyin.conf.v1.Video
-	(*durationpb.Duration)(nil), // 14: google.protobuf.Duration
+	(*Lists)(nil),               // 1: douyin.conf.v1.Lists
+	(*Messaging)(nil),           // 2: douyin.conf.v1.Messaging
+	(*RateLimit)(nil),           // 3: douyin.conf.v1.RateLimit
+	(*Rate)(nil),                // 4: douyin.conf.v1.Rate
+	(*LoginFailures)(nil),       // 5: douyin.conf.v1.LoginFailures
+	(*Registry)(nil),            // 6: douyin.conf.v1.Registry
+	(*Nacos)(nil),               // 7: douyin.conf.v1.Nacos
+	(*Tracing)(nil),             // 8: douyin.conf.v1.Tracing
+	(*Kafka)(nil),               // 9: douyin.conf.v1.Kafka
+	(*Log)(nil),                 // 10: douyin.conf.v1.Log
+	(*Database)(nil),            // 11: douyin.conf.v1.Database
+	(*Redis)(nil),               // 12: douyin.conf.v1.Redis
+	(*Auth)(nil),                // 13: douyin.conf.v1.Auth
+	(*PasswordHashing)(nil),     // 14: douyin.conf.v1.PasswordHashing
+	(*Services)(nil),            // 15: douyin.conf.v1.Services
+	(*HTTP)(nil),                // 16: douyin.conf.v1.HTTP
+	(*Storage)(nil),             // 17: douyin.conf.v1.Storage
+	(*Video)(nil),               // 18: douyin.conf.v1.Video
+	(*durationpb.Duration)(nil), // 19: google.protobuf.Duration
 }
 var file_api_conf_v1_conf_proto_depIdxs = []int32{
-	5,  // 0: douyin.conf.v1.Bootstrap.log:type_name -> douyin.conf.v1.Log
-	6,  // 1: douyin.conf.v1.Bootstrap.database:type_name -> douyin.conf.v1.Database
-	7,  // 2: douyin.conf.v1.Bootstrap.redis:type_name -> douyin.conf.v1.Redis
-	8,  // 3: douyin.conf.v1.Bootstrap.auth:type_name -> douyin.conf.v1.Auth
-	10, // 4: douyin.conf.v1.Bootstrap.services:type_name -> douyin.conf.v1.Services
-	11, // 5: douyin.conf.v1.Bootstrap.http:type_name -> douyin.conf.v1.HTTP
-	12, // 6: douyin.conf.v1.Bootstrap.storage:type_name -> douyin.conf.v1.Storage
-	13, // 7: douyin.conf.v1.Bootstrap.video:type_name -> douyin.conf.v1.Video
-	4,  // 8: douyin.conf.v1.Bootstrap.kafka:type_name -> douyin.conf.v1.Kafka
-	3,  // 9: douyin.conf.v1.Bootstrap.tracing:type_name -> douyin.conf.v1.Tracing
-	1,  // 10: douyin.conf.v1.Bootstrap.registry:type_name -> douyin.conf.v1.Registry
-	2,  // 11: douyin.conf.v1.Registry.nacos:type_name -> douyin.conf.v1.Nacos
-	14, // 12: douyin.conf.v1.Nacos.timeout:type_name -> google.protobuf.Duration
-	14, // 13: douyin.conf.v1.Kafka.apply_wait:type_name -> google.protobuf.Duration
-	14, // 14: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
-	14, // 15: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
-	9,  // 16: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
-	14, // 17: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
-	14, // 18: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
-	14, // 19: douyin.conf.v1.HTTP.upload_timeout:type_name -> google.protobuf.Duration
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	10, // 0: douyin.conf.v1.Bootstrap.log:type_name -> douyin.conf.v1.Log
+	11, // 1: douyin.conf.v1.Bootstrap.database:type_name -> douyin.conf.v1.Database
+	12, // 2: douyin.conf.v1.Bootstrap.redis:type_name -> douyin.conf.v1.Redis
+	13, // 3: douyin.conf.v1.Bootstrap.auth:type_name -> douyin.conf.v1.Auth
+	15, // 4: douyin.conf.v1.Bootstrap.services:type_name -> douyin.conf.v1.Services
+	16, // 5: douyin.conf.v1.Bootstrap.http:type_name -> douyin.conf.v1.HTTP
+	17, // 6: douyin.conf.v1.Bootstrap.storage:type_name -> douyin.conf.v1.Storage
+	18, // 7: douyin.conf.v1.Bootstrap.video:type_name -> douyin.conf.v1.Video
+	9,  // 8: douyin.conf.v1.Bootstrap.kafka:type_name -> douyin.conf.v1.Kafka
+	8,  // 9: douyin.conf.v1.Bootstrap.tracing:type_name -> douyin.conf.v1.Tracing
+	6,  // 10: douyin.conf.v1.Bootstrap.registry:type_name -> douyin.conf.v1.Registry
+	3,  // 11: douyin.conf.v1.Bootstrap.rate_limit:type_name -> douyin.conf.v1.RateLimit
+	1,  // 12: douyin.conf.v1.Bootstrap.lists:type_name -> douyin.conf.v1.Lists
+	2,  // 13: douyin.conf.v1.Bootstrap.message:type_name -> douyin.conf.v1.Messaging
+	4,  // 14: douyin.conf.v1.RateLimit.like:type_name -> douyin.conf.v1.Rate
+	4,  // 15: douyin.conf.v1.RateLimit.comment:type_name -> douyin.conf.v1.Rate
+	4,  // 16: douyin.conf.v1.RateLimit.follow:type_name -> douyin.conf.v1.Rate
+	4,  // 17: douyin.conf.v1.RateLimit.publish:type_name -> douyin.conf.v1.Rate
+	4,  // 18: douyin.conf.v1.RateLimit.message:type_name -> douyin.conf.v1.Rate
+	4,  // 19: douyin.conf.v1.RateLimit.message_pair:type_name -> douyin.conf.v1.Rate
+	4,  // 20: douyin.conf.v1.RateLimit.register:type_name -> douyin.conf.v1.Rate
+	4,  // 21: douyin.conf.v1.RateLimit.login:type_name -> douyin.conf.v1.Rate
+	5,  // 22: douyin.conf.v1.RateLimit.login_failures:type_name -> douyin.conf.v1.LoginFailures
+	19, // 23: douyin.conf.v1.Rate.per:type_name -> google.protobuf.Duration
+	19, // 24: douyin.conf.v1.LoginFailures.delay:type_name -> google.protobuf.Duration
+	19, // 25: douyin.conf.v1.LoginFailures.max_delay:type_name -> google.protobuf.Duration
+	19, // 26: douyin.conf.v1.LoginFailures.forget_after:type_name -> google.protobuf.Duration
+	7,  // 27: douyin.conf.v1.Registry.nacos:type_name -> douyin.conf.v1.Nacos
+	19, // 28: douyin.conf.v1.Nacos.timeout:type_name -> google.protobuf.Duration
+	19, // 29: douyin.conf.v1.Kafka.apply_wait:type_name -> google.protobuf.Duration
+	19, // 30: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
+	19, // 31: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
+	14, // 32: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
+	19, // 33: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
+	19, // 34: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
+	19, // 35: douyin.conf.v1.HTTP.upload_timeout:type_name -> google.protobuf.Duration
+	19, // 36: douyin.conf.v1.HTTP.read_header_timeout:type_name -> google.protobuf.Duration
+	19, // 37: douyin.conf.v1.HTTP.read_timeout:type_name -> google.protobuf.Duration
+	19, // 38: douyin.conf.v1.HTTP.write_timeout:type_name -> google.protobuf.Duration
+	19, // 39: douyin.conf.v1.HTTP.idle_timeout:type_name -> google.protobuf.Duration
+	19, // 40: douyin.conf.v1.HTTP.download_timeout:type_name -> google.protobuf.Duration
+	19, // 41: douyin.conf.v1.Video.media_timeout:type_name -> google.protobuf.Duration
+	19, // 42: douyin.conf.v1.Video.max_duration:type_name -> google.protobuf.Duration
+	19, // 43: douyin.conf.v1.Video.orphan_grace:type_name -> google.protobuf.Duration
+	44, // [44:44] is the sub-list for method output_type
+	44, // [44:44] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_api_conf_v1_conf_proto_init() }
@@ -1274,7 +1890,7 @@ func file_api_conf_v1_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_conf_v1_conf_proto_rawDesc), len(file_api_conf_v1_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -26,6 +26,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/gateway/internal/data"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/clientip"
 	"github.com/douyin-kratos/douyin/pkg/objectstore"
 )
 
@@ -39,9 +40,13 @@ type API interface {
 	PublishUpload(ctx context.Context, query url.Values, form *multipart.Reader) (*gatewayv1.PublishActionResponse, error)
 }
 
-// NewHTTPServer serves the Douyin API on http_addr, the stored objects under /objects/ when
-// objects is not nil, and health, readiness and metrics for operators.
-func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, ready *bootstrap.Readiness, logger log.Logger) *khttp.Server {
+// NewHTTPServer serves the Douyin API on http_addr, and the stored objects under /objects/
+// when objects is not nil. (Health, readiness and metrics are on the admin address.)
+func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, logger log.Logger) (*khttp.Server, error) {
+	clients, err := clientip.NewResolver(bc.GetHttp().GetTrustedProxies())
+	if err != nil {
+		return nil, fmt.Errorf("http.trusted_proxies: %w", err)
+	}
 	srv := khttp.NewServer(
 		khttp.Address(bc.GetHttpAddr()),
 		// No server-wide deadline: each route sets its own, and an upload needs far longer
@@ -52,7 +57,7 @@ func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, ready *
 		// sends, and StrictSlash would answer it with a redirect that breaks POSTs. Trimming the
 		// slash before routing makes both spellings reach the same handler.
 		khttp.StrictSlash(false),
-		khttp.Filter(trimTrailingSlash),
+		khttp.Filter(trimTrailingSlash, withClientAddr(clients)),
 		khttp.NotFoundHandler(http.HandlerFunc(notFound)),
 		khttp.MethodNotAllowedHandler(http.HandlerFunc(methodNotAllowed)),
 	)
@@ -65,8 +70,17 @@ func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, ready *
 	if objects != nil {
 		srv.HandlePrefix(objectstore.ServePath, objects.Handler(objectstore.ServePath))
 	}
-	bootstrap.HandleOperations(srv, ready)
-	return srv
+	return srv, nil
+}
+
+// withClientAddr puts the request's client address (see clientip) in its context, where the
+// throttles and the access log find it.
+func withClientAddr(clients *clientip.Resolver) khttp.FilterFunc {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(clientip.NewContext(r.Context(), clients.Resolve(r))))
+		})
+	}
 }
 
 func trimTrailingSlash(next http.Handler) http.Handler {

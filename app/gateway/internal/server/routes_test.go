@@ -19,7 +19,6 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
 // stubAPI answers every method with "not implemented yet", except UserInfo, which echoes.
@@ -38,7 +37,11 @@ func (stubAPI) PublishUpload(context.Context, url.Values, *multipart.Reader) (*g
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	bc := &confv1.Bootstrap{Http: &confv1.HTTP{Timeout: durationpb.New(time.Second), UploadTimeout: durationpb.New(time.Second)}}
-	ts := httptest.NewServer(NewHTTPServer(bc, stubAPI{}, nil, bootstrap.NewReadiness(), log.DefaultLogger))
+	srv, err := NewHTTPServer(bc, stubAPI{}, nil, log.DefaultLogger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts
 }

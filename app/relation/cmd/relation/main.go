@@ -9,7 +9,7 @@ import (
 // Listen addresses of this app when neither -conf nor the environment gives them.
 const defaults = `
 grpc_addr: 0.0.0.0:9004
-http_addr: 0.0.0.0:8004
+admin_addr: 127.0.0.1:8004
 `
 
 func main() { bootstrap.Main(relation.Name, defaults, relation.New) }

@@ -9,7 +9,7 @@ import (
 // Listen addresses of this app when neither -conf nor the environment gives them.
 const defaults = `
 grpc_addr: 0.0.0.0:9001
-http_addr: 0.0.0.0:8001
+admin_addr: 127.0.0.1:8001
 `
 
 func main() { bootstrap.Main(user.Name, defaults, user.New) }

@@ -4,7 +4,6 @@ package server
 import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
-	"github.com/go-kratos/kratos/v2/transport/http"
 	"github.com/google/wire"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -14,17 +13,11 @@ import (
 )
 
 // ProviderSet provides the servers of this package.
-var ProviderSet = wire.NewSet(NewGRPCServer, NewHTTPServer)
+var ProviderSet = wire.NewSet(NewGRPCServer)
 
 // NewGRPCServer serves the internal user API on grpc_addr.
 func NewGRPCServer(bc *confv1.Bootstrap, users *service.UserService, logger log.Logger) *grpc.Server {
 	srv := bootstrap.NewGRPCServer(bc, logger)
 	userv1.RegisterUserServiceServer(srv, users)
 	return srv
-}
-
-// NewHTTPServer serves health, readiness and metrics on http_addr, or returns nil when the app
-// has none.
-func NewHTTPServer(bc *confv1.Bootstrap, ready *bootstrap.Readiness) *http.Server {
-	return bootstrap.NewOperationsServer(bc.GetHttpAddr(), ready)
 }

@@ -31,7 +31,7 @@ func main() {
 	flag.StringVar(&opts.RedisPrefix, "redis-prefix", "douyin_local:", "prefix of every Redis key the apps write")
 	flag.IntVar(&opts.KafkaPort, "kafka-port", 9092, "port of the Kafka stand-in on 127.0.0.1")
 	flag.Parse()
-	opts.GRPCBasePort, opts.HTTPBasePort = 9000, 8000
+	opts.GRPCBasePort, opts.AdminBasePort = 9000, 8000
 	opts.Logf = func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 
 	if err := run(opts); err != nil {
