@@ -633,7 +633,7 @@ func TestLikesSurviveCrash(t *testing.T) {
 	)
 	media := needMediaTools(t)
 	dataDir := t.TempDir()
-	first := startServer(t, dataDir, "DOUYIN_DEMO")
+	first := startServer(t, dataDir, "DOUYIN_DEMO", unthrottled)
 	first.waitDemoVideos(t)
 
 	// The users register as a crowd of phones would, a few at a time: each registration spends
@@ -902,7 +902,7 @@ func TestLikesSurviveCrash(t *testing.T) {
 		killedAt.Store(at.UnixNano())
 		kill.Store(int64(k + 1))
 		last.sigkill(t)
-		last = startServer(t, dataDir, "DOUYIN_DEMO")
+		last = startServer(t, dataDir, "DOUYIN_DEMO", unthrottled)
 		current.Store(last)
 		down += time.Since(at)
 		t.Logf("kill %d after %d successful actions, %s in; the new process was healthy %s later",
@@ -1040,7 +1040,7 @@ func TestLikesSurviveCrash(t *testing.T) {
 
 	// A clean restart keeps everything as it is, at once: no event applied again.
 	last.stop(t)
-	third := startServer(t, dataDir, "DOUYIN_DEMO")
+	third := startServer(t, dataDir, "DOUYIN_DEMO", unthrottled)
 	if again := facts(third); !maps.EqualFunc(again, liked, slices.Equal[[]int64]) {
 		t.Errorf("the favorite lists changed over a clean restart:\nbefore: %v\n after: %v", liked, again)
 	}

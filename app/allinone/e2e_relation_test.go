@@ -255,7 +255,7 @@ func (s *server) send(t *testing.T, from, to *person, content string) []byte {
 }
 
 func TestChat(t *testing.T) {
-	s := startServer(t, t.TempDir())
+	s := startServer(t, t.TempDir(), unthrottled)
 	var people []*person
 	for _, name := range []string{"dan", "eve", "fay"} {
 		id, token := s.register(t, name)

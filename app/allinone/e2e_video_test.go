@@ -640,7 +640,7 @@ func TestPublishRefusals(t *testing.T) {
 
 	t.Run("default limit", func(t *testing.T) {
 		dataDir := t.TempDir()
-		s := startServer(t, dataDir)
+		s := startServer(t, dataDir, unthrottled)
 		userID, token := s.register(t, "alice")
 		// One good video first, so there is something for a refusal to disturb.
 		assertJSON(t, s.publish(t, nil, appUpload("ok.mp4", video, token, "Kept")...), publishedJSON)
@@ -694,7 +694,7 @@ func TestPublishRefusals(t *testing.T) {
 			t.Fatalf("the small video has %d bytes, above the %d limit", len(video), smallUploadLimit)
 		}
 		dataDir := t.TempDir()
-		s := startServer(t, dataDir, fmt.Sprintf("DOUYIN_VIDEO_MAX_UPLOAD_BYTES=%d", smallUploadLimit))
+		s := startServer(t, dataDir, unthrottled, fmt.Sprintf("DOUYIN_VIDEO_MAX_UPLOAD_BYTES=%d", smallUploadLimit))
 		userID, token := s.register(t, "alice")
 		// A video within the limit is accepted: the limit is what refuses the others.
 		assertJSON(t, s.publish(t, nil, appUpload("ok.mp4", video, token, "Small")...), publishedJSON)
@@ -726,7 +726,7 @@ func TestFeedPaging(t *testing.T) {
 	)
 	m := needMediaTools(t)
 	file := m.clip(t, "clip.mp4", 160, 120)
-	s := startServer(t, t.TempDir())
+	s := startServer(t, t.TempDir(), unthrottled)
 
 	ids := make([]int64, phones)
 	tokens := make([]string, phones)

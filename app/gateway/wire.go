@@ -19,6 +19,7 @@ func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstra
 		server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet,
 		wire.Bind(new(server.API), new(*service.DouyinService)),
 		newComponent,
-		wire.FieldsOf(new(*bootstrap.Process), "Dialer"),
+		wire.FieldsOf(new(*bootstrap.Process), "Dialer", "Ready"),
+		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "RateLimit"),
 	))
 }

@@ -36,24 +36,27 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	accountUsecase := biz.NewAccountUsecase(userRepo, userJoiner, tokens)
-	videoRepo, cleanup3, err := data.NewVideoRepo(confv1Bootstrap, dialer)
+	rateLimit := confv1Bootstrap.RateLimit
+	redis := confv1Bootstrap.Redis
+	readiness := process.Ready
+	dataRedis, cleanup3, err := data.NewRedis(redis, readiness)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	favoriteRepo, cleanup4, err := data.NewFavoriteRepo(confv1Bootstrap, dialer)
+	rateLimiter := data.NewRateLimiter(dataRedis)
+	loginFailureStore := data.NewLoginFailureStore(dataRedis)
+	throttle := biz.NewThrottle(rateLimit, rateLimiter, loginFailureStore, logger)
+	accountUsecase := biz.NewAccountUsecase(userRepo, userRepo, userJoiner, tokens, throttle)
+	videoRepo, cleanup4, err := data.NewVideoRepo(confv1Bootstrap, dialer)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	videoUsecase := biz.NewVideoUsecase(videoRepo, userJoiner, favoriteRepo, logger)
-	commentRepo := data.NewCommentRepo(favoriteRepo)
-	commentUsecase := biz.NewCommentUsecase(commentRepo, userJoiner)
-	messageRepo, cleanup5, err := data.NewMessageRepo(confv1Bootstrap, dialer)
+	favoriteRepo, cleanup5, err := data.NewFavoriteRepo(confv1Bootstrap, dialer)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -61,10 +64,10 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	relationUsecase := biz.NewRelationUsecase(relationRepo, userJoiner, messageRepo)
-	messageUsecase := biz.NewMessageUsecase(messageRepo, userJoiner)
-	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase, videoUsecase, commentUsecase, relationUsecase, messageUsecase)
-	objects, err := data.NewObjects(confv1Bootstrap)
+	videoUsecase := biz.NewVideoUsecase(videoRepo, userJoiner, favoriteRepo, throttle, logger)
+	commentRepo := data.NewCommentRepo(favoriteRepo)
+	commentUsecase := biz.NewCommentUsecase(commentRepo, userJoiner, throttle)
+	messageRepo, cleanup6, err := data.NewMessageRepo(confv1Bootstrap, dialer)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -73,8 +76,22 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	httpServer, err := server.NewHTTPServer(confv1Bootstrap, douyinService, objects, logger)
+	relationUsecase := biz.NewRelationUsecase(relationRepo, userJoiner, messageRepo, throttle)
+	messageUsecase := biz.NewMessageUsecase(messageRepo, userJoiner, throttle)
+	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase, videoUsecase, commentUsecase, relationUsecase, messageUsecase)
+	objects, err := data.NewObjects(confv1Bootstrap)
 	if err != nil {
+		cleanup6()
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	httpServer, cleanup7, err := server.NewHTTPServer(confv1Bootstrap, douyinService, objects, logger)
+	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -84,6 +101,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	component := newComponent(httpServer)
 	return component, func() {
+		cleanup7()
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()

@@ -61,7 +61,7 @@ func startApp(t *testing.T, relationAddr string) messagev1.MessageServiceClient 
 		Database: &confv1.Database{Driver: "sqlite"},
 		Services: &confv1.Services{Relation: relationAddr, CallTimeout: durationpb.New(3 * time.Second)},
 	}
-	process, closeProcess, err := bootstrap.NewProcess(bc)
+	process, closeProcess, err := bootstrap.NewProcess(bc, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}

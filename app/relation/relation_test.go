@@ -56,7 +56,7 @@ func TestRelationOverGRPC(t *testing.T) {
 		// Nothing applies the events here: a follow waits this long for counts that never come.
 		Kafka: &confv1.Kafka{InProcess: true, ApplyWait: durationpb.New(10 * time.Millisecond)},
 	}
-	process, closeProcess, err := bootstrap.NewProcess(bc)
+	process, closeProcess, err := bootstrap.NewProcess(bc, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,11 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	userRepo := data.NewUserRepo(dataData, confv1Bootstrap)
 	argon2idHasher := biz.NewArgon2idHasher(confv1Bootstrap)
-	userUsecase := biz.NewUserUsecase(userRepo, argon2idHasher)
+	userUsecase, err := biz.NewUserUsecase(userRepo, argon2idHasher)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	userService := service.NewUserService(userUsecase)
 	grpcServer := server.NewGRPCServer(confv1Bootstrap, userService, logger)
 	consumer, err := data.NewCounterConsumer(dataData, userRepo, confv1Bootstrap, logger)

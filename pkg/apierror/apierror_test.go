@@ -31,7 +31,7 @@ func TestIsSurvivesWrappingAndGRPC(t *testing.T) {
 		if !Is(e, userv1.ErrorReason_USER_NOT_FOUND) {
 			t.Errorf("%s: Is = false", name)
 		}
-		if Is(e, userv1.ErrorReason_WRONG_PASSWORD) {
+		if Is(e, userv1.ErrorReason_WRONG_CREDENTIALS) {
 			t.Errorf("%s: matched another reason", name)
 		}
 	}

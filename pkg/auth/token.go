@@ -46,6 +46,7 @@ func NewTokens(secret string, ttl time.Duration) (*Tokens, error) {
 			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 			jwt.WithIssuer(issuer),
 			jwt.WithExpirationRequired(),
+			jwt.WithIssuedAt(), // refuses a token issued in the future
 		),
 		now: time.Now,
 	}, nil
@@ -63,18 +64,22 @@ func (t *Tokens) Issue(userID int64) (string, error) {
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.secret)
 }
 
-// Verify returns the user id a valid token was issued for, or ErrInvalidToken.
-func (t *Tokens) Verify(token string) (int64, error) {
+// Verify returns the user id a valid token was issued for and when it was issued, or
+// ErrInvalidToken. Whether that user still exists, and still accepts tokens issued then, is
+// for the caller to check.
+func (t *Tokens) Verify(token string) (userID int64, issuedAt time.Time, err error) {
 	var claims jwt.RegisteredClaims
-	_, err := t.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return t.secret, nil })
-	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	if _, err := t.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return t.secret, nil }); err != nil {
+		return 0, time.Time{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
 	id, err := strconv.ParseInt(claims.Subject, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: bad subject %q", ErrInvalidToken, claims.Subject)
+		return 0, time.Time{}, fmt.Errorf("%w: bad subject %q", ErrInvalidToken, claims.Subject)
 	}
-	return id, nil
+	if claims.IssuedAt == nil {
+		return 0, time.Time{}, fmt.Errorf("%w: no issue time", ErrInvalidToken)
+	}
+	return id, claims.IssuedAt.Time, nil
 }
 
 // LoadOrCreateSecret returns the secret kept in dir/token_secret, creating it with 32 random

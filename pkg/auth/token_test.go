@@ -18,12 +18,13 @@ func TestIssueVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	before := time.Now().Truncate(time.Second)
 	tok, err := tokens.Issue(42)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id, err := tokens.Verify(tok); err != nil || id != 42 {
-		t.Fatalf("Verify = %d, %v; want 42", id, err)
+	if id, issued, err := tokens.Verify(tok); err != nil || id != 42 || issued.Before(before) || issued.After(time.Now()) {
+		t.Fatalf("Verify = %d, %v, %v; want 42 issued just now", id, issued, err)
 	}
 
 	other, _ := NewTokens(strings.Repeat("x", 32), time.Hour)
@@ -34,12 +35,17 @@ func TestIssueVerify(t *testing.T) {
 	expiredIssuer, _ := NewTokens(secret, time.Hour)
 	expiredIssuer.now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
 	expired, _ := expiredIssuer.Issue(42)
+	futureIssuer, _ := NewTokens(secret, time.Hour)
+	futureIssuer.now = func() time.Time { return time.Now().Add(time.Hour) }
+	future, _ := futureIssuer.Issue(42)
+	noIssueTime, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{Subject: "42", Issuer: issuer,
+		ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour))}).SignedString([]byte(secret))
 
 	for name, bad := range map[string]string{
 		"empty": "", "garbage": "abc", "other secret": forged, "alg none": unsigned, "expired": expired,
-		"tampered": tok[:len(tok)-2] + "xx",
+		"tampered": tok[:len(tok)-2] + "xx", "issued in the future": future, "no issue time": noIssueTime,
 	} {
-		if id, err := tokens.Verify(bad); !errors.Is(err, ErrInvalidToken) {
+		if id, _, err := tokens.Verify(bad); !errors.Is(err, ErrInvalidToken) {
 			t.Errorf("%s: Verify = %d, %v; want ErrInvalidToken", name, id, err)
 		}
 	}

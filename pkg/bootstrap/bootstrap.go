@@ -181,16 +181,22 @@ type Process struct {
 	admin *http.Server
 }
 
-// NewProcess connects to the registry bc names, if any, and prepares the admin server on
-// admin_addr. The returned function closes the registry.
-func NewProcess(bc *confv1.Bootstrap) (*Process, func(), error) {
-	reg, closeRegistry, err := discovery.New(bc)
+// NewProcess connects to the registry bc names, if any, and binds the admin server on
+// admin_addr. The returned function closes both.
+func NewProcess(bc *confv1.Bootstrap, logger log.Logger) (*Process, func(), error) {
+	ready := NewReadiness()
+	admin, closeAdmin, err := NewAdminServer(bc.GetAdminAddr(), ready, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	ready := NewReadiness()
+	reg, closeRegistry, err := discovery.New(bc)
+	if err != nil {
+		closeAdmin()
+		return nil, nil, err
+	}
 	// A nil Registry stays nil as a Registrar and a Discovery: no registry, static addresses.
-	return &Process{Dialer: rpc.NewDialer(bc, reg), Ready: ready, registrar: reg, admin: NewAdminServer(bc.GetAdminAddr(), ready)}, closeRegistry, nil
+	p := &Process{Dialer: rpc.NewDialer(bc, reg), Ready: ready, registrar: reg, admin: admin}
+	return p, func() { closeRegistry(); closeAdmin() }, nil
 }
 
 // Run serves the components until SIGINT or SIGTERM, then stops every server gracefully. The
@@ -267,7 +273,7 @@ func Main(name, appDefaults string, build Builder) {
 			return err
 		}
 		defer flush()
-		p, closeProcess, err := NewProcess(bc)
+		p, closeProcess, err := NewProcess(bc, logger)
 		if err != nil {
 			return err
 		}

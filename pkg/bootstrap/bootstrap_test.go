@@ -34,7 +34,7 @@ func (r *recorder) Log(level log.Level, kv ...any) error {
 }
 
 func TestServerMiddlewareTurnsFailuresIntoAnswersAndLogsThemOnce(t *testing.T) {
-	declared := apierror.New(userv1.ErrorReason_WRONG_PASSWORD, "wrong password")
+	declared := apierror.New(userv1.ErrorReason_WRONG_CREDENTIALS, "wrong username or password")
 	tests := []struct {
 		name       string
 		handler    middleware.Handler
@@ -46,7 +46,7 @@ func TestServerMiddlewareTurnsFailuresIntoAnswersAndLogsThemOnce(t *testing.T) {
 		{
 			name:     "a declared error is an answer: untouched, not logged",
 			handler:  func(context.Context, any) (any, error) { return nil, declared },
-			wantCode: 401, wantReason: "WRONG_PASSWORD", wantMsg: "wrong password",
+			wantCode: 401, wantReason: "WRONG_CREDENTIALS", wantMsg: "wrong username or password",
 		},
 		{
 			name:     "a plain error is a failure: logged, internals hidden",

@@ -9,7 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport/http"
+
+	"github.com/douyin-kratos/douyin/pkg/connlimit"
 
 	"github.com/douyin-kratos/douyin/pkg/metrics"
 )
@@ -81,22 +84,31 @@ func HealthHandler(w nethttp.ResponseWriter, _ *nethttp.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// adminReadHeaderTimeout bounds how long a client of the admin address may take to send its
-// headers; probes and scrapers send them at once.
-const adminReadHeaderTimeout = 5 * time.Second
+// The admin address serves probes and scrapers, which send their requests at once and hold few
+// connections; anything else there is shed quickly.
+const (
+	adminReadHeaderTimeout = 5 * time.Second
+	adminIdleTimeout       = time.Minute
+	adminMaxConnections    = 64
+)
 
-// NewAdminServer returns the server of a process's operators' address (admin_addr), or nil
-// when addr is empty: GET /healthz (liveness), /readyz (readiness) and /metrics (Prometheus).
-// It is kept off the public address, so that neither the numbers nor the probes are anyone's
-// to read or flood.
-func NewAdminServer(addr string, ready *Readiness) *http.Server {
+// NewAdminServer returns the server of a process's operators' address (admin_addr), bound
+// already, or nil when addr is empty: GET /healthz (liveness), /readyz (readiness) and
+// /metrics (Prometheus). It is kept off the public address, so that neither the numbers nor
+// the probes are anyone's to read or flood. The returned function closes the listener if the
+// server never took it over.
+func NewAdminServer(addr string, ready *Readiness, logger log.Logger) (*http.Server, func(), error) {
 	if addr == "" {
-		return nil
+		return nil, func() {}, nil
 	}
-	srv := http.NewServer(http.Address(addr))
-	srv.ReadHeaderTimeout = adminReadHeaderTimeout
+	ln, conns, closeListener, err := ListenLimited("admin http", addr, adminMaxConnections, false, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := http.NewServer(http.Address(addr), http.Listener(ln))
+	conns.Apply(srv.Server, connlimit.Timeouts{ReadHeader: adminReadHeaderTimeout, Idle: adminIdleTimeout})
 	srv.HandleFunc("/healthz", HealthHandler)
 	srv.Handle("/readyz", ready)
 	srv.Handle("/metrics", metrics.Handler())
-	return srv
+	return srv, closeListener, nil
 }

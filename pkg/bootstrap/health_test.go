@@ -10,11 +10,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/transport"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 )
+
+func newAdmin(t *testing.T, ready *Readiness) http.Handler {
+	t.Helper()
+	srv, closeListener, err := NewAdminServer("127.0.0.1:0", ready, log.DefaultLogger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeListener)
+	return srv
+}
 
 func get(t *testing.T, h http.Handler, path string) (int, string) {
 	t.Helper()
@@ -26,7 +37,7 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 
 func TestReadinessFollowsServingAndDependencies(t *testing.T) {
 	ready := NewReadiness()
-	srv := NewAdminServer("127.0.0.1:0", ready)
+	srv := newAdmin(t, ready)
 
 	if code, _ := get(t, srv, "/healthz"); code != http.StatusOK {
 		t.Fatalf("liveness %d before start; want 200: the process runs", code)
@@ -63,7 +74,7 @@ func TestMetricsCountCallsByOperationAndOutcome(t *testing.T) {
 	ctx := transport.NewServerContext(context.Background(), fakeTransport{operation: "/test.v1.Probe/Fail"})
 	_, _ = chain(func(context.Context, any) (any, error) { return nil, errors.New("disk full") })(ctx, nil)
 
-	srv := NewAdminServer("127.0.0.1:0", NewReadiness())
+	srv := newAdmin(t, NewReadiness())
 	code, body := get(t, srv, "/metrics")
 	want := `douyin_server_requests_total{code="500",kind="http",operation="/test.v1.Probe/Fail",reason="INTERNAL"} 1`
 	if code != http.StatusOK || !strings.Contains(body, want) {
@@ -102,10 +113,10 @@ func (noHeader) Keys() []string         { return nil }
 func (noHeader) Values(string) []string { return nil }
 
 func TestAdminAddressIsOptional(t *testing.T) {
-	if srv := NewAdminServer("", NewReadiness()); srv != nil {
+	if srv, _, _ := NewAdminServer("", NewReadiness(), log.DefaultLogger); srv != nil {
 		t.Fatalf("admin server %v without an address; want none (an app inside the all-in-one)", srv)
 	}
-	p, closeProcess, err := NewProcess(&confv1.Bootstrap{AdminAddr: "127.0.0.1:0"})
+	p, closeProcess, err := NewProcess(&confv1.Bootstrap{AdminAddr: "127.0.0.1:0"}, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +127,7 @@ func TestAdminAddressIsOptional(t *testing.T) {
 }
 
 func TestProcessWithoutRegistryUsesStaticAddresses(t *testing.T) {
-	p, closeProcess, err := NewProcess(&confv1.Bootstrap{})
+	p, closeProcess, err := NewProcess(&confv1.Bootstrap{}, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,6 +52,11 @@ var (
 		Help: "Rounds in which the outbox relay could not publish (Kafka or the database unreachable). The events wait in the outbox and are published once it can.",
 	})
 
+	refusals = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "douyin_refusals_total",
+		Help: "What was turned away before it became a request: connections closed to stay under the cap (connection_evicted, connection_refused), uploads refused while the upload slots are taken. Throttled requests are in douyin_server_requests_total with code 429.",
+	}, []string{"reason"})
+
 	consumerLag = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "douyin_consumer_lag",
 		Help: "Messages of a partition the consumer group has yet to apply, as of its last fetched batch.",
@@ -62,7 +67,7 @@ func init() {
 	registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		requests, duration, outboxPublished, outboxFailures, consumerLag,
+		requests, duration, outboxPublished, outboxFailures, consumerLag, refusals,
 	)
 }
 
@@ -94,6 +99,9 @@ func RecordPublished(topic string, n int) { outboxPublished.WithLabelValues(topi
 
 // RecordPublishFailure records a round in which the outbox relay could not publish.
 func RecordPublishFailure() { outboxFailures.Inc() }
+
+// RecordRefusal records that something was turned away for reason.
+func RecordRefusal(reason string) { refusals.WithLabelValues(reason).Inc() }
 
 // RecordLag records that group has lag messages of topic's partition left to apply.
 func RecordLag(group, topic string, partition int, lag int64) {

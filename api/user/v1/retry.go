@@ -6,4 +6,5 @@ package userv1
 var RetryableMethods = []string{
 	UserService_Login_FullMethodName,
 	UserService_GetUsers_FullMethodName,
+	UserService_GetAccounts_FullMethodName,
 }

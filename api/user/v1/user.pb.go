@@ -29,7 +29,11 @@ const (
 	ErrorReason_INVALID_ARGUMENT         ErrorReason = 1
 	ErrorReason_USERNAME_TAKEN           ErrorReason = 2
 	ErrorReason_USER_NOT_FOUND           ErrorReason = 3
-	ErrorReason_WRONG_PASSWORD           ErrorReason = 4
+	// Replaced by WRONG_CREDENTIALS, which does not tell an unknown name from a wrong password.
+	//
+	// Deprecated: Marked as deprecated in api/user/v1/user.proto.
+	ErrorReason_WRONG_PASSWORD    ErrorReason = 4
+	ErrorReason_WRONG_CREDENTIALS ErrorReason = 5
 )
 
 // Enum value maps for ErrorReason.
@@ -40,6 +44,7 @@ var (
 		2: "USERNAME_TAKEN",
 		3: "USER_NOT_FOUND",
 		4: "WRONG_PASSWORD",
+		5: "WRONG_CREDENTIALS",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -47,6 +52,7 @@ var (
 		"USERNAME_TAKEN":           2,
 		"USER_NOT_FOUND":           3,
 		"WRONG_PASSWORD":           4,
+		"WRONG_CREDENTIALS":        5,
 	}
 )
 
@@ -359,6 +365,149 @@ func (x *GetUsersReply) GetUsers() []*User {
 
 // User is a profile with its counters. Image fields are paths relative to the public base URL
 // (starting with "/") or absolute URLs.
+type GetAccountsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ids           []int64                `protobuf:"varint,1,rep,packed,name=ids,proto3" json:"ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccountsRequest) Reset() {
+	*x = GetAccountsRequest{}
+	mi := &file_api_user_v1_user_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountsRequest) ProtoMessage() {}
+
+func (x *GetAccountsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_user_v1_user_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountsRequest.ProtoReflect.Descriptor instead.
+func (*GetAccountsRequest) Descriptor() ([]byte, []int) {
+	return file_api_user_v1_user_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetAccountsRequest) GetIds() []int64 {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+type GetAccountsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Accounts      []*Account             `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccountsReply) Reset() {
+	*x = GetAccountsReply{}
+	mi := &file_api_user_v1_user_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountsReply) ProtoMessage() {}
+
+func (x *GetAccountsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_user_v1_user_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountsReply.ProtoReflect.Descriptor instead.
+func (*GetAccountsReply) Descriptor() ([]byte, []int) {
+	return file_api_user_v1_user_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetAccountsReply) GetAccounts() []*Account {
+	if x != nil {
+		return x.Accounts
+	}
+	return nil
+}
+
+// Account is the part of a user that token checks need.
+type Account struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Tokens issued before this time (epoch seconds) are not this account's: the id belonged to
+	// another account of a data set since reset.
+	TokensValidSince int64 `protobuf:"varint,2,opt,name=tokens_valid_since,json=tokensValidSince,proto3" json:"tokens_valid_since,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *Account) Reset() {
+	*x = Account{}
+	mi := &file_api_user_v1_user_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Account) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Account) ProtoMessage() {}
+
+func (x *Account) ProtoReflect() protoreflect.Message {
+	mi := &file_api_user_v1_user_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Account.ProtoReflect.Descriptor instead.
+func (*Account) Descriptor() ([]byte, []int) {
+	return file_api_user_v1_user_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Account) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Account) GetTokensValidSince() int64 {
+	if x != nil {
+		return x.TokensValidSince
+	}
+	return 0
+}
+
 type User struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	Id              int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -377,7 +526,7 @@ type User struct {
 
 func (x *User) Reset() {
 	*x = User{}
-	mi := &file_api_user_v1_user_proto_msgTypes[6]
+	mi := &file_api_user_v1_user_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -389,7 +538,7 @@ func (x *User) String() string {
 func (*User) ProtoMessage() {}
 
 func (x *User) ProtoReflect() protoreflect.Message {
-	mi := &file_api_user_v1_user_proto_msgTypes[6]
+	mi := &file_api_user_v1_user_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -402,7 +551,7 @@ func (x *User) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use User.ProtoReflect.Descriptor instead.
 func (*User) Descriptor() ([]byte, []int) {
-	return file_api_user_v1_user_proto_rawDescGZIP(), []int{6}
+	return file_api_user_v1_user_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *User) GetId() int64 {
@@ -494,7 +643,14 @@ const file_api_user_v1_user_proto_rawDesc = "" +
 	"\x0fGetUsersRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\x03R\x03ids\";\n" +
 	"\rGetUsersReply\x12*\n" +
-	"\x05users\x18\x01 \x03(\v2\x14.douyin.user.v1.UserR\x05users\"\xc4\x02\n" +
+	"\x05users\x18\x01 \x03(\v2\x14.douyin.user.v1.UserR\x05users\"&\n" +
+	"\x12GetAccountsRequest\x12\x10\n" +
+	"\x03ids\x18\x01 \x03(\x03R\x03ids\"G\n" +
+	"\x10GetAccountsReply\x123\n" +
+	"\baccounts\x18\x01 \x03(\v2\x17.douyin.user.v1.AccountR\baccounts\"G\n" +
+	"\aAccount\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12,\n" +
+	"\x12tokens_valid_since\x18\x02 \x01(\x03R\x10tokensValidSince\"\xc4\x02\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -507,17 +663,19 @@ const file_api_user_v1_user_proto_rawDesc = "" +
 	"\n" +
 	"work_count\x18\t \x01(\x03R\tworkCount\x12%\n" +
 	"\x0efavorite_count\x18\n" +
-	" \x01(\x03R\rfavoriteCount*\x9b\x01\n" +
+	" \x01(\x03R\rfavoriteCount*\xba\x01\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x18\n" +
 	"\x0eUSERNAME_TAKEN\x10\x02\x1a\x04\xa8E\x99\x03\x12\x18\n" +
-	"\x0eUSER_NOT_FOUND\x10\x03\x1a\x04\xa8E\x94\x03\x12\x18\n" +
-	"\x0eWRONG_PASSWORD\x10\x04\x1a\x04\xa8E\x91\x03\x1a\x04\xa0E\xf4\x032\xe8\x01\n" +
+	"\x0eUSER_NOT_FOUND\x10\x03\x1a\x04\xa8E\x94\x03\x12\x1a\n" +
+	"\x0eWRONG_PASSWORD\x10\x04\x1a\x06\xa8E\x91\x03\b\x01\x12\x1b\n" +
+	"\x11WRONG_CREDENTIALS\x10\x05\x1a\x04\xa8E\x91\x03\x1a\x04\xa0E\xf4\x032\xbd\x02\n" +
 	"\vUserService\x12J\n" +
 	"\bRegister\x12\x1f.douyin.user.v1.RegisterRequest\x1a\x1d.douyin.user.v1.RegisterReply\x12A\n" +
 	"\x05Login\x12\x1c.douyin.user.v1.LoginRequest\x1a\x1a.douyin.user.v1.LoginReply\x12J\n" +
-	"\bGetUsers\x12\x1f.douyin.user.v1.GetUsersRequest\x1a\x1d.douyin.user.v1.GetUsersReplyB4Z2github.com/douyin-kratos/douyin/api/user/v1;userv1b\x06proto3"
+	"\bGetUsers\x12\x1f.douyin.user.v1.GetUsersRequest\x1a\x1d.douyin.user.v1.GetUsersReply\x12S\n" +
+	"\vGetAccounts\x12\".douyin.user.v1.GetAccountsRequest\x1a .douyin.user.v1.GetAccountsReplyB4Z2github.com/douyin-kratos/douyin/api/user/v1;userv1b\x06proto3"
 
 var (
 	file_api_user_v1_user_proto_rawDescOnce sync.Once
@@ -532,30 +690,36 @@ func file_api_user_v1_user_proto_rawDescGZIP() []byte {
 }
 
 var file_api_user_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_api_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_api_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_api_user_v1_user_proto_goTypes = []any{
-	(ErrorReason)(0),        // 0: douyin.user.v1.ErrorReason
-	(*RegisterRequest)(nil), // 1: douyin.user.v1.RegisterRequest
-	(*RegisterReply)(nil),   // 2: douyin.user.v1.RegisterReply
-	(*LoginRequest)(nil),    // 3: douyin.user.v1.LoginRequest
-	(*LoginReply)(nil),      // 4: douyin.user.v1.LoginReply
-	(*GetUsersRequest)(nil), // 5: douyin.user.v1.GetUsersRequest
-	(*GetUsersReply)(nil),   // 6: douyin.user.v1.GetUsersReply
-	(*User)(nil),            // 7: douyin.user.v1.User
+	(ErrorReason)(0),           // 0: douyin.user.v1.ErrorReason
+	(*RegisterRequest)(nil),    // 1: douyin.user.v1.RegisterRequest
+	(*RegisterReply)(nil),      // 2: douyin.user.v1.RegisterReply
+	(*LoginRequest)(nil),       // 3: douyin.user.v1.LoginRequest
+	(*LoginReply)(nil),         // 4: douyin.user.v1.LoginReply
+	(*GetUsersRequest)(nil),    // 5: douyin.user.v1.GetUsersRequest
+	(*GetUsersReply)(nil),      // 6: douyin.user.v1.GetUsersReply
+	(*GetAccountsRequest)(nil), // 7: douyin.user.v1.GetAccountsRequest
+	(*GetAccountsReply)(nil),   // 8: douyin.user.v1.GetAccountsReply
+	(*Account)(nil),            // 9: douyin.user.v1.Account
+	(*User)(nil),               // 10: douyin.user.v1.User
 }
 var file_api_user_v1_user_proto_depIdxs = []int32{
-	7, // 0: douyin.user.v1.GetUsersReply.users:type_name -> douyin.user.v1.User
-	1, // 1: douyin.user.v1.UserService.Register:input_type -> douyin.user.v1.RegisterRequest
-	3, // 2: douyin.user.v1.UserService.Login:input_type -> douyin.user.v1.LoginRequest
-	5, // 3: douyin.user.v1.UserService.GetUsers:input_type -> douyin.user.v1.GetUsersRequest
-	2, // 4: douyin.user.v1.UserService.Register:output_type -> douyin.user.v1.RegisterReply
-	4, // 5: douyin.user.v1.UserService.Login:output_type -> douyin.user.v1.LoginReply
-	6, // 6: douyin.user.v1.UserService.GetUsers:output_type -> douyin.user.v1.GetUsersReply
-	4, // [4:7] is the sub-list for method output_type
-	1, // [1:4] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	10, // 0: douyin.user.v1.GetUsersReply.users:type_name -> douyin.user.v1.User
+	9,  // 1: douyin.user.v1.GetAccountsReply.accounts:type_name -> douyin.user.v1.Account
+	1,  // 2: douyin.user.v1.UserService.Register:input_type -> douyin.user.v1.RegisterRequest
+	3,  // 3: douyin.user.v1.UserService.Login:input_type -> douyin.user.v1.LoginRequest
+	5,  // 4: douyin.user.v1.UserService.GetUsers:input_type -> douyin.user.v1.GetUsersRequest
+	7,  // 5: douyin.user.v1.UserService.GetAccounts:input_type -> douyin.user.v1.GetAccountsRequest
+	2,  // 6: douyin.user.v1.UserService.Register:output_type -> douyin.user.v1.RegisterReply
+	4,  // 7: douyin.user.v1.UserService.Login:output_type -> douyin.user.v1.LoginReply
+	6,  // 8: douyin.user.v1.UserService.GetUsers:output_type -> douyin.user.v1.GetUsersReply
+	8,  // 9: douyin.user.v1.UserService.GetAccounts:output_type -> douyin.user.v1.GetAccountsReply
+	6,  // [6:10] is the sub-list for method output_type
+	2,  // [2:6] is the sub-list for method input_type
+	2,  // [2:2] is the sub-list for extension type_name
+	2,  // [2:2] is the sub-list for extension extendee
+	0,  // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_api_user_v1_user_proto_init() }
@@ -569,7 +733,7 @@ func file_api_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_user_v1_user_proto_rawDesc), len(file_api_user_v1_user_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

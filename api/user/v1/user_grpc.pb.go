@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	UserService_Register_FullMethodName = "/douyin.user.v1.UserService/Register"
-	UserService_Login_FullMethodName    = "/douyin.user.v1.UserService/Login"
-	UserService_GetUsers_FullMethodName = "/douyin.user.v1.UserService/GetUsers"
+	UserService_Register_FullMethodName    = "/douyin.user.v1.UserService/Register"
+	UserService_Login_FullMethodName       = "/douyin.user.v1.UserService/Login"
+	UserService_GetUsers_FullMethodName    = "/douyin.user.v1.UserService/GetUsers"
+	UserService_GetAccounts_FullMethodName = "/douyin.user.v1.UserService/GetAccounts"
 )
 
 // UserServiceClient is the client API for UserService service.
@@ -33,10 +34,14 @@ const (
 type UserServiceClient interface {
 	// Register creates an account. Fails with USERNAME_TAKEN or INVALID_ARGUMENT.
 	Register(ctx context.Context, in *RegisterRequest, opts ...grpc.CallOption) (*RegisterReply, error)
-	// Login checks a username and password. Fails with USER_NOT_FOUND or WRONG_PASSWORD.
+	// Login checks a username and password. Fails with WRONG_CREDENTIALS whether the name is
+	// unknown or the password wrong, in the same time, so answers do not tell which names exist.
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginReply, error)
 	// GetUsers returns the users that exist among ids, in the order asked, skipping unknown ids.
 	GetUsers(ctx context.Context, in *GetUsersRequest, opts ...grpc.CallOption) (*GetUsersReply, error)
+	// GetAccounts returns what decides whether a login token may still act for each of ids that
+	// exists, skipping unknown ids.
+	GetAccounts(ctx context.Context, in *GetAccountsRequest, opts ...grpc.CallOption) (*GetAccountsReply, error)
 }
 
 type userServiceClient struct {
@@ -77,6 +82,16 @@ func (c *userServiceClient) GetUsers(ctx context.Context, in *GetUsersRequest, o
 	return out, nil
 }
 
+func (c *userServiceClient) GetAccounts(ctx context.Context, in *GetAccountsRequest, opts ...grpc.CallOption) (*GetAccountsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAccountsReply)
+	err := c.cc.Invoke(ctx, UserService_GetAccounts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UserServiceServer is the server API for UserService service.
 // All implementations must embed UnimplementedUserServiceServer
 // for forward compatibility.
@@ -86,10 +101,14 @@ func (c *userServiceClient) GetUsers(ctx context.Context, in *GetUsersRequest, o
 type UserServiceServer interface {
 	// Register creates an account. Fails with USERNAME_TAKEN or INVALID_ARGUMENT.
 	Register(context.Context, *RegisterRequest) (*RegisterReply, error)
-	// Login checks a username and password. Fails with USER_NOT_FOUND or WRONG_PASSWORD.
+	// Login checks a username and password. Fails with WRONG_CREDENTIALS whether the name is
+	// unknown or the password wrong, in the same time, so answers do not tell which names exist.
 	Login(context.Context, *LoginRequest) (*LoginReply, error)
 	// GetUsers returns the users that exist among ids, in the order asked, skipping unknown ids.
 	GetUsers(context.Context, *GetUsersRequest) (*GetUsersReply, error)
+	// GetAccounts returns what decides whether a login token may still act for each of ids that
+	// exists, skipping unknown ids.
+	GetAccounts(context.Context, *GetAccountsRequest) (*GetAccountsReply, error)
 	mustEmbedUnimplementedUserServiceServer()
 }
 
@@ -108,6 +127,9 @@ func (UnimplementedUserServiceServer) Login(context.Context, *LoginRequest) (*Lo
 }
 func (UnimplementedUserServiceServer) GetUsers(context.Context, *GetUsersRequest) (*GetUsersReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetUsers not implemented")
+}
+func (UnimplementedUserServiceServer) GetAccounts(context.Context, *GetAccountsRequest) (*GetAccountsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAccounts not implemented")
 }
 func (UnimplementedUserServiceServer) mustEmbedUnimplementedUserServiceServer() {}
 func (UnimplementedUserServiceServer) testEmbeddedByValue()                     {}
@@ -184,6 +206,24 @@ func _UserService_GetUsers_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserService_GetAccounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAccountsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).GetAccounts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_GetAccounts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).GetAccounts(ctx, req.(*GetAccountsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UserService_ServiceDesc is the grpc.ServiceDesc for UserService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -202,6 +242,10 @@ var UserService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetUsers",
 			Handler:    _UserService_GetUsers_Handler,
+		},
+		{
+			MethodName: "GetAccounts",
+			Handler:    _UserService_GetAccounts_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -31,7 +31,7 @@ func run(confPath string) error {
 		return err
 	}
 	defer flush()
-	p, closeProcess, err := bootstrap.NewProcess(bc)
+	p, closeProcess, err := bootstrap.NewProcess(bc, logger)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ package biz
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/wire"
 
@@ -12,7 +13,7 @@ import (
 )
 
 // ProviderSet provides the use cases of this package.
-var ProviderSet = wire.NewSet(NewAccountUsecase, VideoProviderSet, NewRelationUsecase, NewMessageUsecase)
+var ProviderSet = wire.NewSet(NewAccountUsecase, VideoProviderSet, NewRelationUsecase, NewMessageUsecase, NewThrottle)
 
 var (
 	// ErrLoginRequired is returned when an action needs a token and none was given.
@@ -48,20 +49,31 @@ type UserRepo interface {
 // TokenManager issues and checks login tokens.
 type TokenManager interface {
 	Issue(userID int64) (string, error)
-	// Verify returns the user a token belongs to, or an error if it is not valid.
-	Verify(token string) (int64, error)
+	// Verify returns the user a token was issued for and when, or an error if it is forged,
+	// malformed or expired.
+	Verify(token string) (userID int64, issuedAt time.Time, err error)
+}
+
+// AccountRepo says whether the tokens of an account are still good. It is asked on every
+// request that carries a token, so it must answer from memory nearly always.
+type AccountRepo interface {
+	// TokensValidSince returns the earliest issue time (epoch seconds) of a token userID's
+	// account accepts, and false when there is no such account.
+	TokensValidSince(ctx context.Context, userID int64) (since int64, exists bool, err error)
 }
 
 // AccountUsecase registers and logs in users, resolves viewers and shows profiles.
 type AccountUsecase struct {
-	users  UserRepo
-	joiner *UserJoiner
-	tokens TokenManager
+	users    UserRepo
+	accounts AccountRepo
+	joiner   *UserJoiner
+	tokens   TokenManager
+	throttle *Throttle
 }
 
 // NewAccountUsecase returns an AccountUsecase.
-func NewAccountUsecase(users UserRepo, joiner *UserJoiner, tokens TokenManager) *AccountUsecase {
-	return &AccountUsecase{users: users, joiner: joiner, tokens: tokens}
+func NewAccountUsecase(users UserRepo, accounts AccountRepo, joiner *UserJoiner, tokens TokenManager, throttle *Throttle) *AccountUsecase {
+	return &AccountUsecase{users: users, accounts: accounts, joiner: joiner, tokens: tokens, throttle: throttle}
 }
 
 // Session is a logged-in user and their token.
@@ -70,8 +82,12 @@ type Session struct {
 	Token  string
 }
 
-// Register creates an account and logs it in, as the app expects.
-func (uc *AccountUsecase) Register(ctx context.Context, username, password string) (*Session, error) {
+// Register creates an account from client (a client address, see clientip.Key) and logs it in,
+// as the app expects.
+func (uc *AccountUsecase) Register(ctx context.Context, client, username, password string) (*Session, error) {
+	if err := uc.throttle.Register(ctx, client); err != nil {
+		return nil, err
+	}
 	id, err := uc.users.Register(ctx, username, password)
 	if err != nil {
 		return nil, err
@@ -79,9 +95,14 @@ func (uc *AccountUsecase) Register(ctx context.Context, username, password strin
 	return uc.session(id)
 }
 
-// Login checks credentials and returns a new session.
-func (uc *AccountUsecase) Login(ctx context.Context, username, password string) (*Session, error) {
+// Login checks credentials sent from client and returns a new session. Wrong passwords for one
+// name from one client buy a growing wait (Throttle.StartLogin).
+func (uc *AccountUsecase) Login(ctx context.Context, client, username, password string) (*Session, error) {
+	if err := uc.throttle.StartLogin(ctx, client, username); err != nil {
+		return nil, err
+	}
 	id, err := uc.users.Login(ctx, username, password)
+	uc.throttle.FinishLogin(ctx, client, username, err)
 	if err != nil {
 		return nil, err
 	}
@@ -97,24 +118,34 @@ func (uc *AccountUsecase) session(userID int64) (*Session, error) {
 }
 
 // Viewer returns who is looking: 0 for an anonymous viewer (no token), the token's user
-// otherwise. A token that is present but not valid is an error, never silently anonymous.
-func (uc *AccountUsecase) Viewer(token string) (int64, error) {
+// otherwise. A token that is present but not valid is an error, never silently anonymous. A
+// token is only as good as its account: one whose user does not exist, or was issued before
+// the account was (the id belonged to an account of a data set since reset, signed with a
+// secret that was kept), acts for nobody.
+func (uc *AccountUsecase) Viewer(ctx context.Context, token string) (int64, error) {
 	if token == "" {
 		return 0, nil
 	}
-	id, err := uc.tokens.Verify(token)
+	id, issuedAt, err := uc.tokens.Verify(token)
 	if err != nil {
+		return 0, ErrBadToken
+	}
+	since, exists, err := uc.accounts.TokensValidSince(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if !exists || issuedAt.Unix() < since {
 		return 0, ErrBadToken
 	}
 	return id, nil
 }
 
 // RequireViewer is Viewer for requests that need a logged-in user.
-func (uc *AccountUsecase) RequireViewer(token string) (int64, error) {
+func (uc *AccountUsecase) RequireViewer(ctx context.Context, token string) (int64, error) {
 	if token == "" {
 		return 0, ErrLoginRequired
 	}
-	return uc.Viewer(token)
+	return uc.Viewer(ctx, token)
 }
 
 // Profile returns userID's profile as viewerID sees it; userID 0 means the viewer's own.

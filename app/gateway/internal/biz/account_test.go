@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 )
 
 type fakeUsers struct{ users map[int64]*User }
@@ -20,23 +21,32 @@ func (f fakeUsers) GetUsers(_ context.Context, ids []int64) ([]*User, error) {
 	return out, nil
 }
 
-// fakeTokens accepts "token-N" for user N.
+// TokensValidSince implements AccountRepo: an account accepts tokens issued since its
+// creation second, 1000 + its id * 100.
+func (f fakeUsers) TokensValidSince(_ context.Context, id int64) (int64, bool, error) {
+	if _, ok := f.users[id]; !ok {
+		return 0, false, nil
+	}
+	return 1000 + id*100, true, nil
+}
+
+// fakeTokens accepts "token-N" for user N, issued at second 1150.
 type fakeTokens struct{}
 
 func (fakeTokens) Issue(id int64) (string, error) { return "token-" + string(rune('0'+id)), nil }
-func (fakeTokens) Verify(token string) (int64, error) {
+func (fakeTokens) Verify(token string) (int64, time.Time, error) {
 	if len(token) == 7 && token[:6] == "token-" {
-		return int64(token[6] - '0'), nil
+		return int64(token[6] - '0'), time.Unix(1150, 0), nil
 	}
-	return 0, errors.New("bad")
+	return 0, time.Time{}, errors.New("bad")
 }
 
 func TestViewerAndProfile(t *testing.T) {
-	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you", WorkCount: 5}}}
-	uc := NewAccountUsecase(users, NewUserJoiner(users, fakeFollows{}, quiet), fakeTokens{})
+	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you", WorkCount: 5}, 3: {ID: 3, Name: "new"}}}
+	uc := NewAccountUsecase(users, users, NewUserJoiner(users, fakeFollows{}, quiet), fakeTokens{}, unthrottled)
 	ctx := context.Background()
 
-	session, err := uc.Register(ctx, "x", "y")
+	session, err := uc.Register(ctx, "198.51.100.4", "x", "y")
 	if err != nil || session.UserID != 7 || session.Token != "token-7" {
 		t.Fatalf("Register = %+v, %v; want a session for the new user", session, err)
 	}
@@ -57,12 +67,15 @@ func TestViewerAndProfile(t *testing.T) {
 		{name: "someone else", token: "token-1", userID: 2, need: true, want: "you"},
 		{name: "unknown user", token: "token-1", userID: 9, need: true, err: errUserNotFound},
 		{name: "token of a user that is gone", token: "token-5", need: true, err: ErrBadToken},
+		{name: "token of a user that is gone, where a token is optional", token: "token-5", userID: 2, err: ErrBadToken},
+		{name: "token issued before its account was made", token: "token-3", userID: 2, err: ErrBadToken},
+		{name: "token issued in its account's creation second", token: "token-1", userID: 2, want: "you"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			viewer, err := uc.Viewer(tt.token)
+			viewer, err := uc.Viewer(ctx, tt.token)
 			if tt.need {
-				viewer, err = uc.RequireViewer(tt.token)
+				viewer, err = uc.RequireViewer(ctx, tt.token)
 			}
 			var u *User
 			if err == nil {

@@ -35,11 +35,12 @@ type CommentRepo interface {
 type CommentUsecase struct {
 	comments CommentRepo
 	users    *UserJoiner
+	throttle *Throttle
 }
 
 // NewCommentUsecase returns a CommentUsecase.
-func NewCommentUsecase(comments CommentRepo, users *UserJoiner) *CommentUsecase {
-	return &CommentUsecase{comments: comments, users: users}
+func NewCommentUsecase(comments CommentRepo, users *UserJoiner, throttle *Throttle) *CommentUsecase {
+	return &CommentUsecase{comments: comments, users: users, throttle: throttle}
 }
 
 // Action posts (actionType 1, returning the stored comment with its author) or deletes
@@ -47,6 +48,11 @@ func NewCommentUsecase(comments CommentRepo, users *UserJoiner) *CommentUsecase 
 func (uc *CommentUsecase) Action(ctx context.Context, viewerID, videoID int64, actionType int32, text string, commentID int64) (*Comment, error) {
 	if videoID <= 0 {
 		return nil, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "video_id must be a positive integer")
+	}
+	if actionType == 1 || actionType == 2 {
+		if err := uc.throttle.Act(ctx, ActionComment, viewerID); err != nil {
+			return nil, err
+		}
 	}
 	switch actionType {
 	case 1:

@@ -29,11 +29,12 @@ type MessageRepo interface {
 type MessageUsecase struct {
 	messages MessageRepo
 	users    *UserJoiner
+	throttle *Throttle
 }
 
 // NewMessageUsecase returns a MessageUsecase.
-func NewMessageUsecase(messages MessageRepo, users *UserJoiner) *MessageUsecase {
-	return &MessageUsecase{messages: messages, users: users}
+func NewMessageUsecase(messages MessageRepo, users *UserJoiner, throttle *Throttle) *MessageUsecase {
+	return &MessageUsecase{messages: messages, users: users, throttle: throttle}
 }
 
 // Action sends content from viewerID to toUserID (actionType 1, the only action there is).
@@ -43,6 +44,9 @@ func (uc *MessageUsecase) Action(ctx context.Context, viewerID, toUserID int64, 
 	}
 	if toUserID <= 0 {
 		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "to_user_id must be a user id")
+	}
+	if err := uc.throttle.Message(ctx, viewerID, toUserID); err != nil {
+		return err
 	}
 	return uc.messages.Send(ctx, viewerID, toUserID, content)
 }

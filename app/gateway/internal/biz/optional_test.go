@@ -58,7 +58,7 @@ func TestFeedWithoutRelationAndInteractionApps(t *testing.T) {
 	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you"}}}
 	videos := &fakeVideos{videos: []*Video{{ID: 2, AuthorID: 2, PublishedAt: 2}, {ID: 1, AuthorID: 1, PublishedAt: 1}}}
 	logs := &countingLogger{}
-	uc := NewVideoUsecase(videos, NewUserJoiner(users, unreachable{}, logs), unreachable{}, logs)
+	uc := NewVideoUsecase(videos, NewUserJoiner(users, unreachable{}, logs), unreachable{}, unthrottled, logs)
 
 	for range 3 {
 		page, err := uc.Feed(context.Background(), 1, "")
@@ -83,7 +83,7 @@ func TestFeedWithoutRelationAndInteractionApps(t *testing.T) {
 
 func TestAuthorsAreNotOptional(t *testing.T) {
 	videos := &fakeVideos{videos: []*Video{{ID: 1, AuthorID: 1, PublishedAt: 1}}}
-	uc := NewVideoUsecase(videos, NewUserJoiner(failingUsers{}, fakeFollows{}, quiet), fakeFavorites{}, quiet)
+	uc := NewVideoUsecase(videos, NewUserJoiner(failingUsers{}, fakeFollows{}, quiet), fakeFavorites{}, unthrottled, quiet)
 	if _, err := uc.Feed(context.Background(), 1, ""); !errors.Is(err, errUnreachable) {
 		t.Fatalf("feed without the user app: %v; want its error (a feed needs its authors)", err)
 	}

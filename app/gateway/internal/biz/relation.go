@@ -38,11 +38,12 @@ type RelationUsecase struct {
 	relations RelationRepo
 	users     *UserJoiner
 	messages  LatestMessages
+	throttle  *Throttle
 }
 
 // NewRelationUsecase returns a RelationUsecase.
-func NewRelationUsecase(relations RelationRepo, users *UserJoiner, messages LatestMessages) *RelationUsecase {
-	return &RelationUsecase{relations: relations, users: users, messages: messages}
+func NewRelationUsecase(relations RelationRepo, users *UserJoiner, messages LatestMessages, throttle *Throttle) *RelationUsecase {
+	return &RelationUsecase{relations: relations, users: users, messages: messages, throttle: throttle}
 }
 
 // Action follows (actionType 1) or unfollows (2) toUserID for viewerID. Both are idempotent.
@@ -50,13 +51,13 @@ func (uc *RelationUsecase) Action(ctx context.Context, viewerID, toUserID int64,
 	if toUserID <= 0 {
 		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "to_user_id must be a user id")
 	}
-	switch actionType {
-	case 1:
-		return uc.relations.Follow(ctx, viewerID, toUserID, true)
-	case 2:
-		return uc.relations.Follow(ctx, viewerID, toUserID, false)
+	if actionType != 1 && actionType != 2 {
+		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "action_type must be 1 (follow) or 2 (unfollow)")
 	}
-	return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "action_type must be 1 (follow) or 2 (unfollow)")
+	if err := uc.throttle.Act(ctx, ActionFollow, viewerID); err != nil {
+		return err
+	}
+	return uc.relations.Follow(ctx, viewerID, toUserID, actionType == 1)
 }
 
 // FollowList returns the users userID follows (0: the viewer), most recently followed first.

@@ -96,7 +96,7 @@ func newRelationFixture() (*RelationUsecase, *fakeRelations) {
 	}
 	rel := &fakeRelations{fakeFollows: fakeFollows{1: {2, 3, 4}, 2: {1}, 3: {1, 2}, 4: {}}}
 	latest := fakeLatest{2: {FromUserID: 1, ToUserID: 2, Content: "hi 2"}, 3: {FromUserID: 3, ToUserID: 1, Content: "hi 1"}}
-	return NewRelationUsecase(rel, NewUserJoiner(users, rel.fakeFollows, quiet), latest), rel
+	return NewRelationUsecase(rel, NewUserJoiner(users, rel.fakeFollows, quiet), latest, unthrottled), rel
 }
 
 func TestRelationAction(t *testing.T) {
@@ -223,7 +223,7 @@ func (f *fakeMessages) Chat(_ context.Context, user, peer, after int64) ([]*Mess
 func TestMessageRules(t *testing.T) {
 	fake := &fakeMessages{}
 	users := fakeUsers{users: map[int64]*User{1: {ID: 1}, 2: {ID: 2}}}
-	uc := NewMessageUsecase(fake, NewUserJoiner(users, fakeFollows{}, quiet))
+	uc := NewMessageUsecase(fake, NewUserJoiner(users, fakeFollows{}, quiet), unthrottled)
 	ctx := context.Background()
 	if err := uc.Action(ctx, 1, 2, 1, "hello"); err != nil {
 		t.Fatal(err)

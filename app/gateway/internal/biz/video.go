@@ -70,12 +70,13 @@ type VideoUsecase struct {
 	favorites FavoriteRepo
 	// isFavorite is answered false when the interaction app cannot say.
 	isFavorite optional
+	throttle   *Throttle
 	now        func() time.Time
 }
 
 // NewVideoUsecase returns a VideoUsecase.
-func NewVideoUsecase(videos VideoRepo, users *UserJoiner, favorites FavoriteRepo, logger log.Logger) *VideoUsecase {
-	return &VideoUsecase{videos: videos, users: users, favorites: favorites, isFavorite: newOptional("is_favorite", logger), now: time.Now}
+func NewVideoUsecase(videos VideoRepo, users *UserJoiner, favorites FavoriteRepo, throttle *Throttle, logger log.Logger) *VideoUsecase {
+	return &VideoUsecase{videos: videos, users: users, favorites: favorites, isFavorite: newOptional("is_favorite", logger), throttle: throttle, now: time.Now}
 }
 
 // FeedPage is one page of the feed.
@@ -143,13 +144,13 @@ func (uc *VideoUsecase) FavoriteAction(ctx context.Context, viewerID, videoID in
 	if videoID <= 0 {
 		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "video_id must be a positive integer")
 	}
-	switch actionType {
-	case 1:
-		return uc.favorites.Favorite(ctx, viewerID, videoID, true)
-	case 2:
-		return uc.favorites.Favorite(ctx, viewerID, videoID, false)
+	if actionType != 1 && actionType != 2 {
+		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "action_type must be 1 (like) or 2 (unlike), got %d", actionType)
 	}
-	return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "action_type must be 1 (like) or 2 (unlike), got %d", actionType)
+	if err := uc.throttle.Act(ctx, ActionLike, viewerID); err != nil {
+		return err
+	}
+	return uc.favorites.Favorite(ctx, viewerID, videoID, actionType == 1)
 }
 
 // FavoriteList returns the videos userID (0: the viewer) liked, most recently liked first, as
@@ -178,6 +179,12 @@ func (uc *VideoUsecase) FavoriteList(ctx context.Context, viewerID, userID int64
 		}
 	}
 	return videos, uc.decorate(ctx, viewerID, videos)
+}
+
+// AllowPublish counts a publish of viewerID against its throttle: called as soon as the
+// uploader is known, so a refused upload is not read.
+func (uc *VideoUsecase) AllowPublish(ctx context.Context, viewerID int64) error {
+	return uc.throttle.Act(ctx, ActionPublish, viewerID)
 }
 
 // NewUpload opens a publish for a file about to stream in.

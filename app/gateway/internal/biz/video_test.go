@@ -70,7 +70,7 @@ func TestFeedCursorAndAuthors(t *testing.T) {
 		videos.videos = append(videos.videos, &Video{ID: int64(i), AuthorID: int64(i%3 + 1), PublishedAt: base + int64(i)})
 	}
 	users.users[1].WorkCount, users.users[2].WorkCount = 13, 14
-	uc := NewVideoUsecase(videos, NewUserJoiner(users, fakeFollows{}, quiet), fakeFavorites{}, quiet)
+	uc := NewVideoUsecase(videos, NewUserJoiner(users, fakeFollows{}, quiet), fakeFavorites{}, unthrottled, quiet)
 	uc.now = func() time.Time { return time.UnixMilli(base + 5000) }
 	ctx := context.Background()
 
@@ -124,7 +124,7 @@ func TestFeedCursorAndAuthors(t *testing.T) {
 func TestPublishList(t *testing.T) {
 	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you"}}}
 	videos := &fakeVideos{videos: []*Video{{ID: 2, AuthorID: 2}, {ID: 1, AuthorID: 1}}}
-	uc := NewVideoUsecase(videos, NewUserJoiner(users, fakeFollows{}, quiet), fakeFavorites{}, quiet)
+	uc := NewVideoUsecase(videos, NewUserJoiner(users, fakeFollows{}, quiet), fakeFavorites{}, unthrottled, quiet)
 	ctx := context.Background()
 
 	if vs, err := uc.PublishList(ctx, 1, 0); err != nil || len(vs) != 1 || vs[0].ID != 1 || vs[0].Author.Name != "me" {
@@ -194,7 +194,7 @@ func TestFavorites(t *testing.T) {
 	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you"}}}
 	videos := &fakeVideos{videos: []*Video{{ID: 3, AuthorID: 2}, {ID: 2, AuthorID: 2}, {ID: 1, AuthorID: 1}}}
 	favorites := fakeFavorites{}
-	uc := NewVideoUsecase(videos, NewUserJoiner(users, fakeFollows{}, quiet), favorites, quiet)
+	uc := NewVideoUsecase(videos, NewUserJoiner(users, fakeFollows{}, quiet), favorites, unthrottled, quiet)
 	ctx := context.Background()
 
 	for _, tt := range []struct {

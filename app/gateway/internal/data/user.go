@@ -4,6 +4,7 @@ package data
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/google/wire"
@@ -17,7 +18,8 @@ import (
 
 // ProviderSet provides the clients of this package.
 var ProviderSet = wire.NewSet(
-	NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)),
+	NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)), wire.Bind(new(biz.AccountRepo), new(*UserRepo)),
+	NewRedis, NewRateLimiter, NewLoginFailureStore,
 	NewTokens, wire.Bind(new(biz.TokenManager), new(*auth.Tokens)),
 	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)),
 	NewObjects,
@@ -27,10 +29,11 @@ var ProviderSet = wire.NewSet(
 	NewMessageRepo, wire.Bind(new(biz.MessageRepo), new(*MessageRepo)), wire.Bind(new(biz.LatestMessages), new(*MessageRepo)),
 )
 
-// UserRepo implements biz.UserRepo with the user app's gRPC API.
+// UserRepo implements biz.UserRepo and biz.AccountRepo with the user app's gRPC API.
 type UserRepo struct {
 	client      userv1.UserServiceClient
 	callTimeout time.Duration
+	accounts    *accountCache
 }
 
 // NewUserRepo dials the user app. Register and login may take as long as the request may
@@ -42,7 +45,7 @@ func NewUserRepo(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*UserRepo, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
-	return &UserRepo{client: userv1.NewUserServiceClient(conn), callTimeout: callTimeout}, closeConn, nil
+	return &UserRepo{client: userv1.NewUserServiceClient(conn), callTimeout: callTimeout, accounts: newAccountCache()}, closeConn, nil
 }
 
 // Register implements biz.UserRepo.
@@ -51,6 +54,9 @@ func (r *UserRepo) Register(ctx context.Context, username, password string) (int
 	if err != nil {
 		return 0, err
 	}
+	// The id may have been remembered as missing (a stale token of a reset data set asked for
+	// it); the new account's own token must work at once.
+	r.accounts.forget(reply.GetUserId())
 	return reply.GetUserId(), nil
 }
 
@@ -60,7 +66,40 @@ func (r *UserRepo) Login(ctx context.Context, username, password string) (int64,
 	if err != nil {
 		return 0, err
 	}
+	r.accounts.forget(reply.GetUserId())
 	return reply.GetUserId(), nil
+}
+
+// TokensValidSince implements biz.AccountRepo: from memory, or one call to the user app per
+// account and minute (concurrent misses for one account share that call).
+func (r *UserRepo) TokensValidSince(ctx context.Context, userID int64) (int64, bool, error) {
+	if since, exists, ok := r.accounts.get(userID); ok {
+		return since, exists, nil
+	}
+	v, err, _ := r.accounts.flight.Do(strconv.FormatInt(userID, 10), func() (any, error) {
+		// Shared by every caller waiting on this flight: not bound to the first one's request.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.callTimeout)
+		defer cancel()
+		reply, err := r.client.GetAccounts(ctx, &userv1.GetAccountsRequest{Ids: []int64{userID}})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range reply.GetAccounts() {
+			if a.GetId() == userID {
+				r.accounts.remember(userID, a.GetTokensValidSince())
+				return a.GetTokensValidSince(), nil
+			}
+		}
+		r.accounts.rememberMissing(userID)
+		return nil, nil
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	if v == nil {
+		return 0, false, nil
+	}
+	return v.(int64), true, nil
 }
 
 // GetUsers implements biz.UserRepo.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,17 +17,21 @@ import (
 
 	"github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/middleware"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
 	"github.com/google/wire"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/data"
+	"github.com/douyin-kratos/douyin/pkg/accesslog"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/clientip"
+	"github.com/douyin-kratos/douyin/pkg/connlimit"
 	"github.com/douyin-kratos/douyin/pkg/objectstore"
 )
 
@@ -42,25 +47,43 @@ type API interface {
 
 // NewHTTPServer serves the Douyin API on http_addr, and the stored objects under /objects/
 // when objects is not nil. (Health, readiness and metrics are on the admin address.)
-func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, logger log.Logger) (*khttp.Server, error) {
-	clients, err := clientip.NewResolver(bc.GetHttp().GetTrustedProxies())
+func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, logger log.Logger) (*khttp.Server, func(), error) {
+	cfg := bc.GetHttp()
+	clients, err := clientip.NewResolver(cfg.GetTrustedProxies())
 	if err != nil {
-		return nil, fmt.Errorf("http.trusted_proxies: %w", err)
+		return nil, nil, fmt.Errorf("http.trusted_proxies: %w", err)
+	}
+	// Bound before the server starts, so that every connection passes the cap.
+	ln, conns, closeListener, err := bootstrap.ListenLimited("public http", bc.GetHttpAddr(), cfg.GetMaxConnections(), false, logger)
+	if err != nil {
+		return nil, nil, err
 	}
 	srv := khttp.NewServer(
 		khttp.Address(bc.GetHttpAddr()),
+		khttp.Listener(ln),
 		// No server-wide deadline: each route sets its own, and an upload needs far longer
 		// than the rest (see routes.go).
 		khttp.Timeout(0),
-		khttp.Middleware(bootstrap.ServerMiddleware(bc, logger)...),
+		khttp.Middleware(append(bootstrap.ServerMiddleware(bc, logger), traceForAccessLog)...),
 		// Kratos registers routes through path.Join, which drops the trailing slash the app
 		// sends, and StrictSlash would answer it with a redirect that breaks POSTs. Trimming the
 		// slash before routing makes both spellings reach the same handler.
 		khttp.StrictSlash(false),
-		khttp.Filter(trimTrailingSlash, withClientAddr(clients)),
+		// Outermost first: the access log sees the client address and the trimmed path.
+		khttp.Filter(trimTrailingSlash, withClientAddr(clients),
+			accesslog.Filter(logger, bc.GetLog().GetAccessSample(), func(r *http.Request) netip.Addr { return clientip.FromContext(r.Context()) })),
 		khttp.NotFoundHandler(http.HandlerFunc(notFound)),
 		khttp.MethodNotAllowedHandler(http.HandlerFunc(methodNotAllowed)),
 	)
+	conns.Apply(srv.Server, connlimit.Timeouts{
+		ReadHeader: cfg.GetReadHeaderTimeout().AsDuration(),
+		Read:       cfg.GetReadTimeout().AsDuration(),
+		Write:      cfg.GetWriteTimeout().AsDuration(),
+		Idle:       cfg.GetIdleTimeout().AsDuration(),
+	})
+	// The API's requests carry a token and a few short parameters; Go's default allows 1 MB
+	// of headers per request.
+	srv.MaxHeaderBytes = maxHeaderBytes
 	registerRoutes(srv.Route("/"), api, routeLimits{
 		timeout:       bc.GetHttp().GetTimeout().AsDuration(),
 		uploadTimeout: bc.GetHttp().GetUploadTimeout().AsDuration(),
@@ -70,8 +93,23 @@ func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, logger 
 	if objects != nil {
 		srv.HandlePrefix(objectstore.ServePath, objects.Handler(objectstore.ServePath))
 	}
-	return srv, nil
+	return srv, closeListener, nil
 }
+
+// traceForAccessLog hands the request's trace id, known once the tracing middleware ran, to
+// the access log.
+func traceForAccessLog(next middleware.Handler) middleware.Handler {
+	return func(ctx context.Context, req any) (any, error) {
+		if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+			accesslog.SetTraceID(ctx, sc.TraceID().String())
+		}
+		return next(ctx, req)
+	}
+}
+
+// maxHeaderBytes bounds a request's line and headers: a comment of 500 characters sent in the
+// query, percent-encoded, stays well under it.
+const maxHeaderBytes = 64 << 10
 
 // withClientAddr puts the request's client address (see clientip) in its context, where the
 // throttles and the access log find it.
@@ -118,7 +156,7 @@ func handle[Req any, PReq interface {
 			})
 			reply, err = next(c, req)
 		}
-		return writeReply[Resp](c.Response(), reply, err)
+		return writeReply[Resp](c.Request().Context(), c.Response(), reply, err)
 	}
 }
 
@@ -129,7 +167,7 @@ func handlePublish(api API, limits routeLimits) khttp.HandlerFunc {
 		r := c.Request()
 		form, err := r.MultipartReader()
 		if err != nil {
-			return writeReply[*gatewayv1.PublishActionResponse](c.Response(), nil,
+			return writeReply[*gatewayv1.PublishActionResponse](r.Context(), c.Response(), nil,
 				apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "publish expects a multipart/form-data body with data, token and title"))
 		}
 		if limits.maxUpload > 0 {
@@ -141,15 +179,15 @@ func handlePublish(api API, limits routeLimits) khttp.HandlerFunc {
 			return api.PublishUpload(ctx, r.URL.Query(), form)
 		})
 		reply, err := next(c, nil)
-		return writeReply[*gatewayv1.PublishActionResponse](c.Response(), reply, err)
+		return writeReply[*gatewayv1.PublishActionResponse](r.Context(), c.Response(), reply, err)
 	}
 }
 
-// writeReply answers with reply, or with err inside an empty Resp.
-func writeReply[Resp proto.Message](w http.ResponseWriter, reply any, err error) error {
+// writeReply answers with reply, or with err inside an empty Resp. ctx is the request's.
+func writeReply[Resp proto.Message](ctx context.Context, w http.ResponseWriter, reply any, err error) error {
 	if err != nil {
 		var zero Resp
-		return writeFailure(w, http.StatusOK, zero.ProtoReflect().Type().New(), err)
+		return writeFailure(ctx, w, http.StatusOK, zero.ProtoReflect().Type().New(), err)
 	}
 	return writeMessage(w, http.StatusOK, reply.(Resp).ProtoReflect())
 }
@@ -193,12 +231,13 @@ func writeMessage(w http.ResponseWriter, status int, m protoreflect.Message) err
 // writeFailure answers err inside the response message resp. The server middleware has made
 // every error one with a reason and a message written for people; an error without one (a bug)
 // still gets a readable answer.
-func writeFailure(w http.ResponseWriter, status int, resp protoreflect.Message, err error) error {
+func writeFailure(ctx context.Context, w http.ResponseWriter, status int, resp protoreflect.Message, err error) error {
 	e := errors.FromError(err)
 	code, msg := e.Code, e.Message
 	if e.Reason == "" || code == 0 || code == 200 {
 		code, msg = errors.UnknownCode, "internal error, please try again later"
 	}
+	accesslog.SetStatusCode(ctx, code)
 	fields := resp.Descriptor().Fields()
 	resp.Set(fields.ByName("status_code"), protoreflect.ValueOfInt32(int32(code)))
 	resp.Set(fields.ByName("status_msg"), protoreflect.ValueOfString(msg))

@@ -37,10 +37,12 @@ func (stubAPI) PublishUpload(context.Context, url.Values, *multipart.Reader) (*g
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	bc := &confv1.Bootstrap{Http: &confv1.HTTP{Timeout: durationpb.New(time.Second), UploadTimeout: durationpb.New(time.Second)}}
-	srv, err := NewHTTPServer(bc, stubAPI{}, nil, log.DefaultLogger)
+	bc.HttpAddr = "127.0.0.1:0"
+	srv, closeListener, err := NewHTTPServer(bc, stubAPI{}, nil, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(closeListener)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts

@@ -12,6 +12,8 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/accesslog"
+	"github.com/douyin-kratos/douyin/pkg/clientip"
 )
 
 // ProviderSet provides the services of this package.
@@ -43,7 +45,7 @@ func NewDouyinService(bc *confv1.Bootstrap, accounts *biz.AccountUsecase, videos
 
 // Register implements gatewayv1.DouyinServer.
 func (s *DouyinService) Register(ctx context.Context, req *gatewayv1.RegisterRequest) (*gatewayv1.RegisterResponse, error) {
-	session, err := s.accounts.Register(ctx, req.GetUsername(), req.GetPassword())
+	session, err := s.accounts.Register(ctx, client(ctx), req.GetUsername(), req.GetPassword())
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +54,7 @@ func (s *DouyinService) Register(ctx context.Context, req *gatewayv1.RegisterReq
 
 // Login implements gatewayv1.DouyinServer.
 func (s *DouyinService) Login(ctx context.Context, req *gatewayv1.LoginRequest) (*gatewayv1.LoginResponse, error) {
-	session, err := s.accounts.Login(ctx, req.GetUsername(), req.GetPassword())
+	session, err := s.accounts.Login(ctx, client(ctx), req.GetUsername(), req.GetPassword())
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +63,7 @@ func (s *DouyinService) Login(ctx context.Context, req *gatewayv1.LoginRequest) 
 
 // UserInfo implements gatewayv1.DouyinServer.
 func (s *DouyinService) UserInfo(ctx context.Context, req *gatewayv1.UserInfoRequest) (*gatewayv1.UserInfoResponse, error) {
-	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	viewer, err := s.requireViewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +76,7 @@ func (s *DouyinService) UserInfo(ctx context.Context, req *gatewayv1.UserInfoReq
 
 // Feed implements gatewayv1.DouyinServer.
 func (s *DouyinService) Feed(ctx context.Context, req *gatewayv1.FeedRequest) (*gatewayv1.FeedResponse, error) {
-	viewer, err := s.accounts.Viewer(req.GetToken())
+	viewer, err := s.viewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +95,7 @@ func (s *DouyinService) PublishAction(context.Context, *gatewayv1.PublishActionR
 
 // PublishList implements gatewayv1.DouyinServer.
 func (s *DouyinService) PublishList(ctx context.Context, req *gatewayv1.PublishListRequest) (*gatewayv1.PublishListResponse, error) {
-	viewer, err := s.accounts.Viewer(req.GetToken())
+	viewer, err := s.viewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +108,7 @@ func (s *DouyinService) PublishList(ctx context.Context, req *gatewayv1.PublishL
 
 // FavoriteAction implements gatewayv1.DouyinServer.
 func (s *DouyinService) FavoriteAction(ctx context.Context, req *gatewayv1.FavoriteActionRequest) (*gatewayv1.FavoriteActionResponse, error) {
-	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	viewer, err := s.requireViewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +120,7 @@ func (s *DouyinService) FavoriteAction(ctx context.Context, req *gatewayv1.Favor
 
 // FavoriteList implements gatewayv1.DouyinServer.
 func (s *DouyinService) FavoriteList(ctx context.Context, req *gatewayv1.FavoriteListRequest) (*gatewayv1.FavoriteListResponse, error) {
-	viewer, err := s.accounts.Viewer(req.GetToken())
+	viewer, err := s.viewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +133,7 @@ func (s *DouyinService) FavoriteList(ctx context.Context, req *gatewayv1.Favorit
 
 // CommentAction implements gatewayv1.DouyinServer.
 func (s *DouyinService) CommentAction(ctx context.Context, req *gatewayv1.CommentActionRequest) (*gatewayv1.CommentActionResponse, error) {
-	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	viewer, err := s.requireViewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +150,7 @@ func (s *DouyinService) CommentAction(ctx context.Context, req *gatewayv1.Commen
 
 // CommentList implements gatewayv1.DouyinServer.
 func (s *DouyinService) CommentList(ctx context.Context, req *gatewayv1.CommentListRequest) (*gatewayv1.CommentListResponse, error) {
-	viewer, err := s.accounts.Viewer(req.GetToken())
+	viewer, err := s.viewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +178,7 @@ func (s *DouyinService) comment(ctx context.Context, c *biz.Comment) *gatewayv1.
 
 // RelationAction implements gatewayv1.DouyinServer.
 func (s *DouyinService) RelationAction(ctx context.Context, req *gatewayv1.RelationActionRequest) (*gatewayv1.RelationActionResponse, error) {
-	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	viewer, err := s.requireViewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +190,7 @@ func (s *DouyinService) RelationAction(ctx context.Context, req *gatewayv1.Relat
 
 // FollowList implements gatewayv1.DouyinServer.
 func (s *DouyinService) FollowList(ctx context.Context, req *gatewayv1.FollowListRequest) (*gatewayv1.FollowListResponse, error) {
-	viewer, err := s.accounts.Viewer(req.GetToken())
+	viewer, err := s.viewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +203,7 @@ func (s *DouyinService) FollowList(ctx context.Context, req *gatewayv1.FollowLis
 
 // FollowerList implements gatewayv1.DouyinServer.
 func (s *DouyinService) FollowerList(ctx context.Context, req *gatewayv1.FollowerListRequest) (*gatewayv1.FollowerListResponse, error) {
-	viewer, err := s.accounts.Viewer(req.GetToken())
+	viewer, err := s.viewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +216,7 @@ func (s *DouyinService) FollowerList(ctx context.Context, req *gatewayv1.Followe
 
 // FriendList implements gatewayv1.DouyinServer.
 func (s *DouyinService) FriendList(ctx context.Context, req *gatewayv1.FriendListRequest) (*gatewayv1.FriendListResponse, error) {
-	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	viewer, err := s.requireViewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +244,7 @@ func (s *DouyinService) FriendList(ctx context.Context, req *gatewayv1.FriendLis
 
 // MessageChat implements gatewayv1.DouyinServer.
 func (s *DouyinService) MessageChat(ctx context.Context, req *gatewayv1.MessageChatRequest) (*gatewayv1.MessageChatResponse, error) {
-	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	viewer, err := s.requireViewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +263,7 @@ func (s *DouyinService) MessageChat(ctx context.Context, req *gatewayv1.MessageC
 
 // MessageAction implements gatewayv1.DouyinServer.
 func (s *DouyinService) MessageAction(ctx context.Context, req *gatewayv1.MessageActionRequest) (*gatewayv1.MessageActionResponse, error) {
-	viewer, err := s.accounts.RequireViewer(req.GetToken())
+	viewer, err := s.requireViewer(ctx, req.GetToken())
 	if err != nil {
 		return nil, err
 	}
@@ -317,6 +319,25 @@ func (s *DouyinService) user(ctx context.Context, u *biz.User) *gatewayv1.User {
 		WorkCount:       u.WorkCount,
 		FavoriteCount:   u.FavoriteCount,
 	}
+}
+
+// viewer is AccountUsecase.Viewer, noting the viewer in the access log.
+func (s *DouyinService) viewer(ctx context.Context, token string) (int64, error) {
+	id, err := s.accounts.Viewer(ctx, token)
+	accesslog.SetUser(ctx, id)
+	return id, err
+}
+
+// requireViewer is AccountUsecase.RequireViewer, noting the viewer in the access log.
+func (s *DouyinService) requireViewer(ctx context.Context, token string) (int64, error) {
+	id, err := s.accounts.RequireViewer(ctx, token)
+	accesslog.SetUser(ctx, id)
+	return id, err
+}
+
+// client is who sent the request, as the throttles count clients (see clientip.Key).
+func client(ctx context.Context) string {
+	return clientip.Key(clientip.FromContext(ctx))
 }
 
 // absoluteURL turns a path served by this system ("/static/...") into a URL the phone can

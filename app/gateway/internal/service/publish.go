@@ -34,9 +34,12 @@ func (s *DouyinService) PublishUpload(ctx context.Context, query url.Values, for
 		if viewer != 0 {
 			return nil
 		}
-		id, err := s.accounts.RequireViewer(token)
+		id, err := s.requireViewer(ctx, token)
+		if err != nil {
+			return err
+		}
 		viewer = id
-		return err
+		return s.videos.AllowPublish(ctx, viewer)
 	}
 	if token != "" {
 		if err := authorize(); err != nil {

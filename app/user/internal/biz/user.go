@@ -4,10 +4,12 @@ package biz
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-kratos/kratos/v2/errors"
@@ -35,8 +37,9 @@ var (
 	ErrUsernameTaken = apierror.New(userv1.ErrorReason_USERNAME_TAKEN, "this username is already taken")
 	// ErrUserNotFound is returned for a username or id with no account.
 	ErrUserNotFound = apierror.New(userv1.ErrorReason_USER_NOT_FOUND, "user not found")
-	// ErrWrongPassword is returned by Login when the password does not match.
-	ErrWrongPassword = apierror.New(userv1.ErrorReason_WRONG_PASSWORD, "wrong password")
+	// ErrWrongCredentials is returned by Login for an unknown username and for a wrong password
+	// alike: telling them apart would let anyone list the accounts.
+	ErrWrongCredentials = apierror.New(userv1.ErrorReason_WRONG_CREDENTIALS, "wrong username or password")
 )
 
 // User is a profile with its counters.
@@ -53,6 +56,19 @@ type User struct {
 	FavoriteCount   int64
 }
 
+// Account is what decides whether a login token may act for a user.
+type Account struct {
+	ID int64
+	// CreatedAt is when the account was made; a token issued before it was issued for another
+	// account that had the same id in a data set since reset.
+	CreatedAt time.Time
+}
+
+// TokensValidSince is the earliest issue time, in epoch seconds, of a token this account
+// accepts. Tokens carry whole seconds, so a token issued in the second the account was made
+// counts as its own.
+func (a *Account) TokensValidSince() int64 { return a.CreatedAt.Unix() }
+
 // Credentials is what Login checks.
 type Credentials struct {
 	UserID       int64
@@ -67,6 +83,8 @@ type UserRepo interface {
 	FindCredentials(ctx context.Context, username string) (*Credentials, error)
 	// GetUsers returns the users among ids that exist, in any order.
 	GetUsers(ctx context.Context, ids []int64) ([]*User, error)
+	// GetAccounts returns the accounts among ids that exist, in any order.
+	GetAccounts(ctx context.Context, ids []int64) ([]*Account, error)
 }
 
 // PasswordHasher turns passwords into stored hashes and checks them.
@@ -79,16 +97,24 @@ type PasswordHasher interface {
 type UserUsecase struct {
 	repo   UserRepo
 	hasher PasswordHasher
+	// decoy is a hash of no one's password. A login for an unknown name checks the password
+	// against it, so that answer takes as long as a wrong password's.
+	decoy string
 }
 
 // NewUserUsecase returns a UserUsecase.
-func NewUserUsecase(repo UserRepo, hasher PasswordHasher) *UserUsecase {
-	return &UserUsecase{repo: repo, hasher: hasher}
+func NewUserUsecase(repo UserRepo, hasher PasswordHasher) (*UserUsecase, error) {
+	decoy, err := hasher.Hash(context.Background(), randomName())
+	if err != nil {
+		return nil, fmt.Errorf("hash the decoy password: %w", err)
+	}
+	return &UserUsecase{repo: repo, hasher: hasher, decoy: decoy}, nil
 }
 
 // Register creates an account and returns its id.
 func (uc *UserUsecase) Register(ctx context.Context, username, password string) (int64, error) {
-	if err := validateCredentials(username, password); err != nil {
+	username, err := validateCredentials(username, password)
+	if err != nil {
 		return 0, err
 	}
 	// Checked before hashing so a taken name costs a lookup, not a hash. The unique index
@@ -105,12 +131,17 @@ func (uc *UserUsecase) Register(ctx context.Context, username, password string) 
 	return uc.repo.Create(ctx, username, hash)
 }
 
-// Login returns the id of the account whose username and password match.
+// Login returns the id of the account whose username and password match. An unknown name and
+// a wrong password get the same answer after the same work.
 func (uc *UserUsecase) Login(ctx context.Context, username, password string) (int64, error) {
-	if err := validateCredentials(username, password); err != nil {
+	username, err := validateCredentials(username, password)
+	if err != nil {
 		return 0, err
 	}
 	creds, err := uc.repo.FindCredentials(ctx, username)
+	if errors.Is(err, ErrUserNotFound) {
+		creds, err = &Credentials{PasswordHash: uc.decoy}, nil
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -118,8 +149,8 @@ func (uc *UserUsecase) Login(ctx context.Context, username, password string) (in
 	if err != nil {
 		return 0, fmt.Errorf("verify password of user %d: %w", creds.UserID, err)
 	}
-	if !ok {
-		return 0, ErrWrongPassword
+	if !ok || creds.UserID == 0 {
+		return 0, ErrWrongCredentials
 	}
 	return creds.UserID, nil
 }
@@ -127,14 +158,7 @@ func (uc *UserUsecase) Login(ctx context.Context, username, password string) (in
 // GetUsers returns the users among ids that exist, in the order of ids, without repeats, with
 // defaults filled in for profile fields the owner never set.
 func (uc *UserUsecase) GetUsers(ctx context.Context, ids []int64) ([]*User, error) {
-	wanted := make([]int64, 0, len(ids))
-	seen := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		if id > 0 && !seen[id] {
-			seen[id] = true
-			wanted = append(wanted, id)
-		}
-	}
+	wanted := uniquePositive(ids)
 	if len(wanted) > MaxBatch {
 		return nil, invalidArgument("at most %d users can be fetched at once", MaxBatch)
 	}
@@ -158,6 +182,18 @@ func (uc *UserUsecase) GetUsers(ctx context.Context, ids []int64) ([]*User, erro
 	return out, nil
 }
 
+// GetAccounts returns the accounts among ids that exist, in any order.
+func (uc *UserUsecase) GetAccounts(ctx context.Context, ids []int64) ([]*Account, error) {
+	ids = uniquePositive(ids)
+	if len(ids) > MaxBatch {
+		return nil, invalidArgument("at most %d accounts can be fetched at once", MaxBatch)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return uc.repo.GetAccounts(ctx, ids)
+}
+
 // withDefaults gives a profile the images and signature shown until its owner sets their own.
 // Images are paths under the gateway, which draws one per user id; the gateway turns them into
 // absolute URLs.
@@ -174,28 +210,56 @@ func withDefaults(u *User) *User {
 	return u
 }
 
-func validateCredentials(username, password string) error {
-	switch n := utf8.RuneCountInString(username); {
-	case !utf8.ValidString(username):
-		return invalidArgument("username is not valid UTF-8")
+// validateCredentials checks a username and password against the contract and returns the
+// username in the form it is stored and looked up in.
+func validateCredentials(username, password string) (string, error) {
+	if !utf8.ValidString(username) {
+		return "", invalidArgument("username is not valid UTF-8")
+	}
+	if strings.TrimSpace(username) == "" {
+		return "", invalidArgument("username must not be empty")
+	}
+	if n := utf8.RuneCountInString(username); n > 4*MaxNameLength {
+		// Refused before normalising: nothing this long can shrink to a valid name.
+		return "", invalidArgument("username must be at most %d characters, got %d", MaxNameLength, n)
+	}
+	// Names are compared as people read them (see CanonicalName).
+	name, err := userv1.CanonicalName(username)
+	switch n := utf8.RuneCountInString(name); {
+	case err != nil:
+		return "", invalidArgument("username must not contain invisible, control or text-direction characters")
 	case n == 0:
-		return invalidArgument("username must not be empty")
+		return "", invalidArgument("username must not be empty")
 	case n > MaxNameLength:
-		return invalidArgument("username must be at most %d characters, got %d", MaxNameLength, n)
-	case strings.TrimSpace(username) != username:
-		return invalidArgument("username must not start or end with a space")
-	case strings.ContainsFunc(username, unicode.IsControl):
-		return invalidArgument("username must not contain control characters")
+		return "", invalidArgument("username must be at most %d characters, got %d", MaxNameLength, n)
 	}
 	switch n := utf8.RuneCountInString(password); {
 	case !utf8.ValidString(password):
-		return invalidArgument("password is not valid UTF-8")
+		return "", invalidArgument("password is not valid UTF-8")
 	case n == 0:
-		return invalidArgument("password must not be empty")
+		return "", invalidArgument("password must not be empty")
 	case n > MaxPasswordLength:
-		return invalidArgument("password must be at most %d characters, got %d", MaxPasswordLength, n)
+		return "", invalidArgument("password must be at most %d characters, got %d", MaxPasswordLength, n)
 	}
-	return nil
+	return name, nil
+}
+
+func uniquePositive(ids []int64) []int64 {
+	out := make([]int64, 0, len(ids))
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		if id > 0 && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func randomName() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return hex.EncodeToString(b)
 }
 
 func invalidArgument(format string, args ...any) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
@@ -40,6 +41,16 @@ func (r *fakeRepo) FindCredentials(_ context.Context, username string) (*Credent
 	return nil, ErrUserNotFound
 }
 
+func (r *fakeRepo) GetAccounts(_ context.Context, ids []int64) ([]*Account, error) {
+	var out []*Account
+	for _, id := range ids {
+		if _, ok := r.users[id]; ok {
+			out = append(out, &Account{ID: id, CreatedAt: time.Unix(1_700_000_000+id, 5e8)})
+		}
+	}
+	return out, nil
+}
+
 func (r *fakeRepo) GetUsers(_ context.Context, ids []int64) ([]*User, error) {
 	var out []*User
 	for _, id := range ids {
@@ -49,6 +60,27 @@ func (r *fakeRepo) GetUsers(_ context.Context, ids []int64) ([]*User, error) {
 		}
 	}
 	return out, nil
+}
+
+// countingHasher counts the password checks, to show a login does the same work whatever the
+// name.
+type countingHasher struct {
+	*Argon2idHasher
+	verifies int
+}
+
+func (h *countingHasher) Verify(ctx context.Context, password, hash string) (bool, error) {
+	h.verifies++
+	return h.Argon2idHasher.Verify(ctx, password, hash)
+}
+
+func newUsecase(t *testing.T, repo UserRepo, hasher PasswordHasher) *UserUsecase {
+	t.Helper()
+	uc, err := NewUserUsecase(repo, hasher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uc
 }
 
 // cheapHasher keeps the tests fast; the real hasher is tested on its own below.
@@ -61,7 +93,8 @@ func cheapHasher() *Argon2idHasher {
 func TestRegisterAndLogin(t *testing.T) {
 	ctx := context.Background()
 	repo := newFakeRepo()
-	uc := NewUserUsecase(repo, cheapHasher())
+	hasher := &countingHasher{Argon2idHasher: cheapHasher()}
+	uc := newUsecase(t, repo, hasher)
 
 	id, err := uc.Register(ctx, "alice", "pw")
 	if err != nil || id != 1 {
@@ -78,14 +111,22 @@ func TestRegisterAndLogin(t *testing.T) {
 		wantMsg                  string
 	}{
 		{name: "login ok", username: "alice", password: "pw", login: true},
-		{name: "wrong password", username: "alice", password: "nope", login: true, want: ErrWrongPassword},
-		{name: "unknown user", username: "bob", password: "pw", login: true, want: ErrUserNotFound},
+		{name: "wrong password", username: "alice", password: "nope", login: true, want: ErrWrongCredentials},
+		{name: "unknown user looks like a wrong password", username: "bob", password: "pw", login: true, want: ErrWrongCredentials},
+		{name: "unknown user, even with the decoy's password", username: "bob", password: "", login: true, wantMsg: "password must not be empty"},
 		{name: "taken", username: "alice", password: "other", want: ErrUsernameTaken},
+		{name: "a full-width variant is the same name", username: "ａlice", password: "other", want: ErrUsernameTaken},
+		{name: "surrounding spaces are not part of a name", username: " alice ", password: "other", want: ErrUsernameTaken},
+		{name: "login by the name as people read it", username: "ａｌｉｃｅ", password: "pw", login: true},
+		{name: "zero-width space", username: "alice\u200b", password: "pw", wantMsg: "username must not contain invisible, control or text-direction characters"},
+		{name: "bidi override", username: "\u202ealice", password: "pw", wantMsg: "username must not contain invisible, control or text-direction characters"},
+		{name: "only spaces", username: "   ", password: "pw", wantMsg: "username must not be empty"},
+		{name: "case still tells names apart", username: "Alice", password: "pw"},
+		{name: "spaces inside a name are kept", username: "Ann Lee", password: "pw"},
 		{name: "empty username", username: "", password: "pw", wantMsg: "username must not be empty"},
 		{name: "long username", username: strings.Repeat("a", 33), password: "pw", wantMsg: "username must be at most 32 characters, got 33"},
 		{name: "32 characters of 3 bytes", username: strings.Repeat("抖", 32), password: strings.Repeat("音", 32)},
-		{name: "surrounding space", username: " bob", password: "pw", wantMsg: "username must not start or end with a space"},
-		{name: "control character", username: "bo\nb", password: "pw", wantMsg: "username must not contain control characters"},
+		{name: "control character", username: "bo\nb", password: "pw", wantMsg: "username must not contain invisible, control or text-direction characters"},
 		{name: "invalid UTF-8", username: "bo\xffb", password: "pw", wantMsg: "username is not valid UTF-8"},
 		{name: "empty password", username: "carol", password: "", wantMsg: "password must not be empty"},
 		{name: "long password", username: "carol", password: strings.Repeat("p", 33), wantMsg: "password must be at most 32 characters, got 33"},
@@ -93,10 +134,13 @@ func TestRegisterAndLogin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := repo.creates
+			before, checks := repo.creates, hasher.verifies
 			var err error
 			if tt.login {
 				_, err = uc.Login(ctx, tt.username, tt.password)
+				if tt.wantMsg == "" && hasher.verifies != checks+1 {
+					t.Fatalf("login checked %d passwords; want 1 whether or not the name exists", hasher.verifies-checks)
+				}
 			} else {
 				_, err = uc.Register(ctx, tt.username, tt.password)
 			}
@@ -122,7 +166,7 @@ func TestRegisterAndLogin(t *testing.T) {
 func TestGetUsersOrderDefaultsAndLimits(t *testing.T) {
 	ctx := context.Background()
 	repo := newFakeRepo()
-	uc := NewUserUsecase(repo, cheapHasher())
+	uc := newUsecase(t, repo, cheapHasher())
 	for _, name := range []string{"a", "b", "c"} {
 		if _, err := uc.Register(ctx, name, "pw"); err != nil {
 			t.Fatal(err)
@@ -156,6 +200,32 @@ func TestGetUsersOrderDefaultsAndLimits(t *testing.T) {
 		tooMany[i] = int64(i + 1)
 	}
 	if _, err := uc.GetUsers(ctx, tooMany); kerrors.Reason(err) != "INVALID_ARGUMENT" {
+		t.Fatalf("oversized batch: %v", err)
+	}
+}
+
+func TestGetAccounts(t *testing.T) {
+	ctx := context.Background()
+	repo := newFakeRepo()
+	uc := newUsecase(t, repo, cheapHasher())
+	for _, name := range []string{"a", "b"} {
+		if _, err := uc.Register(ctx, name, "pw"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	accounts, err := uc.GetAccounts(ctx, []int64{2, 0, 9, 2, -4})
+	if err != nil || len(accounts) != 1 || accounts[0].ID != 2 {
+		t.Fatalf("GetAccounts = %+v, %v; want account 2 once", accounts, err)
+	}
+	// Whole seconds, rounded down: a token issued in the second the account was made is its own.
+	if got := accounts[0].TokensValidSince(); got != 1_700_000_002 {
+		t.Fatalf("TokensValidSince = %d; want the creation second 1700000002", got)
+	}
+	tooMany := make([]int64, MaxBatch+1)
+	for i := range tooMany {
+		tooMany[i] = int64(i + 1)
+	}
+	if _, err := uc.GetAccounts(ctx, tooMany); kerrors.Reason(err) != "INVALID_ARGUMENT" {
 		t.Fatalf("oversized batch: %v", err)
 	}
 }

@@ -109,6 +109,20 @@ func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, erro
 	return users, nil
 }
 
+// GetAccounts implements biz.UserRepo. It is read once a minute or so per user and gateway
+// (the gateway caches the answer), so it is not cached here.
+func (r *UserRepo) GetAccounts(ctx context.Context, ids []int64) ([]*biz.Account, error) {
+	var rows []userModel
+	if err := r.data.db.WithContext(ctx).Select("id", "created_at").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("get accounts: %w", err)
+	}
+	out := make([]*biz.Account, len(rows))
+	for i := range rows {
+		out[i] = &biz.Account{ID: rows[i].ID, CreatedAt: rows[i].CreatedAt}
+	}
+	return out, nil
+}
+
 // secondForget is how long after a change its cache entries are dropped again: a replica that
 // read the old row just before the change may have cached it meanwhile.
 const secondForget = 200 * time.Millisecond

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/user/internal/biz"
@@ -37,10 +38,12 @@ func runUserRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 	ctx := context.Background()
 	repo := openRepo(t, bc)
 
+	beforeAlice := time.Now().Truncate(time.Second)
 	alice, err := repo.Create(ctx, "alice", "hash-a")
 	if err != nil {
 		t.Fatal(err)
 	}
+	afterAlice := time.Now()
 	long := strings.Repeat("抖", 32)
 	bobs := map[string]int64{}
 	for _, name := range []string{"Alice", long, "bob"} {
@@ -96,6 +99,16 @@ func runUserRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 			if len(got) != 2 || got[alice] != "alice" || got[bobs["bob"]] != "bob" {
 				t.Fatalf("round %d: %v", round, got)
 			}
+		}
+	})
+
+	t.Run("GetAccounts tells when each account was made, skipping unknown ids", func(t *testing.T) {
+		accounts, err := repo.GetAccounts(ctx, []int64{alice, 999_999})
+		if err != nil || len(accounts) != 1 || accounts[0].ID != alice {
+			t.Fatalf("GetAccounts = %+v, %v; want alice's only", accounts, err)
+		}
+		if made := accounts[0].CreatedAt; made.Before(beforeAlice) || made.After(afterAlice) {
+			t.Fatalf("alice made at %v; want between %v and %v", made, beforeAlice, afterAlice)
 		}
 	})
 

@@ -65,3 +65,16 @@ func (s *UserService) GetUsers(ctx context.Context, req *userv1.GetUsersRequest)
 	}
 	return reply, nil
 }
+
+// GetAccounts implements userv1.UserServiceServer.
+func (s *UserService) GetAccounts(ctx context.Context, req *userv1.GetAccountsRequest) (*userv1.GetAccountsReply, error) {
+	accounts, err := s.uc.GetAccounts(ctx, req.GetIds())
+	if err != nil {
+		return nil, err
+	}
+	reply := &userv1.GetAccountsReply{Accounts: make([]*userv1.Account, len(accounts))}
+	for i, a := range accounts {
+		reply.Accounts[i] = &userv1.Account{Id: a.ID, TokensValidSince: a.TokensValidSince()}
+	}
+	return reply, nil
+}

@@ -1,0 +1,163 @@
+// Package accesslog writes one line per HTTP request a server answered: method, path, HTTP
+// status, the answer's own status_code, latency, the user and client it was for and, when
+// tracing, its trace id. Tokens, passwords and other text never appear: of the query only the
+// parameter names are kept, with the values of those that are plain numbers (ids, times,
+// action types).
+//
+// Failures and refusals (HTTP status 400 and above, or a non-zero status_code) are always
+// written; successful requests are written at a configured rate, so that the log of a busy
+// server costs what its operators choose.
+package accesslog
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+)
+
+// Entry is what handlers tell the access log about the request they answer.
+type Entry struct {
+	code    atomic.Int32
+	user    atomic.Int64
+	traceID atomic.Value // string
+}
+
+type entryKey struct{}
+
+func entryFrom(ctx context.Context) *Entry {
+	e, _ := ctx.Value(entryKey{}).(*Entry)
+	return e
+}
+
+// SetStatusCode records the status_code the answer carries.
+func SetStatusCode(ctx context.Context, code int32) {
+	if e := entryFrom(ctx); e != nil {
+		e.code.Store(code)
+	}
+}
+
+// SetUser records who the request was for (the token's user).
+func SetUser(ctx context.Context, userID int64) {
+	if e := entryFrom(ctx); e != nil {
+		e.user.Store(userID)
+	}
+}
+
+// SetTraceID records the trace the request is part of.
+func SetTraceID(ctx context.Context, traceID string) {
+	if e := entryFrom(ctx); e != nil {
+		e.traceID.Store(traceID)
+	}
+}
+
+// Filter returns the HTTP filter that logs every request through logger. sample (0..1) is
+// the fraction of successful requests written; client tells who sent a request.
+func Filter(logger log.Logger, sample float64, client func(*http.Request) netip.Addr) func(http.Handler) http.Handler {
+	helper := log.NewHelper(logger)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			entry := &Entry{}
+			rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), entryKey{}, entry)))
+			code := entry.code.Load()
+			failed := rec.status >= http.StatusBadRequest || code != 0
+			if !failed && (sample <= 0 || (sample < 1 && rand.Float64() >= sample)) {
+				return
+			}
+			kv := []any{
+				"msg", "access",
+				"method", r.Method,
+				"path", r.URL.Path,
+				"query", redact(r.URL.RawQuery),
+				"status", rec.status,
+				"code", code,
+				"latency_ms", float64(time.Since(start).Microseconds()) / 1000,
+				"bytes", rec.bytes,
+				"user", entry.user.Load(),
+				"client", client(r).String(),
+			}
+			if id, _ := entry.traceID.Load().(string); id != "" {
+				kv = append(kv, "trace", id)
+			}
+			if failed {
+				helper.Warnw(kv...)
+			} else {
+				helper.Infow(kv...)
+			}
+		})
+	}
+}
+
+// redact keeps the names of query parameters and the values that are plain numbers.
+func redact(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	var b strings.Builder
+	for i, pair := range strings.Split(raw, "&") {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		key, value, hasValue := strings.Cut(pair, "=")
+		if k, err := url.QueryUnescape(key); err == nil && len(k) <= 32 {
+			key = k
+		} else {
+			key = "?"
+		}
+		b.WriteString(key)
+		if hasValue {
+			b.WriteByte('=')
+			if isNumber(value) {
+				b.WriteString(value)
+			} else {
+				b.WriteByte('*')
+			}
+		}
+	}
+	return b.String()
+}
+
+func isNumber(s string) bool {
+	if s == "" || len(s) > 24 {
+		return false
+	}
+	if _, err := strconv.ParseFloat(s, 64); err != nil {
+		return false
+	}
+	return strings.Trim(s, "0123456789.eE+-") == ""
+}
+
+// recorder remembers the status and size of an answer.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.wrote = true
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines of uploads and
+// downloads) and http.ServeContent's io.Copy find the writer's ReadFrom.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -1,0 +1,76 @@
+package accesslog
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/go-kratos/kratos/v2/log"
+)
+
+func TestRedactKeepsNamesAndNumbersOnly(t *testing.T) {
+	for raw, want := range map[string]string{
+		"": "",
+		"token=eyJhbGciOi.x.y&video_id=12&action_type=1":   "token=*&video_id=12&action_type=1",
+		"username=alice&password=secret":                   "username=*&password=*",
+		"comment_text=%E4%BD%A0%E5%A5%BD&video_id=1e%2B06": "comment_text=*&video_id=*",
+		"latest_time=1.680703713e+09&flag":                 "latest_time=1.680703713e+09&flag",
+		"%zz=1&x=NaN&y=0x10":                               "?=1&x=*&y=*",
+	} {
+		if got := redact(raw); got != want {
+			t.Errorf("redact(%q) = %q; want %q", raw, got, want)
+		}
+	}
+}
+
+func serve(t *testing.T, sample float64, h http.HandlerFunc, target string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	filter := Filter(log.NewStdLogger(&buf), sample, func(*http.Request) netip.Addr { return netip.MustParseAddr("198.51.100.4") })
+	filter(h).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, target, nil))
+	return buf.String()
+}
+
+func TestOneLinePerRequest(t *testing.T) {
+	line := serve(t, 1, func(w http.ResponseWriter, r *http.Request) {
+		SetUser(r.Context(), 7)
+		SetTraceID(r.Context(), "4bf92f3577b34da6a3ce929d0e0e4736")
+		_, _ = w.Write([]byte("hello"))
+	}, "/douyin/feed/?token=secret-token&latest_time=1700000000000")
+	for _, want := range []string{"msg=access", "method=GET", "path=/douyin/feed/", "query=token=*&latest_time=1700000000000",
+		"status=200", "code=0", "bytes=5", "user=7", "client=198.51.100.4", "trace=4bf92f3577b34da6a3ce929d0e0e4736", "latency_ms="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("line lacks %q: %s", want, line)
+		}
+	}
+	if strings.Contains(line, "secret-token") || strings.Count(line, "\n") != 1 {
+		t.Fatalf("want one line without the token: %q", line)
+	}
+}
+
+func TestFailuresAreAlwaysWrittenSuccessesSampled(t *testing.T) {
+	ok := func(w http.ResponseWriter, r *http.Request) {}
+	refused := func(w http.ResponseWriter, r *http.Request) { SetStatusCode(r.Context(), 429) }
+	notFound := func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotFound) }
+	if line := serve(t, 0, ok, "/"); line != "" {
+		t.Fatalf("a success with sampling off was written: %s", line)
+	}
+	if line := serve(t, 0, refused, "/"); !strings.Contains(line, "code=429") || !strings.Contains(line, "WARN") {
+		t.Fatalf("a refusal was not written as a warning: %q", line)
+	}
+	if line := serve(t, 0, notFound, "/nope"); !strings.Contains(line, "status=404") {
+		t.Fatalf("a 404 was not written: %q", line)
+	}
+	written := 0
+	for i := 0; i < 2000; i++ {
+		if serve(t, 0.25, ok, "/") != "" {
+			written++
+		}
+	}
+	if written < 400 || written > 600 {
+		t.Fatalf("%d of 2000 successes written at a rate of 0.25", written)
+	}
+}
