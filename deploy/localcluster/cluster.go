@@ -300,6 +300,9 @@ func (c *Cluster) appEnv(app string) []string {
 		"DOUYIN_SERVICES_MESSAGE=" + e.GRPC["message"],
 		"DOUYIN_AUTH_TOKEN_SECRET=" + o.TokenSecret,
 		"DOUYIN_ADMIN_ADDR=" + e.Admin[app],
+		// Caches and count acks for the domain apps; the gateway's throttles, shared by replicas.
+		"DOUYIN_REDIS_ADDR=" + o.RedisAddr,
+		"DOUYIN_REDIS_KEY_PREFIX=" + o.RedisPrefix,
 	}
 	if o.JaegerBin != "" {
 		env = append(env, "DOUYIN_TRACING_ENDPOINT="+JaegerOTLPAddr, "DOUYIN_TRACING_SAMPLE_RATIO=1")
@@ -311,8 +314,6 @@ func (c *Cluster) appEnv(app string) []string {
 			"DOUYIN_GRPC_ADDR="+e.GRPC[app],
 			"DOUYIN_DATABASE_DRIVER=mysql",
 			"DOUYIN_DATABASE_DSN="+e.Databases[app],
-			"DOUYIN_REDIS_ADDR="+o.RedisAddr,
-			"DOUYIN_REDIS_KEY_PREFIX="+o.RedisPrefix,
 			"DOUYIN_KAFKA_BROKERS="+e.Kafka,
 		)
 	}

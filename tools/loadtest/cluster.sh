@@ -22,7 +22,7 @@ done
 make -s cluster-build
 
 ./bin/localcluster -bin ./bin -http "$ADDR" -work "$DATA/cluster" -mysql "$MYSQL" -db-prefix $DB_PREFIX \
-  -redis "$REDIS" -redis-prefix $REDIS_PREFIX >"$DATA/cluster.out" 2>&1 &
+  -redis "$REDIS" -redis-prefix $REDIS_PREFIX $(printf -- '-env %s ' "${LIMITS[@]}") >"$DATA/cluster.out" 2>&1 &
 PID=$!
 for _ in $(seq 1 600); do curl -fs "http://$ADDR/douyin/feed/" | grep -q "\"status_code\":0" && break; sleep 0.1; done
 curl -fs "http://$ADDR/douyin/feed/" >/dev/null || { echo "the cluster did not start:"; tail -30 "$DATA/cluster.out"; exit 1; }

@@ -19,7 +19,7 @@ command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk";
 go build -o "$BIN" ./app/allinone/cmd/allinone
 
 start() {
-  DOUYIN_DATA_DIR=$DATA DOUYIN_HTTP_ADDR=$ADDR DOUYIN_ADMIN_ADDR=127.0.0.1:0 DOUYIN_LOG_LEVEL=warn "$BIN" &
+  env "${LIMITS[@]}" DOUYIN_DATA_DIR=$DATA DOUYIN_HTTP_ADDR=$ADDR DOUYIN_ADMIN_ADDR=127.0.0.1:0 "$BIN" >"$DATA/allinone.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do curl -fs "http://$ADDR/douyin/feed/" >/dev/null && return; sleep 0.1; done
   echo "the all-in-one did not start"; exit 1

@@ -5,6 +5,16 @@ DURATION=${LOAD_DURATION:-15s}
 VIDEOS=${LOAD_VIDEOS:-10000}
 USERS=50
 
+# The load's users act far faster than people do (each likes or unlikes every few milliseconds,
+# 50 of them sign up from one address), so the throttles that would stop them are widened. They
+# still run, and cost what they cost, on every request: DOUYIN_RATE_LIMIT_ENABLED=false would
+# switch them off instead.
+LIMITS=(
+  DOUYIN_RATE_LIMIT_REGISTER_BURST=1000
+  DOUYIN_RATE_LIMIT_LIKE_EVENTS=1000000 DOUYIN_RATE_LIMIT_LIKE_BURST=1000000
+  DOUYIN_RATE_LIMIT_COMMENT_BURST=1000
+)
+
 # scenario NAME URL [wrk args...] prints wrk's summary of 50 connections on URL.
 scenario() {
   echo

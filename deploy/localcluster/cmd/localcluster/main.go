@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,6 +31,13 @@ func main() {
 	flag.StringVar(&opts.RedisAddr, "redis", "127.0.0.1:6379", "Redis address")
 	flag.StringVar(&opts.RedisPrefix, "redis-prefix", "douyin_local:", "prefix of every Redis key the apps write")
 	flag.IntVar(&opts.KafkaPort, "kafka-port", 9092, "port of the Kafka stand-in on 127.0.0.1")
+	flag.Func("env", "a DOUYIN_* setting KEY=value for every app (repeatable)", func(kv string) error {
+		if !strings.HasPrefix(kv, "DOUYIN_") || !strings.Contains(kv, "=") {
+			return fmt.Errorf("want DOUYIN_KEY=value, got %q", kv)
+		}
+		opts.Env = append(opts.Env, kv)
+		return nil
+	})
 	flag.Parse()
 	opts.GRPCBasePort, opts.AdminBasePort = 9000, 8000
 	opts.Logf = func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
