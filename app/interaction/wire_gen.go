@@ -37,9 +37,15 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	commentRepo := data.NewCommentRepo(dataData, relay, confv1Bootstrap)
 	commentUsecase := biz.NewCommentUsecase(confv1Bootstrap, commentRepo, videoDirectory, countWaiter)
 	interactionService := service.NewInteractionService(favoriteUsecase, commentUsecase)
-	grpcServer := server.NewGRPCServer(confv1Bootstrap, interactionService, logger)
+	grpcServer, cleanup3, err := server.NewGRPCServer(confv1Bootstrap, interactionService, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	component := newComponent(grpcServer, relay)
 	return component, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil

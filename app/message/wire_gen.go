@@ -33,9 +33,15 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	messageUsecase := biz.NewMessageUsecase(messageRepo, friendChecker)
 	messageService := service.NewMessageService(messageUsecase)
-	grpcServer := server.NewGRPCServer(confv1Bootstrap, messageService, logger)
+	grpcServer, cleanup3, err := server.NewGRPCServer(confv1Bootstrap, messageService, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	component := newComponent(grpcServer)
 	return component, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil

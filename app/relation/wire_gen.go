@@ -35,9 +35,15 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	countWaiter := data.NewCountWaiter(dataData)
 	relationUsecase := biz.NewRelationUsecase(confv1Bootstrap, followRepo, userDirectory, countWaiter)
 	relationService := service.NewRelationService(relationUsecase)
-	grpcServer := server.NewGRPCServer(confv1Bootstrap, relationService, logger)
+	grpcServer, cleanup3, err := server.NewGRPCServer(confv1Bootstrap, relationService, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	component := newComponent(grpcServer, relay)
 	return component, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil

@@ -32,14 +32,20 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		return nil, nil, err
 	}
 	userService := service.NewUserService(userUsecase)
-	grpcServer := server.NewGRPCServer(confv1Bootstrap, userService, logger)
+	grpcServer, cleanup2, err := server.NewGRPCServer(confv1Bootstrap, userService, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	consumer, err := data.NewCounterConsumer(dataData, userRepo, confv1Bootstrap, logger)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	component := newComponent(grpcServer, consumer)
 	return component, func() {
+		cleanup2()
 		cleanup()
 	}, nil
 }

@@ -39,14 +39,20 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		return nil, nil, err
 	}
 	videoService := service.NewVideoService(videoUsecase)
-	grpcServer := server.NewGRPCServer(confv1Bootstrap, videoService, logger)
+	grpcServer, cleanup2, err := server.NewGRPCServer(confv1Bootstrap, videoService, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	consumer, err := data.NewCounterConsumer(dataData, videoRepo, confv1Bootstrap, logger)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	component := newComponent(grpcServer, consumer, relay)
 	return component, func() {
+		cleanup2()
 		cleanup()
 	}, nil
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
 	ggrpc "google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/pkg/config"
@@ -228,18 +229,43 @@ func Run(name string, logger log.Logger, p *Process, components ...*Component) e
 	return kratos.New(opts...).Run()
 }
 
+// The internal gRPC servers answer the other apps, which hold one long-lived connection each
+// and multiplex their calls on it: anything else that connects is bounded like a public client.
+const (
+	// grpcHandshakeTimeout bounds how long a new connection may take to start HTTP/2.
+	grpcHandshakeTimeout = 10 * time.Second
+	// grpcMaxIdle closes a connection no call used for that long; callers reconnect on demand.
+	grpcMaxIdle = 5 * time.Minute
+	// grpcMaxStreams bounds the calls in progress on one connection; more wait in the caller.
+	grpcMaxStreams = 1000
+)
+
 // NewGRPCServer returns a domain app's gRPC server on grpc_addr with the common middleware.
-// Streams get the same edge logging as unary calls; Kratos' stream middleware runs per message,
-// so that is a plain interceptor.
-func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) *grpc.Server {
+// On a TCP address it is bound already, its connections under a cap (newcomers are turned
+// away at the cap: callers keep theirs open), with a handshake deadline and an idle timeout;
+// the returned function closes the listener if the server never took it over. Streams get the
+// same edge logging as unary calls; Kratos' stream middleware runs per message, so that is a
+// plain interceptor.
+func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) (*grpc.Server, func(), error) {
 	helper := log.NewHelper(logger)
 	var where []grpc.ServerOption
+	closeListener := func() {}
 	if addr := bc.GetGrpcAddr(); rpc.IsInProcess(addr) {
 		where = append(where, grpc.Listener(rpc.ListenInProcess(addr)), grpc.Endpoint(&url.URL{Scheme: "grpc", Opaque: addr}))
 	} else {
-		where = append(where, grpc.Address(addr))
+		ln, _, closeLn, err := ListenLimited("grpc", addr, 0, true, logger)
+		if err != nil {
+			return nil, nil, err
+		}
+		closeListener = closeLn
+		where = append(where, grpc.Address(addr), grpc.Listener(ln))
 	}
-	return grpc.NewServer(append(where,
+	srv := grpc.NewServer(append(where,
+		grpc.Options(
+			ggrpc.ConnectionTimeout(grpcHandshakeTimeout),
+			ggrpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: grpcMaxIdle}),
+			ggrpc.MaxConcurrentStreams(grpcMaxStreams),
+		),
 		// Callers set each call's real deadline, and gRPC carries it here. This only caps work
 		// whose caller set none: no call may outlive the HTTP request that caused it, and some
 		// (a login queueing for the password hasher) may take longer than an ordinary call.
@@ -252,6 +278,7 @@ func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) *grpc.Server {
 			return nil
 		}),
 	)...)
+	return srv, closeListener, nil
 }
 
 // Builder is the injector every app exports as New.

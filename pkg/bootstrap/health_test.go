@@ -140,3 +140,21 @@ func TestProcessWithoutRegistryUsesStaticAddresses(t *testing.T) {
 		t.Fatalf("dialing a discovery name without a registry: %v; want an error naming the registry", err)
 	}
 }
+
+func TestGRPCServerIsBoundWhenMade(t *testing.T) {
+	bc := &confv1.Bootstrap{GrpcAddr: "127.0.0.1:0"}
+	srv, closeListener, err := NewGRPCServer(bc, log.DefaultLogger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeListener()
+	u, err := srv.Endpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The port is held from the start: a second server on it fails at once, with the address.
+	bc.GrpcAddr = u.Host
+	if _, _, err := NewGRPCServer(bc, log.DefaultLogger); err == nil || !strings.Contains(err.Error(), u.Host) {
+		t.Fatalf("second server on %s: %v; want a listen error naming it", u.Host, err)
+	}
+}

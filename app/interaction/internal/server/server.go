@@ -17,8 +17,11 @@ import (
 var ProviderSet = wire.NewSet(NewGRPCServer)
 
 // NewGRPCServer serves the internal interaction API on grpc_addr.
-func NewGRPCServer(bc *confv1.Bootstrap, svc *service.InteractionService, logger log.Logger) *grpc.Server {
-	srv := bootstrap.NewGRPCServer(bc, logger)
+func NewGRPCServer(bc *confv1.Bootstrap, svc *service.InteractionService, logger log.Logger) (*grpc.Server, func(), error) {
+	srv, closeListener, err := bootstrap.NewGRPCServer(bc, logger)
+	if err != nil {
+		return nil, nil, err
+	}
 	interactionv1.RegisterInteractionServiceServer(srv, svc)
-	return srv
+	return srv, closeListener, nil
 }

@@ -16,8 +16,11 @@ import (
 var ProviderSet = wire.NewSet(NewGRPCServer)
 
 // NewGRPCServer serves the internal relation API on grpc_addr.
-func NewGRPCServer(bc *confv1.Bootstrap, svc *service.RelationService, logger log.Logger) *grpc.Server {
-	srv := bootstrap.NewGRPCServer(bc, logger)
+func NewGRPCServer(bc *confv1.Bootstrap, svc *service.RelationService, logger log.Logger) (*grpc.Server, func(), error) {
+	srv, closeListener, err := bootstrap.NewGRPCServer(bc, logger)
+	if err != nil {
+		return nil, nil, err
+	}
 	relationv1.RegisterRelationServiceServer(srv, svc)
-	return srv
+	return srv, closeListener, nil
 }

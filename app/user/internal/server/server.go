@@ -16,8 +16,11 @@ import (
 var ProviderSet = wire.NewSet(NewGRPCServer)
 
 // NewGRPCServer serves the internal user API on grpc_addr.
-func NewGRPCServer(bc *confv1.Bootstrap, users *service.UserService, logger log.Logger) *grpc.Server {
-	srv := bootstrap.NewGRPCServer(bc, logger)
+func NewGRPCServer(bc *confv1.Bootstrap, users *service.UserService, logger log.Logger) (*grpc.Server, func(), error) {
+	srv, closeListener, err := bootstrap.NewGRPCServer(bc, logger)
+	if err != nil {
+		return nil, nil, err
+	}
 	userv1.RegisterUserServiceServer(srv, users)
-	return srv
+	return srv, closeListener, nil
 }

@@ -16,8 +16,11 @@ import (
 var ProviderSet = wire.NewSet(NewGRPCServer)
 
 // NewGRPCServer serves the internal video API on grpc_addr.
-func NewGRPCServer(bc *confv1.Bootstrap, videos *service.VideoService, logger log.Logger) *grpc.Server {
-	srv := bootstrap.NewGRPCServer(bc, logger)
+func NewGRPCServer(bc *confv1.Bootstrap, videos *service.VideoService, logger log.Logger) (*grpc.Server, func(), error) {
+	srv, closeListener, err := bootstrap.NewGRPCServer(bc, logger)
+	if err != nil {
+		return nil, nil, err
+	}
 	videov1.RegisterVideoServiceServer(srv, videos)
-	return srv
+	return srv, closeListener, nil
 }
