@@ -97,6 +97,10 @@ test-cluster: cluster-build jaeger ## Distributed end-to-end test: apps as proce
 load: ## Load-test the all-in-one with wrk (feed over 10,000 videos, user info); needs wrk
 	bash tools/loadtest/run.sh
 
+.PHONY: load-attacks
+load-attacks: ## The anonymous feed under load, undisturbed and while a client floods comments, guesses passwords, or holds slow or silent connections
+	bash tools/loadtest/run.sh attacks
+
 .PHONY: load-cluster
 load-cluster: ## The same feed and user-info load against make cluster's processes (needs wrk, MariaDB, Redis)
 	bash tools/loadtest/cluster.sh

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Load test of the all-in-one: `make load`. Builds and starts it on a fresh data dir, registers
-# users, adds 10,000 fixture videos, then measures with wrk at 50 connections:
+# users, adds 10,000 fixture videos, then measures with wrk at 50 connections (`run.sh attacks`,
+# `make load-attacks`: the anonymous feed undisturbed and then while one hostile client at a
+# time attacks, at the default throttles):
 #   feed (anonymous and logged in, 30 videos a page), user info, comment list (30 comments),
 #   like/unlike by random users on the feed's videos, chat polls over 1,000 conversations of
 #   1,000 messages,
@@ -17,6 +19,12 @@ trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DAT
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk"; exit 1; }
 go build -o "$BIN" ./app/allinone/cmd/allinone
+
+MODE=${1:-scenarios}
+if [ "$MODE" = attacks ]; then
+  # Only the sign-ups of the load's own users are let through: the attacks meet the defaults.
+  LIMITS=(DOUYIN_RATE_LIMIT_REGISTER_BURST=1000)
+fi
 
 start() {
   env "${LIMITS[@]}" DOUYIN_DATA_DIR=$DATA DOUYIN_HTTP_ADDR=$ADDR DOUYIN_ADMIN_ADDR=127.0.0.1:0 "$BIN" >"$DATA/allinone.log" 2>&1 &
@@ -47,6 +55,31 @@ while read -r token && [ $i -lt 30 ]; do
   curl -fs -X POST "http://$ADDR/douyin/comment/action/?token=$token&video_id=$VIDEO&action_type=1" \
     --data-urlencode "comment_text=comment $i of the load test" >/dev/null
 done <"$LOAD_TOKENS"
+
+if [ "$MODE" = attacks ]; then
+  (cd tools && go build -o "$DATA/attack" ./loadtest/attack)
+  scenario "feed, anonymous, undisturbed" "http://$ADDR/douyin/feed/"
+  # attack PROCESSES ARGS... runs that many attackers while wrk measures the feed.
+  attack() {
+    local n=$1 attackers=()
+    shift
+    for _ in $(seq 1 "$n"); do
+      "$DATA/attack" -addr "$ADDR" -duration "$((${DURATION%s} + 5))s" "$@" &
+      attackers+=($!)
+    done
+    sleep 3
+    scenario "feed, anonymous, while $n x attack $*" "http://$ADDR/douyin/feed/"
+    wait "${attackers[@]}"
+  }
+  attack 1 -mode comments -conns 8 -tokens "$LOAD_TOKENS" -video "$VIDEO"
+  attack 1 -mode logins -conns 8 -name load2
+  attack 1 -mode slowheader -conns 5000
+  # 24,000 silent connections: more than one process may hold here.
+  attack 2 -mode idle -conns 12000
+  grep -c "connections shed to stay under the cap" "$DATA/allinone.log" | sed 's/^/log lines summing up shed connections: /'
+  ! grep -q "too many open files" "$DATA/allinone.log" || echo "the server ran out of file descriptors"
+  exit 0
+fi
 
 scenario "feed, anonymous, 30 of $VIDEOS videos" "http://$ADDR/douyin/feed/"
 scenario "feed, logged in (50 users at random)" "http://$ADDR/douyin/feed/" -s tools/loadtest/feed.lua
