@@ -239,6 +239,7 @@ func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) *grpc.Server {
 		// (a login queueing for the password hasher) may take longer than an ordinary call.
 		grpc.Timeout(max(bc.GetServices().GetCallTimeout().AsDuration(), bc.GetHttp().GetTimeout().AsDuration())),
 		grpc.Middleware(ServerMiddleware(bc, logger)...),
+		grpc.Options(messageLimits(bc)...),
 		grpc.StreamInterceptor(func(srv any, ss ggrpc.ServerStream, info *ggrpc.StreamServerInfo, handler ggrpc.StreamHandler) error {
 			if err := handler(srv, ss); err != nil {
 				return edge(ss.Context(), helper, info.FullMethod, err)
@@ -246,6 +247,17 @@ func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) *grpc.Server {
 			return nil
 		}),
 	)...)
+}
+
+// messageLimits bounds what a server receives and sends in one message to
+// services.max_message_bytes, the limit its callers' connections have too (rpc.Dialer); 0 (a
+// configuration built by hand) keeps gRPC's defaults.
+func messageLimits(bc *confv1.Bootstrap) []ggrpc.ServerOption {
+	n := int(bc.GetServices().GetMaxMessageBytes())
+	if n <= 0 {
+		return nil
+	}
+	return []ggrpc.ServerOption{ggrpc.MaxRecvMsgSize(n), ggrpc.MaxSendMsgSize(n)}
 }
 
 // Builder is the injector every app exports as New.
