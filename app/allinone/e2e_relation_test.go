@@ -2,9 +2,9 @@ package allinone_test
 
 // End-to-end tests of follows, friends and chat, driven the way two phones would: TestFollows
 // checks every refusal and, after every follow and unfollow, the very next request of both sides
-// (counts, is_follow, the three lists) byte for byte. TestChat walks two friends through a
-// conversation polled from both sides, also while both keep writing, and checks that nobody ever
-// sees a message twice or misses one.
+// (counts, is_follow, the three lists) byte for byte. TestChat walks two friends (where only
+// friends may chat) through a conversation polled from both sides, also while both keep writing,
+// and checks that nobody ever sees a message twice or misses one.
 
 import (
 	"encoding/json"
@@ -254,8 +254,10 @@ func (s *server) send(t *testing.T, from, to *person, content string) []byte {
 	})
 }
 
+// TestChat runs where only friends may chat (message.friends_only), the rule its first subtest
+// checks; chat open to anyone is TestMessagingAnyone's.
 func TestChat(t *testing.T) {
-	s := startServer(t, t.TempDir())
+	s := startServer(t, t.TempDir(), "DOUYIN_MESSAGE_FRIENDS_ONLY=true")
 	var people []*person
 	for _, name := range []string{"dan", "eve", "fay"} {
 		id, token := s.register(t, name)

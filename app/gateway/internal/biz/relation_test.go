@@ -234,6 +234,10 @@ func TestMessageRules(t *testing.T) {
 	if err := uc.Action(ctx, 1, 0, 1, "x"); kerrors.FromError(err).Code != 400 {
 		t.Fatalf("to_user_id 0: %v", err)
 	}
+	// Writing to nobody is refused before the message app hears of it.
+	if err := uc.Action(ctx, 1, 99, 1, "to nobody"); kerrors.FromError(err).Code != 404 || kerrors.FromError(err).Message != "user not found" {
+		t.Fatalf("to an unknown user: %v; want 404 user not found", err)
+	}
 	if !slices.Equal(fake.sent, []string{"hello"}) {
 		t.Fatalf("sent %v", fake.sent)
 	}
