@@ -2,7 +2,6 @@ package biz
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"testing"
 
@@ -264,13 +263,12 @@ func TestMessageRules(t *testing.T) {
 // countingUsers refuses batches over the user app's limit, as the real one does.
 type countingUsers struct {
 	fakeUsers
-	calls int
+	batchLimited
 }
 
 func (c *countingUsers) GetUsers(ctx context.Context, ids []int64) ([]*User, error) {
-	c.calls++
-	if len(ids) > 500 {
-		return nil, errors.New("at most 500 users at once")
+	if err := c.check(ids); err != nil {
+		return nil, err
 	}
 	return c.fakeUsers.GetUsers(ctx, ids)
 }
