@@ -244,6 +244,18 @@ func (s *server) chat(t *testing.T, viewer, peer *person, pre int64) []chatMessa
 			t.Fatalf("chat is not oldest first with unique times: %s", body)
 		}
 	}
+	// Every message is of this conversation, a poll's only the peer's, and the answer is
+	// exactly these messages in the API's shape.
+	items := make([]string, len(got.MessageList))
+	for i, m := range got.MessageList {
+		fromPeer := m.FromUserID == peer.id && m.ToUserID == viewer.id
+		if !fromPeer && (pre != 0 || m.FromUserID != viewer.id || m.ToUserID != peer.id) {
+			t.Fatalf("chat of %d with %d (pre_msg_time %d) holds message %+v", viewer.id, peer.id, pre, m)
+		}
+		items[i] = fmt.Sprintf(`{"id":%d,"to_user_id":%d,"from_user_id":%d,"content":%s,"create_time":%d}`,
+			m.ID, m.ToUserID, m.FromUserID, quote(m.Content), m.CreateTime)
+	}
+	assertJSON(t, body, `{"status_code":0,"status_msg":"","message_list":[`+strings.Join(items, ",")+`]}`)
 	return got.MessageList
 }
 
