@@ -120,8 +120,8 @@ type VideoUsecase struct {
 	uploadDir string
 	// maxItems bounds an author's list of videos (lists.max_items).
 	maxItems int
-	now       func() time.Time
-	log       *log.Helper
+	now      func() time.Time
+	log      *log.Helper
 }
 
 // NewVideoUsecase returns a VideoUsecase. A server without ffmpeg still starts (everything but
