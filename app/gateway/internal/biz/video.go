@@ -201,8 +201,8 @@ func (uc *VideoUsecase) Publish(viewerID int64, title string, upload VideoUpload
 }
 
 // decorate fills in every video's author and whether the viewer liked it, with one batch of
-// calls for the whole page (a few for a list longer than maxBatch), made concurrently. Without the interaction app every video comes
-// with is_favorite false.
+// calls for the whole page (a few for a list longer than maxBatch), made concurrently. Without
+// the interaction app every video comes with is_favorite false.
 func (uc *VideoUsecase) decorate(ctx context.Context, viewerID int64, videos []*Video) error {
 	if len(videos) == 0 {
 		return nil
