@@ -2,9 +2,9 @@ package allinone_test
 
 // End-to-end tests of follows, friends and chat, driven the way two phones would: TestFollows
 // checks every refusal and, after every follow and unfollow, the very next request of both sides
-// (counts, is_follow, the three lists) byte for byte. TestChat walks two friends through a
-// conversation polled from both sides, also while both keep writing, and checks that nobody ever
-// sees a message twice or misses one.
+// (counts, is_follow, the three lists) byte for byte. TestChat walks two friends (where only
+// friends may chat) through a conversation polled from both sides, also while both keep writing,
+// and checks that nobody ever sees a message twice or misses one.
 
 import (
 	"encoding/json"
@@ -244,6 +244,18 @@ func (s *server) chat(t *testing.T, viewer, peer *person, pre int64) []chatMessa
 			t.Fatalf("chat is not oldest first with unique times: %s", body)
 		}
 	}
+	// Every message is of this conversation, a poll's only the peer's, and the answer is
+	// exactly these messages in the API's shape.
+	items := make([]string, len(got.MessageList))
+	for i, m := range got.MessageList {
+		fromPeer := m.FromUserID == peer.id && m.ToUserID == viewer.id
+		if !fromPeer && (pre != 0 || m.FromUserID != viewer.id || m.ToUserID != peer.id) {
+			t.Fatalf("chat of %d with %d (pre_msg_time %d) holds message %+v", viewer.id, peer.id, pre, m)
+		}
+		items[i] = fmt.Sprintf(`{"id":%d,"to_user_id":%d,"from_user_id":%d,"content":%s,"create_time":%d}`,
+			m.ID, m.ToUserID, m.FromUserID, quote(m.Content), m.CreateTime)
+	}
+	assertJSON(t, body, `{"status_code":0,"status_msg":"","message_list":[`+strings.Join(items, ",")+`]}`)
 	return got.MessageList
 }
 
@@ -254,8 +266,10 @@ func (s *server) send(t *testing.T, from, to *person, content string) []byte {
 	})
 }
 
+// TestChat runs where only friends may chat (message.friends_only), the rule its first subtest
+// checks; chat open to anyone is TestMessagingAnyone's.
 func TestChat(t *testing.T) {
-	s := startServer(t, t.TempDir(), unthrottled)
+	s := startServer(t, t.TempDir(), unthrottled, "DOUYIN_MESSAGE_FRIENDS_ONLY=true")
 	var people []*person
 	for _, name := range []string{"dan", "eve", "fay"} {
 		id, token := s.register(t, name)

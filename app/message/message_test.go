@@ -2,8 +2,10 @@ package message
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -53,13 +55,15 @@ func serveRelation(t *testing.T, fake *fakeRelation) (string, func()) {
 }
 
 // startApp runs the message app as New assembles it, on SQLite, and returns a client of it.
-func startApp(t *testing.T, relationAddr string) messagev1.MessageServiceClient {
+func startApp(t *testing.T, relationAddr string, message *confv1.Messaging, lists *confv1.Lists) messagev1.MessageServiceClient {
 	t.Helper()
 	bc := &confv1.Bootstrap{
 		DataDir:  t.TempDir(),
 		GrpcAddr: "127.0.0.1:0",
 		Database: &confv1.Database{Driver: "sqlite"},
 		Services: &confv1.Services{Relation: relationAddr, CallTimeout: durationpb.New(3 * time.Second)},
+		Message:  message,
+		Lists:    lists,
 	}
 	process, closeProcess, err := bootstrap.NewProcess(bc, log.DefaultLogger)
 	if err != nil {
@@ -97,13 +101,14 @@ func wantCallError(t *testing.T, what string, err error, reason string, code int
 	}
 }
 
-// The app end to end over gRPC: wiring, the relation app asked through pkg/rpc, declared
-// errors reaching the caller as declared, and a relation app that is down.
-func TestMessageApp(t *testing.T) {
+// The app end to end over gRPC, where only friends may chat: wiring, the relation app asked
+// through pkg/rpc, declared errors reaching the caller as declared, and a relation app that is
+// down.
+func TestMessageAppFriendsOnly(t *testing.T) {
 	ctx := context.Background()
 	relation := &fakeRelation{friends: map[[2]int64]bool{{1, 2}: true}}
 	relationAddr, stopRelation := serveRelation(t, relation)
-	client := startApp(t, relationAddr)
+	client := startApp(t, relationAddr, &confv1.Messaging{FriendsOnly: true}, &confv1.Lists{MaxItems: 1000})
 
 	sent, err := client.Send(ctx, &messagev1.SendRequest{FromUserId: 1, ToUserId: 2, Content: "  hi bob 👋\n"})
 	if err != nil {
@@ -149,5 +154,48 @@ func TestMessageApp(t *testing.T) {
 	chat, err = client.Chat(ctx, &messagev1.ChatRequest{UserId: 1, PeerId: 2})
 	if err != nil || len(chat.GetMessages()) != 2 {
 		t.Fatalf("Chat with the relation app down = %v, %v; want the 2 messages, and nothing more", chat, err)
+	}
+}
+
+// As configured by default: anyone writes to anyone, without asking the relation app, and every
+// answer holds at most lists.max_items messages.
+func TestMessageAppOpenChat(t *testing.T) {
+	ctx := context.Background()
+	relation := &fakeRelation{}
+	relationAddr, _ := serveRelation(t, relation)
+	client := startApp(t, relationAddr, &confv1.Messaging{}, &confv1.Lists{MaxItems: 2})
+
+	var sent []*messagev1.Message
+	for i, from := range []int64{1, 3, 1, 3, 3} {
+		to := 4 - from // 1 writes to 3, 3 to 1: they follow nobody
+		reply, err := client.Send(ctx, &messagev1.SendRequest{FromUserId: from, ToUserId: to, Content: fmt.Sprintf("message %d", i)})
+		if err != nil {
+			t.Fatalf("Send %d→%d between strangers: %v", from, to, err)
+		}
+		sent = append(sent, reply.GetMessage())
+	}
+	relation.mu.Lock()
+	asked := relation.asked
+	relation.mu.Unlock()
+	if asked != 0 {
+		t.Fatalf("the relation app was asked %d times; want none", asked)
+	}
+	_, err := client.Send(ctx, &messagev1.SendRequest{FromUserId: 1, ToUserId: 1, Content: "me"})
+	wantCallError(t, "Send to yourself", err, messagev1.ErrorReason_INVALID_ARGUMENT.String(), 400, "you cannot message yourself")
+
+	contents := func(reply *messagev1.ChatReply) []string {
+		var out []string
+		for _, m := range reply.GetMessages() {
+			out = append(out, m.GetContent())
+		}
+		return out
+	}
+	chat, err := client.Chat(ctx, &messagev1.ChatRequest{UserId: 1, PeerId: 3})
+	if got := contents(chat); err != nil || !slices.Equal(got, []string{"message 3", "message 4"}) {
+		t.Fatalf("Chat = %q, %v; want the newest 2, oldest first", got, err)
+	}
+	chat, err = client.Chat(ctx, &messagev1.ChatRequest{UserId: 1, PeerId: 3, AfterMs: sent[0].GetCreateTime()})
+	if got := contents(chat); err != nil || !slices.Equal(got, []string{"message 1", "message 3"}) {
+		t.Fatalf("a poll = %q, %v; want the oldest 2 of what 3 sent", got, err)
 	}
 }

@@ -31,7 +31,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	messageUsecase := biz.NewMessageUsecase(messageRepo, friendChecker)
+	messageUsecase := biz.NewMessageUsecase(confv1Bootstrap, messageRepo, friendChecker)
 	messageService := service.NewMessageService(messageUsecase)
 	grpcServer, cleanup3, err := server.NewGRPCServer(confv1Bootstrap, messageService, logger)
 	if err != nil {

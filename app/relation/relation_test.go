@@ -55,6 +55,7 @@ func TestRelationOverGRPC(t *testing.T) {
 		Services: &confv1.Services{User: lis.Addr().String(), CallTimeout: durationpb.New(3 * time.Second)},
 		// Nothing applies the events here: a follow waits this long for counts that never come.
 		Kafka: &confv1.Kafka{InProcess: true, ApplyWait: durationpb.New(10 * time.Millisecond)},
+		Lists: &confv1.Lists{MaxItems: 1000},
 	}
 	process, closeProcess, err := bootstrap.NewProcess(bc, log.DefaultLogger)
 	if err != nil {

@@ -261,16 +261,17 @@ func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) (*grpc.Server, func(
 		where = append(where, grpc.Address(addr), grpc.Listener(ln))
 	}
 	srv := grpc.NewServer(append(where,
-		grpc.Options(
-			ggrpc.ConnectionTimeout(grpcHandshakeTimeout),
-			ggrpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: grpcMaxIdle}),
-			ggrpc.MaxConcurrentStreams(grpcMaxStreams),
-		),
 		// Callers set each call's real deadline, and gRPC carries it here. This only caps work
 		// whose caller set none: no call may outlive the HTTP request that caused it, and some
 		// (a login queueing for the password hasher) may take longer than an ordinary call.
 		grpc.Timeout(max(bc.GetServices().GetCallTimeout().AsDuration(), bc.GetHttp().GetTimeout().AsDuration())),
 		grpc.Middleware(ServerMiddleware(bc, logger)...),
+		// One Options: Kratos keeps only the last one given.
+		grpc.Options(append(messageLimits(bc),
+			ggrpc.ConnectionTimeout(grpcHandshakeTimeout),
+			ggrpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: grpcMaxIdle}),
+			ggrpc.MaxConcurrentStreams(grpcMaxStreams),
+		)...),
 		grpc.StreamInterceptor(func(srv any, ss ggrpc.ServerStream, info *ggrpc.StreamServerInfo, handler ggrpc.StreamHandler) error {
 			if err := handler(srv, ss); err != nil {
 				return edge(ss.Context(), helper, info.FullMethod, err)
@@ -279,6 +280,17 @@ func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) (*grpc.Server, func(
 		}),
 	)...)
 	return srv, closeListener, nil
+}
+
+// messageLimits bounds what a server receives and sends in one message to
+// services.max_message_bytes, the limit its callers' connections have too (rpc.Dialer); 0 (a
+// configuration built by hand) keeps gRPC's defaults.
+func messageLimits(bc *confv1.Bootstrap) []ggrpc.ServerOption {
+	n := int(bc.GetServices().GetMaxMessageBytes())
+	if n <= 0 {
+		return nil
+	}
+	return []ggrpc.ServerOption{ggrpc.MaxRecvMsgSize(n), ggrpc.MaxSendMsgSize(n)}
 }
 
 // Builder is the injector every app exports as New.

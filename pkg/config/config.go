@@ -66,7 +66,22 @@ func Load(path string, overlays ...string) (*confv1.Bootstrap, error) {
 	if err := applyEnv(bc.ProtoReflect(), EnvPrefix, os.LookupEnv); err != nil {
 		return nil, err
 	}
+	if err := checkBounds(bc); err != nil {
+		return nil, err
+	}
 	return bc, nil
+}
+
+// checkBounds refuses limits that cannot work: with lists.max_items at 0 every list would be
+// empty, and services.max_message_bytes at 0 would refuse every answer between apps.
+func checkBounds(bc *confv1.Bootstrap) error {
+	if n := bc.GetLists().GetMaxItems(); n < 1 {
+		return fmt.Errorf("config lists.max_items: want at least 1, got %d", n)
+	}
+	if n := bc.GetServices().GetMaxMessageBytes(); n < 1 {
+		return fmt.Errorf("config services.max_message_bytes: want at least 1, got %d", n)
+	}
+	return nil
 }
 
 // mergeMaps deep-merges src into dst; src wins on conflicts.

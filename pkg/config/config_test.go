@@ -35,6 +35,8 @@ func TestLoadLayers(t *testing.T) {
 		{"env nested uint", bc.Auth.PasswordHashing.Iterations, uint32(3)},
 		{"env duration", bc.Services.CallTimeout.AsDuration(), 250 * time.Millisecond},
 		{"env double", bc.Tracing.SampleRatio, 0.25},
+		{"default list bound", bc.Lists.MaxItems, int32(1000)},
+		{"default gRPC message bound", bc.Services.MaxMessageBytes, int32(16 << 20)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -55,5 +57,25 @@ func TestLoadRejectsUnknownKeysAndBadEnv(t *testing.T) {
 	t.Setenv("DOUYIN_AUTH_TOKEN_TTL", "forever")
 	if _, err := Load(""); err == nil {
 		t.Error("an unparsable duration in the environment was accepted")
+	}
+}
+
+func TestLoadRejectsBoundsThatCannotWork(t *testing.T) {
+	for _, tt := range []struct{ env, value, want string }{
+		{"DOUYIN_LISTS_MAX_ITEMS", "0", "config lists.max_items: want at least 1, got 0"},
+		{"DOUYIN_LISTS_MAX_ITEMS", "-5", "config lists.max_items: want at least 1, got -5"},
+		{"DOUYIN_SERVICES_MAX_MESSAGE_BYTES", "0", "config services.max_message_bytes: want at least 1, got 0"},
+	} {
+		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
+			t.Setenv(tt.env, tt.value)
+			if _, err := Load(""); err == nil || err.Error() != tt.want {
+				t.Fatalf("Load = %v; want %q", err, tt.want)
+			}
+		})
+	}
+	t.Setenv("DOUYIN_LISTS_MAX_ITEMS", "1")
+	t.Setenv("DOUYIN_SERVICES_MAX_MESSAGE_BYTES", "1")
+	if bc, err := Load(""); err != nil || bc.GetLists().GetMaxItems() != 1 || bc.GetServices().GetMaxMessageBytes() != 1 {
+		t.Fatalf("Load with the smallest bounds = %v, %v; want them taken", bc, err)
 	}
 }

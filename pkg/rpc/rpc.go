@@ -30,13 +30,19 @@ type Dialer struct {
 	// discovery resolves discovery:/// endpoints; nil when apps are at static addresses.
 	discovery registry.Discovery
 	tracing   bool
+	// maxMessageBytes bounds each message either way (services.max_message_bytes), as the
+	// servers do; 0 (a configuration built by hand) keeps gRPC's defaults.
+	maxMessageBytes int
 }
 
 // NewDialer returns the Dialer of a process configured by bc. discovery may be nil.
 func NewDialer(bc *confv1.Bootstrap, discovery registry.Discovery) *Dialer {
 	// Without an exporter nothing would be recorded, and the tracing middleware cost the
 	// all-in-one a sixth of its feed throughput; callers' trace context still reaches events.
-	return &Dialer{discovery: discovery, tracing: bc.GetTracing().GetEndpoint() != ""}
+	return &Dialer{
+		discovery: discovery, tracing: bc.GetTracing().GetEndpoint() != "",
+		maxMessageBytes: int(bc.GetServices().GetMaxMessageBytes()),
+	}
 }
 
 // DialOption adjusts one connection.
@@ -93,27 +99,31 @@ func (d *Dialer) Dial(endpoint string, timeout time.Duration, opts ...DialOption
 	if !inProcess {
 		mw = append(mw, circuitbreaker.Client())
 	}
+	// One list: each grpc.WithOptions replaces the options an earlier one gave.
+	grpcOpts := []ggrpc.DialOption{
+		ggrpc.WithDefaultServiceConfig(serviceConfig),
+		ggrpc.WithConnectParams(ggrpc.ConnectParams{Backoff: reconnectBackoff, MinConnectTimeout: time.Second}),
+	}
+	if d.maxMessageBytes > 0 {
+		grpcOpts = append(grpcOpts, ggrpc.WithDefaultCallOptions(
+			ggrpc.MaxCallRecvMsgSize(d.maxMessageBytes), ggrpc.MaxCallSendMsgSize(d.maxMessageBytes)))
+	}
 	clientOpts := []grpc.ClientOption{
 		grpc.WithEndpoint(endpoint),
 		grpc.WithTimeout(timeout),
 		grpc.WithMiddleware(mw...),
 		grpc.WithPrintDiscoveryDebugLog(false),
-		grpc.WithOptions(
-			ggrpc.WithDefaultServiceConfig(serviceConfig),
-			ggrpc.WithConnectParams(ggrpc.ConnectParams{Backoff: reconnectBackoff, MinConnectTimeout: time.Second}),
-		),
 	}
 	if d.discovery != nil {
 		clientOpts = append(clientOpts, grpc.WithDiscovery(d.discovery))
 	}
 	if inProcess {
-		clientOpts = append(clientOpts,
-			grpc.WithEndpoint("passthrough:///"+endpoint),
-			grpc.WithOptions(ggrpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
-				return dialInProcess(ctx, endpoint)
-			})))
+		clientOpts = append(clientOpts, grpc.WithEndpoint("passthrough:///"+endpoint))
+		grpcOpts = append(grpcOpts, ggrpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+			return dialInProcess(ctx, endpoint)
+		}))
 	}
-	conn, err := grpc.DialInsecure(context.Background(), clientOpts...)
+	conn, err := grpc.DialInsecure(context.Background(), append(clientOpts, grpc.WithOptions(grpcOpts...))...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("dial %s: %w", endpoint, err)
 	}

@@ -11,6 +11,10 @@
 // Every route also answers without its trailing slash. POST parameters may come in the query
 // string (what the app does), as an urlencoded form, or both; the query wins. Failures are HTTP
 // 200 with status_code != 0 and a readable status_msg.
+//
+// Lists have no paging: each list answer (publish, favorite, comment, follow, follower and friend
+// lists, chat history) holds at most lists.max_items entries (1,000 by default), the newest,
+// and never fails for the size of a list.
 
 package gatewayv1
 
@@ -2244,7 +2248,8 @@ type MessageChatRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Token    string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
 	ToUserId int64                  `protobuf:"varint,2,opt,name=to_user_id,json=toUserId,proto3" json:"to_user_id,omitempty"`
-	// create_time (ms) of the newest message the app shows; absent or 0 for the whole conversation.
+	// create_time (ms) of the newest message the app shows; absent or 0 for the conversation's
+	// newest messages.
 	PreMsgTime    int64 `protobuf:"varint,3,opt,name=pre_msg_time,json=preMsgTime,proto3" json:"pre_msg_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -11,6 +11,10 @@
 // Every route also answers without its trailing slash. POST parameters may come in the query
 // string (what the app does), as an urlencoded form, or both; the query wins. Failures are HTTP
 // 200 with status_code != 0 and a readable status_msg.
+//
+// Lists have no paging: each list answer (publish, favorite, comment, follow, follower and friend
+// lists, chat history) holds at most lists.max_items entries (1,000 by default), the newest,
+// and never fails for the size of a list.
 
 package gatewayv1
 
@@ -58,16 +62,28 @@ type DouyinClient interface {
 	UserInfo(ctx context.Context, in *UserInfoRequest, opts ...grpc.CallOption) (*UserInfoResponse, error)
 	// Uploads a video (multipart/form-data with data, token and title).
 	PublishAction(ctx context.Context, in *PublishActionRequest, opts ...grpc.CallOption) (*PublishActionResponse, error)
+	// A user's newest videos, newest first, at most lists.max_items.
 	PublishList(ctx context.Context, in *PublishListRequest, opts ...grpc.CallOption) (*PublishListResponse, error)
 	FavoriteAction(ctx context.Context, in *FavoriteActionRequest, opts ...grpc.CallOption) (*FavoriteActionResponse, error)
+	// The videos a user liked most recently, most recent first, at most lists.max_items.
 	FavoriteList(ctx context.Context, in *FavoriteListRequest, opts ...grpc.CallOption) (*FavoriteListResponse, error)
 	CommentAction(ctx context.Context, in *CommentActionRequest, opts ...grpc.CallOption) (*CommentActionResponse, error)
+	// A video's newest comments, newest first, at most lists.max_items.
 	CommentList(ctx context.Context, in *CommentListRequest, opts ...grpc.CallOption) (*CommentListResponse, error)
 	RelationAction(ctx context.Context, in *RelationActionRequest, opts ...grpc.CallOption) (*RelationActionResponse, error)
+	// Whom a user followed most recently, most recent first, at most lists.max_items.
 	FollowList(ctx context.Context, in *FollowListRequest, opts ...grpc.CallOption) (*FollowListResponse, error)
+	// Who followed a user most recently, most recent first, at most lists.max_items.
 	FollowerList(ctx context.Context, in *FollowerListRequest, opts ...grpc.CallOption) (*FollowerListResponse, error)
+	// The viewer's newest friends (mutual follows), newest friendship first, at most
+	// lists.max_items, each with the latest message exchanged.
 	FriendList(ctx context.Context, in *FriendListRequest, opts ...grpc.CallOption) (*FriendListResponse, error)
+	// The conversation with to_user_id, oldest first, at most lists.max_items messages: without
+	// pre_msg_time its newest messages; with it the oldest of those to_user_id sent after it, so
+	// polling from the newest create_time received catches up without skipping one.
 	MessageChat(ctx context.Context, in *MessageChatRequest, opts ...grpc.CallOption) (*MessageChatResponse, error)
+	// Sends a message to any other existing user (a user not found is 404, yourself 400); where
+	// the server sets message.friends_only, only to a friend (403 otherwise).
 	MessageAction(ctx context.Context, in *MessageActionRequest, opts ...grpc.CallOption) (*MessageActionResponse, error)
 }
 
@@ -252,16 +268,28 @@ type DouyinServer interface {
 	UserInfo(context.Context, *UserInfoRequest) (*UserInfoResponse, error)
 	// Uploads a video (multipart/form-data with data, token and title).
 	PublishAction(context.Context, *PublishActionRequest) (*PublishActionResponse, error)
+	// A user's newest videos, newest first, at most lists.max_items.
 	PublishList(context.Context, *PublishListRequest) (*PublishListResponse, error)
 	FavoriteAction(context.Context, *FavoriteActionRequest) (*FavoriteActionResponse, error)
+	// The videos a user liked most recently, most recent first, at most lists.max_items.
 	FavoriteList(context.Context, *FavoriteListRequest) (*FavoriteListResponse, error)
 	CommentAction(context.Context, *CommentActionRequest) (*CommentActionResponse, error)
+	// A video's newest comments, newest first, at most lists.max_items.
 	CommentList(context.Context, *CommentListRequest) (*CommentListResponse, error)
 	RelationAction(context.Context, *RelationActionRequest) (*RelationActionResponse, error)
+	// Whom a user followed most recently, most recent first, at most lists.max_items.
 	FollowList(context.Context, *FollowListRequest) (*FollowListResponse, error)
+	// Who followed a user most recently, most recent first, at most lists.max_items.
 	FollowerList(context.Context, *FollowerListRequest) (*FollowerListResponse, error)
+	// The viewer's newest friends (mutual follows), newest friendship first, at most
+	// lists.max_items, each with the latest message exchanged.
 	FriendList(context.Context, *FriendListRequest) (*FriendListResponse, error)
+	// The conversation with to_user_id, oldest first, at most lists.max_items messages: without
+	// pre_msg_time its newest messages; with it the oldest of those to_user_id sent after it, so
+	// polling from the newest create_time received catches up without skipping one.
 	MessageChat(context.Context, *MessageChatRequest) (*MessageChatResponse, error)
+	// Sends a message to any other existing user (a user not found is 404, yourself 400); where
+	// the server sets message.friends_only, only to a friend (403 otherwise).
 	MessageAction(context.Context, *MessageActionRequest) (*MessageActionResponse, error)
 	mustEmbedUnimplementedDouyinServer()
 }

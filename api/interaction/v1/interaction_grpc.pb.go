@@ -37,7 +37,7 @@ type InteractionServiceClient interface {
 	// Like or unlike a video. Idempotent: liking twice or unliking what was not liked succeeds
 	// and changes nothing. Returns once the counts the viewer sees include the change.
 	Favorite(ctx context.Context, in *FavoriteRequest, opts ...grpc.CallOption) (*FavoriteReply, error)
-	// The videos a user liked, most recently liked first.
+	// The videos a user liked most recently, at most lists.max_items, most recent first.
 	ListFavorites(ctx context.Context, in *ListFavoritesRequest, opts ...grpc.CallOption) (*ListFavoritesReply, error)
 	// Which of video_ids the viewer liked.
 	IsFavorite(ctx context.Context, in *IsFavoriteRequest, opts ...grpc.CallOption) (*IsFavoriteReply, error)
@@ -45,7 +45,7 @@ type InteractionServiceClient interface {
 	PostComment(ctx context.Context, in *PostCommentRequest, opts ...grpc.CallOption) (*PostCommentReply, error)
 	// Deletes a comment; only its author may.
 	DeleteComment(ctx context.Context, in *DeleteCommentRequest, opts ...grpc.CallOption) (*DeleteCommentReply, error)
-	// A video's comments, newest first.
+	// A video's newest comments, at most lists.max_items, newest first.
 	ListComments(ctx context.Context, in *ListCommentsRequest, opts ...grpc.CallOption) (*ListCommentsReply, error)
 }
 
@@ -127,7 +127,7 @@ type InteractionServiceServer interface {
 	// Like or unlike a video. Idempotent: liking twice or unliking what was not liked succeeds
 	// and changes nothing. Returns once the counts the viewer sees include the change.
 	Favorite(context.Context, *FavoriteRequest) (*FavoriteReply, error)
-	// The videos a user liked, most recently liked first.
+	// The videos a user liked most recently, at most lists.max_items, most recent first.
 	ListFavorites(context.Context, *ListFavoritesRequest) (*ListFavoritesReply, error)
 	// Which of video_ids the viewer liked.
 	IsFavorite(context.Context, *IsFavoriteRequest) (*IsFavoriteReply, error)
@@ -135,7 +135,7 @@ type InteractionServiceServer interface {
 	PostComment(context.Context, *PostCommentRequest) (*PostCommentReply, error)
 	// Deletes a comment; only its author may.
 	DeleteComment(context.Context, *DeleteCommentRequest) (*DeleteCommentReply, error)
-	// A video's comments, newest first.
+	// A video's newest comments, at most lists.max_items, newest first.
 	ListComments(context.Context, *ListCommentsRequest) (*ListCommentsReply, error)
 	mustEmbedUnimplementedInteractionServiceServer()
 }

@@ -28,7 +28,8 @@ type ErrorReason int32
 const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
 	ErrorReason_INVALID_ARGUMENT         ErrorReason = 1
-	ErrorReason_NOT_FRIENDS              ErrorReason = 2
+	// Only with message.friends_only.
+	ErrorReason_NOT_FRIENDS ErrorReason = 2
 )
 
 // Enum value maps for ErrorReason.

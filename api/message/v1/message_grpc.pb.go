@@ -28,15 +28,18 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// MessageService owns chat messages between friends.
+// MessageService owns chat messages.
 type MessageServiceClient interface {
-	// Sends a message. Only friends (mutual follows) may write to each other; empty or over-long
-	// content is refused. Returns the stored message.
+	// Sends a message. Nobody writes to themselves; with message.friends_only only friends
+	// (mutual follows) may write to each other. That to_user_id exists is the caller's to check
+	// (the gateway asks the user app). Empty or over-long content is refused. Returns the stored
+	// message.
 	Send(ctx context.Context, in *SendRequest, opts ...grpc.CallOption) (*SendReply, error)
-	// The conversation between user_id and peer_id. after_ms 0: all of it, oldest first.
-	// after_ms > 0: only the messages peer_id sent after it, oldest first, which is what a
-	// polling client lacks. Within a conversation create_time is unique and grows with every
-	// message, so polling from the newest create_time seen neither repeats nor skips one.
+	// The conversation between user_id and peer_id, oldest first, at most lists.max_items
+	// messages. after_ms 0: its newest messages. after_ms > 0: the oldest of the messages peer_id
+	// sent after it, which is what a polling client lacks. Within a conversation create_time is
+	// unique and grows with every message, so polling from the newest create_time received
+	// neither repeats nor skips one, and a client far behind catches up over several polls.
 	Chat(ctx context.Context, in *ChatRequest, opts ...grpc.CallOption) (*ChatReply, error)
 	// The newest message between user_id and each of peer_ids that has any (for the friend list).
 	Latest(ctx context.Context, in *LatestRequest, opts ...grpc.CallOption) (*LatestReply, error)
@@ -84,15 +87,18 @@ func (c *messageServiceClient) Latest(ctx context.Context, in *LatestRequest, op
 // All implementations must embed UnimplementedMessageServiceServer
 // for forward compatibility.
 //
-// MessageService owns chat messages between friends.
+// MessageService owns chat messages.
 type MessageServiceServer interface {
-	// Sends a message. Only friends (mutual follows) may write to each other; empty or over-long
-	// content is refused. Returns the stored message.
+	// Sends a message. Nobody writes to themselves; with message.friends_only only friends
+	// (mutual follows) may write to each other. That to_user_id exists is the caller's to check
+	// (the gateway asks the user app). Empty or over-long content is refused. Returns the stored
+	// message.
 	Send(context.Context, *SendRequest) (*SendReply, error)
-	// The conversation between user_id and peer_id. after_ms 0: all of it, oldest first.
-	// after_ms > 0: only the messages peer_id sent after it, oldest first, which is what a
-	// polling client lacks. Within a conversation create_time is unique and grows with every
-	// message, so polling from the newest create_time seen neither repeats nor skips one.
+	// The conversation between user_id and peer_id, oldest first, at most lists.max_items
+	// messages. after_ms 0: its newest messages. after_ms > 0: the oldest of the messages peer_id
+	// sent after it, which is what a polling client lacks. Within a conversation create_time is
+	// unique and grows with every message, so polling from the newest create_time received
+	// neither repeats nor skips one, and a client far behind catches up over several polls.
 	Chat(context.Context, *ChatRequest) (*ChatReply, error)
 	// The newest message between user_id and each of peer_ids that has any (for the friend list).
 	Latest(context.Context, *LatestRequest) (*LatestReply, error)

@@ -38,11 +38,12 @@ type RelationServiceClient interface {
 	// succeeds and changes nothing. Following yourself or an unknown user is refused. Returns
 	// once the counts the viewer sees include the change.
 	Follow(ctx context.Context, in *FollowRequest, opts ...grpc.CallOption) (*FollowReply, error)
-	// Who user_id follows, most recently followed first.
+	// Who user_id follows, most recently followed first, at most lists.max_items.
 	ListFollowing(ctx context.Context, in *ListRequest, opts ...grpc.CallOption) (*ListReply, error)
-	// Who follows user_id, most recent first.
+	// Who follows user_id, most recent first, at most lists.max_items.
 	ListFollowers(ctx context.Context, in *ListRequest, opts ...grpc.CallOption) (*ListReply, error)
-	// user_id's friends (mutual follows), most recently befriended first.
+	// user_id's friends (mutual follows), most recently befriended first, at most
+	// lists.max_items.
 	ListFriends(ctx context.Context, in *ListRequest, opts ...grpc.CallOption) (*ListReply, error)
 	// Which of user_ids the viewer follows: one call fills is_follow for a whole response.
 	FollowedAmong(ctx context.Context, in *FollowedAmongRequest, opts ...grpc.CallOption) (*FollowedAmongReply, error)
@@ -129,11 +130,12 @@ type RelationServiceServer interface {
 	// succeeds and changes nothing. Following yourself or an unknown user is refused. Returns
 	// once the counts the viewer sees include the change.
 	Follow(context.Context, *FollowRequest) (*FollowReply, error)
-	// Who user_id follows, most recently followed first.
+	// Who user_id follows, most recently followed first, at most lists.max_items.
 	ListFollowing(context.Context, *ListRequest) (*ListReply, error)
-	// Who follows user_id, most recent first.
+	// Who follows user_id, most recent first, at most lists.max_items.
 	ListFollowers(context.Context, *ListRequest) (*ListReply, error)
-	// user_id's friends (mutual follows), most recently befriended first.
+	// user_id's friends (mutual follows), most recently befriended first, at most
+	// lists.max_items.
 	ListFriends(context.Context, *ListRequest) (*ListReply, error)
 	// Which of user_ids the viewer follows: one call fills is_follow for a whole response.
 	FollowedAmong(context.Context, *FollowedAmongRequest) (*FollowedAmongReply, error)

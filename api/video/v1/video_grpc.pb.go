@@ -37,7 +37,7 @@ type VideoServiceClient interface {
 	Publish(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[PublishRequest, PublishReply], error)
 	// Feed returns the newest videos published strictly before before_ms (0: now).
 	Feed(ctx context.Context, in *FeedRequest, opts ...grpc.CallOption) (*FeedReply, error)
-	// ListByAuthor returns an author's videos, newest first.
+	// ListByAuthor returns an author's newest videos, at most lists.max_items, newest first.
 	ListByAuthor(ctx context.Context, in *ListByAuthorRequest, opts ...grpc.CallOption) (*ListByAuthorReply, error)
 	// GetVideos returns the videos among ids that exist, in the order asked.
 	GetVideos(ctx context.Context, in *GetVideosRequest, opts ...grpc.CallOption) (*GetVideosReply, error)
@@ -106,7 +106,7 @@ type VideoServiceServer interface {
 	Publish(grpc.ClientStreamingServer[PublishRequest, PublishReply]) error
 	// Feed returns the newest videos published strictly before before_ms (0: now).
 	Feed(context.Context, *FeedRequest) (*FeedReply, error)
-	// ListByAuthor returns an author's videos, newest first.
+	// ListByAuthor returns an author's newest videos, at most lists.max_items, newest first.
 	ListByAuthor(context.Context, *ListByAuthorRequest) (*ListByAuthorReply, error)
 	// GetVideos returns the videos among ids that exist, in the order asked.
 	GetVideos(context.Context, *GetVideosRequest) (*GetVideosReply, error)

@@ -21,7 +21,8 @@ type Message struct {
 type MessageRepo interface {
 	LatestMessages
 	Send(ctx context.Context, fromUserID, toUserID int64, content string) error
-	// Chat returns the conversation oldest first; afterMs > 0 keeps only what peerID sent after it.
+	// Chat returns the conversation oldest first, its newest messages; afterMs > 0 keeps only
+	// what peerID sent after it, the oldest of those. Either holds at most lists.max_items.
 	Chat(ctx context.Context, userID, peerID, afterMs int64) ([]*Message, error)
 }
 
@@ -38,6 +39,9 @@ func NewMessageUsecase(messages MessageRepo, users *UserJoiner, throttle *Thrott
 }
 
 // Action sends content from viewerID to toUserID (actionType 1, the only action there is).
+// The receiver must exist: that is asked here, of the user app, as for every request about a
+// user; the message app decides the rest (not to yourself, the content, and friendship where
+// only friends may chat).
 func (uc *MessageUsecase) Action(ctx context.Context, viewerID, toUserID int64, actionType int32, content string) error {
 	if actionType != 1 {
 		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "action_type must be 1 (send)")
@@ -48,13 +52,17 @@ func (uc *MessageUsecase) Action(ctx context.Context, viewerID, toUserID int64, 
 	if err := uc.throttle.Message(ctx, viewerID, toUserID); err != nil {
 		return err
 	}
+	if _, err := uc.users.Subject(ctx, viewerID, toUserID); err != nil {
+		return err
+	}
 	return uc.messages.Send(ctx, viewerID, toUserID, content)
 }
 
-// Chat returns the conversation between viewerID and toUserID as the polling app wants it:
-// preMsgTime 0 (or absent) the whole of it, oldest first, refused for a user who does not
+// Chat returns the conversation between viewerID and toUserID as the polling app wants it,
+// oldest first: preMsgTime 0 (or absent) its newest messages, refused for a user who does not
 // exist; otherwise only what the other user sent after preMsgTime, since the app already shows
-// the viewer's own messages.
+// the viewer's own messages (the oldest of those: the next poll carries on from them). The
+// message app bounds both to lists.max_items.
 func (uc *MessageUsecase) Chat(ctx context.Context, viewerID, toUserID, preMsgTime int64) ([]*Message, error) {
 	if toUserID <= 0 {
 		return nil, apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "to_user_id must be a user id")

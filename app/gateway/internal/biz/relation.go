@@ -110,7 +110,9 @@ func (uc *RelationUsecase) FriendList(ctx context.Context, viewerID, userID int6
 		return err
 	})
 	g.Go(func() (err error) {
-		latest, err = uc.messages.Latest(gctx, viewerID, ids)
+		latest, err = inBatches(ids, func(batch []int64) (map[int64]*Message, error) {
+			return uc.messages.Latest(gctx, viewerID, batch)
+		})
 		return err
 	})
 	if err := g.Wait(); err != nil {

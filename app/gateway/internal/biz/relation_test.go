@@ -2,7 +2,6 @@ package biz
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"testing"
 
@@ -234,6 +233,10 @@ func TestMessageRules(t *testing.T) {
 	if err := uc.Action(ctx, 1, 0, 1, "x"); kerrors.FromError(err).Code != 400 {
 		t.Fatalf("to_user_id 0: %v", err)
 	}
+	// Writing to nobody is refused before the message app hears of it.
+	if err := uc.Action(ctx, 1, 99, 1, "to nobody"); kerrors.FromError(err).Code != 404 || kerrors.FromError(err).Message != "user not found" {
+		t.Fatalf("to an unknown user: %v; want 404 user not found", err)
+	}
 	if !slices.Equal(fake.sent, []string{"hello"}) {
 		t.Fatalf("sent %v", fake.sent)
 	}
@@ -260,13 +263,12 @@ func TestMessageRules(t *testing.T) {
 // countingUsers refuses batches over the user app's limit, as the real one does.
 type countingUsers struct {
 	fakeUsers
-	calls int
+	batchLimited
 }
 
 func (c *countingUsers) GetUsers(ctx context.Context, ids []int64) ([]*User, error) {
-	c.calls++
-	if len(ids) > 500 {
-		return nil, errors.New("at most 500 users at once")
+	if err := c.check(ids); err != nil {
+		return nil, err
 	}
 	return c.fakeUsers.GetUsers(ctx, ids)
 }

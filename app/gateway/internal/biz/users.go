@@ -2,6 +2,8 @@ package biz
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"golang.org/x/sync/errgroup"
@@ -31,9 +33,23 @@ func NewUserJoiner(users UserRepo, follows FollowRepo, logger log.Logger) *UserJ
 	return &UserJoiner{users: users, follows: follows, isFollow: newOptional("is_follow", logger)}
 }
 
-// joinBatch is the most ids one call to the user or relation app may carry; longer lists (a
-// popular user's followers) take several calls.
-const joinBatch = 500
+// maxBatch is the most ids one call to a domain app may carry (each app's MaxBatch); longer
+// lists (a popular user's followers, a thousand liked videos) take several calls.
+const maxBatch = 500
+
+// inBatches looks ids up at most maxBatch at a time, one call after another, and merges the
+// answers.
+func inBatches[V any](ids []int64, lookup func(batch []int64) (map[int64]V, error)) (map[int64]V, error) {
+	out := make(map[int64]V, len(ids))
+	for batch := range slices.Chunk(ids, maxBatch) {
+		found, err := lookup(batch)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, found)
+	}
+	return out, nil
+}
 
 // Join returns the users among ids that exist, by id, as viewerID sees them.
 func (j *UserJoiner) Join(ctx context.Context, viewerID int64, ids []int64) (map[int64]*User, error) {
@@ -47,18 +63,12 @@ func (j *UserJoiner) JoinFollowed(ctx context.Context, ids []int64) (map[int64]*
 }
 
 func (j *UserJoiner) joinAll(ctx context.Context, viewerID int64, ids []int64, followed bool) (map[int64]*User, error) {
-	out := make(map[int64]*User, len(ids))
-	for len(ids) > 0 {
-		n := min(len(ids), joinBatch)
-		if err := j.join(ctx, viewerID, ids[:n], followed, out); err != nil {
-			return nil, err
-		}
-		ids = ids[n:]
-	}
-	return out, nil
+	return inBatches(ids, func(batch []int64) (map[int64]*User, error) {
+		return j.join(ctx, viewerID, batch, followed)
+	})
 }
 
-func (j *UserJoiner) join(ctx context.Context, viewerID int64, ids []int64, allFollowed bool, out map[int64]*User) error {
+func (j *UserJoiner) join(ctx context.Context, viewerID int64, ids []int64, allFollowed bool) (map[int64]*User, error) {
 	var (
 		users    []*User
 		followed map[int64]bool
@@ -75,13 +85,14 @@ func (j *UserJoiner) join(ctx context.Context, viewerID int64, ids []int64, allF
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return err
+		return nil, err
 	}
+	out := make(map[int64]*User, len(users))
 	for _, u := range users {
 		u.IsFollow = allFollowed || followed[u.ID]
 		out[u.ID] = u
 	}
-	return nil
+	return out, nil
 }
 
 // Subject resolves the user_id of a request about a user (a list, a profile): absent (0)

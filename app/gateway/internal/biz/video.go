@@ -164,15 +164,21 @@ func (uc *VideoUsecase) FavoriteList(ctx context.Context, viewerID, userID int64
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	found, err := uc.videos.GetVideos(ctx, ids)
+	byID, err := inBatches(ids, func(batch []int64) (map[int64]*Video, error) {
+		found, err := uc.videos.GetVideos(ctx, batch)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[int64]*Video, len(found))
+		for _, v := range found {
+			byID[v.ID] = v
+		}
+		return byID, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]*Video, len(found))
-	for _, v := range found {
-		byID[v.ID] = v
-	}
-	videos := make([]*Video, 0, len(found))
+	videos := make([]*Video, 0, len(byID))
 	for _, id := range ids {
 		if v, ok := byID[id]; ok {
 			videos = append(videos, v)
@@ -202,8 +208,8 @@ func (uc *VideoUsecase) Publish(viewerID int64, title string, upload VideoUpload
 }
 
 // decorate fills in every video's author and whether the viewer liked it, with one batch of
-// calls for the whole page, made concurrently. Without the interaction app every video comes
-// with is_favorite false.
+// calls for the whole page (a few for a list longer than maxBatch), made concurrently. Without
+// the interaction app every video comes with is_favorite false.
 func (uc *VideoUsecase) decorate(ctx context.Context, viewerID int64, videos []*Video) error {
 	if len(videos) == 0 {
 		return nil
@@ -229,7 +235,9 @@ func (uc *VideoUsecase) decorate(ctx context.Context, viewerID int64, videos []*
 	})
 	if viewerID != 0 { // an anonymous viewer liked nothing
 		g.Go(func() (err error) {
-			liked, err = uc.favorites.Liked(gctx, viewerID, videoIDs)
+			liked, err = inBatches(videoIDs, func(batch []int64) (map[int64]bool, error) {
+				return uc.favorites.Liked(gctx, viewerID, batch)
+			})
 			return uc.isFavorite.settle(ctx, err)
 		})
 	}

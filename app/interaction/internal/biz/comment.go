@@ -39,8 +39,8 @@ type CommentRepo interface {
 	Get(ctx context.Context, id int64) (*Comment, error) // ErrCommentNotFound
 	// Delete removes the comment; eventID is "" if it was already gone.
 	Delete(ctx context.Context, c *Comment) (eventID string, err error)
-	// ListByVideo returns a video's comments, newest first.
-	ListByVideo(ctx context.Context, videoID int64) ([]*Comment, error)
+	// ListByVideo returns a video's newest limit comments, newest first.
+	ListByVideo(ctx context.Context, videoID int64, limit int) ([]*Comment, error)
 }
 
 // CommentUsecase posts, deletes and lists comments.
@@ -49,11 +49,16 @@ type CommentUsecase struct {
 	videos    VideoDirectory
 	counts    CountWaiter
 	applyWait time.Duration
+	// maxItems bounds a list of comments (lists.max_items).
+	maxItems int
 }
 
 // NewCommentUsecase returns a CommentUsecase.
 func NewCommentUsecase(bc *confv1.Bootstrap, repo CommentRepo, videos VideoDirectory, counts CountWaiter) *CommentUsecase {
-	return &CommentUsecase{repo: repo, videos: videos, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration()}
+	return &CommentUsecase{
+		repo: repo, videos: videos, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration(),
+		maxItems: int(bc.GetLists().GetMaxItems()),
+	}
 }
 
 // waitVideoCounts waits (a little) until the video's comment_count includes the change, so the
@@ -108,7 +113,8 @@ func (uc *CommentUsecase) Delete(ctx context.Context, userID, videoID, commentID
 	return nil
 }
 
-// List returns a video's comments, newest first. An unknown video is refused.
+// List returns a video's newest comments, at most maxItems, newest first: however many are
+// posted, the answer stays small enough to send. An unknown video is refused.
 func (uc *CommentUsecase) List(ctx context.Context, videoID int64) ([]*Comment, error) {
 	if videoID <= 0 {
 		return nil, apierror.New(interactionv1.ErrorReason_INVALID_ARGUMENT, "video_id must be positive")
@@ -116,7 +122,7 @@ func (uc *CommentUsecase) List(ctx context.Context, videoID int64) ([]*Comment, 
 	if _, err := uc.videos.Author(ctx, videoID); err != nil {
 		return nil, err
 	}
-	return uc.repo.ListByVideo(ctx, videoID)
+	return uc.repo.ListByVideo(ctx, videoID, uc.maxItems)
 }
 
 func cleanComment(content string) (string, error) {

@@ -195,4 +195,11 @@ func TestListComments(t *testing.T) {
 	if repo.lists != lists {
 		t.Fatal("refused List calls reached the repository")
 	}
+
+	bounded := bootstrap(time.Second)
+	bounded.Lists.MaxItems = 2
+	got, err = NewCommentUsecase(bounded, repo, videos, &fakeWaiter{}).List(ctx, videoA)
+	if err != nil || len(got) != 2 || got[0].ID != posted[2].ID || got[1].ID != posted[1].ID {
+		t.Fatalf("List under lists.max_items 2 = %+v, %v; want the newest two", got, err)
+	}
 }

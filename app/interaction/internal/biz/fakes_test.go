@@ -15,9 +15,10 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
 
-// bootstrap is the configuration the usecases read: only kafka.apply_wait.
+// bootstrap is the configuration the usecases read: kafka.apply_wait, and lists.max_items at
+// its default (tests of the bound change it).
 func bootstrap(applyWait time.Duration) *confv1.Bootstrap {
-	return &confv1.Bootstrap{Kafka: &confv1.Kafka{ApplyWait: durationpb.New(applyWait)}}
+	return &confv1.Bootstrap{Kafka: &confv1.Kafka{ApplyWait: durationpb.New(applyWait)}, Lists: &confv1.Lists{MaxItems: 1000}}
 }
 
 // fakeVideos is a VideoDirectory over a fixed map video → author.
@@ -137,7 +138,7 @@ func (r *fakeFavorites) Set(_ context.Context, f Favorite, like bool) (string, e
 	return id, nil
 }
 
-func (r *fakeFavorites) ListVideos(_ context.Context, userID int64) ([]int64, error) {
+func (r *fakeFavorites) ListVideos(_ context.Context, userID int64, limit int) ([]int64, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
@@ -154,7 +155,7 @@ func (r *fakeFavorites) ListVideos(_ context.Context, userID int64) ([]int64, er
 	for i, k := range keys {
 		out[i] = k[1]
 	}
-	return out, nil
+	return out[:min(limit, len(out))], nil
 }
 
 func (r *fakeFavorites) Liked(_ context.Context, userID int64, videoIDs []int64) ([]int64, error) {
@@ -251,7 +252,7 @@ func (r *fakeComments) Delete(_ context.Context, c *Comment) (string, error) {
 	return r.event(), nil
 }
 
-func (r *fakeComments) ListByVideo(_ context.Context, videoID int64) ([]*Comment, error) {
+func (r *fakeComments) ListByVideo(_ context.Context, videoID int64, limit int) ([]*Comment, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.lists++
@@ -268,7 +269,7 @@ func (r *fakeComments) ListByVideo(_ context.Context, videoID int64) ([]*Comment
 		}
 		return out[i].ID > out[j].ID
 	})
-	return out, nil
+	return out[:min(limit, len(out))], nil
 }
 
 func (r *fakeComments) count() int {

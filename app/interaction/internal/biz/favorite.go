@@ -38,8 +38,8 @@ type FavoriteRepo interface {
 	// transaction, record the event that carries the change to the counts; it returns that
 	// event's id, or "" when nothing changed.
 	Set(ctx context.Context, f Favorite, like bool) (eventID string, err error)
-	// ListVideos returns the videos userID liked, most recently liked first.
-	ListVideos(ctx context.Context, userID int64) ([]int64, error)
+	// ListVideos returns the limit videos userID liked most recently, most recent first.
+	ListVideos(ctx context.Context, userID int64, limit int) ([]int64, error)
 	// Liked returns the subset of videoIDs userID liked.
 	Liked(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error)
 }
@@ -64,11 +64,16 @@ type FavoriteUsecase struct {
 	videos    VideoDirectory
 	counts    CountWaiter
 	applyWait time.Duration
+	// maxItems bounds a list of liked videos (lists.max_items).
+	maxItems int
 }
 
 // NewFavoriteUsecase returns a FavoriteUsecase.
 func NewFavoriteUsecase(bc *confv1.Bootstrap, repo FavoriteRepo, videos VideoDirectory, counts CountWaiter) *FavoriteUsecase {
-	return &FavoriteUsecase{repo: repo, videos: videos, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration()}
+	return &FavoriteUsecase{
+		repo: repo, videos: videos, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration(),
+		maxItems: int(bc.GetLists().GetMaxItems()),
+	}
 }
 
 // Favorite likes (like) or unlikes a video and reports whether anything changed.
@@ -92,12 +97,13 @@ func (uc *FavoriteUsecase) Favorite(ctx context.Context, userID, videoID int64, 
 	return true, nil
 }
 
-// ListFavorites returns the videos userID liked, most recently liked first.
+// ListFavorites returns the videos userID liked most recently, at most maxItems, most recent
+// first.
 func (uc *FavoriteUsecase) ListFavorites(ctx context.Context, userID int64) ([]int64, error) {
 	if userID <= 0 {
 		return nil, apierror.New(interactionv1.ErrorReason_INVALID_ARGUMENT, "user_id must be positive")
 	}
-	return uc.repo.ListVideos(ctx, userID)
+	return uc.repo.ListVideos(ctx, userID, uc.maxItems)
 }
 
 // IsFavorite returns which of videoIDs userID liked; an anonymous viewer (0) liked none.

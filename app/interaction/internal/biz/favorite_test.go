@@ -209,6 +209,13 @@ func TestListFavorites(t *testing.T) {
 		_, err := uc.ListFavorites(ctx, user)
 		wantReason(t, "ListFavorites(non-positive)", err, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT))
 	}
+
+	bounded := bootstrap(time.Second)
+	bounded.Lists.MaxItems = 1
+	got, err = NewFavoriteUsecase(bounded, repo, newFakeVideos(catalogue()), &fakeWaiter{}).ListFavorites(ctx, 4)
+	if err != nil || !slices.Equal(got, []int64{videoA}) {
+		t.Fatalf("ListFavorites under lists.max_items 1 = %v, %v; want the most recent like", got, err)
+	}
 }
 
 func TestIsFavorite(t *testing.T) {

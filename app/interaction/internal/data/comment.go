@@ -100,23 +100,23 @@ func (r *CommentRepo) Delete(ctx context.Context, c *biz.Comment) (string, error
 }
 
 // ListByVideo implements biz.CommentRepo.
-func (r *CommentRepo) ListByVideo(ctx context.Context, videoID int64) ([]*biz.Comment, error) {
-	list, version, ok := r.cache.get(ctx, videoID)
+func (r *CommentRepo) ListByVideo(ctx context.Context, videoID int64, limit int) ([]*biz.Comment, error) {
+	list, version, ok := r.cache.get(ctx, videoID, limit)
 	if ok {
 		return list, nil
 	}
-	list, err := r.listFromDB(ctx, videoID)
+	list, err := r.listFromDB(ctx, videoID, limit)
 	if err != nil {
 		return nil, err
 	}
-	r.cache.put(ctx, videoID, version, list)
+	r.cache.put(ctx, videoID, version, limit, list)
 	return list, nil
 }
 
-func (r *CommentRepo) listFromDB(ctx context.Context, videoID int64) ([]*biz.Comment, error) {
+func (r *CommentRepo) listFromDB(ctx context.Context, videoID int64, limit int) ([]*biz.Comment, error) {
 	var rows []commentModel
 	err := r.data.db.WithContext(ctx).Where("video_id = ?", videoID).
-		Order("created_at DESC").Order("id DESC").Find(&rows).Error
+		Order("created_at DESC").Order("id DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list comments: %w", err)
 	}

@@ -19,11 +19,16 @@ import (
 // every post or delete changes that version after committing, so a list read from the
 // database while a change was committing is never served. Like the other caches it only saves
 // work: when it fails it reports a miss and the database answers.
+//
+// A list is the newest limit comments, and stored with its limit: a list read under a smaller
+// bound (another replica's, or before a restart with another setting) that filled it may lack
+// comments a larger bound includes, so it answers only bounds up to its own.
 type commentCache interface {
-	// get returns the cached list, or ok=false and the version to store a fresh list under.
-	get(ctx context.Context, videoID int64) (list []*biz.Comment, version string, ok bool)
-	// put stores a list read from the database at version.
-	put(ctx context.Context, videoID int64, version string, list []*biz.Comment)
+	// get returns the newest limit comments, or ok=false and the version to store a fresh list
+	// under.
+	get(ctx context.Context, videoID int64, limit int) (list []*biz.Comment, version string, ok bool)
+	// put stores the newest limit comments, read from the database at version.
+	put(ctx context.Context, videoID int64, version string, limit int, list []*biz.Comment)
 	// changed records a committed post or delete on the video.
 	changed(ctx context.Context, videoID int64)
 }
@@ -40,21 +45,32 @@ type cachedComment struct {
 	CreatedAt int64  `json:"t"`
 }
 
-func cacheComments(list []*biz.Comment) []cachedComment {
+// cachedList is the stored form of a list: the newest Limit comments of a video.
+type cachedList struct {
+	Limit    int             `json:"n"`
+	Comments []cachedComment `json:"c"`
+}
+
+func cacheComments(limit int, list []*biz.Comment) cachedList {
 	out := make([]cachedComment, len(list))
 	for i, c := range list {
 		out[i] = cachedComment{ID: c.ID, UserID: c.UserID, Content: c.Content, CreatedAt: c.CreatedAt}
 	}
-	return out
+	return cachedList{Limit: limit, Comments: out}
 }
 
-// comments returns fresh values: callers may change what they get.
-func comments(videoID int64, cached []cachedComment) []*biz.Comment {
-	out := make([]*biz.Comment, len(cached))
-	for i, c := range cached {
+// comments returns the newest limit comments in fresh values (callers may change what they
+// get), or ok=false when l may lack some of them: it was read under a smaller bound and filled it.
+func (l cachedList) comments(videoID int64, limit int) (out []*biz.Comment, ok bool) {
+	if l.Limit < limit && len(l.Comments) >= l.Limit {
+		return nil, false
+	}
+	newest := l.Comments[:min(limit, len(l.Comments))]
+	out = make([]*biz.Comment, len(newest))
+	for i, c := range newest {
 		out[i] = &biz.Comment{ID: c.ID, VideoID: videoID, UserID: c.UserID, Content: c.Content, CreatedAt: c.CreatedAt}
 	}
-	return out
+	return out, true
 }
 
 // redisCommentCache is shared by every replica of the interaction app. A video's version is a
@@ -68,8 +84,8 @@ type redisCommentCache struct {
 
 // redisCommentList is the stored value: the list and the version it was read at.
 type redisCommentList struct {
-	Version  string          `json:"v"`
-	Comments []cachedComment `json:"c"`
+	Version string `json:"v"`
+	cachedList
 }
 
 func (c *redisCommentCache) keys(videoID int64) (version, list string) {
@@ -77,7 +93,7 @@ func (c *redisCommentCache) keys(videoID int64) (version, list string) {
 	return c.prefix + "comments:version:" + id, c.prefix + "comments:list:" + id
 }
 
-func (c *redisCommentCache) get(ctx context.Context, videoID int64) ([]*biz.Comment, string, bool) {
+func (c *redisCommentCache) get(ctx context.Context, videoID int64, limit int) ([]*biz.Comment, string, bool) {
 	versionKey, listKey := c.keys(videoID)
 	vals, err := c.rdb.MGet(ctx, versionKey, listKey).Result()
 	if err != nil {
@@ -86,16 +102,18 @@ func (c *redisCommentCache) get(ctx context.Context, videoID int64) ([]*biz.Comm
 	version, _ := vals[0].(string) // absent: no change within the version's lifetime
 	var stored redisCommentList
 	if s, ok := vals[1].(string); ok && json.Unmarshal([]byte(s), &stored) == nil && stored.Version == version {
-		return comments(videoID, stored.Comments), version, true
+		if list, ok := stored.comments(videoID, limit); ok {
+			return list, version, true
+		}
 	}
 	return nil, version, false
 }
 
-func (c *redisCommentCache) put(ctx context.Context, videoID int64, version string, list []*biz.Comment) {
+func (c *redisCommentCache) put(ctx context.Context, videoID int64, version string, limit int, list []*biz.Comment) {
 	if len(list) > maxCachedComments {
 		return
 	}
-	b, err := json.Marshal(redisCommentList{Version: version, Comments: cacheComments(list)})
+	b, err := json.Marshal(redisCommentList{Version: version, cachedList: cacheComments(limit, list)})
 	if err != nil {
 		return
 	}
@@ -115,7 +133,7 @@ func (c *redisCommentCache) changed(ctx context.Context, videoID int64) {
 // lists being read at that moment go uncached.
 type memoryCommentCache struct {
 	mu      sync.Mutex
-	lists   *expirable.LRU[int64, []cachedComment]
+	lists   *expirable.LRU[int64, cachedList]
 	version uint64
 }
 
@@ -123,26 +141,28 @@ type memoryCommentCache struct {
 const memoryCommentVideos = 10_000
 
 func newMemoryCommentCache(ttl time.Duration) *memoryCommentCache {
-	return &memoryCommentCache{lists: expirable.NewLRU[int64, []cachedComment](memoryCommentVideos, nil, ttl)}
+	return &memoryCommentCache{lists: expirable.NewLRU[int64, cachedList](memoryCommentVideos, nil, ttl)}
 }
 
-func (c *memoryCommentCache) get(_ context.Context, videoID int64) ([]*biz.Comment, string, bool) {
+func (c *memoryCommentCache) get(_ context.Context, videoID int64, limit int) ([]*biz.Comment, string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if list, ok := c.lists.Get(videoID); ok {
-		return comments(videoID, list), "", true
+	if stored, ok := c.lists.Get(videoID); ok {
+		if list, ok := stored.comments(videoID, limit); ok {
+			return list, "", true
+		}
 	}
 	return nil, strconv.FormatUint(c.version, 10), false
 }
 
-func (c *memoryCommentCache) put(_ context.Context, videoID int64, version string, list []*biz.Comment) {
+func (c *memoryCommentCache) put(_ context.Context, videoID int64, version string, limit int, list []*biz.Comment) {
 	if len(list) > maxCachedComments {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if version == strconv.FormatUint(c.version, 10) {
-		c.lists.Add(videoID, cacheComments(list))
+		c.lists.Add(videoID, cacheComments(limit, list))
 	}
 }
 
@@ -156,8 +176,8 @@ func (c *memoryCommentCache) changed(_ context.Context, videoID int64) {
 // noCommentCache serves replicas that have no Redis to share a cache through.
 type noCommentCache struct{}
 
-func (noCommentCache) get(context.Context, int64) ([]*biz.Comment, string, bool) {
+func (noCommentCache) get(context.Context, int64, int) ([]*biz.Comment, string, bool) {
 	return nil, "", false
 }
-func (noCommentCache) put(context.Context, int64, string, []*biz.Comment) {}
-func (noCommentCache) changed(context.Context, int64)                     {}
+func (noCommentCache) put(context.Context, int64, string, int, []*biz.Comment) {}
+func (noCommentCache) changed(context.Context, int64)                          {}

@@ -47,6 +47,9 @@ func TestInteractionReposMySQLRedis(t *testing.T) {
 	runInteractionContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
 }
 
+// everything is a list bound no list of the suite reaches.
+const everything = 1000
+
 const (
 	typeFavoriteChanged = "douyin.interaction.v1.FavoriteChanged"
 	typeCommentChanged  = "douyin.interaction.v1.CommentChanged"
@@ -339,7 +342,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 		list := func(want ...int64) {
 			t.Helper()
-			got, err := s.favs.ListVideos(ctx, user)
+			got, err := s.favs.ListVideos(ctx, user, everything)
 			if err != nil || !slices.Equal(got, want) {
 				t.Fatalf("ListVideos = %v, %v; want %v", got, err, want)
 			}
@@ -366,12 +369,27 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		checkLiked([]int64{3001, 3002, 3003, 1001}, 3001, 3002, 3003)
 		like(3003, true) // a repeated like does not move it up
 		list(3001, 3002, 3003)
-		if got, err := s.favs.ListVideos(ctx, 404_404); err != nil || len(got) != 0 {
+		if got, err := s.favs.ListVideos(ctx, 404_404, everything); err != nil || len(got) != 0 {
 			t.Fatalf("ListVideos(nobody) = %v, %v; want none", got, err)
 		}
 		// Another user's likes are theirs.
 		if got, err := s.favs.Liked(ctx, 31, []int64{3001, 3002, 3003}); err != nil || len(got) != 0 {
 			t.Fatalf("Liked(other user) = %v, %v; want none", got, err)
+		}
+	})
+
+	t.Run("ListVideos: the most recent likes up to the bound", func(t *testing.T) {
+		const user = int64(32)
+		for _, video := range []int64{3201, 3202, 3203, 3204} {
+			if _, err := s.favs.Set(ctx, biz.Favorite{UserID: user, VideoID: video, AuthorID: 82}, true); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(3 * time.Millisecond) // the order is kept in milliseconds
+		}
+		for limit, want := range map[int][]int64{1: {3204}, 3: {3204, 3203, 3202}, 4: {3204, 3203, 3202, 3201}, 5: {3204, 3203, 3202, 3201}} {
+			if got, err := s.favs.ListVideos(ctx, user, limit); err != nil || !slices.Equal(got, want) {
+				t.Fatalf("ListVideos(limit %d) = %v, %v; want %v", limit, got, err, want)
+			}
 		}
 	})
 
@@ -469,7 +487,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 			t.Fatal(err)
 		}
 		want := []*biz.Comment{posted[4], posted[3], posted[2], posted[0]}
-		got, err := s.comments.ListByVideo(ctx, video)
+		got, err := s.comments.ListByVideo(ctx, video, everything)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -481,7 +499,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 				t.Fatalf("ListByVideo[%d] = %+v; want %+v", i, *got[i], *want[i])
 			}
 		}
-		if got, err := s.comments.ListByVideo(ctx, 404_404); err != nil || len(got) != 0 {
+		if got, err := s.comments.ListByVideo(ctx, 404_404, everything); err != nil || len(got) != 0 {
 			t.Fatalf("ListByVideo(no comments) = %v, %v; want none", got, err)
 		}
 	})
@@ -490,7 +508,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		const video = int64(5004)
 		list := func() []*biz.Comment {
 			t.Helper()
-			got, err := s.comments.ListByVideo(ctx, video)
+			got, err := s.comments.ListByVideo(ctx, video, everything)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -539,7 +557,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 					case <-stop:
 						return
 					default:
-						if _, err := s.comments.ListByVideo(ctx, video); err != nil {
+						if _, err := s.comments.ListByVideo(ctx, video, everything); err != nil {
 							t.Error(err)
 							return
 						}
@@ -567,6 +585,45 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 	})
 
+	t.Run("ListByVideo: the newest comments up to the bound, cached or not", func(t *testing.T) {
+		const video = int64(5005)
+		var newestFirst []int64
+		post := func(content string) {
+			t.Helper()
+			c := &biz.Comment{VideoID: video, UserID: 72, Content: content}
+			if _, err := s.comments.Create(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			newestFirst = append([]int64{c.ID}, newestFirst...)
+		}
+		for i := range 6 {
+			post(fmt.Sprintf("bounded %d", i))
+		}
+		list := func(limit int) {
+			t.Helper()
+			got, err := s.comments.ListByVideo(ctx, video, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := make([]int64, len(got))
+			for i, c := range got {
+				ids[i] = c.ID
+			}
+			if want := newestFirst[:min(limit, len(newestFirst))]; !slices.Equal(ids, want) {
+				t.Fatalf("ListByVideo(limit %d) = %v; want %v", limit, ids, want)
+			}
+		}
+		// Each bound twice: the second may come from whatever cache the first filled. A list
+		// read under a smaller bound must not answer a larger one.
+		for _, limit := range []int{3, 3, 5, 5, 2, 2, 10, 10, 4} {
+			list(limit)
+		}
+		post("after the lists were read")
+		for _, limit := range []int{2, 2, 10} {
+			list(limit)
+		}
+	})
+
 	t.Run("multi-byte comments round-trip exactly", func(t *testing.T) {
 		const video = int64(5003)
 		contents := []string{
@@ -586,7 +643,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 				t.Fatalf("Get: %d bytes, %v; want the %d bytes stored, exactly", len(got.Content), err, len(content))
 			}
 		}
-		list, err := s.comments.ListByVideo(ctx, video)
+		list, err := s.comments.ListByVideo(ctx, video, everything)
 		if err != nil || len(list) != len(contents) {
 			t.Fatalf("ListByVideo = %d, %v", len(list), err)
 		}
@@ -599,11 +656,11 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("a reopened store has everything", func(t *testing.T) {
 		again := openStores(t, bc)
-		got, err := again.favs.ListVideos(ctx, 30)
+		got, err := again.favs.ListVideos(ctx, 30, everything)
 		if err != nil || !slices.Equal(got, []int64{3001, 3002, 3003}) {
 			t.Fatalf("ListVideos after reopening = %v, %v", got, err)
 		}
-		list, err := again.comments.ListByVideo(ctx, 5001)
+		list, err := again.comments.ListByVideo(ctx, 5001, everything)
 		if err != nil || len(list) != 4 {
 			t.Fatalf("ListByVideo after reopening = %d, %v; want 4", len(list), err)
 		}

@@ -74,10 +74,10 @@ func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, like bool) (stri
 }
 
 // ListVideos implements biz.FavoriteRepo.
-func (r *FavoriteRepo) ListVideos(ctx context.Context, userID int64) ([]int64, error) {
+func (r *FavoriteRepo) ListVideos(ctx context.Context, userID int64, limit int) ([]int64, error) {
 	var ids []int64
 	err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).Where("user_id = ?", userID).
-		Order("created_at DESC").Order("video_id DESC").Pluck("video_id", &ids).Error
+		Order("created_at DESC").Order("video_id DESC").Limit(limit).Pluck("video_id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("list favorites: %w", err)
 	}

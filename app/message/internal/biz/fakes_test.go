@@ -8,9 +8,18 @@ import (
 
 	"github.com/go-kratos/kratos/v2/errors"
 
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
+
+// testMaxItems is lists.max_items in the tests that do not set their own.
+const testMaxItems = 1000
+
+// config is the use case's configuration: whether only friends may chat, and the list bound.
+func config(friendsOnly bool, maxItems int32) *confv1.Bootstrap {
+	return &confv1.Bootstrap{Message: &confv1.Messaging{FriendsOnly: friendsOnly}, Lists: &confv1.Lists{MaxItems: maxItems}}
+}
 
 // fakeFriends is a FriendChecker over a fixed set of friend pairs.
 type fakeFriends struct {
@@ -93,18 +102,20 @@ func between(m *Message, a, b int64) bool {
 	return (m.FromUserID == a && m.ToUserID == b) || (m.FromUserID == b && m.ToUserID == a)
 }
 
-func (r *fakeMessages) Conversation(_ context.Context, a, b int64) ([]*Message, error) {
+func (r *fakeMessages) Conversation(_ context.Context, a, b int64, limit int) ([]*Message, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, "Conversation")
-	return r.find(func(m *Message) bool { return between(m, a, b) }), nil
+	all := r.find(func(m *Message) bool { return between(m, a, b) })
+	return all[max(0, len(all)-limit):], nil // the newest
 }
 
-func (r *fakeMessages) SentAfter(_ context.Context, from, to, afterMs int64) ([]*Message, error) {
+func (r *fakeMessages) SentAfter(_ context.Context, from, to, afterMs int64, limit int) ([]*Message, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, "SentAfter")
-	return r.find(func(m *Message) bool { return m.FromUserID == from && m.ToUserID == to && m.CreateTime > afterMs }), nil
+	all := r.find(func(m *Message) bool { return m.FromUserID == from && m.ToUserID == to && m.CreateTime > afterMs })
+	return all[:min(limit, len(all))], nil // the oldest
 }
 
 func (r *fakeMessages) Latest(_ context.Context, userID int64, peerIDs []int64) ([]*Message, error) {

@@ -1,7 +1,9 @@
-// Package biz holds the rules of chat: only friends (mutual follows) write to each other, a
-// message is non-empty, printable, bounded text, and a conversation is ordered by create_time,
-// which a polling client uses as its cursor: the poll returns only what the peer sent after it,
-// because the client already shows what its own user sent.
+// Package biz holds the rules of chat: anyone writes to anyone but themselves (or, with
+// message.friends_only, only friends, mutual follows, write to each other), a message is
+// non-empty, printable, bounded text, and a conversation is ordered by create_time, which a
+// polling client uses as its cursor: the poll returns only what the peer sent after it, because
+// the client already shows what its own user sent. No answer holds more than lists.max_items
+// messages.
 package biz
 
 import (
@@ -12,6 +14,7 @@ import (
 
 	"github.com/google/wire"
 
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
@@ -27,7 +30,8 @@ const MaxMessageLength = 1000
 // MaxBatch bounds the peers of one Latest call: a friend list page, never a whole directory.
 const MaxBatch = 500
 
-// ErrNotFriends refuses a message to someone who is not a friend.
+// ErrNotFriends refuses a message to someone who is not a friend, where only friends may chat
+// (message.friends_only).
 var ErrNotFriends = apierror.New(messagev1.ErrorReason_NOT_FRIENDS, "you can only message friends: follow each other first")
 
 // Message is a chat message.
@@ -47,11 +51,12 @@ type MessageRepo interface {
 	// committed (in both directions), so a reader that saw a message never later finds an older
 	// one appearing: polling from the newest CreateTime seen neither repeats nor skips.
 	Create(ctx context.Context, m *Message) error
-	// Conversation returns every message between a and b, in both directions, oldest first.
-	Conversation(ctx context.Context, a, b int64) ([]*Message, error)
-	// SentAfter returns the messages from sent to to with CreateTime > afterMs, oldest first.
-	// This is the poll every open chat screen makes every few seconds.
-	SentAfter(ctx context.Context, from, to, afterMs int64) ([]*Message, error)
+	// Conversation returns the newest limit messages between a and b, in both directions,
+	// oldest first.
+	Conversation(ctx context.Context, a, b int64, limit int) ([]*Message, error)
+	// SentAfter returns the oldest limit messages from sent to to with CreateTime > afterMs,
+	// oldest first. This is the poll every open chat screen makes every few seconds.
+	SentAfter(ctx context.Context, from, to, afterMs int64, limit int) ([]*Message, error)
 	// Latest returns, for each of peerIDs that has exchanged a message with userID, the newest
 	// message between them, in any order. peerIDs are positive, distinct and not userID.
 	Latest(ctx context.Context, userID int64, peerIDs []int64) ([]*Message, error)
@@ -67,18 +72,27 @@ type FriendChecker interface {
 type MessageUsecase struct {
 	repo    MessageRepo
 	friends FriendChecker
+	// friendsOnly: only friends may message each other (message.friends_only).
+	friendsOnly bool
+	// maxItems bounds every list of messages (lists.max_items).
+	maxItems int
 }
 
 // NewMessageUsecase returns a MessageUsecase.
-func NewMessageUsecase(repo MessageRepo, friends FriendChecker) *MessageUsecase {
-	return &MessageUsecase{repo: repo, friends: friends}
+func NewMessageUsecase(bc *confv1.Bootstrap, repo MessageRepo, friends FriendChecker) *MessageUsecase {
+	return &MessageUsecase{
+		repo: repo, friends: friends,
+		friendsOnly: bc.GetMessage().GetFriendsOnly(), maxItems: int(bc.GetLists().GetMaxItems()),
+	}
 }
 
 func invalidArgument(format string, args ...any) error {
 	return apierror.New(messagev1.ErrorReason_INVALID_ARGUMENT, format, args...)
 }
 
-// Send stores a message from one friend to another and returns it.
+// Send stores a message from one user to another and returns it. That the receiver exists is
+// the caller's to know (the gateway asks the user app, as for every request about a user);
+// with friends_only, being friends (which needs both to exist) is checked here.
 func (uc *MessageUsecase) Send(ctx context.Context, fromUserID, toUserID int64, content string) (*Message, error) {
 	if fromUserID <= 0 || toUserID <= 0 {
 		return nil, invalidArgument("from_user_id and to_user_id must be positive")
@@ -90,13 +104,15 @@ func (uc *MessageUsecase) Send(ctx context.Context, fromUserID, toUserID int64, 
 	if err != nil {
 		return nil, err
 	}
-	// Checked last: it is the only rule that costs a call to another app.
-	friends, err := uc.friends.AreFriends(ctx, fromUserID, toUserID)
-	if err != nil {
-		return nil, err
-	}
-	if !friends {
-		return nil, ErrNotFriends
+	if uc.friendsOnly {
+		// Checked last: it is the only rule that costs a call to another app.
+		friends, err := uc.friends.AreFriends(ctx, fromUserID, toUserID)
+		if err != nil {
+			return nil, err
+		}
+		if !friends {
+			return nil, ErrNotFriends
+		}
 	}
 	m := &Message{FromUserID: fromUserID, ToUserID: toUserID, Content: content}
 	if err := uc.repo.Create(ctx, m); err != nil {
@@ -105,10 +121,13 @@ func (uc *MessageUsecase) Send(ctx context.Context, fromUserID, toUserID int64, 
 	return m, nil
 }
 
-// Chat returns the conversation of userID with peerID, oldest first. afterMs <= 0: all of it,
-// both directions. afterMs > 0: only what peerID sent after it, which is what a polling client
-// lacks (it shows its own user's messages as they are sent). Friendship is not checked: former
-// friends still see what they wrote, and strangers simply have nothing to see.
+// Chat returns the conversation of userID with peerID, oldest first, at most maxItems messages.
+// afterMs <= 0: the newest of it, both directions, which is what opening the chat shows.
+// afterMs > 0: only what peerID sent after it, which is what a polling client lacks (it shows
+// its own user's messages as they are sent); the oldest of that, so a client far behind
+// catches up over its next polls, each from the newest message it got, and skips none.
+// Friendship is not checked: former friends still see what they wrote, and strangers simply
+// have nothing to see.
 func (uc *MessageUsecase) Chat(ctx context.Context, userID, peerID, afterMs int64) ([]*Message, error) {
 	if userID <= 0 || peerID <= 0 {
 		return nil, invalidArgument("user_id and peer_id must be positive")
@@ -117,9 +136,9 @@ func (uc *MessageUsecase) Chat(ctx context.Context, userID, peerID, afterMs int6
 		return nil, invalidArgument("you cannot chat with yourself")
 	}
 	if afterMs <= 0 {
-		return uc.repo.Conversation(ctx, userID, peerID)
+		return uc.repo.Conversation(ctx, userID, peerID, uc.maxItems)
 	}
-	return uc.repo.SentAfter(ctx, peerID, userID, afterMs)
+	return uc.repo.SentAfter(ctx, peerID, userID, afterMs, uc.maxItems)
 }
 
 // Latest returns the newest message between userID and each of peerIDs that has one, in the

@@ -1,6 +1,7 @@
 package biz
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,21 +34,21 @@ func TestSend(t *testing.T) {
 		want     string // the stored content
 		reason   *messagev1.ErrorReason
 		message  string // the refusal's text, when it is fixed
-		// askFriends: whether the relation app is asked (only for input that is otherwise fine).
-		askFriends bool
+		// strangers: from and to are not friends, which only message.friends_only refuses.
+		strangers bool
 	}{
-		{name: "plain", from: alice, to: bob, content: "hi bob", want: "hi bob", askFriends: true},
-		{name: "the other direction", from: bob, to: alice, content: "hi alice", want: "hi alice", askFriends: true},
-		{name: "trimmed", from: alice, to: bob, content: " \t\n hi \r\n ", want: "hi", askFriends: true},
-		{name: "ideographic space trimmed", from: alice, to: bob, content: "\u3000你好\u3000", want: "你好", askFriends: true},
-		{name: "inner newline and tab allowed", from: alice, to: bob, content: "line one\nline\ttwo", want: "line one\nline\ttwo", askFriends: true},
-		{name: "emoji", from: alice, to: bob, content: "👋🏽 see you 🎬", want: "👋🏽 see you 🎬", askFriends: true},
+		{name: "plain", from: alice, to: bob, content: "hi bob", want: "hi bob"},
+		{name: "the other direction", from: bob, to: alice, content: "hi alice", want: "hi alice"},
+		{name: "trimmed", from: alice, to: bob, content: " \t\n hi \r\n ", want: "hi"},
+		{name: "ideographic space trimmed", from: alice, to: bob, content: "\u3000你好\u3000", want: "你好"},
+		{name: "inner newline and tab allowed", from: alice, to: bob, content: "line one\nline\ttwo", want: "line one\nline\ttwo"},
+		{name: "emoji", from: alice, to: bob, content: "👋🏽 see you 🎬", want: "👋🏽 see you 🎬"},
 		{name: "MaxMessageLength multi-byte characters", from: alice, to: bob,
-			content: strings.Repeat("抖", MaxMessageLength), want: strings.Repeat("抖", MaxMessageLength), askFriends: true},
+			content: strings.Repeat("抖", MaxMessageLength), want: strings.Repeat("抖", MaxMessageLength)},
 		{name: "MaxMessageLength four-byte characters", from: alice, to: bob,
-			content: strings.Repeat("😀", MaxMessageLength), want: strings.Repeat("😀", MaxMessageLength), askFriends: true},
+			content: strings.Repeat("😀", MaxMessageLength), want: strings.Repeat("😀", MaxMessageLength)},
 		{name: "MaxMessageLength characters once trimmed", from: alice, to: bob,
-			content: "  " + strings.Repeat("a", MaxMessageLength) + "\n", want: strings.Repeat("a", MaxMessageLength), askFriends: true},
+			content: "  " + strings.Repeat("a", MaxMessageLength) + "\n", want: strings.Repeat("a", MaxMessageLength)},
 		{name: "one character too many", from: alice, to: bob, content: strings.Repeat("抖", MaxMessageLength+1), reason: invalid,
 			message: fmt.Sprintf("a message can have at most %d characters, got %d", MaxMessageLength, MaxMessageLength+1)},
 		{name: "ASCII, one too many", from: alice, to: bob, content: strings.Repeat("a", MaxMessageLength+1), reason: invalid,
@@ -65,50 +66,68 @@ func TestSend(t *testing.T) {
 		{name: "zero receiver", from: alice, to: 0, content: "hi", reason: invalid, message: "from_user_id and to_user_id must be positive"},
 		{name: "negative receiver", from: alice, to: -2, content: "hi", reason: invalid, message: "from_user_id and to_user_id must be positive"},
 		{name: "zero sender", from: 0, to: bob, content: "hi", reason: invalid, message: "from_user_id and to_user_id must be positive"},
-		{name: "not friends: one-way follow or none", from: alice, to: carol, content: "hi", askFriends: true,
-			reason: reasonOf(messagev1.ErrorReason_NOT_FRIENDS), message: "you can only message friends: follow each other first"},
-		{name: "not friends, the other way", from: carol, to: alice, content: "hi", askFriends: true,
-			reason: reasonOf(messagev1.ErrorReason_NOT_FRIENDS)},
+		{name: "not friends: one-way follow or none", from: alice, to: carol, content: "hi", want: "hi", strangers: true},
+		{name: "not friends, the other way", from: carol, to: alice, content: "hi", want: "hi", strangers: true},
+		{name: "strangers, to yourself", from: carol, to: carol, content: "hi", reason: invalid, message: "you cannot message yourself"},
+		{name: "strangers, empty", from: carol, to: alice, content: " ", reason: invalid, message: "the message is empty"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			repo, friends := &fakeMessages{}, friendsOfAlice()
-			uc := NewMessageUsecase(repo, friends)
-			got, err := uc.Send(ctx, tt.from, tt.to, tt.content)
-			wantError(t, "Send", err, tt.reason, tt.message)
-			if asked := friends.called() > 0; asked != tt.askFriends {
-				t.Fatalf("asked the relation app: %v; want %v", asked, tt.askFriends)
-			}
-			if tt.reason != nil {
-				if got != nil || repo.creates != 0 || repo.count() != 0 {
-					t.Fatalf("refused Send returned %+v and stored %d messages", got, repo.count())
+	for _, friendsOnly := range []bool{false, true} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("friends_only=%v/%s", friendsOnly, tt.name), func(t *testing.T) {
+				reason, message := tt.reason, tt.message
+				if friendsOnly && tt.strangers {
+					reason, message = reasonOf(messagev1.ErrorReason_NOT_FRIENDS), "you can only message friends: follow each other first"
 				}
-				return
-			}
-			if got == nil || got.ID == 0 || got.CreateTime == 0 {
-				t.Fatalf("Send = %+v; want the stored message with its id and time", got)
-			}
-			if got.Content != tt.want || got.FromUserID != tt.from || got.ToUserID != tt.to {
-				t.Fatalf("Send = %+v; want content %q from %d to %d", got, tt.want, tt.from, tt.to)
-			}
-			if stored := repo.find(func(*Message) bool { return true }); len(stored) != 1 || *stored[0] != *got {
-				t.Fatalf("stored %+v; want exactly %+v", stored, got)
-			}
-		})
+				repo, friends := &fakeMessages{}, friendsOfAlice()
+				uc := NewMessageUsecase(config(friendsOnly, testMaxItems), repo, friends)
+				got, err := uc.Send(ctx, tt.from, tt.to, tt.content)
+				wantError(t, "Send", err, reason, message)
+				// The relation app is asked only where friendship is the rule, and only about
+				// input that is otherwise fine.
+				if asked, want := friends.called() > 0, friendsOnly && tt.reason == nil; asked != want {
+					t.Fatalf("asked the relation app: %v; want %v", asked, want)
+				}
+				if reason != nil {
+					if got != nil || repo.creates != 0 || repo.count() != 0 {
+						t.Fatalf("refused Send returned %+v and stored %d messages", got, repo.count())
+					}
+					return
+				}
+				if got == nil || got.ID == 0 || got.CreateTime == 0 {
+					t.Fatalf("Send = %+v; want the stored message with its id and time", got)
+				}
+				if got.Content != tt.want || got.FromUserID != tt.from || got.ToUserID != tt.to {
+					t.Fatalf("Send = %+v; want content %q from %d to %d", got, tt.want, tt.from, tt.to)
+				}
+				if stored := repo.find(func(*Message) bool { return true }); len(stored) != 1 || *stored[0] != *got {
+					t.Fatalf("stored %+v; want exactly %+v", stored, got)
+				}
+			})
+		}
 	}
 }
 
 func TestSendWhenTheRelationAppFails(t *testing.T) {
-	repo, friends := &fakeMessages{}, friendsOfAlice()
-	friends.err = errors.New("relation app unreachable")
-	uc := NewMessageUsecase(repo, friends)
-	got, err := uc.Send(context.Background(), alice, bob, "hi")
-	if !errors.Is(err, friends.err) || got != nil {
-		t.Fatalf("Send = %+v, %v; want the relation app's error", got, err)
-	}
-	if repo.count() != 0 {
-		t.Fatal("a message was stored without knowing the two are friends")
-	}
+	t.Run("friends only: nothing is sent", func(t *testing.T) {
+		repo, friends := &fakeMessages{}, friendsOfAlice()
+		friends.err = errors.New("relation app unreachable")
+		uc := NewMessageUsecase(config(true, testMaxItems), repo, friends)
+		got, err := uc.Send(context.Background(), alice, bob, "hi")
+		if !errors.Is(err, friends.err) || got != nil {
+			t.Fatalf("Send = %+v, %v; want the relation app's error", got, err)
+		}
+		if repo.count() != 0 {
+			t.Fatal("a message was stored without knowing the two are friends")
+		}
+	})
+	t.Run("open chat: the relation app is not needed", func(t *testing.T) {
+		repo, friends := &fakeMessages{}, friendsOfAlice()
+		friends.err = errors.New("relation app unreachable")
+		uc := NewMessageUsecase(config(false, testMaxItems), repo, friends)
+		if got, err := uc.Send(context.Background(), alice, carol, "hi"); err != nil || got == nil || repo.count() != 1 {
+			t.Fatalf("Send = %+v, %v, %d stored; want the message stored", got, err, repo.count())
+		}
+	})
 }
 
 func TestChat(t *testing.T) {
@@ -133,6 +152,7 @@ func TestChat(t *testing.T) {
 		name        string
 		user, peer  int64
 		afterMs     int64
+		maxItems    int32 // 0: testMaxItems
 		want        []int64
 		wantQuery   string
 		reason      *messagev1.ErrorReason
@@ -151,6 +171,12 @@ func TestChat(t *testing.T) {
 		{name: "poll that finds nothing new", user: alice, peer: bob, afterMs: m5.CreateTime, wantQuery: "SentAfter"},
 		{name: "poll from bob's side: alice's messages only", user: bob, peer: alice, afterMs: m2.CreateTime,
 			want: ids([]*Message{&m3}), wantQuery: "SentAfter"},
+		{name: "whole conversation past the bound: the newest, oldest first", user: alice, peer: bob, maxItems: 2,
+			want: ids([]*Message{&m4, &m5}), wantQuery: "Conversation"},
+		{name: "poll past the bound: the oldest, so the next poll carries on from them", user: alice, peer: bob,
+			afterMs: m1.CreateTime, maxItems: 2, want: ids([]*Message{&m2, &m4}), wantQuery: "SentAfter"},
+		{name: "the next poll", user: alice, peer: bob, afterMs: m4.CreateTime, maxItems: 2,
+			want: ids([]*Message{&m5}), wantQuery: "SentAfter"},
 		{name: "strangers see what exists, without asking the relation app", user: carol, peer: dave,
 			want: []int64{stranger.ID}, wantQuery: "Conversation"},
 		{name: "no conversation at all", user: dave, peer: bob, wantQuery: "Conversation"},
@@ -164,7 +190,8 @@ func TestChat(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			friends := friendsOfAlice()
-			uc := NewMessageUsecase(repo, friends)
+			maxItems := cmp.Or(tt.maxItems, testMaxItems)
+			uc := NewMessageUsecase(config(true, maxItems), repo, friends)
 			before := len(repo.queries())
 			got, err := uc.Chat(ctx, tt.user, tt.peer, tt.afterMs)
 			wantError(t, "Chat", err, tt.reason, tt.wantMessage)
@@ -229,7 +256,7 @@ func TestLatest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			uc := NewMessageUsecase(repo, friendsOfAlice())
+			uc := NewMessageUsecase(config(false, testMaxItems), repo, friendsOfAlice())
 			before := len(repo.latestQ)
 			got, err := uc.Latest(ctx, tt.user, tt.peers)
 			wantError(t, "Latest", err, tt.reason, tt.message)

@@ -50,7 +50,7 @@ func BenchmarkPollNothingNew(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				got, err := s.repo.SentAfter(ctx, peer, user, newest)
+				got, err := s.repo.SentAfter(ctx, peer, user, newest, everything)
 				if err != nil || len(got) != 0 {
 					b.Fatalf("SentAfter = %d messages, %v; want none", len(got), err)
 				}

@@ -78,9 +78,12 @@ func (s *stores) send(t testing.TB, from, to int64, content string) *biz.Message
 	return m
 }
 
+// everything is a list bound no test conversation reaches.
+const everything = 1000
+
 func (s *stores) conversation(t testing.TB, a, b int64) []*biz.Message {
 	t.Helper()
-	got, err := s.repo.Conversation(context.Background(), a, b)
+	got, err := s.repo.Conversation(context.Background(), a, b, everything)
 	if err != nil {
 		t.Fatalf("Conversation(%d, %d): %v", a, b, err)
 	}
@@ -89,7 +92,7 @@ func (s *stores) conversation(t testing.TB, a, b int64) []*biz.Message {
 
 func (s *stores) poll(t testing.TB, from, to, afterMs int64) []*biz.Message {
 	t.Helper()
-	got, err := s.repo.SentAfter(context.Background(), from, to, afterMs)
+	got, err := s.repo.SentAfter(context.Background(), from, to, afterMs, everything)
 	if err != nil {
 		t.Fatalf("SentAfter(%d→%d, %d): %v", from, to, afterMs, err)
 	}
@@ -333,7 +336,7 @@ func runMessageContract(t *testing.T, bc *confv1.Bootstrap) {
 			t.Fatalf("the failed send stored %v", ids(got))
 		}
 		ok := s.send(t, 70, 71, "through the working store")
-		got, err := r.SentAfter(ctx, 70, 71, 1)
+		got, err := r.SentAfter(ctx, 70, 71, 1, everything)
 		if err != nil || len(got) != 1 || got[0].ID != ok.ID {
 			t.Fatalf("SentAfter with Redis down = %v, %v; want [%d] from the database", ids(got), err, ok.ID)
 		}
@@ -371,40 +374,49 @@ func runMessageContract(t *testing.T, bc *confv1.Bootstrap) {
 				}
 			})
 		}
-		// Two screens of the user poll from what they have, as the app does.
+		// Two screens of the user poll from what they have, as the app does; the second with a
+		// list bound far below what arrives, so it catches up over several polls.
 		base := s.conversation(t, user, peer)
 		cursor := base[len(base)-1].CreateTime
 		done := make(chan struct{})
 		var pollWG sync.WaitGroup
-		seen := make([][]*biz.Message, 2)
-		polls := make([]int, 2)
-		for screen := range seen {
+		limits := []int{everything, 4}
+		seen := make([][]*biz.Message, len(limits))
+		polls := make([]int, len(limits))
+		for screen, limit := range limits {
 			pollWG.Go(func() {
 				after := cursor
-				poll := func() bool {
-					got, err := s.repo.SentAfter(ctx, peer, user, after)
+				// poll reports whether the answer was full: more may be waiting.
+				poll := func() (full, ok bool) {
+					got, err := s.repo.SentAfter(ctx, peer, user, after, limit)
 					if err != nil {
 						t.Error(err)
-						return false
+						return false, false
 					}
 					polls[screen]++
 					for _, m := range got {
 						if m.CreateTime <= after {
 							t.Errorf("screen %d: poll after %d returned message %d at %d", screen, after, m.ID, m.CreateTime)
-							return false
+							return false, false
 						}
 						after = m.CreateTime
 					}
+					if len(got) > limit {
+						t.Errorf("screen %d: a poll bounded to %d returned %d", screen, limit, len(got))
+						return false, false
+					}
 					seen[screen] = append(seen[screen], got...)
-					return true
+					return len(got) == limit, true
 				}
 				for {
 					select {
 					case <-done:
-						poll() // every send has returned: this poll must find the rest
+						// Every send has returned: these polls must find the rest.
+						for full, ok := poll(); full && ok; full, ok = poll() {
+						}
 						return
 					default:
-						if !poll() {
+						if _, ok := poll(); !ok {
 							return
 						}
 					}
@@ -429,6 +441,50 @@ func runMessageContract(t *testing.T, bc *confv1.Bootstrap) {
 				}
 			}
 			t.Logf("screen %d: %d messages in %d polls", screen, len(got), polls[screen])
+		}
+	})
+
+	t.Run("the list bound: the newest of a conversation, the oldest of a poll", func(t *testing.T) {
+		const user, peer, limit = int64(140), int64(141), 3
+		var all, fromPeer []*biz.Message
+		for i := range 10 {
+			from, to := peer, user
+			if i%3 == 0 {
+				from, to = user, peer
+			}
+			m := s.send(t, from, to, fmt.Sprintf("bounded %d", i))
+			all = append(all, m)
+			if from == peer {
+				fromPeer = append(fromPeer, m)
+			}
+		}
+		for _, side := range [][2]int64{{user, peer}, {peer, user}} {
+			got, err := s.repo.Conversation(ctx, side[0], side[1], limit)
+			if err != nil || !slices.Equal(ids(got), ids(all[len(all)-limit:])) {
+				t.Fatalf("Conversation(%d, %d, limit %d) = %v, %v; want the newest %d, oldest first: %v",
+					side[0], side[1], limit, ids(got), err, limit, ids(all[len(all)-limit:]))
+			}
+		}
+		// Polls from the start, each from the newest message the last one returned, as the app
+		// does: every one of the peer's messages exactly once, in order, in full pages but the last.
+		var got []*biz.Message
+		after := int64(1)
+		for page := 0; ; page++ {
+			polled, err := s.repo.SentAfter(ctx, peer, user, after, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page > len(fromPeer) || len(polled) > limit {
+				t.Fatalf("poll %d after %d returned %v: more than %d, or no end", page, after, ids(polled), limit)
+			}
+			got = append(got, polled...)
+			if len(polled) < limit {
+				break
+			}
+			after = polled[len(polled)-1].CreateTime
+		}
+		if !slices.Equal(ids(got), ids(fromPeer)) {
+			t.Fatalf("polls in pages of %d returned %v; want the peer's %v, each once, in order", limit, ids(got), ids(fromPeer))
 		}
 	})
 

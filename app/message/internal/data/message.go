@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,18 +138,19 @@ func (r *MessageRepo) Create(ctx context.Context, m *biz.Message) error {
 }
 
 // Conversation implements biz.MessageRepo.
-func (r *MessageRepo) Conversation(ctx context.Context, a, b int64) ([]*biz.Message, error) {
+func (r *MessageRepo) Conversation(ctx context.Context, a, b int64, limit int) ([]*biz.Message, error) {
 	var rows []messageModel
-	err := conversationQuery(r.data.db.WithContext(ctx), a, b).Find(&rows).Error
+	err := conversationQuery(r.data.db.WithContext(ctx), a, b, limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("read conversation: %w", err)
 	}
+	slices.Reverse(rows) // read newest first, to stop at the limit
 	return messages(rows), nil
 }
 
 // SentAfter implements biz.MessageRepo. Almost every poll finds nothing, so when the newest
 // time of from→to is known and not after afterMs, it answers without the database.
-func (r *MessageRepo) SentAfter(ctx context.Context, from, to, afterMs int64) ([]*biz.Message, error) {
+func (r *MessageRepo) SentAfter(ctx context.Context, from, to, afterMs int64, limit int) ([]*biz.Message, error) {
 	if r.newest != nil {
 		newest, token, ok := r.newest.get(ctx, from, to)
 		if !ok {
@@ -163,7 +165,7 @@ func (r *MessageRepo) SentAfter(ctx context.Context, from, to, afterMs int64) ([
 		}
 	}
 	var rows []messageModel
-	err := pollQuery(r.data.db.WithContext(ctx), from, to, afterMs).Find(&rows).Error
+	err := pollQuery(r.data.db.WithContext(ctx), from, to, afterMs, limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("poll messages: %w", err)
 	}
@@ -191,16 +193,19 @@ func (r *MessageRepo) Latest(ctx context.Context, userID int64, peerIDs []int64)
 
 // The queries, apart so that a test can check the database plans each with an index.
 
-// conversationQuery reads a conversation in order along idx_conversation_time.
-func conversationQuery(db *gorm.DB, a, b int64) *gorm.DB {
+// conversationQuery reads the newest limit messages of a conversation, newest first, backwards
+// along idx_conversation_time.
+func conversationQuery(db *gorm.DB, a, b int64, limit int) *gorm.DB {
 	low, high := conversation(a, b)
-	return db.Model(&messageModel{}).Where("user_low = ? AND user_high = ?", low, high).Order("create_time")
+	return db.Model(&messageModel{}).Where("user_low = ? AND user_high = ?", low, high).
+		Order("create_time DESC").Limit(limit)
 }
 
-// pollQuery reads from→to after afterMs as a range of idx_from_to_time.
-func pollQuery(db *gorm.DB, from, to, afterMs int64) *gorm.DB {
+// pollQuery reads the oldest limit messages from→to after afterMs as a range of
+// idx_from_to_time.
+func pollQuery(db *gorm.DB, from, to, afterMs int64, limit int) *gorm.DB {
 	return db.Model(&messageModel{}).
-		Where("from_user_id = ? AND to_user_id = ? AND create_time > ?", from, to, afterMs).Order("create_time")
+		Where("from_user_id = ? AND to_user_id = ? AND create_time > ?", from, to, afterMs).Order("create_time").Limit(limit)
 }
 
 // newestQuery reads the newest time of from→to (0 if none) from the end of idx_from_to_time.

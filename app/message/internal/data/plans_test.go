@@ -18,8 +18,8 @@ func checkPlans(t *testing.T, db *gorm.DB) {
 	var newest int64
 	peers := []int64{1, 41, 42, 90, 110}
 	queries := map[string]string{
-		"conversation": db.ToSQL(func(tx *gorm.DB) *gorm.DB { return conversationQuery(tx, 40, 41).Find(&rows) }),
-		"poll":         db.ToSQL(func(tx *gorm.DB) *gorm.DB { return pollQuery(tx, 41, 40, 1).Find(&rows) }),
+		"conversation": db.ToSQL(func(tx *gorm.DB) *gorm.DB { return conversationQuery(tx, 40, 41, 1000).Find(&rows) }),
+		"poll":         db.ToSQL(func(tx *gorm.DB) *gorm.DB { return pollQuery(tx, 41, 40, 1, 1000).Find(&rows) }),
 		"newest":       db.ToSQL(func(tx *gorm.DB) *gorm.DB { return newestQuery(tx, 41, 40).Scan(&newest) }),
 		"latest":       db.ToSQL(func(tx *gorm.DB) *gorm.DB { return latestQuery(tx, 100, peers).Find(&rows) }),
 	}

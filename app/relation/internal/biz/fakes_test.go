@@ -15,9 +15,10 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
 
-// bootstrap is the configuration the use case reads: only kafka.apply_wait.
+// bootstrap is the configuration the use case reads: kafka.apply_wait, and lists.max_items at
+// its default (tests of the bound change it).
 func bootstrap(applyWait time.Duration) *confv1.Bootstrap {
-	return &confv1.Bootstrap{Kafka: &confv1.Kafka{ApplyWait: durationpb.New(applyWait)}}
+	return &confv1.Bootstrap{Kafka: &confv1.Kafka{ApplyWait: durationpb.New(applyWait)}, Lists: &confv1.Lists{MaxItems: 1000}}
 }
 
 // fakeUsers is a UserDirectory over a fixed set of ids.
@@ -156,8 +157,8 @@ func (r *fakeFollows) Set(_ context.Context, f Follow, follow bool) (string, err
 	return id, nil
 }
 
-// list returns the other ends of the edges pick selects, newest first.
-func (r *fakeFollows) list(pick func(Follow) (int64, bool)) ([]int64, error) {
+// list returns the other ends of the newest limit edges pick selects, newest first.
+func (r *fakeFollows) list(limit int, pick func(Follow) (int64, bool)) ([]int64, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
@@ -176,22 +177,22 @@ func (r *fakeFollows) list(pick func(Follow) (int64, bool)) ([]int64, error) {
 		}
 		return items[i].id > items[j].id
 	})
-	out := make([]int64, len(items))
-	for i, it := range items {
-		out[i] = it.id
+	out := make([]int64, min(limit, len(items)))
+	for i := range out {
+		out[i] = items[i].id
 	}
 	return out, nil
 }
 
-func (r *fakeFollows) ListFollowing(_ context.Context, userID int64) ([]int64, error) {
-	return r.list(func(f Follow) (int64, bool) { return f.FolloweeID, f.FollowerID == userID })
+func (r *fakeFollows) ListFollowing(_ context.Context, userID int64, limit int) ([]int64, error) {
+	return r.list(limit, func(f Follow) (int64, bool) { return f.FolloweeID, f.FollowerID == userID })
 }
 
-func (r *fakeFollows) ListFollowers(_ context.Context, userID int64) ([]int64, error) {
-	return r.list(func(f Follow) (int64, bool) { return f.FollowerID, f.FolloweeID == userID })
+func (r *fakeFollows) ListFollowers(_ context.Context, userID int64, limit int) ([]int64, error) {
+	return r.list(limit, func(f Follow) (int64, bool) { return f.FollowerID, f.FolloweeID == userID })
 }
 
-func (r *fakeFollows) ListMutual(_ context.Context, userID int64) ([]Mutual, error) {
+func (r *fakeFollows) ListMutual(_ context.Context, userID int64, limit int) ([]Mutual, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
@@ -206,7 +207,13 @@ func (r *fakeFollows) ListMutual(_ context.Context, userID int64) ([]Mutual, err
 			out = append(out, Mutual{UserID: f.FolloweeID, FollowedAt: at, FollowedBackAt: back})
 		}
 	}
-	return out, nil
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].FriendsSince() != out[j].FriendsSince() {
+			return out[i].FriendsSince() > out[j].FriendsSince()
+		}
+		return out[i].UserID > out[j].UserID
+	})
+	return out[:min(limit, len(out))], nil
 }
 
 func (r *fakeFollows) FollowedAmong(_ context.Context, viewerID int64, ids []int64) ([]int64, error) {

@@ -1,13 +1,11 @@
 // Package biz holds the rules of follows: a follow is idempotent (following twice or unfollowing
 // someone not followed changes nothing and produces no event), nobody follows themselves or an
-// unknown user, friends are users who follow each other, and the user who acted sees the counts
-// change in their next request.
+// unknown user, friends are users who follow each other, the user who acted sees the counts
+// change in their next request, and no list holds more than lists.max_items users.
 package biz
 
 import (
-	"cmp"
 	"context"
-	"slices"
 	"time"
 
 	"github.com/google/wire"
@@ -45,18 +43,23 @@ type Mutual struct {
 	FollowedBackAt int64
 }
 
+// FriendsSince is when the two became friends: a friendship forms with the second follow.
+func (m Mutual) FriendsSince() int64 { return max(m.FollowedAt, m.FollowedBackAt) }
+
 // FollowRepo stores follows.
 type FollowRepo interface {
 	// Set makes f exist (follow) or not. Only when that changes something does it, in the same
 	// transaction, record the event that carries the change to the counts; it returns that
 	// event's id, or "" when nothing changed.
 	Set(ctx context.Context, f Follow, follow bool) (eventID string, err error)
-	// ListFollowing returns whom userID follows, most recently followed first.
-	ListFollowing(ctx context.Context, userID int64) ([]int64, error)
-	// ListFollowers returns who follows userID, most recent first.
-	ListFollowers(ctx context.Context, userID int64) ([]int64, error)
-	// ListMutual returns the users userID follows who follow userID back, in any order.
-	ListMutual(ctx context.Context, userID int64) ([]Mutual, error)
+	// ListFollowing returns the limit users userID followed most recently, most recent first.
+	ListFollowing(ctx context.Context, userID int64, limit int) ([]int64, error)
+	// ListFollowers returns the limit users who followed userID most recently, most recent first.
+	ListFollowers(ctx context.Context, userID int64, limit int) ([]int64, error)
+	// ListMutual returns the limit users userID follows who follow userID back with whom
+	// userID became friends most recently: by FriendsSince, newest first, and of friendships
+	// formed in the same millisecond the larger UserID first, so the order is stable.
+	ListMutual(ctx context.Context, userID int64, limit int) ([]Mutual, error)
 	// FollowedAmong returns the subset of ids viewerID follows, in any order.
 	FollowedAmong(ctx context.Context, viewerID int64, ids []int64) ([]int64, error)
 }
@@ -78,11 +81,16 @@ type RelationUsecase struct {
 	users     UserDirectory
 	counts    CountWaiter
 	applyWait time.Duration
+	// maxItems bounds every list of users (lists.max_items).
+	maxItems int
 }
 
 // NewRelationUsecase returns a RelationUsecase.
 func NewRelationUsecase(bc *confv1.Bootstrap, repo FollowRepo, users UserDirectory, counts CountWaiter) *RelationUsecase {
-	return &RelationUsecase{repo: repo, users: users, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration()}
+	return &RelationUsecase{
+		repo: repo, users: users, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration(),
+		maxItems: int(bc.GetLists().GetMaxItems()),
+	}
 }
 
 func invalidArgument(format string, args ...any) error {
@@ -123,37 +131,32 @@ func (uc *RelationUsecase) Follow(ctx context.Context, userID, toUserID int64, f
 	return true, nil
 }
 
-// ListFollowing returns whom userID follows, most recently followed first.
+// ListFollowing returns whom userID follows, most recently followed first, at most maxItems.
 func (uc *RelationUsecase) ListFollowing(ctx context.Context, userID int64) ([]int64, error) {
 	if userID <= 0 {
 		return nil, invalidArgument("user_id must be positive")
 	}
-	return uc.repo.ListFollowing(ctx, userID)
+	return uc.repo.ListFollowing(ctx, userID, uc.maxItems)
 }
 
-// ListFollowers returns who follows userID, most recent first.
+// ListFollowers returns who follows userID, most recent first, at most maxItems.
 func (uc *RelationUsecase) ListFollowers(ctx context.Context, userID int64) ([]int64, error) {
 	if userID <= 0 {
 		return nil, invalidArgument("user_id must be positive")
 	}
-	return uc.repo.ListFollowers(ctx, userID)
+	return uc.repo.ListFollowers(ctx, userID, uc.maxItems)
 }
 
-// ListFriends returns userID's friends, the users they follow who follow them back. A
-// friendship forms with the second of the two follows, so the newest friendships come first by
-// the later of the two times (then by id, so the order is stable).
+// ListFriends returns userID's friends, the users they follow who follow them back, newest
+// friendship first (Mutual.FriendsSince), at most maxItems.
 func (uc *RelationUsecase) ListFriends(ctx context.Context, userID int64) ([]int64, error) {
 	if userID <= 0 {
 		return nil, invalidArgument("user_id must be positive")
 	}
-	mutual, err := uc.repo.ListMutual(ctx, userID)
+	mutual, err := uc.repo.ListMutual(ctx, userID, uc.maxItems)
 	if err != nil {
 		return nil, err
 	}
-	since := func(m Mutual) int64 { return max(m.FollowedAt, m.FollowedBackAt) }
-	slices.SortFunc(mutual, func(a, b Mutual) int {
-		return cmp.Or(cmp.Compare(since(b), since(a)), cmp.Compare(b.UserID, a.UserID))
-	})
 	ids := make([]int64, len(mutual))
 	for i, m := range mutual {
 		ids[i] = m.UserID

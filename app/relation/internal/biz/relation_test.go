@@ -244,6 +244,15 @@ func TestListFollowingAndFollowers(t *testing.T) {
 	if got, err := uc.ListFollowers(ctx, 1); err != nil || !slices.Equal(got, []int64{4, 3, 2}) {
 		t.Fatalf("ListFollowers(1) = %v, %v; want [4 3 2], most recent first", got, err)
 	}
+	bounded := bootstrap(time.Second)
+	bounded.Lists.MaxItems = 1
+	small := NewRelationUsecase(bounded, repo, directory(), &fakeWaiter{})
+	if got, err := small.ListFollowing(ctx, 1); err != nil || !slices.Equal(got, []int64{4}) {
+		t.Fatalf("ListFollowing(1) under lists.max_items 1 = %v, %v; want [4]", got, err)
+	}
+	if got, err := small.ListFollowers(ctx, 1); err != nil || !slices.Equal(got, []int64{4}) {
+		t.Fatalf("ListFollowers(1) under lists.max_items 1 = %v, %v; want [4]", got, err)
+	}
 	for _, user := range []int64{0, -1} {
 		_, err := uc.ListFollowing(ctx, user)
 		wantReason(t, "ListFollowing(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
@@ -254,59 +263,42 @@ func TestListFollowingAndFollowers(t *testing.T) {
 	}
 }
 
+func TestFriendsSince(t *testing.T) {
+	for _, m := range []Mutual{{FollowedAt: 10, FollowedBackAt: 70}, {FollowedAt: 70, FollowedBackAt: 10}, {FollowedAt: 70, FollowedBackAt: 70}} {
+		if got := m.FriendsSince(); got != 70 {
+			t.Errorf("%+v.FriendsSince() = %d; want 70, the second follow", m, got)
+		}
+	}
+}
+
+// The order of friends is the repository's (its contract suite checks it); the use case keeps
+// it and bounds the list.
 func TestListFriends(t *testing.T) {
 	const me = int64(1)
-	type edge struct {
-		from, to int64
-		at       int64
+	repo := newFakeFollows()
+	for _, e := range []struct{ from, to, at int64 }{
+		{5, me, 1}, {me, 5, 100},
+		{me, 6, 45}, {6, me, 50},
+		{me, 7, 10}, {7, me, 70},
+		{me, 8, 60}, {8, me, 20},
+		{me, 9, 80}, // not followed back
+	} {
+		repo.putAt(Follow{e.from, e.to}, e.at)
 	}
-	tests := []struct {
-		name  string
-		edges []edge
-		want  []int64
-	}{
-		{name: "no follows, no friends", want: []int64{}},
-		{
-			name:  "one-way follows either way are not friends",
-			edges: []edge{{me, 2, 10}, {3, me, 11}, {2, 3, 12}, {3, 2, 13}},
-			want:  []int64{},
-		},
-		{
-			name:  "a mutual follow is a friend, whoever followed first",
-			edges: []edge{{me, 2, 10}, {2, me, 20}, {3, me, 30}, {me, 3, 40}, {me, 4, 50}},
-			want:  []int64{3, 2},
-		},
-		{
-			// Friendships formed at 5: 100, 7: 70, 8: 60, 6: 50. Ordering by when I followed
-			// (5, 8, 6, 7), by when they followed me (7, 6, 8, 5) or by the earlier of the two
-			// (6, 8, 7, 5) each gives another order.
-			name: "newest friendship first, by the later of the two follows",
-			edges: []edge{
-				{5, me, 1}, {me, 5, 100},
-				{me, 6, 45}, {6, me, 50},
-				{me, 7, 10}, {7, me, 70},
-				{me, 8, 60}, {8, me, 20},
-			},
-			want: []int64{5, 7, 8, 6},
-		},
-		{
-			name:  "friendships formed at the same time: higher id first, stably",
-			edges: []edge{{me, 2, 10}, {2, me, 30}, {me, 9, 30}, {9, me, 5}, {me, 4, 30}, {4, me, 30}},
-			want:  []int64{9, 4, 2},
-		},
+	for _, tt := range []struct {
+		maxItems int32
+		want     []int64
+	}{{1000, []int64{5, 7, 8, 6}}, {2, []int64{5, 7}}} {
+		bc := bootstrap(time.Second)
+		bc.Lists.MaxItems = tt.maxItems
+		uc := NewRelationUsecase(bc, repo, directory(), &fakeWaiter{})
+		if got, err := uc.ListFriends(context.Background(), me); err != nil || !slices.Equal(got, tt.want) {
+			t.Fatalf("ListFriends under lists.max_items %d = %v, %v; want %v", tt.maxItems, got, err, tt.want)
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			repo := newFakeFollows()
-			for _, e := range tt.edges {
-				repo.putAt(Follow{e.from, e.to}, e.at)
-			}
-			uc := NewRelationUsecase(bootstrap(time.Second), repo, directory(), &fakeWaiter{})
-			got, err := uc.ListFriends(context.Background(), me)
-			if err != nil || !slices.Equal(got, tt.want) {
-				t.Fatalf("ListFriends = %v, %v; want %v", got, err, tt.want)
-			}
-		})
+	uc := NewRelationUsecase(bootstrap(time.Second), repo, directory(), &fakeWaiter{})
+	if got, err := uc.ListFriends(context.Background(), 9); err != nil || len(got) != 0 {
+		t.Fatalf("ListFriends of a user nobody follows back = %v, %v; want none", got, err)
 	}
 }
 

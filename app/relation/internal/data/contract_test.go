@@ -120,6 +120,9 @@ func (s *stores) edgeRows(t *testing.T, f biz.Follow) int64 {
 	return n
 }
 
+// everything is a list bound no list of the suite reaches.
+const everything = 1000
+
 // edgeTime is when the edge was made, as stored.
 func (s *stores) edgeTime(t *testing.T, f biz.Follow) int64 {
 	t.Helper()
@@ -263,7 +266,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 		if len(followers) != 30 || len(returned) != 30 {
 			t.Fatalf("%d distinct followers, %d distinct event ids; want 30 and 30", len(followers), len(returned))
 		}
-		got, err := s.follows.ListFollowers(ctx, star)
+		got, err := s.follows.ListFollowers(ctx, star, everything)
 		if err != nil || len(got) != 30 {
 			t.Fatalf("ListFollowers(star) = %d ids, %v; want 30", len(got), err)
 		}
@@ -342,14 +345,14 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 		following := func(want ...int64) {
 			t.Helper()
-			got, err := s.follows.ListFollowing(ctx, me)
+			got, err := s.follows.ListFollowing(ctx, me, everything)
 			if err != nil || !slices.Equal(got, want) {
 				t.Fatalf("ListFollowing = %v, %v; want %v", got, err, want)
 			}
 		}
 		followers := func(want ...int64) {
 			t.Helper()
-			got, err := s.follows.ListFollowers(ctx, me)
+			got, err := s.follows.ListFollowers(ctx, me, everything)
 			if err != nil || !slices.Equal(got, want) {
 				t.Fatalf("ListFollowers = %v, %v; want %v", got, err, want)
 			}
@@ -372,10 +375,10 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 		following(41, 42, 43)
 		follow(biz.Follow{FollowerID: me, FolloweeID: 43}, true) // a repeated follow does not move it up
 		following(41, 42, 43)
-		if got, err := s.follows.ListFollowing(ctx, 404_404); err != nil || len(got) != 0 {
+		if got, err := s.follows.ListFollowing(ctx, 404_404, everything); err != nil || len(got) != 0 {
 			t.Fatalf("ListFollowing(nobody) = %v, %v; want none", got, err)
 		}
-		if got, err := s.follows.ListFollowers(ctx, 404_404); err != nil || len(got) != 0 {
+		if got, err := s.follows.ListFollowers(ctx, 404_404, everything); err != nil || len(got) != 0 {
 			t.Fatalf("ListFollowers(nobody) = %v, %v; want none", got, err)
 		}
 	})
@@ -399,7 +402,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 		if _, err := s.follows.Set(ctx, biz.Follow{FollowerID: 57, FolloweeID: me}, false); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.follows.ListMutual(ctx, me)
+		got, err := s.follows.ListMutual(ctx, me, everything)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -419,15 +422,72 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 			t.Fatalf("ListMutual times %+v: the follows were made in the other order", got)
 		}
 		for _, other := range []int64{51, 52} {
-			back, err := s.follows.ListMutual(ctx, other)
+			back, err := s.follows.ListMutual(ctx, other, everything)
 			if err != nil || len(back) != 1 || back[0].UserID != me {
 				t.Fatalf("ListMutual(%d) = %+v, %v; want only %d", other, back, err, me)
 			}
 		}
 		for _, lonely := range []int64{53, 54, 404_404} {
-			if got, err := s.follows.ListMutual(ctx, lonely); err != nil || len(got) != 0 {
+			if got, err := s.follows.ListMutual(ctx, lonely, everything); err != nil || len(got) != 0 {
 				t.Fatalf("ListMutual(%d) = %+v, %v; want none", lonely, got, err)
 			}
+		}
+	})
+
+	t.Run("lists: the newest up to the bound, friends by when the friendship formed", func(t *testing.T) {
+		// Edges stored with exact times, as made at those milliseconds.
+		put := func(t *testing.T, edges ...[3]int64) {
+			t.Helper()
+			for _, e := range edges {
+				if err := s.data.db.Create(&followModel{FollowerID: e[0], FolloweeID: e[1], CreatedAt: e[2]}).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		const me = int64(1000)
+		// Friendships formed at 1005: 100, 1007: 70, 1008: 60, 1006: 50. Ordering by when I
+		// followed (1005, 1008, 1006, 1007), by when they followed me (1007, 1006, 1008, 1005) or
+		// by the earlier of the two (1006, 1008, 1007, 1005) each gives another order.
+		put(t,
+			[3]int64{1005, me, 1}, [3]int64{me, 1005, 100},
+			[3]int64{me, 1006, 45}, [3]int64{1006, me, 50},
+			[3]int64{me, 1007, 10}, [3]int64{1007, me, 70},
+			[3]int64{me, 1008, 60}, [3]int64{1008, me, 20},
+			[3]int64{me, 1009, 200}, [3]int64{1010, me, 300}, // one way, either way
+		)
+		friends := func(user int64, limit int) []int64 {
+			t.Helper()
+			got, err := s.follows.ListMutual(ctx, user, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := make([]int64, len(got))
+			for i, m := range got {
+				ids[i] = m.UserID
+			}
+			return ids
+		}
+		for limit, want := range map[int][]int64{everything: {1005, 1007, 1008, 1006}, 2: {1005, 1007}, 1: {1005}} {
+			if got := friends(me, limit); !slices.Equal(got, want) {
+				t.Fatalf("ListMutual(limit %d) = %v; want %v, newest friendship first", limit, got, want)
+			}
+		}
+		if got, err := s.follows.ListFollowing(ctx, me, 3); err != nil || !slices.Equal(got, []int64{1009, 1005, 1008}) {
+			t.Fatalf("ListFollowing(limit 3) = %v, %v; want the 3 most recent", got, err)
+		}
+		if got, err := s.follows.ListFollowers(ctx, me, 2); err != nil || !slices.Equal(got, []int64{1010, 1007}) {
+			t.Fatalf("ListFollowers(limit 2) = %v, %v; want the 2 most recent", got, err)
+		}
+
+		// Friendships formed in the same millisecond: the larger id first, every time.
+		const other = int64(1100)
+		put(t,
+			[3]int64{other, 1102, 10}, [3]int64{1102, other, 30},
+			[3]int64{other, 1109, 30}, [3]int64{1109, other, 5},
+			[3]int64{other, 1104, 30}, [3]int64{1104, other, 30},
+		)
+		if got := friends(other, everything); !slices.Equal(got, []int64{1109, 1104, 1102}) {
+			t.Fatalf("ListMutual of ties = %v; want [1109 1104 1102]", got)
 		}
 	})
 
@@ -505,15 +565,15 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("a reopened store has everything", func(t *testing.T) {
 		again := openStores(t, bc)
-		got, err := again.follows.ListFollowing(ctx, 40)
+		got, err := again.follows.ListFollowing(ctx, 40, everything)
 		if err != nil || !slices.Equal(got, []int64{41, 42, 43}) {
 			t.Fatalf("ListFollowing after reopening = %v, %v", got, err)
 		}
-		got, err = again.follows.ListFollowers(ctx, 40)
+		got, err = again.follows.ListFollowers(ctx, 40, everything)
 		if err != nil || !slices.Equal(got, []int64{41, 42}) {
 			t.Fatalf("ListFollowers after reopening = %v, %v", got, err)
 		}
-		mutual, err := again.follows.ListMutual(ctx, 50)
+		mutual, err := again.follows.ListMutual(ctx, 50, everything)
 		if err != nil || len(mutual) != 2 {
 			t.Fatalf("ListMutual after reopening = %+v, %v; want 2", mutual, err)
 		}

@@ -85,10 +85,10 @@ func (r *FollowRepo) Set(ctx context.Context, f biz.Follow, follow bool) (string
 }
 
 // ListFollowing implements biz.FollowRepo.
-func (r *FollowRepo) ListFollowing(ctx context.Context, userID int64) ([]int64, error) {
+func (r *FollowRepo) ListFollowing(ctx context.Context, userID int64, limit int) ([]int64, error) {
 	var ids []int64
 	err := r.data.db.WithContext(ctx).Model(&followModel{}).Where("follower_id = ?", userID).
-		Order("created_at DESC").Order("followee_id DESC").Pluck("followee_id", &ids).Error
+		Order("created_at DESC").Order("followee_id DESC").Limit(limit).Pluck("followee_id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("list following: %w", err)
 	}
@@ -96,10 +96,10 @@ func (r *FollowRepo) ListFollowing(ctx context.Context, userID int64) ([]int64, 
 }
 
 // ListFollowers implements biz.FollowRepo.
-func (r *FollowRepo) ListFollowers(ctx context.Context, userID int64) ([]int64, error) {
+func (r *FollowRepo) ListFollowers(ctx context.Context, userID int64, limit int) ([]int64, error) {
 	var ids []int64
 	err := r.data.db.WithContext(ctx).Model(&followModel{}).Where("followee_id = ?", userID).
-		Order("created_at DESC").Order("follower_id DESC").Pluck("follower_id", &ids).Error
+		Order("created_at DESC").Order("follower_id DESC").Limit(limit).Pluck("follower_id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("list followers: %w", err)
 	}
@@ -107,13 +107,17 @@ func (r *FollowRepo) ListFollowers(ctx context.Context, userID int64) ([]int64, 
 }
 
 // ListMutual implements biz.FollowRepo: userID's following list (its index) joined with the
-// edge back (the primary key), so it reads no more rows than userID follows.
-func (r *FollowRepo) ListMutual(ctx context.Context, userID int64) ([]biz.Mutual, error) {
+// edge back (the primary key), so it reads no more rows than userID follows, sorted by when
+// each friendship formed (biz.Mutual.FriendsSince; CASE, as SQLite and MySQL spell the larger
+// of two values differently).
+func (r *FollowRepo) ListMutual(ctx context.Context, userID int64, limit int) ([]biz.Mutual, error) {
 	var rows []biz.Mutual
 	err := r.data.db.WithContext(ctx).Table("follows AS a").
 		Select("a.followee_id AS user_id, a.created_at AS followed_at, b.created_at AS followed_back_at").
 		Joins("JOIN follows AS b ON b.follower_id = a.followee_id AND b.followee_id = a.follower_id").
-		Where("a.follower_id = ?", userID).Scan(&rows).Error
+		Where("a.follower_id = ?", userID).
+		Order("CASE WHEN a.created_at > b.created_at THEN a.created_at ELSE b.created_at END DESC").
+		Order("a.followee_id DESC").Limit(limit).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list mutual follows: %w", err)
 	}

@@ -73,8 +73,8 @@ type VideoRepo interface {
 	Create(ctx context.Context, v *Video) (eventID string, err error)
 	// Feed returns up to limit videos published strictly before beforeMs, newest first.
 	Feed(ctx context.Context, beforeMs int64, limit int) ([]*Video, error)
-	// ListByAuthor returns the author's videos, newest first.
-	ListByAuthor(ctx context.Context, authorID int64) ([]*Video, error)
+	// ListByAuthor returns the author's newest limit videos, newest first.
+	ListByAuthor(ctx context.Context, authorID int64, limit int) ([]*Video, error)
 	// GetVideos returns the videos among ids that exist, in any order.
 	GetVideos(ctx context.Context, ids []int64) ([]*Video, error)
 }
@@ -118,8 +118,10 @@ type VideoUsecase struct {
 	media     MediaTool
 	maxBytes  int64
 	uploadDir string
-	now       func() time.Time
-	log       *log.Helper
+	// maxItems bounds an author's list of videos (lists.max_items).
+	maxItems int
+	now      func() time.Time
+	log      *log.Helper
 }
 
 // NewVideoUsecase returns a VideoUsecase. A server without ffmpeg still starts (everything but
@@ -134,7 +136,7 @@ func NewVideoUsecase(bc *confv1.Bootstrap, repo VideoRepo, works WorkCountWaiter
 	}
 	uc := &VideoUsecase{
 		repo: repo, works: works, applyWait: bc.GetKafka().GetApplyWait().AsDuration(), objects: objects, media: media,
-		maxBytes: bc.GetVideo().GetMaxUploadBytes(), uploadDir: dir,
+		maxBytes: bc.GetVideo().GetMaxUploadBytes(), uploadDir: dir, maxItems: int(bc.GetLists().GetMaxItems()),
 		now: time.Now, log: log.NewHelper(logger),
 	}
 	if !media.Available() {
@@ -274,12 +276,12 @@ func (uc *VideoUsecase) Feed(ctx context.Context, beforeMs int64, limit int) ([]
 	return uc.repo.Feed(ctx, beforeMs, limit)
 }
 
-// ListByAuthor returns an author's videos, newest first.
+// ListByAuthor returns an author's newest videos, at most maxItems, newest first.
 func (uc *VideoUsecase) ListByAuthor(ctx context.Context, authorID int64) ([]*Video, error) {
 	if authorID <= 0 {
 		return nil, invalidArgument("user_id must be positive")
 	}
-	return uc.repo.ListByAuthor(ctx, authorID)
+	return uc.repo.ListByAuthor(ctx, authorID, uc.maxItems)
 }
 
 // GetVideos returns the videos among ids that exist, in the order of ids, without repeats.

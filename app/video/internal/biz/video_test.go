@@ -56,7 +56,15 @@ func (r *fakeRepo) Feed(_ context.Context, before int64, limit int) ([]*Video, e
 	return out, nil
 }
 
-func (r *fakeRepo) ListByAuthor(context.Context, int64) ([]*Video, error) { return nil, nil }
+func (r *fakeRepo) ListByAuthor(_ context.Context, author int64, limit int) ([]*Video, error) {
+	var out []*Video
+	for i := len(r.videos) - 1; i >= 0 && len(out) < limit; i-- {
+		if r.videos[i].AuthorID == author {
+			out = append(out, r.videos[i])
+		}
+	}
+	return out, nil
+}
 func (r *fakeRepo) GetVideos(_ context.Context, ids []int64) ([]*Video, error) {
 	var out []*Video
 	for _, v := range r.videos {
@@ -124,12 +132,15 @@ type fixture struct {
 	dir     string
 }
 
+// fixtureMaxItems is lists.max_items of the fixture's use case.
+const fixtureMaxItems = 5
+
 func newFixture(t *testing.T, media fakeMedia, maxBytes int64) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	f := &fixture{repo: &fakeRepo{}, waiter: &fakeWaiter{}, objects: &fakeObjects{objects: map[string][]byte{}}, dir: dir}
 	bc := &confv1.Bootstrap{DataDir: dir, Video: &confv1.Video{MaxUploadBytes: maxBytes},
-		Kafka: &confv1.Kafka{ApplyWait: durationpb.New(time.Second)}}
+		Kafka: &confv1.Kafka{ApplyWait: durationpb.New(time.Second)}, Lists: &confv1.Lists{MaxItems: fixtureMaxItems}}
 	uc, err := NewVideoUsecase(bc, f.repo, f.waiter, f.objects, media, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
@@ -280,5 +291,16 @@ func TestBatchLookups(t *testing.T) {
 	}
 	if _, err := f.uc.ListByAuthor(context.Background(), 0); kerrors.Reason(err) != "INVALID_ARGUMENT" {
 		t.Fatalf("author 0: %v", err)
+	}
+}
+
+func TestListByAuthorIsBounded(t *testing.T) {
+	f := newFixture(t, fakeMedia{}, 0)
+	for i := 1; i <= fixtureMaxItems+2; i++ {
+		f.repo.videos = append(f.repo.videos, &Video{ID: int64(i), AuthorID: 7}, &Video{ID: int64(100 + i), AuthorID: 8})
+	}
+	vs, err := f.uc.ListByAuthor(context.Background(), 7)
+	if err != nil || len(vs) != fixtureMaxItems || vs[0].ID != fixtureMaxItems+2 || vs[len(vs)-1].ID != 3 {
+		t.Fatalf("ListByAuthor of %d videos = %d videos from %+v, %v; want the newest %d", fixtureMaxItems+2, len(vs), vs[0], err, fixtureMaxItems)
 	}
 }

@@ -120,9 +120,9 @@ func (r *VideoRepo) feed(ctx context.Context, beforeMs int64, limit int) ([]*biz
 }
 
 // ListByAuthor implements biz.VideoRepo.
-func (r *VideoRepo) ListByAuthor(ctx context.Context, authorID int64) ([]*biz.Video, error) {
+func (r *VideoRepo) ListByAuthor(ctx context.Context, authorID int64, limit int) ([]*biz.Video, error) {
 	var rows []videoModel
-	err := r.data.db.WithContext(ctx).Where("author_id = ?", authorID).Order("published_at DESC").Find(&rows).Error
+	err := r.data.db.WithContext(ctx).Where("author_id = ?", authorID).Order("published_at DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list videos of author: %w", err)
 	}

@@ -96,6 +96,9 @@ func publishedPerAuthor(t *testing.T, events []outboxEvent) map[int64]int64 {
 	return counts
 }
 
+// everything is a list bound no author of the suite reaches.
+const everything = 1000
+
 // ledger remembers every video the suite stored, as Create returned it.
 type ledger struct {
 	mu   sync.Mutex
@@ -259,7 +262,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 		if want := []int64{at, at + 1, at + 2, at + 3}; !slices.Equal(got, want) {
 			t.Fatalf("publish times %v; want %v", got, want)
 		}
-		list, err := repo.ListByAuthor(ctx, 2)
+		list, err := repo.ListByAuthor(ctx, 2, everything)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -305,7 +308,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 		if len(seen) != n {
 			t.Fatalf("%d distinct publish times; want %d", len(seen), n)
 		}
-		list, err := repo.ListByAuthor(ctx, 3)
+		list, err := repo.ListByAuthor(ctx, 3, everything)
 		if err != nil || len(list) != n {
 			t.Fatalf("ListByAuthor(3) = %d videos, %v; want %d", len(list), err, n)
 		}
@@ -382,7 +385,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("ListByAuthor: that author only, newest first", func(t *testing.T) {
 		for _, author := range []int64{1, 2, 6, 7, 8} {
-			list, err := repo.ListByAuthor(ctx, author)
+			list, err := repo.ListByAuthor(ctx, author, everything)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -392,9 +395,17 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 			}
 			sameVideos(t, fmt.Sprintf("ListByAuthor(%d)", author), list, want)
 		}
-		list, err := repo.ListByAuthor(ctx, 404_404)
+		list, err := repo.ListByAuthor(ctx, 404_404, everything)
 		if err != nil || len(list) != 0 {
 			t.Fatalf("ListByAuthor(unknown) = %d videos, %v; want none, no error", len(list), err)
+		}
+		all := stored.newestFirst(func(v biz.Video) bool { return v.AuthorID == 3 })
+		for _, limit := range []int{1, 5, len(all)} {
+			list, err := repo.ListByAuthor(ctx, 3, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameVideos(t, fmt.Sprintf("ListByAuthor(3, limit %d)", limit), list, all[:limit])
 		}
 	})
 
@@ -435,7 +446,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 			vs = append(vs, *create(t, 9, title, base+20_000+int64(i)))
 		}
 		slices.Reverse(vs)
-		list, err := repo.ListByAuthor(ctx, 9)
+		list, err := repo.ListByAuthor(ctx, 9, everything)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -482,7 +493,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 		again := openVideoRepo(t, bc)
 		all := stored.newestFirst(nil)
 		sameVideos(t, "feed walk after reopening", walkFeed(t, again, biz.MaxFeedPage), all)
-		list, err := again.ListByAuthor(ctx, 9)
+		list, err := again.ListByAuthor(ctx, 9, everything)
 		if err != nil {
 			t.Fatal(err)
 		}
