@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -32,7 +33,9 @@ var (
 //   - each client address has a few uploads in progress at most, and the server a few more, past
 //     which an upload is refused at once, nothing read and nothing written (see uploadSlots);
 //   - the upload gets its own deadlines (upload_timeout), in place of the server's read and write
-//     timeouts, which are sized for API calls, and the request's context ends with them.
+//     timeouts, which are sized for API calls, and the request's context ends with them;
+//   - a refusal that leaves the body unread closes the connection, rather than letting net/http
+//     read on through up to 256 KB of it to keep the connection for another request.
 func handlePublish(api API, limits routeLimits) khttp.HandlerFunc {
 	slots := newUploadSlots(limits.maxUploadsPerClient, limits.maxUploads)
 	bodyLimit := int64(0)
@@ -42,6 +45,8 @@ func handlePublish(api API, limits routeLimits) khttp.HandlerFunc {
 	tooLarge := apierror.New(gatewayv1.ErrorReason_TOO_LARGE, "the video is larger than the %s limit", apierror.Bytes(limits.maxUpload))
 	return func(c khttp.Context) error {
 		r := c.Request()
+		body := &bodyEnd{ReadCloser: r.Body}
+		r.Body = body
 		next := c.Middleware(func(ctx context.Context, _ any) (any, error) {
 			if bodyLimit > 0 && r.ContentLength > bodyLimit {
 				return nil, tooLarge
@@ -75,8 +80,25 @@ func handlePublish(api API, limits routeLimits) khttp.HandlerFunc {
 			return reply, err
 		})
 		reply, err := next(c, nil)
+		if err != nil && !body.reached {
+			c.Response().Header().Set("Connection", "close")
+		}
 		return writeReply[*gatewayv1.PublishActionResponse](c.Response(), reply, err)
 	}
+}
+
+// bodyEnd notes whether a request body was read to its end.
+type bodyEnd struct {
+	io.ReadCloser
+	reached bool
+}
+
+func (b *bodyEnd) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) {
+		b.reached = true
+	}
+	return n, err
 }
 
 // uploadSlots counts the uploads being received, per client (clientip.Key) and in all. An upload

@@ -167,7 +167,10 @@ func TestUploadSlots(t *testing.T) {
 		t.Helper()
 		before := entered.Load()
 		start := time.Now()
-		body, err := upload(client)
+		// A slow body: the answer must not wait for any of it (net/http would read up to 256 KB
+		// of a body left unread to keep the connection).
+		body, _, err := rawUpload(addr, append(header, "X-Forwarded-For: "+client, fmt.Sprintf("Content-Length: %d", len(head)+5000+len(tail))),
+			io.MultiReader(strings.NewReader(head), &slowReader{n: 5000, pause: 50 * time.Millisecond}, strings.NewReader(tail)))
 		if err != nil || body != want {
 			t.Errorf("upload of %s: %s %v; want %s", client, body, err, want)
 		}
