@@ -443,18 +443,11 @@ func waitNoUploadLeftovers(t *testing.T, dataDir string) {
 	dir := filepath.Join(dataDir, "tmp")
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatalf("the upload directory: %v", err)
-		}
-		if len(entries) == 0 {
+		names := uploadFiles(t, dataDir)
+		if len(names) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			names := make([]string, len(entries))
-			for i, e := range entries {
-				names[i] = e.Name()
-			}
 			t.Errorf("files left in %s: %v", dir, names)
 			for _, name := range names {
 				os.Remove(filepath.Join(dir, name))
@@ -463,6 +456,20 @@ func waitNoUploadLeftovers(t *testing.T, dataDir string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// uploadFiles lists the files in <data dir>/tmp, where uploads are spooled.
+func uploadFiles(t *testing.T, dataDir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dataDir, "tmp"))
+	if err != nil {
+		t.Fatalf("the upload directory: %v", err)
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names
 }
 
 // register creates an account and returns its id and token.
