@@ -33,10 +33,11 @@ const maxFieldBytes = 8 << 10
 // An error reading the body wraps the reader's (an *http.MaxBytesError past the server's cap).
 func (s *DouyinService) PublishUpload(ctx context.Context, query url.Values, form *multipart.Reader) (*gatewayv1.PublishActionResponse, error) {
 	token, title := query.Get("token"), query.Get("title")
-	for name, value := range map[string]string{"token": token, "title": title} {
-		if !utf8.ValidString(value) {
-			return nil, notUTF8(name)
-		}
+	if !utf8.ValidString(token) {
+		return nil, notUTF8("token")
+	}
+	if !utf8.ValidString(title) {
+		return nil, notUTF8("title")
 	}
 	viewer := int64(0)
 	authorize := func() error {

@@ -48,11 +48,6 @@ var (
 	ErrEmptyFile = apierror.New(videov1.ErrorReason_INVALID_ARGUMENT, "the file is empty")
 )
 
-// TooLarge is the refusal of an upload past limit bytes.
-func TooLarge(limit int64) error {
-	return apierror.New(videov1.ErrorReason_TOO_LARGE, "the video is larger than the %s limit", apierror.Bytes(limit))
-}
-
 // Video is a published video.
 type Video struct {
 	ID       int64
@@ -201,7 +196,7 @@ func (uc *VideoUsecase) NewUpload() (*Upload, error) {
 // Write appends p, or fails with a TOO_LARGE error once the file would pass the limit.
 func (u *Upload) Write(p []byte) (int, error) {
 	if u.limit > 0 && u.size+int64(len(p)) > u.limit {
-		return 0, TooLarge(u.limit)
+		return 0, apierror.New(videov1.ErrorReason_TOO_LARGE, "the video is larger than the %s limit", apierror.Bytes(u.limit))
 	}
 	n, err := u.file.Write(p)
 	u.size += int64(n)
