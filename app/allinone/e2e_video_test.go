@@ -443,18 +443,11 @@ func waitNoUploadLeftovers(t *testing.T, dataDir string) {
 	dir := filepath.Join(dataDir, "tmp")
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatalf("the upload directory: %v", err)
-		}
-		if len(entries) == 0 {
+		names := uploadFiles(t, dataDir)
+		if len(names) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			names := make([]string, len(entries))
-			for i, e := range entries {
-				names[i] = e.Name()
-			}
 			t.Errorf("files left in %s: %v", dir, names)
 			for _, name := range names {
 				os.Remove(filepath.Join(dir, name))
@@ -463,6 +456,20 @@ func waitNoUploadLeftovers(t *testing.T, dataDir string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// uploadFiles lists the files in <data dir>/tmp, where uploads are spooled.
+func uploadFiles(t *testing.T, dataDir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dataDir, "tmp"))
+	if err != nil {
+		t.Fatalf("the upload directory: %v", err)
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return names
 }
 
 // register creates an account and returns its id and token.
@@ -673,7 +680,7 @@ func TestPublishRefusals(t *testing.T) {
 			{name: "no data part", parts: []formPart{textField("token", token), textField("title", "t")},
 				want: statusJSON(400, msgNoVideoPart)},
 			{name: "file in another field", parts: []formPart{fileField("video", "ok.mp4", video), textField("token", token), textField("title", "t")},
-				want: statusJSON(400, msgNoVideoPart)},
+				want: statusJSON(400, `the form has a field "video", which publish does not take: send data, token and title`)},
 			{name: "two files", parts: []formPart{fileField("data", "ok.mp4", video), fileField("data", "ok.mp4", video),
 				textField("token", token), textField("title", "t")}, want: statusJSON(400, msgOneVideoPerPut)},
 			{name: "urlencoded instead of multipart", form: url.Values{"data": {string(video)}, "token": {token}, "title": {"t"}},
@@ -726,7 +733,8 @@ func TestFeedPaging(t *testing.T) {
 	)
 	m := needMediaTools(t)
 	file := m.clip(t, "clip.mp4", 160, 120)
-	s := startServer(t, t.TempDir(), unthrottled)
+	// The phones all send from 127.0.0.1 here, where in life each has an address of its own.
+	s := startServer(t, t.TempDir(), unthrottled, fmt.Sprintf("DOUYIN_HTTP_MAX_UPLOADS_PER_CLIENT=%d", phones))
 
 	ids := make([]int64, phones)
 	tokens := make([]string, phones)

@@ -7,6 +7,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/video/internal/server"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
@@ -19,6 +20,6 @@ func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootst
 	return wireComponent(bc, log.With(logger, "app", Name), p)
 }
 
-func newComponent(gs *grpc.Server, counters *event.Consumer, relay *event.Relay) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, GRPC: gs, Workers: []transport.Server{counters, relay}}
+func newComponent(gs *grpc.Server, counters *event.Consumer, relay *event.Relay, sweeper *server.Sweeper) *bootstrap.Component {
+	return &bootstrap.Component{Name: Name, GRPC: gs, Workers: []transport.Server{counters, relay, sweeper}}
 }

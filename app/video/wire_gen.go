@@ -50,7 +50,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(grpcServer, consumer, relay)
+	sweeper := server.NewSweeper(videoUsecase, logger)
+	component := newComponent(grpcServer, consumer, relay, sweeper)
 	return component, func() {
 		cleanup2()
 		cleanup()

@@ -40,3 +40,17 @@ func Code(reason protoreflect.Enum) int {
 	}
 	return errors.UnknownCode
 }
+
+// Bytes writes a size for a message people read: "200 MB", "1.5 MB", "146 KB", "512 bytes"
+// (a KB is 1024 bytes, a MB 1024 KB).
+func Bytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -59,3 +59,14 @@ func TestEveryDeclaredCodeSurvivesGRPC(t *testing.T) {
 		}
 	}
 }
+
+func TestBytes(t *testing.T) {
+	for n, want := range map[int64]string{
+		0: "0 bytes", 512: "512 bytes", 1024: "1 KB", 150000: "146 KB", 1 << 20: "1 MB",
+		3 << 19: "1.5 MB", 200 << 20: "200 MB",
+	} {
+		if got := Bytes(n); got != want {
+			t.Errorf("Bytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

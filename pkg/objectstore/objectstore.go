@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net"
 	"net/http"
 	"strings"
@@ -124,50 +125,129 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// ObjectInfo describes a stored object.
+type ObjectInfo struct {
+	Key          string
+	Size         int64
+	LastModified time.Time
+}
+
+// List yields the objects whose keys start with prefix, in key order, and stops at the first
+// error, which it yields. It pages through the bucket as it goes, so any number of objects
+// costs no more memory than a page.
+func (s *Store) List(ctx context.Context, prefix string) iter.Seq2[ObjectInfo, error] {
+	return func(yield func(ObjectInfo, error) bool) {
+		// Stopping early must also stop minio-go's listing requests.
+		listCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		for obj := range s.client.ListObjectsIter(listCtx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+			if obj.Err != nil {
+				yield(ObjectInfo{}, fmt.Errorf("object store %s: list %q: %w", s.endpoint, prefix, obj.Err))
+				return
+			}
+			if !yield(ObjectInfo{Key: obj.Key, Size: obj.Size, LastModified: obj.LastModified}, nil) {
+				return
+			}
+		}
+		// minio-go ends a cancelled listing without a word: it must not pass for a complete one.
+		if err := ctx.Err(); err != nil {
+			yield(ObjectInfo{}, fmt.Errorf("object store %s: list %q: %w", s.endpoint, prefix, err))
+		}
+	}
+}
+
+// maxRanges is the most byte ranges a request may ask for at once. Every range of a
+// multipart/byteranges answer is a request of its own to the store, so a Range header listing
+// thousands of them costs thousands of requests; players ask for one.
+const maxRanges = 8
+
+// HandlerOption tunes Handler.
+type HandlerOption func(*handler)
+
+// WithDownloadTimeout gives every download d to finish, in place of the HTTP server's read
+// and write timeouts, which are sized for API answers and would cut a video off mid-way. Until
+// the deadline passes, a client that has stopped reading holds its connection.
+func WithDownloadTimeout(d time.Duration) HandlerOption {
+	return func(h *handler) { h.downloadTimeout = d }
+}
+
+type handler struct {
+	store           *Store
+	prefix          string
+	downloadTimeout time.Duration
+}
+
 // Handler serves GET and HEAD of objects at URL paths prefix+key, for the all-in-one, where the
 // process serves its own objects instead of a public MinIO bucket. Range requests get 206 so
 // video players can seek; the body is streamed from the store, never held in memory.
-func (s *Store) Handler(prefix string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
-			return
-		}
-		key, ok := strings.CutPrefix(r.URL.Path, prefix)
-		if !ok || !validKey(key) {
+//
+// A request for more than maxRanges ranges is answered with the whole object (200), as a
+// server that does not support multiple ranges would answer it: RFC 9110 lets a server ignore
+// Range, every client copes with that, and the cost is that of a plain GET, which anyone may
+// send anyway. (Refusing with 416 would be cheaper but tell a client that asked for data it
+// exists that it asked for none that does.)
+//
+// Objects go out with the Content-Type they were stored with and nosniff, so a browser never
+// takes an uploaded file for a page or a script.
+func (s *Store) Handler(prefix string, opts ...HandlerOption) http.Handler {
+	h := &handler{store: s, prefix: prefix}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+	key, ok := strings.CutPrefix(r.URL.Path, h.prefix)
+	if !ok || !validKey(key) {
+		http.NotFound(w, r)
+		return
+	}
+	if h.downloadTimeout > 0 {
+		// Both deadlines: net/http cancels the request (and with it the read from the store)
+		// when a read deadline passes, even while only the answer is being written.
+		deadline := time.Now().Add(h.downloadTimeout)
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(deadline) // not supported (a test's recorder): nothing to extend
+		_ = rc.SetWriteDeadline(deadline)
+	}
+	if ranges := r.Header.Get("Range"); strings.Count(ranges, ",") >= maxRanges {
+		r.Header.Del("Range")
+	}
+	obj, err := h.store.client.GetObject(r.Context(), h.store.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		http.Error(w, "object store unavailable", http.StatusBadGateway)
+		return
+	}
+	defer obj.Close()
+	// Stat is a HEAD: it tells a missing key apart before any header is written, and gives
+	// ServeContent the size, so the body GET starts only once the range is known.
+	info, err := obj.Stat()
+	if err != nil {
+		if isNotFound(err) {
 			http.NotFound(w, r)
 			return
 		}
-		obj, err := s.client.GetObject(r.Context(), s.bucket, key, minio.GetObjectOptions{})
-		if err != nil {
-			http.Error(w, "object store unavailable", http.StatusBadGateway)
-			return
-		}
-		defer obj.Close()
-		// Stat is a HEAD: it tells a missing key apart before any header is written, and gives
-		// ServeContent the size, so the body GET starts only once the range is known.
-		info, err := obj.Stat()
-		if err != nil {
-			if isNotFound(err) {
-				http.NotFound(w, r)
-				return
-			}
-			http.Error(w, "object store unavailable", http.StatusBadGateway)
-			return
-		}
-		h := w.Header()
-		// Setting the type stops ServeContent from sniffing, which would cost a ranged read.
-		ct := info.ContentType
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
-		h.Set("Content-Type", ct)
-		if info.ETag != "" {
-			h.Set("ETag", `"`+info.ETag+`"`)
-		}
-		http.ServeContent(w, r, "", info.LastModified, obj)
-	})
+		http.Error(w, "object store unavailable", http.StatusBadGateway)
+		return
+	}
+	hdr := w.Header()
+	// Setting the type stops ServeContent from sniffing, which would cost a ranged read.
+	ct := info.ContentType
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	hdr.Set("Content-Type", ct)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	if info.ETag != "" {
+		hdr.Set("ETag", `"`+info.ETag+`"`)
+	}
+	http.ServeContent(w, r, "", info.LastModified, obj)
 }
 
 // validKey refuses keys that a file-backed store would resolve outside their place (".."),

@@ -49,6 +49,10 @@ const (
 	// Throttled: one user or client address did too much too fast; status_msg says when to try
 	// again.
 	ErrorReason_TOO_MANY_REQUESTS ErrorReason = 6
+	// The client, or the server as a whole, is receiving as many uploads as it may at once.
+	ErrorReason_UPLOADS_BUSY ErrorReason = 7
+	// An upload larger than video.max_upload_bytes, cut off by the gateway.
+	ErrorReason_TOO_LARGE ErrorReason = 8
 )
 
 // Enum value maps for ErrorReason.
@@ -61,6 +65,8 @@ var (
 		4: "UPSTREAM_UNAVAILABLE",
 		5: "NOT_FOUND",
 		6: "TOO_MANY_REQUESTS",
+		7: "UPLOADS_BUSY",
+		8: "TOO_LARGE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -70,6 +76,8 @@ var (
 		"UPSTREAM_UNAVAILABLE":     4,
 		"NOT_FOUND":                5,
 		"TOO_MANY_REQUESTS":        6,
+		"UPLOADS_BUSY":             7,
+		"TOO_LARGE":                8,
 	}
 )
 
@@ -2712,7 +2720,7 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
 	"statusCode\x12\x1d\n" +
 	"\n" +
-	"status_msg\x18\x02 \x01(\tR\tstatusMsg*\xd6\x01\n" +
+	"status_msg\x18\x02 \x01(\tR\tstatusMsg*\x83\x02\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x11INVALID_PARAMETER\x10\x01\x1a\x04\xa8E\x90\x03\x12\x19\n" +
@@ -2720,7 +2728,9 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\x0fNOT_IMPLEMENTED\x10\x03\x1a\x04\xa8E\xf5\x03\x12\x1e\n" +
 	"\x14UPSTREAM_UNAVAILABLE\x10\x04\x1a\x04\xa8E\xf7\x03\x12\x13\n" +
 	"\tNOT_FOUND\x10\x05\x1a\x04\xa8E\x94\x03\x12\x1b\n" +
-	"\x11TOO_MANY_REQUESTS\x10\x06\x1a\x04\xa8E\xad\x03\x1a\x04\xa0E\xf4\x032\x9e\x11\n" +
+	"\x11TOO_MANY_REQUESTS\x10\x06\x1a\x04\xa8E\xad\x03\x12\x16\n" +
+	"\fUPLOADS_BUSY\x10\a\x1a\x04\xa8E\xad\x03\x12\x13\n" +
+	"\tTOO_LARGE\x10\b\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x032\x9e\x11\n" +
 	"\x06Douyin\x12^\n" +
 	"\x04Feed\x12\x1e.douyin.gateway.v1.FeedRequest\x1a\x1f.douyin.gateway.v1.FeedResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/douyin/feed/\x12s\n" +
 	"\bRegister\x12\".douyin.gateway.v1.RegisterRequest\x1a#.douyin.gateway.v1.RegisterResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\"\x16/douyin/user/register/\x12g\n" +

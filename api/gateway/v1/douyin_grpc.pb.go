@@ -60,7 +60,15 @@ type DouyinClient interface {
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginResponse, error)
 	// A user's profile; without user_id, the token's own.
 	UserInfo(ctx context.Context, in *UserInfoRequest, opts ...grpc.CallOption) (*UserInfoResponse, error)
-	// Uploads a video (multipart/form-data with data, token and title).
+	// Uploads a video (multipart/form-data with data, token and title, in any order; values in the
+	// query win). Refused with status_code 400, before the rest of the body is read: a body above
+	// the size limit (by its Content-Length, or once that much has arrived), a field other than
+	// data, token and title, a token or title that is not UTF-8. A token sent before the file is
+	// checked before the file is read (401); a file found unauthenticated afterwards is deleted
+	// before the answer. status_code 429 when the client already has its uploads in progress
+	// (http.max_uploads_per_client) or the server is receiving its most (http.max_uploads): the
+	// body is not read; try again once an upload has finished. Videos wider or higher than
+	// video.max_dimension or longer than video.max_duration are refused with 400.
 	PublishAction(ctx context.Context, in *PublishActionRequest, opts ...grpc.CallOption) (*PublishActionResponse, error)
 	// A user's newest videos, newest first, at most lists.max_items.
 	PublishList(ctx context.Context, in *PublishListRequest, opts ...grpc.CallOption) (*PublishListResponse, error)
@@ -266,7 +274,15 @@ type DouyinServer interface {
 	Login(context.Context, *LoginRequest) (*LoginResponse, error)
 	// A user's profile; without user_id, the token's own.
 	UserInfo(context.Context, *UserInfoRequest) (*UserInfoResponse, error)
-	// Uploads a video (multipart/form-data with data, token and title).
+	// Uploads a video (multipart/form-data with data, token and title, in any order; values in the
+	// query win). Refused with status_code 400, before the rest of the body is read: a body above
+	// the size limit (by its Content-Length, or once that much has arrived), a field other than
+	// data, token and title, a token or title that is not UTF-8. A token sent before the file is
+	// checked before the file is read (401); a file found unauthenticated afterwards is deleted
+	// before the answer. status_code 429 when the client already has its uploads in progress
+	// (http.max_uploads_per_client) or the server is receiving its most (http.max_uploads): the
+	// body is not read; try again once an upload has finished. Videos wider or higher than
+	// video.max_dimension or longer than video.max_duration are refused with 400.
 	PublishAction(context.Context, *PublishActionRequest) (*PublishActionResponse, error)
 	// A user's newest videos, newest first, at most lists.max_items.
 	PublishList(context.Context, *PublishListRequest) (*PublishListResponse, error)

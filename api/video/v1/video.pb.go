@@ -32,6 +32,10 @@ const (
 	ErrorReason_NOT_A_VIDEO              ErrorReason = 2
 	ErrorReason_TOO_LARGE                ErrorReason = 3
 	ErrorReason_MEDIA_TOOLS_MISSING      ErrorReason = 4
+	// Wider or higher than video.max_dimension pixels, or longer than video.max_duration, by the
+	// file's headers: refused before any frame is decoded.
+	ErrorReason_RESOLUTION_TOO_HIGH ErrorReason = 5
+	ErrorReason_TOO_LONG            ErrorReason = 6
 )
 
 // Enum value maps for ErrorReason.
@@ -42,6 +46,8 @@ var (
 		2: "NOT_A_VIDEO",
 		3: "TOO_LARGE",
 		4: "MEDIA_TOOLS_MISSING",
+		5: "RESOLUTION_TOO_HIGH",
+		6: "TOO_LONG",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -49,6 +55,8 @@ var (
 		"NOT_A_VIDEO":              2,
 		"TOO_LARGE":                3,
 		"MEDIA_TOOLS_MISSING":      4,
+		"RESOLUTION_TOO_HIGH":      5,
+		"TOO_LONG":                 6,
 	}
 )
 
@@ -668,13 +676,15 @@ const file_api_video_v1_video_proto_rawDesc = "" +
 	"\tcover_url\x18\x05 \x01(\tR\bcoverUrl\x12!\n" +
 	"\fpublished_at\x18\x06 \x01(\x03R\vpublishedAt\x12%\n" +
 	"\x0efavorite_count\x18\a \x01(\x03R\rfavoriteCount\x12#\n" +
-	"\rcomment_count\x18\b \x01(\x03R\fcommentCount*\x98\x01\n" +
+	"\rcomment_count\x18\b \x01(\x03R\fcommentCount*\xcb\x01\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x15\n" +
 	"\vNOT_A_VIDEO\x10\x02\x1a\x04\xa8E\x90\x03\x12\x13\n" +
 	"\tTOO_LARGE\x10\x03\x1a\x04\xa8E\x90\x03\x12\x1d\n" +
-	"\x13MEDIA_TOOLS_MISSING\x10\x04\x1a\x04\xa8E\xf7\x03\x1a\x04\xa0E\xf4\x032\xc8\x02\n" +
+	"\x13MEDIA_TOOLS_MISSING\x10\x04\x1a\x04\xa8E\xf7\x03\x12\x1d\n" +
+	"\x13RESOLUTION_TOO_HIGH\x10\x05\x1a\x04\xa8E\x90\x03\x12\x12\n" +
+	"\bTOO_LONG\x10\x06\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x032\xc8\x02\n" +
 	"\fVideoService\x12K\n" +
 	"\aPublish\x12\x1f.douyin.video.v1.PublishRequest\x1a\x1d.douyin.video.v1.PublishReply(\x01\x12@\n" +
 	"\x04Feed\x12\x1c.douyin.video.v1.FeedRequest\x1a\x1a.douyin.video.v1.FeedReply\x12X\n" +

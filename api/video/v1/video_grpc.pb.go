@@ -33,7 +33,8 @@ const (
 type VideoServiceClient interface {
 	// Publish stores a video. The client streams the file as chunks and sends the metadata in
 	// any message (the upload's form fields may come before or after the file); the video exists
-	// once the reply arrives. A refused upload leaves nothing behind.
+	// once the reply arrives. A refused upload leaves nothing behind, and so does one the client
+	// closes without sending the metadata: its file is gone before the (INVALID_ARGUMENT) reply.
 	Publish(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[PublishRequest, PublishReply], error)
 	// Feed returns the newest videos published strictly before before_ms (0: now).
 	Feed(ctx context.Context, in *FeedRequest, opts ...grpc.CallOption) (*FeedReply, error)
@@ -102,7 +103,8 @@ func (c *videoServiceClient) GetVideos(ctx context.Context, in *GetVideosRequest
 type VideoServiceServer interface {
 	// Publish stores a video. The client streams the file as chunks and sends the metadata in
 	// any message (the upload's form fields may come before or after the file); the video exists
-	// once the reply arrives. A refused upload leaves nothing behind.
+	// once the reply arrives. A refused upload leaves nothing behind, and so does one the client
+	// closes without sending the metadata: its file is gone before the (INVALID_ARGUMENT) reply.
 	Publish(grpc.ClientStreamingServer[PublishRequest, PublishReply]) error
 	// Feed returns the newest videos published strictly before before_ms (0: now).
 	Feed(context.Context, *FeedRequest) (*FeedReply, error)

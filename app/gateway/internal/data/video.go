@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
@@ -100,7 +101,18 @@ func (u *videoUpload) Publish(authorID int64, title string) error {
 	return err
 }
 
-func (u *videoUpload) Abort() { u.cancel() }
+// abortWait bounds how long Abort waits for the video app to confirm the upload is gone.
+const abortWait = 5 * time.Second
+
+// Abort closes the stream without the metadata, which drops the upload: the video app deletes
+// what it received before it answers, so the file is gone when Abort returns (unless the video
+// app cannot be reached, in which case it drops the upload when it notices the stream broke).
+func (u *videoUpload) Abort() {
+	defer u.cancel()
+	timer := time.AfterFunc(abortWait, u.cancel)
+	defer timer.Stop()
+	_, _ = u.stream.CloseAndRecv() // the refusal of an upload without metadata: what Abort asked for
+}
 
 func fromProtos(vs []*videov1.Video) []*biz.Video {
 	out := make([]*biz.Video, len(vs))

@@ -85,13 +85,16 @@ func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, logger 
 	// of headers per request.
 	srv.MaxHeaderBytes = maxHeaderBytes
 	registerRoutes(srv.Route("/"), api, routeLimits{
-		timeout:       bc.GetHttp().GetTimeout().AsDuration(),
-		uploadTimeout: bc.GetHttp().GetUploadTimeout().AsDuration(),
-		maxUpload:     bc.GetVideo().GetMaxUploadBytes(),
+		timeout:             bc.GetHttp().GetTimeout().AsDuration(),
+		uploadTimeout:       bc.GetHttp().GetUploadTimeout().AsDuration(),
+		maxUpload:           bc.GetVideo().GetMaxUploadBytes(),
+		maxUploadsPerClient: bc.GetHttp().GetMaxUploadsPerClient(),
+		maxUploads:          bc.GetHttp().GetMaxUploads(),
 	})
 	registerStatic(srv)
 	if objects != nil {
-		srv.HandlePrefix(objectstore.ServePath, objects.Handler(objectstore.ServePath))
+		srv.HandlePrefix(objectstore.ServePath, objects.Handler(objectstore.ServePath,
+			objectstore.WithDownloadTimeout(bc.GetHttp().GetDownloadTimeout().AsDuration())))
 	}
 	return srv, closeListener, nil
 }
@@ -157,29 +160,6 @@ func handle[Req any, PReq interface {
 			reply, err = next(c, req)
 		}
 		return writeReply[Resp](c.Request().Context(), c.Response(), reply, err)
-	}
-}
-
-// handlePublish streams a multipart upload into api.PublishUpload. The body is capped a little
-// above the size limit, so a client cannot send far more than it may store.
-func handlePublish(api API, limits routeLimits) khttp.HandlerFunc {
-	return func(c khttp.Context) error {
-		r := c.Request()
-		form, err := r.MultipartReader()
-		if err != nil {
-			return writeReply[*gatewayv1.PublishActionResponse](r.Context(), c.Response(), nil,
-				apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "publish expects a multipart/form-data body with data, token and title"))
-		}
-		if limits.maxUpload > 0 {
-			r.Body = http.MaxBytesReader(c.Response(), r.Body, limits.maxUpload+1<<20)
-		}
-		next := c.Middleware(func(ctx context.Context, _ any) (any, error) {
-			ctx, cancel := context.WithTimeout(ctx, limits.uploadTimeout)
-			defer cancel()
-			return api.PublishUpload(ctx, r.URL.Query(), form)
-		})
-		reply, err := next(c, nil)
-		return writeReply[*gatewayv1.PublishActionResponse](r.Context(), c.Response(), reply, err)
 	}
 }
 

@@ -11,6 +11,8 @@ type routeLimits struct {
 	timeout       time.Duration // every route but the upload
 	uploadTimeout time.Duration // the upload: a slow phone connection sending a large video
 	maxUpload     int64
+	// Uploads received at once, per client address and in all; 0 is no bound.
+	maxUploadsPerClient, maxUploads int32
 }
 
 // registerRoutes is the route table of the Douyin API, the same as the google.api.http options

@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
@@ -17,7 +18,7 @@ var (
 	errNotMultipart = invalidParameter("publish expects a multipart/form-data body with data, token and title")
 	errNoFile       = invalidParameter("no video: send the file in the data field")
 	errTwoFiles     = invalidParameter("send one video per upload")
-	errInterrupted  = invalidParameter("the upload was interrupted before the whole file arrived")
+	errInterrupted  = apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "the upload was interrupted before the whole file arrived")
 )
 
 // maxFieldBytes bounds the token and title fields of an upload.
@@ -26,9 +27,18 @@ const maxFieldBytes = 8 << 10
 // PublishUpload publishes the video in a multipart body as it streams in: the file goes to the
 // video app chunk by chunk and never sits whole in memory. The app may send the token and title
 // before or after the file; as in every route, values in the query string win. A token known
-// before the file is checked before the file is read.
+// before the file is checked before the file is read; a field the upload does not take is
+// refused as soon as its name arrives, its content unread. When the upload fails after the file
+// was sent on (a bad token after it), the video app has deleted it by the time this returns.
+// An error reading the body wraps the reader's (an *http.MaxBytesError past the server's cap).
 func (s *DouyinService) PublishUpload(ctx context.Context, query url.Values, form *multipart.Reader) (*gatewayv1.PublishActionResponse, error) {
 	token, title := query.Get("token"), query.Get("title")
+	if !utf8.ValidString(token) {
+		return nil, notUTF8("token")
+	}
+	if !utf8.ValidString(title) {
+		return nil, notUTF8("title")
+	}
 	viewer := int64(0)
 	authorize := func() error {
 		if viewer != 0 {
@@ -60,7 +70,7 @@ func (s *DouyinService) PublishUpload(ctx context.Context, query url.Values, for
 			break
 		}
 		if err != nil {
-			return nil, errInterrupted
+			return nil, errInterrupted.WithCause(err)
 		}
 		switch part.FormName() {
 		case "data":
@@ -74,7 +84,7 @@ func (s *DouyinService) PublishUpload(ctx context.Context, query url.Values, for
 				return nil, err
 			}
 		case "token":
-			value, err := readField(part)
+			value, err := readField(part, "token")
 			if err != nil {
 				return nil, err
 			}
@@ -85,13 +95,16 @@ func (s *DouyinService) PublishUpload(ctx context.Context, query url.Values, for
 				}
 			}
 		case "title":
-			value, err := readField(part)
+			value, err := readField(part, "title")
 			if err != nil {
 				return nil, err
 			}
 			if title == "" {
 				title = value
 			}
+		default:
+			// Read on, the multipart reader would skip the field by reading all of it.
+			return nil, invalidParameter("the form has a field %.64q, which publish does not take: send data, token and title", part.FormName())
 		}
 	}
 	if upload == nil {
@@ -122,20 +135,30 @@ func copyUpload(upload io.Writer, part io.Reader) error {
 			return nil
 		}
 		if readErr != nil {
-			return errInterrupted
+			return errInterrupted.WithCause(readErr)
 		}
 	}
 }
 
-func readField(part io.Reader) (string, error) {
+// readField reads the form field name, which must be UTF-8 text like every string the apps
+// exchange (gRPC refuses anything else).
+func readField(part io.Reader, name string) (string, error) {
 	b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 	if err != nil {
-		return "", errInterrupted
+		return "", errInterrupted.WithCause(err)
 	}
 	if len(b) > maxFieldBytes {
 		return "", invalidParameter("a form field is longer than %d bytes", maxFieldBytes)
 	}
+	if !utf8.Valid(b) {
+		return "", notUTF8(name)
+	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// notUTF8 says the same as the other routes do of a parameter that is not UTF-8.
+func notUTF8(name string) error {
+	return invalidParameter("%s is not valid UTF-8 text", name)
 }
 
 func invalidParameter(format string, args ...any) error {

@@ -1,6 +1,7 @@
 // Package biz holds the video rules: what a publishable upload is (a real mp4/mov video within
-// the size limit, with a title), that a refused or failed upload leaves nothing behind, and the
-// feed order (newest first, by a publish time unique to each video).
+// the size, resolution and duration limits, with a title), that a refused or failed upload
+// leaves nothing behind, not even when the process dies mid-way (sweep.go), and the feed order
+// (newest first, by a publish time unique to each video).
 package biz
 
 import (
@@ -9,7 +10,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"iter"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
@@ -77,6 +80,8 @@ type VideoRepo interface {
 	ListByAuthor(ctx context.Context, authorID int64, limit int) ([]*Video, error)
 	// GetVideos returns the videos among ids that exist, in any order.
 	GetVideos(ctx context.Context, ids []int64) ([]*Video, error)
+	// Referenced returns which of keys (at most MaxBatch) a video's PlayKey or CoverKey is.
+	Referenced(ctx context.Context, keys []string) (map[string]bool, error)
 }
 
 // WorkCountWaiter waits until the user app has counted a publish in its author's work_count.
@@ -88,14 +93,29 @@ type WorkCountWaiter interface {
 // ObjectStore keeps the video files and covers.
 type ObjectStore interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
+	// Delete removes key; a missing key is no error.
 	Delete(ctx context.Context, key string) error
+	// List yields the objects whose keys start with prefix, and stops at the first error,
+	// which it yields.
+	List(ctx context.Context, prefix string) iter.Seq2[StoredObject, error]
+}
+
+// StoredObject is an object as List finds it.
+type StoredObject struct {
+	Key          string
+	LastModified time.Time
 }
 
 // MediaInfo is what probing a file found.
 type MediaInfo struct {
 	// ContentType is video/mp4 or video/quicktime.
 	ContentType string
-	Duration    time.Duration
+	// Width and Height are the largest of any picture in the file, in pixels.
+	Width, Height int
+	// Duration is how long the file plays: its longest stream.
+	Duration time.Duration
+	// VideoDuration is how long its video stream lasts, the span a cover can be drawn from.
+	VideoDuration time.Duration
 }
 
 // MediaTool inspects uploads and draws covers.
@@ -103,7 +123,7 @@ type MediaTool interface {
 	// Available reports whether the tools are installed.
 	Available() bool
 	// Probe returns ErrNotAVideo unless path is an mp4/mov file with a video stream and a
-	// positive duration.
+	// positive duration. It reads the file's headers, not its frames.
 	Probe(ctx context.Context, path string) (*MediaInfo, error)
 	// Cover writes a JPEG of the frame at offset into coverPath.
 	Cover(ctx context.Context, path string, offset time.Duration, coverPath string) error
@@ -117,7 +137,14 @@ type VideoUsecase struct {
 	objects   ObjectStore
 	media     MediaTool
 	maxBytes  int64
-	uploadDir string
+	// maxDimension (pixels) and maxDuration bound what may be published; 0 is no bound.
+	maxDimension int
+	maxDuration  time.Duration
+	uploadDir    string
+	// uploadTimeout bounds a whole publish (http.upload_timeout): files and objects a publish
+	// made that are older than it belong to one that is over.
+	uploadTimeout time.Duration
+	orphanGrace   time.Duration
 	// maxItems bounds an author's list of videos (lists.max_items).
 	maxItems int
 	now      func() time.Time
@@ -136,8 +163,11 @@ func NewVideoUsecase(bc *confv1.Bootstrap, repo VideoRepo, works WorkCountWaiter
 	}
 	uc := &VideoUsecase{
 		repo: repo, works: works, applyWait: bc.GetKafka().GetApplyWait().AsDuration(), objects: objects, media: media,
-		maxBytes: bc.GetVideo().GetMaxUploadBytes(), uploadDir: dir, maxItems: int(bc.GetLists().GetMaxItems()),
-		now: time.Now, log: log.NewHelper(logger),
+		maxBytes: bc.GetVideo().GetMaxUploadBytes(), maxDimension: int(bc.GetVideo().GetMaxDimension()),
+		maxDuration: bc.GetVideo().GetMaxDuration().AsDuration(), uploadDir: dir,
+		uploadTimeout: bc.GetHttp().GetUploadTimeout().AsDuration(), orphanGrace: bc.GetVideo().GetOrphanGrace().AsDuration(),
+		maxItems: int(bc.GetLists().GetMaxItems()),
+		now:      time.Now, log: log.NewHelper(logger),
 	}
 	if !media.Available() {
 		uc.log.Warn("ffmpeg or ffprobe not found: publishing is disabled until they are installed")
@@ -148,6 +178,9 @@ func NewVideoUsecase(bc *confv1.Bootstrap, repo VideoRepo, works WorkCountWaiter
 // Upload is a file being received. It spools to a temporary file so it never sits in memory,
 // and refuses bytes past the size limit.
 type Upload struct {
+	// name is the upload's random name; the objects it becomes are named after it, which is how
+	// a sweep finds the objects of a publish that died (see SweepUploads).
+	name  string
 	file  *os.File
 	size  int64
 	limit int64
@@ -155,17 +188,18 @@ type Upload struct {
 
 // NewUpload starts receiving a file.
 func (uc *VideoUsecase) NewUpload() (*Upload, error) {
-	f, err := os.CreateTemp(uc.uploadDir, "upload-*")
+	name := randomName()
+	f, err := os.OpenFile(filepath.Join(uc.uploadDir, uploadPrefix+name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create upload file: %w", err)
 	}
-	return &Upload{file: f, limit: uc.maxBytes}, nil
+	return &Upload{name: name, file: f, limit: uc.maxBytes}, nil
 }
 
 // Write appends p, or fails with a TOO_LARGE error once the file would pass the limit.
 func (u *Upload) Write(p []byte) (int, error) {
 	if u.limit > 0 && u.size+int64(len(p)) > u.limit {
-		return 0, apierror.New(videov1.ErrorReason_TOO_LARGE, "the video is larger than the %s limit", humanBytes(u.limit))
+		return 0, apierror.New(videov1.ErrorReason_TOO_LARGE, "the video is larger than the %s limit", apierror.Bytes(u.limit))
 	}
 	n, err := u.file.Write(p)
 	u.size += int64(n)
@@ -202,19 +236,22 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 	if err != nil {
 		return nil, err
 	}
+	// Before any frame is decoded: a huge picture costs memory and time to decode even once.
+	if err := uc.withinLimits(info); err != nil {
+		return nil, err
+	}
 	coverPath := up.file.Name() + ".jpg"
 	defer os.Remove(coverPath)
 	// A frame a little into the clip: the very first is often black.
-	if err := uc.media.Cover(ctx, up.file.Name(), min(time.Second, info.Duration/3), coverPath); err != nil {
+	if err := uc.media.Cover(ctx, up.file.Name(), min(time.Second, info.VideoDuration/3), coverPath); err != nil {
 		return nil, fmt.Errorf("draw cover: %w", err)
 	}
 
-	name := randomName()
 	v := &Video{
 		AuthorID:    authorID,
 		Title:       title,
-		PlayKey:     "videos/" + name + extension(info.ContentType),
-		CoverKey:    "covers/" + name + ".jpg",
+		PlayKey:     playKey(up.name, info.ContentType),
+		CoverKey:    coverKey(up.name),
 		PublishedAt: uc.now().UnixMilli(),
 	}
 	if _, err := up.file.Seek(0, io.SeekStart); err != nil {
@@ -325,25 +362,28 @@ func cleanTitle(title string) (string, error) {
 	return title, nil
 }
 
-// humanBytes writes a size the way people read it: "200 MB", "150 KB".
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
+// withinLimits refuses a video larger or longer than the server accepts.
+func (uc *VideoUsecase) withinLimits(info *MediaInfo) error {
+	if uc.maxDimension > 0 && (info.Width > uc.maxDimension || info.Height > uc.maxDimension) {
+		return apierror.New(videov1.ErrorReason_RESOLUTION_TOO_HIGH,
+			"the video is %dx%d pixels: at most %d pixels wide and high are accepted", info.Width, info.Height, uc.maxDimension)
 	}
-	return fmt.Sprintf("%d bytes", n)
+	if uc.maxDuration > 0 && info.Duration > uc.maxDuration {
+		return apierror.New(videov1.ErrorReason_TOO_LONG, "the video lasts %s: at most %s is accepted",
+			info.Duration.Round(time.Second/10), uc.maxDuration)
+	}
+	return nil
 }
 
-func extension(contentType string) string {
+// playKey and coverKey name the objects of the upload called name.
+func playKey(name, contentType string) string {
 	if contentType == "video/quicktime" {
-		return ".mov"
+		return "videos/" + name + ".mov"
 	}
-	return ".mp4"
+	return "videos/" + name + ".mp4"
 }
+
+func coverKey(name string) string { return "covers/" + name + ".jpg" }
 
 func randomName() string {
 	b := make([]byte, 16)

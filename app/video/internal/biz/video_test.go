@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -18,10 +20,13 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 )
 
-// fakeRepo keeps videos in memory; failCreate makes Create fail.
+// fakeRepo keeps videos in memory; failCreate makes Create fail, failReferenced Referenced.
 type fakeRepo struct {
-	videos     []*Video
-	failCreate bool
+	videos         []*Video
+	failCreate     bool
+	failReferenced bool
+	// largestBatch is the most keys one Referenced call was asked about.
+	largestBatch int
 }
 
 func (r *fakeRepo) Create(_ context.Context, v *Video) (string, error) {
@@ -77,10 +82,30 @@ func (r *fakeRepo) GetVideos(_ context.Context, ids []int64) ([]*Video, error) {
 	return out, nil
 }
 
-// fakeObjects keeps objects in memory; failOn makes Put of keys with that prefix fail.
+func (r *fakeRepo) Referenced(_ context.Context, keys []string) (map[string]bool, error) {
+	if r.failReferenced {
+		return nil, errors.New("database down")
+	}
+	r.largestBatch = max(r.largestBatch, len(keys))
+	out := map[string]bool{}
+	for _, v := range r.videos {
+		for _, k := range keys {
+			if k == v.PlayKey || k == v.CoverKey {
+				out[k] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// fakeObjects keeps objects in memory; failOn makes Put of keys with that prefix fail, failList
+// makes List fail after the first object.
 type fakeObjects struct {
 	objects map[string][]byte
-	failOn  string
+	// modified is when each object was stored.
+	modified map[string]time.Time
+	failOn   string
+	failList bool
 }
 
 func (o *fakeObjects) Put(_ context.Context, key string, r io.Reader, size int64, _ string) error {
@@ -91,8 +116,13 @@ func (o *fakeObjects) Put(_ context.Context, key string, r io.Reader, size int64
 	if err != nil || int64(len(b)) != size {
 		return errors.New("short object")
 	}
-	o.objects[key] = b
+	o.store(key, b, time.Now())
 	return nil
+}
+
+func (o *fakeObjects) store(key string, b []byte, modified time.Time) {
+	o.objects[key] = b
+	o.modified[key] = modified
 }
 
 func (o *fakeObjects) Delete(_ context.Context, key string) error {
@@ -100,10 +130,29 @@ func (o *fakeObjects) Delete(_ context.Context, key string) error {
 	return nil
 }
 
-// fakeMedia accepts files that start with "VIDEO".
+func (o *fakeObjects) List(_ context.Context, prefix string) iter.Seq2[StoredObject, error] {
+	return func(yield func(StoredObject, error) bool) {
+		for i, k := range slices.Sorted(maps.Keys(o.objects)) {
+			if o.failList && i > 0 {
+				yield(StoredObject{}, errors.New("storage down"))
+				return
+			}
+			if strings.HasPrefix(k, prefix) && !yield(StoredObject{Key: k, LastModified: o.modified[k]}, nil) {
+				return
+			}
+		}
+	}
+}
+
+// fakeMedia accepts files that start with "VIDEO", as 160x120 pixels lasting 3 seconds unless
+// width, height or length say otherwise.
 type fakeMedia struct {
-	missing   bool
-	failCover bool
+	missing       bool
+	failCover     bool
+	width, height int
+	length        time.Duration
+	// covers counts the covers drawn, when set.
+	covers *int
 }
 
 func (m fakeMedia) Available() bool { return !m.missing }
@@ -112,9 +161,22 @@ func (m fakeMedia) Probe(_ context.Context, path string) (*MediaInfo, error) {
 	if !strings.HasPrefix(string(b), "VIDEO") {
 		return nil, ErrNotAVideo
 	}
-	return &MediaInfo{ContentType: "video/mp4", Duration: 3 * time.Second}, nil
+	info := &MediaInfo{ContentType: "video/mp4", Width: 160, Height: 120, Duration: 3 * time.Second, VideoDuration: 3 * time.Second}
+	if m.width > 0 {
+		info.Width = m.width
+	}
+	if m.height > 0 {
+		info.Height = m.height
+	}
+	if m.length > 0 {
+		info.Duration = m.length
+	}
+	return info, nil
 }
 func (m fakeMedia) Cover(_ context.Context, _ string, offset time.Duration, coverPath string) error {
+	if m.covers != nil {
+		*m.covers++
+	}
 	if m.failCover {
 		return errors.New("ffmpeg crashed")
 	}
@@ -137,10 +199,17 @@ const fixtureMaxItems = 5
 
 func newFixture(t *testing.T, media fakeMedia, maxBytes int64) *fixture {
 	t.Helper()
+	return newFixtureWith(t, media, &confv1.Bootstrap{Video: &confv1.Video{MaxUploadBytes: maxBytes}})
+}
+
+// newFixtureWith runs on the settings of bc, in a data dir of its own.
+func newFixtureWith(t *testing.T, media fakeMedia, bc *confv1.Bootstrap) *fixture {
+	t.Helper()
 	dir := t.TempDir()
-	f := &fixture{repo: &fakeRepo{}, waiter: &fakeWaiter{}, objects: &fakeObjects{objects: map[string][]byte{}}, dir: dir}
-	bc := &confv1.Bootstrap{DataDir: dir, Video: &confv1.Video{MaxUploadBytes: maxBytes},
-		Kafka: &confv1.Kafka{ApplyWait: durationpb.New(time.Second)}, Lists: &confv1.Lists{MaxItems: fixtureMaxItems}}
+	f := &fixture{repo: &fakeRepo{}, waiter: &fakeWaiter{}, dir: dir,
+		objects: &fakeObjects{objects: map[string][]byte{}, modified: map[string]time.Time{}}}
+	bc.DataDir, bc.Kafka = dir, &confv1.Kafka{ApplyWait: durationpb.New(time.Second)}
+	bc.Lists = &confv1.Lists{MaxItems: fixtureMaxItems}
 	uc, err := NewVideoUsecase(bc, f.repo, f.waiter, f.objects, media, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
@@ -302,5 +371,41 @@ func TestListByAuthorIsBounded(t *testing.T) {
 	vs, err := f.uc.ListByAuthor(context.Background(), 7)
 	if err != nil || len(vs) != fixtureMaxItems || vs[0].ID != fixtureMaxItems+2 || vs[len(vs)-1].ID != 3 {
 		t.Fatalf("ListByAuthor of %d videos = %d videos from %+v, %v; want the newest %d", fixtureMaxItems+2, len(vs), vs[0], err, fixtureMaxItems)
+	}
+}
+
+// A video over the resolution or duration limit is refused from what Probe read, before a
+// cover (the first decoded frame) is drawn, and leaves nothing; one exactly at the limits passes.
+func TestPublishLimits(t *testing.T) {
+	tests := []struct {
+		name  string
+		media fakeMedia
+		want  string // the refusal's message; "" accepts
+	}{
+		{name: "at the limits", media: fakeMedia{width: 640, height: 640, length: 10 * time.Second}},
+		{name: "too wide", media: fakeMedia{width: 641}, want: "the video is 641x120 pixels: at most 640 pixels wide and high are accepted"},
+		{name: "too high", media: fakeMedia{height: 7680}, want: "the video is 160x7680 pixels: at most 640 pixels wide and high are accepted"},
+		{name: "too long", media: fakeMedia{length: 10*time.Second + 50*time.Millisecond}, want: "the video lasts 10.1s: at most 10s is accepted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			covers := 0
+			tt.media.covers = &covers
+			f := newFixtureWith(t, tt.media, &confv1.Bootstrap{Video: &confv1.Video{
+				MaxDimension: 640, MaxDuration: durationpb.New(10 * time.Second)}})
+			_, err := f.publish(t, "VIDEO", "t")
+			if tt.want == "" {
+				if err != nil || covers != 1 || len(f.repo.videos) != 1 {
+					t.Fatalf("err %v, %d covers, %d videos; want published", err, covers, len(f.repo.videos))
+				}
+				return
+			}
+			if e := kerrors.FromError(err); e.Code != 400 || e.Message != tt.want {
+				t.Fatalf("got %v; want 400 %q", err, tt.want)
+			}
+			if covers != 0 || len(f.objects.objects) != 0 || len(f.repo.videos) != 0 || len(f.leftovers(t)) != 0 {
+				t.Fatalf("%d covers drawn, objects %v, rows %v, files %v left; want nothing", covers, f.objects.objects, f.repo.videos, f.leftovers(t))
+			}
+		})
 	}
 }

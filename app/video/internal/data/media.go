@@ -1,11 +1,15 @@
 package data
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -14,21 +18,68 @@ import (
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
 )
 
-// FFmpeg implements biz.MediaTool with the ffprobe and ffmpeg commands.
+// FFmpeg implements biz.MediaTool with the ffprobe and ffmpeg commands. At most
+// video.max_concurrent_media of them run at once (the others wait their turn, within their
+// request's deadline), each for at most video.media_timeout.
 type FFmpeg struct {
 	ffmpeg, ffprobe string
 	available       bool
+	// slots holds a token per command running.
+	slots   chan struct{}
+	timeout time.Duration
 }
 
 // NewFFmpeg finds the tools named in the configuration.
 func NewFFmpeg(bc *confv1.Bootstrap) *FFmpeg {
 	ffmpeg, errMpeg := exec.LookPath(bc.GetVideo().GetFfmpeg())
 	ffprobe, errProbe := exec.LookPath(bc.GetVideo().GetFfprobe())
-	return &FFmpeg{ffmpeg: ffmpeg, ffprobe: ffprobe, available: errMpeg == nil && errProbe == nil}
+	concurrent := int(bc.GetVideo().GetMaxConcurrentMedia())
+	if concurrent <= 0 {
+		concurrent = runtime.NumCPU()
+	}
+	return &FFmpeg{
+		ffmpeg: ffmpeg, ffprobe: ffprobe, available: errMpeg == nil && errProbe == nil,
+		slots: make(chan struct{}, concurrent), timeout: bc.GetVideo().GetMediaTimeout().AsDuration(),
+	}
 }
 
 // Available implements biz.MediaTool.
 func (f *FFmpeg) Available() bool { return f.available }
+
+// run runs one command once a slot is free, within the time limit, and returns its output.
+// When the time ran out or the caller went away the error wraps the context's: the command's
+// own failure says nothing about the file then.
+func (f *FFmpeg) run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	select {
+	case f.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: waiting for a turn: %w", filepath.Base(name), ctx.Err())
+	}
+	defer func() { <-f.slots }()
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
+		defer cancel()
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Killing the command must end the wait even if something it started holds its output.
+	cmd.WaitDelay = time.Second
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, fmt.Errorf("%s: %w: %s", filepath.Base(name), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}
+
+// interrupted reports whether err is the request ending or the time limit, not the tool's
+// verdict.
+func interrupted(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
 
 type probeOutput struct {
 	Format struct {
@@ -38,6 +89,8 @@ type probeOutput struct {
 	} `json:"format"`
 	Streams []struct {
 		CodecType   string         `json:"codec_type"`
+		Width       int            `json:"width"`
+		Height      int            `json:"height"`
 		Duration    string         `json:"duration"`
 		Disposition map[string]int `json:"disposition"`
 	} `json:"streams"`
@@ -45,14 +98,16 @@ type probeOutput struct {
 
 // Probe implements biz.MediaTool. The exit code alone proves little (ffprobe happily reads a
 // JPEG renamed .mp4), so the container, a real video stream and the duration are all checked.
+//
+// -nofind_stream_info keeps ffprobe to the container's headers (mp4 and mov record each track's
+// size and duration there): without it ffprobe decodes frames to fill in details, which for a
+// huge picture costs what drawing the cover would, before the size could be refused.
 func (f *FFmpeg) Probe(ctx context.Context, path string) (*biz.MediaInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, f.ffprobe, "-v", "error", "-print_format", "json",
-		"-show_format", "-show_streams", path).Output()
+	out, err := f.run(ctx, f.ffprobe, "-v", "error", "-nofind_stream_info", "-print_format", "json",
+		"-show_format", "-show_streams", path)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("ffprobe: %w", ctx.Err())
+		if interrupted(err) {
+			return nil, err
 		}
 		return nil, biz.ErrNotAVideo // ffprobe could not read it as media at all
 	}
@@ -64,40 +119,59 @@ func (f *FFmpeg) Probe(ctx context.Context, path string) (*biz.MediaInfo, error)
 	if !strings.Contains(probe.Format.FormatName, "mp4") {
 		return nil, biz.ErrNotAVideo
 	}
+	info := &biz.MediaInfo{ContentType: "video/mp4", Duration: seconds(probe.Format.Duration)}
 	hasVideo := false
-	seconds, err := strconv.ParseFloat(probe.Format.Duration, 64)
 	for _, s := range probe.Streams {
-		if s.CodecType == "video" && s.Disposition["attached_pic"] == 0 {
+		d := seconds(s.Duration)
+		// A fragmented mp4 states its length per track only.
+		info.Duration = max(info.Duration, d)
+		if s.CodecType != "video" {
+			continue
+		}
+		// Every picture counts for the size, an attached one too: ffmpeg would decode the
+		// largest when drawing the cover.
+		info.Width, info.Height = max(info.Width, s.Width), max(info.Height, s.Height)
+		if s.Disposition["attached_pic"] == 0 {
 			hasVideo = true
-			// The container lasts as long as its longest stream; frames exist only as long
-			// as the video stream, which is what a cover offset must stay within.
-			if d, derr := strconv.ParseFloat(s.Duration, 64); derr == nil && d > 0 && d < seconds {
-				seconds = d
+			// Frames exist only as long as the video stream, which is what a cover offset
+			// must stay within.
+			if d > 0 && (info.VideoDuration == 0 || d < info.VideoDuration) {
+				info.VideoDuration = d
 			}
 		}
 	}
-	if !hasVideo || err != nil || seconds <= 0 {
+	if !hasVideo || info.Duration <= 0 {
 		return nil, biz.ErrNotAVideo
 	}
-	info := &biz.MediaInfo{ContentType: "video/mp4", Duration: time.Duration(seconds * float64(time.Second))}
+	if info.VideoDuration == 0 {
+		info.VideoDuration = info.Duration
+	}
 	if strings.TrimSpace(probe.Format.Tags["major_brand"]) == "qt" {
 		info.ContentType = "video/quicktime"
 	}
 	return info, nil
 }
 
+// seconds reads one of ffprobe's durations ("2.000000"); anything else is 0.
+func seconds(s string) time.Duration {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 || f > 1e6 {
+		return 0
+	}
+	return time.Duration(f * float64(time.Second))
+}
+
 // Cover implements biz.MediaTool. ffmpeg exits 0 without writing anything when the offset is
 // past the last frame (a clip of one frame, a video track shorter than its timestamps say), so
-// the output is checked, and the first frame is the fallback.
+// the output is checked, and the first frame is the fallback. One decoding thread: the slots
+// already give each command a CPU, and every extra thread holds frames of its own.
 func (f *FFmpeg) Cover(ctx context.Context, path string, offset time.Duration, coverPath string) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	for _, at := range []time.Duration{offset, 0} {
-		cmd := exec.CommandContext(ctx, f.ffmpeg, "-v", "error", "-y",
+		_, err := f.run(ctx, f.ffmpeg, "-v", "error", "-y", "-threads", "1",
 			"-ss", strconv.FormatFloat(at.Seconds(), 'f', 3, 64), "-i", path,
 			"-frames:v", "1", "-vf", "scale='min(720,iw)':-2", "-q:v", "3", "-f", "image2", coverPath)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("ffmpeg: %w: %s", err, strings.TrimSpace(string(out)))
+		if err != nil {
+			return err
 		}
 		if st, err := os.Stat(coverPath); err == nil && st.Size() > 0 {
 			return nil

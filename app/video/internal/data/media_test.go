@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
@@ -306,14 +310,14 @@ func TestCover(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Probe: %v", err)
 			}
-			offset := min(time.Second, info.Duration/3)
+			offset := min(time.Second, info.VideoDuration/3)
 			out := filepath.Join(dir, strings.ReplaceAll(row.name, " ", "-")+".jpg")
 			err = f.Cover(ctx, in, offset, out)
 			if _, statErr := os.Stat(out); err == nil && statErr != nil {
-				t.Fatalf("Cover(offset %v) of a %v video returned nil but wrote no cover (%v)", offset, info.Duration, statErr)
+				t.Fatalf("Cover(offset %v) of a %v video returned nil but wrote no cover (%v)", offset, info.VideoDuration, statErr)
 			}
 			if err != nil {
-				t.Fatalf("Cover(offset %v) of a %v video that Probe accepts: %v", offset, info.Duration, err)
+				t.Fatalf("Cover(offset %v) of a %v video that Probe accepts: %v", offset, info.VideoDuration, err)
 			}
 			jpegSize(t, out)
 		})
@@ -342,5 +346,105 @@ func TestFFmpegAvailable(t *testing.T) {
 		if got := NewFFmpeg(row.bc).Available(); got != row.want {
 			t.Errorf("%s: Available() = %v; want %v", row.name, got, row.want)
 		}
+	}
+}
+
+// Probe reads sizes and durations from the container's headers: that is what lets a huge
+// picture be refused before a frame of it is decoded.
+func TestProbeSizesAndDurations(t *testing.T) {
+	f := requireFFmpeg(t)
+	dir := t.TempDir()
+	h264 := []string{"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"}
+	for _, row := range []struct {
+		name              string
+		args              []string
+		width, height     int
+		length, videoSpan time.Duration
+	}{
+		// Wider than the default limit, yet cheap to make: a thin strip.
+		{"a 4112x32 strip", append(testsrc("4112x32", "1"), h264...), 4112, 32, time.Second, time.Second},
+		{"video shorter than its audio", append(append(testsrc("160x120", "1"), "-f", "lavfi", "-i", "sine=duration=3"),
+			append(h264, "-c:a", "aac")...), 160, 120, 3 * time.Second, time.Second},
+		// A fragmented mp4 states its length per track only, not in its header.
+		{"fragmented mp4", append(append(testsrc("176x144", "2"), h264...), "-movflags", "frag_keyframe+empty_moov"),
+			176, 144, 2 * time.Second, 2 * time.Second},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			t.Parallel()
+			path := ffmpegMake(t, dir, strings.ReplaceAll(row.name, " ", "-")+".mp4", row.args...)
+			info, err := f.Probe(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			near := func(got, want time.Duration) bool {
+				return got > want-100*time.Millisecond && got < want+100*time.Millisecond
+			}
+			if info.Width != row.width || info.Height != row.height || !near(info.Duration, row.length) || !near(info.VideoDuration, row.videoSpan) {
+				t.Errorf("Probe = %dx%d, %v long, video %v; want %dx%d, %v, video %v", info.Width, info.Height, info.Duration,
+					info.VideoDuration, row.width, row.height, row.length, row.videoSpan)
+			}
+		})
+	}
+}
+
+// fakeTool writes an executable shell script standing in for ffprobe or ffmpeg.
+func fakeTool(t *testing.T, dir, name, script string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// At most max_concurrent_media commands run at once; the rest wait for a turn.
+func TestMediaConcurrency(t *testing.T) {
+	dir := t.TempDir()
+	// mkdir is atomic: a second command running at the same time finds the directory there.
+	probe := fakeTool(t, dir, "ffprobe", fmt.Sprintf(`mkdir %[1]s/running 2>/dev/null || echo overlap >>%[1]s/overlaps
+sleep 0.1
+rmdir %[1]s/running
+echo '{"format":{"format_name":"mov,mp4","duration":"1"},"streams":[{"codec_type":"video","width":16,"height":16,"duration":"1"}]}'
+`, dir))
+	f := NewFFmpeg(&confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: probe, Ffprobe: probe, MaxConcurrentMedia: 1}})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := f.Probe(context.Background(), "x.mp4"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if b, err := os.ReadFile(filepath.Join(dir, "overlaps")); err == nil {
+		t.Fatalf("commands ran at the same time with max_concurrent_media 1: %s", b)
+	}
+
+	t.Run("a caller whose time runs out while waiting gives up its place", func(t *testing.T) {
+		f.slots <- struct{}{} // every slot taken
+		defer func() { <-f.slots }()
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		if _, err := f.Probe(ctx, "x.mp4"); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Probe = %v; want the caller's deadline", err)
+		}
+	})
+}
+
+// A command that runs past media_timeout is killed, and that is no verdict on the file.
+func TestMediaTimeout(t *testing.T) {
+	dir := t.TempDir()
+	slow := fakeTool(t, dir, "slow", "exec sleep 10\n")
+	f := NewFFmpeg(&confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: slow, Ffprobe: slow, MediaTimeout: durationpb.New(200 * time.Millisecond)}})
+	start := time.Now()
+	_, err := f.Probe(context.Background(), "x.mp4")
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, biz.ErrNotAVideo) {
+		t.Errorf("Probe = %v; want the time limit, not a verdict", err)
+	}
+	if err := f.Cover(context.Background(), "x.mp4", 0, filepath.Join(dir, "c.jpg")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Cover = %v; want the time limit", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("two runs limited to 200 ms took %s", took)
 	}
 }

@@ -2,9 +2,11 @@ package data
 
 import (
 	"context"
+	"iter"
 	"strings"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/video/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/objectstore"
 )
 
@@ -31,4 +33,15 @@ func (s *ObjectStore) URL(key string) string {
 		return s.publicURL + "/" + key
 	}
 	return objectstore.ServePath + key
+}
+
+// List implements biz.ObjectStore.
+func (s *ObjectStore) List(ctx context.Context, prefix string) iter.Seq2[biz.StoredObject, error] {
+	return func(yield func(biz.StoredObject, error) bool) {
+		for obj, err := range s.Store.List(ctx, prefix) {
+			if !yield(biz.StoredObject{Key: obj.Key, LastModified: obj.LastModified}, err) {
+				return
+			}
+		}
+	}
 }

@@ -21,8 +21,10 @@ type videoModel struct {
 	ID       int64  `gorm:"primaryKey"`
 	AuthorID int64  `gorm:"not null;index:idx_author_published,priority:1"`
 	Title    string `gorm:"size:400;not null"`
-	PlayKey  string `gorm:"size:255;not null"`
-	CoverKey string `gorm:"size:255;not null"`
+	// The keys are indexed for the orphan sweep, which asks which of a batch of keys a video
+	// points at.
+	PlayKey  string `gorm:"size:255;not null;index"`
+	CoverKey string `gorm:"size:255;not null;index"`
 	// PublishedAt (epoch ms) is unique: it is the feed cursor.
 	PublishedAt int64 `gorm:"not null;uniqueIndex;index:idx_author_published,priority:2"`
 	// Counts kept from the interaction app's events (counters.go).
@@ -136,6 +138,21 @@ func (r *VideoRepo) GetVideos(ctx context.Context, ids []int64) ([]*biz.Video, e
 		return nil, fmt.Errorf("get videos: %w", err)
 	}
 	return r.videos(rows), nil
+}
+
+// Referenced implements biz.VideoRepo.
+func (r *VideoRepo) Referenced(ctx context.Context, keys []string) (map[string]bool, error) {
+	var rows []videoModel
+	err := r.data.db.WithContext(ctx).Select("play_key", "cover_key").
+		Where("play_key IN ? OR cover_key IN ?", keys, keys).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("referenced keys: %w", err)
+	}
+	out := make(map[string]bool, 2*len(rows))
+	for _, row := range rows {
+		out[row.PlayKey], out[row.CoverKey] = true, true
+	}
+	return out, nil
 }
 
 func (r *VideoRepo) videos(rows []videoModel) []*biz.Video {

@@ -426,6 +426,30 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 	})
 
+	t.Run("Referenced tells which keys a video points at, a full batch at once", func(t *testing.T) {
+		all := stored.newestFirst(nil)
+		keys := []string{all[0].PlayKey, "videos/orphan.mp4", all[len(all)-1].CoverKey, "covers/orphan.jpg", all[0].PlayKey}
+		for i := len(keys); i < biz.MaxBatch; i++ {
+			keys = append(keys, fmt.Sprintf("videos/unknown-%d.mp4", i))
+		}
+		got, err := repo.Referenced(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			want := k == all[0].PlayKey || k == all[len(all)-1].CoverKey
+			if got[k] != want {
+				t.Errorf("Referenced: %s = %v, want %v", k, got[k], want)
+			}
+		}
+		// The sweep asks by key: both columns are indexed.
+		for _, field := range []string{"PlayKey", "CoverKey"} {
+			if !repo.data.db.Migrator().HasIndex(&videoModel{}, field) {
+				t.Errorf("no index on %s", field)
+			}
+		}
+	})
+
 	t.Run("every publish enqueued one VideoPublished: per author they add up to the videos stored", func(t *testing.T) {
 		// The racers of one millisecond retried inside transactions that rolled back: their
 		// failed attempts must have left no events.

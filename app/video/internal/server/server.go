@@ -1,4 +1,4 @@
-// Package server builds the video app's gRPC server and its HTTP health endpoint.
+// Package server builds the video app's gRPC server and its sweeper of crash leftovers.
 package server
 
 import (
@@ -13,7 +13,7 @@ import (
 )
 
 // ProviderSet provides the servers of this package.
-var ProviderSet = wire.NewSet(NewGRPCServer)
+var ProviderSet = wire.NewSet(NewGRPCServer, NewSweeper)
 
 // NewGRPCServer serves the internal video API on grpc_addr.
 func NewGRPCServer(bc *confv1.Bootstrap, videos *service.VideoService, logger log.Logger) (*grpc.Server, func(), error) {

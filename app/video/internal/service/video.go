@@ -35,7 +35,9 @@ func NewVideoService(uc *biz.VideoUsecase) *VideoService {
 const collectEvery = 8 << 20
 
 // Publish implements videov1.VideoServiceServer: chunks spool to disk as they arrive, and the
-// video is published once the client closes its side with the metadata sent.
+// video is published once the client closes its side with the metadata sent. A client that
+// closes without the metadata drops the upload: the file is removed before the reply goes out,
+// so the client knows it is gone when the reply arrives.
 func (s *VideoService) Publish(stream videov1.VideoService_PublishServer) error {
 	up, err := s.uc.NewUpload()
 	if err != nil {
