@@ -31,6 +31,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/pkg/config"
 	"github.com/douyin-kratos/douyin/pkg/discovery"
+	"github.com/douyin-kratos/douyin/pkg/inprocess"
 	"github.com/douyin-kratos/douyin/pkg/metrics"
 	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
@@ -66,9 +67,6 @@ func (c *Component) GRPCAddr() (string, error) {
 	u, err := c.GRPC.Endpoint()
 	if err != nil {
 		return "", err
-	}
-	if rpc.IsInProcess(u.Opaque) {
-		return u.Opaque, nil
 	}
 	return hostPort(u), nil
 }
@@ -228,8 +226,13 @@ func Run(name string, logger log.Logger, p *Process, components ...*Component) e
 func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) *grpc.Server {
 	helper := log.NewHelper(logger)
 	var where []grpc.ServerOption
-	if addr := bc.GetGrpcAddr(); rpc.IsInProcess(addr) {
-		where = append(where, grpc.Listener(rpc.ListenInProcess(addr)), grpc.Endpoint(&url.URL{Scheme: "grpc", Opaque: addr}))
+	if addr := bc.GetGrpcAddr(); inprocess.Is(addr) {
+		lis, err := inprocess.Listen(addr)
+		if err != nil {
+			lis = failedListener{address: addr, err: err}
+		}
+		// Kratos derives the endpoint from a TCP listener only.
+		where = append(where, grpc.Listener(lis), grpc.Endpoint(&url.URL{Scheme: "grpc", Host: lis.Addr().String()}))
 	} else {
 		where = append(where, grpc.Address(addr))
 	}
@@ -247,6 +250,19 @@ func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) *grpc.Server {
 		}),
 	)...)
 }
+
+// failedListener stands for an in-process gRPC address that could not be listened on (taken, or
+// a port out of range): the server's Start fails with err, as it does for a TCP address.
+type failedListener struct {
+	address string
+	err     error
+}
+
+func (l failedListener) Accept() (net.Conn, error) { return nil, l.err }
+func (failedListener) Close() error                { return nil }
+func (l failedListener) Addr() net.Addr            { return l }
+func (failedListener) Network() string             { return "inprocess" }
+func (l failedListener) String() string            { return l.address }
 
 // Builder is the injector every app exports as New.
 type Builder func(bc *confv1.Bootstrap, logger log.Logger, p *Process) (*Component, func(), error)

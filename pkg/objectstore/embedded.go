@@ -13,13 +13,17 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3afero"
 	"github.com/spf13/afero"
+
+	"github.com/douyin-kratos/douyin/pkg/inprocess"
 )
 
 var _ transport.Server = (*Embedded)(nil)
 
-// Embedded is an S3 server keeping objects on disk under a directory, listening on a loopback
-// port the kernel picks. The all-in-one runs it instead of MinIO so that Store talks S3 in both
-// deployments. It checks no credentials, hence loopback only.
+// Embedded is an S3 server keeping objects on disk under a directory. The all-in-one runs it
+// instead of MinIO so that Store talks S3 in both deployments. It checks no credentials and
+// answers any origin's browser requests (gofakes3 allows every CORS origin, PUT and DELETE
+// included), so it must answer nobody but its own process: NewEmbedded listens on an in-process
+// address (pkg/inprocess), which Open dials through memory.
 //
 // Layout under the directory (gofakes3's s3afero multi-bucket backend): buckets/<bucket>/<key>
 // holds the bytes, metadata/<bucket>/... a JSON file per object with its Content-Type,
@@ -34,9 +38,20 @@ type Embedded struct {
 	srv *http.Server
 }
 
-// NewEmbedded prepares a server over dir, creating it if needed, and binds its listener, so
+// NewEmbedded prepares a server over dir, creating it if needed, on an in-process address, so
 // Endpoint is known before Start; it starts no goroutine.
 func NewEmbedded(dir string) (*Embedded, error) {
+	return newEmbedded(dir, func() (net.Listener, error) { return inprocess.Listen(inprocess.Address("s3")) })
+}
+
+// NewEmbeddedOnLoopback is NewEmbedded on a loopback TCP port the kernel picks, for a server other
+// processes must reach, such as the stand-in for MinIO of deploy/localcluster. Every local
+// process can reach it.
+func NewEmbeddedOnLoopback(dir string) (*Embedded, error) {
+	return newEmbedded(dir, func() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") })
+}
+
+func newEmbedded(dir string, listen func() (net.Listener, error)) (*Embedded, error) {
 	if dir == "" {
 		return nil, errors.New("embedded object store: empty directory")
 	}
@@ -51,7 +66,7 @@ func NewEmbedded(dir string) (*Embedded, error) {
 		// Errors reach the client as S3 error responses and are logged there, once.
 		gofakes3.WithLogger(gofakes3.DiscardLog()),
 	)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listen()
 	if err != nil {
 		return nil, fmt.Errorf("embedded object store: listen: %w", err)
 	}
@@ -64,7 +79,7 @@ func NewEmbedded(dir string) (*Embedded, error) {
 	}, nil
 }
 
-// Endpoint is the "127.0.0.1:PORT" address to put in confv1.Storage.Endpoint.
+// Endpoint is the "host:port" address to put in confv1.Storage.Endpoint.
 func (e *Embedded) Endpoint() string {
 	return e.ln.Addr().String()
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/inprocess"
 )
 
 // startEmbedded runs an Embedded server over dir until the test ends; stop stops it early.
@@ -198,25 +199,33 @@ func TestOpenUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	closedPort := ln.Addr().String()
+	ln.Close()
+	ln, err = inprocess.Listen(inprocess.Address("s3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPipe := ln.Addr().String()
 	ln.Close()
 
 	old := checkTimeout
 	checkTimeout = time.Second
 	defer func() { checkTimeout = old }()
 
-	start := time.Now()
-	_, err = Open(context.Background(), &confv1.Storage{Endpoint: addr, Bucket: "douyin", Region: "us-east-1"})
-	if err == nil {
-		t.Fatal("Open succeeded against a closed port")
+	for _, addr := range []string{closedPort, closedPipe} {
+		start := time.Now()
+		_, err = Open(context.Background(), &confv1.Storage{Endpoint: addr, Bucket: "douyin", Region: "us-east-1"})
+		if err == nil {
+			t.Fatalf("Open succeeded against %s, where nothing listens", addr)
+		}
+		if !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "connection refused") {
+			t.Errorf("error does not name the endpoint %s and its refusal: %v", addr, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("took %s", d)
+		}
+		t.Logf("error: %v", err)
 	}
-	if !strings.Contains(err.Error(), addr) {
-		t.Errorf("error does not name the endpoint %s: %v", addr, err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %s", d)
-	}
-	t.Logf("error: %v", err)
 }
 
 func TestTwoEmbeddedSideBySide(t *testing.T) {
@@ -335,7 +344,7 @@ func TestLargeObjectMemory(t *testing.T) {
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
-// Kratos may stop a server whose Start has not run yet (another server failed first): the port
+// Kratos may stop a server whose Start has not run yet (another server failed first): the address
 // must be released and a late Start must return at once.
 func TestEmbeddedStopBeforeStart(t *testing.T) {
 	e, err := NewEmbedded(filepath.Join(t.TempDir(), "new", "objects"))
@@ -349,9 +358,9 @@ func TestEmbeddedStopBeforeStart(t *testing.T) {
 	if err := e.Start(context.Background()); err != nil {
 		t.Errorf("Start after Stop: %v", err)
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := inprocess.Listen(addr)
 	if err != nil {
-		t.Fatalf("port not released: %v", err)
+		t.Fatalf("address not released: %v", err)
 	}
 	ln.Close()
 }
