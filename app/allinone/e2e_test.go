@@ -82,11 +82,11 @@ type server struct {
 	baseURL string
 	// adminURL is the operators' address: health, readiness, metrics.
 	adminURL string
-	cmd     *exec.Cmd
-	output  *syncBuffer
-	exited  chan struct{} // closed once the process has exited; waitErr is then set
-	waitErr error
-	stopped bool
+	cmd      *exec.Cmd
+	output   *syncBuffer
+	exited   chan struct{} // closed once the process has exited; waitErr is then set
+	waitErr  error
+	stopped  bool
 }
 
 // startServer starts the binary on dataDir and a free loopback port and waits until it is
