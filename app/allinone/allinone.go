@@ -1,6 +1,8 @@
 // Package allinone runs every app in one process on embedded defaults: the quick start. The
-// apps are the same as in the distributed deployment and still talk over gRPC, through
-// in-memory pipes instead of sockets.
+// apps are the same as in the distributed deployment and still talk gRPC, Kafka and S3, through
+// in-memory pipes (pkg/inprocess) instead of sockets: nothing but the process reaches its broker,
+// its object store or its apps, and no call pays for the kernel's socket code. Only the public
+// HTTP address and the admin address listen on the network.
 package allinone
 
 import (
@@ -23,8 +25,8 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/auth"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/event"
+	"github.com/douyin-kratos/douyin/pkg/inprocess"
 	"github.com/douyin-kratos/douyin/pkg/objectstore"
-	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
 
 // Name identifies the process in logs.
@@ -90,8 +92,9 @@ func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) ([]*boot
 	}
 	for _, app := range domainApps {
 		appConf := proto.Clone(bc).(*confv1.Bootstrap)
-		// An in-memory pipe: nothing listens on the network, so two all-in-ones never clash.
-		appConf.GrpcAddr = rpc.InProcessScheme + app.name
+		// Port 0 of an in-process address: each app of each all-in-one gets its own pipe, so two
+		// all-in-ones in one process never clash either.
+		appConf.GrpcAddr = inprocess.Address(app.name)
 		appConf.HttpAddr = "" // the gateway owns the one HTTP address
 		c, done, err := app.build(appConf, logger, p)
 		if err != nil {
@@ -119,7 +122,7 @@ func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) ([]*boot
 	return append(components, gw), cleanup, nil
 }
 
-// startEmbeddedStorage serves an S3 store on a loopback port, keeping objects under
+// startEmbeddedStorage serves an S3 store only this process can reach, keeping objects under
 // data_dir/objects, and points the configuration at it. It runs for the whole life of the
 // process rather than as a component, because the apps check their bucket while they are
 // assembled, before components start; it stops last, after every app.

@@ -32,6 +32,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/pkg/config"
 	"github.com/douyin-kratos/douyin/pkg/discovery"
+	"github.com/douyin-kratos/douyin/pkg/inprocess"
 	"github.com/douyin-kratos/douyin/pkg/metrics"
 	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
@@ -67,9 +68,6 @@ func (c *Component) GRPCAddr() (string, error) {
 	u, err := c.GRPC.Endpoint()
 	if err != nil {
 		return "", err
-	}
-	if rpc.IsInProcess(u.Opaque) {
-		return u.Opaque, nil
 	}
 	return hostPort(u), nil
 }
@@ -250,8 +248,14 @@ func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) (*grpc.Server, func(
 	helper := log.NewHelper(logger)
 	var where []grpc.ServerOption
 	closeListener := func() {}
-	if addr := bc.GetGrpcAddr(); rpc.IsInProcess(addr) {
-		where = append(where, grpc.Listener(rpc.ListenInProcess(addr)), grpc.Endpoint(&url.URL{Scheme: "grpc", Opaque: addr}))
+	if addr := bc.GetGrpcAddr(); inprocess.Is(addr) {
+		lis, err := inprocess.Listen(addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		closeListener = func() { _ = lis.Close() }
+		// Kratos derives the endpoint from a TCP listener only.
+		where = append(where, grpc.Listener(lis), grpc.Endpoint(&url.URL{Scheme: "grpc", Host: lis.Addr().String()}))
 	} else {
 		ln, _, closeLn, err := ListenLimited("grpc", addr, 0, true, logger)
 		if err != nil {

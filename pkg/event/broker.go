@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/douyin-kratos/douyin/pkg/inprocess"
 )
 
 // EmbeddedBroker is a Kafka-protocol broker inside the process (franz-go's kfake), keeping its
@@ -20,19 +23,27 @@ type EmbeddedBroker struct {
 	cluster *kfake.Cluster
 }
 
-// NewEmbeddedBroker starts a one-node broker on a loopback port the kernel picks, persisting to
-// dir. It serves from its own goroutines until Close.
+// NewEmbeddedBroker starts a one-node broker that only this process can reach: it listens on an
+// in-process address (pkg/inprocess), which Relay, Consumer and EnsureTopics dial through memory.
+// It checks no credentials, so it must not listen where anyone else could connect. It persists
+// to dir and serves from its own goroutines until Close.
 func NewEmbeddedBroker(dir string) (*EmbeddedBroker, error) {
-	return NewEmbeddedBrokerOn(dir, 0)
+	return newEmbeddedBroker(dir, kfake.ListenFn(func(string, string) (net.Listener, error) {
+		return inprocess.Listen(inprocess.Address("kafka"))
+	}))
 }
 
-// NewEmbeddedBrokerOn is NewEmbeddedBroker on a given loopback port (127.0.0.1:port; 0 lets the
+// NewEmbeddedBrokerOn is NewEmbeddedBroker on a loopback TCP port (127.0.0.1:port; 0 lets the
 // kernel pick), for a broker other processes must find at an address known in advance, such as
-// the stand-in for Kafka of deploy/localcluster.
+// the stand-in for Kafka of deploy/localcluster. Every local process can reach it.
 func NewEmbeddedBrokerOn(dir string, port int) (*EmbeddedBroker, error) {
+	return newEmbeddedBroker(dir, kfake.Ports(port))
+}
+
+func newEmbeddedBroker(dir string, listen kfake.Opt) (*EmbeddedBroker, error) {
 	cluster, err := kfake.NewCluster(
 		kfake.NumBrokers(1),
-		kfake.Ports(port),
+		listen,
 		kfake.DataDir(dir),
 		kfake.AllowAutoTopicCreation(),
 		kfake.DefaultNumPartitions(4),
@@ -57,7 +68,8 @@ func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics 
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
+	dialer := dialerFor(brokers)
+	conn, err := dialer.DialContext(ctx, "tcp", brokers[0])
 	if err != nil {
 		return fmt.Errorf("connect to Kafka %s: %w", brokers[0], err)
 	}
@@ -66,7 +78,7 @@ func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics 
 	if err != nil {
 		return fmt.Errorf("find the Kafka controller: %w", err)
 	}
-	cconn, err := kafka.DialContext(ctx, "tcp", net.JoinHostPort(controller.Host, strconv.Itoa(controller.Port)))
+	cconn, err := dialer.DialContext(ctx, "tcp", net.JoinHostPort(controller.Host, strconv.Itoa(controller.Port)))
 	if err != nil {
 		return fmt.Errorf("connect to the Kafka controller: %w", err)
 	}
@@ -79,6 +91,30 @@ func EnsureTopics(ctx context.Context, brokers []string, partitions int, topics 
 		return fmt.Errorf("create topics: %w", err)
 	}
 	return nil
+}
+
+// inProcessTransport carries the writes of every Relay whose broker is embedded in this process,
+// as kafka-go's DefaultTransport does for TCP brokers: one connection pool for the process.
+var inProcessTransport = &kafka.Transport{Dial: inprocess.Dial}
+
+// transportFor is how a Writer reaches brokers: kafka-go's default over TCP, unless they are
+// embedded in this process.
+func transportFor(brokers []string) kafka.RoundTripper {
+	if slices.ContainsFunc(brokers, inprocess.Is) {
+		return inProcessTransport
+	}
+	return kafka.DefaultTransport
+}
+
+// dialerFor is how a Reader and EnsureTopics reach brokers: kafka-go's default dialer over TCP,
+// unless they are embedded in this process.
+func dialerFor(brokers []string) *kafka.Dialer {
+	if !slices.ContainsFunc(brokers, inprocess.Is) {
+		return kafka.DefaultDialer
+	}
+	d := *kafka.DefaultDialer
+	d.DialFunc = inprocess.Dial
+	return &d
 }
 
 // topicPartitions is how many partitions the apps give the topics they create.

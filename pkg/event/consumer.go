@@ -88,6 +88,7 @@ func (c *Consumer) Start(ctx context.Context) error {
 	}
 	reader := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:     c.brokers,
+		Dialer:      dialerFor(c.brokers),
 		GroupID:     c.name,
 		GroupTopics: c.topics,
 		// A new group starts from the oldest event: nothing published before it joined is lost.

@@ -129,6 +129,7 @@ func NewRelay(db *gorm.DB, brokers, topics []string, logger log.Logger) *Relay {
 		db: db, brokers: brokers, topics: topics,
 		writer: &kafka.Writer{
 			Addr:         kafka.TCP(brokers...),
+			Transport:    transportFor(brokers),
 			Balancer:     &kafka.Hash{}, // one key, one partition: an aggregate's events stay in order
 			RequiredAcks: kafka.RequireAll,
 			BatchTimeout: 2 * time.Millisecond, // the default 1 s would delay every event

@@ -1,6 +1,6 @@
 // Package objectstore keeps uploaded videos and covers in one bucket of an S3-compatible store.
-// The distributed deployment points it at MinIO; the all-in-one starts an Embedded S3 server on
-// loopback, so the same minio-go code path runs in both.
+// The distributed deployment points it at MinIO; the all-in-one starts an Embedded S3 server that
+// answers only inside the process, so the same minio-go code path runs in both.
 package objectstore
 
 import (
@@ -18,6 +18,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/inprocess"
 )
 
 // checkTimeout bounds the reachability check in Open. minio-go retries refused connections with
@@ -45,12 +46,26 @@ func Open(ctx context.Context, cfg *confv1.Storage) (*Store, error) {
 	if bucket == "" {
 		return nil, fmt.Errorf("object store %s: storage.bucket is empty", endpoint)
 	}
-	client, err := minio.New(endpoint, &minio.Options{
+	opts := &minio.Options{
 		Creds:  credentials.NewStaticV4(cfg.GetAccessKey(), cfg.GetSecretKey(), ""),
 		Secure: cfg.GetUseSsl(),
 		// A configured region also spares minio-go a GetBucketLocation round trip per bucket.
 		Region: cfg.GetRegion(),
-	})
+	}
+	dial := (&net.Dialer{}).DialContext
+	if inprocess.Is(endpoint) {
+		// An Embedded store in this process: minio-go's own transport, dialing its pipe.
+		transport, err := minio.DefaultTransport(cfg.GetUseSsl())
+		if err != nil {
+			return nil, fmt.Errorf("object store %s: %w", endpoint, err)
+		}
+		// A proxy from the environment would carry the requests out of the process.
+		transport.Proxy = nil
+		transport.DialContext = inprocess.Dial
+		opts.Transport = transport
+		dial = inprocess.Dial
+	}
+	client, err := minio.New(endpoint, opts)
 	if err != nil {
 		return nil, fmt.Errorf("object store %s: %w", endpoint, err)
 	}
@@ -60,7 +75,7 @@ func Open(ctx context.Context, cfg *confv1.Storage) (*Store, error) {
 	defer cancel()
 	exists, err := client.BucketExists(cctx, bucket)
 	if err != nil {
-		return nil, s.unreachable(cctx, err)
+		return nil, s.unreachable(cctx, dial, err)
 	}
 	if exists {
 		return s, nil
@@ -77,9 +92,11 @@ func Open(ctx context.Context, cfg *confv1.Storage) (*Store, error) {
 
 // unreachable names the endpoint. When the check ran out of time minio-go reports only the
 // context's deadline, so one plain dial recovers the cause ("connection refused", "no such host").
-func (s *Store) unreachable(ctx context.Context, err error) error {
+func (s *Store) unreachable(ctx context.Context, dial func(ctx context.Context, network, address string) (net.Conn, error), err error) error {
 	if ctx.Err() != nil {
-		if conn, dialErr := net.DialTimeout("tcp", s.endpoint, time.Second); dialErr != nil {
+		dialCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if conn, dialErr := dial(dialCtx, "tcp", s.endpoint); dialErr != nil {
 			err = dialErr
 		} else {
 			conn.Close()

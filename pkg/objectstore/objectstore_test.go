@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/inprocess"
 )
 
 // startEmbedded runs an Embedded server over dir until the test ends; stop stops it early.
@@ -193,30 +195,73 @@ func TestPersistsAcrossRestart(t *testing.T) {
 	}
 }
 
+// A process killed in the middle of a PUT leaves the object's bytes without its metadata, and
+// gofakes3 then fails every listing of the bucket. The next start removes such bytes and keeps
+// the finished objects.
+func TestUnfinishedPutIsRemovedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	e1, stop1 := startEmbedded(t, dir)
+	s1 := openStore(t, e1.Endpoint())
+	data := pattern(3000)
+	ctx := context.Background()
+	if err := s1.Put(ctx, "videos/kept.mp4", bytes.NewReader(data), int64(len(data)), "video/mp4"); err != nil {
+		t.Fatal(err)
+	}
+	stop1()
+	partial := filepath.Join(dir, "buckets", "douyin", "videos", "partial.mp4")
+	if err := os.WriteFile(partial, data[:100], 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	e2, _ := startEmbedded(t, dir)
+	s2 := openStore(t, e2.Endpoint())
+	if _, err := os.Stat(partial); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the unfinished object is still there: %v", err)
+	}
+	var keys []string
+	for obj, err := range s2.List(ctx, "videos/") {
+		if err != nil {
+			t.Fatalf("listing after a crashed PUT: %v", err)
+		}
+		keys = append(keys, obj.Key)
+	}
+	if len(keys) != 1 || keys[0] != "videos/kept.mp4" {
+		t.Fatalf("listed %v; want the finished object only", keys)
+	}
+}
+
 func TestOpenUnreachable(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	closedPort := ln.Addr().String()
+	ln.Close()
+	ln, err = inprocess.Listen(inprocess.Address("s3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPipe := ln.Addr().String()
 	ln.Close()
 
 	old := checkTimeout
 	checkTimeout = time.Second
 	defer func() { checkTimeout = old }()
 
-	start := time.Now()
-	_, err = Open(context.Background(), &confv1.Storage{Endpoint: addr, Bucket: "douyin", Region: "us-east-1"})
-	if err == nil {
-		t.Fatal("Open succeeded against a closed port")
+	for _, addr := range []string{closedPort, closedPipe} {
+		start := time.Now()
+		_, err = Open(context.Background(), &confv1.Storage{Endpoint: addr, Bucket: "douyin", Region: "us-east-1"})
+		if err == nil {
+			t.Fatalf("Open succeeded against %s, where nothing listens", addr)
+		}
+		if !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "connection refused") {
+			t.Errorf("error does not name the endpoint %s and its refusal: %v", addr, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("took %s", d)
+		}
+		t.Logf("error: %v", err)
 	}
-	if !strings.Contains(err.Error(), addr) {
-		t.Errorf("error does not name the endpoint %s: %v", addr, err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %s", d)
-	}
-	t.Logf("error: %v", err)
 }
 
 func TestTwoEmbeddedSideBySide(t *testing.T) {
@@ -335,7 +380,7 @@ func TestLargeObjectMemory(t *testing.T) {
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
-// Kratos may stop a server whose Start has not run yet (another server failed first): the port
+// Kratos may stop a server whose Start has not run yet (another server failed first): the address
 // must be released and a late Start must return at once.
 func TestEmbeddedStopBeforeStart(t *testing.T) {
 	e, err := NewEmbedded(filepath.Join(t.TempDir(), "new", "objects"))
@@ -349,9 +394,9 @@ func TestEmbeddedStopBeforeStart(t *testing.T) {
 	if err := e.Start(context.Background()); err != nil {
 		t.Errorf("Start after Stop: %v", err)
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := inprocess.Listen(addr)
 	if err != nil {
-		t.Fatalf("port not released: %v", err)
+		t.Fatalf("address not released: %v", err)
 	}
 	ln.Close()
 }

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/backoff"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/inprocess"
 )
 
 // Dialer connects a process's apps to the apps they call, all in the same way: endpoints are
@@ -80,7 +81,7 @@ func (d *Dialer) Dial(endpoint string, timeout time.Duration, opts ...DialOption
 	if strings.HasPrefix(endpoint, "discovery:") && d.discovery == nil {
 		return nil, nil, fmt.Errorf("endpoint %s needs a registry, and registry.nacos.addrs is empty", endpoint)
 	}
-	inProcess := IsInProcess(endpoint)
+	inProcess := inprocess.Is(endpoint)
 	if inProcess {
 		// An app in this process cannot be unreachable, slow to restart or cut off while the
 		// caller runs: breakers and retries would only cost CPU (the breaker alone about 1% of
@@ -118,9 +119,10 @@ func (d *Dialer) Dial(endpoint string, timeout time.Duration, opts ...DialOption
 		clientOpts = append(clientOpts, grpc.WithDiscovery(d.discovery))
 	}
 	if inProcess {
+		// passthrough hands the address to the dialer as it is, instead of resolving its host.
 		clientOpts = append(clientOpts, grpc.WithEndpoint("passthrough:///"+endpoint))
-		grpcOpts = append(grpcOpts, ggrpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
-			return dialInProcess(ctx, endpoint)
+		grpcOpts = append(grpcOpts, ggrpc.WithContextDialer(func(ctx context.Context, address string) (net.Conn, error) {
+			return inprocess.Dial(ctx, "tcp", address)
 		}))
 	}
 	conn, err := grpc.DialInsecure(context.Background(), append(clientOpts, grpc.WithOptions(grpcOpts...))...)

@@ -28,8 +28,8 @@ func main() {
 }
 
 func run(dir string) error {
-	// NewEmbedded binds its listener before it returns, so the endpoint printed is taken.
-	store, err := objectstore.NewEmbedded(dir)
+	// It binds its listener before it returns, so the endpoint printed is taken.
+	store, err := objectstore.NewEmbeddedOnLoopback(dir)
 	if err != nil {
 		return err
 	}
