@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 const issuer = "douyin"
@@ -29,7 +30,22 @@ type Tokens struct {
 	ttl    time.Duration
 	parser *jwt.Parser
 	now    func() time.Time
+	// verified remembers tokens whose signature and claims were checked: every request of a
+	// logged-in client carries the same token, and parsing it (base64, JSON, HMAC) again each
+	// time is a noticeable part of a cheap request. Only valid tokens are kept, so a flood of
+	// forged ones cannot push out the real ones; expiry is still checked on every use.
+	verified *lru.Cache[string, claims]
 }
+
+// claims is what a verified token says.
+type claims struct {
+	userID    int64
+	issuedAt  time.Time
+	expiresAt time.Time
+}
+
+// verifiedTokens bounds the tokens remembered: about one per recently active user, a few MB.
+const verifiedTokens = 50_000
 
 // NewTokens returns a Tokens for secret, issuing tokens that expire after ttl.
 func NewTokens(secret string, ttl time.Duration) (*Tokens, error) {
@@ -39,17 +55,19 @@ func NewTokens(secret string, ttl time.Duration) (*Tokens, error) {
 	if ttl <= 0 {
 		return nil, errors.New("token ttl must be positive")
 	}
-	return &Tokens{
-		secret: []byte(secret),
-		ttl:    ttl,
-		parser: jwt.NewParser(
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithIssuer(issuer),
-			jwt.WithExpirationRequired(),
-			jwt.WithIssuedAt(), // refuses a token issued in the future
-		),
-		now: time.Now,
-	}, nil
+	verified, err := lru.New[string, claims](verifiedTokens)
+	if err != nil {
+		return nil, err
+	}
+	t := &Tokens{secret: []byte(secret), ttl: ttl, now: time.Now, verified: verified}
+	t.parser = jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(), // refuses a token issued in the future
+		jwt.WithTimeFunc(func() time.Time { return t.now() }),
+	)
+	return t, nil
 }
 
 // Issue returns a new token for userID.
@@ -68,18 +86,35 @@ func (t *Tokens) Issue(userID int64) (string, error) {
 // ErrInvalidToken. Whether that user still exists, and still accepts tokens issued then, is
 // for the caller to check.
 func (t *Tokens) Verify(token string) (userID int64, issuedAt time.Time, err error) {
-	var claims jwt.RegisteredClaims
-	if _, err := t.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return t.secret, nil }); err != nil {
-		return 0, time.Time{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	if c, ok := t.verified.Get(token); ok {
+		if !t.now().Before(c.expiresAt) {
+			t.verified.Remove(token)
+			return 0, time.Time{}, fmt.Errorf("%w: %v", ErrInvalidToken, jwt.ErrTokenExpired)
+		}
+		return c.userID, c.issuedAt, nil
 	}
-	id, err := strconv.ParseInt(claims.Subject, 10, 64)
+	c, err := t.parse(token)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	t.verified.Add(token, c)
+	return c.userID, c.issuedAt, nil
+}
+
+func (t *Tokens) parse(token string) (claims, error) {
+	var rc jwt.RegisteredClaims
+	if _, err := t.parser.ParseWithClaims(token, &rc, func(*jwt.Token) (any, error) { return t.secret, nil }); err != nil {
+		return claims{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	id, err := strconv.ParseInt(rc.Subject, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, time.Time{}, fmt.Errorf("%w: bad subject %q", ErrInvalidToken, claims.Subject)
+		return claims{}, fmt.Errorf("%w: bad subject %q", ErrInvalidToken, rc.Subject)
 	}
-	if claims.IssuedAt == nil {
-		return 0, time.Time{}, fmt.Errorf("%w: no issue time", ErrInvalidToken)
+	if rc.IssuedAt == nil {
+		return claims{}, fmt.Errorf("%w: no issue time", ErrInvalidToken)
 	}
-	return id, claims.IssuedAt.Time, nil
+	// WithExpirationRequired has made sure there is one.
+	return claims{userID: id, issuedAt: rc.IssuedAt.Time, expiresAt: rc.ExpiresAt.Time}, nil
 }
 
 // LoadOrCreateSecret returns the secret kept in dir/token_secret, creating it with 32 random

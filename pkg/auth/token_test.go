@@ -51,6 +51,36 @@ func TestIssueVerify(t *testing.T) {
 	}
 }
 
+// A token verified once is remembered, but it still expires on time, and an invalid token is
+// never remembered as valid.
+func TestVerifiedTokenStillExpires(t *testing.T) {
+	tokens, err := NewTokens(secret, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Now()
+	tokens.now = func() time.Time { return clock }
+	tok, _ := tokens.Issue(7)
+	for range 2 { // the second time from memory
+		if id, _, err := tokens.Verify(tok); err != nil || id != 7 {
+			t.Fatalf("Verify = %d, %v; want 7", id, err)
+		}
+	}
+	if tokens.verified.Len() != 1 {
+		t.Fatalf("%d tokens remembered; want 1", tokens.verified.Len())
+	}
+	clock = clock.Add(time.Hour + time.Second)
+	if _, _, err := tokens.Verify(tok); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("after expiry Verify err = %v; want ErrInvalidToken", err)
+	}
+	if _, _, err := tokens.Verify(tok); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("after expiry, parsed again: err = %v; want ErrInvalidToken", err)
+	}
+	if _, _, err := tokens.Verify(tok[:len(tok)-2] + "xx"); !errors.Is(err, ErrInvalidToken) || tokens.verified.Len() != 0 {
+		t.Fatalf("tampered token: err = %v, %d remembered; want ErrInvalidToken and none", err, tokens.verified.Len())
+	}
+}
+
 func TestNewTokensRejectsWeakSettings(t *testing.T) {
 	if _, err := NewTokens("short", time.Hour); err == nil {
 		t.Error("short secret accepted")
