@@ -437,10 +437,10 @@ func TestAccessLog(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	want := []string{
-		"path=/douyin/user/register query=password=*&username=* status=200 code=0",
-		"path=/douyin/user/login query=password=*&username=* status=200 code=401",
-		"path=/douyin/feed query=latest_time=1700000000000&token=* status=200 code=0",
-		"path=/no/such/route query=token=* status=404 code=0",
+		"path=/douyin/user/register query=\"password=*&username=*\" status=200 code=0",
+		"path=/douyin/user/login query=\"password=*&username=*\" status=200 code=401",
+		"path=/douyin/feed query=\"latest_time=1700000000000&token=*\" status=200 code=0",
+		"path=/no/such/route query=\"token=*\" status=404 code=0",
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("%d access lines; want %d:\n%s", len(lines), len(want), strings.Join(lines, "\n"))

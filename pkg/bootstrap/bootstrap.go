@@ -7,7 +7,6 @@ import (
 	stderrors "errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -78,23 +77,6 @@ func hostPort(u *url.URL) string {
 		return u.Host
 	}
 	return net.JoinHostPort(host, port)
-}
-
-// NewLogger returns the process logger: key=value lines on stdout, filtered by level.
-func NewLogger(service, level string) log.Logger {
-	return newLogger(os.Stdout, service, level)
-}
-
-func newLogger(w io.Writer, service, level string) log.Logger {
-	// The valuers go on the outermost logger: Kratos hands a helper's context (and so the
-	// trace id) only to the logger the helper holds, and log.With on that one keeps them there;
-	// under the filter they would see no context and count the wrong caller depth.
-	return log.With(log.NewFilter(log.NewStdLogger(w), log.FilterLevel(log.ParseLevel(level))),
-		"ts", log.DefaultTimestamp,
-		"caller", log.DefaultCaller,
-		"service", service,
-		"trace_id", tracing.TraceID(),
-	)
 }
 
 // ServerMiddleware is the chain every server runs: a span per request continuing the caller's
@@ -310,7 +292,8 @@ func Main(name, appDefaults string, build Builder) {
 		if err != nil {
 			return err
 		}
-		logger := NewLogger(name, bc.GetLog().GetLevel())
+		logger, flushLog := NewLogger(name, bc.GetLog().GetLevel())
+		defer flushLog()
 		flush, err := SetupTracing(bc, name)
 		if err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
@@ -120,5 +121,58 @@ func TestLogLinesCarryTheTraceIDAndTheCaller(t *testing.T) {
 	log.NewHelper(logger).Debugw("msg", "hidden")
 	if strings.Contains(out.String(), "hidden") {
 		t.Error("a debug line passed the info level")
+	}
+}
+
+// syncBuilder is a strings.Builder the buffer's flushing goroutine may write to.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestLogLinesAreBufferedButNotLost(t *testing.T) {
+	var out syncBuilder
+	buf := newLineBuffer(&out, 1<<10, time.Hour)
+	logger := newLogger(buf, "test", "info")
+	log.NewHelper(logger).Infow("msg", "access", "path", "/douyin/feed/", "query", `a b="c"`)
+	if out.String() != "" {
+		t.Fatalf("an info line was written at once: %q", out.String())
+	}
+	log.NewHelper(logger).Errorw("msg", "request failed")
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "request failed") {
+		t.Fatalf("an error line did not take the buffered ones out with it: %q", out.String())
+	}
+	// Values that need it are quoted, so that the line stays one logfmt record.
+	if !strings.Contains(lines[0], `msg=access`) || !strings.Contains(lines[0], `query="a b=\"c\""`) {
+		t.Errorf("line %q: want msg=access and the query quoted", lines[0])
+	}
+	log.NewHelper(logger).Infow("msg", "last words")
+	buf.Close()
+	if !strings.Contains(out.String(), "last words") {
+		t.Fatalf("Close did not write out the buffer: %q", out.String())
+	}
+
+	ticking := newLineBuffer(&out, 1<<10, 10*time.Millisecond)
+	defer ticking.Close()
+	_, _ = ticking.Write([]byte("tick\n"))
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "tick") {
+		if time.Now().After(deadline) {
+			t.Fatal("the periodic flush never wrote the line")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -25,7 +25,8 @@ func run(confPath string) error {
 	if err != nil {
 		return err
 	}
-	logger := bootstrap.NewLogger(allinone.Name, bc.GetLog().GetLevel())
+	logger, flushLog := bootstrap.NewLogger(allinone.Name, bc.GetLog().GetLevel())
+	defer flushLog()
 	flush, err := bootstrap.SetupTracing(bc, allinone.Name)
 	if err != nil {
 		return err
