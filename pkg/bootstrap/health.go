@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	nethttp "net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,10 +36,16 @@ type probe struct {
 // NewReadiness returns a Readiness that is not ready until Run has started every server.
 func NewReadiness() *Readiness { return &Readiness{} }
 
-// Require adds a dependency the process cannot answer without, such as its database.
+// Require adds a dependency the process cannot answer without, such as its database. A name
+// already required is checked once: apps sharing a process share its Kafka brokers.
 func (r *Readiness) Require(name string, check func(context.Context) error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for _, p := range r.probes {
+		if p.name == name {
+			return
+		}
+	}
 	r.probes = append(r.probes, probe{name, check})
 }
 
@@ -47,6 +54,11 @@ func (r *Readiness) Check(ctx context.Context) error {
 	if !r.serving.Load() {
 		return fmt.Errorf("not serving (starting or stopping)")
 	}
+	return r.CheckDependencies(ctx)
+}
+
+// CheckDependencies returns nil when everything required answers, or what does not.
+func (r *Readiness) CheckDependencies(ctx context.Context) error {
 	r.mu.Lock()
 	probes := append([]probe(nil), r.probes...)
 	r.mu.Unlock()
@@ -93,8 +105,8 @@ const (
 )
 
 // NewAdminServer returns the server of a process's operators' address (admin_addr), bound
-// already, or nil when addr is empty: GET /healthz (liveness), /readyz (readiness) and
-// /metrics (Prometheus). It is kept off the public address, so that neither the numbers nor
+// already, or nil when addr is empty: GET /healthz (liveness), /readyz (readiness), /metrics
+// (Prometheus) and /debug/pprof/ (Go's profiler: `go tool pprof http://ADMIN/debug/pprof/profile`). It is kept off the public address, so that neither the numbers nor
 // the probes are anyone's to read or flood. The returned function closes the listener if the
 // server never took it over.
 func NewAdminServer(addr string, ready *Readiness, logger log.Logger) (*http.Server, func(), error) {
@@ -110,5 +122,10 @@ func NewAdminServer(addr string, ready *Readiness, logger log.Logger) (*http.Ser
 	srv.HandleFunc("/healthz", HealthHandler)
 	srv.Handle("/readyz", ready)
 	srv.Handle("/metrics", metrics.Handler())
+	srv.HandleFunc("/debug/pprof/", pprof.Index)
+	srv.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	srv.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	srv.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	srv.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return srv, closeListener, nil
 }

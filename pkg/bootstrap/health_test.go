@@ -67,6 +67,24 @@ func TestReadinessFollowsServingAndDependencies(t *testing.T) {
 	if code, _ := get(t, srv, "/healthz"); code != http.StatusOK {
 		t.Fatalf("liveness %d with the database down; want 200: restarting would not bring it back", code)
 	}
+	dbDown = false
+	// Apps sharing a process require its Kafka once each; it is checked, and named, once.
+	for range 2 {
+		ready.Require("kafka", func(context.Context) error { return errors.New("dial tcp 127.0.0.1:9092: connection refused") })
+	}
+	if code, body := get(t, srv, "/readyz"); code != http.StatusServiceUnavailable || strings.Count(body, "kafka:") != 1 {
+		t.Fatalf("readiness with Kafka away: %d %q; want 503 naming Kafka once", code, body)
+	}
+}
+
+func TestAdminServesTheProfiler(t *testing.T) {
+	srv := newAdmin(t, NewReadiness())
+	if code, body := get(t, srv, "/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
+		t.Fatalf("/debug/pprof/: %d %.200q; want the profiles' index", code, body)
+	}
+	if code, _ := get(t, srv, "/debug/pprof/goroutine?debug=1"); code != http.StatusOK {
+		t.Fatalf("/debug/pprof/goroutine: %d", code)
+	}
 }
 
 func TestMetricsCountCallsByOperationAndOutcome(t *testing.T) {

@@ -1,6 +1,8 @@
 package event
 
 import (
+	"context"
+	"errors"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -29,4 +31,32 @@ func AcksFor(bc *confv1.Bootstrap, rdb *redis.Client) Acks {
 		return ProcessAcks
 	}
 	return NoAcks{}
+}
+
+// Requirer is told what a process cannot do its work without (bootstrap.Readiness).
+type Requirer interface {
+	Require(name string, check func(context.Context) error)
+}
+
+// RequireBrokers makes the process not ready while none of the brokers answers: its counts
+// would not move, and an orchestrator should know it. One probe serves every app of a process.
+func RequireBrokers(ready Requirer, brokers []string) {
+	ready.Require("kafka", func(ctx context.Context) error { return reachable(ctx, brokers) })
+}
+
+// reachable returns nil once one of the brokers accepts a connection.
+func reachable(ctx context.Context, brokers []string) error {
+	if len(brokers) == 0 {
+		return errors.New("no brokers configured (kafka.brokers)")
+	}
+	dialer := dialerFor(brokers)
+	var errs []error
+	for _, b := range brokers {
+		conn, err := dialer.DialContext(ctx, "tcp", b)
+		if err == nil {
+			return conn.Close()
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }

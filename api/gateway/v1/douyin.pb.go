@@ -15,6 +15,11 @@
 // Lists have no paging: each list answer (publish, favorite, comment, follow, follower and friend
 // lists, chat history) holds at most lists.max_items entries (1,000 by default), the newest,
 // and never fails for the size of a list.
+//
+// Writes are throttled per user (likes, comments, follows, messages, publishes), register and
+// login per client address, failed logins per address and username with a growing delay. A
+// refusal is status_code 429 with a status_msg saying when to try again. A token is refused
+// (status_code 401) when it is malformed, forged or expired, and when its user no longer exists.
 
 package gatewayv1
 

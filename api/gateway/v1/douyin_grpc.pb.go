@@ -15,6 +15,11 @@
 // Lists have no paging: each list answer (publish, favorite, comment, follow, follower and friend
 // lists, chat history) holds at most lists.max_items entries (1,000 by default), the newest,
 // and never fails for the size of a list.
+//
+// Writes are throttled per user (likes, comments, follows, messages, publishes), register and
+// login per client address, failed logins per address and username with a growing delay. A
+// refusal is status_code 429 with a status_msg saying when to try again. A token is refused
+// (status_code 401) when it is malformed, forged or expired, and when its user no longer exists.
 
 package gatewayv1
 
@@ -57,6 +62,10 @@ type DouyinClient interface {
 	Feed(ctx context.Context, in *FeedRequest, opts ...grpc.CallOption) (*FeedResponse, error)
 	// Creates an account and logs it in.
 	Register(ctx context.Context, in *RegisterRequest, opts ...grpc.CallOption) (*RegisterResponse, error)
+	// Logs in. An unknown username and a wrong password get the same answer (status_code 401,
+	// "wrong username or password") in the same time, so names cannot be told apart by it.
+	// Usernames are compared as people read them: width variants fold, and invisible or
+	// direction-changing characters are refused.
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginResponse, error)
 	// A user's profile; without user_id, the token's own.
 	UserInfo(ctx context.Context, in *UserInfoRequest, opts ...grpc.CallOption) (*UserInfoResponse, error)
@@ -271,6 +280,10 @@ type DouyinServer interface {
 	Feed(context.Context, *FeedRequest) (*FeedResponse, error)
 	// Creates an account and logs it in.
 	Register(context.Context, *RegisterRequest) (*RegisterResponse, error)
+	// Logs in. An unknown username and a wrong password get the same answer (status_code 401,
+	// "wrong username or password") in the same time, so names cannot be told apart by it.
+	// Usernames are compared as people read them: width variants fold, and invisible or
+	// direction-changing characters are refused.
 	Login(context.Context, *LoginRequest) (*LoginResponse, error)
 	// A user's profile; without user_id, the token's own.
 	UserInfo(context.Context, *UserInfoRequest) (*UserInfoResponse, error)

@@ -39,6 +39,7 @@ func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
+	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
 	return &Data{db: stores.DB, rdb: stores.Redis, acks: event.AcksFor(bc, stores.Redis)}, closeStores, nil
 }
 

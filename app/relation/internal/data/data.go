@@ -38,6 +38,7 @@ func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
+	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
 	return &Data{db: stores.DB, acks: event.AcksFor(bc, stores.Redis)}, closeStores, nil
 }
 

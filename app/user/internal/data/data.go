@@ -10,6 +10,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/user/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
 // ProviderSet provides the repositories of this package.
@@ -28,6 +29,7 @@ func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
+	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
 	return &Data{db: stores.DB, rdb: stores.Redis}, closeStores, nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
 // FFmpeg implements biz.MediaTool with the ffprobe and ffmpeg commands. At most
@@ -29,10 +30,17 @@ type FFmpeg struct {
 	timeout time.Duration
 }
 
-// NewFFmpeg finds the tools named in the configuration.
-func NewFFmpeg(bc *confv1.Bootstrap) *FFmpeg {
+// NewFFmpeg finds the tools named in the configuration. Without them nothing can be published,
+// so the process is not ready until it is restarted with them in place.
+func NewFFmpeg(bc *confv1.Bootstrap, ready *bootstrap.Readiness) *FFmpeg {
 	ffmpeg, errMpeg := exec.LookPath(bc.GetVideo().GetFfmpeg())
 	ffprobe, errProbe := exec.LookPath(bc.GetVideo().GetFfprobe())
+	ready.Require("ffmpeg", func(context.Context) error {
+		if err := errors.Join(errMpeg, errProbe); err != nil {
+			return fmt.Errorf("%w (install ffmpeg, or set video.ffmpeg and video.ffprobe, and restart)", err)
+		}
+		return nil
+	})
 	concurrent := int(bc.GetVideo().GetMaxConcurrentMedia())
 	if concurrent <= 0 {
 		concurrent = runtime.NumCPU()

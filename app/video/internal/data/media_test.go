@@ -18,6 +18,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/config"
 )
 
@@ -30,7 +31,7 @@ func requireFFmpeg(t *testing.T) *FFmpeg {
 			t.Fatalf("%s is required by the media tool tests and is not in PATH (%v): install ffmpeg", tool, err)
 		}
 	}
-	f := NewFFmpeg(&confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: "ffmpeg", Ffprobe: "ffprobe"}})
+	f := NewFFmpeg(&confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: "ffmpeg", Ffprobe: "ffprobe"}}, bootstrap.NewReadiness())
 	if !f.Available() {
 		t.Fatal("NewFFmpeg: ffmpeg and ffprobe are in PATH but Available() is false")
 	}
@@ -343,8 +344,12 @@ func TestFFmpegAvailable(t *testing.T) {
 		{"ffprobe missing", &confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: "ffmpeg", Ffprobe: "definitely-not-ffprobe"}}, false},
 		{"nothing configured", &confv1.Bootstrap{}, false},
 	} {
-		if got := NewFFmpeg(row.bc).Available(); got != row.want {
+		ready := bootstrap.NewReadiness()
+		if got := NewFFmpeg(row.bc, ready).Available(); got != row.want {
 			t.Errorf("%s: Available() = %v; want %v", row.name, got, row.want)
+		}
+		if err := ready.CheckDependencies(context.Background()); (err == nil) != row.want || (err != nil && !strings.Contains(err.Error(), "install ffmpeg")) {
+			t.Errorf("%s: readiness says %v; want ready %v, or else how to fix it", row.name, err, row.want)
 		}
 	}
 }
@@ -406,7 +411,7 @@ sleep 0.1
 rmdir %[1]s/running
 echo '{"format":{"format_name":"mov,mp4","duration":"1"},"streams":[{"codec_type":"video","width":16,"height":16,"duration":"1"}]}'
 `, dir))
-	f := NewFFmpeg(&confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: probe, Ffprobe: probe, MaxConcurrentMedia: 1}})
+	f := NewFFmpeg(&confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: probe, Ffprobe: probe, MaxConcurrentMedia: 1}}, bootstrap.NewReadiness())
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -435,7 +440,7 @@ echo '{"format":{"format_name":"mov,mp4","duration":"1"},"streams":[{"codec_type
 func TestMediaTimeout(t *testing.T) {
 	dir := t.TempDir()
 	slow := fakeTool(t, dir, "slow", "exec sleep 10\n")
-	f := NewFFmpeg(&confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: slow, Ffprobe: slow, MediaTimeout: durationpb.New(200 * time.Millisecond)}})
+	f := NewFFmpeg(&confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: slow, Ffprobe: slow, MediaTimeout: durationpb.New(200 * time.Millisecond)}}, bootstrap.NewReadiness())
 	start := time.Now()
 	_, err := f.Probe(context.Background(), "x.mp4")
 	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, biz.ErrNotAVideo) {
