@@ -680,6 +680,34 @@ func TestOperationsEndpoints(t *testing.T) {
 	}
 }
 
+// TestReadinessNamesWhatIsMissing: a process that cannot publish (no ffmpeg) or whose counts
+// would not move (no Kafka broker answering) is alive but not ready, and says why.
+func TestReadinessNamesWhatIsMissing(t *testing.T) {
+	t.Parallel()
+	away := freeAddr(t) // nothing listens there
+	s := startServer(t, t.TempDir(), "DOUYIN_VIDEO_FFMPEG=definitely-not-ffmpeg", "DOUYIN_KAFKA_BROKERS="+away)
+	var resp *http.Response
+	var body []byte
+	for deadline := time.Now().Add(startTimeout); ; time.Sleep(50 * time.Millisecond) {
+		var err error
+		if resp, err = http.Get(s.adminURL + "/readyz"); err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "not serving") || time.Now().After(deadline) {
+			break
+		}
+	}
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "ffmpeg: ") ||
+		!strings.Contains(string(body), "install ffmpeg") || !strings.Contains(string(body), "kafka: ") || !strings.Contains(string(body), away) {
+		t.Fatalf("/readyz without ffmpeg and Kafka: %d %q; want 503 naming both", resp.StatusCode, body)
+	}
+	if resp, err := http.Get(s.adminURL + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz: %v %v; want 200, the process runs", resp, err)
+	}
+}
+
 // TestTwoInstancesSideBySide runs two installs at once, each with its own data directory and
 // port: they must not share accounts or token secrets.
 func TestTwoInstancesSideBySide(t *testing.T) {
