@@ -1,0 +1,90 @@
+package countsv1
+
+import (
+	"slices"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
+	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+)
+
+func TestTable(t *testing.T) {
+	tests := []struct {
+		ev         proto.Message
+		topic, key string
+		moves      []Move
+		keepers    []string
+	}{
+		{
+			ev:    &interactionv1.FavoriteChanged{UserId: 1, VideoId: 2, AuthorId: 3, Delta: -1},
+			topic: interactionv1.TopicFavorite, key: "2",
+			moves: []Move{
+				{Video, "favorite_count", 2, -1, false},
+				{User, "favorite_count", 1, -1, false},
+				{User, "total_favorited", 3, -1, false},
+			},
+			keepers: []string{videov1.CounterConsumer, userv1.CounterConsumer},
+		},
+		{
+			ev:    &interactionv1.CommentChanged{VideoId: 2, CommentId: 9, UserId: 1, Delta: 1},
+			topic: interactionv1.TopicComment, key: "2",
+			moves:   []Move{{Video, "comment_count", 2, 1, false}},
+			keepers: []string{videov1.CounterConsumer},
+		},
+		{
+			ev:    &relationv1.FollowChanged{FollowerId: 4, FolloweeId: 5, Delta: 1},
+			topic: relationv1.TopicFollow, key: "4",
+			moves: []Move{
+				{User, "follow_count", 4, 1, false},
+				{User, "follower_count", 5, 1, false},
+			},
+			keepers: []string{userv1.CounterConsumer},
+		},
+		{
+			ev:    &videov1.VideoPublished{VideoId: 2, AuthorId: 3},
+			topic: videov1.TopicPublished, key: "3",
+			moves:   []Move{{User, "work_count", 3, 1, false}},
+			keepers: []string{userv1.CounterConsumer},
+		},
+		{
+			ev:    &videov1.WorksCounted{AuthorId: 3, WorkCount: 7},
+			topic: videov1.TopicPublished, key: "3",
+			moves:   []Move{{User, "work_count", 3, 7, true}},
+			keepers: []string{userv1.CounterConsumer},
+		},
+	}
+	for _, tt := range tests {
+		name := string(tt.ev.ProtoReflect().Descriptor().Name())
+		if topic, key := Route(tt.ev); topic != tt.topic || key != tt.key {
+			t.Errorf("%s travels on %q keyed %q; want %q keyed %q", name, topic, key, tt.topic, tt.key)
+		}
+		if got := Moves(tt.ev); !slices.Equal(got, tt.moves) {
+			t.Errorf("%s moves %+v; want %+v", name, got, tt.moves)
+		}
+		if got := Keepers(tt.ev); !slices.Equal(got, tt.keepers) {
+			t.Errorf("%s is kept by %v; want %v", name, got, tt.keepers)
+		}
+		for _, entity := range []Entity{User, Video} {
+			var applied []Move
+			Applier(entity)(tt.ev, func(id int64, counter string, by int64, absolute bool) {
+				applied = append(applied, Move{entity, counter, id, by, absolute})
+			})
+			var want []Move
+			for _, m := range tt.moves {
+				if m.Entity == entity {
+					want = append(want, m)
+				}
+			}
+			if !slices.Equal(applied, want) {
+				t.Errorf("%s applied to %s: %+v; want %+v", name, entity, applied, want)
+			}
+		}
+	}
+	if topic, key := Route(&userv1.User{}); topic != "" || key != "" || Moves(&userv1.User{}) != nil || Keepers(&userv1.User{}) != nil {
+		t.Error("a message that is not an event has a route, moves or keepers")
+	}
+}
