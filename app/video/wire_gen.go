@@ -31,9 +31,9 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	relay := data.NewRelay(dataData, confv1Bootstrap, logger)
 	videoRepo := data.NewVideoRepo(dataData, objectStore, relay, confv1Bootstrap, logger)
-	workCountWaiter := data.NewWorkCountWaiter(dataData)
+	awaiter := data.NewCountAwaiter(dataData, confv1Bootstrap)
 	fFmpeg := data.NewFFmpeg(confv1Bootstrap, readiness)
-	videoUsecase, err := biz.NewVideoUsecase(confv1Bootstrap, videoRepo, workCountWaiter, objectStore, fFmpeg, logger)
+	videoUsecase, err := biz.NewVideoUsecase(confv1Bootstrap, videoRepo, awaiter, objectStore, fFmpeg, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -12,7 +12,9 @@
 package countsv1
 
 import (
+	"context"
 	"strconv"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -133,4 +135,30 @@ func Applier(entity Entity) func(ev proto.Message, move func(id int64, counter s
 			move(m.ID, m.Counter, m.By, m.Absolute)
 		}
 	}
+}
+
+// Acks tells when consumers have applied an event (event.Acks is one).
+type Acks interface {
+	// Wait blocks until every consumer applied eventID, or ctx ends; it reports which.
+	Wait(ctx context.Context, eventID string, consumers ...string) bool
+}
+
+// Awaiter is how an action lets the user who acted see the counts it moved in their next
+// request: it waits for the consumers that keep them, but at most Wait (kafka.apply_wait, read
+// where the app is assembled). Past the wait the change stands and the counts follow.
+type Awaiter struct {
+	Acks Acks
+	Wait time.Duration
+}
+
+// AwaitCounts waits until the counters that ev moves include the event eventID, or Wait has
+// passed. ev is the event, or any message of its type. It returns at once for no event ("").
+func (a Awaiter) AwaitCounts(ctx context.Context, eventID string, ev proto.Message) {
+	keepers := Keepers(ev)
+	if eventID == "" || len(keepers) == 0 || a.Acks == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.Wait)
+	defer cancel()
+	a.Acks.Wait(ctx, eventID, keepers...)
 }

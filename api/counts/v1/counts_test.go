@@ -1,8 +1,10 @@
 package countsv1
 
 import (
+	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -86,5 +88,45 @@ func TestTable(t *testing.T) {
 	}
 	if topic, key := Route(&userv1.User{}); topic != "" || key != "" || Moves(&userv1.User{}) != nil || Keepers(&userv1.User{}) != nil {
 		t.Error("a message that is not an event has a route, moves or keepers")
+	}
+}
+
+// blockingAcks never sees an event applied; it records what it was asked.
+type blockingAcks struct {
+	eventID   string
+	consumers []string
+	deadline  time.Time
+	started   time.Time
+}
+
+func (a *blockingAcks) Wait(ctx context.Context, eventID string, consumers ...string) bool {
+	a.eventID, a.consumers, a.started = eventID, consumers, time.Now()
+	a.deadline, _ = ctx.Deadline()
+	<-ctx.Done()
+	return false
+}
+
+func TestAwaitCountsWaitsForTheKeepersAtMostWait(t *testing.T) {
+	const wait = 50 * time.Millisecond
+	acks := &blockingAcks{}
+	start := time.Now()
+	Awaiter{Acks: acks, Wait: wait}.AwaitCounts(context.Background(), "e1", &interactionv1.FavoriteChanged{})
+	if took := time.Since(start); took < wait || took > wait+time.Second {
+		t.Fatalf("AwaitCounts took %v with consumers that never apply; want ≈ %v", took, wait)
+	}
+	if acks.eventID != "e1" || !slices.Equal(acks.consumers, []string{videov1.CounterConsumer, userv1.CounterConsumer}) ||
+		acks.deadline.IsZero() || acks.deadline.Sub(acks.started) > wait {
+		t.Fatalf("waited for %q on %v until %v; want e1 on the video and user counters, within %v", acks.eventID, acks.consumers, acks.deadline, wait)
+	}
+
+	for _, c := range []struct {
+		eventID string
+		ev      proto.Message
+	}{{"", &interactionv1.FavoriteChanged{}}, {"e2", &userv1.User{}}} {
+		acks := &blockingAcks{}
+		Awaiter{Acks: acks, Wait: time.Hour}.AwaitCounts(context.Background(), c.eventID, c.ev)
+		if acks.consumers != nil {
+			t.Errorf("AwaitCounts(%q, %T) waited; want no wait without an event or counters", c.eventID, c.ev)
+		}
 	}
 }

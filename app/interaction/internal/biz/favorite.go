@@ -5,11 +5,11 @@ package biz
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/wire"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
@@ -50,29 +50,20 @@ type VideoDirectory interface {
 	Author(ctx context.Context, videoID int64) (int64, error)
 }
 
-// CountWaiter waits until the consumers that keep counts have applied an event.
-type CountWaiter interface {
-	// WaitApplied waits for every consumer counting likes (videos' and users' counts).
-	WaitApplied(ctx context.Context, eventID string) bool
-	// WaitVideoCounts waits for the consumer counting videos' likes and comments.
-	WaitVideoCounts(ctx context.Context, eventID string) bool
-}
-
 // FavoriteUsecase likes and unlikes videos.
 type FavoriteUsecase struct {
-	repo      FavoriteRepo
-	videos    VideoDirectory
-	counts    CountWaiter
-	applyWait time.Duration
+	repo   FavoriteRepo
+	videos VideoDirectory
+	// counts lets the user who acted see the counts of their change in their next request.
+	counts countsv1.Awaiter
 	// maxItems bounds a list of liked videos (lists.max_items).
 	maxItems int
 }
 
 // NewFavoriteUsecase returns a FavoriteUsecase.
-func NewFavoriteUsecase(bc *confv1.Bootstrap, repo FavoriteRepo, videos VideoDirectory, counts CountWaiter) *FavoriteUsecase {
+func NewFavoriteUsecase(bc *confv1.Bootstrap, repo FavoriteRepo, videos VideoDirectory, counts countsv1.Awaiter) *FavoriteUsecase {
 	return &FavoriteUsecase{
-		repo: repo, videos: videos, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration(),
-		maxItems: int(bc.GetLists().GetMaxItems()),
+		repo: repo, videos: videos, counts: counts, maxItems: int(bc.GetLists().GetMaxItems()),
 	}
 }
 
@@ -89,11 +80,7 @@ func (uc *FavoriteUsecase) Favorite(ctx context.Context, userID, videoID int64, 
 	if err != nil || eventID == "" {
 		return false, err
 	}
-	// The change is stored and its event is on the way; wait (a little) for the counts, so
-	// the next request of this user shows them. Past the wait they still arrive, just later.
-	waitCtx, cancel := context.WithTimeout(ctx, uc.applyWait)
-	defer cancel()
-	uc.counts.WaitApplied(waitCtx, eventID)
+	uc.counts.AwaitCounts(ctx, eventID, &interactionv1.FavoriteChanged{})
 	return true, nil
 }
 

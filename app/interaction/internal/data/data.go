@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -23,7 +24,7 @@ var ProviderSet = wire.NewSet(
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
 	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)),
-	NewCountWaiter, wire.Bind(new(biz.CountWaiter), new(*CountWaiter)),
+	NewCountAwaiter,
 )
 
 // Data holds the connections the repositories share.
@@ -57,4 +58,10 @@ func migrate(db *gorm.DB) error {
 // NewRelay publishes the outbox; it runs as one of the app's servers.
 func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
 	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{interactionv1.TopicFavorite, interactionv1.TopicComment}, logger)
+}
+
+// NewCountAwaiter is how an action waits for its counts: through this process's acks, at most
+// kafka.apply_wait.
+func NewCountAwaiter(d *Data, bc *confv1.Bootstrap) countsv1.Awaiter {
+	return countsv1.Awaiter{Acks: d.acks, Wait: bc.GetKafka().GetApplyWait().AsDuration()}
 }

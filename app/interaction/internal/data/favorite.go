@@ -10,8 +10,6 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
-	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
-	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
@@ -118,22 +116,4 @@ func (r *FavoriteRepo) likedFromDB(ctx context.Context, userID int64, videoIDs [
 		return nil, fmt.Errorf("check favorites: %w", err)
 	}
 	return ids, nil
-}
-
-// CountWaiter implements biz.CountWaiter with the process's Acks.
-type CountWaiter struct {
-	acks event.Acks
-}
-
-// NewCountWaiter returns a CountWaiter.
-func NewCountWaiter(d *Data) *CountWaiter { return &CountWaiter{acks: d.acks} }
-
-// WaitApplied implements biz.CountWaiter.
-func (w *CountWaiter) WaitApplied(ctx context.Context, eventID string) bool {
-	return w.acks.Wait(ctx, eventID, videov1.CounterConsumer, userv1.CounterConsumer)
-}
-
-// WaitVideoCounts implements biz.CountWaiter.
-func (w *CountWaiter) WaitVideoCounts(ctx context.Context, eventID string) bool {
-	return w.acks.Wait(ctx, eventID, videov1.CounterConsumer)
 }

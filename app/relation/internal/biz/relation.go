@@ -6,11 +6,11 @@ package biz
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/wire"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
@@ -69,27 +69,20 @@ type UserDirectory interface {
 	Exists(ctx context.Context, userID int64) (bool, error)
 }
 
-// CountWaiter waits until the consumer that keeps follow_count and follower_count has applied an
-// event.
-type CountWaiter interface {
-	WaitApplied(ctx context.Context, eventID string) bool
-}
-
 // RelationUsecase follows and unfollows users and answers who follows whom.
 type RelationUsecase struct {
-	repo      FollowRepo
-	users     UserDirectory
-	counts    CountWaiter
-	applyWait time.Duration
+	repo  FollowRepo
+	users UserDirectory
+	// counts lets the user who acted see the counts of their change in their next request.
+	counts countsv1.Awaiter
 	// maxItems bounds every list of users (lists.max_items).
 	maxItems int
 }
 
 // NewRelationUsecase returns a RelationUsecase.
-func NewRelationUsecase(bc *confv1.Bootstrap, repo FollowRepo, users UserDirectory, counts CountWaiter) *RelationUsecase {
+func NewRelationUsecase(bc *confv1.Bootstrap, repo FollowRepo, users UserDirectory, counts countsv1.Awaiter) *RelationUsecase {
 	return &RelationUsecase{
-		repo: repo, users: users, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration(),
-		maxItems: int(bc.GetLists().GetMaxItems()),
+		repo: repo, users: users, counts: counts, maxItems: int(bc.GetLists().GetMaxItems()),
 	}
 }
 
@@ -123,11 +116,7 @@ func (uc *RelationUsecase) Follow(ctx context.Context, userID, toUserID int64, f
 	if err != nil || eventID == "" {
 		return false, err
 	}
-	// The change is stored and its event is on the way; wait (a little) for the counts, so
-	// the next request of this user shows them. Past the wait they still arrive, just later.
-	waitCtx, cancel := context.WithTimeout(ctx, uc.applyWait)
-	defer cancel()
-	uc.counts.WaitApplied(waitCtx, eventID)
+	uc.counts.AwaitCounts(ctx, eventID, &relationv1.FollowChanged{})
 	return true, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -21,7 +22,7 @@ var ProviderSet = wire.NewSet(
 	NewData, NewRelay,
 	NewFollowRepo, wire.Bind(new(biz.FollowRepo), new(*FollowRepo)),
 	NewUserDirectory, wire.Bind(new(biz.UserDirectory), new(*UserDirectory)),
-	NewCountWaiter, wire.Bind(new(biz.CountWaiter), new(*CountWaiter)),
+	NewCountAwaiter,
 )
 
 // Data holds the connections the repositories share.
@@ -57,4 +58,10 @@ func migrate(db *gorm.DB) error {
 // NewRelay publishes the outbox; it runs as one of the app's servers.
 func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
 	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{relationv1.TopicFollow}, logger)
+}
+
+// NewCountAwaiter is how an action waits for its counts: through this process's acks, at most
+// kafka.apply_wait.
+func NewCountAwaiter(d *Data, bc *confv1.Bootstrap) countsv1.Awaiter {
+	return countsv1.Awaiter{Acks: d.acks, Wait: bc.GetKafka().GetApplyWait().AsDuration()}
 }

@@ -10,7 +10,6 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
-	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
@@ -158,17 +157,4 @@ func (r *FollowRepo) followedFromDB(ctx context.Context, viewerID int64, ids []i
 		return nil, fmt.Errorf("check follows: %w", err)
 	}
 	return out, nil
-}
-
-// CountWaiter implements biz.CountWaiter with the process's Acks.
-type CountWaiter struct {
-	acks event.Acks
-}
-
-// NewCountWaiter returns a CountWaiter.
-func NewCountWaiter(d *Data) *CountWaiter { return &CountWaiter{acks: d.acks} }
-
-// WaitApplied implements biz.CountWaiter: follow_count and follower_count are the user app's.
-func (w *CountWaiter) WaitApplied(ctx context.Context, eventID string) bool {
-	return w.acks.Wait(ctx, eventID, userv1.CounterConsumer)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/google/wire"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
@@ -84,12 +85,6 @@ type VideoRepo interface {
 	Referenced(ctx context.Context, keys []string) (map[string]bool, error)
 }
 
-// WorkCountWaiter waits until the user app has counted a publish in its author's work_count.
-type WorkCountWaiter interface {
-	// WaitApplied reports whether the event was applied before ctx ended.
-	WaitApplied(ctx context.Context, eventID string) bool
-}
-
 // ObjectStore keeps the video files and covers.
 type ObjectStore interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
@@ -131,12 +126,11 @@ type MediaTool interface {
 
 // VideoUsecase publishes and lists videos.
 type VideoUsecase struct {
-	repo      VideoRepo
-	works     WorkCountWaiter
-	applyWait time.Duration
-	objects   ObjectStore
-	media     MediaTool
-	maxBytes  int64
+	repo     VideoRepo
+	counts   countsv1.Awaiter
+	objects  ObjectStore
+	media    MediaTool
+	maxBytes int64
 	// maxDimension (pixels) and maxDuration bound what may be published; 0 is no bound.
 	maxDimension int
 	maxDuration  time.Duration
@@ -153,7 +147,7 @@ type VideoUsecase struct {
 
 // NewVideoUsecase returns a VideoUsecase. A server without ffmpeg still starts (everything but
 // publishing works) and says so once, here.
-func NewVideoUsecase(bc *confv1.Bootstrap, repo VideoRepo, works WorkCountWaiter, objects ObjectStore, media MediaTool, logger log.Logger) (*VideoUsecase, error) {
+func NewVideoUsecase(bc *confv1.Bootstrap, repo VideoRepo, counts countsv1.Awaiter, objects ObjectStore, media MediaTool, logger log.Logger) (*VideoUsecase, error) {
 	dir := bc.GetVideo().GetUploadDir()
 	if dir == "" {
 		dir = bc.GetDataDir() + "/tmp"
@@ -162,7 +156,7 @@ func NewVideoUsecase(bc *confv1.Bootstrap, repo VideoRepo, works WorkCountWaiter
 		return nil, fmt.Errorf("upload dir: %w", err)
 	}
 	uc := &VideoUsecase{
-		repo: repo, works: works, applyWait: bc.GetKafka().GetApplyWait().AsDuration(), objects: objects, media: media,
+		repo: repo, counts: counts, objects: objects, media: media,
 		maxBytes: bc.GetVideo().GetMaxUploadBytes(), maxDimension: int(bc.GetVideo().GetMaxDimension()),
 		maxDuration: bc.GetVideo().GetMaxDuration().AsDuration(), uploadDir: dir,
 		uploadTimeout: bc.GetHttp().GetUploadTimeout().AsDuration(), orphanGrace: bc.GetVideo().GetOrphanGrace().AsDuration(),
@@ -269,11 +263,8 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 		uc.deleteObjects(v.PlayKey, v.CoverKey)
 		return nil, err
 	}
-	// The author's next request shows the new work_count: wait (a little) for the user app to
-	// count it. Past the wait the publish stands and the count follows.
-	waitCtx, cancel := context.WithTimeout(ctx, uc.applyWait)
-	defer cancel()
-	uc.works.WaitApplied(waitCtx, eventID)
+	// The author's next request shows the new work_count.
+	uc.counts.AwaitCounts(ctx, eventID, &videov1.VideoPublished{})
 	return v, nil
 }
 

@@ -18,6 +18,8 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
+	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 )
 
 // fakeRepo keeps videos in memory; failCreate makes Create fail, failReferenced Referenced.
@@ -39,13 +41,14 @@ func (r *fakeRepo) Create(_ context.Context, v *Video) (string, error) {
 	return fmt.Sprintf("published-%d", v.ID), nil
 }
 
-// fakeWaiter records the events waited for, and whether each wait had a deadline.
+// fakeWaiter records the events waited for on the user counts (work_count), and whether each
+// wait had a deadline.
 type fakeWaiter struct {
 	waited []string
 }
 
-func (w *fakeWaiter) WaitApplied(ctx context.Context, eventID string) bool {
-	if _, ok := ctx.Deadline(); ok {
+func (w *fakeWaiter) Wait(ctx context.Context, eventID string, consumers ...string) bool {
+	if _, ok := ctx.Deadline(); ok && slices.Equal(consumers, []string{userv1.CounterConsumer}) {
 		w.waited = append(w.waited, eventID)
 	}
 	return true
@@ -208,9 +211,9 @@ func newFixtureWith(t *testing.T, media fakeMedia, bc *confv1.Bootstrap) *fixtur
 	dir := t.TempDir()
 	f := &fixture{repo: &fakeRepo{}, waiter: &fakeWaiter{}, dir: dir,
 		objects: &fakeObjects{objects: map[string][]byte{}, modified: map[string]time.Time{}}}
-	bc.DataDir, bc.Kafka = dir, &confv1.Kafka{ApplyWait: durationpb.New(time.Second)}
+	bc.DataDir = dir
 	bc.Lists = &confv1.Lists{MaxItems: fixtureMaxItems}
-	uc, err := NewVideoUsecase(bc, f.repo, f.waiter, f.objects, media, log.DefaultLogger)
+	uc, err := NewVideoUsecase(bc, f.repo, countsv1.Awaiter{Acks: f.waiter, Wait: time.Second}, f.objects, media, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,15 +4,13 @@
 package data
 
 import (
-	"context"
-
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
-	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -27,7 +25,7 @@ var ProviderSet = wire.NewSet(
 	NewObjectStore, wire.Bind(new(biz.ObjectStore), new(*ObjectStore)),
 	NewFFmpeg, wire.Bind(new(biz.MediaTool), new(*FFmpeg)),
 	NewCounterConsumer, NewRelay,
-	NewWorkCountWaiter, wire.Bind(new(biz.WorkCountWaiter), new(*WorkCountWaiter)),
+	NewCountAwaiter,
 )
 
 // Data holds the connections the repositories share.
@@ -74,15 +72,8 @@ func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
 	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{videov1.TopicPublished}, logger)
 }
 
-// WorkCountWaiter implements biz.WorkCountWaiter with the process's Acks.
-type WorkCountWaiter struct {
-	acks event.Acks
-}
-
-// NewWorkCountWaiter returns a WorkCountWaiter.
-func NewWorkCountWaiter(d *Data) *WorkCountWaiter { return &WorkCountWaiter{acks: d.acks} }
-
-// WaitApplied implements biz.WorkCountWaiter.
-func (w *WorkCountWaiter) WaitApplied(ctx context.Context, eventID string) bool {
-	return w.acks.Wait(ctx, eventID, userv1.CounterConsumer)
+// NewCountAwaiter is how an action waits for its counts: through this process's acks, at most
+// kafka.apply_wait.
+func NewCountAwaiter(d *Data, bc *confv1.Bootstrap) countsv1.Awaiter {
+	return countsv1.Awaiter{Acks: d.acks, Wait: bc.GetKafka().GetApplyWait().AsDuration()}
 }
