@@ -50,8 +50,8 @@ func (v *fakeVideos) calls() int {
 	return len(v.asked)
 }
 
-// fakeFavorites is a FavoriteRepo in memory that behaves as the contract says: a Set that
-// changes nothing returns "".
+// fakeFavorites is a FavoriteRepo in memory: it stores what decide says, and gives the event
+// decide returns an id.
 type fakeFavorites struct {
 	mu         sync.Mutex
 	liked      map[[2]int64]Favorite // (user, video) → the stored like
@@ -61,6 +61,7 @@ type fakeFavorites struct {
 	sets       int
 	likedCalls int
 	events     []string
+	published  []*interactionv1.FavoriteChanged // the events, in order
 	// err, when set, is returned by every call.
 	err error
 }
@@ -69,7 +70,7 @@ func newFakeFavorites() *fakeFavorites {
 	return &fakeFavorites{liked: map[[2]int64]Favorite{}, order: map[[2]int64]int{}}
 }
 
-func (r *fakeFavorites) Set(_ context.Context, f Favorite, like bool) (string, error) {
+func (r *fakeFavorites) Set(_ context.Context, f Favorite, decide func(bool) (bool, *interactionv1.FavoriteChanged)) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sets++
@@ -78,19 +79,22 @@ func (r *fakeFavorites) Set(_ context.Context, f Favorite, like bool) (string, e
 	}
 	key := [2]int64{f.UserID, f.VideoID}
 	_, had := r.liked[key]
-	if had == like {
-		return "", nil
-	}
-	if like {
+	like, ev := decide(had)
+	switch {
+	case like && !had:
 		r.clock++
 		r.liked[key], r.order[key] = f, r.clock
-	} else {
+	case !like && had:
 		delete(r.liked, key)
 		delete(r.order, key)
+	}
+	if ev == nil {
+		return "", nil
 	}
 	r.seq++
 	id := fmt.Sprintf("fav-event-%d", r.seq)
 	r.events = append(r.events, id)
+	r.published = append(r.published, ev)
 	return id, nil
 }
 

@@ -5,6 +5,7 @@ package biz
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/wire"
 
@@ -32,12 +33,29 @@ type Favorite struct {
 	AuthorID int64
 }
 
+// Set decides a like (like) or an unlike of f, given whether f is liked now: whether it is to be
+// liked, and the event announcing the change. Liking what is liked, or unliking what is not,
+// changes nothing and announces nothing, so however often it is asked a like counts once; a
+// real change moves the counts by one (api/counts/v1).
+func (f Favorite) Set(liked, like bool) (bool, *interactionv1.FavoriteChanged) {
+	if liked == like {
+		return liked, nil
+	}
+	delta := int32(-1)
+	if like {
+		delta = 1
+	}
+	return like, &interactionv1.FavoriteChanged{
+		UserId: f.UserID, VideoId: f.VideoID, AuthorId: f.AuthorID, Delta: delta, OccurredAt: time.Now().UnixMilli(),
+	}
+}
+
 // FavoriteRepo stores likes.
 type FavoriteRepo interface {
-	// Set makes f liked (like) or not. Only when that changes something does it, in the same
-	// transaction, record the event that carries the change to the counts; it returns that
-	// event's id, or "" when nothing changed.
-	Set(ctx context.Context, f Favorite, like bool) (eventID string, err error)
+	// Set stores whether f is liked as decide says and, in the same transaction, the event
+	// decide returns (nil: none). decide gets whether f is liked now, and may be asked again
+	// if a concurrent change got there first. Set returns the id of the event stored, or "".
+	Set(ctx context.Context, f Favorite, decide func(liked bool) (bool, *interactionv1.FavoriteChanged)) (eventID string, err error)
 	// ListVideos returns the limit videos userID liked most recently, most recent first.
 	ListVideos(ctx context.Context, userID int64, limit int) ([]int64, error)
 	// Liked returns the subset of videoIDs userID liked.
@@ -76,7 +94,8 @@ func (uc *FavoriteUsecase) Favorite(ctx context.Context, userID, videoID int64, 
 	if err != nil {
 		return false, err
 	}
-	eventID, err := uc.repo.Set(ctx, Favorite{UserID: userID, VideoID: videoID, AuthorID: author}, like)
+	f := Favorite{UserID: userID, VideoID: videoID, AuthorID: author}
+	eventID, err := uc.repo.Set(ctx, f, func(liked bool) (bool, *interactionv1.FavoriteChanged) { return f.Set(liked, like) })
 	if err != nil || eventID == "" {
 		return false, err
 	}

@@ -259,3 +259,33 @@ func TestIsFavorite(t *testing.T) {
 		})
 	}
 }
+
+func TestFavoriteSetIsIdempotentAndAnnouncesEachChange(t *testing.T) {
+	f := Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
+	tests := []struct {
+		liked, like bool
+		delta       int32 // 0: no event
+	}{
+		{liked: false, like: true, delta: 1},
+		{liked: true, like: false, delta: -1},
+		{liked: true, like: true},   // liking twice counts once
+		{liked: false, like: false}, // unliking what was never liked
+	}
+	for _, tt := range tests {
+		next, ev := f.Set(tt.liked, tt.like)
+		if next != tt.like {
+			t.Errorf("Set(liked=%v, like=%v) stores liked=%v; want %v", tt.liked, tt.like, next, tt.like)
+		}
+		if tt.delta == 0 {
+			if ev != nil {
+				t.Errorf("Set(liked=%v, like=%v) announces %v; a no-op announces nothing", tt.liked, tt.like, ev)
+			}
+			continue
+		}
+		if ev == nil || ev.GetUserId() != f.UserID || ev.GetVideoId() != f.VideoID || ev.GetAuthorId() != f.AuthorID ||
+			ev.GetDelta() != tt.delta || ev.GetOccurredAt() <= 0 || ev.GetEventId() != "" {
+			t.Errorf("Set(liked=%v, like=%v) announces %v; want user 1, video %d, author %d, delta %d, a time, and no id yet (the outbox gives it)",
+				tt.liked, tt.like, ev, videoA, authorA, tt.delta)
+		}
+	}
+}

@@ -56,17 +56,19 @@ func (u *fakeUsers) calls() int {
 	return len(u.asked)
 }
 
-// fakeFollows is a FollowRepo in memory that behaves as the contract says: a Set that changes
-// nothing returns "".
+// fakeFollows is a FollowRepo in memory: it stores what decide says, and gives the event decide
+// returns an id.
 type fakeFollows struct {
-	mu      sync.Mutex
-	edges   map[Follow]int64 // edge → when it was made (a logical clock)
-	clock   int64
-	seq     int
-	sets    int
-	among   int
-	events  []string
-	lastSet []Follow
+	mu     sync.Mutex
+	edges  map[Follow]int64 // edge → when it was made (a logical clock)
+	clock  int64
+	seq    int
+	sets   int
+	among  int
+	events []string
+	// published are the events, in order.
+	published []*relationv1.FollowChanged
+	lastSet   []Follow
 	// err, when set, is returned by every call.
 	err error
 }
@@ -98,7 +100,7 @@ func (r *fakeFollows) has(f Follow) bool {
 	return ok
 }
 
-func (r *fakeFollows) Set(_ context.Context, f Follow, follow bool) (string, error) {
+func (r *fakeFollows) Set(_ context.Context, f Follow, decide func(bool) (bool, *relationv1.FollowChanged)) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sets++
@@ -107,18 +109,21 @@ func (r *fakeFollows) Set(_ context.Context, f Follow, follow bool) (string, err
 		return "", r.err
 	}
 	_, had := r.edges[f]
-	if had == follow {
-		return "", nil
-	}
-	if follow {
+	follow, ev := decide(had)
+	switch {
+	case follow && !had:
 		r.clock++
 		r.edges[f] = r.clock
-	} else {
+	case !follow && had:
 		delete(r.edges, f)
+	}
+	if ev == nil {
+		return "", nil
 	}
 	r.seq++
 	id := fmt.Sprintf("follow-event-%d", r.seq)
 	r.events = append(r.events, id)
+	r.published = append(r.published, ev)
 	return id, nil
 }
 

@@ -6,6 +6,7 @@ package biz
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/wire"
 
@@ -34,6 +35,24 @@ type Follow struct {
 	FolloweeID int64
 }
 
+// Set decides a follow (follow) or an unfollow of f, given whether f exists now: whether it is
+// to exist, and the event announcing the change. Following whom you follow, or unfollowing
+// whom you do not, changes nothing and announces nothing, so a follow counts once; a real
+// change moves the follower's follow_count and the followee's follower_count by one
+// (api/counts/v1).
+func (f Follow) Set(exists, follow bool) (bool, *relationv1.FollowChanged) {
+	if exists == follow {
+		return exists, nil
+	}
+	delta := int32(-1)
+	if follow {
+		delta = 1
+	}
+	return follow, &relationv1.FollowChanged{
+		FollowerId: f.FollowerID, FolloweeId: f.FolloweeID, Delta: delta, OccurredAt: time.Now().UnixMilli(),
+	}
+}
+
 // Mutual is a user who follows the asking user back, with the times (epoch ms) of both follows.
 type Mutual struct {
 	UserID int64
@@ -48,10 +67,10 @@ func (m Mutual) FriendsSince() int64 { return max(m.FollowedAt, m.FollowedBackAt
 
 // FollowRepo stores follows.
 type FollowRepo interface {
-	// Set makes f exist (follow) or not. Only when that changes something does it, in the same
-	// transaction, record the event that carries the change to the counts; it returns that
-	// event's id, or "" when nothing changed.
-	Set(ctx context.Context, f Follow, follow bool) (eventID string, err error)
+	// Set stores whether f exists as decide says and, in the same transaction, the event
+	// decide returns (nil: none). decide gets whether f exists now, and may be asked again if
+	// a concurrent change got there first. Set returns the id of the event stored, or "".
+	Set(ctx context.Context, f Follow, decide func(exists bool) (bool, *relationv1.FollowChanged)) (eventID string, err error)
 	// ListFollowing returns the limit users userID followed most recently, most recent first.
 	ListFollowing(ctx context.Context, userID int64, limit int) ([]int64, error)
 	// ListFollowers returns the limit users who followed userID most recently, most recent first.
@@ -112,7 +131,8 @@ func (uc *RelationUsecase) Follow(ctx context.Context, userID, toUserID int64, f
 			return false, ErrUserNotFound
 		}
 	}
-	eventID, err := uc.repo.Set(ctx, Follow{FollowerID: userID, FolloweeID: toUserID}, follow)
+	f := Follow{FollowerID: userID, FolloweeID: toUserID}
+	eventID, err := uc.repo.Set(ctx, f, func(exists bool) (bool, *relationv1.FollowChanged) { return f.Set(exists, follow) })
 	if err != nil || eventID == "" {
 		return false, err
 	}

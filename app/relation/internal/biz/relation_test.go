@@ -380,3 +380,33 @@ func TestAreFriends(t *testing.T) {
 		})
 	}
 }
+
+func TestFollowSetIsIdempotentAndAnnouncesEachChange(t *testing.T) {
+	f := Follow{FollowerID: 1, FolloweeID: 2}
+	tests := []struct {
+		exists, follow bool
+		delta          int32 // 0: no event
+	}{
+		{exists: false, follow: true, delta: 1},
+		{exists: true, follow: false, delta: -1},
+		{exists: true, follow: true},   // following twice counts once
+		{exists: false, follow: false}, // unfollowing a stranger
+	}
+	for _, tt := range tests {
+		next, ev := f.Set(tt.exists, tt.follow)
+		if next != tt.follow {
+			t.Errorf("Set(exists=%v, follow=%v) stores exists=%v; want %v", tt.exists, tt.follow, next, tt.follow)
+		}
+		if tt.delta == 0 {
+			if ev != nil {
+				t.Errorf("Set(exists=%v, follow=%v) announces %v; a no-op announces nothing", tt.exists, tt.follow, ev)
+			}
+			continue
+		}
+		if ev == nil || ev.GetFollowerId() != 1 || ev.GetFolloweeId() != 2 || ev.GetDelta() != tt.delta ||
+			ev.GetOccurredAt() <= 0 || ev.GetEventId() != "" {
+			t.Errorf("Set(exists=%v, follow=%v) announces %v; want follower 1, followee 2, delta %d, a time, and no id yet (the outbox gives it)",
+				tt.exists, tt.follow, ev, tt.delta)
+		}
+	}
+}
