@@ -32,7 +32,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	awaiter := data.NewCountAwaiter(dataData, confv1Bootstrap)
+	awaiter := dataData.Counts
 	favoriteUsecase := biz.NewFavoriteUsecase(confv1Bootstrap, favoriteRepo, videoDirectory, awaiter)
 	commentRepo := data.NewCommentRepo(dataData, relay, confv1Bootstrap)
 	commentUsecase := biz.NewCommentUsecase(confv1Bootstrap, commentRepo, videoDirectory, awaiter)

@@ -32,7 +32,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	awaiter := data.NewCountAwaiter(dataData, confv1Bootstrap)
+	awaiter := dataData.Counts
 	relationUsecase := biz.NewRelationUsecase(confv1Bootstrap, followRepo, userDirectory, awaiter)
 	relationService := service.NewRelationService(relationUsecase)
 	grpcServer, cleanup3, err := server.NewGRPCServer(confv1Bootstrap, relationService, logger)

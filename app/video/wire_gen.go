@@ -31,7 +31,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	relay := data.NewRelay(dataData, confv1Bootstrap, logger)
 	videoRepo := data.NewVideoRepo(dataData, objectStore, relay, confv1Bootstrap, logger)
-	awaiter := data.NewCountAwaiter(dataData, confv1Bootstrap)
+	awaiter := dataData.Counts
 	fFmpeg := data.NewFFmpeg(confv1Bootstrap, readiness)
 	videoUsecase, err := biz.NewVideoUsecase(confv1Bootstrap, videoRepo, awaiter, objectStore, fFmpeg, logger)
 	if err != nil {

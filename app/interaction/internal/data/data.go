@@ -24,14 +24,16 @@ var ProviderSet = wire.NewSet(
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
 	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)),
-	NewCountAwaiter,
+	wire.FieldsOf(new(*Data), "Counts"),
 )
 
 // Data holds the connections the repositories share.
 type Data struct {
-	db   *gorm.DB
-	rdb  *redis.Client // nil without Redis
-	acks event.Acks
+	db  *gorm.DB
+	rdb *redis.Client // nil without Redis
+	// Counts is how an action waits for its counts: through Redis when one is configured, at
+	// most kafka.apply_wait.
+	Counts countsv1.Awaiter
 }
 
 // NewData connects to the app's stores and brings the schema up to date.
@@ -41,7 +43,9 @@ func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), e
 		return nil, nil, err
 	}
 	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
-	return &Data{db: stores.DB, rdb: stores.Redis, acks: event.AcksFor(bc, stores.Redis)}, closeStores, nil
+	return &Data{db: stores.DB, rdb: stores.Redis, Counts: countsv1.Awaiter{
+		Acks: event.AcksFor(bc, stores.Redis), Wait: bc.GetKafka().GetApplyWait().AsDuration(),
+	}}, closeStores, nil
 }
 
 func migrate(db *gorm.DB) error {
@@ -58,10 +62,4 @@ func migrate(db *gorm.DB) error {
 // NewRelay publishes the outbox; it runs as one of the app's servers.
 func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
 	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{interactionv1.TopicFavorite, interactionv1.TopicComment}, logger)
-}
-
-// NewCountAwaiter is how an action waits for its counts: through this process's acks, at most
-// kafka.apply_wait.
-func NewCountAwaiter(d *Data, bc *confv1.Bootstrap) countsv1.Awaiter {
-	return countsv1.Awaiter{Acks: d.acks, Wait: bc.GetKafka().GetApplyWait().AsDuration()}
 }

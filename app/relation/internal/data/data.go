@@ -22,15 +22,16 @@ var ProviderSet = wire.NewSet(
 	NewData, NewRelay,
 	NewFollowRepo, wire.Bind(new(biz.FollowRepo), new(*FollowRepo)),
 	NewUserDirectory, wire.Bind(new(biz.UserDirectory), new(*UserDirectory)),
-	NewCountAwaiter,
+	wire.FieldsOf(new(*Data), "Counts"),
 )
 
 // Data holds the connections the repositories share.
 type Data struct {
 	db *gorm.DB
-	// acks is how a follow waits for its counts: through Redis when one is configured. Redis
-	// caches nothing here; followed sets are cached only in process, where they are exact.
-	acks event.Acks
+	// Counts is how a follow waits for its counts (at most kafka.apply_wait): through Redis
+	// when one is configured. Redis caches nothing here; followed sets are cached only in
+	// process, where they are exact.
+	Counts countsv1.Awaiter
 }
 
 // NewData connects to the app's stores and brings the schema up to date.
@@ -40,7 +41,9 @@ func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), e
 		return nil, nil, err
 	}
 	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
-	return &Data{db: stores.DB, acks: event.AcksFor(bc, stores.Redis)}, closeStores, nil
+	return &Data{db: stores.DB, Counts: countsv1.Awaiter{
+		Acks: event.AcksFor(bc, stores.Redis), Wait: bc.GetKafka().GetApplyWait().AsDuration(),
+	}}, closeStores, nil
 }
 
 func migrate(db *gorm.DB) error {
@@ -58,10 +61,4 @@ func migrate(db *gorm.DB) error {
 // NewRelay publishes the outbox; it runs as one of the app's servers.
 func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
 	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{relationv1.TopicFollow}, logger)
-}
-
-// NewCountAwaiter is how an action waits for its counts: through this process's acks, at most
-// kafka.apply_wait.
-func NewCountAwaiter(d *Data, bc *confv1.Bootstrap) countsv1.Awaiter {
-	return countsv1.Awaiter{Acks: d.acks, Wait: bc.GetKafka().GetApplyWait().AsDuration()}
 }

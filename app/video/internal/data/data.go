@@ -25,15 +25,17 @@ var ProviderSet = wire.NewSet(
 	NewObjectStore, wire.Bind(new(biz.ObjectStore), new(*ObjectStore)),
 	NewFFmpeg, wire.Bind(new(biz.MediaTool), new(*FFmpeg)),
 	NewCounterConsumer, NewRelay,
-	NewCountAwaiter,
+	wire.FieldsOf(new(*Data), "Counts"),
 )
 
 // Data holds the connections the repositories share.
 type Data struct {
 	db *gorm.DB
 	// rdb is nil when no Redis is configured.
-	rdb  *redis.Client
-	acks event.Acks
+	rdb *redis.Client
+	// Counts is how an action waits for its counts: through Redis when one is configured, at
+	// most kafka.apply_wait.
+	Counts countsv1.Awaiter
 }
 
 // NewData connects to the app's stores and brings the schema up to date.
@@ -43,7 +45,9 @@ func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), e
 		return nil, nil, err
 	}
 	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
-	return &Data{db: stores.DB, rdb: stores.Redis, acks: event.AcksFor(bc, stores.Redis)}, closeStores, nil
+	return &Data{db: stores.DB, rdb: stores.Redis, Counts: countsv1.Awaiter{
+		Acks: event.AcksFor(bc, stores.Redis), Wait: bc.GetKafka().GetApplyWait().AsDuration(),
+	}}, closeStores, nil
 }
 
 // migrateAndBackfill brings the schema up to date, then announces the work counts of a store
@@ -70,10 +74,4 @@ func migrate(db *gorm.DB) error {
 // NewRelay publishes the outbox; it runs as one of the app's workers.
 func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
 	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{videov1.TopicPublished}, logger)
-}
-
-// NewCountAwaiter is how an action waits for its counts: through this process's acks, at most
-// kafka.apply_wait.
-func NewCountAwaiter(d *Data, bc *confv1.Bootstrap) countsv1.Awaiter {
-	return countsv1.Awaiter{Acks: d.acks, Wait: bc.GetKafka().GetApplyWait().AsDuration()}
 }
