@@ -20,6 +20,6 @@ func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstra
 		wire.Bind(new(server.API), new(*service.DouyinService)),
 		newComponent,
 		wire.FieldsOf(new(*bootstrap.Process), "Dialer", "Ready"),
-		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "RateLimit"),
+		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "RateLimit", "Storage"),
 	))
 }

@@ -79,7 +79,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	relationUsecase := biz.NewRelationUsecase(relationRepo, userJoiner, messageRepo, throttle)
 	messageUsecase := biz.NewMessageUsecase(messageRepo, userJoiner, throttle)
 	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase, videoUsecase, commentUsecase, relationUsecase, messageUsecase)
-	objects, err := data.NewObjects(confv1Bootstrap)
+	storage := confv1Bootstrap.Storage
+	store, err := data.NewObjectStore(storage)
 	if err != nil {
 		cleanup6()
 		cleanup5()
@@ -89,7 +90,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	httpServer, cleanup7, err := server.NewHTTPServer(confv1Bootstrap, douyinService, objects, logger)
+	httpServer, cleanup7, err := server.NewHTTPServer(confv1Bootstrap, douyinService, store, logger)
 	if err != nil {
 		cleanup6()
 		cleanup5()

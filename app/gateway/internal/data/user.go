@@ -22,7 +22,7 @@ var ProviderSet = wire.NewSet(
 	NewRedis, NewRateLimiter, NewLoginFailureStore,
 	NewTokens, wire.Bind(new(biz.TokenManager), new(*auth.Tokens)),
 	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)),
-	NewObjects,
+	NewObjectStore,
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
 	NewRelationRepo, wire.Bind(new(biz.RelationRepo), new(*RelationRepo)), wire.Bind(new(biz.FollowRepo), new(*RelationRepo)),

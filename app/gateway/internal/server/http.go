@@ -26,7 +26,6 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
-	"github.com/douyin-kratos/douyin/app/gateway/internal/data"
 	"github.com/douyin-kratos/douyin/pkg/accesslog"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -47,7 +46,7 @@ type API interface {
 
 // NewHTTPServer serves the Douyin API on http_addr, and the stored objects under /objects/
 // when objects is not nil. (Health, readiness and metrics are on the admin address.)
-func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, logger log.Logger) (*khttp.Server, func(), error) {
+func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *objectstore.Store, logger log.Logger) (*khttp.Server, func(), error) {
 	cfg := bc.GetHttp()
 	clients, err := clientip.NewResolver(cfg.GetTrustedProxies())
 	if err != nil {
