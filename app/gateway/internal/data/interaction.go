@@ -15,10 +15,10 @@ type FavoriteRepo struct {
 }
 
 // NewFavoriteRepo dials the interaction app.
-func NewFavoriteRepo(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*FavoriteRepo, func(), error) {
+func NewFavoriteRepo(services *confv1.Services, kafka *confv1.Kafka, dialer *rpc.Dialer) (*FavoriteRepo, func(), error) {
 	// A like waits for its counts (kafka.apply_wait), so it gets that much longer than a call.
-	timeout := bc.GetServices().GetCallTimeout().AsDuration() + bc.GetKafka().GetApplyWait().AsDuration()
-	conn, closeConn, err := dialer.Dial(bc.GetServices().GetInteraction(), timeout, rpc.Retry(interactionv1.RetryableMethods...))
+	timeout := services.GetCallTimeout().AsDuration() + kafka.GetApplyWait().AsDuration()
+	conn, closeConn, err := dialer.Dial(services.GetInteraction(), timeout, rpc.Retry(interactionv1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}

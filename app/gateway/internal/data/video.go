@@ -18,8 +18,8 @@ type VideoRepo struct {
 }
 
 // NewVideoRepo dials the video app.
-func NewVideoRepo(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*VideoRepo, func(), error) {
-	conn, closeConn, err := dialer.Dial(bc.GetServices().GetVideo(), bc.GetServices().GetCallTimeout().AsDuration(), rpc.Retry(videov1.RetryableMethods...))
+func NewVideoRepo(services *confv1.Services, dialer *rpc.Dialer) (*VideoRepo, func(), error) {
+	conn, closeConn, err := dialer.Dial(services.GetVideo(), services.GetCallTimeout().AsDuration(), rpc.Retry(videov1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}
