@@ -55,7 +55,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	loginFailureStore := data.NewLoginFailureStore(dataRedis)
 	throttle := biz.NewThrottle(rateLimit, rateLimiter, loginFailureStore, logger)
 	accountUsecase := biz.NewAccountUsecase(userRepo, userRepo, userJoiner, tokens, throttle)
-	videoRepo, cleanup4, err := data.NewVideoRepo(services, dialer)
+	videoDirectory, cleanup4, err := data.NewVideoDirectory(services, dialer)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -70,7 +70,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	videoUsecase := biz.NewVideoUsecase(videoRepo, userJoiner, favoriteRepo, throttle, logger)
+	videoUsecase := biz.NewVideoUsecase(videoDirectory, userJoiner, favoriteRepo, throttle, logger)
 	commentRepo := data.NewCommentRepo(favoriteRepo)
 	commentUsecase := biz.NewCommentUsecase(commentRepo, userJoiner, throttle)
 	messageRepo, cleanup6, err := data.NewMessageRepo(services, dialer)

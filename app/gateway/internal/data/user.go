@@ -21,7 +21,7 @@ var ProviderSet = wire.NewSet(
 	NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)), wire.Bind(new(biz.AccountRepo), new(*UserRepo)),
 	NewRedis, NewRateLimiter, NewLoginFailureStore,
 	NewTokens, wire.Bind(new(biz.TokenManager), new(*auth.Tokens)),
-	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)),
+	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)),
 	NewObjectStore,
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),

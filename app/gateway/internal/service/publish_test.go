@@ -41,8 +41,8 @@ var unthrottled = biz.NewThrottle(&confv1.RateLimit{}, nil, nil, log.DefaultLogg
 
 // uploads records what reaches the video app.
 type uploads struct {
-	biz.VideoRepo // only NewUpload is called
-	opened        []*upload
+	biz.VideoDirectory // only NewUpload is called
+	opened             []*upload
 }
 
 func (u *uploads) NewUpload(context.Context) (biz.VideoUpload, error) {
