@@ -7,6 +7,8 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/server"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
@@ -17,6 +19,20 @@ const Name = "gateway"
 func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
 	return wireComponent(bc, log.With(logger, "app", Name), p)
 }
+
+// httpSettings are the public server's settings, from the configuration.
+func httpSettings(bc *confv1.Bootstrap, logger log.Logger) server.Settings {
+	return server.Settings{
+		Addr:           bc.GetHttpAddr(),
+		HTTP:           bc.GetHttp(),
+		MaxUploadBytes: bc.GetVideo().GetMaxUploadBytes(),
+		AccessSample:   bc.GetLog().GetAccessSample(),
+		Middleware:     bootstrap.ServerMiddleware(bc, logger),
+	}
+}
+
+// publicURL is the base of the links in answers (public_url).
+func publicURL(bc *confv1.Bootstrap) service.PublicURL { return service.PublicURL(bc.GetPublicUrl()) }
 
 func newComponent(hs *http.Server) *bootstrap.Component {
 	return &bootstrap.Component{Name: Name, HTTP: hs}

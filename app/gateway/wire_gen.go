@@ -19,18 +19,24 @@ import (
 // Injectors from wire.go:
 
 func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	settings := httpSettings(confv1Bootstrap, logger)
+	servicePublicURL := publicURL(confv1Bootstrap)
+	services := confv1Bootstrap.Services
+	http := confv1Bootstrap.Http
 	dialer := process.Dialer
-	userRepo, cleanup, err := data.NewUserRepo(confv1Bootstrap, dialer)
+	userRepo, cleanup, err := data.NewUserRepo(services, http, dialer)
 	if err != nil {
 		return nil, nil, err
 	}
-	relationRepo, cleanup2, err := data.NewRelationRepo(confv1Bootstrap, dialer)
+	kafka := confv1Bootstrap.Kafka
+	relationRepo, cleanup2, err := data.NewRelationRepo(services, kafka, dialer)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
 	userJoiner := biz.NewUserJoiner(userRepo, relationRepo, logger)
-	tokens, err := data.NewTokens(confv1Bootstrap)
+	auth := confv1Bootstrap.Auth
+	tokens, err := data.NewTokens(auth)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -49,14 +55,14 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	loginFailureStore := data.NewLoginFailureStore(dataRedis)
 	throttle := biz.NewThrottle(rateLimit, rateLimiter, loginFailureStore, logger)
 	accountUsecase := biz.NewAccountUsecase(userRepo, userRepo, userJoiner, tokens, throttle)
-	videoRepo, cleanup4, err := data.NewVideoRepo(confv1Bootstrap, dialer)
+	videoDirectory, cleanup4, err := data.NewVideoDirectory(services, dialer)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	favoriteRepo, cleanup5, err := data.NewFavoriteRepo(confv1Bootstrap, dialer)
+	favoriteRepo, cleanup5, err := data.NewFavoriteRepo(services, kafka, dialer)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -64,10 +70,10 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	videoUsecase := biz.NewVideoUsecase(videoRepo, userJoiner, favoriteRepo, throttle, logger)
+	videoUsecase := biz.NewVideoUsecase(videoDirectory, userJoiner, favoriteRepo, throttle, logger)
 	commentRepo := data.NewCommentRepo(favoriteRepo)
 	commentUsecase := biz.NewCommentUsecase(commentRepo, userJoiner, throttle)
-	messageRepo, cleanup6, err := data.NewMessageRepo(confv1Bootstrap, dialer)
+	messageRepo, cleanup6, err := data.NewMessageRepo(services, dialer)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -78,8 +84,9 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	relationUsecase := biz.NewRelationUsecase(relationRepo, userJoiner, messageRepo, throttle)
 	messageUsecase := biz.NewMessageUsecase(messageRepo, userJoiner, throttle)
-	douyinService := service.NewDouyinService(confv1Bootstrap, accountUsecase, videoUsecase, commentUsecase, relationUsecase, messageUsecase)
-	objects, err := data.NewObjects(confv1Bootstrap)
+	douyinService := service.NewDouyinService(servicePublicURL, accountUsecase, videoUsecase, commentUsecase, relationUsecase, messageUsecase)
+	storage := confv1Bootstrap.Storage
+	store, err := data.NewObjectStore(storage)
 	if err != nil {
 		cleanup6()
 		cleanup5()
@@ -89,7 +96,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	httpServer, cleanup7, err := server.NewHTTPServer(confv1Bootstrap, douyinService, objects, logger)
+	httpServer, cleanup7, err := server.NewHTTPServer(settings, douyinService, store, logger)
 	if err != nil {
 		cleanup6()
 		cleanup5()

@@ -17,5 +17,6 @@ import (
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
 	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent,
 		wire.FieldsOf(new(*bootstrap.Process), "Dialer", "Ready"),
+		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "Kafka", "Services"), settings,
 	))
 }

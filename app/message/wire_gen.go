@@ -19,19 +19,23 @@ import (
 // Injectors from wire.go:
 
 func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	bizSettings := settings(confv1Bootstrap)
 	readiness := process.Ready
 	dataData, cleanup, err := data.NewData(confv1Bootstrap, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
-	messageRepo := data.NewMessageRepo(dataData, confv1Bootstrap)
+	redis := confv1Bootstrap.Redis
+	kafka := confv1Bootstrap.Kafka
+	messageRepo := data.NewMessageRepo(dataData, redis, kafka)
+	services := confv1Bootstrap.Services
 	dialer := process.Dialer
-	friendChecker, cleanup2, err := data.NewFriendChecker(confv1Bootstrap, dialer)
+	friendChecker, cleanup2, err := data.NewFriendChecker(services, dialer)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	messageUsecase := biz.NewMessageUsecase(confv1Bootstrap, messageRepo, friendChecker)
+	messageUsecase := biz.NewMessageUsecase(bizSettings, messageRepo, friendChecker)
 	messageService := service.NewMessageService(messageUsecase)
 	grpcServer, cleanup3, err := server.NewGRPCServer(confv1Bootstrap, messageService, logger)
 	if err != nil {

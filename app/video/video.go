@@ -7,6 +7,8 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+	"github.com/douyin-kratos/douyin/app/video/internal/data"
 	"github.com/douyin-kratos/douyin/app/video/internal/server"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/event"
@@ -18,6 +20,26 @@ const Name = "video"
 // New assembles the video app from its configuration.
 func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
 	return wireComponent(bc, log.With(logger, "app", Name), p)
+}
+
+// settings are the video rules' limits, from the configuration.
+func settings(bc *confv1.Bootstrap) biz.Settings {
+	return biz.Settings{
+		MaxUploadBytes: bc.GetVideo().GetMaxUploadBytes(),
+		MaxDimension:   int(bc.GetVideo().GetMaxDimension()),
+		MaxDuration:    bc.GetVideo().GetMaxDuration().AsDuration(),
+		UploadTimeout:  bc.GetHttp().GetUploadTimeout().AsDuration(),
+		OrphanGrace:    bc.GetVideo().GetOrphanGrace().AsDuration(),
+		MaxListItems:   int(bc.GetLists().GetMaxItems()),
+	}
+}
+
+// uploadDir is where uploads spool: video.upload_dir, by default the data dir's tmp.
+func uploadDir(bc *confv1.Bootstrap) data.UploadDir {
+	if dir := bc.GetVideo().GetUploadDir(); dir != "" {
+		return data.UploadDir(dir)
+	}
+	return data.UploadDir(bc.GetDataDir() + "/tmp")
 }
 
 func newComponent(gs *grpc.Server, counters *event.Consumer, relay *event.Relay, sweeper *server.Sweeper) *bootstrap.Component {

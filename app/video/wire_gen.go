@@ -19,6 +19,7 @@ import (
 // Injectors from wire.go:
 
 func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	bizSettings := settings(confv1Bootstrap)
 	readiness := process.Ready
 	dataData, cleanup, err := data.NewData(confv1Bootstrap, readiness)
 	if err != nil {
@@ -33,11 +34,13 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	videoRepo := data.NewVideoRepo(dataData, objectStore, relay, confv1Bootstrap, logger)
 	awaiter := dataData.Counts
 	fFmpeg := data.NewFFmpeg(confv1Bootstrap, readiness)
-	videoUsecase, err := biz.NewVideoUsecase(confv1Bootstrap, videoRepo, awaiter, objectStore, fFmpeg, logger)
+	dataUploadDir := uploadDir(confv1Bootstrap)
+	uploadSpool, err := data.NewUploadSpool(dataUploadDir)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
+	videoUsecase := biz.NewVideoUsecase(bizSettings, videoRepo, awaiter, objectStore, fFmpeg, uploadSpool, logger)
 	videoService := service.NewVideoService(videoUsecase)
 	grpcServer, cleanup2, err := server.NewGRPCServer(confv1Bootstrap, videoService, logger)
 	if err != nil {

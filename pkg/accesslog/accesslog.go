@@ -103,14 +103,21 @@ func redact(raw string) string {
 		return ""
 	}
 	var b strings.Builder
-	for i, pair := range strings.Split(raw, "&") {
-		if i > 0 {
+	b.Grow(len(raw))
+	for first := true; ; first = false {
+		pair, rest, more := strings.Cut(raw, "&")
+		if !first {
 			b.WriteByte('&')
 		}
 		key, value, hasValue := strings.Cut(pair, "=")
-		if k, err := url.QueryUnescape(key); err == nil && len(k) <= 32 {
-			key = k
-		} else {
+		if strings.ContainsAny(key, "%+") {
+			if k, err := url.QueryUnescape(key); err == nil {
+				key = k
+			} else {
+				key = "?"
+			}
+		}
+		if len(key) > 32 {
 			key = "?"
 		}
 		b.WriteString(key)
@@ -122,18 +129,21 @@ func redact(raw string) string {
 				b.WriteByte('*')
 			}
 		}
+		if !more {
+			return b.String()
+		}
+		raw = rest
 	}
-	return b.String()
 }
 
+// isNumber reports whether s is a plain decimal number. The characters are checked first: most
+// values that are not numbers (tokens, texts) fail there, without ParseFloat's error.
 func isNumber(s string) bool {
-	if s == "" || len(s) > 24 {
+	if s == "" || len(s) > 24 || strings.Trim(s, "0123456789.eE+-") != "" {
 		return false
 	}
-	if _, err := strconv.ParseFloat(s, 64); err != nil {
-		return false
-	}
-	return strings.Trim(s, "0123456789.eE+-") == ""
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
 }
 
 // recorder remembers the status and size of an answer.

@@ -156,8 +156,8 @@ func TestLogLinesAreBufferedButNotLost(t *testing.T) {
 		t.Fatalf("an error line did not take the buffered ones out with it: %q", out.String())
 	}
 	// Values that need it are quoted, so that the line stays one logfmt record.
-	if !strings.Contains(lines[0], `msg=access`) || !strings.Contains(lines[0], `query="a b=\"c\""`) {
-		t.Errorf("line %q: want msg=access and the query quoted", lines[0])
+	if !strings.Contains(lines[0], `msg=access`) || !strings.Contains(lines[0], `query="a b=\"c\""`) || strings.Contains(lines[0], "trace_id") {
+		t.Errorf("line %q: want msg=access, the query quoted and no trace id outside a trace", lines[0])
 	}
 	log.NewHelper(logger).Infow("msg", "last words")
 	buf.Close()

@@ -117,7 +117,9 @@ func NewAdminServer(addr string, ready *Readiness, logger log.Logger) (*http.Ser
 	if err != nil {
 		return nil, nil, err
 	}
-	srv := http.NewServer(http.Address(addr), http.Listener(ln))
+	// No per-request deadline: a CPU profile takes the seconds it is asked for (Kratos' default
+	// would end it after one); the readiness check bounds itself.
+	srv := http.NewServer(http.Address(addr), http.Listener(ln), http.Timeout(0))
 	conns.Apply(srv.Server, connlimit.Timeouts{ReadHeader: adminReadHeaderTimeout, Idle: adminIdleTimeout})
 	srv.HandleFunc("/healthz", HealthHandler)
 	srv.Handle("/readyz", ready)

@@ -85,6 +85,10 @@ func TestAdminServesTheProfiler(t *testing.T) {
 	if code, _ := get(t, srv, "/debug/pprof/goroutine?debug=1"); code != http.StatusOK {
 		t.Fatalf("/debug/pprof/goroutine: %d", code)
 	}
+	start := time.Now()
+	if code, body := get(t, srv, "/debug/pprof/profile?seconds=2"); code != http.StatusOK || time.Since(start) < 2*time.Second {
+		t.Fatalf("a 2-second CPU profile: %d after %s (%.100q); want 200 after 2 s", code, time.Since(start), body)
+	}
 }
 
 func TestMetricsCountCallsByOperationAndOutcome(t *testing.T) {

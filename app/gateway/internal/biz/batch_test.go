@@ -35,17 +35,17 @@ type limitedFavorites struct {
 	batchLimited
 }
 
-func (f *limitedFavorites) Liked(ctx context.Context, user int64, ids []int64) (map[int64]bool, error) {
+func (f *limitedFavorites) FavoritedAmong(ctx context.Context, user int64, ids []int64) (map[int64]bool, error) {
 	if err := f.check(ids); err != nil {
 		return nil, err
 	}
-	liked, err := f.fakeFavorites.Liked(ctx, user, ids)
-	for id := range liked {
+	favorited, err := f.fakeFavorites.FavoritedAmong(ctx, user, ids)
+	for id := range favorited {
 		if !slices.Contains(ids, id) {
-			delete(liked, id) // only what was asked, as the interaction app answers
+			delete(favorited, id) // only what was asked, as the interaction app answers
 		}
 	}
-	return liked, err
+	return favorited, err
 }
 
 type limitedLatest struct {
@@ -70,7 +70,7 @@ func TestLongListsTakeSeveralCalls(t *testing.T) {
 		users := fakeUsers{users: map[int64]*User{1: {ID: 1}, 2: {ID: 2, Name: "author"}}}
 		videos := &limitedVideos{fakeVideos: &fakeVideos{}}
 		favorites := &limitedFavorites{fakeFavorites: fakeFavorites{}}
-		var want []int64 // most recently liked first
+		var want []int64 // most recently favorited first
 		for id := int64(1); id <= n; id++ {
 			videos.videos = append(videos.videos, &Video{ID: id, AuthorID: 2})
 			favorites.fakeFavorites[1] = append(favorites.fakeFavorites[1], id)
@@ -85,14 +85,14 @@ func TestLongListsTakeSeveralCalls(t *testing.T) {
 		for i, v := range list {
 			got[i] = v.ID
 			if !v.IsFavorite || v.Author.Name != "author" {
-				t.Fatalf("video %d: is_favorite %v, author %+v; want liked, by the author", v.ID, v.IsFavorite, v.Author)
+				t.Fatalf("video %d: is_favorite %v, author %+v; want favorited, by the author", v.ID, v.IsFavorite, v.Author)
 			}
 		}
 		if !slices.Equal(got, want) {
-			t.Fatalf("FavoriteList = %d videos; want all %d, most recently liked first", len(got), n)
+			t.Fatalf("FavoriteList = %d videos; want all %d, most recently favorited first", len(got), n)
 		}
 		if videos.calls != 3 || favorites.calls != 3 {
-			t.Fatalf("%d GetVideos and %d Liked calls; want 3 of each", videos.calls, favorites.calls)
+			t.Fatalf("%d GetVideos and %d FavoritedAmong calls; want 3 of each", videos.calls, favorites.calls)
 		}
 	})
 

@@ -9,8 +9,8 @@ import (
 )
 
 // optional is a lookup whose answer only decorates a response: whether the viewer follows the
-// users shown (relation app) or liked the videos shown (interaction app). When it fails, the
-// response goes out without it, as if the viewer followed and liked nothing, rather than not at
+// users shown (relation app) or favorited the videos shown (interaction app). When it fails, the
+// response goes out without it, as if the viewer followed and favorited nothing, rather than not at
 // all: a feed with every heart grey beats no feed while one app is down.
 type optional struct {
 	// what the response lacks, for the log.

@@ -25,7 +25,7 @@ func (unreachable) Favorite(context.Context, int64, int64, bool) error { return 
 func (unreachable) ListFavorites(context.Context, int64) ([]int64, error) {
 	return nil, errUnreachable
 }
-func (unreachable) Liked(context.Context, int64, []int64) (map[int64]bool, error) {
+func (unreachable) FavoritedAmong(context.Context, int64, []int64) (map[int64]bool, error) {
 	return nil, errUnreachable
 }
 
@@ -70,7 +70,7 @@ func TestFeedWithoutRelationAndInteractionApps(t *testing.T) {
 		}
 		for _, v := range page.Videos {
 			if v.IsFavorite || v.Author == nil || v.Author.IsFollow || v.Author.Name == "unknown" {
-				t.Fatalf("video %d: is_favorite %v, author %+v; want real authors, nothing liked or followed", v.ID, v.IsFavorite, v.Author)
+				t.Fatalf("video %d: is_favorite %v, author %+v; want real authors, nothing favorited or followed", v.ID, v.IsFavorite, v.Author)
 			}
 		}
 	}

@@ -48,7 +48,7 @@ type Action int
 
 // The throttled actions.
 const (
-	ActionLike Action = iota
+	ActionFavorite Action = iota
 	ActionComment
 	ActionFollow
 	ActionPublish
@@ -56,11 +56,13 @@ const (
 )
 
 var actionNames = [...]struct{ key, plural string }{
-	ActionLike:    {"like", "likes"},
-	ActionComment: {"comment", "comments"},
-	ActionFollow:  {"follow", "follows"},
-	ActionPublish: {"publish", "uploads"},
-	ActionMessage: {"message", "messages"},
+	// "like" is what the configuration (rate_limit.like), the answers and the shared counters'
+	// keys have always said.
+	ActionFavorite: {"like", "likes"},
+	ActionComment:  {"comment", "comments"},
+	ActionFollow:   {"follow", "follows"},
+	ActionPublish:  {"publish", "uploads"},
+	ActionMessage:  {"message", "messages"},
 }
 
 // Throttle decides how often one user may act and one client address may sign up or log in:
@@ -108,7 +110,7 @@ func NewThrottle(cfg *confv1.RateLimit, limiter RateLimiter, store LoginFailureS
 		unavailable: newOptional("rate limiting", logger),
 		now:         time.Now,
 	}
-	t.actions[ActionLike] = rate(cfg.GetLike())
+	t.actions[ActionFavorite] = rate(cfg.GetLike())
 	t.actions[ActionComment] = rate(cfg.GetComment())
 	t.actions[ActionFollow] = rate(cfg.GetFollow())
 	t.actions[ActionPublish] = rate(cfg.GetPublish())

@@ -83,13 +83,13 @@ func TestThrottlePerUserActions(t *testing.T) {
 	limiter := &countingLimiter{taken: map[string]int{}}
 	th := newTestThrottle(limiter, &memFailures{m: map[string]LoginFailures{}})
 	for i := 0; i < 3; i++ {
-		if err := th.Act(ctx, ActionLike, 7); err != nil {
+		if err := th.Act(ctx, ActionFavorite, 7); err != nil {
 			t.Fatalf("like %d: %v", i+1, err)
 		}
 	}
-	assertTooMany(t, th.Act(ctx, ActionLike, 7), "too many likes: please try again in 1 second")
+	assertTooMany(t, th.Act(ctx, ActionFavorite, 7), "too many likes: please try again in 1 second")
 	// Budgets are per user and per action.
-	if err := th.Act(ctx, ActionLike, 8); err != nil {
+	if err := th.Act(ctx, ActionFavorite, 8); err != nil {
 		t.Fatalf("another user's like: %v", err)
 	}
 	if err := th.Act(ctx, ActionComment, 7); err != nil {
@@ -194,7 +194,7 @@ func TestThrottleAllowsWhenItsStoreIsAway(t *testing.T) {
 	down := errors.New("redis: connection refused")
 	th := newTestThrottle(&countingLimiter{taken: map[string]int{}, err: down}, &memFailures{m: map[string]LoginFailures{}, err: down})
 	for i := 0; i < 10; i++ {
-		if err := th.Act(ctx, ActionLike, 1); err != nil {
+		if err := th.Act(ctx, ActionFavorite, 1); err != nil {
 			t.Fatalf("like with the counts away: %v; want allowed", err)
 		}
 		if err := th.StartLogin(ctx, "a", "alice"); err != nil {
@@ -206,7 +206,7 @@ func TestThrottleAllowsWhenItsStoreIsAway(t *testing.T) {
 func TestThrottleDisabled(t *testing.T) {
 	ctx := context.Background()
 	for i := 0; i < 100; i++ {
-		if err := unthrottled.Act(ctx, ActionLike, 1); err != nil {
+		if err := unthrottled.Act(ctx, ActionFavorite, 1); err != nil {
 			t.Fatal(err)
 		}
 		if err := unthrottled.StartLogin(ctx, "a", "alice"); err != nil {

@@ -34,7 +34,7 @@ func NewUserJoiner(users UserRepo, follows FollowRepo, logger log.Logger) *UserJ
 }
 
 // maxBatch is the most ids one call to a domain app may carry (each app's MaxBatch); longer
-// lists (a popular user's followers, a thousand liked videos) take several calls.
+// lists (a popular user's followers, a thousand favorited videos) take several calls.
 const maxBatch = 500
 
 // inBatches looks ids up at most maxBatch at a time, one call after another, and merges the

@@ -35,8 +35,8 @@ type Video struct {
 	IsFavorite    bool
 }
 
-// VideoRepo is the video app, as the gateway uses it.
-type VideoRepo interface {
+// VideoDirectory is the video app, as the gateway uses it.
+type VideoDirectory interface {
 	Feed(ctx context.Context, beforeMs int64, limit int) ([]*Video, error)
 	ListByAuthor(ctx context.Context, authorID int64) ([]*Video, error)
 	// GetVideos returns the videos among ids that exist, in any order.
@@ -54,18 +54,18 @@ type VideoUpload interface {
 	Abort()
 }
 
-// FavoriteRepo is the interaction app's likes, as the gateway uses them.
+// FavoriteRepo is the interaction app's favorites, as the gateway uses them.
 type FavoriteRepo interface {
-	Favorite(ctx context.Context, userID, videoID int64, like bool) error
-	// ListFavorites returns the videos userID liked, most recently liked first.
+	Favorite(ctx context.Context, userID, videoID int64, favorite bool) error
+	// ListFavorites returns the videos userID has favorited, most recent first.
 	ListFavorites(ctx context.Context, userID int64) ([]int64, error)
-	// Liked returns which of videoIDs userID liked.
-	Liked(ctx context.Context, userID int64, videoIDs []int64) (map[int64]bool, error)
+	// FavoritedAmong returns which of videoIDs userID has favorited.
+	FavoritedAmong(ctx context.Context, userID int64, videoIDs []int64) (map[int64]bool, error)
 }
 
-// VideoUsecase serves the feed, publish lists, uploads and likes.
+// VideoUsecase serves the feed, publish lists, uploads and favorites.
 type VideoUsecase struct {
-	videos    VideoRepo
+	videos    VideoDirectory
 	users     *UserJoiner
 	favorites FavoriteRepo
 	// isFavorite is answered false when the interaction app cannot say.
@@ -75,7 +75,7 @@ type VideoUsecase struct {
 }
 
 // NewVideoUsecase returns a VideoUsecase.
-func NewVideoUsecase(videos VideoRepo, users *UserJoiner, favorites FavoriteRepo, throttle *Throttle, logger log.Logger) *VideoUsecase {
+func NewVideoUsecase(videos VideoDirectory, users *UserJoiner, favorites FavoriteRepo, throttle *Throttle, logger log.Logger) *VideoUsecase {
 	return &VideoUsecase{videos: videos, users: users, favorites: favorites, isFavorite: newOptional("is_favorite", logger), throttle: throttle, now: time.Now}
 }
 
@@ -139,7 +139,7 @@ func (uc *VideoUsecase) PublishList(ctx context.Context, viewerID, userID int64)
 	return videos, uc.decorate(ctx, viewerID, videos)
 }
 
-// FavoriteAction likes (actionType 1) or unlikes (2) a video for viewerID. Both are idempotent.
+// FavoriteAction favorites (actionType 1) or unfavorites (2) a video for viewerID. Both are idempotent.
 func (uc *VideoUsecase) FavoriteAction(ctx context.Context, viewerID, videoID int64, actionType int32) error {
 	if videoID <= 0 {
 		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "video_id must be a positive integer")
@@ -147,13 +147,13 @@ func (uc *VideoUsecase) FavoriteAction(ctx context.Context, viewerID, videoID in
 	if actionType != 1 && actionType != 2 {
 		return apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "action_type must be 1 (like) or 2 (unlike), got %d", actionType)
 	}
-	if err := uc.throttle.Act(ctx, ActionLike, viewerID); err != nil {
+	if err := uc.throttle.Act(ctx, ActionFavorite, viewerID); err != nil {
 		return err
 	}
 	return uc.favorites.Favorite(ctx, viewerID, videoID, actionType == 1)
 }
 
-// FavoriteList returns the videos userID (0: the viewer) liked, most recently liked first, as
+// FavoriteList returns the videos userID (0: the viewer) has favorited, most recent first, as
 // viewerID sees them.
 func (uc *VideoUsecase) FavoriteList(ctx context.Context, viewerID, userID int64) ([]*Video, error) {
 	userID, err := uc.users.Subject(ctx, viewerID, userID)
@@ -207,7 +207,7 @@ func (uc *VideoUsecase) Publish(viewerID int64, title string, upload VideoUpload
 	return nil
 }
 
-// decorate fills in every video's author and whether the viewer liked it, with one batch of
+// decorate fills in every video's author and whether the viewer favorited it, with one batch of
 // calls for the whole page (a few for a list longer than maxBatch), made concurrently. Without
 // the interaction app every video comes with is_favorite false.
 func (uc *VideoUsecase) decorate(ctx context.Context, viewerID int64, videos []*Video) error {
@@ -225,18 +225,18 @@ func (uc *VideoUsecase) decorate(ctx context.Context, viewerID int64, videos []*
 		}
 	}
 	var (
-		authors map[int64]*User
-		liked   map[int64]bool
+		authors   map[int64]*User
+		favorited map[int64]bool
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
 		authors, err = uc.users.Join(gctx, viewerID, authorIDs)
 		return err
 	})
-	if viewerID != 0 { // an anonymous viewer liked nothing
+	if viewerID != 0 { // an anonymous viewer favorited nothing
 		g.Go(func() (err error) {
-			liked, err = inBatches(videoIDs, func(batch []int64) (map[int64]bool, error) {
-				return uc.favorites.Liked(gctx, viewerID, batch)
+			favorited, err = inBatches(videoIDs, func(batch []int64) (map[int64]bool, error) {
+				return uc.favorites.FavoritedAmong(gctx, viewerID, batch)
 			})
 			return uc.isFavorite.settle(ctx, err)
 		})
@@ -245,7 +245,7 @@ func (uc *VideoUsecase) decorate(ctx context.Context, viewerID int64, videos []*
 		return err
 	}
 	for _, v := range videos {
-		v.IsFavorite = liked[v.ID]
+		v.IsFavorite = favorited[v.ID]
 		if a, ok := authors[v.AuthorID]; ok {
 			v.Author = a
 		} else {

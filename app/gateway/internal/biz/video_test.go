@@ -156,17 +156,17 @@ func (f *fakeVideos) GetVideos(_ context.Context, ids []int64) ([]*Video, error)
 	return out, nil
 }
 
-// fakeFavorites keeps likes as user -> video ids in the order they were liked.
+// fakeFavorites keeps favorites as user -> video ids in the order they were made.
 type fakeFavorites map[int64][]int64
 
-func (f fakeFavorites) Favorite(_ context.Context, user, video int64, like bool) error {
+func (f fakeFavorites) Favorite(_ context.Context, user, video int64, favorite bool) error {
 	var list []int64
 	for _, v := range f[user] {
 		if v != video {
 			list = append(list, v)
 		}
 	}
-	if like {
+	if favorite {
 		list = append(list, video)
 	}
 	f[user] = list
@@ -182,7 +182,7 @@ func (f fakeFavorites) ListFavorites(_ context.Context, user int64) ([]int64, er
 	return out, nil
 }
 
-func (f fakeFavorites) Liked(_ context.Context, user int64, ids []int64) (map[int64]bool, error) {
+func (f fakeFavorites) FavoritedAmong(_ context.Context, user int64, ids []int64) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	for _, v := range f[user] {
 		out[v] = true
@@ -206,9 +206,9 @@ func TestFavorites(t *testing.T) {
 			t.Fatalf("FavoriteAction(video %d, action %d) = %v", tt.video, tt.action, err)
 		}
 	}
-	list, err := uc.FavoriteList(ctx, 0, 1) // anonymous viewer looks at user 1's likes
+	list, err := uc.FavoriteList(ctx, 0, 1) // anonymous viewer looks at user 1's favorites
 	if err != nil || len(list) != 2 || list[0].ID != 3 || list[1].ID != 1 || list[0].IsFavorite {
-		t.Fatalf("FavoriteList = %+v, %v; want 3 then 1, not liked by an anonymous viewer", list, err)
+		t.Fatalf("FavoriteList = %+v, %v; want 3 then 1, not favorited by an anonymous viewer", list, err)
 	}
 	mine, _ := uc.FavoriteList(ctx, 1, 0)
 	if len(mine) != 2 || !mine[0].IsFavorite || mine[0].Author.Name != "you" {

@@ -15,10 +15,10 @@ type FavoriteRepo struct {
 }
 
 // NewFavoriteRepo dials the interaction app.
-func NewFavoriteRepo(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*FavoriteRepo, func(), error) {
-	// A like waits for its counts (kafka.apply_wait), so it gets that much longer than a call.
-	timeout := bc.GetServices().GetCallTimeout().AsDuration() + bc.GetKafka().GetApplyWait().AsDuration()
-	conn, closeConn, err := dialer.Dial(bc.GetServices().GetInteraction(), timeout, rpc.Retry(interactionv1.RetryableMethods...))
+func NewFavoriteRepo(services *confv1.Services, kafka *confv1.Kafka, dialer *rpc.Dialer) (*FavoriteRepo, func(), error) {
+	// A favorite waits for its counts (kafka.apply_wait), so it gets that much longer than a call.
+	timeout := services.GetCallTimeout().AsDuration() + kafka.GetApplyWait().AsDuration()
+	conn, closeConn, err := dialer.Dial(services.GetInteraction(), timeout, rpc.Retry(interactionv1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -26,8 +26,8 @@ func NewFavoriteRepo(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*FavoriteRepo, f
 }
 
 // Favorite implements biz.FavoriteRepo.
-func (r *FavoriteRepo) Favorite(ctx context.Context, userID, videoID int64, like bool) error {
-	_, err := r.client.Favorite(ctx, &interactionv1.FavoriteRequest{UserId: userID, VideoId: videoID, Like: like})
+func (r *FavoriteRepo) Favorite(ctx context.Context, userID, videoID int64, favorite bool) error {
+	_, err := r.client.Favorite(ctx, &interactionv1.FavoriteRequest{UserId: userID, VideoId: videoID, Like: favorite})
 	return err
 }
 
@@ -40,17 +40,17 @@ func (r *FavoriteRepo) ListFavorites(ctx context.Context, userID int64) ([]int64
 	return reply.GetVideoIds(), nil
 }
 
-// Liked implements biz.FavoriteRepo.
-func (r *FavoriteRepo) Liked(ctx context.Context, userID int64, videoIDs []int64) (map[int64]bool, error) {
+// FavoritedAmong implements biz.FavoriteRepo.
+func (r *FavoriteRepo) FavoritedAmong(ctx context.Context, userID int64, videoIDs []int64) (map[int64]bool, error) {
 	reply, err := r.client.IsFavorite(ctx, &interactionv1.IsFavoriteRequest{UserId: userID, VideoIds: videoIDs})
 	if err != nil {
 		return nil, err
 	}
-	liked := make(map[int64]bool, len(reply.GetLikedVideoIds()))
+	favorited := make(map[int64]bool, len(reply.GetLikedVideoIds()))
 	for _, id := range reply.GetLikedVideoIds() {
-		liked[id] = true
+		favorited[id] = true
 	}
-	return liked, nil
+	return favorited, nil
 }
 
 // CommentRepo implements biz.CommentRepo with the interaction app's gRPC API.

@@ -7,20 +7,11 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/objectstore"
 )
 
-// Objects is the object store the gateway serves files from, or nil when the phone fetches
-// them from storage.public_url directly.
-type Objects struct {
-	*objectstore.Store
-}
-
-// NewObjects connects to object storage when this gateway must serve the objects itself.
-func NewObjects(bc *confv1.Bootstrap) (*Objects, error) {
-	if bc.GetStorage().GetPublicUrl() != "" {
+// NewObjectStore connects to object storage when this gateway must serve the objects itself,
+// and returns nil when the phone fetches them from storage.public_url directly.
+func NewObjectStore(storage *confv1.Storage) (*objectstore.Store, error) {
+	if storage.GetPublicUrl() != "" {
 		return nil, nil
 	}
-	store, err := objectstore.Open(context.Background(), bc.GetStorage())
-	if err != nil {
-		return nil, err
-	}
-	return &Objects{Store: store}, nil
+	return objectstore.Open(context.Background(), storage)
 }

@@ -16,10 +16,10 @@ type RelationRepo struct {
 }
 
 // NewRelationRepo dials the relation app.
-func NewRelationRepo(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*RelationRepo, func(), error) {
+func NewRelationRepo(services *confv1.Services, kafka *confv1.Kafka, dialer *rpc.Dialer) (*RelationRepo, func(), error) {
 	// A follow waits for its counts (kafka.apply_wait), so it gets that much longer than a call.
-	timeout := bc.GetServices().GetCallTimeout().AsDuration() + bc.GetKafka().GetApplyWait().AsDuration()
-	conn, closeConn, err := dialer.Dial(bc.GetServices().GetRelation(), timeout, rpc.Retry(relationv1.RetryableMethods...))
+	timeout := services.GetCallTimeout().AsDuration() + kafka.GetApplyWait().AsDuration()
+	conn, closeConn, err := dialer.Dial(services.GetRelation(), timeout, rpc.Retry(relationv1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,8 +69,8 @@ type MessageRepo struct {
 }
 
 // NewMessageRepo dials the message app.
-func NewMessageRepo(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*MessageRepo, func(), error) {
-	conn, closeConn, err := dialer.Dial(bc.GetServices().GetMessage(), bc.GetServices().GetCallTimeout().AsDuration(), rpc.Retry(messagev1.RetryableMethods...))
+func NewMessageRepo(services *confv1.Services, dialer *rpc.Dialer) (*MessageRepo, func(), error) {
+	conn, closeConn, err := dialer.Dial(services.GetMessage(), services.GetCallTimeout().AsDuration(), rpc.Retry(messagev1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -21,8 +21,8 @@ var ProviderSet = wire.NewSet(
 	NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)), wire.Bind(new(biz.AccountRepo), new(*UserRepo)),
 	NewRedis, NewRateLimiter, NewLoginFailureStore,
 	NewTokens, wire.Bind(new(biz.TokenManager), new(*auth.Tokens)),
-	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)),
-	NewObjects,
+	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)),
+	NewObjectStore,
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
 	NewRelationRepo, wire.Bind(new(biz.RelationRepo), new(*RelationRepo)), wire.Bind(new(biz.FollowRepo), new(*RelationRepo)),
@@ -39,9 +39,9 @@ type UserRepo struct {
 // NewUserRepo dials the user app. Register and login may take as long as the request may
 // (http.timeout): password hashing is slow on purpose and queues under a burst, and a burst of
 // sign-ups should wait rather than fail. Everything else gets the usual call timeout.
-func NewUserRepo(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*UserRepo, func(), error) {
-	callTimeout := bc.GetServices().GetCallTimeout().AsDuration()
-	conn, closeConn, err := dialer.Dial(bc.GetServices().GetUser(), max(callTimeout, bc.GetHttp().GetTimeout().AsDuration()), rpc.Retry(userv1.RetryableMethods...))
+func NewUserRepo(services *confv1.Services, http *confv1.HTTP, dialer *rpc.Dialer) (*UserRepo, func(), error) {
+	callTimeout := services.GetCallTimeout().AsDuration()
+	conn, closeConn, err := dialer.Dial(services.GetUser(), max(callTimeout, http.GetTimeout().AsDuration()), rpc.Retry(userv1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -130,9 +130,9 @@ func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, erro
 
 // NewTokens returns the token manager. Every gateway replica must share one secret, so there
 // is no fallback here: the all-in-one fills the secret in before the gateway starts.
-func NewTokens(bc *confv1.Bootstrap) (*auth.Tokens, error) {
-	if bc.GetAuth().GetTokenSecret() == "" {
+func NewTokens(settings *confv1.Auth) (*auth.Tokens, error) {
+	if settings.GetTokenSecret() == "" {
 		return nil, errors.New("auth.token_secret (DOUYIN_AUTH_TOKEN_SECRET) is not set; every gateway must be given the same secret")
 	}
-	return auth.NewTokens(bc.GetAuth().GetTokenSecret(), bc.GetAuth().GetTokenTtl().AsDuration())
+	return auth.NewTokens(settings.GetTokenSecret(), settings.GetTokenTtl().AsDuration())
 }

@@ -12,22 +12,22 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
 
-// VideoRepo implements biz.VideoRepo with the video app's gRPC API.
-type VideoRepo struct {
+// VideoDirectory implements biz.VideoDirectory with the video app's gRPC API.
+type VideoDirectory struct {
 	client videov1.VideoServiceClient
 }
 
-// NewVideoRepo dials the video app.
-func NewVideoRepo(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*VideoRepo, func(), error) {
-	conn, closeConn, err := dialer.Dial(bc.GetServices().GetVideo(), bc.GetServices().GetCallTimeout().AsDuration(), rpc.Retry(videov1.RetryableMethods...))
+// NewVideoDirectory dials the video app.
+func NewVideoDirectory(services *confv1.Services, dialer *rpc.Dialer) (*VideoDirectory, func(), error) {
+	conn, closeConn, err := dialer.Dial(services.GetVideo(), services.GetCallTimeout().AsDuration(), rpc.Retry(videov1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}
-	return &VideoRepo{client: videov1.NewVideoServiceClient(conn)}, closeConn, nil
+	return &VideoDirectory{client: videov1.NewVideoServiceClient(conn)}, closeConn, nil
 }
 
-// Feed implements biz.VideoRepo.
-func (r *VideoRepo) Feed(ctx context.Context, beforeMs int64, limit int) ([]*biz.Video, error) {
+// Feed implements biz.VideoDirectory.
+func (r *VideoDirectory) Feed(ctx context.Context, beforeMs int64, limit int) ([]*biz.Video, error) {
 	reply, err := r.client.Feed(ctx, &videov1.FeedRequest{BeforeMs: beforeMs, Limit: int32(limit)})
 	if err != nil {
 		return nil, err
@@ -35,8 +35,8 @@ func (r *VideoRepo) Feed(ctx context.Context, beforeMs int64, limit int) ([]*biz
 	return fromProtos(reply.GetVideos()), nil
 }
 
-// ListByAuthor implements biz.VideoRepo.
-func (r *VideoRepo) ListByAuthor(ctx context.Context, authorID int64) ([]*biz.Video, error) {
+// ListByAuthor implements biz.VideoDirectory.
+func (r *VideoDirectory) ListByAuthor(ctx context.Context, authorID int64) ([]*biz.Video, error) {
 	reply, err := r.client.ListByAuthor(ctx, &videov1.ListByAuthorRequest{AuthorId: authorID})
 	if err != nil {
 		return nil, err
@@ -44,8 +44,8 @@ func (r *VideoRepo) ListByAuthor(ctx context.Context, authorID int64) ([]*biz.Vi
 	return fromProtos(reply.GetVideos()), nil
 }
 
-// GetVideos implements biz.VideoRepo.
-func (r *VideoRepo) GetVideos(ctx context.Context, ids []int64) ([]*biz.Video, error) {
+// GetVideos implements biz.VideoDirectory.
+func (r *VideoDirectory) GetVideos(ctx context.Context, ids []int64) ([]*biz.Video, error) {
 	reply, err := r.client.GetVideos(ctx, &videov1.GetVideosRequest{Ids: ids})
 	if err != nil {
 		return nil, err
@@ -56,8 +56,8 @@ func (r *VideoRepo) GetVideos(ctx context.Context, ids []int64) ([]*biz.Video, e
 // uploadChunk is the largest piece of a file sent in one message, well under gRPC's 4 MB.
 const uploadChunk = 32 << 10
 
-// NewUpload implements biz.VideoRepo: it opens the publish stream the file is copied into.
-func (r *VideoRepo) NewUpload(ctx context.Context) (biz.VideoUpload, error) {
+// NewUpload implements biz.VideoDirectory: it opens the publish stream the file is copied into.
+func (r *VideoDirectory) NewUpload(ctx context.Context) (biz.VideoUpload, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	stream, err := r.client.Publish(ctx)
 	if err != nil {

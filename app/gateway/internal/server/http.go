@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,7 +27,6 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
-	"github.com/douyin-kratos/douyin/app/gateway/internal/data"
 	"github.com/douyin-kratos/douyin/pkg/accesslog"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -45,33 +45,47 @@ type API interface {
 	PublishUpload(ctx context.Context, query url.Values, form *multipart.Reader) (*gatewayv1.PublishActionResponse, error)
 }
 
-// NewHTTPServer serves the Douyin API on http_addr, and the stored objects under /objects/
+// Settings are what the public server reads of the configuration, gathered at the app's edge.
+type Settings struct {
+	// Addr is http_addr.
+	Addr string
+	HTTP *confv1.HTTP
+	// MaxUploadBytes is video.max_upload_bytes: a body past it is refused before it is read.
+	MaxUploadBytes int64
+	// AccessSample is log.access_sample.
+	AccessSample float64
+	// Middleware is the chain every app's servers run (bootstrap.ServerMiddleware), built from
+	// the tracing settings.
+	Middleware []middleware.Middleware
+}
+
+// NewHTTPServer serves the Douyin API on settings.Addr, and the stored objects under /objects/
 // when objects is not nil. (Health, readiness and metrics are on the admin address.)
-func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, logger log.Logger) (*khttp.Server, func(), error) {
-	cfg := bc.GetHttp()
+func NewHTTPServer(settings Settings, api API, objects *objectstore.Store, logger log.Logger) (*khttp.Server, func(), error) {
+	cfg := settings.HTTP
 	clients, err := clientip.NewResolver(cfg.GetTrustedProxies())
 	if err != nil {
 		return nil, nil, fmt.Errorf("http.trusted_proxies: %w", err)
 	}
 	// Bound before the server starts, so that every connection passes the cap.
-	ln, conns, closeListener, err := bootstrap.ListenLimited("public http", bc.GetHttpAddr(), cfg.GetMaxConnections(), false, logger)
+	ln, conns, closeListener, err := bootstrap.ListenLimited("public http", settings.Addr, cfg.GetMaxConnections(), false, logger)
 	if err != nil {
 		return nil, nil, err
 	}
 	srv := khttp.NewServer(
-		khttp.Address(bc.GetHttpAddr()),
+		khttp.Address(settings.Addr),
 		khttp.Listener(ln),
 		// No server-wide deadline: each route sets its own, and an upload needs far longer
 		// than the rest (see routes.go).
 		khttp.Timeout(0),
-		khttp.Middleware(append(bootstrap.ServerMiddleware(bc, logger), traceForAccessLog)...),
+		khttp.Middleware(append(slices.Clip(settings.Middleware), traceForAccessLog)...),
 		// Kratos registers routes through path.Join, which drops the trailing slash the app
 		// sends, and StrictSlash would answer it with a redirect that breaks POSTs. Trimming the
 		// slash before routing makes both spellings reach the same handler.
 		khttp.StrictSlash(false),
 		// Outermost first: the access log sees the client address and the trimmed path.
 		khttp.Filter(trimTrailingSlash, withClientAddr(clients),
-			accesslog.Filter(logger, bc.GetLog().GetAccessSample(), func(r *http.Request) netip.Addr { return clientip.FromContext(r.Context()) })),
+			accesslog.Filter(logger, settings.AccessSample, func(r *http.Request) netip.Addr { return clientip.FromContext(r.Context()) })),
 		khttp.NotFoundHandler(http.HandlerFunc(notFound)),
 		khttp.MethodNotAllowedHandler(http.HandlerFunc(methodNotAllowed)),
 	)
@@ -85,16 +99,16 @@ func NewHTTPServer(bc *confv1.Bootstrap, api API, objects *data.Objects, logger 
 	// of headers per request.
 	srv.MaxHeaderBytes = maxHeaderBytes
 	registerRoutes(srv.Route("/"), api, routeLimits{
-		timeout:             bc.GetHttp().GetTimeout().AsDuration(),
-		uploadTimeout:       bc.GetHttp().GetUploadTimeout().AsDuration(),
-		maxUpload:           bc.GetVideo().GetMaxUploadBytes(),
-		maxUploadsPerClient: bc.GetHttp().GetMaxUploadsPerClient(),
-		maxUploads:          bc.GetHttp().GetMaxUploads(),
+		timeout:             cfg.GetTimeout().AsDuration(),
+		uploadTimeout:       cfg.GetUploadTimeout().AsDuration(),
+		maxUpload:           settings.MaxUploadBytes,
+		maxUploadsPerClient: cfg.GetMaxUploadsPerClient(),
+		maxUploads:          cfg.GetMaxUploads(),
 	})
 	registerStatic(srv)
 	if objects != nil {
 		srv.HandlePrefix(objectstore.ServePath, objects.Handler(objectstore.ServePath,
-			objectstore.WithDownloadTimeout(bc.GetHttp().GetDownloadTimeout().AsDuration())))
+			objectstore.WithDownloadTimeout(cfg.GetDownloadTimeout().AsDuration())))
 	}
 	return srv, closeListener, nil
 }

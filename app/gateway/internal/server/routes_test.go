@@ -19,6 +19,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
 // stubAPI answers every method with "not implemented yet", except UserInfo, which echoes.
@@ -34,11 +35,16 @@ func (stubAPI) PublishUpload(context.Context, url.Values, *multipart.Reader) (*g
 	return &gatewayv1.PublishActionResponse{StatusMsg: "stub"}, nil
 }
 
+// testSettings are the server settings of a gateway on a free port with the common middleware
+// (tracing off).
+func testSettings(cfg *confv1.HTTP) Settings {
+	return Settings{Addr: "127.0.0.1:0", HTTP: cfg, Middleware: bootstrap.ServerMiddleware(&confv1.Bootstrap{}, log.DefaultLogger)}
+}
+
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	bc := &confv1.Bootstrap{Http: &confv1.HTTP{Timeout: durationpb.New(time.Second), UploadTimeout: durationpb.New(time.Second)}}
-	bc.HttpAddr = "127.0.0.1:0"
-	srv, closeListener, err := NewHTTPServer(bc, stubAPI{}, nil, log.DefaultLogger)
+	settings := testSettings(&confv1.HTTP{Timeout: durationpb.New(time.Second), UploadTimeout: durationpb.New(time.Second)})
+	srv, closeListener, err := NewHTTPServer(settings, stubAPI{}, nil, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}

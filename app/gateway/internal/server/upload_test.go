@@ -43,13 +43,10 @@ const testMaxUpload = 1000
 // their address in X-Forwarded-For (127.0.0.1 is a trusted proxy).
 func startUploadServer(t *testing.T, api API, perClient, total int32, uploadTimeout time.Duration) string {
 	t.Helper()
-	bc := &confv1.Bootstrap{
-		Http: &confv1.HTTP{Timeout: durationpb.New(time.Second), UploadTimeout: durationpb.New(uploadTimeout),
-			MaxUploadsPerClient: perClient, MaxUploads: total, TrustedProxies: "127.0.0.1"},
-		Video: &confv1.Video{MaxUploadBytes: testMaxUpload},
-	}
-	bc.HttpAddr = "127.0.0.1:0"
-	srv, closeListener, err := NewHTTPServer(bc, api, nil, log.DefaultLogger)
+	settings := testSettings(&confv1.HTTP{Timeout: durationpb.New(time.Second), UploadTimeout: durationpb.New(uploadTimeout),
+		MaxUploadsPerClient: perClient, MaxUploads: total, TrustedProxies: "127.0.0.1"})
+	settings.MaxUploadBytes = testMaxUpload
+	srv, closeListener, err := NewHTTPServer(settings, api, nil, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 	"github.com/google/wire"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/accesslog"
@@ -34,12 +33,16 @@ type DouyinService struct {
 	publicURL string
 }
 
+// PublicURL is public_url: the base of image and video links, or "" for the host each request
+// came to.
+type PublicURL string
+
 // NewDouyinService returns a DouyinService.
-func NewDouyinService(bc *confv1.Bootstrap, accounts *biz.AccountUsecase, videos *biz.VideoUsecase, comments *biz.CommentUsecase,
+func NewDouyinService(publicURL PublicURL, accounts *biz.AccountUsecase, videos *biz.VideoUsecase, comments *biz.CommentUsecase,
 	relations *biz.RelationUsecase, messages *biz.MessageUsecase) *DouyinService {
 	return &DouyinService{
 		accounts: accounts, videos: videos, comments: comments, relations: relations, messages: messages,
-		publicURL: strings.TrimSuffix(bc.GetPublicUrl(), "/"),
+		publicURL: strings.TrimSuffix(string(publicURL), "/"),
 	}
 }
 

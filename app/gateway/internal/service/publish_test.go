@@ -41,8 +41,8 @@ var unthrottled = biz.NewThrottle(&confv1.RateLimit{}, nil, nil, log.DefaultLogg
 
 // uploads records what reaches the video app.
 type uploads struct {
-	biz.VideoRepo // only NewUpload is called
-	opened        []*upload
+	biz.VideoDirectory // only NewUpload is called
+	opened             []*upload
 }
 
 func (u *uploads) NewUpload(context.Context) (biz.VideoUpload, error) {
@@ -67,7 +67,7 @@ func (u *upload) Abort() { u.aborted = true }
 
 func newPublishService() (*DouyinService, *uploads) {
 	videos := &uploads{}
-	return NewDouyinService(&confv1.Bootstrap{}, biz.NewAccountUsecase(nil, tokens{}, nil, tokens{}, unthrottled),
+	return NewDouyinService("", biz.NewAccountUsecase(nil, tokens{}, nil, tokens{}, unthrottled),
 		biz.NewVideoUsecase(videos, nil, nil, unthrottled, log.DefaultLogger), nil, nil, nil), videos
 }
 

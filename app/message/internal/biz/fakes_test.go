@@ -8,7 +8,6 @@ import (
 
 	"github.com/go-kratos/kratos/v2/errors"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
@@ -17,8 +16,8 @@ import (
 const testMaxItems = 1000
 
 // config is the use case's configuration: whether only friends may chat, and the list bound.
-func config(friendsOnly bool, maxItems int32) *confv1.Bootstrap {
-	return &confv1.Bootstrap{Message: &confv1.Messaging{FriendsOnly: friendsOnly}, Lists: &confv1.Lists{MaxItems: maxItems}}
+func config(friendsOnly bool, maxItems int) Settings {
+	return Settings{FriendsOnly: friendsOnly, MaxListItems: maxItems}
 }
 
 // fakeFriends is a FriendChecker over a fixed set of friend pairs.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/wire"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
@@ -68,22 +67,24 @@ type FriendChecker interface {
 	AreFriends(ctx context.Context, a, b int64) (bool, error)
 }
 
+// Settings are the message rules' settings, taken from the configuration at the app's edge.
+type Settings struct {
+	// FriendsOnly: only friends may message each other (message.friends_only).
+	FriendsOnly bool
+	// MaxListItems bounds every list of messages (lists.max_items).
+	MaxListItems int
+}
+
 // MessageUsecase sends and lists messages.
 type MessageUsecase struct {
-	repo    MessageRepo
-	friends FriendChecker
-	// friendsOnly: only friends may message each other (message.friends_only).
-	friendsOnly bool
-	// maxItems bounds every list of messages (lists.max_items).
-	maxItems int
+	repo     MessageRepo
+	friends  FriendChecker
+	settings Settings
 }
 
 // NewMessageUsecase returns a MessageUsecase.
-func NewMessageUsecase(bc *confv1.Bootstrap, repo MessageRepo, friends FriendChecker) *MessageUsecase {
-	return &MessageUsecase{
-		repo: repo, friends: friends,
-		friendsOnly: bc.GetMessage().GetFriendsOnly(), maxItems: int(bc.GetLists().GetMaxItems()),
-	}
+func NewMessageUsecase(settings Settings, repo MessageRepo, friends FriendChecker) *MessageUsecase {
+	return &MessageUsecase{repo: repo, friends: friends, settings: settings}
 }
 
 func invalidArgument(format string, args ...any) error {
@@ -104,7 +105,7 @@ func (uc *MessageUsecase) Send(ctx context.Context, fromUserID, toUserID int64, 
 	if err != nil {
 		return nil, err
 	}
-	if uc.friendsOnly {
+	if uc.settings.FriendsOnly {
 		// Checked last: it is the only rule that costs a call to another app.
 		friends, err := uc.friends.AreFriends(ctx, fromUserID, toUserID)
 		if err != nil {
@@ -121,7 +122,7 @@ func (uc *MessageUsecase) Send(ctx context.Context, fromUserID, toUserID int64, 
 	return m, nil
 }
 
-// Chat returns the conversation of userID with peerID, oldest first, at most maxItems messages.
+// Chat returns the conversation of userID with peerID, oldest first, at most Settings.MaxListItems messages.
 // afterMs <= 0: the newest of it, both directions, which is what opening the chat shows.
 // afterMs > 0: only what peerID sent after it, which is what a polling client lacks (it shows
 // its own user's messages as they are sent); the oldest of that, so a client far behind
@@ -136,9 +137,9 @@ func (uc *MessageUsecase) Chat(ctx context.Context, userID, peerID, afterMs int6
 		return nil, invalidArgument("you cannot chat with yourself")
 	}
 	if afterMs <= 0 {
-		return uc.repo.Conversation(ctx, userID, peerID, uc.maxItems)
+		return uc.repo.Conversation(ctx, userID, peerID, uc.settings.MaxListItems)
 	}
-	return uc.repo.SentAfter(ctx, peerID, userID, afterMs, uc.maxItems)
+	return uc.repo.SentAfter(ctx, peerID, userID, afterMs, uc.settings.MaxListItems)
 }
 
 // Latest returns the newest message between userID and each of peerIDs that has one, in the

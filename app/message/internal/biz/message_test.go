@@ -152,7 +152,7 @@ func TestChat(t *testing.T) {
 		name        string
 		user, peer  int64
 		afterMs     int64
-		maxItems    int32 // 0: testMaxItems
+		maxItems    int // 0: testMaxItems
 		want        []int64
 		wantQuery   string
 		reason      *messagev1.ErrorReason

@@ -66,7 +66,7 @@ func openStores(t testing.TB, bc *confv1.Bootstrap) *stores {
 	if err := data.db.Callback().Row().Before("gorm:row").Register("test:count_row", count); err != nil {
 		t.Fatal(err)
 	}
-	return &stores{data: data, repo: NewMessageRepo(data, bc), reads: reads}
+	return &stores{data: data, repo: NewMessageRepo(data, bc.GetRedis(), bc.GetKafka()), reads: reads}
 }
 
 func (s *stores) send(t testing.TB, from, to int64, content string) *biz.Message {

@@ -16,8 +16,8 @@ type FriendChecker struct {
 }
 
 // NewFriendChecker dials the relation app.
-func NewFriendChecker(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*FriendChecker, func(), error) {
-	conn, closeConn, err := dialer.Dial(bc.GetServices().GetRelation(), bc.GetServices().GetCallTimeout().AsDuration(), rpc.Retry(relationv1.RetryableMethods...))
+func NewFriendChecker(services *confv1.Services, dialer *rpc.Dialer) (*FriendChecker, func(), error) {
+	conn, closeConn, err := dialer.Dial(services.GetRelation(), services.GetCallTimeout().AsDuration(), rpc.Retry(relationv1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("relation app: %w", err)
 	}

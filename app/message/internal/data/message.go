@@ -75,12 +75,12 @@ type MessageRepo struct {
 // NewMessageRepo returns the message repository. The newest message time of each direction is
 // kept in Redis when there is one, in memory when this process makes every send
 // (kafka.in_process, the all-in-one), and not at all otherwise.
-func NewMessageRepo(data *Data, bc *confv1.Bootstrap) *MessageRepo {
+func NewMessageRepo(data *Data, redis *confv1.Redis, kafka *confv1.Kafka) *MessageRepo {
 	r := &MessageRepo{data: data, now: time.Now}
 	switch {
 	case data.rdb != nil:
-		r.newest = newRedisNewest(data.rdb, bc.GetRedis().GetKeyPrefix(), bc.GetRedis().GetCacheTtl().AsDuration())
-	case bc.GetKafka().GetInProcess():
+		r.newest = newRedisNewest(data.rdb, redis.GetKeyPrefix(), redis.GetCacheTtl().AsDuration())
+	case kafka.GetInProcess():
 		r.newest = newMemoryNewest()
 	}
 	return r

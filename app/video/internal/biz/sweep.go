@@ -4,15 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 )
-
-// uploadPrefix starts the names of the files uploads spool to (upload-NAME, and upload-NAME.jpg
-// for its cover), so that a sweep of the upload dir touches nothing else.
-const uploadPrefix = "upload-"
 
 // objectPrefixes are where publishes store objects; nothing else in the bucket is swept.
 var objectPrefixes = []string{"videos/", "covers/"}
@@ -28,39 +21,24 @@ var objectPrefixes = []string{"videos/", "covers/"}
 // returns how many uploads it removed. A file whose objects cannot be checked stays for the
 // next sweep.
 func (uc *VideoUsecase) SweepUploads(ctx context.Context) (int, error) {
-	if uc.uploadTimeout <= 0 {
+	if uc.limits.UploadTimeout <= 0 {
 		return 0, nil // without a bound on a publish, a live upload cannot be told from a dead one
 	}
-	entries, err := os.ReadDir(uc.uploadDir)
+	cutoff := uc.now().Add(-uc.limits.UploadTimeout)
+	stale, err := uc.spool.Stale(cutoff)
 	if err != nil {
 		return 0, fmt.Errorf("sweep uploads: %w", err)
 	}
-	cutoff := uc.now().Add(-uc.uploadTimeout)
-	stale := map[string][]string{} // upload name -> its files
-	for _, e := range entries {
-		name, ok := strings.CutPrefix(e.Name(), uploadPrefix)
-		if !ok || !e.Type().IsRegular() {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil || info.ModTime().After(cutoff) {
-			continue // gone meanwhile, or an upload that may still be running
-		}
-		name = strings.TrimSuffix(name, ".jpg")
-		stale[name] = append(stale[name], filepath.Join(uc.uploadDir, e.Name()))
-	}
 	removed := 0
 	var errs []error
-	for name, files := range stale {
+	for _, name := range stale {
 		keys := []string{playKey(name, "video/mp4"), playKey(name, "video/quicktime"), coverKey(name)}
 		if _, err := uc.deleteUnreferenced(ctx, keys); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		for _, f := range files {
-			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
-				errs = append(errs, err)
-			}
+		if err := uc.spool.RemoveStale(name, cutoff); err != nil {
+			errs = append(errs, err)
 		}
 		removed++
 	}
@@ -72,7 +50,7 @@ func (uc *VideoUsecase) SweepUploads(ctx context.Context) (int, error) {
 // publish in progress, stored before its video row, are never taken for orphans. It returns how
 // many it removed.
 func (uc *VideoUsecase) SweepOrphans(ctx context.Context) (int, error) {
-	cutoff := uc.now().Add(-max(uc.orphanGrace, uc.uploadTimeout))
+	cutoff := uc.now().Add(-max(uc.limits.OrphanGrace, uc.limits.UploadTimeout))
 	removed := 0
 	for _, prefix := range objectPrefixes {
 		batch := make([]string, 0, MaxBatch)
@@ -128,5 +106,5 @@ func (uc *VideoUsecase) deleteUnreferenced(ctx context.Context, keys []string) (
 // SweepEvery returns how often the sweeps are worth running: uploads go stale after a publish's
 // deadline, objects after the grace period. Never more often than every second.
 func (uc *VideoUsecase) SweepEvery() (uploads, orphans time.Duration) {
-	return max(uc.uploadTimeout, time.Second), max(uc.orphanGrace, uc.uploadTimeout, time.Second)
+	return max(uc.limits.UploadTimeout, time.Second), max(uc.limits.OrphanGrace, uc.limits.UploadTimeout, time.Second)
 }

@@ -4,40 +4,26 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"google.golang.org/protobuf/types/known/durationpb"
-
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 )
 
 // sweepFixture publishes nothing itself: its tests lay out what crashes would have left, on a
 // clock fixed at now.
 func sweepFixture(t *testing.T, uploadTimeout, grace time.Duration, now time.Time) *fixture {
 	t.Helper()
-	f := newFixtureWith(t, fakeMedia{}, &confv1.Bootstrap{
-		Http:  &confv1.HTTP{UploadTimeout: durationpb.New(uploadTimeout)},
-		Video: &confv1.Video{OrphanGrace: durationpb.New(grace)},
-	})
+	f := newFixtureWith(t, fakeMedia{}, Settings{UploadTimeout: uploadTimeout, OrphanGrace: grace})
 	f.uc.now = func() time.Time { return now }
 	return f
 }
 
-// spool writes an upload's file into the upload dir, last modified at modified.
+// spool leaves an upload's file in the spool, last written at modified. (Which files of a
+// directory are an upload's is the spool's business: see data's TestUploadSpoolStale.)
 func (f *fixture) spool(t *testing.T, name string, modified time.Time) {
 	t.Helper()
-	path := filepath.Join(f.dir, "tmp", name)
-	if err := os.WriteFile(path, []byte("VIDEO"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(path, modified, modified); err != nil {
-		t.Fatal(err)
-	}
+	f.uploads.write(name, []byte("VIDEO"), modified)
 }
 
 func TestSweepUploads(t *testing.T) {
@@ -58,13 +44,12 @@ func TestSweepUploads(t *testing.T) {
 	f.spool(t, "upload-receiving", stale)
 	f.spool(t, "upload-live", fresh)
 	f.spool(t, "upload-live.jpg", fresh)
-	f.spool(t, "notes.txt", stale) // not an upload: never touched
 
 	n, err := f.uc.SweepUploads(context.Background())
 	if err != nil || n != 3 {
 		t.Fatalf("SweepUploads = %d, %v; want the 3 stale uploads", n, err)
 	}
-	if left, want := f.leftovers(t), []string{"notes.txt", "upload-live", "upload-live.jpg"}; !slices.Equal(left, want) {
+	if left, want := f.leftovers(t), []string{"upload-live", "upload-live.jpg"}; !slices.Equal(left, want) {
 		t.Errorf("files left %v, want %v", left, want)
 	}
 	want := []string{"covers/done.jpg", "covers/live.jpg", "videos/done.mp4", "videos/live.mp4"}

@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
@@ -21,7 +19,6 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
@@ -124,86 +121,48 @@ type MediaTool interface {
 	Cover(ctx context.Context, path string, offset time.Duration, coverPath string) error
 }
 
+// Settings are the limits and deadlines the video rules read, taken from the configuration
+// at the app's edge.
+type Settings struct {
+	// MaxUploadBytes bounds an upload (video.max_upload_bytes); 0 is no bound.
+	MaxUploadBytes int64
+	// MaxDimension (pixels) and MaxDuration bound what may be published; 0 is no bound.
+	MaxDimension int
+	MaxDuration  time.Duration
+	// UploadTimeout bounds a whole publish (http.upload_timeout): files and objects a publish
+	// made that are older than it belong to one that is over.
+	UploadTimeout time.Duration
+	// OrphanGrace is how old a stored object no video points at must be before it is swept
+	// (video.orphan_grace).
+	OrphanGrace time.Duration
+	// MaxListItems bounds an author's list of videos (lists.max_items).
+	MaxListItems int
+}
+
 // VideoUsecase publishes and lists videos.
 type VideoUsecase struct {
-	repo     VideoRepo
-	counts   countsv1.Awaiter
-	objects  ObjectStore
-	media    MediaTool
-	maxBytes int64
-	// maxDimension (pixels) and maxDuration bound what may be published; 0 is no bound.
-	maxDimension int
-	maxDuration  time.Duration
-	uploadDir    string
-	// uploadTimeout bounds a whole publish (http.upload_timeout): files and objects a publish
-	// made that are older than it belong to one that is over.
-	uploadTimeout time.Duration
-	orphanGrace   time.Duration
-	// maxItems bounds an author's list of videos (lists.max_items).
-	maxItems int
-	now      func() time.Time
-	log      *log.Helper
+	repo    VideoRepo
+	counts  countsv1.Awaiter
+	objects ObjectStore
+	media   MediaTool
+	spool   UploadSpool
+	limits  Settings
+	now     func() time.Time
+	log     *log.Helper
 }
 
 // NewVideoUsecase returns a VideoUsecase. A server without ffmpeg still starts (everything but
 // publishing works) and says so once, here.
-func NewVideoUsecase(bc *confv1.Bootstrap, repo VideoRepo, counts countsv1.Awaiter, objects ObjectStore, media MediaTool, logger log.Logger) (*VideoUsecase, error) {
-	dir := bc.GetVideo().GetUploadDir()
-	if dir == "" {
-		dir = bc.GetDataDir() + "/tmp"
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("upload dir: %w", err)
-	}
+func NewVideoUsecase(settings Settings, repo VideoRepo, counts countsv1.Awaiter, objects ObjectStore, media MediaTool,
+	spool UploadSpool, logger log.Logger) *VideoUsecase {
 	uc := &VideoUsecase{
-		repo: repo, counts: counts, objects: objects, media: media,
-		maxBytes: bc.GetVideo().GetMaxUploadBytes(), maxDimension: int(bc.GetVideo().GetMaxDimension()),
-		maxDuration: bc.GetVideo().GetMaxDuration().AsDuration(), uploadDir: dir,
-		uploadTimeout: bc.GetHttp().GetUploadTimeout().AsDuration(), orphanGrace: bc.GetVideo().GetOrphanGrace().AsDuration(),
-		maxItems: int(bc.GetLists().GetMaxItems()),
-		now:      time.Now, log: log.NewHelper(logger),
+		repo: repo, counts: counts, objects: objects, media: media, spool: spool, limits: settings,
+		now: time.Now, log: log.NewHelper(logger),
 	}
 	if !media.Available() {
 		uc.log.Warn("ffmpeg or ffprobe not found: publishing is disabled until they are installed")
 	}
-	return uc, nil
-}
-
-// Upload is a file being received. It spools to a temporary file so it never sits in memory,
-// and refuses bytes past the size limit.
-type Upload struct {
-	// name is the upload's random name; the objects it becomes are named after it, which is how
-	// a sweep finds the objects of a publish that died (see SweepUploads).
-	name  string
-	file  *os.File
-	size  int64
-	limit int64
-}
-
-// NewUpload starts receiving a file.
-func (uc *VideoUsecase) NewUpload() (*Upload, error) {
-	name := randomName()
-	f, err := os.OpenFile(filepath.Join(uc.uploadDir, uploadPrefix+name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("create upload file: %w", err)
-	}
-	return &Upload{name: name, file: f, limit: uc.maxBytes}, nil
-}
-
-// Write appends p, or fails with a TOO_LARGE error once the file would pass the limit.
-func (u *Upload) Write(p []byte) (int, error) {
-	if u.limit > 0 && u.size+int64(len(p)) > u.limit {
-		return 0, apierror.New(videov1.ErrorReason_TOO_LARGE, "the video is larger than the %s limit", apierror.Bytes(u.limit))
-	}
-	n, err := u.file.Write(p)
-	u.size += int64(n)
-	return n, err
-}
-
-// Discard removes the received file. Safe to call more than once.
-func (u *Upload) Discard() {
-	u.file.Close()
-	os.Remove(u.file.Name())
+	return uc
 }
 
 // Publish turns a received upload into a video of authorID. Whatever happens, the upload is
@@ -223,10 +182,10 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 	if !uc.media.Available() {
 		return nil, ErrMediaToolsMissing
 	}
-	if err := up.file.Sync(); err != nil {
+	if err := up.file.Flush(); err != nil {
 		return nil, fmt.Errorf("flush upload: %w", err)
 	}
-	info, err := uc.media.Probe(ctx, up.file.Name())
+	info, err := uc.media.Probe(ctx, up.file.Path())
 	if err != nil {
 		return nil, err
 	}
@@ -234,10 +193,9 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 	if err := uc.withinLimits(info); err != nil {
 		return nil, err
 	}
-	coverPath := up.file.Name() + ".jpg"
-	defer os.Remove(coverPath)
-	// A frame a little into the clip: the very first is often black.
-	if err := uc.media.Cover(ctx, up.file.Name(), min(time.Second, info.VideoDuration/3), coverPath); err != nil {
+	// A frame a little into the clip: the very first is often black. (Discarding the upload
+	// removes the cover too.)
+	if err := uc.media.Cover(ctx, up.file.Path(), min(time.Second, info.VideoDuration/3), up.file.CoverPath()); err != nil {
 		return nil, fmt.Errorf("draw cover: %w", err)
 	}
 
@@ -248,13 +206,14 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 		CoverKey:    coverKey(up.name),
 		PublishedAt: uc.now().UnixMilli(),
 	}
-	if _, err := up.file.Seek(0, io.SeekStart); err != nil {
+	contents, err := up.file.Contents()
+	if err != nil {
 		return nil, err
 	}
-	if err := uc.objects.Put(ctx, v.PlayKey, up.file, up.size, info.ContentType); err != nil {
+	if err := uc.objects.Put(ctx, v.PlayKey, contents, up.size, info.ContentType); err != nil {
 		return nil, fmt.Errorf("store video: %w", err)
 	}
-	if err := uc.putCover(ctx, v.CoverKey, coverPath); err != nil {
+	if err := uc.putCover(ctx, v.CoverKey, up.file); err != nil {
 		uc.deleteObjects(v.PlayKey)
 		return nil, fmt.Errorf("store cover: %w", err)
 	}
@@ -268,17 +227,13 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 	return v, nil
 }
 
-func (uc *VideoUsecase) putCover(ctx context.Context, key, path string) error {
-	f, err := os.Open(path)
+func (uc *VideoUsecase) putCover(ctx context.Context, key string, file SpooledFile) error {
+	cover, size, err := file.Cover()
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	return uc.objects.Put(ctx, key, f, st.Size(), "image/jpeg")
+	defer cover.Close()
+	return uc.objects.Put(ctx, key, cover, size, "image/jpeg")
 }
 
 // deleteObjects removes objects of a publish that failed. It does not use the request's
@@ -304,12 +259,12 @@ func (uc *VideoUsecase) Feed(ctx context.Context, beforeMs int64, limit int) ([]
 	return uc.repo.Feed(ctx, beforeMs, limit)
 }
 
-// ListByAuthor returns an author's newest videos, at most maxItems, newest first.
+// ListByAuthor returns an author's newest videos, at most Settings.MaxListItems, newest first.
 func (uc *VideoUsecase) ListByAuthor(ctx context.Context, authorID int64) ([]*Video, error) {
 	if authorID <= 0 {
 		return nil, invalidArgument("user_id must be positive")
 	}
-	return uc.repo.ListByAuthor(ctx, authorID, uc.maxItems)
+	return uc.repo.ListByAuthor(ctx, authorID, uc.limits.MaxListItems)
 }
 
 // GetVideos returns the videos among ids that exist, in the order of ids, without repeats.
@@ -355,13 +310,13 @@ func cleanTitle(title string) (string, error) {
 
 // withinLimits refuses a video larger or longer than the server accepts.
 func (uc *VideoUsecase) withinLimits(info *MediaInfo) error {
-	if uc.maxDimension > 0 && (info.Width > uc.maxDimension || info.Height > uc.maxDimension) {
+	if maxDim := uc.limits.MaxDimension; maxDim > 0 && (info.Width > maxDim || info.Height > maxDim) {
 		return apierror.New(videov1.ErrorReason_RESOLUTION_TOO_HIGH,
-			"the video is %dx%d pixels: at most %d pixels wide and high are accepted", info.Width, info.Height, uc.maxDimension)
+			"the video is %dx%d pixels: at most %d pixels wide and high are accepted", info.Width, info.Height, maxDim)
 	}
-	if uc.maxDuration > 0 && info.Duration > uc.maxDuration {
+	if maxDur := uc.limits.MaxDuration; maxDur > 0 && info.Duration > maxDur {
 		return apierror.New(videov1.ErrorReason_TOO_LONG, "the video lasts %s: at most %s is accepted",
-			info.Duration.Round(time.Second/10), uc.maxDuration)
+			info.Duration.Round(time.Second/10), maxDur)
 	}
 	return nil
 }

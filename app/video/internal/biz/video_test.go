@@ -1,13 +1,13 @@
 package biz
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,9 +15,7 @@ import (
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
-	"google.golang.org/protobuf/types/known/durationpb"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 )
@@ -147,9 +145,104 @@ func (o *fakeObjects) List(_ context.Context, prefix string) iter.Seq2[StoredObj
 	}
 }
 
+// fakeSpool keeps spooled files in memory, under the names the real spool gives them
+// (upload-NAME, and upload-NAME.jpg for its cover), each with when it was last written.
+type fakeSpool struct {
+	files    map[string][]byte
+	modified map[string]time.Time
+	// flushed holds the files flushed since their last write.
+	flushed map[string]bool
+}
+
+func newFakeSpool() *fakeSpool {
+	return &fakeSpool{files: map[string][]byte{}, modified: map[string]time.Time{}, flushed: map[string]bool{}}
+}
+
+func (s *fakeSpool) Create(name string) (SpooledFile, error) {
+	path := "upload-" + name
+	if _, ok := s.files[path]; ok {
+		return nil, errors.New("file exists")
+	}
+	s.write(path, nil, time.Now())
+	return &fakeSpooledFile{spool: s, path: path}, nil
+}
+
+func (s *fakeSpool) write(path string, b []byte, modified time.Time) {
+	s.files[path] = append(s.files[path], b...)
+	s.modified[path] = modified
+	s.flushed[path] = false
+}
+
+// uploadName is the name of the upload the file at path belongs to.
+func uploadName(path string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(path, "upload-"), ".jpg")
+}
+
+func (s *fakeSpool) Stale(cutoff time.Time) ([]string, error) {
+	var names []string
+	for path, modified := range s.modified {
+		if !modified.After(cutoff) && !slices.Contains(names, uploadName(path)) {
+			names = append(names, uploadName(path))
+		}
+	}
+	return names, nil
+}
+
+func (s *fakeSpool) RemoveStale(name string, cutoff time.Time) error {
+	for path, modified := range s.modified {
+		if uploadName(path) == name && !modified.After(cutoff) {
+			s.remove(path)
+		}
+	}
+	return nil
+}
+
+func (s *fakeSpool) remove(path string) {
+	delete(s.files, path)
+	delete(s.modified, path)
+	delete(s.flushed, path)
+}
+
+type fakeSpooledFile struct {
+	spool *fakeSpool
+	path  string
+}
+
+func (f *fakeSpooledFile) Write(p []byte) (int, error) {
+	f.spool.write(f.path, p, time.Now())
+	return len(p), nil
+}
+
+func (f *fakeSpooledFile) Flush() error {
+	f.spool.flushed[f.path] = true
+	return nil
+}
+
+func (f *fakeSpooledFile) Path() string      { return f.path }
+func (f *fakeSpooledFile) CoverPath() string { return f.path + ".jpg" }
+
+func (f *fakeSpooledFile) Contents() (io.Reader, error) {
+	return bytes.NewReader(f.spool.files[f.path]), nil
+}
+
+func (f *fakeSpooledFile) Cover() (io.ReadCloser, int64, error) {
+	b, ok := f.spool.files[f.CoverPath()]
+	if !ok {
+		return nil, 0, errors.New("no cover drawn")
+	}
+	return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+}
+
+func (f *fakeSpooledFile) Remove() {
+	f.spool.remove(f.path)
+	f.spool.remove(f.CoverPath())
+}
+
 // fakeMedia accepts files that start with "VIDEO", as 160x120 pixels lasting 3 seconds unless
-// width, height or length say otherwise.
+// width, height or length say otherwise. It reads and draws files in spool, and refuses to read
+// a file not flushed since its last write.
 type fakeMedia struct {
+	spool         *fakeSpool
 	missing       bool
 	failCover     bool
 	width, height int
@@ -160,7 +253,10 @@ type fakeMedia struct {
 
 func (m fakeMedia) Available() bool { return !m.missing }
 func (m fakeMedia) Probe(_ context.Context, path string) (*MediaInfo, error) {
-	b, _ := os.ReadFile(path)
+	if !m.spool.flushed[path] {
+		return nil, errors.New("probed a file not flushed")
+	}
+	b := m.spool.files[path]
 	if !strings.HasPrefix(string(b), "VIDEO") {
 		return nil, ErrNotAVideo
 	}
@@ -186,7 +282,8 @@ func (m fakeMedia) Cover(_ context.Context, _ string, offset time.Duration, cove
 	if offset != time.Second {
 		return errors.New("cover not taken one second in")
 	}
-	return os.WriteFile(coverPath, []byte("JPEG"), 0o600)
+	m.spool.write(coverPath, []byte("JPEG"), time.Now())
+	return nil
 }
 
 type fixture struct {
@@ -194,7 +291,7 @@ type fixture struct {
 	repo    *fakeRepo
 	waiter  *fakeWaiter
 	objects *fakeObjects
-	dir     string
+	uploads *fakeSpool
 }
 
 // fixtureMaxItems is lists.max_items of the fixture's use case.
@@ -202,22 +299,17 @@ const fixtureMaxItems = 5
 
 func newFixture(t *testing.T, media fakeMedia, maxBytes int64) *fixture {
 	t.Helper()
-	return newFixtureWith(t, media, &confv1.Bootstrap{Video: &confv1.Video{MaxUploadBytes: maxBytes}})
+	return newFixtureWith(t, media, Settings{MaxUploadBytes: maxBytes})
 }
 
-// newFixtureWith runs on the settings of bc, in a data dir of its own.
-func newFixtureWith(t *testing.T, media fakeMedia, bc *confv1.Bootstrap) *fixture {
+// newFixtureWith runs on settings, with a spool of its own.
+func newFixtureWith(t *testing.T, media fakeMedia, settings Settings) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	f := &fixture{repo: &fakeRepo{}, waiter: &fakeWaiter{}, dir: dir,
+	f := &fixture{repo: &fakeRepo{}, waiter: &fakeWaiter{}, uploads: newFakeSpool(),
 		objects: &fakeObjects{objects: map[string][]byte{}, modified: map[string]time.Time{}}}
-	bc.DataDir = dir
-	bc.Lists = &confv1.Lists{MaxItems: fixtureMaxItems}
-	uc, err := NewVideoUsecase(bc, f.repo, countsv1.Awaiter{Acks: f.waiter, Wait: time.Second}, f.objects, media, log.DefaultLogger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.uc = uc
+	settings.MaxListItems = fixtureMaxItems
+	media.spool = f.uploads
+	f.uc = NewVideoUsecase(settings, f.repo, countsv1.Awaiter{Acks: f.waiter, Wait: time.Second}, f.objects, media, f.uploads, log.DefaultLogger)
 	return f
 }
 
@@ -237,17 +329,10 @@ func (f *fixture) publish(t *testing.T, content, title string) (*Video, error) {
 	return f.uc.Publish(context.Background(), up, 7, title)
 }
 
+// leftovers returns the names of the files left in the spool, sorted.
 func (f *fixture) leftovers(t *testing.T) []string {
 	t.Helper()
-	entries, err := os.ReadDir(f.dir + "/tmp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
+	return slices.Sorted(maps.Keys(f.uploads.files))
 }
 
 func TestPublish(t *testing.T) {
@@ -394,8 +479,7 @@ func TestPublishLimits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			covers := 0
 			tt.media.covers = &covers
-			f := newFixtureWith(t, tt.media, &confv1.Bootstrap{Video: &confv1.Video{
-				MaxDimension: 640, MaxDuration: durationpb.New(10 * time.Second)}})
+			f := newFixtureWith(t, tt.media, Settings{MaxDimension: 640, MaxDuration: 10 * time.Second})
 			_, err := f.publish(t, "VIDEO", "t")
 			if tt.want == "" {
 				if err != nil || covers != 1 || len(f.repo.videos) != 1 {

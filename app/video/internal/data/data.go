@@ -1,6 +1,6 @@
 // Package data stores videos in SQL through gorm with the outbox of their events, publishes
-// that outbox to Kafka, keeps their files in object storage, and runs ffprobe and ffmpeg on
-// uploads.
+// that outbox to Kafka, keeps their files in object storage, spools uploads to local files,
+// and runs ffprobe and ffmpeg on them.
 package data
 
 import (
@@ -24,6 +24,7 @@ var ProviderSet = wire.NewSet(
 	NewVideoRepo, wire.Bind(new(biz.VideoRepo), new(*VideoRepo)),
 	NewObjectStore, wire.Bind(new(biz.ObjectStore), new(*ObjectStore)),
 	NewFFmpeg, wire.Bind(new(biz.MediaTool), new(*FFmpeg)),
+	NewUploadSpool, wire.Bind(new(biz.UploadSpool), new(*UploadSpool)),
 	NewCounterConsumer, NewRelay,
 	wire.FieldsOf(new(*Data), "Counts"),
 )

@@ -1,0 +1,139 @@
+package data
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestUploadSpool(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data", "tmp")
+	spool, err := NewUploadSpool(UploadDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("upload dir %v, %v; want it made, readable by this user only", st, err)
+	}
+	f, err := spool.Create("abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spool.Create("abc"); err == nil {
+		t.Fatal("a second upload of the same name was spooled over the first")
+	}
+	if f.Path() != filepath.Join(dir, "upload-abc") || f.CoverPath() != filepath.Join(dir, "upload-abc.jpg") {
+		t.Fatalf("paths %q and %q", f.Path(), f.CoverPath())
+	}
+	if st, err := os.Stat(f.Path()); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("upload file %v, %v; want it readable by this user only", st, err)
+	}
+	for _, chunk := range []string{"VIDEO", " bytes"} {
+		if _, err := f.Write([]byte(chunk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(f.Path()); err != nil || string(b) != "VIDEO bytes" {
+		t.Fatalf("file holds %q, %v", b, err)
+	}
+	// Read twice: each read starts from the first byte.
+	for range 2 {
+		r, err := f.Contents()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := io.ReadAll(r); err != nil || string(b) != "VIDEO bytes" {
+			t.Fatalf("Contents = %q, %v", b, err)
+		}
+	}
+	if _, _, err := f.Cover(); err == nil {
+		t.Fatal("a cover never drawn opened")
+	}
+	if err := os.WriteFile(f.CoverPath(), []byte("JPEG"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cover, size, err := f.Cover()
+	if err != nil || size != 4 {
+		t.Fatalf("Cover: size %d, %v", size, err)
+	}
+	if b, err := io.ReadAll(cover); err != nil || string(b) != "JPEG" {
+		t.Fatalf("cover holds %q, %v", b, err)
+	}
+	cover.Close()
+	f.Remove()
+	f.Remove() // safe twice
+	if left := filesIn(t, dir); len(left) != 0 {
+		t.Fatalf("files left after Remove: %v", left)
+	}
+}
+
+// The sweep's view of the directory: only files named like an upload's, by their upload, by
+// when each was last written.
+func TestUploadSpoolStale(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	spool, err := NewUploadSpool(UploadDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	cutoff := now.Add(-15 * time.Minute)
+	stale, fresh := cutoff.Add(-time.Minute), cutoff.Add(time.Minute)
+	leave := func(name string, modified time.Time) {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("VIDEO"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, modified, modified); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leave("upload-died", stale)
+	leave("upload-died.jpg", stale)
+	leave("upload-receiving", stale)
+	leave("upload-live", fresh)
+	leave("upload-live.jpg", fresh)
+	leave("upload-drawing", stale) // its cover is being drawn: only the file itself is stale
+	leave("upload-drawing.jpg", fresh)
+	leave("notes.txt", stale) // not an upload: never touched
+	if err := os.Mkdir(filepath.Join(dir, "upload-folder"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	names, err := spool.Stale(cutoff)
+	if slices.Sort(names); err != nil || !slices.Equal(names, []string{"died", "drawing", "receiving"}) {
+		t.Fatalf("Stale = %v, %v; want died, drawing and receiving", names, err)
+	}
+	for _, name := range []string{"died", "drawing", "receiving", "live"} {
+		if err := spool.RemoveStale(name, cutoff); err != nil {
+			t.Fatalf("RemoveStale(%s): %v", name, err)
+		}
+	}
+	want := []string{"notes.txt", "upload-drawing.jpg", "upload-folder", "upload-live", "upload-live.jpg"}
+	if left := filesIn(t, dir); !slices.Equal(left, want) {
+		t.Fatalf("left %v, want %v", left, want)
+	}
+	if err := spool.RemoveStale("died", cutoff); err != nil {
+		t.Fatalf("removing an upload already gone: %v", err)
+	}
+}
+
+func filesIn(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
