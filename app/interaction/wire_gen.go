@@ -32,10 +32,10 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	countWaiter := data.NewCountWaiter(dataData)
-	favoriteUsecase := biz.NewFavoriteUsecase(confv1Bootstrap, favoriteRepo, videoDirectory, countWaiter)
+	awaiter := dataData.Counts
+	favoriteUsecase := biz.NewFavoriteUsecase(confv1Bootstrap, favoriteRepo, videoDirectory, awaiter)
 	commentRepo := data.NewCommentRepo(dataData, relay, confv1Bootstrap)
-	commentUsecase := biz.NewCommentUsecase(confv1Bootstrap, commentRepo, videoDirectory, countWaiter)
+	commentUsecase := biz.NewCommentUsecase(confv1Bootstrap, commentRepo, videoDirectory, awaiter)
 	interactionService := service.NewInteractionService(favoriteUsecase, commentUsecase)
 	grpcServer, cleanup3, err := server.NewGRPCServer(confv1Bootstrap, interactionService, logger)
 	if err != nil {

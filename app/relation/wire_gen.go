@@ -32,8 +32,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	countWaiter := data.NewCountWaiter(dataData)
-	relationUsecase := biz.NewRelationUsecase(confv1Bootstrap, followRepo, userDirectory, countWaiter)
+	awaiter := dataData.Counts
+	relationUsecase := biz.NewRelationUsecase(confv1Bootstrap, followRepo, userDirectory, awaiter)
 	relationService := service.NewRelationService(relationUsecase)
 	grpcServer, cleanup3, err := server.NewGRPCServer(confv1Bootstrap, relationService, logger)
 	if err != nil {

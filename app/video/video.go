@@ -31,7 +31,6 @@ func settings(bc *confv1.Bootstrap) biz.Settings {
 		UploadTimeout:  bc.GetHttp().GetUploadTimeout().AsDuration(),
 		OrphanGrace:    bc.GetVideo().GetOrphanGrace().AsDuration(),
 		MaxListItems:   int(bc.GetLists().GetMaxItems()),
-		ApplyWait:      bc.GetKafka().GetApplyWait().AsDuration(),
 	}
 }
 

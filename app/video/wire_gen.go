@@ -32,7 +32,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	relay := data.NewRelay(dataData, confv1Bootstrap, logger)
 	videoRepo := data.NewVideoRepo(dataData, objectStore, relay, confv1Bootstrap, logger)
-	workCountWaiter := data.NewWorkCountWaiter(dataData)
+	awaiter := dataData.Counts
 	fFmpeg := data.NewFFmpeg(confv1Bootstrap, readiness)
 	dataUploadDir := uploadDir(confv1Bootstrap)
 	uploadSpool, err := data.NewUploadSpool(dataUploadDir)
@@ -40,7 +40,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	videoUsecase := biz.NewVideoUsecase(bizSettings, videoRepo, workCountWaiter, objectStore, fFmpeg, uploadSpool, logger)
+	videoUsecase := biz.NewVideoUsecase(bizSettings, videoRepo, awaiter, objectStore, fFmpeg, uploadSpool, logger)
 	videoService := service.NewVideoService(videoUsecase)
 	grpcServer, cleanup2, err := server.NewGRPCServer(confv1Bootstrap, videoService, logger)
 	if err != nil {

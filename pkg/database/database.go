@@ -16,7 +16,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -145,21 +144,4 @@ func Transaction(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) e
 func retryable(err error) bool {
 	var me *mysqldriver.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
-}
-
-// SetPresent makes the row identified by key exist (inserting row) or not (deleting it), and
-// reports whether that changed anything: the idempotent set a like or a follow is, where
-// asking twice changes nothing more and must count once.
-func SetPresent(tx *gorm.DB, present bool, row any, key map[string]any) (bool, error) {
-	var res *gorm.DB
-	if present {
-		columns := make([]clause.Column, 0, len(key))
-		for name := range key {
-			columns = append(columns, clause.Column{Name: name})
-		}
-		res = tx.Clauses(clause.OnConflict{Columns: columns, DoNothing: true}).Create(row)
-	} else {
-		res = tx.Where(key).Delete(row)
-	}
-	return res.RowsAffected > 0, res.Error
 }

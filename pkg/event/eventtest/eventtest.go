@@ -2,7 +2,10 @@
 package eventtest
 
 import (
+	"context"
+	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -40,4 +43,50 @@ func After(t testing.TB, db *gorm.DB, mark int64) []Row {
 		t.Fatalf("read the outbox: %v", err)
 	}
 	return rows
+}
+
+// AckWait is one call of Acks.Wait.
+type AckWait struct {
+	EventID   string
+	Consumers []string
+	Deadline  time.Time // zero when the context had none
+	Started   time.Time
+}
+
+// Acks stands in for event.Acks in tests of actions that wait for their counts: it records
+// each wait and answers at once that the event was applied or, with Block, waits until the
+// context ends, like consumers that never apply the event.
+type Acks struct {
+	Block bool
+
+	mu    sync.Mutex
+	waits []AckWait
+}
+
+// Applied implements event.Acks; waits do not depend on it.
+func (a *Acks) Applied(context.Context, string, []string) {}
+
+// Wait implements event.Acks.
+func (a *Acks) Wait(ctx context.Context, eventID string, consumers ...string) bool {
+	deadline, _ := ctx.Deadline()
+	a.mu.Lock()
+	a.waits = append(a.waits, AckWait{EventID: eventID, Consumers: consumers, Deadline: deadline, Started: time.Now()})
+	block := a.Block
+	a.mu.Unlock()
+	if !block {
+		return true
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(10 * time.Second): // an action that waits unbounded fails its test, not hangs it
+		return false
+	}
+}
+
+// Waits returns the waits so far, in order.
+func (a *Acks) Waits() []AckWait {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]AckWait(nil), a.waits...)
 }

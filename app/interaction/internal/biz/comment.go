@@ -3,11 +3,11 @@ package biz
 import (
 	"context"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
@@ -45,28 +45,18 @@ type CommentRepo interface {
 
 // CommentUsecase posts, deletes and lists comments.
 type CommentUsecase struct {
-	repo      CommentRepo
-	videos    VideoDirectory
-	counts    CountWaiter
-	applyWait time.Duration
+	repo   CommentRepo
+	videos VideoDirectory
+	counts countsv1.Awaiter
 	// maxItems bounds a list of comments (lists.max_items).
 	maxItems int
 }
 
 // NewCommentUsecase returns a CommentUsecase.
-func NewCommentUsecase(bc *confv1.Bootstrap, repo CommentRepo, videos VideoDirectory, counts CountWaiter) *CommentUsecase {
+func NewCommentUsecase(bc *confv1.Bootstrap, repo CommentRepo, videos VideoDirectory, counts countsv1.Awaiter) *CommentUsecase {
 	return &CommentUsecase{
-		repo: repo, videos: videos, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration(),
-		maxItems: int(bc.GetLists().GetMaxItems()),
+		repo: repo, videos: videos, counts: counts, maxItems: int(bc.GetLists().GetMaxItems()),
 	}
-}
-
-// waitVideoCounts waits (a little) until the video's comment_count includes the change, so the
-// next request of the user who acted shows it.
-func (uc *CommentUsecase) waitVideoCounts(ctx context.Context, eventID string) {
-	waitCtx, cancel := context.WithTimeout(ctx, uc.applyWait)
-	defer cancel()
-	uc.counts.WaitVideoCounts(waitCtx, eventID)
 }
 
 // Post stores a comment of userID on videoID and returns it.
@@ -86,7 +76,7 @@ func (uc *CommentUsecase) Post(ctx context.Context, userID, videoID int64, conte
 	if err != nil {
 		return nil, err
 	}
-	uc.waitVideoCounts(ctx, eventID)
+	uc.counts.AwaitCounts(ctx, eventID, &interactionv1.CommentChanged{})
 	return c, nil
 }
 
@@ -109,7 +99,7 @@ func (uc *CommentUsecase) Delete(ctx context.Context, userID, videoID, commentID
 	if err != nil || eventID == "" {
 		return err
 	}
-	uc.waitVideoCounts(ctx, eventID)
+	uc.counts.AwaitCounts(ctx, eventID, &interactionv1.CommentChanged{})
 	return nil
 }
 

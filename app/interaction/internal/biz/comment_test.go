@@ -2,11 +2,14 @@ package biz
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
 func TestPostComment(t *testing.T) {
@@ -46,15 +49,15 @@ func TestPostComment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			repo, waiter := newFakeComments(), &fakeWaiter{}
-			uc := NewCommentUsecase(bootstrap(time.Second), repo, newFakeVideos(catalogue()), waiter)
+			repo, waiter := newFakeComments(), &eventtest.Acks{}
+			uc := NewCommentUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second))
 			got, err := uc.Post(ctx, tt.user, tt.video, tt.content)
 			wantReason(t, "Post", err, tt.reason)
 			if tt.reason != nil {
 				if got != nil || repo.creates != 0 || repo.count() != 0 {
 					t.Fatalf("refused Post returned %+v and stored %d comments", got, repo.count())
 				}
-				if len(waiter.recorded()) != 0 {
+				if len(waiter.Waits()) != 0 {
 					t.Fatal("a refused Post waited for counts")
 				}
 				return
@@ -69,9 +72,9 @@ func TestPostComment(t *testing.T) {
 			if err != nil || stored.Content != tt.want {
 				t.Fatalf("stored %+v, %v; want content %q", stored, err, tt.want)
 			}
-			calls := waiter.recorded()
-			if len(calls) != 1 || calls[0].method != "WaitVideoCounts" || calls[0].eventID != "comment-event-1" {
-				t.Fatalf("waits %+v; want one WaitVideoCounts for the post's event", calls)
+			calls := waiter.Waits()
+			if len(calls) != 1 || !slices.Equal(calls[0].Consumers, []string{videov1.CounterConsumer}) || calls[0].EventID != "comment-event-1" {
+				t.Fatalf("waits %+v; want one for the video counts of the post's event", calls)
 			}
 		})
 	}
@@ -79,8 +82,8 @@ func TestPostComment(t *testing.T) {
 
 func TestPostCommentWaitIsBoundedByApplyWait(t *testing.T) {
 	const applyWait = 50 * time.Millisecond
-	waiter := &fakeWaiter{block: true}
-	uc := NewCommentUsecase(bootstrap(applyWait), newFakeComments(), newFakeVideos(catalogue()), waiter)
+	waiter := &eventtest.Acks{Block: true}
+	uc := NewCommentUsecase(bootstrap(), newFakeComments(), newFakeVideos(catalogue()), awaiter(waiter, applyWait))
 	start := time.Now()
 	c, err := uc.Post(context.Background(), 1, videoA, "hi")
 	took := time.Since(start)
@@ -123,11 +126,11 @@ func TestDeleteComment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			repo, waiter := newFakeComments(), &fakeWaiter{block: true}
+			repo, waiter := newFakeComments(), &eventtest.Acks{Block: true}
 			repo.put(mine)
 			repo.vanished[mine.ID] = tt.vanish
 			// A blocking waiter with a long apply_wait: a Delete that should not wait answers at once.
-			uc := NewCommentUsecase(bootstrap(200*time.Millisecond), repo, newFakeVideos(catalogue()), waiter)
+			uc := NewCommentUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(waiter, 200*time.Millisecond))
 			start := time.Now()
 			err := uc.Delete(ctx, tt.user, tt.video, tt.commentID)
 			took := time.Since(start)
@@ -139,10 +142,10 @@ func TestDeleteComment(t *testing.T) {
 			if tt.reason != nil && repo.deletes != 0 {
 				t.Fatalf("a refused Delete reached the repository %d times", repo.deletes)
 			}
-			calls := waiter.recorded()
+			calls := waiter.Waits()
 			if tt.wantWaited {
-				if len(calls) != 1 || calls[0].method != "WaitVideoCounts" || calls[0].eventID != "comment-event-1" {
-					t.Fatalf("waits %+v; want one WaitVideoCounts for the delete's event", calls)
+				if len(calls) != 1 || !slices.Equal(calls[0].Consumers, []string{videov1.CounterConsumer}) || calls[0].EventID != "comment-event-1" {
+					t.Fatalf("waits %+v; want one for the video counts of the delete's event", calls)
 				}
 				if took < 200*time.Millisecond || took > 2*time.Second {
 					t.Fatalf("Delete took %v; want ≈ apply_wait", took)
@@ -162,7 +165,7 @@ func TestDeleteComment(t *testing.T) {
 func TestListComments(t *testing.T) {
 	ctx := context.Background()
 	repo, videos := newFakeComments(), newFakeVideos(catalogue())
-	uc := NewCommentUsecase(bootstrap(time.Second), repo, videos, &fakeWaiter{})
+	uc := NewCommentUsecase(bootstrap(), repo, videos, awaiter(&eventtest.Acks{}, time.Second))
 	var posted []*Comment
 	for _, text := range []string{"first", "second", "third"} {
 		c, err := uc.Post(ctx, 1, videoA, text)
@@ -196,9 +199,9 @@ func TestListComments(t *testing.T) {
 		t.Fatal("refused List calls reached the repository")
 	}
 
-	bounded := bootstrap(time.Second)
+	bounded := bootstrap()
 	bounded.Lists.MaxItems = 2
-	got, err = NewCommentUsecase(bounded, repo, videos, &fakeWaiter{}).List(ctx, videoA)
+	got, err = NewCommentUsecase(bounded, repo, videos, awaiter(&eventtest.Acks{}, time.Second)).List(ctx, videoA)
 	if err != nil || len(got) != 2 || got[0].ID != posted[2].ID || got[1].ID != posted[1].ID {
 		t.Fatalf("List under lists.max_items 2 = %+v, %v; want the newest two", got, err)
 	}

@@ -8,17 +8,20 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/types/known/durationpb"
-
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
+	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
-// bootstrap is the configuration the usecases read: kafka.apply_wait, and lists.max_items at
-// its default (tests of the bound change it).
-func bootstrap(applyWait time.Duration) *confv1.Bootstrap {
-	return &confv1.Bootstrap{Kafka: &confv1.Kafka{ApplyWait: durationpb.New(applyWait)}, Lists: &confv1.Lists{MaxItems: 1000}}
+// bootstrap is the configuration the use cases read: lists.max_items at its default (tests of
+// the bound change it).
+func bootstrap() *confv1.Bootstrap { return &confv1.Bootstrap{Lists: &confv1.Lists{MaxItems: 1000}} }
+
+// awaiter waits for counts through acks, at most wait (kafka.apply_wait).
+func awaiter(acks *eventtest.Acks, wait time.Duration) countsv1.Awaiter {
+	return countsv1.Awaiter{Acks: acks, Wait: wait}
 }
 
 // fakeVideos is a VideoDirectory over a fixed map video → author.
@@ -47,55 +50,8 @@ func (v *fakeVideos) calls() int {
 	return len(v.asked)
 }
 
-// waitCall is one call of a CountWaiter.
-type waitCall struct {
-	method   string // "WaitApplied" or "WaitVideoCounts"
-	eventID  string
-	deadline time.Time // zero when the context had none
-	started  time.Time
-}
-
-// fakeWaiter is a CountWaiter that records its calls and either returns at once (applied) or
-// blocks until the context ends, like a consumer that never applies the event.
-type fakeWaiter struct {
-	mu    sync.Mutex
-	block bool
-	calls []waitCall
-}
-
-func (w *fakeWaiter) wait(ctx context.Context, method, eventID string) bool {
-	deadline, _ := ctx.Deadline()
-	w.mu.Lock()
-	w.calls = append(w.calls, waitCall{method: method, eventID: eventID, deadline: deadline, started: time.Now()})
-	block := w.block
-	w.mu.Unlock()
-	if !block {
-		return true
-	}
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(10 * time.Second): // a usecase that waits unbounded fails the test, not hangs it
-		return false
-	}
-}
-
-func (w *fakeWaiter) WaitApplied(ctx context.Context, eventID string) bool {
-	return w.wait(ctx, "WaitApplied", eventID)
-}
-
-func (w *fakeWaiter) WaitVideoCounts(ctx context.Context, eventID string) bool {
-	return w.wait(ctx, "WaitVideoCounts", eventID)
-}
-
-func (w *fakeWaiter) recorded() []waitCall {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]waitCall(nil), w.calls...)
-}
-
-// fakeFavorites is a FavoriteRepo in memory that behaves as the contract says: a Set that
-// changes nothing returns "".
+// fakeFavorites is a FavoriteRepo in memory: it stores what decide says, and gives the event
+// decide returns an id.
 type fakeFavorites struct {
 	mu         sync.Mutex
 	liked      map[[2]int64]Favorite // (user, video) → the stored like
@@ -105,6 +61,7 @@ type fakeFavorites struct {
 	sets       int
 	likedCalls int
 	events     []string
+	published  []*interactionv1.FavoriteChanged // the events, in order
 	// err, when set, is returned by every call.
 	err error
 }
@@ -113,7 +70,7 @@ func newFakeFavorites() *fakeFavorites {
 	return &fakeFavorites{liked: map[[2]int64]Favorite{}, order: map[[2]int64]int{}}
 }
 
-func (r *fakeFavorites) Set(_ context.Context, f Favorite, like bool) (string, error) {
+func (r *fakeFavorites) Set(_ context.Context, f Favorite, decide func(bool) (bool, *interactionv1.FavoriteChanged)) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sets++
@@ -122,19 +79,22 @@ func (r *fakeFavorites) Set(_ context.Context, f Favorite, like bool) (string, e
 	}
 	key := [2]int64{f.UserID, f.VideoID}
 	_, had := r.liked[key]
-	if had == like {
-		return "", nil
-	}
-	if like {
+	like, ev := decide(had)
+	switch {
+	case like && !had:
 		r.clock++
 		r.liked[key], r.order[key] = f, r.clock
-	} else {
+	case !like && had:
 		delete(r.liked, key)
 		delete(r.order, key)
+	}
+	if ev == nil {
+		return "", nil
 	}
 	r.seq++
 	id := fmt.Sprintf("fav-event-%d", r.seq)
 	r.events = append(r.events, id)
+	r.published = append(r.published, ev)
 	return id, nil
 }
 

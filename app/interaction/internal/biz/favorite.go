@@ -10,6 +10,7 @@ import (
 	"github.com/google/wire"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
@@ -32,12 +33,29 @@ type Favorite struct {
 	AuthorID int64
 }
 
+// Set decides a like (like) or an unlike of f, given whether f is liked now: whether it is to be
+// liked, and the event announcing the change. Liking what is liked, or unliking what is not,
+// changes nothing and announces nothing, so however often it is asked a like counts once; a
+// real change moves the counts by one (api/counts/v1).
+func (f Favorite) Set(liked, like bool) (bool, *interactionv1.FavoriteChanged) {
+	if liked == like {
+		return liked, nil
+	}
+	delta := int32(-1)
+	if like {
+		delta = 1
+	}
+	return like, &interactionv1.FavoriteChanged{
+		UserId: f.UserID, VideoId: f.VideoID, AuthorId: f.AuthorID, Delta: delta, OccurredAt: time.Now().UnixMilli(),
+	}
+}
+
 // FavoriteRepo stores likes.
 type FavoriteRepo interface {
-	// Set makes f liked (like) or not. Only when that changes something does it, in the same
-	// transaction, record the event that carries the change to the counts; it returns that
-	// event's id, or "" when nothing changed.
-	Set(ctx context.Context, f Favorite, like bool) (eventID string, err error)
+	// Set stores whether f is liked as decide says and, in the same transaction, the event
+	// decide returns (nil: none). decide gets whether f is liked now, and may be asked again
+	// if a concurrent change got there first. Set returns the id of the event stored, or "".
+	Set(ctx context.Context, f Favorite, decide func(liked bool) (bool, *interactionv1.FavoriteChanged)) (eventID string, err error)
 	// ListVideos returns the limit videos userID liked most recently, most recent first.
 	ListVideos(ctx context.Context, userID int64, limit int) ([]int64, error)
 	// Liked returns the subset of videoIDs userID liked.
@@ -50,29 +68,20 @@ type VideoDirectory interface {
 	Author(ctx context.Context, videoID int64) (int64, error)
 }
 
-// CountWaiter waits until the consumers that keep counts have applied an event.
-type CountWaiter interface {
-	// WaitApplied waits for every consumer counting likes (videos' and users' counts).
-	WaitApplied(ctx context.Context, eventID string) bool
-	// WaitVideoCounts waits for the consumer counting videos' likes and comments.
-	WaitVideoCounts(ctx context.Context, eventID string) bool
-}
-
 // FavoriteUsecase likes and unlikes videos.
 type FavoriteUsecase struct {
-	repo      FavoriteRepo
-	videos    VideoDirectory
-	counts    CountWaiter
-	applyWait time.Duration
+	repo   FavoriteRepo
+	videos VideoDirectory
+	// counts lets the user who acted see the counts of their change in their next request.
+	counts countsv1.Awaiter
 	// maxItems bounds a list of liked videos (lists.max_items).
 	maxItems int
 }
 
 // NewFavoriteUsecase returns a FavoriteUsecase.
-func NewFavoriteUsecase(bc *confv1.Bootstrap, repo FavoriteRepo, videos VideoDirectory, counts CountWaiter) *FavoriteUsecase {
+func NewFavoriteUsecase(bc *confv1.Bootstrap, repo FavoriteRepo, videos VideoDirectory, counts countsv1.Awaiter) *FavoriteUsecase {
 	return &FavoriteUsecase{
-		repo: repo, videos: videos, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration(),
-		maxItems: int(bc.GetLists().GetMaxItems()),
+		repo: repo, videos: videos, counts: counts, maxItems: int(bc.GetLists().GetMaxItems()),
 	}
 }
 
@@ -85,15 +94,12 @@ func (uc *FavoriteUsecase) Favorite(ctx context.Context, userID, videoID int64, 
 	if err != nil {
 		return false, err
 	}
-	eventID, err := uc.repo.Set(ctx, Favorite{UserID: userID, VideoID: videoID, AuthorID: author}, like)
+	f := Favorite{UserID: userID, VideoID: videoID, AuthorID: author}
+	eventID, err := uc.repo.Set(ctx, f, func(liked bool) (bool, *interactionv1.FavoriteChanged) { return f.Set(liked, like) })
 	if err != nil || eventID == "" {
 		return false, err
 	}
-	// The change is stored and its event is on the way; wait (a little) for the counts, so
-	// the next request of this user shows them. Past the wait they still arrive, just later.
-	waitCtx, cancel := context.WithTimeout(ctx, uc.applyWait)
-	defer cancel()
-	uc.counts.WaitApplied(waitCtx, eventID)
+	uc.counts.AwaitCounts(ctx, eventID, &interactionv1.FavoriteChanged{})
 	return true, nil
 }
 

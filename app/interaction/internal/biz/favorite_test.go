@@ -8,6 +8,9 @@ import (
 	"time"
 
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
 const (
@@ -33,7 +36,7 @@ func TestFavorite(t *testing.T) {
 		// after the steps: which (user, video) pairs are liked
 		liked     [][2]int64
 		notLiked  [][2]int64
-		waits     int // WaitApplied calls: one per real change
+		waits     int // waits for counts: one per real change
 		repoCalls int // Set calls
 	}{
 		{
@@ -74,8 +77,8 @@ func TestFavorite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			repo, videos, waiter := newFakeFavorites(), newFakeVideos(catalogue()), &fakeWaiter{}
-			uc := NewFavoriteUsecase(bootstrap(time.Second), repo, videos, waiter)
+			repo, videos, waiter := newFakeFavorites(), newFakeVideos(catalogue()), &eventtest.Acks{}
+			uc := NewFavoriteUsecase(bootstrap(), repo, videos, awaiter(waiter, time.Second))
 			for i, s := range tt.steps {
 				changed, err := uc.Favorite(ctx, s.user, s.video, s.like)
 				wantReason(t, "step", err, s.reason)
@@ -96,17 +99,17 @@ func TestFavorite(t *testing.T) {
 			if repo.sets != tt.repoCalls {
 				t.Errorf("%d Set calls; want %d", repo.sets, tt.repoCalls)
 			}
-			calls := waiter.recorded()
+			calls := waiter.Waits()
 			if len(calls) != tt.waits {
 				t.Fatalf("%d waits for counts; want %d (one per real change): %+v", len(calls), tt.waits, calls)
 			}
 			// Each wait is for the event of a real change, in order, on every counting consumer.
 			for i, c := range calls {
-				if c.method != "WaitApplied" {
-					t.Errorf("wait %d used %s; a like must wait for video and user counts (WaitApplied)", i, c.method)
+				if want := []string{videov1.CounterConsumer, userv1.CounterConsumer}; !slices.Equal(c.Consumers, want) {
+					t.Errorf("wait %d for %v; a like must wait for video and user counts (%v)", i, c.Consumers, want)
 				}
-				if c.eventID != repo.events[i] {
-					t.Errorf("wait %d for event %q; want %q", i, c.eventID, repo.events[i])
+				if c.EventID != repo.events[i] {
+					t.Errorf("wait %d for event %q; want %q", i, c.EventID, repo.events[i])
 				}
 			}
 		})
@@ -115,7 +118,7 @@ func TestFavorite(t *testing.T) {
 
 func TestFavoriteStoresTheAuthorFromTheDirectory(t *testing.T) {
 	repo, videos := newFakeFavorites(), newFakeVideos(catalogue())
-	uc := NewFavoriteUsecase(bootstrap(time.Second), repo, videos, &fakeWaiter{})
+	uc := NewFavoriteUsecase(bootstrap(), repo, videos, awaiter(&eventtest.Acks{}, time.Second))
 	for _, v := range []int64{videoA, videoB} {
 		if _, err := uc.Favorite(context.Background(), 3, v, true); err != nil {
 			t.Fatal(err)
@@ -135,8 +138,8 @@ func TestFavoriteStoresTheAuthorFromTheDirectory(t *testing.T) {
 func TestFavoriteWaitIsBoundedByApplyWait(t *testing.T) {
 	const applyWait = 50 * time.Millisecond
 	for _, like := range []bool{true, false} {
-		repo, waiter := newFakeFavorites(), &fakeWaiter{block: true}
-		uc := NewFavoriteUsecase(bootstrap(applyWait), repo, newFakeVideos(catalogue()), waiter)
+		repo, waiter := newFakeFavorites(), &eventtest.Acks{Block: true}
+		uc := NewFavoriteUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(waiter, applyWait))
 		if !like {
 			repo.liked[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
 		}
@@ -149,8 +152,8 @@ func TestFavoriteWaitIsBoundedByApplyWait(t *testing.T) {
 		if took < applyWait || took > applyWait+time.Second {
 			t.Fatalf("like=%v: Favorite took %v with a waiter that never sees the counts; want ≈ apply_wait %v", like, took, applyWait)
 		}
-		calls := waiter.recorded()
-		if len(calls) != 1 || calls[0].deadline.IsZero() || calls[0].deadline.Sub(calls[0].started) > applyWait {
+		calls := waiter.Waits()
+		if len(calls) != 1 || calls[0].Deadline.IsZero() || calls[0].Deadline.Sub(calls[0].Started) > applyWait {
 			t.Fatalf("like=%v: waits %+v; want one with a deadline within apply_wait", like, calls)
 		}
 	}
@@ -158,8 +161,8 @@ func TestFavoriteWaitIsBoundedByApplyWait(t *testing.T) {
 
 func TestFavoriteNoChangeDoesNotWait(t *testing.T) {
 	// A waiter that would block for the whole apply_wait: a repeated like must answer at once.
-	repo, waiter := newFakeFavorites(), &fakeWaiter{block: true}
-	uc := NewFavoriteUsecase(bootstrap(5*time.Second), repo, newFakeVideos(catalogue()), waiter)
+	repo, waiter := newFakeFavorites(), &eventtest.Acks{Block: true}
+	uc := NewFavoriteUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(waiter, 5*time.Second))
 	repo.liked[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
 	start := time.Now()
 	for _, c := range []struct {
@@ -174,20 +177,20 @@ func TestFavoriteNoChangeDoesNotWait(t *testing.T) {
 	if took := time.Since(start); took > time.Second {
 		t.Fatalf("no-op calls took %v: they waited for counts", took)
 	}
-	if calls := waiter.recorded(); len(calls) != 0 {
+	if calls := waiter.Waits(); len(calls) != 0 {
 		t.Fatalf("no-op calls waited for counts: %+v", calls)
 	}
 }
 
 func TestFavoriteRepoErrorIsReturned(t *testing.T) {
-	repo, waiter := newFakeFavorites(), &fakeWaiter{}
+	repo, waiter := newFakeFavorites(), &eventtest.Acks{}
 	repo.err = errors.New("database down")
-	uc := NewFavoriteUsecase(bootstrap(time.Second), repo, newFakeVideos(catalogue()), waiter)
+	uc := NewFavoriteUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second))
 	changed, err := uc.Favorite(context.Background(), 1, videoA, true)
 	if !errors.Is(err, repo.err) || changed {
 		t.Fatalf("Favorite = %v, %v; want false and the repository's error", changed, err)
 	}
-	if len(waiter.recorded()) != 0 {
+	if len(waiter.Waits()) != 0 {
 		t.Fatal("waited for counts of a change that failed")
 	}
 }
@@ -195,7 +198,7 @@ func TestFavoriteRepoErrorIsReturned(t *testing.T) {
 func TestListFavorites(t *testing.T) {
 	ctx := context.Background()
 	repo := newFakeFavorites()
-	uc := NewFavoriteUsecase(bootstrap(time.Second), repo, newFakeVideos(catalogue()), &fakeWaiter{})
+	uc := NewFavoriteUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second))
 	for _, v := range []int64{videoB, videoA} {
 		if _, err := uc.Favorite(ctx, 4, v, true); err != nil {
 			t.Fatal(err)
@@ -210,9 +213,9 @@ func TestListFavorites(t *testing.T) {
 		wantReason(t, "ListFavorites(non-positive)", err, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT))
 	}
 
-	bounded := bootstrap(time.Second)
+	bounded := bootstrap()
 	bounded.Lists.MaxItems = 1
-	got, err = NewFavoriteUsecase(bounded, repo, newFakeVideos(catalogue()), &fakeWaiter{}).ListFavorites(ctx, 4)
+	got, err = NewFavoriteUsecase(bounded, repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second)).ListFavorites(ctx, 4)
 	if err != nil || !slices.Equal(got, []int64{videoA}) {
 		t.Fatalf("ListFavorites under lists.max_items 1 = %v, %v; want the most recent like", got, err)
 	}
@@ -244,7 +247,7 @@ func TestIsFavorite(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			repo := newFakeFavorites()
 			repo.liked[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
-			uc := NewFavoriteUsecase(bootstrap(time.Second), repo, newFakeVideos(catalogue()), &fakeWaiter{})
+			uc := NewFavoriteUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.IsFavorite(ctx, tt.user, tt.ids)
 			wantReason(t, "IsFavorite", err, tt.reason)
 			if !slices.Equal(got, tt.want) {
@@ -254,5 +257,35 @@ func TestIsFavorite(t *testing.T) {
 				t.Fatalf("%d repository lookups; want %d", repo.likedCalls, tt.repoCalls)
 			}
 		})
+	}
+}
+
+func TestFavoriteSetIsIdempotentAndAnnouncesEachChange(t *testing.T) {
+	f := Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
+	tests := []struct {
+		liked, like bool
+		delta       int32 // 0: no event
+	}{
+		{liked: false, like: true, delta: 1},
+		{liked: true, like: false, delta: -1},
+		{liked: true, like: true},   // liking twice counts once
+		{liked: false, like: false}, // unliking what was never liked
+	}
+	for _, tt := range tests {
+		next, ev := f.Set(tt.liked, tt.like)
+		if next != tt.like {
+			t.Errorf("Set(liked=%v, like=%v) stores liked=%v; want %v", tt.liked, tt.like, next, tt.like)
+		}
+		if tt.delta == 0 {
+			if ev != nil {
+				t.Errorf("Set(liked=%v, like=%v) announces %v; a no-op announces nothing", tt.liked, tt.like, ev)
+			}
+			continue
+		}
+		if ev == nil || ev.GetUserId() != f.UserID || ev.GetVideoId() != f.VideoID || ev.GetAuthorId() != f.AuthorID ||
+			ev.GetDelta() != tt.delta || ev.GetOccurredAt() <= 0 || ev.GetEventId() != "" {
+			t.Errorf("Set(liked=%v, like=%v) announces %v; want user 1, video %d, author %d, delta %d, a time, and no id yet (the outbox gives it)",
+				tt.liked, tt.like, ev, videoA, authorA, tt.delta)
+		}
 	}
 }

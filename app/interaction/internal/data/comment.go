@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/event"
@@ -127,14 +127,13 @@ func (r *CommentRepo) listFromDB(ctx context.Context, videoID int64, limit int) 
 	return out, nil
 }
 
-// newCommentEvent announces that comment m was posted (delta 1) or deleted (-1), keyed by its
-// video, whose comment_count it moves.
+// newCommentEvent announces that comment m was posted (delta 1) or deleted (-1); the counter
+// table routes it and says which count it moves.
 func newCommentEvent(eventID string, m *commentModel, delta int32) *event.Outgoing {
-	return &event.Outgoing{
-		Topic: interactionv1.TopicComment, Key: strconv.FormatInt(m.VideoID, 10),
-		Message: &interactionv1.CommentChanged{
-			EventId: eventID, VideoId: m.VideoID, CommentId: m.ID, UserId: m.UserID,
-			Delta: delta, OccurredAt: time.Now().UnixMilli(),
-		},
+	ev := &interactionv1.CommentChanged{
+		EventId: eventID, VideoId: m.VideoID, CommentId: m.ID, UserId: m.UserID,
+		Delta: delta, OccurredAt: time.Now().UnixMilli(),
 	}
+	topic, key := countsv1.Route(ev)
+	return &event.Outgoing{Topic: topic, Key: key, Message: ev}
 }

@@ -125,7 +125,7 @@ func checkFavoriteEvent(t *testing.T, what string, rows []eventtest.Row, eventID
 func (s *stores) set(t *testing.T, f biz.Favorite, like bool) (string, []eventtest.Row) {
 	t.Helper()
 	mark := eventtest.Mark(t, s.data.db)
-	id, err := s.favs.Set(context.Background(), f, like)
+	id, err := setLike(context.Background(), s.favs, f, like)
 	if err != nil {
 		t.Fatalf("Set(%+v, %v): %v", f, like, err)
 	}
@@ -221,7 +221,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 	t.Run("30 concurrent likes of one pair: exactly one event", func(t *testing.T) {
 		f := biz.Favorite{UserID: 10, VideoID: 2001, AuthorID: 79}
 		mark := eventtest.Mark(t, s.data.db)
-		ids := concurrently(t, 30, func(int) (string, error) { return s.favs.Set(ctx, f, true) })
+		ids := concurrently(t, 30, func(int) (string, error) { return setLike(ctx, s.favs, f, true) })
 		var changed []string
 		for _, id := range ids {
 			if id != "" {
@@ -242,7 +242,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		const video = int64(2002)
 		mark := eventtest.Mark(t, s.data.db)
 		ids := concurrently(t, 30, func(i int) (string, error) {
-			return s.favs.Set(ctx, biz.Favorite{UserID: int64(100 + i), VideoID: video, AuthorID: 80}, true)
+			return setLike(ctx, s.favs, biz.Favorite{UserID: int64(100 + i), VideoID: video, AuthorID: 80}, true)
 		})
 		rows := eventtest.After(t, s.data.db, mark)
 		if len(rows) != 30 {
@@ -282,7 +282,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 				defer wg.Done()
 				rng := rand.New(rand.NewPCG(uint64(w), 7))
 				for range each {
-					id, err := s.favs.Set(ctx, f, rng.IntN(2) == 0)
+					id, err := setLike(ctx, s.favs, f, rng.IntN(2) == 0)
 					if err != nil {
 						mu.Lock()
 						failed = append(failed, err)
@@ -335,7 +335,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		const user = int64(30)
 		like := func(video int64, on bool) {
 			t.Helper()
-			if _, err := s.favs.Set(ctx, biz.Favorite{UserID: user, VideoID: video, AuthorID: 82}, on); err != nil {
+			if _, err := setLike(ctx, s.favs, biz.Favorite{UserID: user, VideoID: video, AuthorID: 82}, on); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(3 * time.Millisecond) // the order is kept in milliseconds
@@ -381,7 +381,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 	t.Run("ListVideos: the most recent likes up to the bound", func(t *testing.T) {
 		const user = int64(32)
 		for _, video := range []int64{3201, 3202, 3203, 3204} {
-			if _, err := s.favs.Set(ctx, biz.Favorite{UserID: user, VideoID: video, AuthorID: 82}, true); err != nil {
+			if _, err := setLike(ctx, s.favs, biz.Favorite{UserID: user, VideoID: video, AuthorID: 82}, true); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(3 * time.Millisecond) // the order is kept in milliseconds
@@ -673,7 +673,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 	// Last: it drops the outbox table.
 	t.Run("no outbox, no change: the change and its event commit together", func(t *testing.T) {
 		liked := biz.Favorite{UserID: 80, VideoID: 7001, AuthorID: 84}
-		if _, err := s.favs.Set(ctx, liked, true); err != nil {
+		if _, err := setLike(ctx, s.favs, liked, true); err != nil {
 			t.Fatal(err)
 		}
 		kept := &biz.Comment{VideoID: 7002, UserID: 80, Content: "kept"}
@@ -685,7 +685,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 
 		fresh := biz.Favorite{UserID: 80, VideoID: 7003, AuthorID: 84}
-		if id, err := s.favs.Set(ctx, fresh, true); err == nil || id != "" {
+		if id, err := setLike(ctx, s.favs, fresh, true); err == nil || id != "" {
 			t.Fatalf("like without an outbox = %q, %v; want an error", id, err)
 		}
 		if n := s.favoriteRows(t, fresh.UserID, fresh.VideoID); n != 0 {
@@ -694,7 +694,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		if got, err := s.favs.Liked(ctx, fresh.UserID, []int64{fresh.VideoID, liked.VideoID}); err != nil || !slices.Equal(got, []int64{liked.VideoID}) {
 			t.Fatalf("Liked after the failed like = %v, %v; want only %d", got, err, liked.VideoID)
 		}
-		if id, err := s.favs.Set(ctx, liked, false); err == nil || id != "" {
+		if id, err := setLike(ctx, s.favs, liked, false); err == nil || id != "" {
 			t.Fatalf("unlike without an outbox = %q, %v; want an error", id, err)
 		}
 		if n := s.favoriteRows(t, liked.UserID, liked.VideoID); n != 1 {
@@ -758,4 +758,9 @@ func deltas(t *testing.T, rows []eventtest.Row) []int32 {
 		out[i] = ev.GetDelta()
 	}
 	return out
+}
+
+// setLike likes (like) or unlikes f as the use case does: by the rule of biz.Favorite.Set.
+func setLike(ctx context.Context, repo *FavoriteRepo, f biz.Favorite, like bool) (string, error) {
+	return repo.Set(ctx, f, func(liked bool) (bool, *interactionv1.FavoriteChanged) { return f.Set(liked, like) })
 }

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -23,14 +24,16 @@ var ProviderSet = wire.NewSet(
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
 	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)),
-	NewCountWaiter, wire.Bind(new(biz.CountWaiter), new(*CountWaiter)),
+	wire.FieldsOf(new(*Data), "Counts"),
 )
 
 // Data holds the connections the repositories share.
 type Data struct {
-	db   *gorm.DB
-	rdb  *redis.Client // nil without Redis
-	acks event.Acks
+	db  *gorm.DB
+	rdb *redis.Client // nil without Redis
+	// Counts is how an action waits for its counts: through Redis when one is configured, at
+	// most kafka.apply_wait.
+	Counts countsv1.Awaiter
 }
 
 // NewData connects to the app's stores and brings the schema up to date.
@@ -40,7 +43,9 @@ func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), e
 		return nil, nil, err
 	}
 	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
-	return &Data{db: stores.DB, rdb: stores.Redis, acks: event.AcksFor(bc, stores.Redis)}, closeStores, nil
+	return &Data{db: stores.DB, rdb: stores.Redis, Counts: countsv1.Awaiter{
+		Acks: event.AcksFor(bc, stores.Redis), Wait: bc.GetKafka().GetApplyWait().AsDuration(),
+	}}, closeStores, nil
 }
 
 func migrate(db *gorm.DB) error {

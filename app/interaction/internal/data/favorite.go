@@ -3,17 +3,14 @@ package data
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
-	"gorm.io/gorm"
+	"google.golang.org/protobuf/proto"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
-	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
-	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/setcache"
 )
@@ -45,25 +42,12 @@ func NewFavoriteRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *Favo
 }
 
 // Set implements biz.FavoriteRepo.
-func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, like bool) (string, error) {
-	eventID, err := r.relay.Commit(ctx, func(tx *gorm.DB, eventID string) (*event.Outgoing, error) {
-		row := &favoriteModel{UserID: f.UserID, VideoID: f.VideoID, AuthorID: f.AuthorID, CreatedAt: time.Now().UnixMilli()}
-		changed, err := database.SetPresent(tx, like, row, map[string]any{"user_id": f.UserID, "video_id": f.VideoID})
-		if err != nil || !changed {
-			return nil, err // unchanged: no event
-		}
-		delta := int32(-1)
-		if like {
-			delta = 1
-		}
-		return &event.Outgoing{
-			Topic: interactionv1.TopicFavorite, Key: strconv.FormatInt(f.VideoID, 10),
-			Message: &interactionv1.FavoriteChanged{
-				EventId: eventID, UserId: f.UserID, VideoId: f.VideoID, AuthorId: f.AuthorID,
-				Delta: delta, OccurredAt: time.Now().UnixMilli(),
-			},
-		}, nil
-	})
+func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, decide func(liked bool) (bool, *interactionv1.FavoriteChanged)) (string, error) {
+	fact := event.Fact{
+		Row: &favoriteModel{UserID: f.UserID, VideoID: f.VideoID, AuthorID: f.AuthorID, CreatedAt: time.Now().UnixMilli()},
+		Key: map[string]any{"user_id": f.UserID, "video_id": f.VideoID},
+	}
+	eventID, err := r.relay.SetFact(ctx, fact, countsv1.Route, func(liked bool) (bool, proto.Message) { return decide(liked) })
 	if r.liked != nil && (eventID != "" || err != nil) {
 		r.liked.Changed(f.UserID) // also after an error: see event.Relay.Commit
 	}
@@ -118,22 +102,4 @@ func (r *FavoriteRepo) likedFromDB(ctx context.Context, userID int64, videoIDs [
 		return nil, fmt.Errorf("check favorites: %w", err)
 	}
 	return ids, nil
-}
-
-// CountWaiter implements biz.CountWaiter with the process's Acks.
-type CountWaiter struct {
-	acks event.Acks
-}
-
-// NewCountWaiter returns a CountWaiter.
-func NewCountWaiter(d *Data) *CountWaiter { return &CountWaiter{acks: d.acks} }
-
-// WaitApplied implements biz.CountWaiter.
-func (w *CountWaiter) WaitApplied(ctx context.Context, eventID string) bool {
-	return w.acks.Wait(ctx, eventID, videov1.CounterConsumer, userv1.CounterConsumer)
-}
-
-// WaitVideoCounts implements biz.CountWaiter.
-func (w *CountWaiter) WaitVideoCounts(ctx context.Context, eventID string) bool {
-	return w.acks.Wait(ctx, eventID, videov1.CounterConsumer)
 }

@@ -8,17 +8,20 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/types/known/durationpb"
-
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
+	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
-// bootstrap is the configuration the use case reads: kafka.apply_wait, and lists.max_items at
-// its default (tests of the bound change it).
-func bootstrap(applyWait time.Duration) *confv1.Bootstrap {
-	return &confv1.Bootstrap{Kafka: &confv1.Kafka{ApplyWait: durationpb.New(applyWait)}, Lists: &confv1.Lists{MaxItems: 1000}}
+// bootstrap is the configuration the use cases read: lists.max_items at its default (tests of
+// the bound change it).
+func bootstrap() *confv1.Bootstrap { return &confv1.Bootstrap{Lists: &confv1.Lists{MaxItems: 1000}} }
+
+// awaiter waits for counts through acks, at most wait (kafka.apply_wait).
+func awaiter(acks *eventtest.Acks, wait time.Duration) countsv1.Awaiter {
+	return countsv1.Awaiter{Acks: acks, Wait: wait}
 }
 
 // fakeUsers is a UserDirectory over a fixed set of ids.
@@ -53,55 +56,19 @@ func (u *fakeUsers) calls() int {
 	return len(u.asked)
 }
 
-// waitCall is one call of a CountWaiter.
-type waitCall struct {
-	eventID  string
-	deadline time.Time // zero when the context had none
-	started  time.Time
-}
-
-// fakeWaiter is a CountWaiter that records its calls and either returns at once (applied) or
-// blocks until the context ends, like a consumer that never applies the event.
-type fakeWaiter struct {
-	mu    sync.Mutex
-	block bool
-	calls []waitCall
-}
-
-func (w *fakeWaiter) WaitApplied(ctx context.Context, eventID string) bool {
-	deadline, _ := ctx.Deadline()
-	w.mu.Lock()
-	w.calls = append(w.calls, waitCall{eventID: eventID, deadline: deadline, started: time.Now()})
-	block := w.block
-	w.mu.Unlock()
-	if !block {
-		return true
-	}
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(10 * time.Second): // a use case that waits unbounded fails the test, not hangs it
-		return false
-	}
-}
-
-func (w *fakeWaiter) recorded() []waitCall {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]waitCall(nil), w.calls...)
-}
-
-// fakeFollows is a FollowRepo in memory that behaves as the contract says: a Set that changes
-// nothing returns "".
+// fakeFollows is a FollowRepo in memory: it stores what decide says, and gives the event decide
+// returns an id.
 type fakeFollows struct {
-	mu      sync.Mutex
-	edges   map[Follow]int64 // edge → when it was made (a logical clock)
-	clock   int64
-	seq     int
-	sets    int
-	among   int
-	events  []string
-	lastSet []Follow
+	mu     sync.Mutex
+	edges  map[Follow]int64 // edge → when it was made (a logical clock)
+	clock  int64
+	seq    int
+	sets   int
+	among  int
+	events []string
+	// published are the events, in order.
+	published []*relationv1.FollowChanged
+	lastSet   []Follow
 	// err, when set, is returned by every call.
 	err error
 }
@@ -133,7 +100,7 @@ func (r *fakeFollows) has(f Follow) bool {
 	return ok
 }
 
-func (r *fakeFollows) Set(_ context.Context, f Follow, follow bool) (string, error) {
+func (r *fakeFollows) Set(_ context.Context, f Follow, decide func(bool) (bool, *relationv1.FollowChanged)) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sets++
@@ -142,18 +109,21 @@ func (r *fakeFollows) Set(_ context.Context, f Follow, follow bool) (string, err
 		return "", r.err
 	}
 	_, had := r.edges[f]
-	if had == follow {
-		return "", nil
-	}
-	if follow {
+	follow, ev := decide(had)
+	switch {
+	case follow && !had:
 		r.clock++
 		r.edges[f] = r.clock
-	} else {
+	case !follow && had:
 		delete(r.edges, f)
+	}
+	if ev == nil {
+		return "", nil
 	}
 	r.seq++
 	id := fmt.Sprintf("follow-event-%d", r.seq)
 	r.events = append(r.events, id)
+	r.published = append(r.published, ev)
 	return id, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/google/wire"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
@@ -34,6 +35,24 @@ type Follow struct {
 	FolloweeID int64
 }
 
+// Set decides a follow (follow) or an unfollow of f, given whether f exists now: whether it is
+// to exist, and the event announcing the change. Following whom you follow, or unfollowing
+// whom you do not, changes nothing and announces nothing, so a follow counts once; a real
+// change moves the follower's follow_count and the followee's follower_count by one
+// (api/counts/v1).
+func (f Follow) Set(exists, follow bool) (bool, *relationv1.FollowChanged) {
+	if exists == follow {
+		return exists, nil
+	}
+	delta := int32(-1)
+	if follow {
+		delta = 1
+	}
+	return follow, &relationv1.FollowChanged{
+		FollowerId: f.FollowerID, FolloweeId: f.FolloweeID, Delta: delta, OccurredAt: time.Now().UnixMilli(),
+	}
+}
+
 // Mutual is a user who follows the asking user back, with the times (epoch ms) of both follows.
 type Mutual struct {
 	UserID int64
@@ -48,10 +67,10 @@ func (m Mutual) FriendsSince() int64 { return max(m.FollowedAt, m.FollowedBackAt
 
 // FollowRepo stores follows.
 type FollowRepo interface {
-	// Set makes f exist (follow) or not. Only when that changes something does it, in the same
-	// transaction, record the event that carries the change to the counts; it returns that
-	// event's id, or "" when nothing changed.
-	Set(ctx context.Context, f Follow, follow bool) (eventID string, err error)
+	// Set stores whether f exists as decide says and, in the same transaction, the event
+	// decide returns (nil: none). decide gets whether f exists now, and may be asked again if
+	// a concurrent change got there first. Set returns the id of the event stored, or "".
+	Set(ctx context.Context, f Follow, decide func(exists bool) (bool, *relationv1.FollowChanged)) (eventID string, err error)
 	// ListFollowing returns the limit users userID followed most recently, most recent first.
 	ListFollowing(ctx context.Context, userID int64, limit int) ([]int64, error)
 	// ListFollowers returns the limit users who followed userID most recently, most recent first.
@@ -69,27 +88,20 @@ type UserDirectory interface {
 	Exists(ctx context.Context, userID int64) (bool, error)
 }
 
-// CountWaiter waits until the consumer that keeps follow_count and follower_count has applied an
-// event.
-type CountWaiter interface {
-	WaitApplied(ctx context.Context, eventID string) bool
-}
-
 // RelationUsecase follows and unfollows users and answers who follows whom.
 type RelationUsecase struct {
-	repo      FollowRepo
-	users     UserDirectory
-	counts    CountWaiter
-	applyWait time.Duration
+	repo  FollowRepo
+	users UserDirectory
+	// counts lets the user who acted see the counts of their change in their next request.
+	counts countsv1.Awaiter
 	// maxItems bounds every list of users (lists.max_items).
 	maxItems int
 }
 
 // NewRelationUsecase returns a RelationUsecase.
-func NewRelationUsecase(bc *confv1.Bootstrap, repo FollowRepo, users UserDirectory, counts CountWaiter) *RelationUsecase {
+func NewRelationUsecase(bc *confv1.Bootstrap, repo FollowRepo, users UserDirectory, counts countsv1.Awaiter) *RelationUsecase {
 	return &RelationUsecase{
-		repo: repo, users: users, counts: counts, applyWait: bc.GetKafka().GetApplyWait().AsDuration(),
-		maxItems: int(bc.GetLists().GetMaxItems()),
+		repo: repo, users: users, counts: counts, maxItems: int(bc.GetLists().GetMaxItems()),
 	}
 }
 
@@ -119,15 +131,12 @@ func (uc *RelationUsecase) Follow(ctx context.Context, userID, toUserID int64, f
 			return false, ErrUserNotFound
 		}
 	}
-	eventID, err := uc.repo.Set(ctx, Follow{FollowerID: userID, FolloweeID: toUserID}, follow)
+	f := Follow{FollowerID: userID, FolloweeID: toUserID}
+	eventID, err := uc.repo.Set(ctx, f, func(exists bool) (bool, *relationv1.FollowChanged) { return f.Set(exists, follow) })
 	if err != nil || eventID == "" {
 		return false, err
 	}
-	// The change is stored and its event is on the way; wait (a little) for the counts, so
-	// the next request of this user shows them. Past the wait they still arrive, just later.
-	waitCtx, cancel := context.WithTimeout(ctx, uc.applyWait)
-	defer cancel()
-	uc.counts.WaitApplied(waitCtx, eventID)
+	uc.counts.AwaitCounts(ctx, eventID, &relationv1.FollowChanged{})
 	return true, nil
 }
 

@@ -11,6 +11,8 @@ import (
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
+	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
 // Users 1 to 9 exist; 999 does not.
@@ -32,7 +34,7 @@ func TestFollow(t *testing.T) {
 		// after the steps: which edges exist
 		edges    []Follow
 		notEdges []Follow
-		waits    int // WaitApplied calls: one per real change
+		waits    int // waits for counts: one per real change
 		sets     int // repository Set calls
 		lookups  int // directory calls
 	}{
@@ -90,8 +92,8 @@ func TestFollow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			repo, users, waiter := newFakeFollows(), directory(), &fakeWaiter{}
-			uc := NewRelationUsecase(bootstrap(time.Second), repo, users, waiter)
+			repo, users, waiter := newFakeFollows(), directory(), &eventtest.Acks{}
+			uc := NewRelationUsecase(bootstrap(), repo, users, awaiter(waiter, time.Second))
 			for i, s := range tt.steps {
 				changed, err := uc.Follow(ctx, s.user, s.to, s.follow)
 				wantReason(t, "step", err, s.reason)
@@ -115,14 +117,17 @@ func TestFollow(t *testing.T) {
 			if n := users.calls(); n != tt.lookups {
 				t.Errorf("%d directory lookups; want %d", n, tt.lookups)
 			}
-			calls := waiter.recorded()
+			calls := waiter.Waits()
 			if len(calls) != tt.waits {
 				t.Fatalf("%d waits for counts; want %d (one per real change): %+v", len(calls), tt.waits, calls)
 			}
-			// Each wait is for the event of a real change, in order.
+			// Each wait is for the event of a real change, in order, on the user counts.
 			for i, c := range calls {
-				if c.eventID != repo.events[i] {
-					t.Errorf("wait %d for event %q; want %q", i, c.eventID, repo.events[i])
+				if !slices.Equal(c.Consumers, []string{userv1.CounterConsumer}) {
+					t.Errorf("wait %d for %v; a follow must wait for the user counts", i, c.Consumers)
+				}
+				if c.EventID != repo.events[i] {
+					t.Errorf("wait %d for event %q; want %q", i, c.EventID, repo.events[i])
 				}
 			}
 		})
@@ -131,7 +136,7 @@ func TestFollow(t *testing.T) {
 
 func TestFollowStoresTheEdgeAsked(t *testing.T) {
 	repo := newFakeFollows()
-	uc := NewRelationUsecase(bootstrap(time.Second), repo, directory(), &fakeWaiter{})
+	uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 	if _, err := uc.Follow(context.Background(), 4, 7, true); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +149,7 @@ func TestFollowStoresTheEdgeAsked(t *testing.T) {
 }
 
 func TestFollowSelfSaysWhy(t *testing.T) {
-	uc := NewRelationUsecase(bootstrap(time.Second), newFakeFollows(), directory(), &fakeWaiter{})
+	uc := NewRelationUsecase(bootstrap(), newFakeFollows(), directory(), awaiter(&eventtest.Acks{}, time.Second))
 	_, err := uc.Follow(context.Background(), 2, 2, true)
 	e := kerrors.FromError(err)
 	if e.Code != 400 || !strings.Contains(e.Message, "yourself") {
@@ -155,8 +160,8 @@ func TestFollowSelfSaysWhy(t *testing.T) {
 func TestFollowWaitIsBoundedByApplyWait(t *testing.T) {
 	const applyWait = 50 * time.Millisecond
 	for _, follow := range []bool{true, false} {
-		repo, waiter := newFakeFollows(), &fakeWaiter{block: true}
-		uc := NewRelationUsecase(bootstrap(applyWait), repo, directory(), waiter)
+		repo, waiter := newFakeFollows(), &eventtest.Acks{Block: true}
+		uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(waiter, applyWait))
 		if !follow {
 			repo.put(Follow{1, 2})
 		}
@@ -169,8 +174,8 @@ func TestFollowWaitIsBoundedByApplyWait(t *testing.T) {
 		if took < applyWait || took > applyWait+time.Second {
 			t.Fatalf("follow=%v: Follow took %v with a waiter that never sees the counts; want ≈ apply_wait %v", follow, took, applyWait)
 		}
-		calls := waiter.recorded()
-		if len(calls) != 1 || calls[0].deadline.IsZero() || calls[0].deadline.Sub(calls[0].started) > applyWait {
+		calls := waiter.Waits()
+		if len(calls) != 1 || calls[0].Deadline.IsZero() || calls[0].Deadline.Sub(calls[0].Started) > applyWait {
 			t.Fatalf("follow=%v: waits %+v; want one with a deadline within apply_wait", follow, calls)
 		}
 	}
@@ -178,8 +183,8 @@ func TestFollowWaitIsBoundedByApplyWait(t *testing.T) {
 
 func TestFollowNoChangeDoesNotWait(t *testing.T) {
 	// A waiter that would block for the whole apply_wait: a repeated follow must answer at once.
-	repo, waiter := newFakeFollows(), &fakeWaiter{block: true}
-	uc := NewRelationUsecase(bootstrap(5*time.Second), repo, directory(), waiter)
+	repo, waiter := newFakeFollows(), &eventtest.Acks{Block: true}
+	uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(waiter, 5*time.Second))
 	repo.put(Follow{1, 2})
 	start := time.Now()
 	for _, c := range []struct {
@@ -194,28 +199,28 @@ func TestFollowNoChangeDoesNotWait(t *testing.T) {
 	if took := time.Since(start); took > time.Second {
 		t.Fatalf("no-op calls took %v: they waited for counts", took)
 	}
-	if calls := waiter.recorded(); len(calls) != 0 {
+	if calls := waiter.Waits(); len(calls) != 0 {
 		t.Fatalf("no-op calls waited for counts: %+v", calls)
 	}
 }
 
 func TestFollowErrorsAreReturned(t *testing.T) {
 	t.Run("repository", func(t *testing.T) {
-		repo, waiter := newFakeFollows(), &fakeWaiter{}
+		repo, waiter := newFakeFollows(), &eventtest.Acks{}
 		repo.err = errors.New("database down")
-		uc := NewRelationUsecase(bootstrap(time.Second), repo, directory(), waiter)
+		uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(waiter, time.Second))
 		changed, err := uc.Follow(context.Background(), 1, 2, true)
 		if !errors.Is(err, repo.err) || changed {
 			t.Fatalf("Follow = %v, %v; want false and the repository's error", changed, err)
 		}
-		if len(waiter.recorded()) != 0 {
+		if len(waiter.Waits()) != 0 {
 			t.Fatal("waited for counts of a change that failed")
 		}
 	})
 	t.Run("directory", func(t *testing.T) {
-		repo, users, waiter := newFakeFollows(), directory(), &fakeWaiter{}
+		repo, users, waiter := newFakeFollows(), directory(), &eventtest.Acks{}
 		users.err = errors.New("user app unreachable")
-		uc := NewRelationUsecase(bootstrap(time.Second), repo, users, waiter)
+		uc := NewRelationUsecase(bootstrap(), repo, users, awaiter(waiter, time.Second))
 		changed, err := uc.Follow(context.Background(), 1, 2, true)
 		if !errors.Is(err, users.err) || changed {
 			t.Fatalf("Follow = %v, %v; want false and the directory's error", changed, err)
@@ -229,7 +234,7 @@ func TestFollowErrorsAreReturned(t *testing.T) {
 func TestListFollowingAndFollowers(t *testing.T) {
 	ctx := context.Background()
 	repo := newFakeFollows()
-	uc := NewRelationUsecase(bootstrap(time.Second), repo, directory(), &fakeWaiter{})
+	uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 	for _, f := range []Follow{{1, 3}, {2, 1}, {1, 2}, {3, 1}, {1, 4}, {4, 1}} {
 		if _, err := uc.Follow(ctx, f.FollowerID, f.FolloweeID, true); err != nil {
 			t.Fatal(err)
@@ -244,9 +249,9 @@ func TestListFollowingAndFollowers(t *testing.T) {
 	if got, err := uc.ListFollowers(ctx, 1); err != nil || !slices.Equal(got, []int64{4, 3, 2}) {
 		t.Fatalf("ListFollowers(1) = %v, %v; want [4 3 2], most recent first", got, err)
 	}
-	bounded := bootstrap(time.Second)
+	bounded := bootstrap()
 	bounded.Lists.MaxItems = 1
-	small := NewRelationUsecase(bounded, repo, directory(), &fakeWaiter{})
+	small := NewRelationUsecase(bounded, repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 	if got, err := small.ListFollowing(ctx, 1); err != nil || !slices.Equal(got, []int64{4}) {
 		t.Fatalf("ListFollowing(1) under lists.max_items 1 = %v, %v; want [4]", got, err)
 	}
@@ -289,14 +294,14 @@ func TestListFriends(t *testing.T) {
 		maxItems int32
 		want     []int64
 	}{{1000, []int64{5, 7, 8, 6}}, {2, []int64{5, 7}}} {
-		bc := bootstrap(time.Second)
+		bc := bootstrap()
 		bc.Lists.MaxItems = tt.maxItems
-		uc := NewRelationUsecase(bc, repo, directory(), &fakeWaiter{})
+		uc := NewRelationUsecase(bc, repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 		if got, err := uc.ListFriends(context.Background(), me); err != nil || !slices.Equal(got, tt.want) {
 			t.Fatalf("ListFriends under lists.max_items %d = %v, %v; want %v", tt.maxItems, got, err, tt.want)
 		}
 	}
-	uc := NewRelationUsecase(bootstrap(time.Second), repo, directory(), &fakeWaiter{})
+	uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 	if got, err := uc.ListFriends(context.Background(), 9); err != nil || len(got) != 0 {
 		t.Fatalf("ListFriends of a user nobody follows back = %v, %v; want none", got, err)
 	}
@@ -328,7 +333,7 @@ func TestFollowedAmong(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			repo := newFakeFollows()
 			repo.put(Follow{1, 2}, Follow{1, 3}, Follow{3, 1})
-			uc := NewRelationUsecase(bootstrap(time.Second), repo, directory(), &fakeWaiter{})
+			uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.FollowedAmong(ctx, tt.viewer, tt.ids)
 			wantReason(t, "FollowedAmong", err, tt.reason)
 			if !slices.Equal(got, tt.want) {
@@ -363,7 +368,7 @@ func TestAreFriends(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			repo := newFakeFollows()
 			repo.put(Follow{1, 2}, Follow{1, 3}, Follow{3, 1})
-			uc := NewRelationUsecase(bootstrap(time.Second), repo, directory(), &fakeWaiter{})
+			uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.AreFriends(ctx, tt.user, tt.other)
 			wantReason(t, "AreFriends", err, tt.reason)
 			if got != tt.want {
@@ -373,5 +378,35 @@ func TestAreFriends(t *testing.T) {
 				t.Fatalf("%d repository lookups; want at most %d", repo.among, tt.maxLookups)
 			}
 		})
+	}
+}
+
+func TestFollowSetIsIdempotentAndAnnouncesEachChange(t *testing.T) {
+	f := Follow{FollowerID: 1, FolloweeID: 2}
+	tests := []struct {
+		exists, follow bool
+		delta          int32 // 0: no event
+	}{
+		{exists: false, follow: true, delta: 1},
+		{exists: true, follow: false, delta: -1},
+		{exists: true, follow: true},   // following twice counts once
+		{exists: false, follow: false}, // unfollowing a stranger
+	}
+	for _, tt := range tests {
+		next, ev := f.Set(tt.exists, tt.follow)
+		if next != tt.follow {
+			t.Errorf("Set(exists=%v, follow=%v) stores exists=%v; want %v", tt.exists, tt.follow, next, tt.follow)
+		}
+		if tt.delta == 0 {
+			if ev != nil {
+				t.Errorf("Set(exists=%v, follow=%v) announces %v; a no-op announces nothing", tt.exists, tt.follow, ev)
+			}
+			continue
+		}
+		if ev == nil || ev.GetFollowerId() != 1 || ev.GetFolloweeId() != 2 || ev.GetDelta() != tt.delta ||
+			ev.GetOccurredAt() <= 0 || ev.GetEventId() != "" {
+			t.Errorf("Set(exists=%v, follow=%v) announces %v; want follower 1, followee 2, delta %d, a time, and no id yet (the outbox gives it)",
+				tt.exists, tt.follow, ev, tt.delta)
+		}
 	}
 }

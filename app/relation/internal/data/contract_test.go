@@ -104,7 +104,7 @@ func checkFollowEvent(t *testing.T, what string, rows []eventtest.Row, eventID s
 func (s *stores) set(t *testing.T, f biz.Follow, follow bool) (string, []eventtest.Row) {
 	t.Helper()
 	mark := eventtest.Mark(t, s.data.db)
-	id, err := s.follows.Set(context.Background(), f, follow)
+	id, err := setFollow(context.Background(), s.follows, f, follow)
 	if err != nil {
 		t.Fatalf("Set(%+v, %v): %v", f, follow, err)
 	}
@@ -221,7 +221,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 	t.Run("30 concurrent follows of one pair: exactly one event", func(t *testing.T) {
 		f := biz.Follow{FollowerID: 10, FolloweeID: 11}
 		mark := eventtest.Mark(t, s.data.db)
-		ids := concurrently(t, 30, func(int) (string, error) { return s.follows.Set(ctx, f, true) })
+		ids := concurrently(t, 30, func(int) (string, error) { return setFollow(ctx, s.follows, f, true) })
 		var changed []string
 		for _, id := range ids {
 			if id != "" {
@@ -242,7 +242,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 		const star = int64(20)
 		mark := eventtest.Mark(t, s.data.db)
 		ids := concurrently(t, 30, func(i int) (string, error) {
-			return s.follows.Set(ctx, biz.Follow{FollowerID: int64(100 + i), FolloweeID: star}, true)
+			return setFollow(ctx, s.follows, biz.Follow{FollowerID: int64(100 + i), FolloweeID: star}, true)
 		})
 		rows := eventtest.After(t, s.data.db, mark)
 		if len(rows) != 30 {
@@ -284,7 +284,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 			wg.Go(func() {
 				rng := rand.New(rand.NewPCG(uint64(w), 7))
 				for range each {
-					id, err := s.follows.Set(ctx, f, rng.IntN(2) == 0)
+					id, err := setFollow(ctx, s.follows, f, rng.IntN(2) == 0)
 					mu.Lock()
 					if err != nil {
 						failed = append(failed, err)
@@ -338,7 +338,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 		const me = int64(40)
 		follow := func(f biz.Follow, on bool) {
 			t.Helper()
-			if _, err := s.follows.Set(ctx, f, on); err != nil {
+			if _, err := setFollow(ctx, s.follows, f, on); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(3 * time.Millisecond) // the order is kept in milliseconds
@@ -394,12 +394,12 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 			{FollowerID: me, FolloweeID: 57}, {FollowerID: 57, FolloweeID: me}, // friends, until...
 		}
 		for _, f := range edges {
-			if _, err := s.follows.Set(ctx, f, true); err != nil {
+			if _, err := setFollow(ctx, s.follows, f, true); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
-		if _, err := s.follows.Set(ctx, biz.Follow{FollowerID: 57, FolloweeID: me}, false); err != nil {
+		if _, err := setFollow(ctx, s.follows, biz.Follow{FollowerID: 57, FolloweeID: me}, false); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.follows.ListMutual(ctx, me, everything)
@@ -513,13 +513,13 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 		for i := range 40 {
 			f := biz.Follow{FollowerID: viewer, FolloweeID: 61 + rng.Int64N(6)}
 			on := rng.IntN(3) > 0
-			if _, err := s.follows.Set(ctx, f, on); err != nil {
+			if _, err := setFollow(ctx, s.follows, f, on); err != nil {
 				t.Fatal(err)
 			}
 			check(fmt.Sprintf("step %d (%+v, %v)", i, f, on))
 		}
 		// Others' follows are theirs: being followed is not following.
-		if _, err := s.follows.Set(ctx, biz.Follow{FollowerID: 66, FolloweeID: viewer}, true); err != nil {
+		if _, err := setFollow(ctx, s.follows, biz.Follow{FollowerID: 66, FolloweeID: viewer}, true); err != nil {
 			t.Fatal(err)
 		}
 		if got := s.among(t, 66, []int64{61, 62, 63}); len(got) != 0 {
@@ -551,10 +551,10 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 				t.Fatalf("FollowedAmong = %v; want %v", got, want)
 			}
 		}
-		if _, err := s.follows.Set(ctx, biz.Follow{FollowerID: viewer, FolloweeID: 10_001}, false); err != nil {
+		if _, err := setFollow(ctx, s.follows, biz.Follow{FollowerID: viewer, FolloweeID: 10_001}, false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.follows.Set(ctx, biz.Follow{FollowerID: viewer, FolloweeID: 5}, true); err != nil {
+		if _, err := setFollow(ctx, s.follows, biz.Follow{FollowerID: viewer, FolloweeID: 5}, true); err != nil {
 			t.Fatal(err)
 		}
 		want = []int64{5, 10_000, int64(10_000 + n - 1)}
@@ -589,7 +589,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 	// Last: it drops the outbox table.
 	t.Run("no outbox, no change: the change and its event commit together", func(t *testing.T) {
 		kept := biz.Follow{FollowerID: 95, FolloweeID: 96}
-		if _, err := s.follows.Set(ctx, kept, true); err != nil {
+		if _, err := setFollow(ctx, s.follows, kept, true); err != nil {
 			t.Fatal(err)
 		}
 		// Warm the cache, if any: a failed change must not leave it wrong either.
@@ -601,13 +601,13 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 
 		fresh := biz.Follow{FollowerID: 95, FolloweeID: 97}
-		if id, err := s.follows.Set(ctx, fresh, true); err == nil || id != "" {
+		if id, err := setFollow(ctx, s.follows, fresh, true); err == nil || id != "" {
 			t.Fatalf("follow without an outbox = %q, %v; want an error", id, err)
 		}
 		if n := s.edgeRows(t, fresh); n != 0 {
 			t.Fatal("the follow was stored without its event")
 		}
-		if id, err := s.follows.Set(ctx, kept, false); err == nil || id != "" {
+		if id, err := setFollow(ctx, s.follows, kept, false); err == nil || id != "" {
 			t.Fatalf("unfollow without an outbox = %q, %v; want an error", id, err)
 		}
 		if n := s.edgeRows(t, kept); n != 1 {
@@ -661,7 +661,7 @@ func raceFollowedAmong(t *testing.T, s *stores, viewer int64) {
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(viewer)))
 			for range 60 {
 				f := biz.Follow{FollowerID: viewer, FolloweeID: all[rng.IntN(len(all)/2)+w*len(all)/4]}
-				if _, err := s.follows.Set(ctx, f, rng.IntN(2) == 0); err != nil {
+				if _, err := setFollow(ctx, s.follows, f, rng.IntN(2) == 0); err != nil {
 					t.Error(err)
 					return
 				}
@@ -707,4 +707,9 @@ func deltas(rows []eventtest.Row) []int32 {
 		out[i] = ev.GetDelta()
 	}
 	return out
+}
+
+// setFollow follows (follow) or unfollows f as the use case does: by the rule of biz.Follow.Set.
+func setFollow(ctx context.Context, repo *FollowRepo, f biz.Follow, follow bool) (string, error) {
+	return repo.Set(ctx, f, func(exists bool) (bool, *relationv1.FollowChanged) { return f.Set(exists, follow) })
 }

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -21,15 +22,16 @@ var ProviderSet = wire.NewSet(
 	NewData, NewRelay,
 	NewFollowRepo, wire.Bind(new(biz.FollowRepo), new(*FollowRepo)),
 	NewUserDirectory, wire.Bind(new(biz.UserDirectory), new(*UserDirectory)),
-	NewCountWaiter, wire.Bind(new(biz.CountWaiter), new(*CountWaiter)),
+	wire.FieldsOf(new(*Data), "Counts"),
 )
 
 // Data holds the connections the repositories share.
 type Data struct {
 	db *gorm.DB
-	// acks is how a follow waits for its counts: through Redis when one is configured. Redis
-	// caches nothing here; followed sets are cached only in process, where they are exact.
-	acks event.Acks
+	// Counts is how a follow waits for its counts (at most kafka.apply_wait): through Redis
+	// when one is configured. Redis caches nothing here; followed sets are cached only in
+	// process, where they are exact.
+	Counts countsv1.Awaiter
 }
 
 // NewData connects to the app's stores and brings the schema up to date.
@@ -39,7 +41,9 @@ func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), e
 		return nil, nil, err
 	}
 	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
-	return &Data{db: stores.DB, acks: event.AcksFor(bc, stores.Redis)}, closeStores, nil
+	return &Data{db: stores.DB, Counts: countsv1.Awaiter{
+		Acks: event.AcksFor(bc, stores.Redis), Wait: bc.GetKafka().GetApplyWait().AsDuration(),
+	}}, closeStores, nil
 }
 
 func migrate(db *gorm.DB) error {

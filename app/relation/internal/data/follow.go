@@ -3,14 +3,13 @@ package data
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
-	"gorm.io/gorm"
+	"google.golang.org/protobuf/proto"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
-	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
@@ -54,27 +53,12 @@ func NewFollowRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *Follow
 }
 
 // Set implements biz.FollowRepo.
-func (r *FollowRepo) Set(ctx context.Context, f biz.Follow, follow bool) (string, error) {
-	eventID, err := r.relay.Commit(ctx, func(tx *gorm.DB, eventID string) (*event.Outgoing, error) {
-		row := &followModel{FollowerID: f.FollowerID, FolloweeID: f.FolloweeID, CreatedAt: time.Now().UnixMilli()}
-		changed, err := database.SetPresent(tx, follow, row, map[string]any{"follower_id": f.FollowerID, "followee_id": f.FolloweeID})
-		if err != nil || !changed {
-			return nil, err // unchanged: no event
-		}
-		delta := int32(-1)
-		if follow {
-			delta = 1
-		}
-		// Keyed by the follower: one follower's events stay in order on one partition, so the
-		// counts they move never see an unfollow before its follow.
-		return &event.Outgoing{
-			Topic: relationv1.TopicFollow, Key: strconv.FormatInt(f.FollowerID, 10),
-			Message: &relationv1.FollowChanged{
-				EventId: eventID, FollowerId: f.FollowerID, FolloweeId: f.FolloweeID,
-				Delta: delta, OccurredAt: time.Now().UnixMilli(),
-			},
-		}, nil
-	})
+func (r *FollowRepo) Set(ctx context.Context, f biz.Follow, decide func(exists bool) (bool, *relationv1.FollowChanged)) (string, error) {
+	fact := event.Fact{
+		Row: &followModel{FollowerID: f.FollowerID, FolloweeID: f.FolloweeID, CreatedAt: time.Now().UnixMilli()},
+		Key: map[string]any{"follower_id": f.FollowerID, "followee_id": f.FolloweeID},
+	}
+	eventID, err := r.relay.SetFact(ctx, fact, countsv1.Route, func(exists bool) (bool, proto.Message) { return decide(exists) })
 	if r.followed != nil && (eventID != "" || err != nil) {
 		r.followed.Changed(f.FollowerID) // also after an error: see event.Relay.Commit
 	}
@@ -158,17 +142,4 @@ func (r *FollowRepo) followedFromDB(ctx context.Context, viewerID int64, ids []i
 		return nil, fmt.Errorf("check follows: %w", err)
 	}
 	return out, nil
-}
-
-// CountWaiter implements biz.CountWaiter with the process's Acks.
-type CountWaiter struct {
-	acks event.Acks
-}
-
-// NewCountWaiter returns a CountWaiter.
-func NewCountWaiter(d *Data) *CountWaiter { return &CountWaiter{acks: d.acks} }
-
-// WaitApplied implements biz.CountWaiter: follow_count and follower_count are the user app's.
-func (w *CountWaiter) WaitApplied(ctx context.Context, eventID string) bool {
-	return w.acks.Wait(ctx, eventID, userv1.CounterConsumer)
 }

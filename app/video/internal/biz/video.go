@@ -19,6 +19,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 )
@@ -81,12 +82,6 @@ type VideoRepo interface {
 	Referenced(ctx context.Context, keys []string) (map[string]bool, error)
 }
 
-// WorkCountWaiter waits until the user app has counted a publish in its author's work_count.
-type WorkCountWaiter interface {
-	// WaitApplied reports whether the event was applied before ctx ended.
-	WaitApplied(ctx context.Context, eventID string) bool
-}
-
 // ObjectStore keeps the video files and covers.
 type ObjectStore interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
@@ -142,14 +137,12 @@ type Settings struct {
 	OrphanGrace time.Duration
 	// MaxListItems bounds an author's list of videos (lists.max_items).
 	MaxListItems int
-	// ApplyWait bounds how long a publish waits for its author's work_count (kafka.apply_wait).
-	ApplyWait time.Duration
 }
 
 // VideoUsecase publishes and lists videos.
 type VideoUsecase struct {
 	repo    VideoRepo
-	works   WorkCountWaiter
+	counts  countsv1.Awaiter
 	objects ObjectStore
 	media   MediaTool
 	spool   UploadSpool
@@ -160,10 +153,10 @@ type VideoUsecase struct {
 
 // NewVideoUsecase returns a VideoUsecase. A server without ffmpeg still starts (everything but
 // publishing works) and says so once, here.
-func NewVideoUsecase(settings Settings, repo VideoRepo, works WorkCountWaiter, objects ObjectStore, media MediaTool,
+func NewVideoUsecase(settings Settings, repo VideoRepo, counts countsv1.Awaiter, objects ObjectStore, media MediaTool,
 	spool UploadSpool, logger log.Logger) *VideoUsecase {
 	uc := &VideoUsecase{
-		repo: repo, works: works, objects: objects, media: media, spool: spool, limits: settings,
+		repo: repo, counts: counts, objects: objects, media: media, spool: spool, limits: settings,
 		now: time.Now, log: log.NewHelper(logger),
 	}
 	if !media.Available() {
@@ -229,11 +222,8 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 		uc.deleteObjects(v.PlayKey, v.CoverKey)
 		return nil, err
 	}
-	// The author's next request shows the new work_count: wait (a little) for the user app to
-	// count it. Past the wait the publish stands and the count follows.
-	waitCtx, cancel := context.WithTimeout(ctx, uc.limits.ApplyWait)
-	defer cancel()
-	uc.works.WaitApplied(waitCtx, eventID)
+	// The author's next request shows the new work_count.
+	uc.counts.AwaitCounts(ctx, eventID, &videov1.VideoPublished{})
 	return v, nil
 }
 

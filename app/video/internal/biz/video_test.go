@@ -15,6 +15,9 @@ import (
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
+
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
+	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 )
 
 // fakeRepo keeps videos in memory; failCreate makes Create fail, failReferenced Referenced.
@@ -36,13 +39,14 @@ func (r *fakeRepo) Create(_ context.Context, v *Video) (string, error) {
 	return fmt.Sprintf("published-%d", v.ID), nil
 }
 
-// fakeWaiter records the events waited for, and whether each wait had a deadline.
+// fakeWaiter records the events waited for on the user counts (work_count), and whether each
+// wait had a deadline.
 type fakeWaiter struct {
 	waited []string
 }
 
-func (w *fakeWaiter) WaitApplied(ctx context.Context, eventID string) bool {
-	if _, ok := ctx.Deadline(); ok {
+func (w *fakeWaiter) Wait(ctx context.Context, eventID string, consumers ...string) bool {
+	if _, ok := ctx.Deadline(); ok && slices.Equal(consumers, []string{userv1.CounterConsumer}) {
 		w.waited = append(w.waited, eventID)
 	}
 	return true
@@ -303,9 +307,9 @@ func newFixtureWith(t *testing.T, media fakeMedia, settings Settings) *fixture {
 	t.Helper()
 	f := &fixture{repo: &fakeRepo{}, waiter: &fakeWaiter{}, uploads: newFakeSpool(),
 		objects: &fakeObjects{objects: map[string][]byte{}, modified: map[string]time.Time{}}}
-	settings.ApplyWait, settings.MaxListItems = time.Second, fixtureMaxItems
+	settings.MaxListItems = fixtureMaxItems
 	media.spool = f.uploads
-	f.uc = NewVideoUsecase(settings, f.repo, f.waiter, f.objects, media, f.uploads, log.DefaultLogger)
+	f.uc = NewVideoUsecase(settings, f.repo, countsv1.Awaiter{Acks: f.waiter, Wait: time.Second}, f.objects, media, f.uploads, log.DefaultLogger)
 	return f
 }
 

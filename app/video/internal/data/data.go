@@ -4,15 +4,13 @@
 package data
 
 import (
-	"context"
-
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
-	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -28,15 +26,17 @@ var ProviderSet = wire.NewSet(
 	NewFFmpeg, wire.Bind(new(biz.MediaTool), new(*FFmpeg)),
 	NewUploadSpool, wire.Bind(new(biz.UploadSpool), new(*UploadSpool)),
 	NewCounterConsumer, NewRelay,
-	NewWorkCountWaiter, wire.Bind(new(biz.WorkCountWaiter), new(*WorkCountWaiter)),
+	wire.FieldsOf(new(*Data), "Counts"),
 )
 
 // Data holds the connections the repositories share.
 type Data struct {
 	db *gorm.DB
 	// rdb is nil when no Redis is configured.
-	rdb  *redis.Client
-	acks event.Acks
+	rdb *redis.Client
+	// Counts is how an action waits for its counts: through Redis when one is configured, at
+	// most kafka.apply_wait.
+	Counts countsv1.Awaiter
 }
 
 // NewData connects to the app's stores and brings the schema up to date.
@@ -46,7 +46,9 @@ func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), e
 		return nil, nil, err
 	}
 	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
-	return &Data{db: stores.DB, rdb: stores.Redis, acks: event.AcksFor(bc, stores.Redis)}, closeStores, nil
+	return &Data{db: stores.DB, rdb: stores.Redis, Counts: countsv1.Awaiter{
+		Acks: event.AcksFor(bc, stores.Redis), Wait: bc.GetKafka().GetApplyWait().AsDuration(),
+	}}, closeStores, nil
 }
 
 // migrateAndBackfill brings the schema up to date, then announces the work counts of a store
@@ -73,17 +75,4 @@ func migrate(db *gorm.DB) error {
 // NewRelay publishes the outbox; it runs as one of the app's workers.
 func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
 	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{videov1.TopicPublished}, logger)
-}
-
-// WorkCountWaiter implements biz.WorkCountWaiter with the process's Acks.
-type WorkCountWaiter struct {
-	acks event.Acks
-}
-
-// NewWorkCountWaiter returns a WorkCountWaiter.
-func NewWorkCountWaiter(d *Data) *WorkCountWaiter { return &WorkCountWaiter{acks: d.acks} }
-
-// WaitApplied implements biz.WorkCountWaiter.
-func (w *WorkCountWaiter) WaitApplied(ctx context.Context, eventID string) bool {
-	return w.acks.Wait(ctx, eventID, userv1.CounterConsumer)
 }

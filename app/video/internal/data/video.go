@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/event"
@@ -78,10 +78,9 @@ func (r *VideoRepo) Create(ctx context.Context, v *biz.Video) (string, error) {
 			if err := tx.Create(&m).Error; err != nil {
 				return nil, err
 			}
-			return &event.Outgoing{
-				Topic: videov1.TopicPublished, Key: strconv.FormatInt(m.AuthorID, 10),
-				Message: &videov1.VideoPublished{EventId: eventID, VideoId: m.ID, AuthorId: m.AuthorID, OccurredAt: time.Now().UnixMilli()},
-			}, nil
+			ev := &videov1.VideoPublished{EventId: eventID, VideoId: m.ID, AuthorId: m.AuthorID, OccurredAt: time.Now().UnixMilli()}
+			topic, key := countsv1.Route(ev)
+			return &event.Outgoing{Topic: topic, Key: key, Message: ev}, nil
 		})
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			m.PublishedAt++ // the only unique column besides the id: take the next millisecond

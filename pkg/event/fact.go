@@ -1,0 +1,91 @@
+package event
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Fact is a row whose presence is a fact, such as a like or a follow.
+type Fact struct {
+	// Row is the row to insert when the fact becomes true: a pointer to its gorm model.
+	Row any
+	// Key names the columns that identify the row, with their values.
+	Key map[string]any
+}
+
+// Router gives the topic an event travels on and its key; "" for a message it does not know.
+type Router func(ev proto.Message) (topic, key string)
+
+// SetFact stores whether f holds as decide says and, in the same transaction, the event decide
+// returns (see Commit). decide gets whether f holds now and returns whether it should and the
+// event announcing that, or nil: the rules are the caller's. SetFact fills in the event's
+// event_id and returns it, or "" when decide returned no event.
+//
+// The write checks the read: if a concurrent transaction made the same change in between, the
+// write changes nothing and decide is asked again with the state found, so one change makes
+// one event.
+func (r *Relay) SetFact(ctx context.Context, f Fact, route Router, decide func(holds bool) (bool, proto.Message)) (string, error) {
+	return r.Commit(ctx, func(tx *gorm.DB, eventID string) (*Outgoing, error) {
+		var n int64
+		if err := tx.Model(f.Row).Where(f.Key).Count(&n).Error; err != nil {
+			return nil, err
+		}
+		holds := n > 0
+		for asked := 1; ; asked++ {
+			next, ev := decide(holds)
+			if next != holds {
+				changed, err := storeFact(tx, f, next)
+				if err != nil {
+					return nil, err
+				}
+				if !changed {
+					if asked > 1 {
+						return nil, fmt.Errorf("fact %v: the row changed again while setting it", f.Key)
+					}
+					holds = next // another transaction got there first
+					continue
+				}
+			}
+			return outgoing(ev, eventID, route)
+		}
+	})
+}
+
+// storeFact inserts or deletes f's row and reports whether that changed anything.
+func storeFact(tx *gorm.DB, f Fact, holds bool) (bool, error) {
+	var res *gorm.DB
+	if holds {
+		columns := make([]clause.Column, 0, len(f.Key))
+		for name := range f.Key {
+			columns = append(columns, clause.Column{Name: name})
+		}
+		res = tx.Clauses(clause.OnConflict{Columns: columns, DoNothing: true}).Create(f.Row)
+	} else {
+		res = tx.Where(f.Key).Delete(f.Row)
+	}
+	return res.RowsAffected > 0, res.Error
+}
+
+// outgoing routes ev and gives it eventID, in its event_id field: every event carries its id
+// there, besides the header, so a consumer reading the payload alone still knows it.
+func outgoing(ev proto.Message, eventID string, route Router) (*Outgoing, error) {
+	if ev == nil || !ev.ProtoReflect().IsValid() { // also a typed nil
+		return nil, nil
+	}
+	m := ev.ProtoReflect()
+	field := m.Descriptor().Fields().ByName("event_id")
+	if field == nil || field.Kind() != protoreflect.StringKind || field.Cardinality() == protoreflect.Repeated {
+		return nil, fmt.Errorf("event %s has no event_id", m.Descriptor().FullName())
+	}
+	m.Set(field, protoreflect.ValueOfString(eventID))
+	topic, key := route(ev)
+	if topic == "" {
+		return nil, fmt.Errorf("event %s has no route", m.Descriptor().FullName())
+	}
+	return &Outgoing{Topic: topic, Key: key, Message: ev}, nil
+}
