@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/wire"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
@@ -68,6 +67,12 @@ type VideoDirectory interface {
 	Author(ctx context.Context, videoID int64) (int64, error)
 }
 
+// Settings are the interaction rules' settings, taken from the configuration at the app's edge.
+type Settings struct {
+	// MaxListItems bounds every list of favorited videos and of comments (lists.max_items).
+	MaxListItems int
+}
+
 // FavoriteUsecase likes and unlikes videos.
 type FavoriteUsecase struct {
 	repo   FavoriteRepo
@@ -79,9 +84,9 @@ type FavoriteUsecase struct {
 }
 
 // NewFavoriteUsecase returns a FavoriteUsecase.
-func NewFavoriteUsecase(bc *confv1.Bootstrap, repo FavoriteRepo, videos VideoDirectory, counts countsv1.Awaiter) *FavoriteUsecase {
+func NewFavoriteUsecase(settings Settings, repo FavoriteRepo, videos VideoDirectory, counts countsv1.Awaiter) *FavoriteUsecase {
 	return &FavoriteUsecase{
-		repo: repo, videos: videos, counts: counts, maxItems: int(bc.GetLists().GetMaxItems()),
+		repo: repo, videos: videos, counts: counts, maxItems: settings.MaxListItems,
 	}
 }
 

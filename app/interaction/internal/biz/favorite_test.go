@@ -78,7 +78,7 @@ func TestFavorite(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			repo, videos, waiter := newFakeFavorites(), newFakeVideos(catalogue()), &eventtest.Acks{}
-			uc := NewFavoriteUsecase(bootstrap(), repo, videos, awaiter(waiter, time.Second))
+			uc := NewFavoriteUsecase(settings(), repo, videos, awaiter(waiter, time.Second))
 			for i, s := range tt.steps {
 				changed, err := uc.Favorite(ctx, s.user, s.video, s.like)
 				wantReason(t, "step", err, s.reason)
@@ -118,7 +118,7 @@ func TestFavorite(t *testing.T) {
 
 func TestFavoriteStoresTheAuthorFromTheDirectory(t *testing.T) {
 	repo, videos := newFakeFavorites(), newFakeVideos(catalogue())
-	uc := NewFavoriteUsecase(bootstrap(), repo, videos, awaiter(&eventtest.Acks{}, time.Second))
+	uc := NewFavoriteUsecase(settings(), repo, videos, awaiter(&eventtest.Acks{}, time.Second))
 	for _, v := range []int64{videoA, videoB} {
 		if _, err := uc.Favorite(context.Background(), 3, v, true); err != nil {
 			t.Fatal(err)
@@ -139,7 +139,7 @@ func TestFavoriteWaitIsBoundedByApplyWait(t *testing.T) {
 	const applyWait = 50 * time.Millisecond
 	for _, like := range []bool{true, false} {
 		repo, waiter := newFakeFavorites(), &eventtest.Acks{Block: true}
-		uc := NewFavoriteUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(waiter, applyWait))
+		uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, applyWait))
 		if !like {
 			repo.liked[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
 		}
@@ -162,7 +162,7 @@ func TestFavoriteWaitIsBoundedByApplyWait(t *testing.T) {
 func TestFavoriteNoChangeDoesNotWait(t *testing.T) {
 	// A waiter that would block for the whole apply_wait: a repeated like must answer at once.
 	repo, waiter := newFakeFavorites(), &eventtest.Acks{Block: true}
-	uc := NewFavoriteUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(waiter, 5*time.Second))
+	uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, 5*time.Second))
 	repo.liked[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
 	start := time.Now()
 	for _, c := range []struct {
@@ -185,7 +185,7 @@ func TestFavoriteNoChangeDoesNotWait(t *testing.T) {
 func TestFavoriteRepoErrorIsReturned(t *testing.T) {
 	repo, waiter := newFakeFavorites(), &eventtest.Acks{}
 	repo.err = errors.New("database down")
-	uc := NewFavoriteUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second))
+	uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second))
 	changed, err := uc.Favorite(context.Background(), 1, videoA, true)
 	if !errors.Is(err, repo.err) || changed {
 		t.Fatalf("Favorite = %v, %v; want false and the repository's error", changed, err)
@@ -198,7 +198,7 @@ func TestFavoriteRepoErrorIsReturned(t *testing.T) {
 func TestListFavorites(t *testing.T) {
 	ctx := context.Background()
 	repo := newFakeFavorites()
-	uc := NewFavoriteUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second))
+	uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second))
 	for _, v := range []int64{videoB, videoA} {
 		if _, err := uc.Favorite(ctx, 4, v, true); err != nil {
 			t.Fatal(err)
@@ -213,8 +213,8 @@ func TestListFavorites(t *testing.T) {
 		wantReason(t, "ListFavorites(non-positive)", err, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT))
 	}
 
-	bounded := bootstrap()
-	bounded.Lists.MaxItems = 1
+	bounded := settings()
+	bounded.MaxListItems = 1
 	got, err = NewFavoriteUsecase(bounded, repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second)).ListFavorites(ctx, 4)
 	if err != nil || !slices.Equal(got, []int64{videoA}) {
 		t.Fatalf("ListFavorites under lists.max_items 1 = %v, %v; want the most recent like", got, err)
@@ -247,7 +247,7 @@ func TestIsFavorite(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			repo := newFakeFavorites()
 			repo.liked[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
-			uc := NewFavoriteUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second))
+			uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.IsFavorite(ctx, tt.user, tt.ids)
 			wantReason(t, "IsFavorite", err, tt.reason)
 			if !slices.Equal(got, tt.want) {

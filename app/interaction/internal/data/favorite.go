@@ -33,9 +33,9 @@ type FavoriteRepo struct {
 }
 
 // NewFavoriteRepo returns the like repository.
-func NewFavoriteRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *FavoriteRepo {
+func NewFavoriteRepo(data *Data, relay *event.Relay, kafka *confv1.Kafka) *FavoriteRepo {
 	r := &FavoriteRepo{data: data, relay: relay}
-	if bc.GetKafka().GetInProcess() {
+	if kafka.GetInProcess() {
 		r.liked = setcache.New(likedCacheUsers, maxCachedLikes)
 	}
 	return r

@@ -19,8 +19,8 @@ type VideoDirectory struct {
 }
 
 // NewVideoDirectory dials the video app.
-func NewVideoDirectory(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*VideoDirectory, func(), error) {
-	conn, closeConn, err := dialer.Dial(bc.GetServices().GetVideo(), bc.GetServices().GetCallTimeout().AsDuration(), rpc.Retry(videov1.RetryableMethods...))
+func NewVideoDirectory(services *confv1.Services, dialer *rpc.Dialer) (*VideoDirectory, func(), error) {
+	conn, closeConn, err := dialer.Dial(services.GetVideo(), services.GetCallTimeout().AsDuration(), rpc.Retry(videov1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}
