@@ -1,4 +1,4 @@
-// Package interaction is the interaction app: likes and comments, served over gRPC, with the
+// Package interaction is the interaction app: favorites and comments, served over gRPC, with the
 // counts they change carried to the video and user apps as events.
 package interaction
 

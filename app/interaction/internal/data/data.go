@@ -1,4 +1,4 @@
-// Package data stores likes and comments through gorm with the outbox of their events,
+// Package data stores favorites and comments through gorm with the outbox of their events,
 // publishes that outbox to Kafka, caches hot reads, and asks the video app who published a
 // video.
 package data

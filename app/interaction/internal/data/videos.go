@@ -12,7 +12,7 @@ import (
 )
 
 // VideoDirectory implements biz.VideoDirectory with the video app, remembering authors: a
-// video's author never changes, and popular videos are liked over and over.
+// video's author never changes, and popular videos are favorited over and over.
 type VideoDirectory struct {
 	client  videov1.VideoServiceClient
 	authors *expirable.LRU[int64, int64]
