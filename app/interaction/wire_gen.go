@@ -13,31 +13,38 @@ import (
 	"github.com/douyin-kratos/douyin/app/interaction/internal/server"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
 // Injectors from wire.go:
 
 func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	grpcSettings := bootstrap.GRPCSettingsOf(confv1Bootstrap, logger)
+	bizSettings := settings(confv1Bootstrap)
+	databaseSettings := database.SettingsOf(confv1Bootstrap)
+	kafka := confv1Bootstrap.Kafka
 	readiness := process.Ready
-	dataData, cleanup, err := data.NewData(confv1Bootstrap, readiness)
+	dataData, cleanup, err := data.NewData(databaseSettings, kafka, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
-	relay := data.NewRelay(dataData, confv1Bootstrap, logger)
-	favoriteRepo := data.NewFavoriteRepo(dataData, relay, confv1Bootstrap)
+	relay := data.NewRelay(dataData, kafka, logger)
+	favoriteRepo := data.NewFavoriteRepo(dataData, relay, kafka)
+	services := confv1Bootstrap.Services
 	dialer := process.Dialer
-	videoDirectory, cleanup2, err := data.NewVideoDirectory(confv1Bootstrap, dialer)
+	videoDirectory, cleanup2, err := data.NewVideoDirectory(services, dialer)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
 	awaiter := dataData.Counts
-	favoriteUsecase := biz.NewFavoriteUsecase(confv1Bootstrap, favoriteRepo, videoDirectory, awaiter)
-	commentRepo := data.NewCommentRepo(dataData, relay, confv1Bootstrap)
-	commentUsecase := biz.NewCommentUsecase(confv1Bootstrap, commentRepo, videoDirectory, awaiter)
+	favoriteUsecase := biz.NewFavoriteUsecase(bizSettings, favoriteRepo, videoDirectory, awaiter)
+	redis := confv1Bootstrap.Redis
+	commentRepo := data.NewCommentRepo(dataData, relay, redis, kafka)
+	commentUsecase := biz.NewCommentUsecase(bizSettings, commentRepo, videoDirectory, awaiter)
 	interactionService := service.NewInteractionService(favoriteUsecase, commentUsecase)
-	grpcServer, cleanup3, err := server.NewGRPCServer(confv1Bootstrap, interactionService, logger)
+	grpcServer, cleanup3, err := server.NewGRPCServer(grpcSettings, interactionService, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

@@ -12,11 +12,13 @@ import (
 	"github.com/douyin-kratos/douyin/app/message/internal/server"
 	"github.com/douyin-kratos/douyin/app/message/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 )
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
 	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent,
 		wire.FieldsOf(new(*bootstrap.Process), "Dialer", "Ready"),
 		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "Kafka", "Services"), settings,
+		database.SettingsOf, bootstrap.GRPCSettingsOf,
 	))
 }

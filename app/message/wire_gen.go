@@ -13,15 +13,18 @@ import (
 	"github.com/douyin-kratos/douyin/app/message/internal/server"
 	"github.com/douyin-kratos/douyin/app/message/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
 // Injectors from wire.go:
 
 func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	grpcSettings := bootstrap.GRPCSettingsOf(confv1Bootstrap, logger)
 	bizSettings := settings(confv1Bootstrap)
+	databaseSettings := database.SettingsOf(confv1Bootstrap)
 	readiness := process.Ready
-	dataData, cleanup, err := data.NewData(confv1Bootstrap, readiness)
+	dataData, cleanup, err := data.NewData(databaseSettings, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -37,7 +40,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	messageUsecase := biz.NewMessageUsecase(bizSettings, messageRepo, friendChecker)
 	messageService := service.NewMessageService(messageUsecase)
-	grpcServer, cleanup3, err := server.NewGRPCServer(confv1Bootstrap, messageService, logger)
+	grpcServer, cleanup3, err := server.NewGRPCServer(grpcSettings, messageService, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

@@ -8,6 +8,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
@@ -18,6 +19,11 @@ const Name = "relation"
 // New assembles the relation app from its configuration.
 func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
 	return wireComponent(bc, log.With(logger, "app", Name), p)
+}
+
+// settings are the relation rules' settings, from the configuration.
+func settings(bc *confv1.Bootstrap) biz.Settings {
+	return biz.Settings{MaxListItems: int(bc.GetLists().GetMaxItems())}
 }
 
 func newComponent(gs *grpc.Server, relay *event.Relay) *bootstrap.Component {

@@ -13,29 +13,35 @@ import (
 	"github.com/douyin-kratos/douyin/app/relation/internal/server"
 	"github.com/douyin-kratos/douyin/app/relation/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
 // Injectors from wire.go:
 
 func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	grpcSettings := bootstrap.GRPCSettingsOf(confv1Bootstrap, logger)
+	bizSettings := settings(confv1Bootstrap)
+	databaseSettings := database.SettingsOf(confv1Bootstrap)
+	kafka := confv1Bootstrap.Kafka
 	readiness := process.Ready
-	dataData, cleanup, err := data.NewData(confv1Bootstrap, readiness)
+	dataData, cleanup, err := data.NewData(databaseSettings, kafka, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
-	relay := data.NewRelay(dataData, confv1Bootstrap, logger)
-	followRepo := data.NewFollowRepo(dataData, relay, confv1Bootstrap)
+	relay := data.NewRelay(dataData, kafka, logger)
+	followRepo := data.NewFollowRepo(dataData, relay, kafka)
+	services := confv1Bootstrap.Services
 	dialer := process.Dialer
-	userDirectory, cleanup2, err := data.NewUserDirectory(confv1Bootstrap, dialer)
+	userDirectory, cleanup2, err := data.NewUserDirectory(services, dialer)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
 	awaiter := dataData.Counts
-	relationUsecase := biz.NewRelationUsecase(confv1Bootstrap, followRepo, userDirectory, awaiter)
+	relationUsecase := biz.NewRelationUsecase(bizSettings, followRepo, userDirectory, awaiter)
 	relationService := service.NewRelationService(relationUsecase)
-	grpcServer, cleanup3, err := server.NewGRPCServer(confv1Bootstrap, relationService, logger)
+	grpcServer, cleanup3, err := server.NewGRPCServer(grpcSettings, relationService, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

@@ -19,6 +19,11 @@ func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootst
 	return wireComponent(bc, log.With(logger, "app", Name), p)
 }
 
+// passwordHashing is the password hasher's cost, from the configuration.
+func passwordHashing(bc *confv1.Bootstrap) *confv1.PasswordHashing {
+	return bc.GetAuth().GetPasswordHashing()
+}
+
 func newComponent(gs *grpc.Server, counters *event.Consumer) *bootstrap.Component {
 	return &bootstrap.Component{Name: Name, GRPC: gs, Workers: []transport.Server{counters}}
 }

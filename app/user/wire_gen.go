@@ -13,31 +13,37 @@ import (
 	"github.com/douyin-kratos/douyin/app/user/internal/server"
 	"github.com/douyin-kratos/douyin/app/user/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
 // Injectors from wire.go:
 
 func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	grpcSettings := bootstrap.GRPCSettingsOf(confv1Bootstrap, logger)
+	settings := database.SettingsOf(confv1Bootstrap)
+	kafka := confv1Bootstrap.Kafka
 	readiness := process.Ready
-	dataData, cleanup, err := data.NewData(confv1Bootstrap, readiness)
+	dataData, cleanup, err := data.NewData(settings, kafka, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
-	userRepo := data.NewUserRepo(dataData, confv1Bootstrap)
-	argon2idHasher := biz.NewArgon2idHasher(confv1Bootstrap)
+	redis := confv1Bootstrap.Redis
+	userRepo := data.NewUserRepo(dataData, redis)
+	confv1PasswordHashing := passwordHashing(confv1Bootstrap)
+	argon2idHasher := biz.NewArgon2idHasher(confv1PasswordHashing)
 	userUsecase, err := biz.NewUserUsecase(userRepo, argon2idHasher)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
 	userService := service.NewUserService(userUsecase)
-	grpcServer, cleanup2, err := server.NewGRPCServer(confv1Bootstrap, userService, logger)
+	grpcServer, cleanup2, err := server.NewGRPCServer(grpcSettings, userService, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	consumer, err := data.NewCounterConsumer(dataData, userRepo, confv1Bootstrap, logger)
+	consumer, err := data.NewCounterConsumer(dataData, userRepo, kafka, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

@@ -13,27 +13,34 @@ import (
 	"github.com/douyin-kratos/douyin/app/video/internal/server"
 	"github.com/douyin-kratos/douyin/app/video/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
 // Injectors from wire.go:
 
 func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	grpcSettings := bootstrap.GRPCSettingsOf(confv1Bootstrap, logger)
 	bizSettings := settings(confv1Bootstrap)
+	databaseSettings := database.SettingsOf(confv1Bootstrap)
+	kafka := confv1Bootstrap.Kafka
 	readiness := process.Ready
-	dataData, cleanup, err := data.NewData(confv1Bootstrap, readiness)
+	dataData, cleanup, err := data.NewData(databaseSettings, kafka, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
-	objectStore, err := data.NewObjectStore(confv1Bootstrap)
+	storage := confv1Bootstrap.Storage
+	objectStore, err := data.NewObjectStore(storage)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	relay := data.NewRelay(dataData, confv1Bootstrap, logger)
-	videoRepo := data.NewVideoRepo(dataData, objectStore, relay, confv1Bootstrap, logger)
+	relay := data.NewRelay(dataData, kafka, logger)
+	redis := confv1Bootstrap.Redis
+	videoRepo := data.NewVideoRepo(dataData, objectStore, relay, redis, logger)
 	awaiter := dataData.Counts
-	fFmpeg := data.NewFFmpeg(confv1Bootstrap, readiness)
+	video := confv1Bootstrap.Video
+	fFmpeg := data.NewFFmpeg(video, readiness)
 	dataUploadDir := uploadDir(confv1Bootstrap)
 	uploadSpool, err := data.NewUploadSpool(dataUploadDir)
 	if err != nil {
@@ -42,12 +49,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	videoUsecase := biz.NewVideoUsecase(bizSettings, videoRepo, awaiter, objectStore, fFmpeg, uploadSpool, logger)
 	videoService := service.NewVideoService(videoUsecase)
-	grpcServer, cleanup2, err := server.NewGRPCServer(confv1Bootstrap, videoService, logger)
+	grpcServer, cleanup2, err := server.NewGRPCServer(grpcSettings, videoService, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	consumer, err := data.NewCounterConsumer(dataData, videoRepo, confv1Bootstrap, logger)
+	consumer, err := data.NewCounterConsumer(dataData, videoRepo, kafka, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

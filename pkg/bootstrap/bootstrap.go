@@ -220,17 +220,44 @@ const (
 	grpcMaxStreams = 1000
 )
 
-// NewGRPCServer returns a domain app's gRPC server on grpc_addr with the common middleware.
+// GRPCSettings are what NewGRPCServer reads from the configuration.
+type GRPCSettings struct {
+	// Addr is grpc_addr: a TCP address or an in-process one.
+	Addr string
+	// Timeout caps calls whose caller set no deadline.
+	Timeout time.Duration
+	// MaxMessageBytes bounds one message each way (services.max_message_bytes); 0 (a
+	// configuration built by hand) keeps gRPC's defaults.
+	MaxMessageBytes int
+	// Middleware is the chain every call runs (ServerMiddleware).
+	Middleware []middleware.Middleware
+}
+
+// GRPCSettingsOf picks NewGRPCServer's settings out of the configuration; every domain app's
+// wiring provides it, so the apps' servers take GRPCSettings and not the whole configuration.
+func GRPCSettingsOf(bc *confv1.Bootstrap, logger log.Logger) GRPCSettings {
+	return GRPCSettings{
+		Addr: bc.GetGrpcAddr(),
+		// Callers set each call's real deadline, and gRPC carries it here. This only caps work
+		// whose caller set none: no call may outlive the HTTP request that caused it, and some
+		// (a login queueing for the password hasher) may take longer than an ordinary call.
+		Timeout:         max(bc.GetServices().GetCallTimeout().AsDuration(), bc.GetHttp().GetTimeout().AsDuration()),
+		MaxMessageBytes: int(bc.GetServices().GetMaxMessageBytes()),
+		Middleware:      ServerMiddleware(bc, logger),
+	}
+}
+
+// NewGRPCServer returns a domain app's gRPC server on its address with the common middleware.
 // On a TCP address it is bound already, its connections under a cap (newcomers are turned
 // away at the cap: callers keep theirs open), with a handshake deadline and an idle timeout;
 // the returned function closes the listener if the server never took it over. Streams get the
 // same edge logging as unary calls; Kratos' stream middleware runs per message, so that is a
 // plain interceptor.
-func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) (*grpc.Server, func(), error) {
+func NewGRPCServer(s GRPCSettings, logger log.Logger) (*grpc.Server, func(), error) {
 	helper := log.NewHelper(logger)
 	var where []grpc.ServerOption
 	closeListener := func() {}
-	if addr := bc.GetGrpcAddr(); inprocess.Is(addr) {
+	if addr := s.Addr; inprocess.Is(addr) {
 		lis, err := inprocess.Listen(addr)
 		if err != nil {
 			return nil, nil, err
@@ -247,13 +274,10 @@ func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) (*grpc.Server, func(
 		where = append(where, grpc.Address(addr), grpc.Listener(ln))
 	}
 	srv := grpc.NewServer(append(where,
-		// Callers set each call's real deadline, and gRPC carries it here. This only caps work
-		// whose caller set none: no call may outlive the HTTP request that caused it, and some
-		// (a login queueing for the password hasher) may take longer than an ordinary call.
-		grpc.Timeout(max(bc.GetServices().GetCallTimeout().AsDuration(), bc.GetHttp().GetTimeout().AsDuration())),
-		grpc.Middleware(ServerMiddleware(bc, logger)...),
+		grpc.Timeout(s.Timeout),
+		grpc.Middleware(s.Middleware...),
 		// One Options: Kratos keeps only the last one given.
-		grpc.Options(append(messageLimits(bc),
+		grpc.Options(append(messageLimits(s.MaxMessageBytes),
 			ggrpc.ConnectionTimeout(grpcHandshakeTimeout),
 			ggrpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: grpcMaxIdle}),
 			ggrpc.MaxConcurrentStreams(grpcMaxStreams),
@@ -268,11 +292,10 @@ func NewGRPCServer(bc *confv1.Bootstrap, logger log.Logger) (*grpc.Server, func(
 	return srv, closeListener, nil
 }
 
-// messageLimits bounds what a server receives and sends in one message to
-// services.max_message_bytes, the limit its callers' connections have too (rpc.Dialer); 0 (a
-// configuration built by hand) keeps gRPC's defaults.
-func messageLimits(bc *confv1.Bootstrap) []ggrpc.ServerOption {
-	n := int(bc.GetServices().GetMaxMessageBytes())
+// messageLimits bounds what a server receives and sends in one message to n bytes
+// (services.max_message_bytes), the limit its callers' connections have too (rpc.Dialer); 0
+// keeps gRPC's defaults.
+func messageLimits(n int) []ggrpc.ServerOption {
 	if n <= 0 {
 		return nil
 	}

@@ -20,7 +20,7 @@ import (
 // address the component reports.
 func startGRPC(t *testing.T, addr string) string {
 	t.Helper()
-	srv, closeListener, err := NewGRPCServer(&confv1.Bootstrap{GrpcAddr: addr}, log.DefaultLogger)
+	srv, closeListener, err := NewGRPCServer(GRPCSettingsOf(&confv1.Bootstrap{GrpcAddr: addr}, log.DefaultLogger), log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestInProcessGRPCServersGetTheirOwnAddress(t *testing.T) {
 func TestTakenInProcessAddressFails(t *testing.T) {
 	t.Parallel()
 	taken := startGRPC(t, inprocess.Address("video"))
-	if _, _, err := NewGRPCServer(&confv1.Bootstrap{GrpcAddr: taken}, log.DefaultLogger); !errors.Is(err, syscall.EADDRINUSE) {
+	if _, _, err := NewGRPCServer(GRPCSettingsOf(&confv1.Bootstrap{GrpcAddr: taken}, log.DefaultLogger), log.DefaultLogger); !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("a server on the taken %s: %v, want address in use", taken, err)
 	}
 }

@@ -165,7 +165,7 @@ func TestProcessWithoutRegistryUsesStaticAddresses(t *testing.T) {
 
 func TestGRPCServerIsBoundWhenMade(t *testing.T) {
 	bc := &confv1.Bootstrap{GrpcAddr: "127.0.0.1:0"}
-	srv, closeListener, err := NewGRPCServer(bc, log.DefaultLogger)
+	srv, closeListener, err := NewGRPCServer(GRPCSettingsOf(bc, log.DefaultLogger), log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestGRPCServerIsBoundWhenMade(t *testing.T) {
 	}
 	// The port is held from the start: a second server on it fails at once, with the address.
 	bc.GrpcAddr = u.Host
-	if _, _, err := NewGRPCServer(bc, log.DefaultLogger); err == nil || !strings.Contains(err.Error(), u.Host) {
+	if _, _, err := NewGRPCServer(GRPCSettingsOf(bc, log.DefaultLogger), log.DefaultLogger); err == nil || !strings.Contains(err.Error(), u.Host) {
 		t.Fatalf("second server on %s: %v; want a listen error naming it", u.Host, err)
 	}
 }

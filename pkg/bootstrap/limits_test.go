@@ -62,7 +62,7 @@ func TestMessagesBetweenAppsAreBoundedByMaxMessageBytes(t *testing.T) {
 	}
 
 	t.Run("servers", func(t *testing.T) {
-		srv, closeListener, err := NewGRPCServer(bc, log.NewStdLogger(io.Discard))
+		srv, closeListener, err := NewGRPCServer(GRPCSettingsOf(bc, log.NewStdLogger(io.Discard)), log.NewStdLogger(io.Discard))
 		if err != nil {
 			t.Fatal(err)
 		}

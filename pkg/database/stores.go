@@ -24,16 +24,33 @@ type Requirer interface {
 	Require(name string, check func(context.Context) error)
 }
 
+// Settings are what Open reads from the configuration.
+type Settings struct {
+	Database *confv1.Database
+	// Redis is used when its addr is set.
+	Redis *confv1.Redis
+	// DataDir holds the embedded SQLite files.
+	DataDir string
+	// Traced is whether spans go anywhere (tracing.endpoint is set).
+	Traced bool
+}
+
+// SettingsOf picks Open's settings out of the configuration; every app's wiring provides it,
+// so the apps' constructors take Settings and not the whole configuration.
+func SettingsOf(bc *confv1.Bootstrap) Settings {
+	return Settings{Database: bc.GetDatabase(), Redis: bc.GetRedis(), DataDir: bc.GetDataDir(), Traced: bc.GetTracing().GetEndpoint() != ""}
+}
+
 // Open connects the stores of the app called app, brings its schema up to date with migrate,
-// and tells ready how to check them. With tracing on (tracing.endpoint), every query and Redis
-// command is a span of the request that made it; without their arguments, which hold users'
-// data (password hashes, messages).
-func Open(bc *confv1.Bootstrap, app string, migrate func(*gorm.DB) error, ready Requirer) (*Stores, func(), error) {
-	db, closeDB, err := OpenSQL(bc.GetDatabase(), bc.GetDataDir(), app)
+// and tells ready how to check them. With tracing on, every query and Redis command is a span
+// of the request that made it; without their arguments, which hold users' data (password
+// hashes, messages).
+func Open(s Settings, app string, migrate func(*gorm.DB) error, ready Requirer) (*Stores, func(), error) {
+	db, closeDB, err := OpenSQL(s.Database, s.DataDir, app)
 	if err != nil {
 		return nil, nil, err
 	}
-	tracing := bc.GetTracing().GetEndpoint() != ""
+	tracing := s.Traced
 	if tracing {
 		if err := db.Use(gormtracing.NewPlugin(gormtracing.WithoutQueryVariables(), gormtracing.WithoutMetrics())); err != nil {
 			closeDB()
@@ -44,7 +61,7 @@ func Open(bc *confv1.Bootstrap, app string, migrate func(*gorm.DB) error, ready 
 		closeDB()
 		return nil, nil, fmt.Errorf("migrate %s database: %w", app, err)
 	}
-	rdb, closeRedis, err := OpenRedis(bc.GetRedis())
+	rdb, closeRedis, err := OpenRedis(s.Redis)
 	if err != nil {
 		closeDB()
 		return nil, nil, err

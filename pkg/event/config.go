@@ -22,12 +22,13 @@ func Brokers(cfg *confv1.Kafka) []string {
 }
 
 // AcksFor picks how this process's actions wait for their counts: through Redis when there is
-// one, in memory when producers and consumers share the process, not at all otherwise.
-func AcksFor(bc *confv1.Bootstrap, rdb *redis.Client) Acks {
+// one (rdb, its keys under keyPrefix), in memory when producers and consumers share the process,
+// not at all otherwise.
+func AcksFor(kafka *confv1.Kafka, rdb *redis.Client, keyPrefix string) Acks {
 	switch {
 	case rdb != nil:
-		return NewRedisAcks(rdb, bc.GetRedis().GetKeyPrefix())
-	case bc.GetKafka().GetInProcess():
+		return NewRedisAcks(rdb, keyPrefix)
+	case kafka.GetInProcess():
 		return ProcessAcks
 	}
 	return NoAcks{}

@@ -22,8 +22,8 @@ const (
 )
 
 // Published on the topic "interaction.favorite", keyed by video id.
-// FavoriteChanged says a user liked (delta +1) or unliked (delta -1) a video. Only real changes
-// are published: a repeated like produces no event.
+// FavoriteChanged says a user favorited (delta +1) or unfavorited (delta -1) a video. Only real
+// changes are published: a repeated favorite produces no event.
 type FavoriteChanged struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	EventId string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`

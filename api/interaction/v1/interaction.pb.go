@@ -447,8 +447,8 @@ type FavoriteRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	UserId  int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	VideoId int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
-	// true to like, false to unlike.
-	Like          bool `protobuf:"varint,3,opt,name=like,proto3" json:"like,omitempty"`
+	// true to favorite, false to unfavorite.
+	Favorite      bool `protobuf:"varint,3,opt,name=favorite,proto3" json:"favorite,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -497,16 +497,16 @@ func (x *FavoriteRequest) GetVideoId() int64 {
 	return 0
 }
 
-func (x *FavoriteRequest) GetLike() bool {
+func (x *FavoriteRequest) GetFavorite() bool {
 	if x != nil {
-		return x.Like
+		return x.Favorite
 	}
 	return false
 }
 
 type FavoriteReply struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Whether the call changed anything (false for a repeated like or unlike).
+	// Whether the call changed anything (false for a repeated favorite or unfavorite).
 	Changed       bool `protobuf:"varint,1,opt,name=changed,proto3" json:"changed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -691,10 +691,10 @@ func (x *IsFavoriteRequest) GetVideoIds() []int64 {
 
 type IsFavoriteReply struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The subset of the asked video_ids the user liked.
-	LikedVideoIds []int64 `protobuf:"varint,1,rep,packed,name=liked_video_ids,json=likedVideoIds,proto3" json:"liked_video_ids,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The subset of the asked video_ids the user favorited.
+	FavoritedVideoIds []int64 `protobuf:"varint,1,rep,packed,name=favorited_video_ids,json=favoritedVideoIds,proto3" json:"favorited_video_ids,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *IsFavoriteReply) Reset() {
@@ -727,9 +727,9 @@ func (*IsFavoriteReply) Descriptor() ([]byte, []int) {
 	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{12}
 }
 
-func (x *IsFavoriteReply) GetLikedVideoIds() []int64 {
+func (x *IsFavoriteReply) GetFavoritedVideoIds() []int64 {
 	if x != nil {
-		return x.LikedVideoIds
+		return x.FavoritedVideoIds
 	}
 	return nil
 }
@@ -761,11 +761,11 @@ const file_api_interaction_v1_interaction_proto_rawDesc = "" +
 	"\x13ListCommentsRequest\x12\x19\n" +
 	"\bvideo_id\x18\x01 \x01(\x03R\avideoId\"O\n" +
 	"\x11ListCommentsReply\x12:\n" +
-	"\bcomments\x18\x01 \x03(\v2\x1e.douyin.interaction.v1.CommentR\bcomments\"Y\n" +
+	"\bcomments\x18\x01 \x03(\v2\x1e.douyin.interaction.v1.CommentR\bcomments\"a\n" +
 	"\x0fFavoriteRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x19\n" +
-	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\x12\x12\n" +
-	"\x04like\x18\x03 \x01(\bR\x04like\")\n" +
+	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\x12\x1a\n" +
+	"\bfavorite\x18\x03 \x01(\bR\bfavorite\")\n" +
 	"\rFavoriteReply\x12\x18\n" +
 	"\achanged\x18\x01 \x01(\bR\achanged\"/\n" +
 	"\x14ListFavoritesRequest\x12\x17\n" +
@@ -774,9 +774,9 @@ const file_api_interaction_v1_interaction_proto_rawDesc = "" +
 	"\tvideo_ids\x18\x01 \x03(\x03R\bvideoIds\"I\n" +
 	"\x11IsFavoriteRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x1b\n" +
-	"\tvideo_ids\x18\x02 \x03(\x03R\bvideoIds\"9\n" +
-	"\x0fIsFavoriteReply\x12&\n" +
-	"\x0fliked_video_ids\x18\x01 \x03(\x03R\rlikedVideoIds*\xa3\x01\n" +
+	"\tvideo_ids\x18\x02 \x03(\x03R\bvideoIds\"A\n" +
+	"\x0fIsFavoriteReply\x12.\n" +
+	"\x13favorited_video_ids\x18\x01 \x03(\x03R\x11favoritedVideoIds*\xa3\x01\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x19\n" +

@@ -31,15 +31,17 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// InteractionService owns likes (favorites) and comments. Counts derived from them travel to the
+// InteractionService owns favorites and comments. Counts derived from them travel to the
 // video and user apps as events (event.proto).
 type InteractionServiceClient interface {
-	// Like or unlike a video. Idempotent: liking twice or unliking what was not liked succeeds
-	// and changes nothing. Returns once the counts the viewer sees include the change.
+	// Favorites or unfavorites a video. Idempotent: favoriting twice or unfavoriting what was
+	// not favorited succeeds and changes nothing. Returns once the counts the viewer sees include
+	// the change.
 	Favorite(ctx context.Context, in *FavoriteRequest, opts ...grpc.CallOption) (*FavoriteReply, error)
-	// The videos a user liked most recently, at most lists.max_items, most recent first.
+	// The videos a user favorited most recently, at most lists.max_items, most recent first.
 	ListFavorites(ctx context.Context, in *ListFavoritesRequest, opts ...grpc.CallOption) (*ListFavoritesReply, error)
-	// Which of video_ids the viewer liked.
+	// Which of video_ids the viewer favorited (the app's FavoritedAmong). The method keeps its
+	// first name: a method's name is on the wire, and callers of another version would miss it.
 	IsFavorite(ctx context.Context, in *IsFavoriteRequest, opts ...grpc.CallOption) (*IsFavoriteReply, error)
 	// Posts a comment and returns it as stored.
 	PostComment(ctx context.Context, in *PostCommentRequest, opts ...grpc.CallOption) (*PostCommentReply, error)
@@ -121,15 +123,17 @@ func (c *interactionServiceClient) ListComments(ctx context.Context, in *ListCom
 // All implementations must embed UnimplementedInteractionServiceServer
 // for forward compatibility.
 //
-// InteractionService owns likes (favorites) and comments. Counts derived from them travel to the
+// InteractionService owns favorites and comments. Counts derived from them travel to the
 // video and user apps as events (event.proto).
 type InteractionServiceServer interface {
-	// Like or unlike a video. Idempotent: liking twice or unliking what was not liked succeeds
-	// and changes nothing. Returns once the counts the viewer sees include the change.
+	// Favorites or unfavorites a video. Idempotent: favoriting twice or unfavoriting what was
+	// not favorited succeeds and changes nothing. Returns once the counts the viewer sees include
+	// the change.
 	Favorite(context.Context, *FavoriteRequest) (*FavoriteReply, error)
-	// The videos a user liked most recently, at most lists.max_items, most recent first.
+	// The videos a user favorited most recently, at most lists.max_items, most recent first.
 	ListFavorites(context.Context, *ListFavoritesRequest) (*ListFavoritesReply, error)
-	// Which of video_ids the viewer liked.
+	// Which of video_ids the viewer favorited (the app's FavoritedAmong). The method keeps its
+	// first name: a method's name is on the wire, and callers of another version would miss it.
 	IsFavorite(context.Context, *IsFavoriteRequest) (*IsFavoriteReply, error)
 	// Posts a comment and returns it as stored.
 	PostComment(context.Context, *PostCommentRequest) (*PostCommentReply, error)

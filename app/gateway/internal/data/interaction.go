@@ -27,7 +27,7 @@ func NewFavoriteRepo(services *confv1.Services, kafka *confv1.Kafka, dialer *rpc
 
 // Favorite implements biz.FavoriteRepo.
 func (r *FavoriteRepo) Favorite(ctx context.Context, userID, videoID int64, favorite bool) error {
-	_, err := r.client.Favorite(ctx, &interactionv1.FavoriteRequest{UserId: userID, VideoId: videoID, Like: favorite})
+	_, err := r.client.Favorite(ctx, &interactionv1.FavoriteRequest{UserId: userID, VideoId: videoID, Favorite: favorite})
 	return err
 }
 
@@ -46,8 +46,8 @@ func (r *FavoriteRepo) FavoritedAmong(ctx context.Context, userID int64, videoID
 	if err != nil {
 		return nil, err
 	}
-	favorited := make(map[int64]bool, len(reply.GetLikedVideoIds()))
-	for _, id := range reply.GetLikedVideoIds() {
+	favorited := make(map[int64]bool, len(reply.GetFavoritedVideoIds()))
+	for _, id := range reply.GetFavoritedVideoIds() {
 		favorited[id] = true
 	}
 	return favorited, nil

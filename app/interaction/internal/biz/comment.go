@@ -6,7 +6,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
@@ -53,9 +52,9 @@ type CommentUsecase struct {
 }
 
 // NewCommentUsecase returns a CommentUsecase.
-func NewCommentUsecase(bc *confv1.Bootstrap, repo CommentRepo, videos VideoDirectory, counts countsv1.Awaiter) *CommentUsecase {
+func NewCommentUsecase(settings Settings, repo CommentRepo, videos VideoDirectory, counts countsv1.Awaiter) *CommentUsecase {
 	return &CommentUsecase{
-		repo: repo, videos: videos, counts: counts, maxItems: int(bc.GetLists().GetMaxItems()),
+		repo: repo, videos: videos, counts: counts, maxItems: settings.MaxListItems,
 	}
 }
 

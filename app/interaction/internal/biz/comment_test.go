@@ -50,7 +50,7 @@ func TestPostComment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			repo, waiter := newFakeComments(), &eventtest.Acks{}
-			uc := NewCommentUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second))
+			uc := NewCommentUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second))
 			got, err := uc.Post(ctx, tt.user, tt.video, tt.content)
 			wantReason(t, "Post", err, tt.reason)
 			if tt.reason != nil {
@@ -83,7 +83,7 @@ func TestPostComment(t *testing.T) {
 func TestPostCommentWaitIsBoundedByApplyWait(t *testing.T) {
 	const applyWait = 50 * time.Millisecond
 	waiter := &eventtest.Acks{Block: true}
-	uc := NewCommentUsecase(bootstrap(), newFakeComments(), newFakeVideos(catalogue()), awaiter(waiter, applyWait))
+	uc := NewCommentUsecase(settings(), newFakeComments(), newFakeVideos(catalogue()), awaiter(waiter, applyWait))
 	start := time.Now()
 	c, err := uc.Post(context.Background(), 1, videoA, "hi")
 	took := time.Since(start)
@@ -130,7 +130,7 @@ func TestDeleteComment(t *testing.T) {
 			repo.put(mine)
 			repo.vanished[mine.ID] = tt.vanish
 			// A blocking waiter with a long apply_wait: a Delete that should not wait answers at once.
-			uc := NewCommentUsecase(bootstrap(), repo, newFakeVideos(catalogue()), awaiter(waiter, 200*time.Millisecond))
+			uc := NewCommentUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, 200*time.Millisecond))
 			start := time.Now()
 			err := uc.Delete(ctx, tt.user, tt.video, tt.commentID)
 			took := time.Since(start)
@@ -165,7 +165,7 @@ func TestDeleteComment(t *testing.T) {
 func TestListComments(t *testing.T) {
 	ctx := context.Background()
 	repo, videos := newFakeComments(), newFakeVideos(catalogue())
-	uc := NewCommentUsecase(bootstrap(), repo, videos, awaiter(&eventtest.Acks{}, time.Second))
+	uc := NewCommentUsecase(settings(), repo, videos, awaiter(&eventtest.Acks{}, time.Second))
 	var posted []*Comment
 	for _, text := range []string{"first", "second", "third"} {
 		c, err := uc.Post(ctx, 1, videoA, text)
@@ -199,8 +199,8 @@ func TestListComments(t *testing.T) {
 		t.Fatal("refused List calls reached the repository")
 	}
 
-	bounded := bootstrap()
-	bounded.Lists.MaxItems = 2
+	bounded := settings()
+	bounded.MaxListItems = 2
 	got, err = NewCommentUsecase(bounded, repo, videos, awaiter(&eventtest.Acks{}, time.Second)).List(ctx, videoA)
 	if err != nil || len(got) != 2 || got[0].ID != posted[2].ID || got[1].ID != posted[1].ID {
 		t.Fatalf("List under lists.max_items 2 = %+v, %v; want the newest two", got, err)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
@@ -17,7 +16,7 @@ import (
 
 // bootstrap is the configuration the use cases read: lists.max_items at its default (tests of
 // the bound change it).
-func bootstrap() *confv1.Bootstrap { return &confv1.Bootstrap{Lists: &confv1.Lists{MaxItems: 1000}} }
+func settings() Settings { return Settings{MaxListItems: 1000} }
 
 // awaiter waits for counts through acks, at most wait (kafka.apply_wait).
 func awaiter(acks *eventtest.Acks, wait time.Duration) countsv1.Awaiter {
@@ -53,21 +52,21 @@ func (v *fakeVideos) calls() int {
 // fakeFavorites is a FavoriteRepo in memory: it stores what decide says, and gives the event
 // decide returns an id.
 type fakeFavorites struct {
-	mu         sync.Mutex
-	liked      map[[2]int64]Favorite // (user, video) → the stored like
-	order      map[[2]int64]int      // (user, video) → when it was liked
-	clock      int
-	seq        int
-	sets       int
-	likedCalls int
-	events     []string
-	published  []*interactionv1.FavoriteChanged // the events, in order
+	mu                  sync.Mutex
+	favorited           map[[2]int64]Favorite // (user, video) → the stored favorite
+	order               map[[2]int64]int      // (user, video) → when it was favorited
+	clock               int
+	seq                 int
+	sets                int
+	favoritedAmongCalls int
+	events              []string
+	published           []*interactionv1.FavoriteChanged // the events, in order
 	// err, when set, is returned by every call.
 	err error
 }
 
 func newFakeFavorites() *fakeFavorites {
-	return &fakeFavorites{liked: map[[2]int64]Favorite{}, order: map[[2]int64]int{}}
+	return &fakeFavorites{favorited: map[[2]int64]Favorite{}, order: map[[2]int64]int{}}
 }
 
 func (r *fakeFavorites) Set(_ context.Context, f Favorite, decide func(bool) (bool, *interactionv1.FavoriteChanged)) (string, error) {
@@ -78,14 +77,14 @@ func (r *fakeFavorites) Set(_ context.Context, f Favorite, decide func(bool) (bo
 		return "", r.err
 	}
 	key := [2]int64{f.UserID, f.VideoID}
-	_, had := r.liked[key]
-	like, ev := decide(had)
+	_, had := r.favorited[key]
+	favorite, ev := decide(had)
 	switch {
-	case like && !had:
+	case favorite && !had:
 		r.clock++
-		r.liked[key], r.order[key] = f, r.clock
-	case !like && had:
-		delete(r.liked, key)
+		r.favorited[key], r.order[key] = f, r.clock
+	case !favorite && had:
+		delete(r.favorited, key)
 		delete(r.order, key)
 	}
 	if ev == nil {
@@ -105,7 +104,7 @@ func (r *fakeFavorites) ListVideos(_ context.Context, userID int64, limit int) (
 		return nil, r.err
 	}
 	var keys [][2]int64
-	for k := range r.liked {
+	for k := range r.favorited {
 		if k[0] == userID {
 			keys = append(keys, k)
 		}
@@ -118,16 +117,16 @@ func (r *fakeFavorites) ListVideos(_ context.Context, userID int64, limit int) (
 	return out[:min(limit, len(out))], nil
 }
 
-func (r *fakeFavorites) Liked(_ context.Context, userID int64, videoIDs []int64) ([]int64, error) {
+func (r *fakeFavorites) FavoritedAmong(_ context.Context, userID int64, videoIDs []int64) ([]int64, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.likedCalls++
+	r.favoritedAmongCalls++
 	if r.err != nil {
 		return nil, r.err
 	}
 	var out []int64
 	for _, v := range videoIDs {
-		if _, ok := r.liked[[2]int64{userID, v}]; ok {
+		if _, ok := r.favorited[[2]int64{userID, v}]; ok {
 			out = append(out, v)
 		}
 	}
@@ -137,7 +136,7 @@ func (r *fakeFavorites) Liked(_ context.Context, userID int64, videoIDs []int64)
 func (r *fakeFavorites) stored(userID, videoID int64) (Favorite, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	f, ok := r.liked[[2]int64{userID, videoID}]
+	f, ok := r.favorited[[2]int64{userID, videoID}]
 	return f, ok
 }
 

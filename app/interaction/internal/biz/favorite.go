@@ -1,6 +1,6 @@
-// Package biz holds the rules of likes: a like is idempotent (liking twice or unliking what was
-// not liked changes nothing and produces no event), only known videos can be liked, and the user
-// who acted sees the counts change in their next request.
+// Package biz holds the rules of favorites: a favorite is idempotent (favoriting twice or
+// unfavoriting what was not favorited changes nothing and produces no event), only known videos
+// can be favorited, and the user who acted sees the counts change in their next request.
 package biz
 
 import (
@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/wire"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
@@ -18,7 +17,7 @@ import (
 // ProviderSet provides the use cases of this package.
 var ProviderSet = wire.NewSet(NewFavoriteUsecase, NewCommentUsecase)
 
-// MaxBatch bounds IsFavorite.
+// MaxBatch bounds FavoritedAmong.
 const MaxBatch = 500
 
 var (
@@ -26,40 +25,40 @@ var (
 	ErrVideoNotFound = apierror.New(interactionv1.ErrorReason_VIDEO_NOT_FOUND, "video not found")
 )
 
-// Favorite is a like.
+// Favorite is one user favoriting one video.
 type Favorite struct {
 	UserID   int64
 	VideoID  int64
 	AuthorID int64
 }
 
-// Set decides a like (like) or an unlike of f, given whether f is liked now: whether it is to be
-// liked, and the event announcing the change. Liking what is liked, or unliking what is not,
-// changes nothing and announces nothing, so however often it is asked a like counts once; a
-// real change moves the counts by one (api/counts/v1).
-func (f Favorite) Set(liked, like bool) (bool, *interactionv1.FavoriteChanged) {
-	if liked == like {
-		return liked, nil
+// Set decides a favorite (favorite) or an unfavorite of f, given whether f is favorited now:
+// whether it is to be favorited, and the event announcing the change. Favoriting what is
+// favorited, or unfavoriting what is not, changes nothing and announces nothing, so however often
+// it is asked a favorite counts once; a real change moves the counts by one (api/counts/v1).
+func (f Favorite) Set(favorited, favorite bool) (bool, *interactionv1.FavoriteChanged) {
+	if favorited == favorite {
+		return favorited, nil
 	}
 	delta := int32(-1)
-	if like {
+	if favorite {
 		delta = 1
 	}
-	return like, &interactionv1.FavoriteChanged{
+	return favorite, &interactionv1.FavoriteChanged{
 		UserId: f.UserID, VideoId: f.VideoID, AuthorId: f.AuthorID, Delta: delta, OccurredAt: time.Now().UnixMilli(),
 	}
 }
 
-// FavoriteRepo stores likes.
+// FavoriteRepo stores favorites.
 type FavoriteRepo interface {
-	// Set stores whether f is liked as decide says and, in the same transaction, the event
-	// decide returns (nil: none). decide gets whether f is liked now, and may be asked again
+	// Set stores whether f is favorited as decide says and, in the same transaction, the event
+	// decide returns (nil: none). decide gets whether f is favorited now, and may be asked again
 	// if a concurrent change got there first. Set returns the id of the event stored, or "".
-	Set(ctx context.Context, f Favorite, decide func(liked bool) (bool, *interactionv1.FavoriteChanged)) (eventID string, err error)
-	// ListVideos returns the limit videos userID liked most recently, most recent first.
+	Set(ctx context.Context, f Favorite, decide func(favorited bool) (bool, *interactionv1.FavoriteChanged)) (eventID string, err error)
+	// ListVideos returns the limit videos userID favorited most recently, most recent first.
 	ListVideos(ctx context.Context, userID int64, limit int) ([]int64, error)
-	// Liked returns the subset of videoIDs userID liked.
-	Liked(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error)
+	// FavoritedAmong returns the subset of videoIDs userID favorited.
+	FavoritedAmong(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error)
 }
 
 // VideoDirectory answers who published a video.
@@ -68,25 +67,31 @@ type VideoDirectory interface {
 	Author(ctx context.Context, videoID int64) (int64, error)
 }
 
-// FavoriteUsecase likes and unlikes videos.
+// Settings are the interaction rules' settings, taken from the configuration at the app's edge.
+type Settings struct {
+	// MaxListItems bounds every list of favorited videos and of comments (lists.max_items).
+	MaxListItems int
+}
+
+// FavoriteUsecase favorites and unfavorites videos.
 type FavoriteUsecase struct {
 	repo   FavoriteRepo
 	videos VideoDirectory
 	// counts lets the user who acted see the counts of their change in their next request.
 	counts countsv1.Awaiter
-	// maxItems bounds a list of liked videos (lists.max_items).
+	// maxItems bounds a list of favorited videos (lists.max_items).
 	maxItems int
 }
 
 // NewFavoriteUsecase returns a FavoriteUsecase.
-func NewFavoriteUsecase(bc *confv1.Bootstrap, repo FavoriteRepo, videos VideoDirectory, counts countsv1.Awaiter) *FavoriteUsecase {
+func NewFavoriteUsecase(settings Settings, repo FavoriteRepo, videos VideoDirectory, counts countsv1.Awaiter) *FavoriteUsecase {
 	return &FavoriteUsecase{
-		repo: repo, videos: videos, counts: counts, maxItems: int(bc.GetLists().GetMaxItems()),
+		repo: repo, videos: videos, counts: counts, maxItems: settings.MaxListItems,
 	}
 }
 
-// Favorite likes (like) or unlikes a video and reports whether anything changed.
-func (uc *FavoriteUsecase) Favorite(ctx context.Context, userID, videoID int64, like bool) (bool, error) {
+// Favorite favorites (favorite) or unfavorites a video and reports whether anything changed.
+func (uc *FavoriteUsecase) Favorite(ctx context.Context, userID, videoID int64, favorite bool) (bool, error) {
 	if userID <= 0 || videoID <= 0 {
 		return false, apierror.New(interactionv1.ErrorReason_INVALID_ARGUMENT, "video_id must be positive")
 	}
@@ -95,7 +100,7 @@ func (uc *FavoriteUsecase) Favorite(ctx context.Context, userID, videoID int64, 
 		return false, err
 	}
 	f := Favorite{UserID: userID, VideoID: videoID, AuthorID: author}
-	eventID, err := uc.repo.Set(ctx, f, func(liked bool) (bool, *interactionv1.FavoriteChanged) { return f.Set(liked, like) })
+	eventID, err := uc.repo.Set(ctx, f, func(favorited bool) (bool, *interactionv1.FavoriteChanged) { return f.Set(favorited, favorite) })
 	if err != nil || eventID == "" {
 		return false, err
 	}
@@ -103,7 +108,7 @@ func (uc *FavoriteUsecase) Favorite(ctx context.Context, userID, videoID int64, 
 	return true, nil
 }
 
-// ListFavorites returns the videos userID liked most recently, at most maxItems, most recent
+// ListFavorites returns the videos userID favorited most recently, at most maxItems, most recent
 // first.
 func (uc *FavoriteUsecase) ListFavorites(ctx context.Context, userID int64) ([]int64, error) {
 	if userID <= 0 {
@@ -112,13 +117,14 @@ func (uc *FavoriteUsecase) ListFavorites(ctx context.Context, userID int64) ([]i
 	return uc.repo.ListVideos(ctx, userID, uc.maxItems)
 }
 
-// IsFavorite returns which of videoIDs userID liked; an anonymous viewer (0) liked none.
-func (uc *FavoriteUsecase) IsFavorite(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
+// FavoritedAmong returns which of videoIDs userID favorited; an anonymous viewer (0) favorited
+// none.
+func (uc *FavoriteUsecase) FavoritedAmong(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
 	if userID <= 0 || len(videoIDs) == 0 {
 		return nil, nil
 	}
 	if len(videoIDs) > MaxBatch {
 		return nil, apierror.New(interactionv1.ErrorReason_INVALID_ARGUMENT, "at most %d videos at once", MaxBatch)
 	}
-	return uc.repo.Liked(ctx, userID, videoIDs)
+	return uc.repo.FavoritedAmong(ctx, userID, videoIDs)
 }

@@ -38,13 +38,13 @@ type CommentRepo struct {
 
 // NewCommentRepo returns the comment repository. Lists are cached in Redis when there is one,
 // in memory when this process makes every change (kafka.in_process), and not at all otherwise.
-func NewCommentRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *CommentRepo {
+func NewCommentRepo(data *Data, relay *event.Relay, redis *confv1.Redis, kafka *confv1.Kafka) *CommentRepo {
 	var cache commentCache = noCommentCache{}
-	ttl := bc.GetRedis().GetCacheTtl().AsDuration()
+	ttl := redis.GetCacheTtl().AsDuration()
 	switch {
 	case data.rdb != nil:
-		cache = &redisCommentCache{rdb: data.rdb, ttl: ttl, prefix: bc.GetRedis().GetKeyPrefix()}
-	case bc.GetKafka().GetInProcess():
+		cache = &redisCommentCache{rdb: data.rdb, ttl: ttl, prefix: redis.GetKeyPrefix()}
+	case kafka.GetInProcess():
 		cache = newMemoryCommentCache(ttl)
 	}
 	return &CommentRepo{data: data, relay: relay, cache: cache}

@@ -19,13 +19,14 @@ import (
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
 // The same contract holds for every store the repositories run on: embedded SQLite, SQLite in
-// the all-in-one (kafka.in_process, which caches each viewer's likes and comment lists in
+// the all-in-one (kafka.in_process, which caches each viewer's favorites and comment lists in
 // memory), and MySQL (MariaDB), also with comment lists cached in Redis.
 func TestInteractionReposSQLite(t *testing.T) {
 	runInteractionContract(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
@@ -67,13 +68,13 @@ type stores struct {
 // started: the events stay in the outbox for the test to read.
 func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 	t.Helper()
-	data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
+	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cleanup)
 	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
-	return &stores{data: data, relay: relay, favs: NewFavoriteRepo(data, relay, bc), comments: NewCommentRepo(data, relay, bc)}
+	return &stores{data: data, relay: relay, favs: NewFavoriteRepo(data, relay, bc.GetKafka()), comments: NewCommentRepo(data, relay, bc.GetRedis(), bc.GetKafka())}
 }
 
 // favoriteEvent checks row is a FavoriteChanged on its topic, keyed by its video, and decodes it.
@@ -122,12 +123,12 @@ func checkFavoriteEvent(t *testing.T, what string, rows []eventtest.Row, eventID
 	}
 }
 
-func (s *stores) set(t *testing.T, f biz.Favorite, like bool) (string, []eventtest.Row) {
+func (s *stores) set(t *testing.T, f biz.Favorite, favorite bool) (string, []eventtest.Row) {
 	t.Helper()
 	mark := eventtest.Mark(t, s.data.db)
-	id, err := setLike(context.Background(), s.favs, f, like)
+	id, err := setFavorite(context.Background(), s.favs, f, favorite)
 	if err != nil {
-		t.Fatalf("Set(%+v, %v): %v", f, like, err)
+		t.Fatalf("Set(%+v, %v): %v", f, favorite, err)
 	}
 	return id, eventtest.After(t, s.data.db, mark)
 }
@@ -175,53 +176,53 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 	})
 
-	t.Run("like twice: one event, then none", func(t *testing.T) {
+	t.Run("favorite twice: one event, then none", func(t *testing.T) {
 		f := biz.Favorite{UserID: 1, VideoID: 1001, AuthorID: 77}
 		id, rows := s.set(t, f, true)
-		checkFavoriteEvent(t, "first like", rows, id, f, +1)
+		checkFavoriteEvent(t, "first favorite", rows, id, f, +1)
 		if n := s.favoriteRows(t, 1, 1001); n != 1 {
-			t.Fatalf("%d favorites rows after a like; want 1", n)
+			t.Fatalf("%d favorites rows after a favorite; want 1", n)
 		}
 		id, rows = s.set(t, f, true)
 		if id != "" || len(rows) != 0 {
-			t.Fatalf("second like returned %q and wrote %d outbox rows; want \"\" and none", id, len(rows))
+			t.Fatalf("second favorite returned %q and wrote %d outbox rows; want \"\" and none", id, len(rows))
 		}
 		if n := s.favoriteRows(t, 1, 1001); n != 1 {
-			t.Fatalf("%d favorites rows after a second like; want 1", n)
+			t.Fatalf("%d favorites rows after a second favorite; want 1", n)
 		}
 	})
 
-	t.Run("unlike of a never-liked pair: no event", func(t *testing.T) {
+	t.Run("unfavorite of a never-favorited pair: no event", func(t *testing.T) {
 		id, rows := s.set(t, biz.Favorite{UserID: 2, VideoID: 1001, AuthorID: 77}, false)
 		if id != "" || len(rows) != 0 {
-			t.Fatalf("unlike of a never-liked pair returned %q and wrote %d outbox rows; want \"\" and none", id, len(rows))
+			t.Fatalf("unfavorite of a never-favorited pair returned %q and wrote %d outbox rows; want \"\" and none", id, len(rows))
 		}
 	})
 
-	t.Run("unlike after like: delta -1, then nothing", func(t *testing.T) {
+	t.Run("unfavorite after favorite: delta -1, then nothing", func(t *testing.T) {
 		f := biz.Favorite{UserID: 3, VideoID: 1002, AuthorID: 78}
-		likeID, rows := s.set(t, f, true)
-		checkFavoriteEvent(t, "like", rows, likeID, f, +1)
-		unlikeID, rows := s.set(t, f, false)
-		checkFavoriteEvent(t, "unlike", rows, unlikeID, f, -1)
-		if unlikeID == likeID {
-			t.Fatalf("like and unlike share event id %q", likeID)
+		favoriteID, rows := s.set(t, f, true)
+		checkFavoriteEvent(t, "favorite", rows, favoriteID, f, +1)
+		unfavoriteID, rows := s.set(t, f, false)
+		checkFavoriteEvent(t, "unfavorite", rows, unfavoriteID, f, -1)
+		if unfavoriteID == favoriteID {
+			t.Fatalf("favorite and unfavorite share event id %q", favoriteID)
 		}
 		if n := s.favoriteRows(t, 3, 1002); n != 0 {
-			t.Fatalf("%d favorites rows after the unlike; want 0", n)
+			t.Fatalf("%d favorites rows after the unfavorite; want 0", n)
 		}
 		if id, rows := s.set(t, f, false); id != "" || len(rows) != 0 {
-			t.Fatalf("second unlike returned %q and wrote %d rows", id, len(rows))
+			t.Fatalf("second unfavorite returned %q and wrote %d rows", id, len(rows))
 		}
-		// Liking again is a change again.
+		// Favoriting again is a change again.
 		again, rows := s.set(t, f, true)
-		checkFavoriteEvent(t, "like after unlike", rows, again, f, +1)
+		checkFavoriteEvent(t, "favorite after unfavorite", rows, again, f, +1)
 	})
 
-	t.Run("30 concurrent likes of one pair: exactly one event", func(t *testing.T) {
+	t.Run("30 concurrent favorites of one pair: exactly one event", func(t *testing.T) {
 		f := biz.Favorite{UserID: 10, VideoID: 2001, AuthorID: 79}
 		mark := eventtest.Mark(t, s.data.db)
-		ids := concurrently(t, 30, func(int) (string, error) { return setLike(ctx, s.favs, f, true) })
+		ids := concurrently(t, 30, func(int) (string, error) { return setFavorite(ctx, s.favs, f, true) })
 		var changed []string
 		for _, id := range ids {
 			if id != "" {
@@ -230,19 +231,19 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 		rows := eventtest.After(t, s.data.db, mark)
 		if len(changed) != 1 || len(rows) != 1 {
-			t.Fatalf("%d of 30 concurrent likes reported a change and %d events were written; want exactly 1 and 1", len(changed), len(rows))
+			t.Fatalf("%d of 30 concurrent favorites reported a change and %d events were written; want exactly 1 and 1", len(changed), len(rows))
 		}
-		checkFavoriteEvent(t, "the winning like", rows, changed[0], f, +1)
+		checkFavoriteEvent(t, "the winning favorite", rows, changed[0], f, +1)
 		if n := s.favoriteRows(t, 10, 2001); n != 1 {
 			t.Fatalf("%d favorites rows; want 1", n)
 		}
 	})
 
-	t.Run("30 users like one video at once: 30 events", func(t *testing.T) {
+	t.Run("30 users favorite one video at once: 30 events", func(t *testing.T) {
 		const video = int64(2002)
 		mark := eventtest.Mark(t, s.data.db)
 		ids := concurrently(t, 30, func(i int) (string, error) {
-			return setLike(ctx, s.favs, biz.Favorite{UserID: int64(100 + i), VideoID: video, AuthorID: 80}, true)
+			return setFavorite(ctx, s.favs, biz.Favorite{UserID: int64(100 + i), VideoID: video, AuthorID: 80}, true)
 		})
 		rows := eventtest.After(t, s.data.db, mark)
 		if len(rows) != 30 {
@@ -252,14 +253,14 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		returned := map[string]bool{}
 		for i, id := range ids {
 			if id == "" {
-				t.Fatalf("user %d's like reported no change", 100+i)
+				t.Fatalf("user %d's favorite reported no change", 100+i)
 			}
 			returned[id] = true
 		}
 		for _, row := range rows {
 			ev := favoriteEvent(t, row)
 			if ev.GetVideoId() != video || ev.GetDelta() != 1 || ev.GetAuthorId() != 80 || !returned[ev.GetEventId()] {
-				t.Fatalf("event %v does not match a returned like", ev)
+				t.Fatalf("event %v does not match a returned favorite", ev)
 			}
 			users[ev.GetUserId()] = true
 		}
@@ -268,7 +269,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 	})
 
-	t.Run("interleaved likes and unlikes of one pair: events add up to the final state", func(t *testing.T) {
+	t.Run("interleaved favorites and unfavorites of one pair: events add up to the final state", func(t *testing.T) {
 		f := biz.Favorite{UserID: 20, VideoID: 2003, AuthorID: 81}
 		mark := eventtest.Mark(t, s.data.db)
 		const workers, each = 12, 15
@@ -282,7 +283,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 				defer wg.Done()
 				rng := rand.New(rand.NewPCG(uint64(w), 7))
 				for range each {
-					id, err := setLike(ctx, s.favs, f, rng.IntN(2) == 0)
+					id, err := setFavorite(ctx, s.favs, f, rng.IntN(2) == 0)
 					if err != nil {
 						mu.Lock()
 						failed = append(failed, err)
@@ -298,14 +299,14 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 			}()
 		}
 		wg.Wait()
-		// A like or unlike racing another one of the same pair must still succeed: the caller
+		// A favorite or unfavorite racing another one of the same pair must still succeed: the caller
 		// asked for a state, and either order reaches it.
 		if len(failed) > 0 {
 			t.Errorf("%d of %d concurrent Set calls failed; first: %v", len(failed), workers*each, failed[0])
 		}
 		rows := eventtest.After(t, s.data.db, mark)
 		// In outbox order (the order the relay publishes, and consumers apply, them), the count
-		// goes +1, -1, +1, ...: it is never negative and never above one like per user.
+		// goes +1, -1, +1, ...: it is never negative and never above one favorite per user.
 		sum := 0
 		for _, row := range rows {
 			ev := favoriteEvent(t, row)
@@ -322,20 +323,20 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 		final := int(s.favoriteRows(t, f.UserID, f.VideoID))
 		if sum != final {
-			t.Fatalf("events add up to %d, but the pair is liked %d times (events %v)", sum, final, deltas(t, rows))
+			t.Fatalf("events add up to %d, but the pair is favorited %d times (events %v)", sum, final, deltas(t, rows))
 		}
-		liked, err := s.favs.Liked(ctx, f.UserID, []int64{f.VideoID})
-		if err != nil || len(liked) != final {
-			t.Fatalf("Liked = %v, %v; want the final state %d", liked, err, final)
+		favorited, err := s.favs.FavoritedAmong(ctx, f.UserID, []int64{f.VideoID})
+		if err != nil || len(favorited) != final {
+			t.Fatalf("FavoritedAmong = %v, %v; want the final state %d", favorited, err, final)
 		}
 		t.Logf("%d events, final state %d, %d failed calls", len(rows), final, len(failed))
 	})
 
-	t.Run("ListVideos: most recently liked first; Liked: the subset", func(t *testing.T) {
+	t.Run("ListVideos: most recently favorited first; FavoritedAmong: the subset", func(t *testing.T) {
 		const user = int64(30)
-		like := func(video int64, on bool) {
+		favorite := func(video int64, on bool) {
 			t.Helper()
-			if _, err := setLike(ctx, s.favs, biz.Favorite{UserID: user, VideoID: video, AuthorID: 82}, on); err != nil {
+			if _, err := setFavorite(ctx, s.favs, biz.Favorite{UserID: user, VideoID: video, AuthorID: 82}, on); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(3 * time.Millisecond) // the order is kept in milliseconds
@@ -347,41 +348,41 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 				t.Fatalf("ListVideos = %v, %v; want %v", got, err, want)
 			}
 		}
-		checkLiked := func(ask []int64, want ...int64) {
+		checkFavorited := func(ask []int64, want ...int64) {
 			t.Helper()
-			got, err := s.favs.Liked(ctx, user, ask)
+			got, err := s.favs.FavoritedAmong(ctx, user, ask)
 			if err != nil || !slices.Equal(sorted(got), sorted(want)) {
-				t.Fatalf("Liked(%v) = %v, %v; want %v", ask, got, err, want)
+				t.Fatalf("FavoritedAmong(%v) = %v, %v; want %v", ask, got, err, want)
 			}
 		}
 		list()
-		checkLiked([]int64{3001, 3002})
-		like(3003, true)
-		like(3001, true)
-		like(3002, true)
+		checkFavorited([]int64{3001, 3002})
+		favorite(3003, true)
+		favorite(3001, true)
+		favorite(3002, true)
 		list(3002, 3001, 3003)
-		checkLiked([]int64{3001, 9999, 3003}, 3001, 3003)
-		like(3001, false)
+		checkFavorited([]int64{3001, 9999, 3003}, 3001, 3003)
+		favorite(3001, false)
 		list(3002, 3003)
-		checkLiked([]int64{3001, 9999, 3003}, 3003)
-		like(3001, true)
+		checkFavorited([]int64{3001, 9999, 3003}, 3003)
+		favorite(3001, true)
 		list(3001, 3002, 3003)
-		checkLiked([]int64{3001, 3002, 3003, 1001}, 3001, 3002, 3003)
-		like(3003, true) // a repeated like does not move it up
+		checkFavorited([]int64{3001, 3002, 3003, 1001}, 3001, 3002, 3003)
+		favorite(3003, true) // a repeated favorite does not move it up
 		list(3001, 3002, 3003)
 		if got, err := s.favs.ListVideos(ctx, 404_404, everything); err != nil || len(got) != 0 {
 			t.Fatalf("ListVideos(nobody) = %v, %v; want none", got, err)
 		}
-		// Another user's likes are theirs.
-		if got, err := s.favs.Liked(ctx, 31, []int64{3001, 3002, 3003}); err != nil || len(got) != 0 {
-			t.Fatalf("Liked(other user) = %v, %v; want none", got, err)
+		// Another user's favorites are theirs.
+		if got, err := s.favs.FavoritedAmong(ctx, 31, []int64{3001, 3002, 3003}); err != nil || len(got) != 0 {
+			t.Fatalf("FavoritedAmong(other user) = %v, %v; want none", got, err)
 		}
 	})
 
-	t.Run("ListVideos: the most recent likes up to the bound", func(t *testing.T) {
+	t.Run("ListVideos: the most recent favorites up to the bound", func(t *testing.T) {
 		const user = int64(32)
 		for _, video := range []int64{3201, 3202, 3203, 3204} {
-			if _, err := setLike(ctx, s.favs, biz.Favorite{UserID: user, VideoID: video, AuthorID: 82}, true); err != nil {
+			if _, err := setFavorite(ctx, s.favs, biz.Favorite{UserID: user, VideoID: video, AuthorID: 82}, true); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(3 * time.Millisecond) // the order is kept in milliseconds
@@ -667,13 +668,13 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		// The event of a change made through the reopened store joins the same outbox.
 		f := biz.Favorite{UserID: 70, VideoID: 6001, AuthorID: 83}
 		id, rows := again.set(t, f, true)
-		checkFavoriteEvent(t, "like after reopening", rows, id, f, +1)
+		checkFavoriteEvent(t, "favorite after reopening", rows, id, f, +1)
 	})
 
 	// Last: it drops the outbox table.
 	t.Run("no outbox, no change: the change and its event commit together", func(t *testing.T) {
-		liked := biz.Favorite{UserID: 80, VideoID: 7001, AuthorID: 84}
-		if _, err := setLike(ctx, s.favs, liked, true); err != nil {
+		favorited := biz.Favorite{UserID: 80, VideoID: 7001, AuthorID: 84}
+		if _, err := setFavorite(ctx, s.favs, favorited, true); err != nil {
 			t.Fatal(err)
 		}
 		kept := &biz.Comment{VideoID: 7002, UserID: 80, Content: "kept"}
@@ -685,20 +686,20 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 
 		fresh := biz.Favorite{UserID: 80, VideoID: 7003, AuthorID: 84}
-		if id, err := setLike(ctx, s.favs, fresh, true); err == nil || id != "" {
-			t.Fatalf("like without an outbox = %q, %v; want an error", id, err)
+		if id, err := setFavorite(ctx, s.favs, fresh, true); err == nil || id != "" {
+			t.Fatalf("favorite without an outbox = %q, %v; want an error", id, err)
 		}
 		if n := s.favoriteRows(t, fresh.UserID, fresh.VideoID); n != 0 {
-			t.Fatal("the like was stored without its event")
+			t.Fatal("the favorite was stored without its event")
 		}
-		if got, err := s.favs.Liked(ctx, fresh.UserID, []int64{fresh.VideoID, liked.VideoID}); err != nil || !slices.Equal(got, []int64{liked.VideoID}) {
-			t.Fatalf("Liked after the failed like = %v, %v; want only %d", got, err, liked.VideoID)
+		if got, err := s.favs.FavoritedAmong(ctx, fresh.UserID, []int64{fresh.VideoID, favorited.VideoID}); err != nil || !slices.Equal(got, []int64{favorited.VideoID}) {
+			t.Fatalf("FavoritedAmong after the failed favorite = %v, %v; want only %d", got, err, favorited.VideoID)
 		}
-		if id, err := setLike(ctx, s.favs, liked, false); err == nil || id != "" {
-			t.Fatalf("unlike without an outbox = %q, %v; want an error", id, err)
+		if id, err := setFavorite(ctx, s.favs, favorited, false); err == nil || id != "" {
+			t.Fatalf("unfavorite without an outbox = %q, %v; want an error", id, err)
 		}
-		if n := s.favoriteRows(t, liked.UserID, liked.VideoID); n != 1 {
-			t.Fatal("the unlike was stored without its event")
+		if n := s.favoriteRows(t, favorited.UserID, favorited.VideoID); n != 1 {
+			t.Fatal("the unfavorite was stored without its event")
 		}
 
 		c := &biz.Comment{VideoID: 7004, UserID: 80, Content: "lost"}
@@ -715,12 +716,12 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 			t.Fatalf("the comment was deleted without its event: %v", err)
 		}
 
-		// With the outbox back, the same like goes through.
+		// With the outbox back, the same favorite goes through.
 		if err := event.MigrateOutbox(s.data.db); err != nil {
 			t.Fatal(err)
 		}
 		id, rows := s.set(t, fresh, true)
-		checkFavoriteEvent(t, "like once the outbox is back", rows, id, fresh, +1)
+		checkFavoriteEvent(t, "favorite once the outbox is back", rows, id, fresh, +1)
 	})
 }
 
@@ -760,7 +761,8 @@ func deltas(t *testing.T, rows []eventtest.Row) []int32 {
 	return out
 }
 
-// setLike likes (like) or unlikes f as the use case does: by the rule of biz.Favorite.Set.
-func setLike(ctx context.Context, repo *FavoriteRepo, f biz.Favorite, like bool) (string, error) {
-	return repo.Set(ctx, f, func(liked bool) (bool, *interactionv1.FavoriteChanged) { return f.Set(liked, like) })
+// setFavorite favorites (favorite) or unfavorites f as the use case does: by the rule of
+// biz.Favorite.Set.
+func setFavorite(ctx context.Context, repo *FavoriteRepo, f biz.Favorite, favorite bool) (string, error) {
+	return repo.Set(ctx, f, func(favorited bool) (bool, *interactionv1.FavoriteChanged) { return f.Set(favorited, favorite) })
 }

@@ -1,4 +1,4 @@
-// Package data stores likes and comments through gorm with the outbox of their events,
+// Package data stores favorites and comments through gorm with the outbox of their events,
 // publishes that outbox to Kafka, caches hot reads, and asks the video app who published a
 // video.
 package data
@@ -37,14 +37,14 @@ type Data struct {
 }
 
 // NewData connects to the app's stores and brings the schema up to date.
-func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), error) {
-	stores, closeStores, err := database.Open(bc, "interaction", migrate, ready)
+func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.Readiness) (*Data, func(), error) {
+	stores, closeStores, err := database.Open(settings, "interaction", migrate, ready)
 	if err != nil {
 		return nil, nil, err
 	}
-	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
+	event.RequireBrokers(ready, event.Brokers(kafka))
 	return &Data{db: stores.DB, rdb: stores.Redis, Counts: countsv1.Awaiter{
-		Acks: event.AcksFor(bc, stores.Redis), Wait: bc.GetKafka().GetApplyWait().AsDuration(),
+		Acks: event.AcksFor(kafka, stores.Redis, settings.Redis.GetKeyPrefix()), Wait: kafka.GetApplyWait().AsDuration(),
 	}}, closeStores, nil
 }
 
@@ -60,6 +60,6 @@ func migrate(db *gorm.DB) error {
 }
 
 // NewRelay publishes the outbox; it runs as one of the app's servers.
-func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{interactionv1.TopicFavorite, interactionv1.TopicComment}, logger)
+func NewRelay(d *Data, kafka *confv1.Kafka, logger log.Logger) *event.Relay {
+	return event.NewRelay(d.db, event.Brokers(kafka), []string{interactionv1.TopicFavorite, interactionv1.TopicComment}, logger)
 }

@@ -28,28 +28,28 @@ func (favoriteModel) TableName() string { return "favorites" }
 type FavoriteRepo struct {
 	data  *Data
 	relay *event.Relay
-	// liked is nil unless this process makes every change (kafka.in_process).
-	liked *setcache.Cache
+	// favorited is nil unless this process makes every change (kafka.in_process).
+	favorited *setcache.Cache
 }
 
-// NewFavoriteRepo returns the like repository.
-func NewFavoriteRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *FavoriteRepo {
+// NewFavoriteRepo returns the favorite repository.
+func NewFavoriteRepo(data *Data, relay *event.Relay, kafka *confv1.Kafka) *FavoriteRepo {
 	r := &FavoriteRepo{data: data, relay: relay}
-	if bc.GetKafka().GetInProcess() {
-		r.liked = setcache.New(likedCacheUsers, maxCachedLikes)
+	if kafka.GetInProcess() {
+		r.favorited = setcache.New(favoritedCacheUsers, maxCachedFavorites)
 	}
 	return r
 }
 
 // Set implements biz.FavoriteRepo.
-func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, decide func(liked bool) (bool, *interactionv1.FavoriteChanged)) (string, error) {
+func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, decide func(favorited bool) (bool, *interactionv1.FavoriteChanged)) (string, error) {
 	fact := event.Fact{
 		Row: &favoriteModel{UserID: f.UserID, VideoID: f.VideoID, AuthorID: f.AuthorID, CreatedAt: time.Now().UnixMilli()},
 		Key: map[string]any{"user_id": f.UserID, "video_id": f.VideoID},
 	}
-	eventID, err := r.relay.SetFact(ctx, fact, countsv1.Route, func(liked bool) (bool, proto.Message) { return decide(liked) })
-	if r.liked != nil && (eventID != "" || err != nil) {
-		r.liked.Changed(f.UserID) // also after an error: see event.Relay.Commit
+	eventID, err := r.relay.SetFact(ctx, fact, countsv1.Route, func(favorited bool) (bool, proto.Message) { return decide(favorited) })
+	if r.favorited != nil && (eventID != "" || err != nil) {
+		r.favorited.Changed(f.UserID) // also after an error: see event.Relay.Commit
 	}
 	if err != nil {
 		return "", fmt.Errorf("set favorite: %w", err)
@@ -68,10 +68,10 @@ func (r *FavoriteRepo) ListVideos(ctx context.Context, userID int64, limit int) 
 	return ids, nil
 }
 
-// Liked implements biz.FavoriteRepo.
-func (r *FavoriteRepo) Liked(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
-	query := func() ([]int64, error) { return r.likedFromDB(ctx, userID, videoIDs) }
-	if r.liked == nil {
+// FavoritedAmong implements biz.FavoriteRepo.
+func (r *FavoriteRepo) FavoritedAmong(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
+	query := func() ([]int64, error) { return r.favoritedFromDB(ctx, userID, videoIDs) }
+	if r.favorited == nil {
 		return query()
 	}
 	loadAll := func(limit int) ([]int64, error) {
@@ -79,22 +79,22 @@ func (r *FavoriteRepo) Liked(ctx context.Context, userID int64, videoIDs []int64
 		err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).Where("user_id = ?", userID).
 			Limit(limit).Pluck("video_id", &all).Error
 		if err != nil {
-			return nil, fmt.Errorf("load liked videos: %w", err)
+			return nil, fmt.Errorf("load favorited videos: %w", err)
 		}
 		return all, nil
 	}
-	return r.liked.Among(userID, videoIDs, loadAll, query)
+	return r.favorited.Among(userID, videoIDs, loadAll, query)
 }
 
-// The all-in-one's cache of liked sets (kafka.in_process): every feed page asks which of its
-// videos the viewer liked.
+// The all-in-one's cache of favorited sets (kafka.in_process): every feed page asks which of its
+// videos the viewer favorited.
 const (
-	likedCacheUsers = 10_000
-	// maxCachedLikes keeps a user who likes everything from filling memory.
-	maxCachedLikes = 5_000
+	favoritedCacheUsers = 10_000
+	// maxCachedFavorites keeps a user who favorites everything from filling memory.
+	maxCachedFavorites = 5_000
 )
 
-func (r *FavoriteRepo) likedFromDB(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
+func (r *FavoriteRepo) favoritedFromDB(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
 	var ids []int64
 	err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).
 		Where("user_id = ? AND video_id IN ?", userID, videoIDs).Pluck("video_id", &ids).Error

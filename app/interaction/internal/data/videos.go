@@ -12,15 +12,15 @@ import (
 )
 
 // VideoDirectory implements biz.VideoDirectory with the video app, remembering authors: a
-// video's author never changes, and popular videos are liked over and over.
+// video's author never changes, and popular videos are favorited over and over.
 type VideoDirectory struct {
 	client  videov1.VideoServiceClient
 	authors *expirable.LRU[int64, int64]
 }
 
 // NewVideoDirectory dials the video app.
-func NewVideoDirectory(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*VideoDirectory, func(), error) {
-	conn, closeConn, err := dialer.Dial(bc.GetServices().GetVideo(), bc.GetServices().GetCallTimeout().AsDuration(), rpc.Retry(videov1.RetryableMethods...))
+func NewVideoDirectory(services *confv1.Services, dialer *rpc.Dialer) (*VideoDirectory, func(), error) {
+	conn, closeConn, err := dialer.Dial(services.GetVideo(), services.GetCallTimeout().AsDuration(), rpc.Retry(videov1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}

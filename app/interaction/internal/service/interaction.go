@@ -28,7 +28,7 @@ func NewInteractionService(favorites *biz.FavoriteUsecase, comments *biz.Comment
 
 // Favorite implements interactionv1.InteractionServiceServer.
 func (s *InteractionService) Favorite(ctx context.Context, req *interactionv1.FavoriteRequest) (*interactionv1.FavoriteReply, error) {
-	changed, err := s.favorites.Favorite(ctx, req.GetUserId(), req.GetVideoId(), req.GetLike())
+	changed, err := s.favorites.Favorite(ctx, req.GetUserId(), req.GetVideoId(), req.GetFavorite())
 	if err != nil {
 		return nil, err
 	}
@@ -46,11 +46,11 @@ func (s *InteractionService) ListFavorites(ctx context.Context, req *interaction
 
 // IsFavorite implements interactionv1.InteractionServiceServer.
 func (s *InteractionService) IsFavorite(ctx context.Context, req *interactionv1.IsFavoriteRequest) (*interactionv1.IsFavoriteReply, error) {
-	ids, err := s.favorites.IsFavorite(ctx, req.GetUserId(), req.GetVideoIds())
+	ids, err := s.favorites.FavoritedAmong(ctx, req.GetUserId(), req.GetVideoIds())
 	if err != nil {
 		return nil, err
 	}
-	return &interactionv1.IsFavoriteReply{LikedVideoIds: ids}, nil
+	return &interactionv1.IsFavoriteReply{FavoritedVideoIds: ids}, nil
 }
 
 // PostComment implements interactionv1.InteractionServiceServer.

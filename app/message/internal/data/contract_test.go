@@ -17,6 +17,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 )
 
@@ -53,7 +54,7 @@ type stores struct {
 // openStores goes through NewData, so every open runs the migrations.
 func openStores(t testing.TB, bc *confv1.Bootstrap) *stores {
 	t.Helper()
-	data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
+	data, cleanup, err := NewData(database.SettingsOf(bc), bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}

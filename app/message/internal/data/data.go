@@ -8,7 +8,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
@@ -28,12 +27,12 @@ type Data struct {
 }
 
 // NewData connects to the app's stores and brings the schema up to date.
-func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), error) {
-	stores, closeStores, err := database.Open(bc, "message", migrate, ready)
+func NewData(stores database.Settings, ready *bootstrap.Readiness) (*Data, func(), error) {
+	opened, closeStores, err := database.Open(stores, "message", migrate, ready)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &Data{db: stores.DB, rdb: stores.Redis}, closeStores, nil
+	return &Data{db: opened.DB, rdb: opened.Redis}, closeStores, nil
 }
 
 func migrate(db *gorm.DB) error {

@@ -6,7 +6,6 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/google/wire"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
 	"github.com/douyin-kratos/douyin/app/message/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -16,8 +15,8 @@ import (
 var ProviderSet = wire.NewSet(NewGRPCServer)
 
 // NewGRPCServer serves the internal message API on grpc_addr.
-func NewGRPCServer(bc *confv1.Bootstrap, svc *service.MessageService, logger log.Logger) (*grpc.Server, func(), error) {
-	srv, closeListener, err := bootstrap.NewGRPCServer(bc, logger)
+func NewGRPCServer(settings bootstrap.GRPCSettings, svc *service.MessageService, logger log.Logger) (*grpc.Server, func(), error) {
+	srv, closeListener, err := bootstrap.NewGRPCServer(settings, logger)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
@@ -17,7 +16,7 @@ import (
 
 // bootstrap is the configuration the use cases read: lists.max_items at its default (tests of
 // the bound change it).
-func bootstrap() *confv1.Bootstrap { return &confv1.Bootstrap{Lists: &confv1.Lists{MaxItems: 1000}} }
+func settings() Settings { return Settings{MaxListItems: 1000} }
 
 // awaiter waits for counts through acks, at most wait (kafka.apply_wait).
 func awaiter(acks *eventtest.Acks, wait time.Duration) countsv1.Awaiter {

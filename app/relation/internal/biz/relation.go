@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/wire"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
@@ -88,6 +87,12 @@ type UserDirectory interface {
 	Exists(ctx context.Context, userID int64) (bool, error)
 }
 
+// Settings are the relation rules' settings, taken from the configuration at the app's edge.
+type Settings struct {
+	// MaxListItems bounds every list of users (lists.max_items).
+	MaxListItems int
+}
+
 // RelationUsecase follows and unfollows users and answers who follows whom.
 type RelationUsecase struct {
 	repo  FollowRepo
@@ -99,9 +104,9 @@ type RelationUsecase struct {
 }
 
 // NewRelationUsecase returns a RelationUsecase.
-func NewRelationUsecase(bc *confv1.Bootstrap, repo FollowRepo, users UserDirectory, counts countsv1.Awaiter) *RelationUsecase {
+func NewRelationUsecase(settings Settings, repo FollowRepo, users UserDirectory, counts countsv1.Awaiter) *RelationUsecase {
 	return &RelationUsecase{
-		repo: repo, users: users, counts: counts, maxItems: int(bc.GetLists().GetMaxItems()),
+		repo: repo, users: users, counts: counts, maxItems: settings.MaxListItems,
 	}
 }
 

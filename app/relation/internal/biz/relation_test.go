@@ -93,7 +93,7 @@ func TestFollow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			repo, users, waiter := newFakeFollows(), directory(), &eventtest.Acks{}
-			uc := NewRelationUsecase(bootstrap(), repo, users, awaiter(waiter, time.Second))
+			uc := NewRelationUsecase(settings(), repo, users, awaiter(waiter, time.Second))
 			for i, s := range tt.steps {
 				changed, err := uc.Follow(ctx, s.user, s.to, s.follow)
 				wantReason(t, "step", err, s.reason)
@@ -136,7 +136,7 @@ func TestFollow(t *testing.T) {
 
 func TestFollowStoresTheEdgeAsked(t *testing.T) {
 	repo := newFakeFollows()
-	uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
+	uc := NewRelationUsecase(settings(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 	if _, err := uc.Follow(context.Background(), 4, 7, true); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestFollowStoresTheEdgeAsked(t *testing.T) {
 }
 
 func TestFollowSelfSaysWhy(t *testing.T) {
-	uc := NewRelationUsecase(bootstrap(), newFakeFollows(), directory(), awaiter(&eventtest.Acks{}, time.Second))
+	uc := NewRelationUsecase(settings(), newFakeFollows(), directory(), awaiter(&eventtest.Acks{}, time.Second))
 	_, err := uc.Follow(context.Background(), 2, 2, true)
 	e := kerrors.FromError(err)
 	if e.Code != 400 || !strings.Contains(e.Message, "yourself") {
@@ -161,7 +161,7 @@ func TestFollowWaitIsBoundedByApplyWait(t *testing.T) {
 	const applyWait = 50 * time.Millisecond
 	for _, follow := range []bool{true, false} {
 		repo, waiter := newFakeFollows(), &eventtest.Acks{Block: true}
-		uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(waiter, applyWait))
+		uc := NewRelationUsecase(settings(), repo, directory(), awaiter(waiter, applyWait))
 		if !follow {
 			repo.put(Follow{1, 2})
 		}
@@ -184,7 +184,7 @@ func TestFollowWaitIsBoundedByApplyWait(t *testing.T) {
 func TestFollowNoChangeDoesNotWait(t *testing.T) {
 	// A waiter that would block for the whole apply_wait: a repeated follow must answer at once.
 	repo, waiter := newFakeFollows(), &eventtest.Acks{Block: true}
-	uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(waiter, 5*time.Second))
+	uc := NewRelationUsecase(settings(), repo, directory(), awaiter(waiter, 5*time.Second))
 	repo.put(Follow{1, 2})
 	start := time.Now()
 	for _, c := range []struct {
@@ -208,7 +208,7 @@ func TestFollowErrorsAreReturned(t *testing.T) {
 	t.Run("repository", func(t *testing.T) {
 		repo, waiter := newFakeFollows(), &eventtest.Acks{}
 		repo.err = errors.New("database down")
-		uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(waiter, time.Second))
+		uc := NewRelationUsecase(settings(), repo, directory(), awaiter(waiter, time.Second))
 		changed, err := uc.Follow(context.Background(), 1, 2, true)
 		if !errors.Is(err, repo.err) || changed {
 			t.Fatalf("Follow = %v, %v; want false and the repository's error", changed, err)
@@ -220,7 +220,7 @@ func TestFollowErrorsAreReturned(t *testing.T) {
 	t.Run("directory", func(t *testing.T) {
 		repo, users, waiter := newFakeFollows(), directory(), &eventtest.Acks{}
 		users.err = errors.New("user app unreachable")
-		uc := NewRelationUsecase(bootstrap(), repo, users, awaiter(waiter, time.Second))
+		uc := NewRelationUsecase(settings(), repo, users, awaiter(waiter, time.Second))
 		changed, err := uc.Follow(context.Background(), 1, 2, true)
 		if !errors.Is(err, users.err) || changed {
 			t.Fatalf("Follow = %v, %v; want false and the directory's error", changed, err)
@@ -234,7 +234,7 @@ func TestFollowErrorsAreReturned(t *testing.T) {
 func TestListFollowingAndFollowers(t *testing.T) {
 	ctx := context.Background()
 	repo := newFakeFollows()
-	uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
+	uc := NewRelationUsecase(settings(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 	for _, f := range []Follow{{1, 3}, {2, 1}, {1, 2}, {3, 1}, {1, 4}, {4, 1}} {
 		if _, err := uc.Follow(ctx, f.FollowerID, f.FolloweeID, true); err != nil {
 			t.Fatal(err)
@@ -249,8 +249,8 @@ func TestListFollowingAndFollowers(t *testing.T) {
 	if got, err := uc.ListFollowers(ctx, 1); err != nil || !slices.Equal(got, []int64{4, 3, 2}) {
 		t.Fatalf("ListFollowers(1) = %v, %v; want [4 3 2], most recent first", got, err)
 	}
-	bounded := bootstrap()
-	bounded.Lists.MaxItems = 1
+	bounded := settings()
+	bounded.MaxListItems = 1
 	small := NewRelationUsecase(bounded, repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 	if got, err := small.ListFollowing(ctx, 1); err != nil || !slices.Equal(got, []int64{4}) {
 		t.Fatalf("ListFollowing(1) under lists.max_items 1 = %v, %v; want [4]", got, err)
@@ -294,14 +294,14 @@ func TestListFriends(t *testing.T) {
 		maxItems int32
 		want     []int64
 	}{{1000, []int64{5, 7, 8, 6}}, {2, []int64{5, 7}}} {
-		bc := bootstrap()
-		bc.Lists.MaxItems = tt.maxItems
-		uc := NewRelationUsecase(bc, repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
+		bounded := settings()
+		bounded.MaxListItems = int(tt.maxItems)
+		uc := NewRelationUsecase(bounded, repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 		if got, err := uc.ListFriends(context.Background(), me); err != nil || !slices.Equal(got, tt.want) {
 			t.Fatalf("ListFriends under lists.max_items %d = %v, %v; want %v", tt.maxItems, got, err, tt.want)
 		}
 	}
-	uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
+	uc := NewRelationUsecase(settings(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 	if got, err := uc.ListFriends(context.Background(), 9); err != nil || len(got) != 0 {
 		t.Fatalf("ListFriends of a user nobody follows back = %v, %v; want none", got, err)
 	}
@@ -333,7 +333,7 @@ func TestFollowedAmong(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			repo := newFakeFollows()
 			repo.put(Follow{1, 2}, Follow{1, 3}, Follow{3, 1})
-			uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
+			uc := NewRelationUsecase(settings(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.FollowedAmong(ctx, tt.viewer, tt.ids)
 			wantReason(t, "FollowedAmong", err, tt.reason)
 			if !slices.Equal(got, tt.want) {
@@ -368,7 +368,7 @@ func TestAreFriends(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			repo := newFakeFollows()
 			repo.put(Follow{1, 2}, Follow{1, 3}, Follow{3, 1})
-			uc := NewRelationUsecase(bootstrap(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
+			uc := NewRelationUsecase(settings(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.AreFriends(ctx, tt.user, tt.other)
 			wantReason(t, "AreFriends", err, tt.reason)
 			if got != tt.want {

@@ -18,6 +18,7 @@ import (
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
@@ -60,13 +61,13 @@ type stores struct {
 // started: the events stay in the outbox for the test to read.
 func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 	t.Helper()
-	data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
+	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cleanup)
 	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
-	return &stores{data: data, relay: relay, follows: NewFollowRepo(data, relay, bc)}
+	return &stores{data: data, relay: relay, follows: NewFollowRepo(data, relay, bc.GetKafka())}
 }
 
 // followEvent checks row is a FollowChanged on its topic, keyed by its follower, and decodes it.

@@ -35,14 +35,14 @@ type Data struct {
 }
 
 // NewData connects to the app's stores and brings the schema up to date.
-func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), error) {
-	stores, closeStores, err := database.Open(bc, "relation", migrate, ready)
+func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.Readiness) (*Data, func(), error) {
+	stores, closeStores, err := database.Open(settings, "relation", migrate, ready)
 	if err != nil {
 		return nil, nil, err
 	}
-	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
+	event.RequireBrokers(ready, event.Brokers(kafka))
 	return &Data{db: stores.DB, Counts: countsv1.Awaiter{
-		Acks: event.AcksFor(bc, stores.Redis), Wait: bc.GetKafka().GetApplyWait().AsDuration(),
+		Acks: event.AcksFor(kafka, stores.Redis, settings.Redis.GetKeyPrefix()), Wait: kafka.GetApplyWait().AsDuration(),
 	}}, closeStores, nil
 }
 
@@ -59,6 +59,6 @@ func migrate(db *gorm.DB) error {
 }
 
 // NewRelay publishes the outbox; it runs as one of the app's servers.
-func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{relationv1.TopicFollow}, logger)
+func NewRelay(d *Data, kafka *confv1.Kafka, logger log.Logger) *event.Relay {
+	return event.NewRelay(d.db, event.Brokers(kafka), []string{relationv1.TopicFollow}, logger)
 }

@@ -38,7 +38,7 @@ type FollowRepo struct {
 }
 
 // NewFollowRepo returns the follow repository.
-func NewFollowRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *FollowRepo {
+func NewFollowRepo(data *Data, relay *event.Relay, kafka *confv1.Kafka) *FollowRepo {
 	r := &FollowRepo{data: data, relay: relay, amongFrom: followModel{}.TableName()}
 	if database.IsMySQL(data.db) {
 		// Left to itself MariaDB reads every edge of the viewer through the key's first
@@ -46,7 +46,7 @@ func NewFollowRepo(data *Data, relay *event.Relay, bc *confv1.Bootstrap) *Follow
 		// viewer who follows thousands cost thousands of rows per page instead of 30.
 		r.amongFrom += " USE INDEX (PRIMARY)"
 	}
-	if bc.GetKafka().GetInProcess() {
+	if kafka.GetInProcess() {
 		r.followed = setcache.New(followedCacheUsers, maxCachedFollows)
 	}
 	return r

@@ -20,8 +20,8 @@ type UserDirectory struct {
 }
 
 // NewUserDirectory dials the user app.
-func NewUserDirectory(bc *confv1.Bootstrap, dialer *rpc.Dialer) (*UserDirectory, func(), error) {
-	conn, closeConn, err := dialer.Dial(bc.GetServices().GetUser(), bc.GetServices().GetCallTimeout().AsDuration(), rpc.Retry(userv1.RetryableMethods...))
+func NewUserDirectory(services *confv1.Services, dialer *rpc.Dialer) (*UserDirectory, func(), error) {
+	conn, closeConn, err := dialer.Dial(services.GetUser(), services.GetCallTimeout().AsDuration(), rpc.Retry(userv1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -18,9 +18,8 @@ type Argon2idHasher struct {
 	slots chan struct{}
 }
 
-// NewArgon2idHasher returns a hasher with the configured cost.
-func NewArgon2idHasher(bc *confv1.Bootstrap) *Argon2idHasher {
-	cfg := bc.GetAuth().GetPasswordHashing()
+// NewArgon2idHasher returns a hasher with the configured cost (auth.password_hashing).
+func NewArgon2idHasher(cfg *confv1.PasswordHashing) *Argon2idHasher {
 	slots := int(cfg.GetMaxConcurrent())
 	if slots <= 0 {
 		slots = runtime.NumCPU()

@@ -85,9 +85,9 @@ func newUsecase(t *testing.T, repo UserRepo, hasher PasswordHasher) *UserUsecase
 
 // cheapHasher keeps the tests fast; the real hasher is tested on its own below.
 func cheapHasher() *Argon2idHasher {
-	return NewArgon2idHasher(&confv1.Bootstrap{Auth: &confv1.Auth{PasswordHashing: &confv1.PasswordHashing{
+	return NewArgon2idHasher(&confv1.PasswordHashing{
 		MemoryKib: 64, Iterations: 1, Parallelism: 1, MaxConcurrent: 2,
-	}}})
+	})
 }
 
 func TestRegisterAndLogin(t *testing.T) {
@@ -231,9 +231,9 @@ func TestGetAccounts(t *testing.T) {
 }
 
 func TestArgon2idHasherWithProductionCost(t *testing.T) {
-	h := NewArgon2idHasher(&confv1.Bootstrap{Auth: &confv1.Auth{PasswordHashing: &confv1.PasswordHashing{
+	h := NewArgon2idHasher(&confv1.PasswordHashing{
 		MemoryKib: 19456, Iterations: 2, Parallelism: 1,
-	}}})
+	})
 	ctx := context.Background()
 	hash, err := h.Hash(ctx, "correct horse")
 	if err != nil {
@@ -263,9 +263,9 @@ func TestArgon2idHasherWithProductionCost(t *testing.T) {
 }
 
 func BenchmarkArgon2idLogin(b *testing.B) {
-	h := NewArgon2idHasher(&confv1.Bootstrap{Auth: &confv1.Auth{PasswordHashing: &confv1.PasswordHashing{
+	h := NewArgon2idHasher(&confv1.PasswordHashing{
 		MemoryKib: 19456, Iterations: 2, Parallelism: 1,
-	}}})
+	})
 	hash, _ := h.Hash(context.Background(), "password")
 	for b.Loop() {
 		if ok, _ := h.Verify(context.Background(), "password", hash); !ok {

@@ -18,13 +18,13 @@ import (
 // NewCounterConsumer keeps users' counters as the counter table says (api/counts/v1), from the
 // interaction, video and relation apps' events, and drops the changed users from the cache once
 // a batch is committed.
-func NewCounterConsumer(d *Data, repo *UserRepo, bc *confv1.Bootstrap, logger log.Logger) (*event.Consumer, error) {
+func NewCounterConsumer(d *Data, repo *UserRepo, kafka *confv1.Kafka, logger log.Logger) (*event.Consumer, error) {
 	if err := event.MigrateConsumer(d.db); err != nil {
 		return nil, err
 	}
-	return event.NewConsumer(userv1.CounterConsumer, d.db, event.Brokers(bc.GetKafka()),
+	return event.NewConsumer(userv1.CounterConsumer, d.db, event.Brokers(kafka),
 		[]string{interactionv1.TopicFavorite, videov1.TopicPublished, relationv1.TopicFollow}, applyCount, event.ConsumerOptions{
-			Acks: event.AcksFor(bc, d.rdb),
+			Acks: d.acks,
 			AfterCommit: func(ctx context.Context, applied []event.Message) {
 				var changed []int64
 				for _, msg := range applied {

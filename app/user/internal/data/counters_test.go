@@ -13,6 +13,7 @@ import (
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
@@ -29,12 +30,12 @@ func TestCountersMySQLWithRedis(t *testing.T) {
 // batch, and reads the counts back through the (cached) repository.
 func runCounters(t *testing.T, bc *confv1.Bootstrap) {
 	ctx := context.Background()
-	data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
+	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cleanup)
-	repo := NewUserRepo(data, bc)
+	repo := NewUserRepo(data, bc.GetRedis())
 	fan, err := repo.Create(ctx, "fan", "h")
 	if err != nil {
 		t.Fatal(err)

@@ -21,16 +21,18 @@ type Data struct {
 	db *gorm.DB
 	// rdb is nil when no Redis is configured; repositories then read SQL directly.
 	rdb *redis.Client
+	// acks tells the apps' actions waiting for their counts that the counts moved.
+	acks event.Acks
 }
 
 // NewData connects to the app's stores and brings the schema up to date.
-func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), error) {
-	stores, closeStores, err := database.Open(bc, "user", migrate, ready)
+func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.Readiness) (*Data, func(), error) {
+	stores, closeStores, err := database.Open(settings, "user", migrate, ready)
 	if err != nil {
 		return nil, nil, err
 	}
-	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
-	return &Data{db: stores.DB, rdb: stores.Redis}, closeStores, nil
+	event.RequireBrokers(ready, event.Brokers(kafka))
+	return &Data{db: stores.DB, rdb: stores.Redis, acks: event.AcksFor(kafka, stores.Redis, settings.Redis.GetKeyPrefix())}, closeStores, nil
 }
 
 func migrate(db *gorm.DB) error {

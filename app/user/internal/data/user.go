@@ -42,14 +42,14 @@ type UserRepo struct {
 
 // NewUserRepo returns the account repository, caching profiles in Redis when one is configured
 // and in memory otherwise.
-func NewUserRepo(data *Data, bc *confv1.Bootstrap) *UserRepo {
-	ttl := bc.GetRedis().GetCacheTtl().AsDuration()
+func NewUserRepo(data *Data, redis *confv1.Redis) *UserRepo {
+	ttl := redis.GetCacheTtl().AsDuration()
 	if ttl <= 0 {
 		ttl = 10 * time.Minute
 	}
 	var cache profileCache = newMemoryProfileCache(ttl)
 	if data.rdb != nil {
-		cache = &redisProfileCache{rdb: data.rdb, ttl: ttl, prefix: bc.GetRedis().GetKeyPrefix()}
+		cache = &redisProfileCache{rdb: data.rdb, ttl: ttl, prefix: redis.GetKeyPrefix()}
 	}
 	return &UserRepo{data: data, cache: cache}
 }

@@ -11,6 +11,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/user/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 )
 
@@ -26,12 +27,12 @@ func TestUserRepoMySQLWithRedis(t *testing.T) {
 
 func openRepo(t *testing.T, bc *confv1.Bootstrap) *UserRepo {
 	t.Helper()
-	data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
+	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cleanup)
-	return NewUserRepo(data, bc)
+	return NewUserRepo(data, bc.GetRedis())
 }
 
 func runUserRepoContract(t *testing.T, bc *confv1.Bootstrap) {

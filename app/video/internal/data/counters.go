@@ -15,13 +15,13 @@ import (
 // NewCounterConsumer keeps videos' counters as the counter table says (api/counts/v1), from the
 // interaction app's events. Each committed batch bumps the read cache's generation, so the next
 // feed shows the new counts.
-func NewCounterConsumer(d *Data, repo *VideoRepo, bc *confv1.Bootstrap, logger log.Logger) (*event.Consumer, error) {
+func NewCounterConsumer(d *Data, repo *VideoRepo, kafka *confv1.Kafka, logger log.Logger) (*event.Consumer, error) {
 	if err := event.MigrateConsumer(d.db); err != nil {
 		return nil, err
 	}
-	return event.NewConsumer(videov1.CounterConsumer, d.db, event.Brokers(bc.GetKafka()),
+	return event.NewConsumer(videov1.CounterConsumer, d.db, event.Brokers(kafka),
 		[]string{interactionv1.TopicFavorite, interactionv1.TopicComment}, applyCount, event.ConsumerOptions{
-			Acks: event.AcksFor(bc, d.rdb),
+			Acks: d.acks,
 			AfterCommit: func(ctx context.Context, _ []event.Message) {
 				if err := repo.cache.gen.bump(ctx); err != nil {
 					repo.log.Warnw("msg", "could not announce new counts to the read caches", "error", err)

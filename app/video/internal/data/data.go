@@ -34,20 +34,23 @@ type Data struct {
 	db *gorm.DB
 	// rdb is nil when no Redis is configured.
 	rdb *redis.Client
+	// acks tells the actions waiting for their counts that the counter consumer moved them.
+	acks event.Acks
 	// Counts is how an action waits for its counts: through Redis when one is configured, at
 	// most kafka.apply_wait.
 	Counts countsv1.Awaiter
 }
 
 // NewData connects to the app's stores and brings the schema up to date.
-func NewData(bc *confv1.Bootstrap, ready *bootstrap.Readiness) (*Data, func(), error) {
-	stores, closeStores, err := database.Open(bc, "video", migrateAndBackfill, ready)
+func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.Readiness) (*Data, func(), error) {
+	stores, closeStores, err := database.Open(settings, "video", migrateAndBackfill, ready)
 	if err != nil {
 		return nil, nil, err
 	}
-	event.RequireBrokers(ready, event.Brokers(bc.GetKafka()))
-	return &Data{db: stores.DB, rdb: stores.Redis, Counts: countsv1.Awaiter{
-		Acks: event.AcksFor(bc, stores.Redis), Wait: bc.GetKafka().GetApplyWait().AsDuration(),
+	event.RequireBrokers(ready, event.Brokers(kafka))
+	acks := event.AcksFor(kafka, stores.Redis, settings.Redis.GetKeyPrefix())
+	return &Data{db: stores.DB, rdb: stores.Redis, acks: acks, Counts: countsv1.Awaiter{
+		Acks: acks, Wait: kafka.GetApplyWait().AsDuration(),
 	}}, closeStores, nil
 }
 
@@ -73,6 +76,6 @@ func migrate(db *gorm.DB) error {
 }
 
 // NewRelay publishes the outbox; it runs as one of the app's workers.
-func NewRelay(d *Data, bc *confv1.Bootstrap, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.db, event.Brokers(bc.GetKafka()), []string{videov1.TopicPublished}, logger)
+func NewRelay(d *Data, kafka *confv1.Kafka, logger log.Logger) *event.Relay {
+	return event.NewRelay(d.db, event.Brokers(kafka), []string{videov1.TopicPublished}, logger)
 }

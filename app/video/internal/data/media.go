@@ -32,22 +32,22 @@ type FFmpeg struct {
 
 // NewFFmpeg finds the tools named in the configuration. Without them nothing can be published,
 // so the process is not ready until it is restarted with them in place.
-func NewFFmpeg(bc *confv1.Bootstrap, ready *bootstrap.Readiness) *FFmpeg {
-	ffmpeg, errMpeg := exec.LookPath(bc.GetVideo().GetFfmpeg())
-	ffprobe, errProbe := exec.LookPath(bc.GetVideo().GetFfprobe())
+func NewFFmpeg(video *confv1.Video, ready *bootstrap.Readiness) *FFmpeg {
+	ffmpeg, errMpeg := exec.LookPath(video.GetFfmpeg())
+	ffprobe, errProbe := exec.LookPath(video.GetFfprobe())
 	ready.Require("ffmpeg", func(context.Context) error {
 		if err := errors.Join(errMpeg, errProbe); err != nil {
 			return fmt.Errorf("%w (install ffmpeg, or set video.ffmpeg and video.ffprobe, and restart)", err)
 		}
 		return nil
 	})
-	concurrent := int(bc.GetVideo().GetMaxConcurrentMedia())
+	concurrent := int(video.GetMaxConcurrentMedia())
 	if concurrent <= 0 {
 		concurrent = runtime.NumCPU()
 	}
 	return &FFmpeg{
 		ffmpeg: ffmpeg, ffprobe: ffprobe, available: errMpeg == nil && errProbe == nil,
-		slots: make(chan struct{}, concurrent), timeout: bc.GetVideo().GetMediaTimeout().AsDuration(),
+		slots: make(chan struct{}, concurrent), timeout: video.GetMediaTimeout().AsDuration(),
 	}
 }
 

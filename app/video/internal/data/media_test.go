@@ -31,7 +31,7 @@ func requireFFmpeg(t *testing.T) *FFmpeg {
 			t.Fatalf("%s is required by the media tool tests and is not in PATH (%v): install ffmpeg", tool, err)
 		}
 	}
-	f := NewFFmpeg(&confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: "ffmpeg", Ffprobe: "ffprobe"}}, bootstrap.NewReadiness())
+	f := NewFFmpeg(&confv1.Video{Ffmpeg: "ffmpeg", Ffprobe: "ffprobe"}, bootstrap.NewReadiness())
 	if !f.Available() {
 		t.Fatal("NewFFmpeg: ffmpeg and ffprobe are in PATH but Available() is false")
 	}
@@ -345,7 +345,7 @@ func TestFFmpegAvailable(t *testing.T) {
 		{"nothing configured", &confv1.Bootstrap{}, false},
 	} {
 		ready := bootstrap.NewReadiness()
-		if got := NewFFmpeg(row.bc, ready).Available(); got != row.want {
+		if got := NewFFmpeg(row.bc.GetVideo(), ready).Available(); got != row.want {
 			t.Errorf("%s: Available() = %v; want %v", row.name, got, row.want)
 		}
 		if err := ready.CheckDependencies(context.Background()); (err == nil) != row.want || (err != nil && !strings.Contains(err.Error(), "install ffmpeg")) {
@@ -411,7 +411,7 @@ sleep 0.1
 rmdir %[1]s/running
 echo '{"format":{"format_name":"mov,mp4","duration":"1"},"streams":[{"codec_type":"video","width":16,"height":16,"duration":"1"}]}'
 `, dir))
-	f := NewFFmpeg(&confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: probe, Ffprobe: probe, MaxConcurrentMedia: 1}}, bootstrap.NewReadiness())
+	f := NewFFmpeg(&confv1.Video{Ffmpeg: probe, Ffprobe: probe, MaxConcurrentMedia: 1}, bootstrap.NewReadiness())
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -440,7 +440,7 @@ echo '{"format":{"format_name":"mov,mp4","duration":"1"},"streams":[{"codec_type
 func TestMediaTimeout(t *testing.T) {
 	dir := t.TempDir()
 	slow := fakeTool(t, dir, "slow", "exec sleep 10\n")
-	f := NewFFmpeg(&confv1.Bootstrap{Video: &confv1.Video{Ffmpeg: slow, Ffprobe: slow, MediaTimeout: durationpb.New(200 * time.Millisecond)}}, bootstrap.NewReadiness())
+	f := NewFFmpeg(&confv1.Video{Ffmpeg: slow, Ffprobe: slow, MediaTimeout: durationpb.New(200 * time.Millisecond)}, bootstrap.NewReadiness())
 	start := time.Now()
 	_, err := f.Probe(context.Background(), "x.mp4")
 	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, biz.ErrNotAVideo) {

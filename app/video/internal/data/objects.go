@@ -19,12 +19,12 @@ type ObjectStore struct {
 }
 
 // NewObjectStore connects to the configured bucket.
-func NewObjectStore(bc *confv1.Bootstrap) (*ObjectStore, error) {
-	store, err := objectstore.Open(context.Background(), bc.GetStorage())
+func NewObjectStore(storage *confv1.Storage) (*ObjectStore, error) {
+	store, err := objectstore.Open(context.Background(), storage)
 	if err != nil {
 		return nil, err
 	}
-	return &ObjectStore{Store: store, publicURL: strings.TrimSuffix(bc.GetStorage().GetPublicUrl(), "/")}, nil
+	return &ObjectStore{Store: store, publicURL: strings.TrimSuffix(storage.GetPublicUrl(), "/")}, nil
 }
 
 // URL implements biz.ObjectStore.

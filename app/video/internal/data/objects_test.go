@@ -35,11 +35,11 @@ func startObjectServer(t *testing.T) string {
 	return e.Endpoint()
 }
 
-func storageConfig(endpoint, publicURL string) *confv1.Bootstrap {
-	return &confv1.Bootstrap{Storage: &confv1.Storage{
+func storageConfig(endpoint, publicURL string) *confv1.Storage {
+	return &confv1.Storage{
 		Endpoint: endpoint, AccessKey: "douyin", SecretKey: "douyin-secret",
 		Bucket: "douyin", Region: "us-east-1", PublicUrl: publicURL,
-	}}
+	}
 }
 
 func TestObjectStoreURL(t *testing.T) {

@@ -55,10 +55,10 @@ type VideoRepo struct {
 
 // NewVideoRepo returns the video repository. Its read cache is checked against a publish
 // counter kept in Redis when one is configured (shared by all replicas), in memory otherwise.
-func NewVideoRepo(data *Data, objects *ObjectStore, relay *event.Relay, bc *confv1.Bootstrap, logger log.Logger) *VideoRepo {
+func NewVideoRepo(data *Data, objects *ObjectStore, relay *event.Relay, redis *confv1.Redis, logger log.Logger) *VideoRepo {
 	var gen generation = &localGeneration{}
 	if data.rdb != nil {
-		gen = &redisGeneration{rdb: data.rdb, key: bc.GetRedis().GetKeyPrefix() + "video:generation"}
+		gen = &redisGeneration{rdb: data.rdb, key: redis.GetKeyPrefix() + "video:generation"}
 	}
 	return &VideoRepo{data: data, objects: objects, relay: relay, cache: &readCache{gen: gen}, log: log.NewHelper(logger)}
 }

@@ -19,6 +19,7 @@ import (
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
@@ -44,14 +45,14 @@ var contractObjects = &ObjectStore{publicURL: "http://cdn.example/douyin"}
 // openVideoRepo goes through NewData, so every open runs the migrations.
 func openVideoRepo(t *testing.T, bc *confv1.Bootstrap) *VideoRepo {
 	t.Helper()
-	data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
+	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cleanup)
 	// The relay never starts: the events stay in the outbox for the test to read.
 	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
-	return NewVideoRepo(data, contractObjects, relay, bc, log.DefaultLogger)
+	return NewVideoRepo(data, contractObjects, relay, bc.GetRedis(), log.DefaultLogger)
 }
 
 // outboxEvent is a row of the outbox, decoded.

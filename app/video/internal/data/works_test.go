@@ -43,7 +43,7 @@ func runWorkCountsBackfill(t *testing.T, bc *confv1.Bootstrap) {
 	closeDB()
 
 	counted := func() map[int64]int64 {
-		data, cleanup, err := NewData(bc, bootstrap.NewReadiness())
+		data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
 		if err != nil {
 			t.Fatal(err)
 		}
