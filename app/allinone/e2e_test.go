@@ -656,6 +656,9 @@ func TestOperationsEndpoints(t *testing.T) {
 	if ready := plain("/readyz"); ready != "ready\n" {
 		t.Fatalf("/readyz: %q; want ready", ready)
 	}
+	if index := plain("/debug/pprof/"); !strings.Contains(index, "goroutine") {
+		t.Fatalf("/debug/pprof/ on the admin address: %.200q; want the profiles' index", index)
+	}
 	metrics := plain("/metrics")
 	for _, want := range []string{
 		`douyin_server_requests_total{code="200",kind="http",operation="/douyin/user/register",reason=""} 1`,
@@ -667,7 +670,7 @@ func TestOperationsEndpoints(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	for _, path := range []string{"/metrics", "/healthz", "/readyz"} {
+	for _, path := range []string{"/metrics", "/healthz", "/readyz", "/debug/pprof/", "/debug/pprof/profile"} {
 		resp, err := http.Get(s.baseURL + path)
 		if err != nil {
 			t.Fatal(err)

@@ -159,6 +159,12 @@ func TestLogLinesAreBufferedButNotLost(t *testing.T) {
 	if !strings.Contains(lines[0], `msg=access`) || !strings.Contains(lines[0], `query="a b=\"c\""`) || strings.Contains(lines[0], "trace_id") {
 		t.Errorf("line %q: want msg=access, the query quoted and no trace id outside a trace", lines[0])
 	}
+	// A value cannot start a line of its own: a forged record would read as the server's.
+	log.NewHelper(logger).Infow("msg", "forged?", "error", "no\nlevel=ERROR msg=forged")
+	buf.Flush()
+	if got := strings.Count(out.String(), "\n"); got != 3 {
+		t.Fatalf("a value with a newline made %d lines in all; want 3:\n%s", got, out.String())
+	}
 	log.NewHelper(logger).Infow("msg", "last words")
 	buf.Close()
 	if !strings.Contains(out.String(), "last words") {
