@@ -11,6 +11,7 @@ import (
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/setcache"
 )
@@ -26,19 +27,19 @@ func (favoriteModel) TableName() string { return "favorites" }
 
 // FavoriteRepo implements biz.FavoriteRepo.
 type FavoriteRepo struct {
-	data  *Data
-	relay *event.Relay
-	// favorited is nil unless this process makes every change (kafka.in_process).
-	favorited *setcache.Cache
+	data      *Data
+	relay     *event.Relay
+	favorited *database.Edges
 }
 
 // NewFavoriteRepo returns the favorite repository.
 func NewFavoriteRepo(data *Data, relay *event.Relay, kafka *confv1.Kafka) *FavoriteRepo {
-	r := &FavoriteRepo{data: data, relay: relay}
+	var cache *setcache.Cache
 	if kafka.GetInProcess() {
-		r.favorited = setcache.New(favoritedCacheUsers, maxCachedFavorites)
+		cache = setcache.New(favoritedCacheUsers, maxCachedFavorites)
 	}
-	return r
+	table := database.EdgeTable{Name: favoriteModel{}.TableName(), Owner: "user_id", Member: "video_id"}
+	return &FavoriteRepo{data: data, relay: relay, favorited: database.NewEdges(data.db, table, cache)}
 }
 
 // Set implements biz.FavoriteRepo.
@@ -48,9 +49,7 @@ func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, decide func(favo
 		Key: map[string]any{"user_id": f.UserID, "video_id": f.VideoID},
 	}
 	eventID, err := r.relay.SetFact(ctx, fact, countsv1.Route, func(favorited bool) (bool, proto.Message) { return decide(favorited) })
-	if r.favorited != nil && (eventID != "" || err != nil) {
-		r.favorited.Changed(f.UserID) // also after an error: see event.Relay.Commit
-	}
+	r.favorited.AfterSet(f.UserID, eventID, err)
 	if err != nil {
 		return "", fmt.Errorf("set favorite: %w", err)
 	}
@@ -70,20 +69,7 @@ func (r *FavoriteRepo) ListVideos(ctx context.Context, userID int64, limit int) 
 
 // FavoritedAmong implements biz.FavoriteRepo.
 func (r *FavoriteRepo) FavoritedAmong(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
-	query := func() ([]int64, error) { return r.favoritedFromDB(ctx, userID, videoIDs) }
-	if r.favorited == nil {
-		return query()
-	}
-	loadAll := func(limit int) ([]int64, error) {
-		var all []int64
-		err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).Where("user_id = ?", userID).
-			Limit(limit).Pluck("video_id", &all).Error
-		if err != nil {
-			return nil, fmt.Errorf("load favorited videos: %w", err)
-		}
-		return all, nil
-	}
-	return r.favorited.Among(userID, videoIDs, loadAll, query)
+	return r.favorited.Among(ctx, userID, videoIDs)
 }
 
 // The all-in-one's cache of favorited sets (kafka.in_process): every feed page asks which of its
@@ -93,13 +79,3 @@ const (
 	// maxCachedFavorites keeps a user who favorites everything from filling memory.
 	maxCachedFavorites = 5_000
 )
-
-func (r *FavoriteRepo) favoritedFromDB(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
-	var ids []int64
-	err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).
-		Where("user_id = ? AND video_id IN ?", userID, videoIDs).Pluck("video_id", &ids).Error
-	if err != nil {
-		return nil, fmt.Errorf("check favorites: %w", err)
-	}
-	return ids, nil
-}

@@ -29,27 +29,23 @@ func (followModel) TableName() string { return "follows" }
 
 // FollowRepo implements biz.FollowRepo.
 type FollowRepo struct {
-	data  *Data
-	relay *event.Relay
-	// followed is nil unless this process makes every change (kafka.in_process).
-	followed *setcache.Cache
-	// amongFrom is the table FollowedAmong reads, with a hint where the database needs one.
-	amongFrom string
+	data     *Data
+	relay    *event.Relay
+	followed *database.Edges
 }
 
 // NewFollowRepo returns the follow repository.
 func NewFollowRepo(data *Data, relay *event.Relay, kafka *confv1.Kafka) *FollowRepo {
-	r := &FollowRepo{data: data, relay: relay, amongFrom: followModel{}.TableName()}
-	if database.IsMySQL(data.db) {
-		// Left to itself MariaDB reads every edge of the viewer through the key's first
-		// column and filters them, instead of looking up the asked pairs on both columns: a
-		// viewer who follows thousands cost thousands of rows per page instead of 30.
-		r.amongFrom += " USE INDEX (PRIMARY)"
-	}
+	var cache *setcache.Cache
 	if kafka.GetInProcess() {
-		r.followed = setcache.New(followedCacheUsers, maxCachedFollows)
+		cache = setcache.New(followedCacheUsers, maxCachedFollows)
 	}
-	return r
+	table := database.EdgeTable{
+		Name: followModel{}.TableName(), Owner: "follower_id", Member: "followee_id",
+		// A viewer who follows thousands would otherwise cost thousands of rows per page.
+		LookUpByPrimaryKey: true,
+	}
+	return &FollowRepo{data: data, relay: relay, followed: database.NewEdges(data.db, table, cache)}
 }
 
 // Set implements biz.FollowRepo.
@@ -59,9 +55,7 @@ func (r *FollowRepo) Set(ctx context.Context, f biz.Follow, decide func(exists b
 		Key: map[string]any{"follower_id": f.FollowerID, "followee_id": f.FolloweeID},
 	}
 	eventID, err := r.relay.SetFact(ctx, fact, countsv1.Route, func(exists bool) (bool, proto.Message) { return decide(exists) })
-	if r.followed != nil && (eventID != "" || err != nil) {
-		r.followed.Changed(f.FollowerID) // also after an error: see event.Relay.Commit
-	}
+	r.followed.AfterSet(f.FollowerID, eventID, err)
 	if err != nil {
 		return "", fmt.Errorf("set follow: %w", err)
 	}
@@ -110,20 +104,7 @@ func (r *FollowRepo) ListMutual(ctx context.Context, userID int64, limit int) ([
 
 // FollowedAmong implements biz.FollowRepo.
 func (r *FollowRepo) FollowedAmong(ctx context.Context, viewerID int64, ids []int64) ([]int64, error) {
-	query := func() ([]int64, error) { return r.followedFromDB(ctx, viewerID, ids) }
-	if r.followed == nil {
-		return query()
-	}
-	loadAll := func(limit int) ([]int64, error) {
-		var all []int64
-		err := r.data.db.WithContext(ctx).Model(&followModel{}).Where("follower_id = ?", viewerID).
-			Limit(limit).Pluck("followee_id", &all).Error
-		if err != nil {
-			return nil, fmt.Errorf("load followed users: %w", err)
-		}
-		return all, nil
-	}
-	return r.followed.Among(viewerID, ids, loadAll, query)
+	return r.followed.Among(ctx, viewerID, ids)
 }
 
 // The all-in-one's cache of followed sets (kafka.in_process): every answer that shows users
@@ -133,13 +114,3 @@ const (
 	// maxCachedFollows keeps a user who follows everyone from filling memory.
 	maxCachedFollows = 5_000
 )
-
-func (r *FollowRepo) followedFromDB(ctx context.Context, viewerID int64, ids []int64) ([]int64, error) {
-	var out []int64
-	err := r.data.db.WithContext(ctx).Table(r.amongFrom).
-		Where("follower_id = ? AND followee_id IN ?", viewerID, ids).Pluck("followee_id", &out).Error
-	if err != nil {
-		return nil, fmt.Errorf("check follows: %w", err)
-	}
-	return out, nil
-}
