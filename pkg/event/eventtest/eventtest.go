@@ -90,3 +90,36 @@ func (a *Acks) Waits() []AckWait {
 	defer a.mu.Unlock()
 	return append([]AckWait(nil), a.waits...)
 }
+
+// WantBoundedWait runs act, an action that makes a change and waits for its counts through acks
+// that never see them (Block), and checks what every such action promises: the change still
+// succeeds, after about applyWait and no longer, having waited once with a deadline within
+// applyWait. what names the action in failures.
+func WantBoundedWait(t testing.TB, what string, acks *Acks, applyWait time.Duration, act func() (changed bool, err error)) {
+	t.Helper()
+	start := time.Now()
+	changed, err := act()
+	took := time.Since(start)
+	if err != nil || !changed {
+		t.Fatalf("%s = %v, %v; a change whose counts are late still succeeds", what, changed, err)
+	}
+	if took < applyWait || took > applyWait+time.Second {
+		t.Fatalf("%s took %v with a waiter that never sees the counts; want ≈ apply_wait %v", what, took, applyWait)
+	}
+	calls := acks.Waits()
+	if len(calls) != 1 || calls[0].Deadline.IsZero() || calls[0].Deadline.Sub(calls[0].Started) > applyWait {
+		t.Fatalf("%s: waits %+v; want one with a deadline within apply_wait", what, calls)
+	}
+}
+
+// WantNoWaitSince checks that the actions run since start, which changed nothing, answered at
+// once without waiting for counts through acks: a no-op has no counts to wait for.
+func WantNoWaitSince(t testing.TB, start time.Time, acks *Acks) {
+	t.Helper()
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("no-op calls took %v: they waited for counts", took)
+	}
+	if calls := acks.Waits(); len(calls) != 0 {
+		t.Fatalf("no-op calls waited for counts: %+v", calls)
+	}
+}
