@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -74,14 +73,8 @@ func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 func followEvent(t *testing.T, row eventtest.Row) *relationv1.FollowChanged {
 	t.Helper()
 	var ev relationv1.FollowChanged
-	if err := proto.Unmarshal(row.Payload, &ev); err != nil {
-		t.Fatalf("outbox row %d: payload does not decode: %v", row.ID, err)
-	}
-	if row.Topic != relationv1.TopicFollow || row.Type != typeFollowChanged ||
-		row.Key != strconv.FormatInt(ev.GetFollowerId(), 10) || row.EventID != ev.GetEventId() || row.EventID == "" {
-		t.Fatalf("outbox row %d: topic %q type %q key %q event id %q, payload %v; want topic %q, type %q, keyed by the follower, the payload's event id",
-			row.ID, row.Topic, row.Type, row.Key, row.EventID, &ev, relationv1.TopicFollow, typeFollowChanged)
-	}
+	route := eventtest.Route{Topic: relationv1.TopicFollow, Type: typeFollowChanged, KeyedBy: "the follower"}
+	eventtest.Decode(t, row, &ev, route, ev.GetFollowerId)
 	return &ev
 }
 
@@ -222,7 +215,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 	t.Run("30 concurrent follows of one pair: exactly one event", func(t *testing.T) {
 		f := biz.Follow{FollowerID: 10, FolloweeID: 11}
 		mark := eventtest.Mark(t, s.data.db)
-		ids := concurrently(t, 30, func(int) (string, error) { return setFollow(ctx, s.follows, f, true) })
+		ids := eventtest.Concurrently(t, 30, func(int) (string, error) { return setFollow(ctx, s.follows, f, true) })
 		var changed []string
 		for _, id := range ids {
 			if id != "" {
@@ -242,7 +235,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 	t.Run("30 users follow one user at once: 30 events", func(t *testing.T) {
 		const star = int64(20)
 		mark := eventtest.Mark(t, s.data.db)
-		ids := concurrently(t, 30, func(i int) (string, error) {
+		ids := eventtest.Concurrently(t, 30, func(i int) (string, error) {
 			return setFollow(ctx, s.follows, biz.Follow{FollowerID: int64(100 + i), FolloweeID: star}, true)
 		})
 		rows := eventtest.After(t, s.data.db, mark)
@@ -675,29 +668,6 @@ func raceFollowedAmong(t *testing.T, s *stores, viewer int64) {
 	if got, want := s.among(t, viewer, all), s.truth(t, viewer); !slices.Equal(got, want) {
 		t.Fatalf("after racing readers and writers: FollowedAmong = %v; want %v", got, want)
 	}
-}
-
-// concurrently runs n calls of fn at once and returns their results in call order.
-func concurrently(t *testing.T, n int, fn func(i int) (string, error)) []string {
-	t.Helper()
-	out := make([]string, n)
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			out[i], errs[i] = fn(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("call %d: %v", i, err)
-		}
-	}
-	return out
 }
 
 func deltas(rows []eventtest.Row) []int32 {
