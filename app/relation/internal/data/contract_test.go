@@ -19,6 +19,7 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
+	"github.com/douyin-kratos/douyin/pkg/edges"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
@@ -530,7 +531,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("FollowedAmong of a viewer who follows more than the cache keeps", func(t *testing.T) {
 		const viewer = int64(80)
-		n := maxCachedFollows + 10
+		n := edges.MaxCachedEdges + 10
 		rows := make([]followModel, n)
 		for i := range rows {
 			rows[i] = followModel{FollowerID: viewer, FolloweeID: int64(10_000 + i), CreatedAt: time.Now().UnixMilli()}
