@@ -27,24 +27,11 @@ import (
 // The same contract holds for every store the repositories run on: embedded SQLite, SQLite in
 // the all-in-one (kafka.in_process, which caches each viewer's favorites and comment lists in
 // memory), and MySQL (MariaDB), also with comment lists cached in Redis.
-func TestInteractionReposSQLite(t *testing.T) {
-	runInteractionContract(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestInteractionReposSQLiteInProcess(t *testing.T) {
-	runInteractionContract(t, &confv1.Bootstrap{
-		DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"},
-		Kafka: &confv1.Kafka{InProcess: true},
-	})
-}
-
-func TestInteractionReposMySQL(t *testing.T) {
-	runInteractionContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t)})
-}
-
-// With Redis, comment lists are cached there, shared by replicas.
-func TestInteractionReposMySQLRedis(t *testing.T) {
-	runInteractionContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
+func TestInteractionRepos(t *testing.T) {
+	databasetest.ForEach(t, runInteractionContract,
+		databasetest.OnSQLite, databasetest.OnSQLiteInProcess, databasetest.OnMySQL,
+		// With Redis, comment lists are cached there, shared by replicas.
+		databasetest.OnMySQLRedis)
 }
 
 // everything is a list bound no list of the suite reaches.

@@ -27,25 +27,12 @@ import (
 // The same contract holds for every store the repository runs on: embedded SQLite and MySQL
 // (MariaDB), each also as in the all-in-one (kafka.in_process), which caches each viewer's
 // followed set in memory.
-func TestFollowRepoSQLite(t *testing.T) {
-	runFollowContract(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestFollowRepoSQLiteInProcess(t *testing.T) {
-	runFollowContract(t, &confv1.Bootstrap{
-		DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"},
-		Kafka: &confv1.Kafka{InProcess: true},
-	})
-}
-
-func TestFollowRepoMySQL(t *testing.T) {
-	runFollowContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t)})
-}
-
-// MySQL runs transactions of one viewer side by side, unlike SQLite's one connection: the
-// cache must stay exact under that too.
-func TestFollowRepoMySQLInProcess(t *testing.T) {
-	runFollowContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Kafka: &confv1.Kafka{InProcess: true}})
+func TestFollowRepo(t *testing.T) {
+	databasetest.ForEach(t, runFollowContract,
+		databasetest.OnSQLite, databasetest.OnSQLiteInProcess, databasetest.OnMySQL,
+		// MySQL runs transactions of one viewer side by side, unlike SQLite's one connection:
+		// the cache must stay exact under that too.
+		databasetest.OnMySQLInProcess)
 }
 
 const typeFollowChanged = "douyin.relation.v1.FollowChanged"

@@ -18,12 +18,8 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
-func TestCountersSQLite(t *testing.T) {
-	runCounters(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestCountersMySQLWithRedis(t *testing.T) {
-	runCounters(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
+func TestCounters(t *testing.T) {
+	databasetest.ForEach(t, runCounters, databasetest.OnSQLite, databasetest.OnMySQLRedis)
 }
 
 // runCounters applies events as the consumer does, one transaction and one AfterCommit per

@@ -16,13 +16,8 @@ import (
 )
 
 // The same contract holds for every store the repository runs on.
-func TestUserRepoSQLite(t *testing.T) {
-	dir := t.TempDir()
-	runUserRepoContract(t, &confv1.Bootstrap{DataDir: dir, Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestUserRepoMySQLWithRedis(t *testing.T) {
-	runUserRepoContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
+func TestUserRepo(t *testing.T) {
+	databasetest.ForEach(t, runUserRepoContract, databasetest.OnSQLite, databasetest.OnMySQLRedis)
 }
 
 func openRepo(t *testing.T, bc *confv1.Bootstrap) *UserRepo {

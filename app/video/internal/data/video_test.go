@@ -27,16 +27,8 @@ import (
 
 // The same contract holds for every store the repository runs on: embedded SQLite, MySQL with
 // the in-process publish counter, and MySQL with the counter in Redis.
-func TestVideoRepoSQLite(t *testing.T) {
-	runVideoRepoContract(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestVideoRepoMySQL(t *testing.T) {
-	runVideoRepoContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t)})
-}
-
-func TestVideoRepoMySQLWithRedis(t *testing.T) {
-	runVideoRepoContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
+func TestVideoRepo(t *testing.T) {
+	databasetest.ForEach(t, runVideoRepoContract, databasetest.OnSQLite, databasetest.OnMySQL, databasetest.OnMySQLRedis)
 }
 
 // contractObjects builds the URLs the repository fills in; a public URL makes them distinctive.
