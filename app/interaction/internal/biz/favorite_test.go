@@ -11,6 +11,7 @@ import (
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror/apierrortest"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
@@ -82,7 +83,7 @@ func TestFavorite(t *testing.T) {
 			uc := NewFavoriteUsecase(settings(), repo, videos, awaiter(waiter, time.Second))
 			for i, s := range tt.steps {
 				changed, err := uc.Favorite(ctx, s.user, s.video, s.favorite)
-				wantReason(t, "step", err, s.reason)
+				apierrortest.WantReason(t, "step", err, s.reason)
 				if changed != s.changed {
 					t.Fatalf("step %d Favorite(%d, %d, %v): changed = %v; want %v", i, s.user, s.video, s.favorite, changed, s.changed)
 				}
@@ -196,7 +197,7 @@ func TestListFavorites(t *testing.T) {
 	}
 	for _, user := range []int64{0, -1} {
 		_, err := uc.ListFavorites(ctx, user)
-		wantReason(t, "ListFavorites(non-positive)", err, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT))
+		apierrortest.WantReason(t, "ListFavorites(non-positive)", err, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT))
 	}
 
 	bounded := settings()
@@ -235,7 +236,7 @@ func TestFavoritedAmong(t *testing.T) {
 			repo.favorited[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
 			uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.FavoritedAmong(ctx, tt.user, tt.ids)
-			wantReason(t, "FavoritedAmong", err, tt.reason)
+			apierrortest.WantReason(t, "FavoritedAmong", err, tt.reason)
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("FavoritedAmong(%d, %d ids) = %v; want %v", tt.user, len(tt.ids), got, tt.want)
 			}

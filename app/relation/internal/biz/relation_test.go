@@ -13,6 +13,7 @@ import (
 
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror/apierrortest"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
@@ -97,7 +98,7 @@ func TestFollow(t *testing.T) {
 			uc := NewRelationUsecase(settings(), repo, users, awaiter(waiter, time.Second))
 			for i, s := range tt.steps {
 				changed, err := uc.Follow(ctx, s.user, s.to, s.follow)
-				wantReason(t, "step", err, s.reason)
+				apierrortest.WantReason(t, "step", err, s.reason)
 				if changed != s.changed {
 					t.Fatalf("step %d Follow(%d, %d, %v): changed = %v; want %v", i, s.user, s.to, s.follow, changed, s.changed)
 				}
@@ -246,11 +247,11 @@ func TestListFollowingAndFollowers(t *testing.T) {
 	}
 	for _, user := range []int64{0, -1} {
 		_, err := uc.ListFollowing(ctx, user)
-		wantReason(t, "ListFollowing(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
+		apierrortest.WantReason(t, "ListFollowing(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
 		_, err = uc.ListFollowers(ctx, user)
-		wantReason(t, "ListFollowers(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
+		apierrortest.WantReason(t, "ListFollowers(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
 		_, err = uc.ListFriends(ctx, user)
-		wantReason(t, "ListFriends(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
+		apierrortest.WantReason(t, "ListFriends(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
 	}
 }
 
@@ -321,7 +322,7 @@ func TestFollowedAmong(t *testing.T) {
 			repo.put(Follow{1, 2}, Follow{1, 3}, Follow{3, 1})
 			uc := NewRelationUsecase(settings(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.FollowedAmong(ctx, tt.viewer, tt.ids)
-			wantReason(t, "FollowedAmong", err, tt.reason)
+			apierrortest.WantReason(t, "FollowedAmong", err, tt.reason)
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("FollowedAmong(%d, %d ids) = %v; want %v", tt.viewer, len(tt.ids), got, tt.want)
 			}
@@ -356,7 +357,7 @@ func TestAreFriends(t *testing.T) {
 			repo.put(Follow{1, 2}, Follow{1, 3}, Follow{3, 1})
 			uc := NewRelationUsecase(settings(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.AreFriends(ctx, tt.user, tt.other)
-			wantReason(t, "AreFriends", err, tt.reason)
+			apierrortest.WantReason(t, "AreFriends", err, tt.reason)
 			if got != tt.want {
 				t.Fatalf("AreFriends(%d, %d) = %v; want %v", tt.user, tt.other, got, tt.want)
 			}
