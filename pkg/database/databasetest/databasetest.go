@@ -22,6 +22,8 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 )
 
 func env(key, fallback string) string {
@@ -137,4 +139,16 @@ func ForEach(t *testing.T, contract func(t *testing.T, bc *confv1.Bootstrap), st
 	for _, s := range stores {
 		t.Run(s.Name, func(t *testing.T) { contract(t, s.config(t)) })
 	}
+}
+
+// OpenData opens an app's stores for bc through its NewData, as the app does, so that every
+// open runs the migrations, and closes them when the test ends.
+func OpenData[D any](t testing.TB, bc *confv1.Bootstrap, newData func(database.Settings, *confv1.Kafka, *bootstrap.Readiness) (D, func(), error)) D {
+	t.Helper()
+	data, cleanup, err := newData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	return data
 }

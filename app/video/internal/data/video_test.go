@@ -18,8 +18,6 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
@@ -37,11 +35,7 @@ var contractObjects = &ObjectStore{publicURL: "http://cdn.example/douyin"}
 // openVideoRepo goes through NewData, so every open runs the migrations.
 func openVideoRepo(t *testing.T, bc *confv1.Bootstrap) *VideoRepo {
 	t.Helper()
-	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	data := databasetest.OpenData(t, bc, NewData)
 	// The relay never starts: the events stay in the outbox for the test to read.
 	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
 	return NewVideoRepo(data, contractObjects, relay, bc.GetRedis(), log.DefaultLogger)
