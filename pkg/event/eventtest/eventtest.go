@@ -181,3 +181,16 @@ func Concurrently(t testing.TB, n int, set func(i int) (eventID string, err erro
 	}
 	return out
 }
+
+// OnlyRow checks that a change that returned eventID wrote exactly one outbox row, rows[0], and
+// returns it: a change makes one event, and says which. what names the change in failures.
+func OnlyRow(t testing.TB, what string, rows []Row, eventID string) Row {
+	t.Helper()
+	if eventID == "" {
+		t.Fatalf("%s returned no event id; it changed something", what)
+	}
+	if len(rows) != 1 {
+		t.Fatalf("%s wrote %d outbox rows; want 1", what, len(rows))
+	}
+	return rows[0]
+}

@@ -77,13 +77,7 @@ func commentEvent(t *testing.T, row eventtest.Row) *interactionv1.CommentChanged
 // checkFavoriteEvent checks that rows is exactly the one event of a Set that returned eventID.
 func checkFavoriteEvent(t *testing.T, what string, rows []eventtest.Row, eventID string, f biz.Favorite, delta int32) {
 	t.Helper()
-	if eventID == "" {
-		t.Fatalf("%s returned no event id; it changed something", what)
-	}
-	if len(rows) != 1 {
-		t.Fatalf("%s wrote %d outbox rows; want 1", what, len(rows))
-	}
-	ev := favoriteEvent(t, rows[0])
+	ev := favoriteEvent(t, eventtest.OnlyRow(t, what, rows, eventID))
 	if ev.GetEventId() != eventID || ev.GetUserId() != f.UserID || ev.GetVideoId() != f.VideoID ||
 		ev.GetAuthorId() != f.AuthorID || ev.GetDelta() != delta || ev.GetOccurredAt() <= 0 {
 		t.Fatalf("%s: event %v; want id %q, user %d, video %d, author %d, delta %+d, a time",

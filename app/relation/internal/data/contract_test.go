@@ -63,13 +63,7 @@ func followEvent(t *testing.T, row eventtest.Row) *relationv1.FollowChanged {
 // checkFollowEvent checks that rows is exactly the one event of a Set that returned eventID.
 func checkFollowEvent(t *testing.T, what string, rows []eventtest.Row, eventID string, f biz.Follow, delta int32) {
 	t.Helper()
-	if eventID == "" {
-		t.Fatalf("%s returned no event id; it changed something", what)
-	}
-	if len(rows) != 1 {
-		t.Fatalf("%s wrote %d outbox rows; want 1", what, len(rows))
-	}
-	ev := followEvent(t, rows[0])
+	ev := followEvent(t, eventtest.OnlyRow(t, what, rows, eventID))
 	if ev.GetEventId() != eventID || ev.GetFollowerId() != f.FollowerID || ev.GetFolloweeId() != f.FolloweeID ||
 		ev.GetDelta() != delta || ev.GetOccurredAt() <= 0 {
 		t.Fatalf("%s: event %v; want id %q, follower %d, followee %d, delta %+d, a time",
