@@ -145,3 +145,13 @@ func retryable(err error) bool {
 	var me *mysqldriver.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
+
+// Migrate creates or updates the tables of models. On MySQL they are InnoDB, for transactions,
+// and utf8mb4, so text holds any character, emoji included, whatever the server's defaults:
+// every table wants both, and one created without them stays so.
+func Migrate(db *gorm.DB, models ...any) error {
+	if IsMySQL(db) {
+		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4") // a derived handle
+	}
+	return db.AutoMigrate(models...)
+}

@@ -38,7 +38,7 @@ const OutboxTable = "event_outbox"
 func (outboxRecord) TableName() string { return OutboxTable }
 
 // MigrateOutbox creates the outbox table in a producer's database.
-func MigrateOutbox(db *gorm.DB) error { return db.AutoMigrate(&outboxRecord{}) }
+func MigrateOutbox(db *gorm.DB) error { return database.Migrate(db, &outboxRecord{}) }
 
 // Enqueue records an event in the outbox within tx, the transaction that makes the change the
 // event describes: both are stored, or neither. The trace context of tx's context travels with

@@ -22,6 +22,8 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/database"
 )
 
 func env(key, fallback string) string {
@@ -98,4 +100,55 @@ func Redis(t testing.TB) *confv1.Redis {
 		}
 	})
 	return &confv1.Redis{Addr: addr, KeyPrefix: prefix, CacheTtl: durationpb.New(time.Minute)}
+}
+
+// Store is one configuration of the stores a repository runs on, named for the subtest that
+// proves a contract on it.
+type Store struct {
+	Name   string
+	config func(t testing.TB) *confv1.Bootstrap
+}
+
+// The configurations the apps run on. InProcess is the all-in-one's setting (kafka.in_process):
+// a repository may then keep in memory what this process alone changes.
+var (
+	OnSQLite = Store{"SQLite", func(t testing.TB) *confv1.Bootstrap {
+		return &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}}
+	}}
+	OnSQLiteInProcess = Store{"SQLiteInProcess", func(t testing.TB) *confv1.Bootstrap {
+		return &confv1.Bootstrap{
+			DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"},
+			Kafka: &confv1.Kafka{InProcess: true},
+		}
+	}}
+	OnMySQL = Store{"MySQL", func(t testing.TB) *confv1.Bootstrap {
+		return &confv1.Bootstrap{Database: MySQL(t)}
+	}}
+	OnMySQLInProcess = Store{"MySQLInProcess", func(t testing.TB) *confv1.Bootstrap {
+		return &confv1.Bootstrap{Database: MySQL(t), Kafka: &confv1.Kafka{InProcess: true}}
+	}}
+	OnMySQLRedis = Store{"MySQLRedis", func(t testing.TB) *confv1.Bootstrap {
+		return &confv1.Bootstrap{Database: MySQL(t), Redis: Redis(t)}
+	}}
+)
+
+// ForEach proves contract on each of stores, one subtest each: every repository keeps one contract
+// and says on which configurations it must hold, rather than each writing the same set of tests.
+func ForEach(t *testing.T, contract func(t *testing.T, bc *confv1.Bootstrap), stores ...Store) {
+	t.Helper()
+	for _, s := range stores {
+		t.Run(s.Name, func(t *testing.T) { contract(t, s.config(t)) })
+	}
+}
+
+// OpenData opens an app's stores for bc through its NewData, as the app does, so that every
+// open runs the migrations, and closes them when the test ends.
+func OpenData[D any](t testing.TB, bc *confv1.Bootstrap, newData func(database.Settings, *confv1.Kafka, *bootstrap.Readiness) (D, func(), error)) D {
+	t.Helper()
+	data, cleanup, err := newData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	return data
 }

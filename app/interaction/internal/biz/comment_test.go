@@ -9,6 +9,7 @@ import (
 
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror/apierrortest"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
@@ -52,7 +53,7 @@ func TestPostComment(t *testing.T) {
 			repo, waiter := newFakeComments(), &eventtest.Acks{}
 			uc := NewCommentUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second))
 			got, err := uc.Post(ctx, tt.user, tt.video, tt.content)
-			wantReason(t, "Post", err, tt.reason)
+			apierrortest.WantReason(t, "Post", err, tt.reason)
 			if tt.reason != nil {
 				if got != nil || repo.creates != 0 || repo.count() != 0 {
 					t.Fatalf("refused Post returned %+v and stored %d comments", got, repo.count())
@@ -134,7 +135,7 @@ func TestDeleteComment(t *testing.T) {
 			start := time.Now()
 			err := uc.Delete(ctx, tt.user, tt.video, tt.commentID)
 			took := time.Since(start)
-			wantReason(t, "Delete", err, tt.reason)
+			apierrortest.WantReason(t, "Delete", err, tt.reason)
 			_, getErr := repo.Get(ctx, mine.ID)
 			if deleted := getErr != nil; deleted != tt.wantDeleted {
 				t.Fatalf("comment deleted = %v; want %v", deleted, tt.wantDeleted)
@@ -190,10 +191,10 @@ func TestListComments(t *testing.T) {
 
 	lists := repo.lists
 	_, err = uc.List(ctx, 999)
-	wantReason(t, "List(unknown video)", err, reasonOf(interactionv1.ErrorReason_VIDEO_NOT_FOUND))
+	apierrortest.WantReason(t, "List(unknown video)", err, reasonOf(interactionv1.ErrorReason_VIDEO_NOT_FOUND))
 	for _, v := range []int64{0, -1} {
 		_, err = uc.List(ctx, v)
-		wantReason(t, "List(non-positive)", err, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT))
+		apierrortest.WantReason(t, "List(non-positive)", err, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT))
 	}
 	if repo.lists != lists {
 		t.Fatal("refused List calls reached the repository")

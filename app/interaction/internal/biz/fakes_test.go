@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"sort"
 	"sync"
-	"testing"
 	"time"
 
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
-	"github.com/douyin-kratos/douyin/pkg/apierror"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
@@ -235,17 +233,6 @@ func (r *fakeComments) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.byID)
-}
-
-// wantReason checks err carries reason (nil reason: no error).
-func wantReason(t *testing.T, what string, err error, reason *interactionv1.ErrorReason) {
-	t.Helper()
-	switch {
-	case reason == nil && err != nil:
-		t.Fatalf("%s: unexpected error %v", what, err)
-	case reason != nil && !apierror.Is(err, *reason):
-		t.Fatalf("%s: error %v; want reason %s", what, err, *reason)
-	}
 }
 
 func reasonOf(r interactionv1.ErrorReason) *interactionv1.ErrorReason { return &r }

@@ -3,6 +3,7 @@ package biz
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror/apierrortest"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
@@ -81,7 +83,7 @@ func TestFavorite(t *testing.T) {
 			uc := NewFavoriteUsecase(settings(), repo, videos, awaiter(waiter, time.Second))
 			for i, s := range tt.steps {
 				changed, err := uc.Favorite(ctx, s.user, s.video, s.favorite)
-				wantReason(t, "step", err, s.reason)
+				apierrortest.WantReason(t, "step", err, s.reason)
 				if changed != s.changed {
 					t.Fatalf("step %d Favorite(%d, %d, %v): changed = %v; want %v", i, s.user, s.video, s.favorite, changed, s.changed)
 				}
@@ -143,19 +145,9 @@ func TestFavoriteWaitIsBoundedByApplyWait(t *testing.T) {
 		if !favorite {
 			repo.favorited[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
 		}
-		start := time.Now()
-		changed, err := uc.Favorite(context.Background(), 1, videoA, favorite)
-		took := time.Since(start)
-		if err != nil || !changed {
-			t.Fatalf("favorite=%v: Favorite = %v, %v; a change whose counts are late still succeeds", favorite, changed, err)
-		}
-		if took < applyWait || took > applyWait+time.Second {
-			t.Fatalf("favorite=%v: Favorite took %v with a waiter that never sees the counts; want ≈ apply_wait %v", favorite, took, applyWait)
-		}
-		calls := waiter.Waits()
-		if len(calls) != 1 || calls[0].Deadline.IsZero() || calls[0].Deadline.Sub(calls[0].Started) > applyWait {
-			t.Fatalf("favorite=%v: waits %+v; want one with a deadline within apply_wait", favorite, calls)
-		}
+		eventtest.WantBoundedWait(t, fmt.Sprintf("favorite=%v: Favorite", favorite), waiter, applyWait, func() (bool, error) {
+			return uc.Favorite(context.Background(), 1, videoA, favorite)
+		})
 	}
 }
 
@@ -174,12 +166,7 @@ func TestFavoriteNoChangeDoesNotWait(t *testing.T) {
 			t.Fatalf("Favorite(%d, %d, %v) that changes nothing = %v, %v; want false, nil", c.user, c.video, c.favorite, changed, err)
 		}
 	}
-	if took := time.Since(start); took > time.Second {
-		t.Fatalf("no-op calls took %v: they waited for counts", took)
-	}
-	if calls := waiter.Waits(); len(calls) != 0 {
-		t.Fatalf("no-op calls waited for counts: %+v", calls)
-	}
+	eventtest.WantNoWaitSince(t, start, waiter)
 }
 
 func TestFavoriteRepoErrorIsReturned(t *testing.T) {
@@ -210,7 +197,7 @@ func TestListFavorites(t *testing.T) {
 	}
 	for _, user := range []int64{0, -1} {
 		_, err := uc.ListFavorites(ctx, user)
-		wantReason(t, "ListFavorites(non-positive)", err, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT))
+		apierrortest.WantReason(t, "ListFavorites(non-positive)", err, reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT))
 	}
 
 	bounded := settings()
@@ -249,7 +236,7 @@ func TestFavoritedAmong(t *testing.T) {
 			repo.favorited[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
 			uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.FavoritedAmong(ctx, tt.user, tt.ids)
-			wantReason(t, "FavoritedAmong", err, tt.reason)
+			apierrortest.WantReason(t, "FavoritedAmong", err, tt.reason)
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("FavoritedAmong(%d, %d ids) = %v; want %v", tt.user, len(tt.ids), got, tt.want)
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,8 +17,6 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
@@ -28,24 +25,11 @@ import (
 // The same contract holds for every store the repositories run on: embedded SQLite, SQLite in
 // the all-in-one (kafka.in_process, which caches each viewer's favorites and comment lists in
 // memory), and MySQL (MariaDB), also with comment lists cached in Redis.
-func TestInteractionReposSQLite(t *testing.T) {
-	runInteractionContract(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestInteractionReposSQLiteInProcess(t *testing.T) {
-	runInteractionContract(t, &confv1.Bootstrap{
-		DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"},
-		Kafka: &confv1.Kafka{InProcess: true},
-	})
-}
-
-func TestInteractionReposMySQL(t *testing.T) {
-	runInteractionContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t)})
-}
-
-// With Redis, comment lists are cached there, shared by replicas.
-func TestInteractionReposMySQLRedis(t *testing.T) {
-	runInteractionContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
+func TestInteractionRepos(t *testing.T) {
+	databasetest.ForEach(t, runInteractionContract,
+		databasetest.OnSQLite, databasetest.OnSQLiteInProcess, databasetest.OnMySQL,
+		// With Redis, comment lists are cached there, shared by replicas.
+		databasetest.OnMySQLRedis)
 }
 
 // everything is a list bound no list of the suite reaches.
@@ -68,11 +52,7 @@ type stores struct {
 // started: the events stay in the outbox for the test to read.
 func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 	t.Helper()
-	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	data := databasetest.OpenData(t, bc, NewData)
 	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
 	return &stores{data: data, relay: relay, favs: NewFavoriteRepo(data, relay, bc.GetKafka()), comments: NewCommentRepo(data, relay, bc.GetRedis(), bc.GetKafka())}
 }
@@ -81,41 +61,23 @@ func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 func favoriteEvent(t *testing.T, row eventtest.Row) *interactionv1.FavoriteChanged {
 	t.Helper()
 	var ev interactionv1.FavoriteChanged
-	if err := proto.Unmarshal(row.Payload, &ev); err != nil {
-		t.Fatalf("outbox row %d: payload does not decode: %v", row.ID, err)
-	}
-	if row.Topic != interactionv1.TopicFavorite || row.Type != typeFavoriteChanged ||
-		row.Key != strconv.FormatInt(ev.GetVideoId(), 10) || row.EventID != ev.GetEventId() || row.EventID == "" {
-		t.Fatalf("outbox row %d: topic %q type %q key %q event id %q, payload %v; want topic %q, type %q, keyed by the video, the payload's event id",
-			row.ID, row.Topic, row.Type, row.Key, row.EventID, &ev, interactionv1.TopicFavorite, typeFavoriteChanged)
-	}
+	route := eventtest.Route{Topic: interactionv1.TopicFavorite, Type: typeFavoriteChanged, KeyedBy: "the video"}
+	eventtest.Decode(t, row, &ev, route, ev.GetVideoId)
 	return &ev
 }
 
 func commentEvent(t *testing.T, row eventtest.Row) *interactionv1.CommentChanged {
 	t.Helper()
 	var ev interactionv1.CommentChanged
-	if err := proto.Unmarshal(row.Payload, &ev); err != nil {
-		t.Fatalf("outbox row %d: payload does not decode: %v", row.ID, err)
-	}
-	if row.Topic != interactionv1.TopicComment || row.Type != typeCommentChanged ||
-		row.Key != strconv.FormatInt(ev.GetVideoId(), 10) || row.EventID != ev.GetEventId() || row.EventID == "" {
-		t.Fatalf("outbox row %d: topic %q type %q key %q event id %q, payload %v; want topic %q, type %q, keyed by the video, the payload's event id",
-			row.ID, row.Topic, row.Type, row.Key, row.EventID, &ev, interactionv1.TopicComment, typeCommentChanged)
-	}
+	route := eventtest.Route{Topic: interactionv1.TopicComment, Type: typeCommentChanged, KeyedBy: "the video"}
+	eventtest.Decode(t, row, &ev, route, ev.GetVideoId)
 	return &ev
 }
 
 // checkFavoriteEvent checks that rows is exactly the one event of a Set that returned eventID.
 func checkFavoriteEvent(t *testing.T, what string, rows []eventtest.Row, eventID string, f biz.Favorite, delta int32) {
 	t.Helper()
-	if eventID == "" {
-		t.Fatalf("%s returned no event id; it changed something", what)
-	}
-	if len(rows) != 1 {
-		t.Fatalf("%s wrote %d outbox rows; want 1", what, len(rows))
-	}
-	ev := favoriteEvent(t, rows[0])
+	ev := favoriteEvent(t, eventtest.OnlyRow(t, what, rows, eventID))
 	if ev.GetEventId() != eventID || ev.GetUserId() != f.UserID || ev.GetVideoId() != f.VideoID ||
 		ev.GetAuthorId() != f.AuthorID || ev.GetDelta() != delta || ev.GetOccurredAt() <= 0 {
 		t.Fatalf("%s: event %v; want id %q, user %d, video %d, author %d, delta %+d, a time",
@@ -222,7 +184,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 	t.Run("30 concurrent favorites of one pair: exactly one event", func(t *testing.T) {
 		f := biz.Favorite{UserID: 10, VideoID: 2001, AuthorID: 79}
 		mark := eventtest.Mark(t, s.data.db)
-		ids := concurrently(t, 30, func(int) (string, error) { return setFavorite(ctx, s.favs, f, true) })
+		ids := eventtest.Concurrently(t, 30, func(int) (string, error) { return setFavorite(ctx, s.favs, f, true) })
 		var changed []string
 		for _, id := range ids {
 			if id != "" {
@@ -242,7 +204,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 	t.Run("30 users favorite one video at once: 30 events", func(t *testing.T) {
 		const video = int64(2002)
 		mark := eventtest.Mark(t, s.data.db)
-		ids := concurrently(t, 30, func(i int) (string, error) {
+		ids := eventtest.Concurrently(t, 30, func(i int) (string, error) {
 			return setFavorite(ctx, s.favs, biz.Favorite{UserID: int64(100 + i), VideoID: video, AuthorID: 80}, true)
 		})
 		rows := eventtest.After(t, s.data.db, mark)
@@ -456,7 +418,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 			t.Fatal(err)
 		}
 		mark := eventtest.Mark(t, s.data.db)
-		ids := concurrently(t, 10, func(int) (string, error) { return s.comments.Delete(ctx, c) })
+		ids := eventtest.Concurrently(t, 10, func(int) (string, error) { return s.comments.Delete(ctx, c) })
 		n := 0
 		for _, id := range ids {
 			if id != "" {
@@ -723,31 +685,6 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		id, rows := s.set(t, fresh, true)
 		checkFavoriteEvent(t, "favorite once the outbox is back", rows, id, fresh, +1)
 	})
-}
-
-// concurrently runs n calls of fn at once and returns their results in call order.
-func concurrently(t *testing.T, n int, fn func(i int) (string, error)) []string {
-	t.Helper()
-	out := make([]string, n)
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			out[i], errs[i] = fn(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("call %d: %v", i, err)
-		}
-	}
-	return out
 }
 
 func deltas(t *testing.T, rows []eventtest.Row) []int32 {

@@ -49,11 +49,7 @@ func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.R
 }
 
 func migrate(db *gorm.DB) error {
-	if database.IsMySQL(db) {
-		// Comments hold any character, emoji included.
-		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
-	}
-	if err := db.AutoMigrate(&favoriteModel{}, &commentModel{}); err != nil {
+	if err := database.Migrate(db, &favoriteModel{}, &commentModel{}); err != nil {
 		return err
 	}
 	return event.MigrateOutbox(db)

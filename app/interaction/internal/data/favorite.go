@@ -2,7 +2,6 @@ package data
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -11,8 +10,8 @@ import (
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/edges"
 	"github.com/douyin-kratos/douyin/pkg/event"
-	"github.com/douyin-kratos/douyin/pkg/setcache"
 )
 
 type favoriteModel struct {
@@ -26,80 +25,27 @@ func (favoriteModel) TableName() string { return "favorites" }
 
 // FavoriteRepo implements biz.FavoriteRepo.
 type FavoriteRepo struct {
-	data  *Data
-	relay *event.Relay
-	// favorited is nil unless this process makes every change (kafka.in_process).
-	favorited *setcache.Cache
+	favorites *edges.Store
 }
 
 // NewFavoriteRepo returns the favorite repository.
 func NewFavoriteRepo(data *Data, relay *event.Relay, kafka *confv1.Kafka) *FavoriteRepo {
-	r := &FavoriteRepo{data: data, relay: relay}
-	if kafka.GetInProcess() {
-		r.favorited = setcache.New(favoritedCacheUsers, maxCachedFavorites)
-	}
-	return r
+	table := edges.Table{Name: favoriteModel{}.TableName(), Owner: "user_id", Member: "video_id"}
+	return &FavoriteRepo{favorites: edges.New(data.db, relay, countsv1.Route, table, kafka.GetInProcess())}
 }
 
 // Set implements biz.FavoriteRepo.
 func (r *FavoriteRepo) Set(ctx context.Context, f biz.Favorite, decide func(favorited bool) (bool, *interactionv1.FavoriteChanged)) (string, error) {
-	fact := event.Fact{
-		Row: &favoriteModel{UserID: f.UserID, VideoID: f.VideoID, AuthorID: f.AuthorID, CreatedAt: time.Now().UnixMilli()},
-		Key: map[string]any{"user_id": f.UserID, "video_id": f.VideoID},
-	}
-	eventID, err := r.relay.SetFact(ctx, fact, countsv1.Route, func(favorited bool) (bool, proto.Message) { return decide(favorited) })
-	if r.favorited != nil && (eventID != "" || err != nil) {
-		r.favorited.Changed(f.UserID) // also after an error: see event.Relay.Commit
-	}
-	if err != nil {
-		return "", fmt.Errorf("set favorite: %w", err)
-	}
-	return eventID, nil
+	row := &favoriteModel{UserID: f.UserID, VideoID: f.VideoID, AuthorID: f.AuthorID, CreatedAt: time.Now().UnixMilli()}
+	return r.favorites.Set(ctx, row, f.UserID, f.VideoID, func(favorited bool) (bool, proto.Message) { return decide(favorited) })
 }
 
 // ListVideos implements biz.FavoriteRepo.
 func (r *FavoriteRepo) ListVideos(ctx context.Context, userID int64, limit int) ([]int64, error) {
-	var ids []int64
-	err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).Where("user_id = ?", userID).
-		Order("created_at DESC").Order("video_id DESC").Limit(limit).Pluck("video_id", &ids).Error
-	if err != nil {
-		return nil, fmt.Errorf("list favorites: %w", err)
-	}
-	return ids, nil
+	return r.favorites.Newest(ctx, userID, limit)
 }
 
 // FavoritedAmong implements biz.FavoriteRepo.
 func (r *FavoriteRepo) FavoritedAmong(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
-	query := func() ([]int64, error) { return r.favoritedFromDB(ctx, userID, videoIDs) }
-	if r.favorited == nil {
-		return query()
-	}
-	loadAll := func(limit int) ([]int64, error) {
-		var all []int64
-		err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).Where("user_id = ?", userID).
-			Limit(limit).Pluck("video_id", &all).Error
-		if err != nil {
-			return nil, fmt.Errorf("load favorited videos: %w", err)
-		}
-		return all, nil
-	}
-	return r.favorited.Among(userID, videoIDs, loadAll, query)
-}
-
-// The all-in-one's cache of favorited sets (kafka.in_process): every feed page asks which of its
-// videos the viewer favorited.
-const (
-	favoritedCacheUsers = 10_000
-	// maxCachedFavorites keeps a user who favorites everything from filling memory.
-	maxCachedFavorites = 5_000
-)
-
-func (r *FavoriteRepo) favoritedFromDB(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error) {
-	var ids []int64
-	err := r.data.db.WithContext(ctx).Model(&favoriteModel{}).
-		Where("user_id = ? AND video_id IN ?", userID, videoIDs).Pluck("video_id", &ids).Error
-	if err != nil {
-		return nil, fmt.Errorf("check favorites: %w", err)
-	}
-	return ids, nil
+	return r.favorites.Among(ctx, userID, videoIDs)
 }

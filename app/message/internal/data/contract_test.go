@@ -24,23 +24,9 @@ import (
 // The same contract holds for every store the repository runs on: embedded SQLite without the
 // poll shortcut, SQLite in the all-in-one (kafka.in_process: newest times in memory), MySQL
 // (MariaDB) without it, and MySQL with newest times in Redis.
-func TestMessageRepoSQLite(t *testing.T) {
-	runMessageContract(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestMessageRepoSQLiteInProcess(t *testing.T) {
-	runMessageContract(t, &confv1.Bootstrap{
-		DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"},
-		Kafka: &confv1.Kafka{InProcess: true},
-	})
-}
-
-func TestMessageRepoMySQL(t *testing.T) {
-	runMessageContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t)})
-}
-
-func TestMessageRepoMySQLRedis(t *testing.T) {
-	runMessageContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
+func TestMessageRepo(t *testing.T) {
+	databasetest.ForEach(t, runMessageContract,
+		databasetest.OnSQLite, databasetest.OnSQLiteInProcess, databasetest.OnMySQL, databasetest.OnMySQLRedis)
 }
 
 // stores is what the suite works with: the repository, its Data, and a count of the reads the

@@ -36,9 +36,5 @@ func NewData(stores database.Settings, ready *bootstrap.Readiness) (*Data, func(
 }
 
 func migrate(db *gorm.DB) error {
-	if database.IsMySQL(db) {
-		// Messages hold any character, emoji included.
-		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
-	}
-	return db.AutoMigrate(&conversationModel{}, &messageModel{})
+	return database.Migrate(db, &conversationModel{}, &messageModel{})
 }

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"sort"
 	"sync"
-	"testing"
 	"time"
 
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
-	"github.com/douyin-kratos/douyin/pkg/apierror"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
@@ -199,17 +197,6 @@ func (r *fakeFollows) FollowedAmong(_ context.Context, viewerID int64, ids []int
 		}
 	}
 	return out, nil
-}
-
-// wantReason checks err carries reason (nil reason: no error).
-func wantReason(t *testing.T, what string, err error, reason *relationv1.ErrorReason) {
-	t.Helper()
-	switch {
-	case reason == nil && err != nil:
-		t.Fatalf("%s: unexpected error %v", what, err)
-	case reason != nil && !apierror.Is(err, *reason):
-		t.Fatalf("%s: error %v; want reason %s", what, err, *reason)
-	}
 }
 
 func reasonOf(r relationv1.ErrorReason) *relationv1.ErrorReason { return &r }

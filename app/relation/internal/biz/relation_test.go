@@ -3,6 +3,7 @@ package biz
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	"github.com/douyin-kratos/douyin/pkg/apierror/apierrortest"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
@@ -96,7 +98,7 @@ func TestFollow(t *testing.T) {
 			uc := NewRelationUsecase(settings(), repo, users, awaiter(waiter, time.Second))
 			for i, s := range tt.steps {
 				changed, err := uc.Follow(ctx, s.user, s.to, s.follow)
-				wantReason(t, "step", err, s.reason)
+				apierrortest.WantReason(t, "step", err, s.reason)
 				if changed != s.changed {
 					t.Fatalf("step %d Follow(%d, %d, %v): changed = %v; want %v", i, s.user, s.to, s.follow, changed, s.changed)
 				}
@@ -165,19 +167,9 @@ func TestFollowWaitIsBoundedByApplyWait(t *testing.T) {
 		if !follow {
 			repo.put(Follow{1, 2})
 		}
-		start := time.Now()
-		changed, err := uc.Follow(context.Background(), 1, 2, follow)
-		took := time.Since(start)
-		if err != nil || !changed {
-			t.Fatalf("follow=%v: Follow = %v, %v; a change whose counts are late still succeeds", follow, changed, err)
-		}
-		if took < applyWait || took > applyWait+time.Second {
-			t.Fatalf("follow=%v: Follow took %v with a waiter that never sees the counts; want ≈ apply_wait %v", follow, took, applyWait)
-		}
-		calls := waiter.Waits()
-		if len(calls) != 1 || calls[0].Deadline.IsZero() || calls[0].Deadline.Sub(calls[0].Started) > applyWait {
-			t.Fatalf("follow=%v: waits %+v; want one with a deadline within apply_wait", follow, calls)
-		}
+		eventtest.WantBoundedWait(t, fmt.Sprintf("follow=%v: Follow", follow), waiter, applyWait, func() (bool, error) {
+			return uc.Follow(context.Background(), 1, 2, follow)
+		})
 	}
 }
 
@@ -196,12 +188,7 @@ func TestFollowNoChangeDoesNotWait(t *testing.T) {
 			t.Fatalf("Follow(%d, %d, %v) that changes nothing = %v, %v; want false, nil", c.user, c.to, c.follow, changed, err)
 		}
 	}
-	if took := time.Since(start); took > time.Second {
-		t.Fatalf("no-op calls took %v: they waited for counts", took)
-	}
-	if calls := waiter.Waits(); len(calls) != 0 {
-		t.Fatalf("no-op calls waited for counts: %+v", calls)
-	}
+	eventtest.WantNoWaitSince(t, start, waiter)
 }
 
 func TestFollowErrorsAreReturned(t *testing.T) {
@@ -260,11 +247,11 @@ func TestListFollowingAndFollowers(t *testing.T) {
 	}
 	for _, user := range []int64{0, -1} {
 		_, err := uc.ListFollowing(ctx, user)
-		wantReason(t, "ListFollowing(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
+		apierrortest.WantReason(t, "ListFollowing(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
 		_, err = uc.ListFollowers(ctx, user)
-		wantReason(t, "ListFollowers(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
+		apierrortest.WantReason(t, "ListFollowers(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
 		_, err = uc.ListFriends(ctx, user)
-		wantReason(t, "ListFriends(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
+		apierrortest.WantReason(t, "ListFriends(non-positive)", err, reasonOf(relationv1.ErrorReason_INVALID_ARGUMENT))
 	}
 }
 
@@ -335,7 +322,7 @@ func TestFollowedAmong(t *testing.T) {
 			repo.put(Follow{1, 2}, Follow{1, 3}, Follow{3, 1})
 			uc := NewRelationUsecase(settings(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.FollowedAmong(ctx, tt.viewer, tt.ids)
-			wantReason(t, "FollowedAmong", err, tt.reason)
+			apierrortest.WantReason(t, "FollowedAmong", err, tt.reason)
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("FollowedAmong(%d, %d ids) = %v; want %v", tt.viewer, len(tt.ids), got, tt.want)
 			}
@@ -370,7 +357,7 @@ func TestAreFriends(t *testing.T) {
 			repo.put(Follow{1, 2}, Follow{1, 3}, Follow{3, 1})
 			uc := NewRelationUsecase(settings(), repo, directory(), awaiter(&eventtest.Acks{}, time.Second))
 			got, err := uc.AreFriends(ctx, tt.user, tt.other)
-			wantReason(t, "AreFriends", err, tt.reason)
+			apierrortest.WantReason(t, "AreFriends", err, tt.reason)
 			if got != tt.want {
 				t.Fatalf("AreFriends(%d, %d) = %v; want %v", tt.user, tt.other, got, tt.want)
 			}

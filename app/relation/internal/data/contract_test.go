@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -17,9 +16,8 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
+	"github.com/douyin-kratos/douyin/pkg/edges"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
@@ -27,25 +25,12 @@ import (
 // The same contract holds for every store the repository runs on: embedded SQLite and MySQL
 // (MariaDB), each also as in the all-in-one (kafka.in_process), which caches each viewer's
 // followed set in memory.
-func TestFollowRepoSQLite(t *testing.T) {
-	runFollowContract(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestFollowRepoSQLiteInProcess(t *testing.T) {
-	runFollowContract(t, &confv1.Bootstrap{
-		DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"},
-		Kafka: &confv1.Kafka{InProcess: true},
-	})
-}
-
-func TestFollowRepoMySQL(t *testing.T) {
-	runFollowContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t)})
-}
-
-// MySQL runs transactions of one viewer side by side, unlike SQLite's one connection: the
-// cache must stay exact under that too.
-func TestFollowRepoMySQLInProcess(t *testing.T) {
-	runFollowContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Kafka: &confv1.Kafka{InProcess: true}})
+func TestFollowRepo(t *testing.T) {
+	databasetest.ForEach(t, runFollowContract,
+		databasetest.OnSQLite, databasetest.OnSQLiteInProcess, databasetest.OnMySQL,
+		// MySQL runs transactions of one viewer side by side, unlike SQLite's one connection:
+		// the cache must stay exact under that too.
+		databasetest.OnMySQLInProcess)
 }
 
 const typeFollowChanged = "douyin.relation.v1.FollowChanged"
@@ -61,11 +46,7 @@ type stores struct {
 // started: the events stay in the outbox for the test to read.
 func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 	t.Helper()
-	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	data := databasetest.OpenData(t, bc, NewData)
 	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
 	return &stores{data: data, relay: relay, follows: NewFollowRepo(data, relay, bc.GetKafka())}
 }
@@ -74,27 +55,15 @@ func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 func followEvent(t *testing.T, row eventtest.Row) *relationv1.FollowChanged {
 	t.Helper()
 	var ev relationv1.FollowChanged
-	if err := proto.Unmarshal(row.Payload, &ev); err != nil {
-		t.Fatalf("outbox row %d: payload does not decode: %v", row.ID, err)
-	}
-	if row.Topic != relationv1.TopicFollow || row.Type != typeFollowChanged ||
-		row.Key != strconv.FormatInt(ev.GetFollowerId(), 10) || row.EventID != ev.GetEventId() || row.EventID == "" {
-		t.Fatalf("outbox row %d: topic %q type %q key %q event id %q, payload %v; want topic %q, type %q, keyed by the follower, the payload's event id",
-			row.ID, row.Topic, row.Type, row.Key, row.EventID, &ev, relationv1.TopicFollow, typeFollowChanged)
-	}
+	route := eventtest.Route{Topic: relationv1.TopicFollow, Type: typeFollowChanged, KeyedBy: "the follower"}
+	eventtest.Decode(t, row, &ev, route, ev.GetFollowerId)
 	return &ev
 }
 
 // checkFollowEvent checks that rows is exactly the one event of a Set that returned eventID.
 func checkFollowEvent(t *testing.T, what string, rows []eventtest.Row, eventID string, f biz.Follow, delta int32) {
 	t.Helper()
-	if eventID == "" {
-		t.Fatalf("%s returned no event id; it changed something", what)
-	}
-	if len(rows) != 1 {
-		t.Fatalf("%s wrote %d outbox rows; want 1", what, len(rows))
-	}
-	ev := followEvent(t, rows[0])
+	ev := followEvent(t, eventtest.OnlyRow(t, what, rows, eventID))
 	if ev.GetEventId() != eventID || ev.GetFollowerId() != f.FollowerID || ev.GetFolloweeId() != f.FolloweeID ||
 		ev.GetDelta() != delta || ev.GetOccurredAt() <= 0 {
 		t.Fatalf("%s: event %v; want id %q, follower %d, followee %d, delta %+d, a time",
@@ -222,7 +191,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 	t.Run("30 concurrent follows of one pair: exactly one event", func(t *testing.T) {
 		f := biz.Follow{FollowerID: 10, FolloweeID: 11}
 		mark := eventtest.Mark(t, s.data.db)
-		ids := concurrently(t, 30, func(int) (string, error) { return setFollow(ctx, s.follows, f, true) })
+		ids := eventtest.Concurrently(t, 30, func(int) (string, error) { return setFollow(ctx, s.follows, f, true) })
 		var changed []string
 		for _, id := range ids {
 			if id != "" {
@@ -242,7 +211,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 	t.Run("30 users follow one user at once: 30 events", func(t *testing.T) {
 		const star = int64(20)
 		mark := eventtest.Mark(t, s.data.db)
-		ids := concurrently(t, 30, func(i int) (string, error) {
+		ids := eventtest.Concurrently(t, 30, func(i int) (string, error) {
 			return setFollow(ctx, s.follows, biz.Follow{FollowerID: int64(100 + i), FolloweeID: star}, true)
 		})
 		rows := eventtest.After(t, s.data.db, mark)
@@ -537,7 +506,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("FollowedAmong of a viewer who follows more than the cache keeps", func(t *testing.T) {
 		const viewer = int64(80)
-		n := maxCachedFollows + 10
+		n := edges.MaxCachedEdges + 10
 		rows := make([]followModel, n)
 		for i := range rows {
 			rows[i] = followModel{FollowerID: viewer, FolloweeID: int64(10_000 + i), CreatedAt: time.Now().UnixMilli()}
@@ -675,29 +644,6 @@ func raceFollowedAmong(t *testing.T, s *stores, viewer int64) {
 	if got, want := s.among(t, viewer, all), s.truth(t, viewer); !slices.Equal(got, want) {
 		t.Fatalf("after racing readers and writers: FollowedAmong = %v; want %v", got, want)
 	}
-}
-
-// concurrently runs n calls of fn at once and returns their results in call order.
-func concurrently(t *testing.T, n int, fn func(i int) (string, error)) []string {
-	t.Helper()
-	out := make([]string, n)
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			out[i], errs[i] = fn(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("call %d: %v", i, err)
-		}
-	}
-	return out
 }
 
 func deltas(rows []eventtest.Row) []int32 {

@@ -47,12 +47,7 @@ func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.R
 }
 
 func migrate(db *gorm.DB) error {
-	if database.IsMySQL(db) {
-		// InnoDB for transactions and utf8mb4 like every app's tables, whatever the server's
-		// defaults.
-		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
-	}
-	if err := db.AutoMigrate(&followModel{}); err != nil {
+	if err := database.Migrate(db, &followModel{}); err != nil {
 		return err
 	}
 	return event.MigrateOutbox(db)

@@ -11,9 +11,8 @@ import (
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/edges"
 	"github.com/douyin-kratos/douyin/pkg/event"
-	"github.com/douyin-kratos/douyin/pkg/setcache"
 )
 
 // followModel is the edge "follower follows followee". The primary key answers "does A follow
@@ -29,54 +28,25 @@ func (followModel) TableName() string { return "follows" }
 
 // FollowRepo implements biz.FollowRepo.
 type FollowRepo struct {
-	data  *Data
-	relay *event.Relay
-	// followed is nil unless this process makes every change (kafka.in_process).
-	followed *setcache.Cache
-	// amongFrom is the table FollowedAmong reads, with a hint where the database needs one.
-	amongFrom string
+	data    *Data
+	follows *edges.Store
 }
 
 // NewFollowRepo returns the follow repository.
 func NewFollowRepo(data *Data, relay *event.Relay, kafka *confv1.Kafka) *FollowRepo {
-	r := &FollowRepo{data: data, relay: relay, amongFrom: followModel{}.TableName()}
-	if database.IsMySQL(data.db) {
-		// Left to itself MariaDB reads every edge of the viewer through the key's first
-		// column and filters them, instead of looking up the asked pairs on both columns: a
-		// viewer who follows thousands cost thousands of rows per page instead of 30.
-		r.amongFrom += " USE INDEX (PRIMARY)"
-	}
-	if kafka.GetInProcess() {
-		r.followed = setcache.New(followedCacheUsers, maxCachedFollows)
-	}
-	return r
+	table := edges.Table{Name: followModel{}.TableName(), Owner: "follower_id", Member: "followee_id", LookUpByPrimaryKey: true}
+	return &FollowRepo{data: data, follows: edges.New(data.db, relay, countsv1.Route, table, kafka.GetInProcess())}
 }
 
 // Set implements biz.FollowRepo.
 func (r *FollowRepo) Set(ctx context.Context, f biz.Follow, decide func(exists bool) (bool, *relationv1.FollowChanged)) (string, error) {
-	fact := event.Fact{
-		Row: &followModel{FollowerID: f.FollowerID, FolloweeID: f.FolloweeID, CreatedAt: time.Now().UnixMilli()},
-		Key: map[string]any{"follower_id": f.FollowerID, "followee_id": f.FolloweeID},
-	}
-	eventID, err := r.relay.SetFact(ctx, fact, countsv1.Route, func(exists bool) (bool, proto.Message) { return decide(exists) })
-	if r.followed != nil && (eventID != "" || err != nil) {
-		r.followed.Changed(f.FollowerID) // also after an error: see event.Relay.Commit
-	}
-	if err != nil {
-		return "", fmt.Errorf("set follow: %w", err)
-	}
-	return eventID, nil
+	row := &followModel{FollowerID: f.FollowerID, FolloweeID: f.FolloweeID, CreatedAt: time.Now().UnixMilli()}
+	return r.follows.Set(ctx, row, f.FollowerID, f.FolloweeID, func(exists bool) (bool, proto.Message) { return decide(exists) })
 }
 
 // ListFollowing implements biz.FollowRepo.
 func (r *FollowRepo) ListFollowing(ctx context.Context, userID int64, limit int) ([]int64, error) {
-	var ids []int64
-	err := r.data.db.WithContext(ctx).Model(&followModel{}).Where("follower_id = ?", userID).
-		Order("created_at DESC").Order("followee_id DESC").Limit(limit).Pluck("followee_id", &ids).Error
-	if err != nil {
-		return nil, fmt.Errorf("list following: %w", err)
-	}
-	return ids, nil
+	return r.follows.Newest(ctx, userID, limit)
 }
 
 // ListFollowers implements biz.FollowRepo.
@@ -110,36 +80,5 @@ func (r *FollowRepo) ListMutual(ctx context.Context, userID int64, limit int) ([
 
 // FollowedAmong implements biz.FollowRepo.
 func (r *FollowRepo) FollowedAmong(ctx context.Context, viewerID int64, ids []int64) ([]int64, error) {
-	query := func() ([]int64, error) { return r.followedFromDB(ctx, viewerID, ids) }
-	if r.followed == nil {
-		return query()
-	}
-	loadAll := func(limit int) ([]int64, error) {
-		var all []int64
-		err := r.data.db.WithContext(ctx).Model(&followModel{}).Where("follower_id = ?", viewerID).
-			Limit(limit).Pluck("followee_id", &all).Error
-		if err != nil {
-			return nil, fmt.Errorf("load followed users: %w", err)
-		}
-		return all, nil
-	}
-	return r.followed.Among(viewerID, ids, loadAll, query)
-}
-
-// The all-in-one's cache of followed sets (kafka.in_process): every answer that shows users
-// asks which of them the viewer follows.
-const (
-	followedCacheUsers = 10_000
-	// maxCachedFollows keeps a user who follows everyone from filling memory.
-	maxCachedFollows = 5_000
-)
-
-func (r *FollowRepo) followedFromDB(ctx context.Context, viewerID int64, ids []int64) ([]int64, error) {
-	var out []int64
-	err := r.data.db.WithContext(ctx).Table(r.amongFrom).
-		Where("follower_id = ? AND followee_id IN ?", viewerID, ids).Pluck("followee_id", &out).Error
-	if err != nil {
-		return nil, fmt.Errorf("check follows: %w", err)
-	}
-	return out, nil
+	return r.follows.Among(ctx, viewerID, ids)
 }

@@ -12,29 +12,19 @@ import (
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
-func TestCountersSQLite(t *testing.T) {
-	runCounters(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestCountersMySQLWithRedis(t *testing.T) {
-	runCounters(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
+func TestCounters(t *testing.T) {
+	databasetest.ForEach(t, runCounters, databasetest.OnSQLite, databasetest.OnMySQLRedis)
 }
 
 // runCounters applies events as the consumer does, one transaction and one AfterCommit per
 // batch, and reads the counts back through the (cached) repository.
 func runCounters(t *testing.T, bc *confv1.Bootstrap) {
 	ctx := context.Background()
-	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	data := databasetest.OpenData(t, bc, NewData)
 	repo := NewUserRepo(data, bc.GetRedis())
 	fan, err := repo.Create(ctx, "fan", "h")
 	if err != nil {

@@ -10,28 +10,17 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/user/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 )
 
 // The same contract holds for every store the repository runs on.
-func TestUserRepoSQLite(t *testing.T) {
-	dir := t.TempDir()
-	runUserRepoContract(t, &confv1.Bootstrap{DataDir: dir, Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestUserRepoMySQLWithRedis(t *testing.T) {
-	runUserRepoContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
+func TestUserRepo(t *testing.T) {
+	databasetest.ForEach(t, runUserRepoContract, databasetest.OnSQLite, databasetest.OnMySQLRedis)
 }
 
 func openRepo(t *testing.T, bc *confv1.Bootstrap) *UserRepo {
 	t.Helper()
-	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	data := databasetest.OpenData(t, bc, NewData)
 	return NewUserRepo(data, bc.GetRedis())
 }
 

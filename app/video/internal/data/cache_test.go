@@ -9,8 +9,6 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
@@ -20,11 +18,7 @@ import (
 func TestReadCacheSeesPublishesOfOtherReplicas(t *testing.T) {
 	bc := &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)}
 	replica := func() *VideoRepo {
-		data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(cleanup)
+		data := databasetest.OpenData(t, bc, NewData)
 		return NewVideoRepo(data, &ObjectStore{}, event.NewRelay(data.db, nil, nil, log.DefaultLogger), bc.GetRedis(), log.DefaultLogger)
 	}
 	a, b := replica(), replica()
@@ -70,11 +64,7 @@ func TestReadCacheSeesPublishesOfOtherReplicas(t *testing.T) {
 // A cached feed hands out copies: a caller changing its videos does not change the cache.
 func TestReadCacheHandsOutCopies(t *testing.T) {
 	bc := &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}}
-	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	data := databasetest.OpenData(t, bc, NewData)
 	r := NewVideoRepo(data, &ObjectStore{}, event.NewRelay(data.db, nil, nil, log.DefaultLogger), bc.GetRedis(), log.DefaultLogger)
 	ctx := context.Background()
 	if _, err := r.Create(ctx, &biz.Video{AuthorID: 1, Title: "t", PlayKey: "p", CoverKey: "c", PublishedAt: 1000}); err != nil {

@@ -64,12 +64,7 @@ func migrateAndBackfill(db *gorm.DB) error {
 }
 
 func migrate(db *gorm.DB) error {
-	if database.IsMySQL(db) {
-		// Titles hold any character, emoji included. (Set returns a derived handle: only the
-		// migration uses it.)
-		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
-	}
-	if err := db.AutoMigrate(&videoModel{}, &backfillModel{}); err != nil {
+	if err := database.Migrate(db, &videoModel{}, &backfillModel{}); err != nil {
 		return err
 	}
 	return event.MigrateOutbox(db)

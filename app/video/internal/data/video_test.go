@@ -18,8 +18,6 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
@@ -27,16 +25,8 @@ import (
 
 // The same contract holds for every store the repository runs on: embedded SQLite, MySQL with
 // the in-process publish counter, and MySQL with the counter in Redis.
-func TestVideoRepoSQLite(t *testing.T) {
-	runVideoRepoContract(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestVideoRepoMySQL(t *testing.T) {
-	runVideoRepoContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t)})
-}
-
-func TestVideoRepoMySQLWithRedis(t *testing.T) {
-	runVideoRepoContract(t, &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)})
+func TestVideoRepo(t *testing.T) {
+	databasetest.ForEach(t, runVideoRepoContract, databasetest.OnSQLite, databasetest.OnMySQL, databasetest.OnMySQLRedis)
 }
 
 // contractObjects builds the URLs the repository fills in; a public URL makes them distinctive.
@@ -45,11 +35,7 @@ var contractObjects = &ObjectStore{publicURL: "http://cdn.example/douyin"}
 // openVideoRepo goes through NewData, so every open runs the migrations.
 func openVideoRepo(t *testing.T, bc *confv1.Bootstrap) *VideoRepo {
 	t.Helper()
-	data, cleanup, err := NewData(database.SettingsOf(bc), bc.GetKafka(), bootstrap.NewReadiness())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	data := databasetest.OpenData(t, bc, NewData)
 	// The relay never starts: the events stay in the outbox for the test to read.
 	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
 	return NewVideoRepo(data, contractObjects, relay, bc.GetRedis(), log.DefaultLogger)

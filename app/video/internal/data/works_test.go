@@ -12,12 +12,8 @@ import (
 )
 
 // A store from before work_count travelled as events gets every author's count announced, once.
-func TestWorkCountsBackfillSQLite(t *testing.T) {
-	runWorkCountsBackfill(t, &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}})
-}
-
-func TestWorkCountsBackfillMySQL(t *testing.T) {
-	runWorkCountsBackfill(t, &confv1.Bootstrap{Database: databasetest.MySQL(t)})
+func TestWorkCountsBackfill(t *testing.T) {
+	databasetest.ForEach(t, runWorkCountsBackfill, databasetest.OnSQLite, databasetest.OnMySQL)
 }
 
 func runWorkCountsBackfill(t *testing.T, bc *confv1.Bootstrap) {
