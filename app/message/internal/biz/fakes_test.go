@@ -9,7 +9,7 @@ import (
 	"github.com/go-kratos/kratos/v2/errors"
 
 	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
-	"github.com/douyin-kratos/douyin/pkg/apierror"
+	"github.com/douyin-kratos/douyin/pkg/apierror/apierrortest"
 )
 
 // testMaxItems is lists.max_items in the tests that do not set their own.
@@ -148,12 +148,8 @@ func (r *fakeMessages) queries() []string {
 // error).
 func wantError(t *testing.T, what string, err error, reason *messagev1.ErrorReason, message string) {
 	t.Helper()
-	switch {
-	case reason == nil && err != nil:
-		t.Fatalf("%s: unexpected error %v", what, err)
-	case reason != nil && !apierror.Is(err, *reason):
-		t.Fatalf("%s: error %v; want reason %s", what, err, *reason)
-	case reason != nil && message != "" && apiMessage(err) != message:
+	apierrortest.WantReason(t, what, err, reason)
+	if reason != nil && message != "" && apiMessage(err) != message {
 		t.Fatalf("%s: message %q; want %q", what, apiMessage(err), message)
 	}
 }
