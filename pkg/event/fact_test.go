@@ -85,3 +85,33 @@ func TestSetFactStoresTheDecisionAndItsEventTogether(t *testing.T) {
 		t.Fatalf("unset: %q, %v, %d rows, %d events; want the row gone and its event", id, err, rows, len(events))
 	}
 }
+
+// A rule whose outcome depends on the state (a toggle) is told the state as read, and each call
+// changes the fact and announces that.
+func TestSetFactToggles(t *testing.T) {
+	db := openDB(t, "toggles")
+	if err := MigrateOutbox(db); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AutoMigrate(&edge{}); err != nil {
+		t.Fatal(err)
+	}
+	relay := NewRelay(db, []string{"127.0.0.1:1"}, []string{topic}, log.DefaultLogger)
+	route := func(proto.Message) (string, string) { return topic, "1" }
+	toggle := func(holds bool) (bool, proto.Message) {
+		delta := int32(1)
+		if holds {
+			delta = -1
+		}
+		return !holds, &relationv1.FollowChanged{FollowerId: 1, FolloweeId: 2, Delta: delta}
+	}
+	for i, wantRows := range []int64{1, 0, 1} {
+		id, err := relay.SetFact(context.Background(), Fact{Row: &edge{From: 1, To: 2}, Key: map[string]any{"from": 1, "to": 2}}, route, toggle)
+		var rows, events int64
+		db.Model(&edge{}).Count(&rows)
+		db.Model(&outboxRecord{}).Count(&events)
+		if err != nil || id == "" || rows != wantRows || events != int64(i+1) {
+			t.Fatalf("toggle %d: %q, %v, %d rows, %d events; want %d rows and %d events", i+1, id, err, rows, events, wantRows, i+1)
+		}
+	}
+}
