@@ -14,9 +14,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -258,7 +260,46 @@ func (c *Cluster) start(ctx context.Context) error {
 	}
 	appsCtx, cancelApps := context.WithTimeout(ctx, o.ReadyTimeout)
 	defer cancelApps()
-	return c.waitReady(appsCtx, apps...)
+	if err := c.waitReady(appsCtx, apps...); err != nil {
+		return err
+	}
+	return c.waitGatewayReaches(appsCtx)
+}
+
+// throughGateway are requests that reach, through the gateway, each app it calls.
+var throughGateway = []string{"/douyin/feed/", "/douyin/user/?user_id=1", "/douyin/comment/list/?video_id=1",
+	"/douyin/relation/follower/list/?user_id=1", "/douyin/message/chat/?to_user_id=1"}
+
+// waitGatewayReaches waits until the gateway's calls reach the apps. Each app is ready, but the
+// gateway may have dialed one before it listened: that connection then waits out gRPC's
+// reconnect backoff, and calls made meanwhile fail fast with 503 ("temporarily unavailable"),
+// an honest answer for a client and a wrong start for whoever uses the cluster next.
+func (c *Cluster) waitGatewayReaches(ctx context.Context) error {
+	for _, path := range throughGateway {
+		for {
+			var answer struct {
+				StatusCode int32 `json:"status_code"`
+			}
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoints.Gateway+path, nil)
+			if err != nil {
+				return err
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				err = json.NewDecoder(resp.Body).Decode(&answer)
+				resp.Body.Close()
+			}
+			if err == nil && answer.StatusCode != http.StatusServiceUnavailable {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("localcluster: the gateway does not reach the apps behind %s (status_code %d, %v): %w", path, answer.StatusCode, err, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
 
 // startJaeger runs the Jaeger all-in-one on its default ports. They are fixed, so one already

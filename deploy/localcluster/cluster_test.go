@@ -113,37 +113,7 @@ func startCluster(t *testing.T) *localcluster.Cluster {
 		}
 		os.RemoveAll(work)
 	})
-	waitReachable(t, cluster.GatewayURL())
 	return cluster
-}
-
-// waitReachable waits until the gateway reaches the apps it needs. Each app is ready, but the
-// gateway may have dialed one before it listened: its connection then waits out gRPC's
-// reconnect backoff (up to a few hundred ms here), and calls made meanwhile fail fast with 503,
-// which is the right answer for a client and the wrong start for a test.
-func waitReachable(t *testing.T, gateway string) {
-	t.Helper()
-	deadline := time.Now().Add(startTimeout)
-	for _, path := range []string{"/douyin/feed/", "/douyin/user/?user_id=1", "/douyin/comment/list/?video_id=1",
-		"/douyin/relation/follower/list/?user_id=1", "/douyin/message/chat/?to_user_id=1"} {
-		for {
-			var answer struct {
-				StatusCode int32 `json:"status_code"`
-			}
-			resp, err := http.Get(strings.TrimSuffix(gateway, "/") + path)
-			if err == nil {
-				err = json.NewDecoder(resp.Body).Decode(&answer)
-				resp.Body.Close()
-			}
-			if err == nil && answer.StatusCode != http.StatusServiceUnavailable {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the gateway does not reach the apps behind %s: %v, status_code %d", path, err, answer.StatusCode)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
 }
 
 // printLogs logs the end of every program's log.

@@ -52,8 +52,9 @@ func (f Favorite) Set(favorited, favorite bool) (bool, *interactionv1.FavoriteCh
 // FavoriteRepo stores favorites.
 type FavoriteRepo interface {
 	// Set stores whether f is favorited as decide says and, in the same transaction, the event
-	// decide returns (nil: none). decide gets whether f is favorited now, and may be asked again
-	// if a concurrent change got there first. Set returns the id of the event stored, or "".
+	// decide returns (nil: none). decide gets whether f is favorited now; it must have no
+	// effects, as it may be asked about both states (event.Relay.SetFact). Set returns the
+	// event's id, or "".
 	Set(ctx context.Context, f Favorite, decide func(favorited bool) (bool, *interactionv1.FavoriteChanged)) (eventID string, err error)
 	// ListVideos returns the limit videos userID favorited most recently, most recent first.
 	ListVideos(ctx context.Context, userID int64, limit int) ([]int64, error)

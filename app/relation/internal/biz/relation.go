@@ -67,8 +67,8 @@ func (m Mutual) FriendsSince() int64 { return max(m.FollowedAt, m.FollowedBackAt
 // FollowRepo stores follows.
 type FollowRepo interface {
 	// Set stores whether f exists as decide says and, in the same transaction, the event
-	// decide returns (nil: none). decide gets whether f exists now, and may be asked again if
-	// a concurrent change got there first. Set returns the id of the event stored, or "".
+	// decide returns (nil: none). decide gets whether f exists now; it must have no effects, as
+	// it may be asked about both states (event.Relay.SetFact). Set returns the event's id, or "".
 	Set(ctx context.Context, f Follow, decide func(exists bool) (bool, *relationv1.FollowChanged)) (eventID string, err error)
 	// ListFollowing returns the limit users userID followed most recently, most recent first.
 	ListFollowing(ctx context.Context, userID int64, limit int) ([]int64, error)
