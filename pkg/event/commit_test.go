@@ -10,16 +10,22 @@ import (
 	"gorm.io/gorm"
 )
 
-func TestCommitStoresTheChangeAndItsEventTogether(t *testing.T) {
-	db := openDB(t, "producer")
+// openProducer opens a producer's database with the outbox and the models' tables, and a relay
+// that is never started: Commit and SetFact only store, and Notify never blocks.
+func openProducer(t *testing.T, name string, models ...any) (*gorm.DB, *Relay) {
+	t.Helper()
+	db := openDB(t, name)
 	if err := MigrateOutbox(db); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.AutoMigrate(&counter{}); err != nil {
+	if err := db.AutoMigrate(models...); err != nil {
 		t.Fatal(err)
 	}
-	// Never started: Commit only stores, and Notify never blocks.
-	relay := NewRelay(db, []string{"127.0.0.1:1"}, []string{topic}, log.DefaultLogger)
+	return db, NewRelay(db, []string{"127.0.0.1:1"}, []string{topic}, log.DefaultLogger)
+}
+
+func TestCommitStoresTheChangeAndItsEventTogether(t *testing.T) {
+	db, relay := openProducer(t, "producer", &counter{})
 	ctx := context.Background()
 	outbox := func() (ids []string) {
 		db.Model(&outboxRecord{}).Order("id").Pluck("event_id", &ids)

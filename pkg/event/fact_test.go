@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -17,14 +16,7 @@ type edge struct {
 }
 
 func TestSetFactStoresTheDecisionAndItsEventTogether(t *testing.T) {
-	db := openDB(t, "facts")
-	if err := MigrateOutbox(db); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.AutoMigrate(&edge{}); err != nil {
-		t.Fatal(err)
-	}
-	relay := NewRelay(db, []string{"127.0.0.1:1"}, []string{topic}, log.DefaultLogger)
+	db, relay := openProducer(t, "facts", &edge{})
 	ctx := context.Background()
 	fact := func() Fact { return Fact{Row: &edge{From: 1, To: 2}, Key: map[string]any{"from": 1, "to": 2}} }
 	route := func(ev proto.Message) (string, string) {
@@ -89,14 +81,7 @@ func TestSetFactStoresTheDecisionAndItsEventTogether(t *testing.T) {
 // A rule whose outcome depends on the state (a toggle) is told the state as read, and each call
 // changes the fact and announces that.
 func TestSetFactToggles(t *testing.T) {
-	db := openDB(t, "toggles")
-	if err := MigrateOutbox(db); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.AutoMigrate(&edge{}); err != nil {
-		t.Fatal(err)
-	}
-	relay := NewRelay(db, []string{"127.0.0.1:1"}, []string{topic}, log.DefaultLogger)
+	db, relay := openProducer(t, "toggles", &edge{})
 	route := func(proto.Message) (string, string) { return topic, "1" }
 	toggle := func(holds bool) (bool, proto.Message) {
 		delta := int32(1)
