@@ -109,9 +109,11 @@ func (l *Limiter) admit(c net.Conn) bool {
 		front := l.waiting.Front()
 		if front == nil || l.refuseAtCap {
 			l.mu.Unlock()
-			c.Close()
+			// Counted before the close, so that whoever sees the connection closed also
+			// sees it counted.
 			l.refused.Add(1)
 			l.onShed(ReasonRefused)
+			c.Close()
 			return false
 		}
 		evict = front.Value.(net.Conn)
@@ -121,10 +123,10 @@ func (l *Limiter) admit(c net.Conn) bool {
 	l.mu.Unlock()
 	if evict != nil {
 		// Closing makes the server's read fail; its ConnState(StateClosed) then finds the
-		// connection already forgotten.
-		evict.Close()
+		// connection already forgotten. Counted first, as a refusal is.
 		l.shed.Add(1)
 		l.onShed(ReasonEvicted)
+		evict.Close()
 	}
 	return true
 }
