@@ -34,18 +34,17 @@ const Name = "allinone"
 
 // domainApps are the apps behind the gateway, in the order they start.
 var domainApps = []struct {
-	name  string
-	build bootstrap.Builder
+	bootstrap.App
 	// endpoint is where the gateway's configuration says this app is.
 	endpoint func(*confv1.Services) *string
 }{
-	{user.Name, user.New, func(s *confv1.Services) *string { return &s.User }},
-	{video.Name, video.New, func(s *confv1.Services) *string { return &s.Video }},
-	{interaction.Name, interaction.New, func(s *confv1.Services) *string { return &s.Interaction }},
-	{relation.Name, relation.New, func(s *confv1.Services) *string { return &s.Relation }},
+	{user.App, func(s *confv1.Services) *string { return &s.User }},
+	{video.App, func(s *confv1.Services) *string { return &s.Video }},
+	{interaction.App, func(s *confv1.Services) *string { return &s.Interaction }},
+	{relation.App, func(s *confv1.Services) *string { return &s.Relation }},
 	// After relation: it checks friendship there, and each app is configured with the
 	// endpoints of the apps built before it.
-	{message.Name, message.New, func(s *confv1.Services) *string { return &s.Message }},
+	{message.App, func(s *confv1.Services) *string { return &s.Message }},
 }
 
 // New assembles every app from one configuration: each domain app serves gRPC on an in-process
@@ -94,23 +93,23 @@ func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) ([]*boot
 		appConf := proto.Clone(bc).(*confv1.Bootstrap)
 		// Port 0 of an in-process address: each app of each all-in-one gets its own pipe, so two
 		// all-in-ones in one process never clash either.
-		appConf.GrpcAddr = inprocess.Address(app.name)
+		appConf.GrpcAddr = inprocess.Address(app.Name)
 		appConf.HttpAddr = "" // the gateway owns the one HTTP address
-		c, done, err := app.build(appConf, logger, p)
+		c, done, err := app.New(appConf, logger, p)
 		if err != nil {
 			cleanup()
-			return nil, nil, fmt.Errorf("%s: %w", app.name, err)
+			return nil, nil, fmt.Errorf("%s: %w", app.Name, err)
 		}
 		cleanups = append(cleanups, done)
 		addr, err := c.GRPCAddr()
 		if err != nil {
 			cleanup()
-			return nil, nil, fmt.Errorf("%s: listen: %w", app.name, err)
+			return nil, nil, fmt.Errorf("%s: listen: %w", app.Name, err)
 		}
 		*app.endpoint(bc.Services) = addr
 		components = append(components, c)
 	}
-	gw, done, err := gateway.New(bc, logger, p)
+	gw, done, err := gateway.App.New(bc, logger, p)
 	if err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("%s: %w", gateway.Name, err)

@@ -15,10 +15,8 @@ import (
 // Name identifies the app in logs and discovery.
 const Name = "gateway"
 
-// New assembles the gateway from its configuration.
-func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	return wireComponent(bc, log.With(logger, "app", Name), p)
-}
+// App is the gateway: it listens on the configuration's http_addr.
+var App = bootstrap.App{Name: Name, Build: wireComponent}
 
 // httpSettings are the public server's settings, from the configuration.
 func httpSettings(bc *confv1.Bootstrap, logger log.Logger) server.Settings {

@@ -9,15 +9,14 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/data"
-	"github.com/douyin-kratos/douyin/app/interaction/internal/server"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 )
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent,
-		settings, database.SettingsOf, bootstrap.GRPCSettingsOf,
+	panic(wire.Build(data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent,
+		settings, database.SettingsOf, bootstrap.GRPCSettingsOf, bootstrap.ServeGRPC,
 		wire.FieldsOf(new(*bootstrap.Process), "Dialer", "Ready"),
 		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "Kafka", "Services"),
 	))

@@ -10,7 +10,6 @@ import (
 	"github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/data"
-	"github.com/douyin-kratos/douyin/app/interaction/internal/server"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
@@ -44,13 +43,13 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	commentRepo := data.NewCommentRepo(dataData, relay, redis, kafka)
 	commentUsecase := biz.NewCommentUsecase(bizSettings, commentRepo, videoDirectory, awaiter)
 	interactionService := service.NewInteractionService(favoriteUsecase, commentUsecase)
-	grpcServer, cleanup3, err := server.NewGRPCServer(grpcSettings, interactionService, logger)
+	server, cleanup3, err := bootstrap.ServeGRPC(grpcSettings, interactionService, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(grpcServer, relay)
+	component := newComponent(server, relay)
 	return component, func() {
 		cleanup3()
 		cleanup2()

@@ -3,7 +3,6 @@
 package message
 
 import (
-	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -14,10 +13,11 @@ import (
 // Name identifies the app in logs, discovery and file names.
 const Name = "message"
 
-// New assembles the message app from its configuration.
-func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	return wireComponent(bc, log.With(logger, "app", Name), p)
-}
+// App is the message app. Run alone, it listens on these addresses unless told otherwise.
+var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: `
+grpc_addr: 0.0.0.0:9005
+admin_addr: 127.0.0.1:8005
+`}
 
 // settings are the message rules' settings, from the configuration.
 func settings(bc *confv1.Bootstrap) biz.Settings {

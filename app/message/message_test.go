@@ -70,7 +70,7 @@ func startApp(t *testing.T, relationAddr string, message *confv1.Messaging, list
 		t.Fatal(err)
 	}
 	t.Cleanup(closeProcess)
-	component, cleanup, err := New(bc, log.NewStdLogger(io.Discard), process)
+	component, cleanup, err := App.New(bc, log.NewStdLogger(io.Discard), process)
 	if err != nil {
 		t.Fatal(err)
 	}

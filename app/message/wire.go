@@ -9,16 +9,15 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
 	"github.com/douyin-kratos/douyin/app/message/internal/data"
-	"github.com/douyin-kratos/douyin/app/message/internal/server"
 	"github.com/douyin-kratos/douyin/app/message/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 )
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent,
+	panic(wire.Build(data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent,
 		wire.FieldsOf(new(*bootstrap.Process), "Dialer", "Ready"),
 		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "Kafka", "Services"), settings,
-		database.SettingsOf, bootstrap.GRPCSettingsOf,
+		database.SettingsOf, bootstrap.GRPCSettingsOf, bootstrap.ServeGRPC,
 	))
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
 	"github.com/douyin-kratos/douyin/app/message/internal/data"
-	"github.com/douyin-kratos/douyin/app/message/internal/server"
 	"github.com/douyin-kratos/douyin/app/message/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
@@ -40,13 +39,13 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	messageUsecase := biz.NewMessageUsecase(bizSettings, messageRepo, friendChecker)
 	messageService := service.NewMessageService(messageUsecase)
-	grpcServer, cleanup3, err := server.NewGRPCServer(grpcSettings, messageService, logger)
+	server, cleanup3, err := bootstrap.ServeGRPC(grpcSettings, messageService, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(grpcServer)
+	component := newComponent(server)
 	return component, func() {
 		cleanup3()
 		cleanup2()

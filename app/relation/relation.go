@@ -3,7 +3,6 @@
 package relation
 
 import (
-	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 
@@ -16,10 +15,11 @@ import (
 // Name identifies the app in logs, discovery and file names.
 const Name = "relation"
 
-// New assembles the relation app from its configuration.
-func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	return wireComponent(bc, log.With(logger, "app", Name), p)
-}
+// App is the relation app. Run alone, it listens on these addresses unless told otherwise.
+var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: `
+grpc_addr: 0.0.0.0:9004
+admin_addr: 127.0.0.1:8004
+`}
 
 // settings are the relation rules' settings, from the configuration.
 func settings(bc *confv1.Bootstrap) biz.Settings {

@@ -62,7 +62,7 @@ func TestRelationOverGRPC(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(closeProcess)
-	comp, cleanup, err := New(bc, log.DefaultLogger, process)
+	comp, cleanup, err := App.New(bc, log.DefaultLogger, process)
 	if err != nil {
 		t.Fatal(err)
 	}

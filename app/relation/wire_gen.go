@@ -10,7 +10,6 @@ import (
 	"github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
 	"github.com/douyin-kratos/douyin/app/relation/internal/data"
-	"github.com/douyin-kratos/douyin/app/relation/internal/server"
 	"github.com/douyin-kratos/douyin/app/relation/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
@@ -41,13 +40,13 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	awaiter := dataData.Counts
 	relationUsecase := biz.NewRelationUsecase(bizSettings, followRepo, userDirectory, awaiter)
 	relationService := service.NewRelationService(relationUsecase)
-	grpcServer, cleanup3, err := server.NewGRPCServer(grpcSettings, relationService, logger)
+	server, cleanup3, err := bootstrap.ServeGRPC(grpcSettings, relationService, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(grpcServer, relay)
+	component := newComponent(server, relay)
 	return component, func() {
 		cleanup3()
 		cleanup2()

@@ -2,7 +2,6 @@
 package user
 
 import (
-	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 
@@ -14,10 +13,11 @@ import (
 // Name identifies the app in logs, discovery and file names.
 const Name = "user"
 
-// New assembles the user app from its configuration.
-func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	return wireComponent(bc, log.With(logger, "app", Name), p)
-}
+// App is the user app. Run alone, it listens on these addresses unless told otherwise.
+var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: `
+grpc_addr: 0.0.0.0:9001
+admin_addr: 127.0.0.1:8001
+`}
 
 // passwordHashing is the password hasher's cost, from the configuration.
 func passwordHashing(bc *confv1.Bootstrap) *confv1.PasswordHashing {

@@ -9,15 +9,14 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/user/internal/biz"
 	"github.com/douyin-kratos/douyin/app/user/internal/data"
-	"github.com/douyin-kratos/douyin/app/user/internal/server"
 	"github.com/douyin-kratos/douyin/app/user/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 )
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent,
-		passwordHashing, database.SettingsOf, bootstrap.GRPCSettingsOf,
+	panic(wire.Build(data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent,
+		passwordHashing, database.SettingsOf, bootstrap.GRPCSettingsOf, bootstrap.ServeGRPC,
 		wire.FieldsOf(new(*bootstrap.Process), "Ready"),
 		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "Kafka"),
 	))

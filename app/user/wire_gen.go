@@ -10,7 +10,6 @@ import (
 	"github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/user/internal/biz"
 	"github.com/douyin-kratos/douyin/app/user/internal/data"
-	"github.com/douyin-kratos/douyin/app/user/internal/server"
 	"github.com/douyin-kratos/douyin/app/user/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
@@ -38,7 +37,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		return nil, nil, err
 	}
 	userService := service.NewUserService(userUsecase)
-	grpcServer, cleanup2, err := server.NewGRPCServer(grpcSettings, userService, logger)
+	server, cleanup2, err := bootstrap.ServeGRPC(grpcSettings, userService, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -49,7 +48,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(grpcServer, consumer)
+	component := newComponent(server, consumer)
 	return component, func() {
 		cleanup2()
 		cleanup()

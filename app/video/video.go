@@ -2,7 +2,6 @@
 package video
 
 import (
-	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 
@@ -17,10 +16,11 @@ import (
 // Name identifies the app in logs, discovery and file names.
 const Name = "video"
 
-// New assembles the video app from its configuration.
-func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	return wireComponent(bc, log.With(logger, "app", Name), p)
-}
+// App is the video app. Run alone, it listens on these addresses unless told otherwise.
+var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: `
+grpc_addr: 0.0.0.0:9002
+admin_addr: 127.0.0.1:8002
+`}
 
 // settings are the video rules' limits, from the configuration.
 func settings(bc *confv1.Bootstrap) biz.Settings {

@@ -17,7 +17,7 @@ import (
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
 	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent, settings, uploadDir,
-		database.SettingsOf, bootstrap.GRPCSettingsOf,
+		database.SettingsOf, bootstrap.GRPCSettingsOf, bootstrap.ServeGRPC,
 		wire.FieldsOf(new(*bootstrap.Process), "Ready"),
 		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "Kafka", "Video", "Storage"),
 	))

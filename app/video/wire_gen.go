@@ -49,7 +49,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	videoUsecase := biz.NewVideoUsecase(bizSettings, videoRepo, awaiter, objectStore, fFmpeg, uploadSpool, logger)
 	videoService := service.NewVideoService(videoUsecase)
-	grpcServer, cleanup2, err := server.NewGRPCServer(grpcSettings, videoService, logger)
+	grpcServer, cleanup2, err := bootstrap.ServeGRPC(grpcSettings, videoService, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

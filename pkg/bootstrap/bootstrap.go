@@ -247,6 +247,22 @@ func GRPCSettingsOf(bc *confv1.Bootstrap, logger log.Logger) GRPCSettings {
 	}
 }
 
+// GRPCService is a domain app's internal API: its service layer, which knows the generated
+// function that registers it.
+type GRPCService interface {
+	RegisterOn(srv ggrpc.ServiceRegistrar)
+}
+
+// ServeGRPC returns a domain app's gRPC server (NewGRPCServer) serving svc.
+func ServeGRPC(s GRPCSettings, svc GRPCService, logger log.Logger) (*grpc.Server, func(), error) {
+	srv, closeListener, err := NewGRPCServer(s, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc.RegisterOn(srv)
+	return srv, closeListener, nil
+}
+
 // NewGRPCServer returns a domain app's gRPC server on its address with the common middleware.
 // On a TCP address it is bound already, its connections under a cap (newcomers are turned
 // away at the cap: callers keep theirs open), with a handshake deadline and an idle timeout;
@@ -302,40 +318,59 @@ func messageLimits(n int) []ggrpc.ServerOption {
 	return []ggrpc.ServerOption{ggrpc.MaxRecvMsgSize(n), ggrpc.MaxSendMsgSize(n)}
 }
 
-// Builder is the injector every app exports as New.
+// Builder assembles an app from its configuration: its Wire injector.
 type Builder func(bc *confv1.Bootstrap, logger log.Logger, p *Process) (*Component, func(), error)
 
-// Main runs one app as its own process: flags, configuration (defaults, then the app's own
-// defaults, then -conf, then DOUYIN_* variables), logging, and serving until a signal.
-func Main(name, appDefaults string, build Builder) {
+// App is what every app exports, so that its command, the all-in-one and the cluster start it
+// the same way.
+type App struct {
+	// Name identifies the app in logs, discovery and file names.
+	Name string
+	// Listen is the app's listen addresses (YAML) for when neither -conf nor the environment
+	// gives them: each app of a cluster on one machine gets its own ports.
+	Listen string
+	// Build assembles the app.
+	Build Builder
+}
+
+// New assembles the app from its configuration, its log lines labelled with its name.
+func (a App) New(bc *confv1.Bootstrap, logger log.Logger, p *Process) (*Component, func(), error) {
+	return a.Build(bc, log.With(logger, "app", a.Name), p)
+}
+
+// Main runs the app as its own process, for the distributed deployment: flags, configuration
+// (defaults, then the app's Listen, then -conf, then DOUYIN_* variables), logging, and serving
+// until a signal.
+func (a App) Main() {
 	confPath := flag.String("conf", "", "YAML config file (optional; DOUYIN_* variables override it)")
 	flag.Parse()
-	err := func() error {
-		bc, err := config.Load(*confPath, appDefaults)
-		if err != nil {
-			return err
-		}
-		logger, flushLog := NewLogger(name, bc.GetLog().GetLevel())
-		defer flushLog()
-		flush, err := SetupTracing(bc, name)
-		if err != nil {
-			return err
-		}
-		defer flush()
-		p, closeProcess, err := NewProcess(bc, logger)
-		if err != nil {
-			return err
-		}
-		defer closeProcess()
-		component, cleanup, err := build(bc, logger, p)
-		if err != nil {
-			return err
-		}
-		defer cleanup()
-		return Run(name, logger, p, component)
-	}()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+	if err := a.run(*confPath); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", a.Name, err)
 		os.Exit(1)
 	}
+}
+
+func (a App) run(confPath string) error {
+	bc, err := config.Load(confPath, a.Listen)
+	if err != nil {
+		return err
+	}
+	logger, flushLog := NewLogger(a.Name, bc.GetLog().GetLevel())
+	defer flushLog()
+	flush, err := SetupTracing(bc, a.Name)
+	if err != nil {
+		return err
+	}
+	defer flush()
+	p, closeProcess, err := NewProcess(bc, logger)
+	if err != nil {
+		return err
+	}
+	defer closeProcess()
+	component, cleanup, err := a.New(bc, logger, p)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	return Run(a.Name, logger, p, component)
 }

@@ -1,9 +1,6 @@
 // Command gateway runs the public Douyin API alone, for the distributed deployment.
 package main
 
-import (
-	"github.com/douyin-kratos/douyin/app/gateway"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-)
+import "github.com/douyin-kratos/douyin/app/gateway"
 
-func main() { bootstrap.Main(gateway.Name, "", gateway.New) }
+func main() { gateway.App.Main() }

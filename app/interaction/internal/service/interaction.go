@@ -6,13 +6,15 @@ import (
 	"context"
 
 	"github.com/google/wire"
+	"google.golang.org/grpc"
 
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
 // ProviderSet provides the services of this package.
-var ProviderSet = wire.NewSet(NewInteractionService)
+var ProviderSet = wire.NewSet(NewInteractionService, wire.Bind(new(bootstrap.GRPCService), new(*InteractionService)))
 
 // InteractionService implements interactionv1.InteractionServiceServer.
 type InteractionService struct {
@@ -24,6 +26,11 @@ type InteractionService struct {
 // NewInteractionService returns an InteractionService.
 func NewInteractionService(favorites *biz.FavoriteUsecase, comments *biz.CommentUsecase) *InteractionService {
 	return &InteractionService{favorites: favorites, comments: comments}
+}
+
+// RegisterOn implements bootstrap.GRPCService.
+func (s *InteractionService) RegisterOn(srv grpc.ServiceRegistrar) {
+	interactionv1.RegisterInteractionServiceServer(srv, s)
 }
 
 // Favorite implements interactionv1.InteractionServiceServer.

@@ -5,13 +5,15 @@ import (
 	"context"
 
 	"github.com/google/wire"
+	"google.golang.org/grpc"
 
 	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
 // ProviderSet provides the services of this package.
-var ProviderSet = wire.NewSet(NewMessageService)
+var ProviderSet = wire.NewSet(NewMessageService, wire.Bind(new(bootstrap.GRPCService), new(*MessageService)))
 
 // MessageService implements messagev1.MessageServiceServer.
 type MessageService struct {
@@ -22,6 +24,11 @@ type MessageService struct {
 // NewMessageService returns a MessageService.
 func NewMessageService(messages *biz.MessageUsecase) *MessageService {
 	return &MessageService{messages: messages}
+}
+
+// RegisterOn implements bootstrap.GRPCService.
+func (s *MessageService) RegisterOn(srv grpc.ServiceRegistrar) {
+	messagev1.RegisterMessageServiceServer(srv, s)
 }
 
 // Send implements messagev1.MessageServiceServer.

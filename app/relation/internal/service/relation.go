@@ -6,13 +6,15 @@ import (
 	"context"
 
 	"github.com/google/wire"
+	"google.golang.org/grpc"
 
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
 // ProviderSet provides the services of this package.
-var ProviderSet = wire.NewSet(NewRelationService)
+var ProviderSet = wire.NewSet(NewRelationService, wire.Bind(new(bootstrap.GRPCService), new(*RelationService)))
 
 // RelationService implements relationv1.RelationServiceServer.
 type RelationService struct {
@@ -23,6 +25,11 @@ type RelationService struct {
 // NewRelationService returns a RelationService.
 func NewRelationService(uc *biz.RelationUsecase) *RelationService {
 	return &RelationService{uc: uc}
+}
+
+// RegisterOn implements bootstrap.GRPCService.
+func (s *RelationService) RegisterOn(srv grpc.ServiceRegistrar) {
+	relationv1.RegisterRelationServiceServer(srv, s)
 }
 
 // Follow implements relationv1.RelationServiceServer.

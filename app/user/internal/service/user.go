@@ -5,13 +5,15 @@ import (
 	"context"
 
 	"github.com/google/wire"
+	"google.golang.org/grpc"
 
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	"github.com/douyin-kratos/douyin/app/user/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
 // ProviderSet provides the services of this package.
-var ProviderSet = wire.NewSet(NewUserService)
+var ProviderSet = wire.NewSet(NewUserService, wire.Bind(new(bootstrap.GRPCService), new(*UserService)))
 
 // UserService implements userv1.UserServiceServer.
 type UserService struct {
@@ -23,6 +25,9 @@ type UserService struct {
 func NewUserService(uc *biz.UserUsecase) *UserService {
 	return &UserService{uc: uc}
 }
+
+// RegisterOn implements bootstrap.GRPCService.
+func (s *UserService) RegisterOn(srv grpc.ServiceRegistrar) { userv1.RegisterUserServiceServer(srv, s) }
 
 // Register implements userv1.UserServiceServer.
 func (s *UserService) Register(ctx context.Context, req *userv1.RegisterRequest) (*userv1.RegisterReply, error) {

@@ -1,3 +1,5 @@
+// Package server runs the video app's sweeper of crash leftovers beside its gRPC server (which
+// is bootstrap.ServeGRPC, as in every domain app).
 package server
 
 import (
@@ -8,9 +10,13 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
+	"github.com/google/wire"
 
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
 )
+
+// ProviderSet provides the workers of this package.
+var ProviderSet = wire.NewSet(NewSweeper)
 
 var _ transport.Server = (*Sweeper)(nil)
 

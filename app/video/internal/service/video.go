@@ -8,14 +8,16 @@ import (
 	"runtime"
 
 	"github.com/google/wire"
+	"google.golang.org/grpc"
 
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
 // ProviderSet provides the services of this package.
-var ProviderSet = wire.NewSet(NewVideoService)
+var ProviderSet = wire.NewSet(NewVideoService, wire.Bind(new(bootstrap.GRPCService), new(*VideoService)))
 
 // VideoService implements videov1.VideoServiceServer.
 type VideoService struct {
@@ -26,6 +28,11 @@ type VideoService struct {
 // NewVideoService returns a VideoService.
 func NewVideoService(uc *biz.VideoUsecase) *VideoService {
 	return &VideoService{uc: uc}
+}
+
+// RegisterOn implements bootstrap.GRPCService.
+func (s *VideoService) RegisterOn(srv grpc.ServiceRegistrar) {
+	videov1.RegisterVideoServiceServer(srv, s)
 }
 
 // collectEvery is how many received bytes may become garbage before Publish asks for a
