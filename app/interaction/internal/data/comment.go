@@ -84,14 +84,17 @@ func (r *CommentRepo) Get(ctx context.Context, id int64) (*biz.Comment, error) {
 
 // Delete implements biz.CommentRepo.
 func (r *CommentRepo) Delete(ctx context.Context, c *biz.Comment, announce func(*biz.Comment) *interactionv1.CommentChanged) (string, error) {
+	removed := false
 	eventID, err := r.relay.Record(ctx, countsv1.Route, func(tx *gorm.DB) (proto.Message, error) {
 		res := tx.Delete(&commentModel{}, c.ID)
-		if res.Error != nil || res.RowsAffected == 0 {
+		removed = res.Error == nil && res.RowsAffected > 0
+		if !removed {
 			return nil, res.Error // gone already: a concurrent delete announced it
 		}
 		return announce(c), nil
 	})
-	if eventID != "" || err != nil {
+	// The cache follows the row, not the event: whether a removal is announced is biz's call.
+	if removed || err != nil {
 		r.cache.changed(ctx, c.VideoID) // also after an error: see event.Relay.Commit
 	}
 	if err != nil {
