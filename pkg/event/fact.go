@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -18,11 +17,8 @@ type Fact struct {
 	Key map[string]any
 }
 
-// Router gives the topic an event travels on and its key; "" for a message it does not know.
-type Router func(ev proto.Message) (topic, key string)
-
 // SetFact stores whether f holds as decide says and, in the same transaction, the event decide
-// returns (see Commit). decide gets whether f holds now and returns whether it should and the
+// returns (see Record). decide gets whether f holds now and returns whether it should and the
 // event announcing that, or nil: the rules are the caller's, and decide must not have effects,
 // as it may be asked about both states. SetFact fills in the event's event_id and returns it, or
 // "" when decide returned no event.
@@ -32,7 +28,7 @@ type Router func(ev proto.Message) (topic, key string)
 // fact was in, also against a concurrent transaction making the same change; so one change makes
 // one event. Only a rule that keeps either state reads the row first.
 func (r *Relay) SetFact(ctx context.Context, f Fact, route Router, decide func(holds bool) (bool, proto.Message)) (string, error) {
-	return r.Commit(ctx, func(tx *gorm.DB, eventID string) (*Outgoing, error) {
+	return r.Record(ctx, route, func(tx *gorm.DB) (proto.Message, error) {
 		ifAbsent, evIfAbsent := decide(false)
 		ifPresent, evIfPresent := decide(true)
 		var ev proto.Message
@@ -67,7 +63,7 @@ func (r *Relay) SetFact(ctx context.Context, f Fact, route Router, decide func(h
 			}
 			ev = evNow
 		}
-		return outgoing(ev, eventID, route)
+		return ev, nil
 	})
 }
 
@@ -92,23 +88,4 @@ func storeFact(tx *gorm.DB, f Fact, holds bool) (bool, error) {
 		res = tx.Where(f.Key).Delete(f.Row)
 	}
 	return res.RowsAffected > 0, res.Error
-}
-
-// outgoing routes ev and gives it eventID, in its event_id field: every event carries its id
-// there, besides the header, so a consumer reading the payload alone still knows it.
-func outgoing(ev proto.Message, eventID string, route Router) (*Outgoing, error) {
-	if ev == nil || !ev.ProtoReflect().IsValid() { // also a typed nil
-		return nil, nil
-	}
-	m := ev.ProtoReflect()
-	field := m.Descriptor().Fields().ByName("event_id")
-	if field == nil || field.Kind() != protoreflect.StringKind || field.Cardinality() == protoreflect.Repeated {
-		return nil, fmt.Errorf("event %s has no event_id", m.Descriptor().FullName())
-	}
-	m.Set(field, protoreflect.ValueOfString(eventID))
-	topic, key := route(ev)
-	if topic == "" {
-		return nil, fmt.Errorf("event %s has no route", m.Descriptor().FullName())
-	}
-	return &Outgoing{Topic: topic, Key: key, Message: ev}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"gorm.io/gorm"
 
 	"github.com/douyin-kratos/douyin/pkg/database"
@@ -105,6 +106,46 @@ func (r *Relay) Commit(ctx context.Context, change func(tx *gorm.DB, eventID str
 		r.Notify()
 	}
 	return committed, nil
+}
+
+// Router gives the topic an event travels on and its key; "" for a message it does not know.
+type Router func(ev proto.Message) (topic, key string)
+
+// Record makes a change and records the event announcing it in one transaction, as Commit
+// does, for callers whose rules build the event: write makes the change in tx and returns its
+// event, or nil (also a typed nil) when there is none to announce; its writes commit either way.
+// Record fills in the event's event_id and routes it by route, so write is only the row writes.
+// An event route does not know, or one without an event_id field, fails the transaction: no
+// change is stored without the event its rules asked for. write runs again when a deadlock
+// retries the transaction, so it must have no effects outside tx. Record returns the event's
+// id, or "" when there was none.
+func (r *Relay) Record(ctx context.Context, route Router, write func(tx *gorm.DB) (proto.Message, error)) (string, error) {
+	return r.Commit(ctx, func(tx *gorm.DB, eventID string) (*Outgoing, error) {
+		ev, err := write(tx)
+		if err != nil {
+			return nil, err
+		}
+		return outgoing(ev, eventID, route)
+	})
+}
+
+// outgoing routes ev and gives it eventID, in its event_id field: every event carries its id
+// there, besides the header, so a consumer reading the payload alone still knows it.
+func outgoing(ev proto.Message, eventID string, route Router) (*Outgoing, error) {
+	if ev == nil || !ev.ProtoReflect().IsValid() { // also a typed nil
+		return nil, nil
+	}
+	m := ev.ProtoReflect()
+	field := m.Descriptor().Fields().ByName("event_id")
+	if field == nil || field.Kind() != protoreflect.StringKind || field.Cardinality() == protoreflect.Repeated {
+		return nil, fmt.Errorf("event %s has no event_id", m.Descriptor().FullName())
+	}
+	m.Set(field, protoreflect.ValueOfString(eventID))
+	topic, key := route(ev)
+	if topic == "" {
+		return nil, fmt.Errorf("event %s has no route", m.Descriptor().FullName())
+	}
+	return &Outgoing{Topic: topic, Key: key, Message: ev}, nil
 }
 
 // Relay publishes the outbox to Kafka. It is a transport.Server; its constructor starts nothing.

@@ -3,6 +3,7 @@ package biz
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -31,13 +32,31 @@ type Comment struct {
 	CreatedAt int64
 }
 
-// CommentRepo stores comments. Posting and deleting record, in the same transaction, the event
-// that carries the change to the video's comment_count, and return its id.
+// Posted announces that c, as stored (with its ID), was posted: a comment adds one to its
+// video's comment_count (api/counts/v1). The outbox gives the event its id.
+func (c *Comment) Posted() *interactionv1.CommentChanged { return c.changed(1) }
+
+// Deleted announces that c was deleted: it takes its one back from its video's comment_count.
+// Only the delete that removed the row may announce it, or the count would drop twice.
+func (c *Comment) Deleted() *interactionv1.CommentChanged { return c.changed(-1) }
+
+func (c *Comment) changed(delta int32) *interactionv1.CommentChanged {
+	return &interactionv1.CommentChanged{
+		VideoId: c.VideoID, CommentId: c.ID, UserId: c.UserID, Delta: delta, OccurredAt: time.Now().UnixMilli(),
+	}
+}
+
+// CommentRepo stores comments. Posting and deleting store, in the same transaction, the event
+// announce builds from the comment (Comment.Posted, Comment.Deleted), which carries the change
+// to the video's comment_count, and return its id. announce runs inside the transaction, again
+// if it is retried, so it must have no effects.
 type CommentRepo interface {
-	Create(ctx context.Context, c *Comment) (eventID string, err error)
+	// Create stores c, sets its ID and CreatedAt, and announces the comment as stored.
+	Create(ctx context.Context, c *Comment, announce func(*Comment) *interactionv1.CommentChanged) (eventID string, err error)
 	Get(ctx context.Context, id int64) (*Comment, error) // ErrCommentNotFound
-	// Delete removes the comment; eventID is "" if it was already gone.
-	Delete(ctx context.Context, c *Comment) (eventID string, err error)
+	// Delete removes c and announces it only if this call removed its row: a comment already
+	// gone was removed, and announced, by a concurrent delete; eventID is then "".
+	Delete(ctx context.Context, c *Comment, announce func(*Comment) *interactionv1.CommentChanged) (eventID string, err error)
 	// ListByVideo returns a video's newest limit comments, newest first.
 	ListByVideo(ctx context.Context, videoID int64, limit int) ([]*Comment, error)
 }
@@ -71,7 +90,7 @@ func (uc *CommentUsecase) Post(ctx context.Context, userID, videoID int64, conte
 		return nil, err
 	}
 	c := &Comment{UserID: userID, VideoID: videoID, Content: content}
-	eventID, err := uc.repo.Create(ctx, c)
+	eventID, err := uc.repo.Create(ctx, c, (*Comment).Posted)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +113,7 @@ func (uc *CommentUsecase) Delete(ctx context.Context, userID, videoID, commentID
 	if c.UserID != userID {
 		return ErrNotCommentAuthor
 	}
-	eventID, err := uc.repo.Delete(ctx, c)
+	eventID, err := uc.repo.Delete(ctx, c, (*Comment).Deleted)
 	if err != nil || eventID == "" {
 		return err
 	}

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror/apierrortest"
@@ -72,6 +75,9 @@ func TestPostComment(t *testing.T) {
 			stored, err := repo.Get(ctx, got.ID)
 			if err != nil || stored.Content != tt.want {
 				t.Fatalf("stored %+v, %v; want content %q", stored, err, tt.want)
+			}
+			if len(repo.announced) != 1 || !sameEvent(repo.announced[0], got, +1) {
+				t.Fatalf("announced %v; want the stored comment %d posted (delta +1)", repo.announced, got.ID)
 			}
 			calls := waiter.Waits()
 			if len(calls) != 1 || !slices.Equal(calls[0].Consumers, []string{videov1.CounterConsumer}) || calls[0].EventID != "comment-event-1" {
@@ -143,6 +149,12 @@ func TestDeleteComment(t *testing.T) {
 			if tt.reason != nil && repo.deletes != 0 {
 				t.Fatalf("a refused Delete reached the repository %d times", repo.deletes)
 			}
+			switch {
+			case tt.wantWaited && (len(repo.announced) != 1 || !sameEvent(repo.announced[0], &mine, -1)):
+				t.Fatalf("announced %v; want comment %d deleted (delta -1)", repo.announced, mine.ID)
+			case !tt.wantWaited && len(repo.announced) != 0:
+				t.Fatalf("announced %v; a delete that removed nothing announces nothing", repo.announced)
+			}
 			calls := waiter.Waits()
 			if tt.wantWaited {
 				if len(calls) != 1 || !slices.Equal(calls[0].Consumers, []string{videov1.CounterConsumer}) || calls[0].EventID != "comment-event-1" {
@@ -205,5 +217,37 @@ func TestListComments(t *testing.T) {
 	got, err = NewCommentUsecase(bounded, repo, videos, awaiter(&eventtest.Acks{}, time.Second)).List(ctx, videoA)
 	if err != nil || len(got) != 2 || got[0].ID != posted[2].ID || got[1].ID != posted[1].ID {
 		t.Fatalf("List under lists.max_items 2 = %+v, %v; want the newest two", got, err)
+	}
+}
+
+// sameEvent reports whether ev announces comment c with delta and no id yet (the outbox gives it).
+func sameEvent(ev *interactionv1.CommentChanged, c *Comment, delta int32) bool {
+	return ev.GetVideoId() == c.VideoID && ev.GetCommentId() == c.ID && ev.GetUserId() == c.UserID &&
+		ev.GetDelta() == delta && ev.GetOccurredAt() > 0 && ev.GetEventId() == ""
+}
+
+// A posted comment adds one to its video's comment_count and a deleted one takes it back: the
+// events carry the comment as stored, with the delta the counter table applies.
+func TestCommentEvents(t *testing.T) {
+	c := &Comment{ID: 10, VideoID: videoA, UserID: 3, Content: "hi", CreatedAt: 1_700_000_000_000}
+	for _, tt := range []struct {
+		name     string
+		announce func(*Comment) *interactionv1.CommentChanged
+		delta    int32
+	}{
+		{"Posted", (*Comment).Posted, +1},
+		{"Deleted", (*Comment).Deleted, -1},
+	} {
+		before := time.Now().UnixMilli()
+		ev := tt.announce(c)
+		after := time.Now().UnixMilli()
+		want := &interactionv1.CommentChanged{VideoId: videoA, CommentId: 10, UserId: 3, Delta: tt.delta, OccurredAt: ev.GetOccurredAt()}
+		if !proto.Equal(ev, want) || ev.GetOccurredAt() < before || ev.GetOccurredAt() > after {
+			t.Errorf("%s = %v; want %v at a time in [%d, %d], and no event id yet (the outbox gives it)", tt.name, ev, want, before, after)
+		}
+		wantMove := countsv1.Move{Entity: countsv1.Video, Counter: "comment_count", ID: videoA, By: int64(tt.delta)}
+		if moves := countsv1.Moves(ev); len(moves) != 1 || moves[0] != wantMove {
+			t.Errorf("%s moves %+v; want only %+v", tt.name, moves, wantMove)
+		}
 	}
 }

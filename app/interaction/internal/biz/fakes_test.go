@@ -138,7 +138,8 @@ func (r *fakeFavorites) stored(userID, videoID int64) (Favorite, bool) {
 	return f, ok
 }
 
-// fakeComments is a CommentRepo in memory.
+// fakeComments is a CommentRepo in memory: it stores comments and gives the events announce
+// builds an id, as the outbox does.
 type fakeComments struct {
 	mu       sync.Mutex
 	byID     map[int64]*Comment
@@ -149,15 +150,26 @@ type fakeComments struct {
 	deletes  int
 	lists    int
 	vanished map[int64]bool // ids whose Delete finds them already gone (a concurrent delete won)
+	// announced are the events of the changes, in order; events their ids.
+	announced []*interactionv1.CommentChanged
+	events    []string
 }
 
 func newFakeComments() *fakeComments {
 	return &fakeComments{byID: map[int64]*Comment{}, vanished: map[int64]bool{}}
 }
 
-func (r *fakeComments) event() string {
+// announce stores the event announce builds from c, if any, and returns its id, or "".
+func (r *fakeComments) announce(c *Comment, announce func(*Comment) *interactionv1.CommentChanged) string {
+	ev := announce(c)
+	if ev == nil {
+		return ""
+	}
 	r.seq++
-	return fmt.Sprintf("comment-event-%d", r.seq)
+	id := fmt.Sprintf("comment-event-%d", r.seq)
+	r.announced = append(r.announced, ev)
+	r.events = append(r.events, id)
+	return id
 }
 
 // put stores a comment directly, as if posted earlier.
@@ -171,16 +183,19 @@ func (r *fakeComments) put(c Comment) {
 	}
 }
 
-func (r *fakeComments) Create(_ context.Context, c *Comment) (string, error) {
+func (r *fakeComments) Create(_ context.Context, c *Comment, announce func(*Comment) *interactionv1.CommentChanged) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.creates++
 	r.nextID++
 	r.clock++
-	c.ID, c.CreatedAt = r.nextID, 1_700_000_000_000+r.clock
-	cc := *c
-	r.byID[c.ID] = &cc
-	return r.event(), nil
+	stored := *c
+	stored.ID, stored.CreatedAt = r.nextID, 1_700_000_000_000+r.clock
+	r.byID[stored.ID] = &stored
+	asStored := stored // announce gets the stored comment, with its id, as the repository's does
+	id := r.announce(&asStored, announce)
+	c.ID, c.CreatedAt = stored.ID, stored.CreatedAt
+	return id, nil
 }
 
 func (r *fakeComments) Get(_ context.Context, id int64) (*Comment, error) {
@@ -194,7 +209,7 @@ func (r *fakeComments) Get(_ context.Context, id int64) (*Comment, error) {
 	return &cc, nil
 }
 
-func (r *fakeComments) Delete(_ context.Context, c *Comment) (string, error) {
+func (r *fakeComments) Delete(_ context.Context, c *Comment, announce func(*Comment) *interactionv1.CommentChanged) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.deletes++
@@ -206,7 +221,7 @@ func (r *fakeComments) Delete(_ context.Context, c *Comment) (string, error) {
 		return "", nil
 	}
 	delete(r.byID, c.ID)
-	return r.event(), nil
+	return r.announce(c, announce), nil
 }
 
 func (r *fakeComments) ListByVideo(_ context.Context, videoID int64, limit int) ([]*Comment, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -51,14 +52,14 @@ func NewCommentRepo(data *Data, relay *event.Relay, redis *confv1.Redis, kafka *
 }
 
 // Create implements biz.CommentRepo.
-func (r *CommentRepo) Create(ctx context.Context, c *biz.Comment) (string, error) {
+func (r *CommentRepo) Create(ctx context.Context, c *biz.Comment, announce func(*biz.Comment) *interactionv1.CommentChanged) (string, error) {
 	m := commentModel{VideoID: c.VideoID, UserID: c.UserID, Content: c.Content, CreatedAt: time.Now().UnixMilli()}
-	eventID, err := r.relay.Commit(ctx, func(tx *gorm.DB, eventID string) (*event.Outgoing, error) {
+	eventID, err := r.relay.Record(ctx, countsv1.Route, func(tx *gorm.DB) (proto.Message, error) {
 		m.ID = 0 // a retried attempt inserts afresh
 		if err := tx.Create(&m).Error; err != nil {
 			return nil, err
 		}
-		return newCommentEvent(eventID, &m, 1), nil
+		return announce(m.comment()), nil
 	})
 	r.cache.changed(ctx, c.VideoID) // also after an error: see event.Relay.Commit
 	if err != nil {
@@ -82,15 +83,18 @@ func (r *CommentRepo) Get(ctx context.Context, id int64) (*biz.Comment, error) {
 }
 
 // Delete implements biz.CommentRepo.
-func (r *CommentRepo) Delete(ctx context.Context, c *biz.Comment) (string, error) {
-	eventID, err := r.relay.Commit(ctx, func(tx *gorm.DB, eventID string) (*event.Outgoing, error) {
+func (r *CommentRepo) Delete(ctx context.Context, c *biz.Comment, announce func(*biz.Comment) *interactionv1.CommentChanged) (string, error) {
+	removed := false
+	eventID, err := r.relay.Record(ctx, countsv1.Route, func(tx *gorm.DB) (proto.Message, error) {
 		res := tx.Delete(&commentModel{}, c.ID)
-		if res.Error != nil || res.RowsAffected == 0 {
-			return nil, res.Error // gone already: a concurrent delete counted it
+		removed = res.Error == nil && res.RowsAffected > 0
+		if !removed {
+			return nil, res.Error // gone already: a concurrent delete announced it
 		}
-		return newCommentEvent(eventID, &commentModel{ID: c.ID, VideoID: c.VideoID, UserID: c.UserID}, -1), nil
+		return announce(c), nil
 	})
-	if eventID != "" || err != nil {
+	// The cache follows the row, not the event: whether a removal is announced is biz's call.
+	if removed || err != nil {
 		r.cache.changed(ctx, c.VideoID) // also after an error: see event.Relay.Commit
 	}
 	if err != nil {
@@ -125,15 +129,4 @@ func (r *CommentRepo) listFromDB(ctx context.Context, videoID int64, limit int) 
 		out[i] = rows[i].comment()
 	}
 	return out, nil
-}
-
-// newCommentEvent announces that comment m was posted (delta 1) or deleted (-1); the counter
-// table routes it and says which count it moves.
-func newCommentEvent(eventID string, m *commentModel, delta int32) *event.Outgoing {
-	ev := &interactionv1.CommentChanged{
-		EventId: eventID, VideoId: m.VideoID, CommentId: m.ID, UserId: m.UserID,
-		Delta: delta, OccurredAt: time.Now().UnixMilli(),
-	}
-	topic, key := countsv1.Route(ev)
-	return &event.Outgoing{Topic: topic, Key: key, Message: ev}
 }

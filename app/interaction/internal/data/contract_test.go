@@ -361,7 +361,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		mark := eventtest.Mark(t, s.data.db)
 		before := time.Now().UnixMilli()
 		c := &biz.Comment{VideoID: video, UserID: 40, Content: "first!"}
-		id, err := s.comments.Create(ctx, c)
+		id, err := s.comments.Create(ctx, c, (*biz.Comment).Posted)
 		after := time.Now().UnixMilli()
 		if err != nil {
 			t.Fatal(err)
@@ -387,7 +387,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 
 		mark = eventtest.Mark(t, s.data.db)
-		delID, err := s.comments.Delete(ctx, got)
+		delID, err := s.comments.Delete(ctx, got, (*biz.Comment).Deleted)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -403,7 +403,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 			t.Fatalf("Get after Delete error %v; want ErrCommentNotFound", err)
 		}
 		mark = eventtest.Mark(t, s.data.db)
-		again, err := s.comments.Delete(ctx, got)
+		again, err := s.comments.Delete(ctx, got, (*biz.Comment).Deleted)
 		if err != nil || again != "" {
 			t.Fatalf("second Delete = %q, %v; want \"\", nil", again, err)
 		}
@@ -414,11 +414,11 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("concurrent deletes of one comment: one event", func(t *testing.T) {
 		c := &biz.Comment{VideoID: 5002, UserID: 41, Content: "racy"}
-		if _, err := s.comments.Create(ctx, c); err != nil {
+		if _, err := s.comments.Create(ctx, c, (*biz.Comment).Posted); err != nil {
 			t.Fatal(err)
 		}
 		mark := eventtest.Mark(t, s.data.db)
-		ids := eventtest.Concurrently(t, 10, func(int) (string, error) { return s.comments.Delete(ctx, c) })
+		ids := eventtest.Concurrently(t, 10, func(int) (string, error) { return s.comments.Delete(ctx, c, (*biz.Comment).Deleted) })
 		n := 0
 		for _, id := range ids {
 			if id != "" {
@@ -435,7 +435,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		var posted []*biz.Comment
 		for i := range 5 {
 			c := &biz.Comment{VideoID: video, UserID: int64(50 + i%2), Content: fmt.Sprintf("comment %d", i)}
-			if _, err := s.comments.Create(ctx, c); err != nil {
+			if _, err := s.comments.Create(ctx, c, (*biz.Comment).Posted); err != nil {
 				t.Fatal(err)
 			}
 			posted = append(posted, c)
@@ -443,10 +443,10 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 				time.Sleep(3 * time.Millisecond)
 			}
 		}
-		if _, err := s.comments.Create(ctx, &biz.Comment{VideoID: video + 1000, UserID: 50, Content: "elsewhere"}); err != nil {
+		if _, err := s.comments.Create(ctx, &biz.Comment{VideoID: video + 1000, UserID: 50, Content: "elsewhere"}, (*biz.Comment).Posted); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.comments.Delete(ctx, posted[1]); err != nil {
+		if _, err := s.comments.Delete(ctx, posted[1], (*biz.Comment).Deleted); err != nil {
 			t.Fatal(err)
 		}
 		want := []*biz.Comment{posted[4], posted[3], posted[2], posted[0]}
@@ -488,7 +488,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		for i := range 4 {
 			list() // warm whatever cache there is
 			c := &biz.Comment{VideoID: video, UserID: 70, Content: fmt.Sprintf("step %d", i)}
-			if _, err := s.comments.Create(ctx, c); err != nil {
+			if _, err := s.comments.Create(ctx, c, (*biz.Comment).Posted); err != nil {
 				t.Fatal(err)
 			}
 			want = append([]int64{c.ID}, want...)
@@ -501,7 +501,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		if again := list(); again[0].Content != "step 3" {
 			t.Fatalf("a caller's change to a listed comment showed in the next list: %q", again[0].Content)
 		}
-		if _, err := s.comments.Delete(ctx, got[1]); err != nil {
+		if _, err := s.comments.Delete(ctx, got[1], (*biz.Comment).Deleted); err != nil {
 			t.Fatal(err)
 		}
 		want = slices.Delete(want, 1, 2)
@@ -530,12 +530,12 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 		for i := range 20 {
 			c := &biz.Comment{VideoID: video, UserID: 71, Content: fmt.Sprintf("race %d", i)}
-			if _, err := s.comments.Create(ctx, c); err != nil {
+			if _, err := s.comments.Create(ctx, c, (*biz.Comment).Posted); err != nil {
 				t.Fatal(err)
 			}
 			want = append([]int64{c.ID}, want...)
 			if i%3 == 0 {
-				if _, err := s.comments.Delete(ctx, c); err != nil {
+				if _, err := s.comments.Delete(ctx, c, (*biz.Comment).Deleted); err != nil {
 					t.Fatal(err)
 				}
 				want = want[1:]
@@ -554,7 +554,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		post := func(content string) {
 			t.Helper()
 			c := &biz.Comment{VideoID: video, UserID: 72, Content: content}
-			if _, err := s.comments.Create(ctx, c); err != nil {
+			if _, err := s.comments.Create(ctx, c, (*biz.Comment).Posted); err != nil {
 				t.Fatal(err)
 			}
 			newestFirst = append([]int64{c.ID}, newestFirst...)
@@ -597,7 +597,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		ids := map[int64]string{}
 		for _, content := range contents {
 			c := &biz.Comment{VideoID: video, UserID: 60, Content: content}
-			if _, err := s.comments.Create(ctx, c); err != nil {
+			if _, err := s.comments.Create(ctx, c, (*biz.Comment).Posted); err != nil {
 				t.Fatalf("Create(%d bytes): %v", len(content), err)
 			}
 			ids[c.ID] = content
@@ -640,7 +640,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 			t.Fatal(err)
 		}
 		kept := &biz.Comment{VideoID: 7002, UserID: 80, Content: "kept"}
-		if _, err := s.comments.Create(ctx, kept); err != nil {
+		if _, err := s.comments.Create(ctx, kept, (*biz.Comment).Posted); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.data.db.Migrator().DropTable(event.OutboxTable); err != nil {
@@ -665,13 +665,13 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 
 		c := &biz.Comment{VideoID: 7004, UserID: 80, Content: "lost"}
-		if id, err := s.comments.Create(ctx, c); err == nil || id != "" {
+		if id, err := s.comments.Create(ctx, c, (*biz.Comment).Posted); err == nil || id != "" {
 			t.Fatalf("comment without an outbox = %q, %v; want an error", id, err)
 		}
 		if n := s.commentRows(t, 7004); n != 0 {
 			t.Fatal("the comment was stored without its event")
 		}
-		if id, err := s.comments.Delete(ctx, kept); err == nil || id != "" {
+		if id, err := s.comments.Delete(ctx, kept, (*biz.Comment).Deleted); err == nil || id != "" {
 			t.Fatalf("delete without an outbox = %q, %v; want an error", id, err)
 		}
 		if _, err := s.comments.Get(ctx, kept.ID); err != nil {

@@ -64,14 +64,22 @@ type Video struct {
 	CoverURL string
 }
 
+// Published announces that v, as stored (with its ID), was published: a video adds one to its
+// author's work_count (api/counts/v1). The outbox gives the event its id.
+func (v *Video) Published() *videov1.VideoPublished {
+	return &videov1.VideoPublished{VideoId: v.ID, AuthorId: v.AuthorID, OccurredAt: time.Now().UnixMilli()}
+}
+
 // VideoRepo stores videos.
 type VideoRepo interface {
 	// Create stores v and sets its ID and URLs. If another video already has v.PublishedAt, v gets the
 	// next free millisecond: publish times are unique, so the feed's "strictly before" cursor
 	// neither repeats nor skips a video.
-	// It records, in the same transaction, the VideoPublished event that adds the video to its
-	// author's work_count, and returns the event's id.
-	Create(ctx context.Context, v *Video) (eventID string, err error)
+	// It stores, in the same transaction, the event announce builds from the video as stored
+	// (Video.Published, which adds the video to its author's work_count), and returns the
+	// event's id. announce runs inside the transaction, again for each attempt, so it must have
+	// no effects.
+	Create(ctx context.Context, v *Video, announce func(*Video) *videov1.VideoPublished) (eventID string, err error)
 	// Feed returns up to limit videos published strictly before beforeMs, newest first.
 	Feed(ctx context.Context, beforeMs int64, limit int) ([]*Video, error)
 	// ListByAuthor returns the author's newest limit videos, newest first.
@@ -217,7 +225,7 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 		uc.deleteObjects(v.PlayKey)
 		return nil, fmt.Errorf("store cover: %w", err)
 	}
-	eventID, err := uc.repo.Create(ctx, v)
+	eventID, err := uc.repo.Create(ctx, v, (*Video).Published)
 	if err != nil {
 		uc.deleteObjects(v.PlayKey, v.CoverKey)
 		return nil, err

@@ -15,9 +15,11 @@ import (
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
+	"google.golang.org/protobuf/proto"
 
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
+	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 )
 
 // fakeRepo keeps videos in memory; failCreate makes Create fail, failReferenced Referenced.
@@ -27,15 +29,25 @@ type fakeRepo struct {
 	failReferenced bool
 	// largestBatch is the most keys one Referenced call was asked about.
 	largestBatch int
+	// announced are the events Create stored, in order.
+	announced []*videov1.VideoPublished
 }
 
-func (r *fakeRepo) Create(_ context.Context, v *Video) (string, error) {
+// Create stores v and the event announce builds from the stored video, which it gives the id
+// published-<video id>, as the outbox would give one.
+func (r *fakeRepo) Create(_ context.Context, v *Video, announce func(*Video) *videov1.VideoPublished) (string, error) {
 	if r.failCreate {
 		return "", errors.New("database down")
 	}
 	v.ID = int64(len(r.videos) + 1)
 	v.PlayURL, v.CoverURL = "/objects/"+v.PlayKey, "/objects/"+v.CoverKey
 	r.videos = append(r.videos, v)
+	stored := *v
+	ev := announce(&stored)
+	if ev == nil {
+		return "", nil
+	}
+	r.announced = append(r.announced, ev)
 	return fmt.Sprintf("published-%d", v.ID), nil
 }
 
@@ -354,9 +366,29 @@ func TestPublish(t *testing.T) {
 	if left := f.leftovers(t); len(left) != 0 {
 		t.Fatalf("temporary files left: %v", left)
 	}
-	// The author's next request must show the new work_count.
+	// The publish adds the stored video to its author's work_count...
+	if len(f.repo.announced) != 1 || f.repo.announced[0].GetVideoId() != v.ID || f.repo.announced[0].GetAuthorId() != 7 ||
+		f.repo.announced[0].GetOccurredAt() <= 0 || f.repo.announced[0].GetEventId() != "" {
+		t.Fatalf("announced %v; want video %d by author 7 published, with no event id yet", f.repo.announced, v.ID)
+	}
+	// ...and the author's next request must show the new work_count.
 	if !slices.Equal(f.waiter.waited, []string{"published-1"}) {
 		t.Fatalf("waited (with a deadline) for %v; want the publish's event, published-1", f.waiter.waited)
+	}
+}
+
+// A published video adds one to its author's work_count: the event carries the video as stored.
+func TestVideoPublished(t *testing.T) {
+	v := &Video{ID: 12, AuthorID: 7, Title: "t", PlayKey: "videos/a.mp4", CoverKey: "covers/a.jpg", PublishedAt: 1_700_000_000_000}
+	before := time.Now().UnixMilli()
+	ev := v.Published()
+	after := time.Now().UnixMilli()
+	want := &videov1.VideoPublished{VideoId: 12, AuthorId: 7, OccurredAt: ev.GetOccurredAt()}
+	if !proto.Equal(ev, want) || ev.GetOccurredAt() < before || ev.GetOccurredAt() > after {
+		t.Errorf("Published = %v; want %v at a time in [%d, %d], and no event id yet (the outbox gives it)", ev, want, before, after)
+	}
+	if moves := countsv1.Moves(ev); len(moves) != 1 || moves[0] != (countsv1.Move{Entity: countsv1.User, Counter: "work_count", ID: 7, By: 1}) {
+		t.Errorf("Published moves %+v; want the author's work_count up by one", moves)
 	}
 }
 

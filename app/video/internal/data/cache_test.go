@@ -27,7 +27,7 @@ func TestReadCacheSeesPublishesOfOtherReplicas(t *testing.T) {
 
 	publish := func(r *VideoRepo, title string) *biz.Video {
 		v := &biz.Video{AuthorID: 7, Title: title, PlayKey: "videos/" + title, CoverKey: "covers/" + title, PublishedAt: now}
-		if _, err := r.Create(ctx, v); err != nil {
+		if _, err := r.Create(ctx, v, (*biz.Video).Published); err != nil {
 			t.Fatal(err)
 		}
 		return v
@@ -67,7 +67,7 @@ func TestReadCacheHandsOutCopies(t *testing.T) {
 	data := databasetest.OpenData(t, bc, NewData)
 	r := NewVideoRepo(data, &ObjectStore{}, event.NewRelay(data.db, nil, nil, log.DefaultLogger), bc.GetRedis(), log.DefaultLogger)
 	ctx := context.Background()
-	if _, err := r.Create(ctx, &biz.Video{AuthorID: 1, Title: "t", PlayKey: "p", CoverKey: "c", PublishedAt: 1000}); err != nil {
+	if _, err := r.Create(ctx, &biz.Video{AuthorID: 1, Title: "t", PlayKey: "p", CoverKey: "c", PublishedAt: 1000}, (*biz.Video).Published); err != nil {
 		t.Fatal(err)
 	}
 	first, _ := r.Feed(ctx, 2000, 30)

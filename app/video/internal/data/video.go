@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
+	"google.golang.org/protobuf/proto"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -68,19 +69,17 @@ func NewVideoRepo(data *Data, objects *ObjectStore, relay *event.Relay, redis *c
 const maxPublishRetries = 100
 
 // Create implements biz.VideoRepo.
-func (r *VideoRepo) Create(ctx context.Context, v *biz.Video) (string, error) {
+func (r *VideoRepo) Create(ctx context.Context, v *biz.Video, announce func(*biz.Video) *videov1.VideoPublished) (string, error) {
 	m := videoModel{
 		AuthorID: v.AuthorID, Title: v.Title, PlayKey: v.PlayKey, CoverKey: v.CoverKey, PublishedAt: v.PublishedAt,
 	}
 	for range maxPublishRetries {
-		eventID, err := r.relay.Commit(ctx, func(tx *gorm.DB, eventID string) (*event.Outgoing, error) {
+		eventID, err := r.relay.Record(ctx, countsv1.Route, func(tx *gorm.DB) (proto.Message, error) {
 			m.ID = 0 // a retried attempt inserts afresh
 			if err := tx.Create(&m).Error; err != nil {
 				return nil, err
 			}
-			ev := &videov1.VideoPublished{EventId: eventID, VideoId: m.ID, AuthorId: m.AuthorID, OccurredAt: time.Now().UnixMilli()}
-			topic, key := countsv1.Route(ev)
-			return &event.Outgoing{Topic: topic, Key: key, Message: ev}, nil
+			return announce(r.video(&m)), nil
 		})
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			m.PublishedAt++ // the only unique column besides the id: take the next millisecond

@@ -210,7 +210,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 			AuthorID: author, Title: title, PublishedAt: at,
 			PlayKey: fmt.Sprintf("videos/%d-%d.mp4", author, seq), CoverKey: fmt.Sprintf("covers/%d-%d.jpg", author, seq),
 		}
-		if _, err := repo.Create(ctx, v); err != nil {
+		if _, err := repo.Create(ctx, v, (*biz.Video).Published); err != nil {
 			t.Fatalf("Create(%s): %v", describe(v), err)
 		}
 		if v.ID == 0 {
@@ -268,7 +268,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 				defer wg.Done()
 				v := &biz.Video{AuthorID: 3, Title: fmt.Sprintf("racer %d", i), PublishedAt: at,
 					PlayKey: fmt.Sprintf("videos/racer-%d.mp4", i), CoverKey: fmt.Sprintf("covers/racer-%d.jpg", i)}
-				if _, err := repo.Create(ctx, v); err != nil {
+				if _, err := repo.Create(ctx, v, (*biz.Video).Published); err != nil {
 					errs <- fmt.Errorf("racer %d: %w", i, err)
 					return
 				}
@@ -334,7 +334,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 		mark := eventtest.Mark(t, repo.data.db)
 		v := &biz.Video{AuthorID: 5, Title: "fresh", PublishedAt: base + 4_000, PlayKey: "videos/fresh.mp4", CoverKey: "covers/fresh.jpg"}
-		eventID, err := repo.Create(ctx, v)
+		eventID, err := repo.Create(ctx, v, (*biz.Video).Published)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -480,7 +480,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 				for i := w; i < headSize+40; i += 8 {
 					v := &biz.Video{AuthorID: 10, Title: fmt.Sprintf("bulk %d", i), PublishedAt: base + 30_000 + int64(i)*3,
 						PlayKey: fmt.Sprintf("videos/bulk-%d.mp4", i), CoverKey: fmt.Sprintf("covers/bulk-%d.jpg", i)}
-					if _, err := repo.Create(ctx, v); err != nil {
+					if _, err := repo.Create(ctx, v, (*biz.Video).Published); err != nil {
 						errs <- err
 						return
 					}
@@ -518,7 +518,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 		// The unique publish time survives the second migration: base+1 is taken since the first
 		// subtest, base+2 is free.
 		v := &biz.Video{AuthorID: 11, Title: "after reopening", PlayKey: "videos/r.mp4", CoverKey: "covers/r.jpg", PublishedAt: base + 1}
-		if _, err := again.Create(ctx, v); err != nil {
+		if _, err := again.Create(ctx, v, (*biz.Video).Published); err != nil {
 			t.Fatal(err)
 		}
 		if v.PublishedAt != base+2 {
