@@ -338,39 +338,49 @@ func (a App) New(bc *confv1.Bootstrap, logger log.Logger, p *Process) (*Componen
 	return a.Build(bc, log.With(logger, "app", a.Name), p)
 }
 
-// Main runs the app as its own process, for the distributed deployment: flags, configuration
-// (defaults, then the app's Listen, then -conf, then DOUYIN_* variables), logging, and serving
-// until a signal.
+// Main runs the app as its own process, for the distributed deployment (see Main).
 func (a App) Main() {
-	confPath := flag.String("conf", "", "YAML config file (optional; DOUYIN_* variables override it)")
-	flag.Parse()
-	if err := a.run(*confPath); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", a.Name, err)
-		os.Exit(1)
-	}
+	Main(a.Name, a.Listen, func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error) {
+		c, cleanup, err := a.New(bc, logger, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []*Component{c}, cleanup, nil
+	})
 }
 
-func (a App) run(confPath string) error {
-	bc, err := config.Load(confPath, a.Listen)
+// Main runs the components build assembles as the process called name until a signal: flags,
+// configuration (defaults, then listen, then -conf, then DOUYIN_* variables), logging, tracing,
+// then Run. It exits the process on an error.
+func Main(name, listen string, build func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error)) {
+	confPath := flag.String("conf", "", "YAML config file (optional; DOUYIN_* variables override it)")
+	flag.Parse()
+	err := func() error {
+		bc, err := config.Load(*confPath, listen)
+		if err != nil {
+			return err
+		}
+		logger, flushLog := NewLogger(name, bc.GetLog().GetLevel())
+		defer flushLog()
+		flush, err := SetupTracing(bc, name)
+		if err != nil {
+			return err
+		}
+		defer flush()
+		p, closeProcess, err := NewProcess(bc, logger)
+		if err != nil {
+			return err
+		}
+		defer closeProcess()
+		components, cleanup, err := build(bc, logger, p)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		return Run(name, logger, p, components...)
+	}()
 	if err != nil {
-		return err
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
 	}
-	logger, flushLog := NewLogger(a.Name, bc.GetLog().GetLevel())
-	defer flushLog()
-	flush, err := SetupTracing(bc, a.Name)
-	if err != nil {
-		return err
-	}
-	defer flush()
-	p, closeProcess, err := NewProcess(bc, logger)
-	if err != nil {
-		return err
-	}
-	defer closeProcess()
-	component, cleanup, err := a.New(bc, logger, p)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	return Run(a.Name, logger, p, component)
 }

@@ -7,6 +7,7 @@ import (
 
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
+	"github.com/douyin-kratos/douyin/pkg/byid"
 )
 
 // RelationRepo is the relation app, as the gateway uses it.
@@ -83,7 +84,7 @@ func (uc *RelationUsecase) list(ctx context.Context, viewerID, userID int64, ids
 	if err != nil {
 		return nil, err
 	}
-	return inOrder(listed, users), nil
+	return byid.InOrder(listed, users), nil
 }
 
 // errOthersFriends refuses a friend list asked for someone else: its entries carry the viewer's
@@ -118,7 +119,7 @@ func (uc *RelationUsecase) FriendList(ctx context.Context, viewerID, userID int6
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	ordered := inOrder(ids, users)
+	ordered := byid.InOrder(ids, users)
 	friends := make([]*Friend, len(ordered))
 	for i, u := range ordered {
 		friends[i] = &Friend{User: u, Latest: latest[u.ID]}

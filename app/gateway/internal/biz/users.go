@@ -135,14 +135,3 @@ func subjectMissing(viewerID, userID int64) error {
 	}
 	return errUserNotFound
 }
-
-// inOrder returns the users of ids found in byID, in the order of ids.
-func inOrder(ids []int64, byID map[int64]*User) []*User {
-	out := make([]*User, 0, len(ids))
-	for _, id := range ids {
-		if u, ok := byID[id]; ok {
-			out = append(out, u)
-		}
-	}
-	return out
-}

@@ -13,6 +13,7 @@ import (
 
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
+	"github.com/douyin-kratos/douyin/pkg/byid"
 )
 
 // VideoProviderSet provides the video use cases.
@@ -169,21 +170,12 @@ func (uc *VideoUsecase) FavoriteList(ctx context.Context, viewerID, userID int64
 		if err != nil {
 			return nil, err
 		}
-		byID := make(map[int64]*Video, len(found))
-		for _, v := range found {
-			byID[v.ID] = v
-		}
-		return byID, nil
+		return byid.Index(found, func(v *Video) int64 { return v.ID }), nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	videos := make([]*Video, 0, len(byID))
-	for _, id := range ids {
-		if v, ok := byID[id]; ok {
-			videos = append(videos, v)
-		}
-	}
+	videos := byid.InOrder(ids, byID)
 	return videos, uc.decorate(ctx, viewerID, videos)
 }
 

@@ -16,6 +16,7 @@ import (
 
 	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
+	"github.com/douyin-kratos/douyin/pkg/byid"
 )
 
 // ProviderSet provides the use cases of this package.
@@ -167,21 +168,12 @@ func (uc *MessageUsecase) Latest(ctx context.Context, userID int64, peerIDs []in
 	if err != nil {
 		return nil, err
 	}
-	byPeer := make(map[int64]*Message, len(found))
-	for _, m := range found {
-		peer := m.ToUserID
-		if peer == userID {
-			peer = m.FromUserID
+	return byid.Order(peers, found, func(m *Message) int64 {
+		if m.ToUserID == userID {
+			return m.FromUserID
 		}
-		byPeer[peer] = m
-	}
-	out := make([]*Message, 0, len(found))
-	for _, id := range peers {
-		if m, ok := byPeer[id]; ok {
-			out = append(out, m)
-		}
-	}
-	return out, nil
+		return m.ToUserID
+	}), nil
 }
 
 // cleanMessage returns content trimmed, or why it cannot be sent. Newlines and tabs are the only

@@ -17,6 +17,7 @@ import (
 
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
+	"github.com/douyin-kratos/douyin/pkg/byid"
 )
 
 // ProviderSet provides the use cases of this package.
@@ -169,15 +170,9 @@ func (uc *UserUsecase) GetUsers(ctx context.Context, ids []int64) ([]*User, erro
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]*User, len(found))
-	for _, u := range found {
-		byID[u.ID] = u
-	}
-	out := make([]*User, 0, len(found))
-	for _, id := range wanted {
-		if u, ok := byID[id]; ok {
-			out = append(out, withDefaults(u))
-		}
+	out := byid.Order(wanted, found, func(u *User) int64 { return u.ID })
+	for i, u := range out {
+		out[i] = withDefaults(u)
 	}
 	return out, nil
 }

@@ -22,6 +22,7 @@ import (
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
+	"github.com/douyin-kratos/douyin/pkg/byid"
 )
 
 // ProviderSet provides the use cases of this package.
@@ -288,17 +289,7 @@ func (uc *VideoUsecase) GetVideos(ctx context.Context, ids []int64) ([]*Video, e
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]*Video, len(found))
-	for _, v := range found {
-		byID[v.ID] = v
-	}
-	out := make([]*Video, 0, len(found))
-	for _, id := range ids {
-		if v, ok := byID[id]; ok {
-			out = append(out, v)
-		}
-	}
-	return out, nil
+	return byid.Order(ids, found, func(v *Video) int64 { return v.ID }), nil
 }
 
 func cleanTitle(title string) (string, error) {
