@@ -117,3 +117,9 @@ lint: ## gofmt and go vet
 .PHONY: clean
 clean: ## Remove build output (keeps ./data)
 	rm -rf $(BIN)
+
+SWAGGER_UI_VERSION ?= 5.35.0
+
+.PHONY: web-vendor
+web-vendor: ## Refresh the vendored /docs renderer (swagger-ui-dist $(SWAGGER_UI_VERSION)) from npm: the only target that needs Node
+	bash app/gateway/internal/web/vendor.sh $(SWAGGER_UI_VERSION)

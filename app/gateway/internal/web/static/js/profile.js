@@ -82,7 +82,7 @@ export async function profile(root, id, ctx, extra = null) {
     h('section', { class: 'profile', 'data-user-id': u.id },
       h('div', { class: 'cover' },
         h('img', { class: 'background', src: safeURL(u.background_image), alt: '' }),
-        h('button', { type: 'button', class: 'back', 'aria-label': 'Back', onclick: () => history.back() }, '‹')),
+        extra ? null : h('button', { type: 'button', class: 'back', 'aria-label': 'Back', onclick: () => history.back() }, '‹')),
       h('div', { class: 'head' },
         avatar(u, 'large'),
         h('h1', { class: 'name', text: u.name }),
