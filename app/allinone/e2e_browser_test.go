@@ -304,7 +304,7 @@ func TestBrowser(t *testing.T) {
 	}
 	bob.do(chromedp.Click(chromedp.CSS("dialog.sheet .comment:first-child button.danger")))
 	bob.wait("the comment deleted", "document.querySelectorAll('dialog.sheet .comment').length === 1 && "+
-		"document.querySelector('dialog.sheet h2').textContent === '1 comments'")
+		"document.querySelector('dialog.sheet h2').textContent === '1 comment'")
 	bob.screenshot("comments")
 	bob.do(chromedp.KeyEvent(kb.Escape))
 	bob.wait("the sheet closed", "!document.querySelector('dialog.sheet')")
@@ -312,7 +312,8 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("bob's comment count on the slide: %q, want 1", got)
 	}
 	alice.do(chromedp.Click(chromedp.CSS(`.slide[data-index="0"] .act.comment`)))
-	alice.wait("bob's comment, as text", "document.querySelector('dialog.sheet .comment .content')?.textContent === 'Nice clip! <b>not bold</b>' && "+
+	alice.wait("bob's comment, as text, and the count it makes", "document.querySelector('dialog.sheet h2')?.textContent === '1 comment' && "+
+		"document.querySelector('dialog.sheet .comment .content')?.textContent === 'Nice clip! <b>not bold</b>' && "+
 		"document.querySelector('dialog.sheet .comment .name').textContent === 'bob' && !document.querySelector('dialog.sheet .comment button.danger')")
 	alice.screenshot("comments")
 	alice.do(chromedp.KeyEvent(kb.Escape))

@@ -24,7 +24,7 @@ export function openComments(v, onChange) {
   dlg.showModal();
   (session.loggedIn ? input : close).focus();
 
-  const setTitle = () => { title.textContent = `${count(v.comment_count)} comments`; };
+  const setTitle = () => { title.textContent = v.comment_count === 1 ? '1 comment' : `${count(v.comment_count)} comments`; };
   setTitle();
 
   function row(c) {
@@ -43,6 +43,13 @@ export function openComments(v, onChange) {
     try {
       const r = await api.comments(v.id);
       list.replaceChildren(...r.comment_list.map(row));
+      // The count came with the video, maybe a while ago: a longer list is newer news. (A
+      // shorter one may be the server's bound on lists, so it never lowers the count.)
+      if (r.comment_list.length > v.comment_count) {
+        v.comment_count = r.comment_list.length;
+        setTitle();
+        onChange();
+      }
       if (r.comment_list.length === 0) list.append(h('li', { class: 'empty', text: 'No comments yet. Be the first.' }));
     } catch (e) {
       list.replaceChildren(h('li', { class: 'empty error', text: e.message }));

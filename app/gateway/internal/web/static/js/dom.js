@@ -53,7 +53,7 @@ export function toast(message) {
 }
 
 export function avatar(user, size = '') {
-  return h('img', { class: `avatar ${size}`, src: safeURL(user.avatar), alt: '', loading: 'lazy' });
+  return h('img', { class: `avatar ${size}`, src: safeURL(user.avatar), alt: '' });
 }
 
 // userRow is a user in a list: avatar, name, signature, a link to the profile.
