@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -242,6 +243,7 @@ func TestBrowser(t *testing.T) {
 	// The feed plays the demo clips at once, muted until a tap.
 	for _, b := range []*tab{alice, bob} {
 		b.wait("the first video playing", slide0+"?.querySelector('video').currentTime > 0.3")
+		b.wait("the next video preloaded", slide1+"?.querySelector('video').getAttribute('src') && "+slide1+".querySelector('video').readyState >= 1")
 		if !eval[bool](b, slide0+".querySelector('video').muted") {
 			t.Errorf("%s: the feed's first video plays with sound before any tap", b.name)
 		}
@@ -251,6 +253,20 @@ func TestBrowser(t *testing.T) {
 	aliceID := alice.register("alice", "alice-secret")
 	alice.screenshot("me")
 	bobID := bob.register("bob", "bob-secret")
+
+	// A file that is not a video is refused in the server's own words.
+	notVideo := filepath.Join(t.TempDir(), "notes.mp4")
+	if err := os.WriteFile(notVideo, []byte("these are notes, not a video\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	alice.open("#/publish")
+	alice.do(chromedp.WaitVisible(chromedp.CSS("#title")),
+		chromedp.SendKeys(chromedp.CSS("#title"), "not a video"),
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{notVideo}),
+		chromedp.Click(chromedp.CSS("form.publish button[type=submit]")))
+	alice.wait("the server's refusal", "document.querySelector('form.publish .error')?.textContent === "+js(msgNotAVideo))
+	alice.screenshot("publish-refused")
+	alice.do(chromedp.Evaluate[chromedp.Void]("document.querySelector('#title').value = ''"))
 
 	// alice publishes through the page, the upload slowed down so that its progress shows.
 	title := "Hello from the browser test"
@@ -402,6 +418,35 @@ func TestBrowser(t *testing.T) {
 	bob.wait("the sheet closed", "!document.querySelector('dialog.sheet')")
 	bob.do(chromedp.KeyEvent(kb.ArrowUp))
 	bob.wait("the first video again", "!"+slide0+".querySelector('video').paused")
+
+	// Paging to the end: the pager asks for the page after next_time, finds it empty and says
+	// so.
+	n := eval[int](bob, "document.querySelectorAll('.slide[data-video-id]').length")
+	for i := 1; i <= n; i++ {
+		bob.do(chromedp.KeyEvent(kb.ArrowDown))
+		if i < n {
+			bob.wait(fmt.Sprintf("video %d playing", i), fmt.Sprintf(`!document.querySelector('.slide[data-index="%d"] video').paused`, i))
+		}
+	}
+	bob.wait("the end of the feed", "Math.abs(document.querySelector('.slide.end:not([hidden])')?.getBoundingClientRect().top - "+
+		"document.querySelector('#feed .player').getBoundingClientRect().top) < 2 && "+
+		"[...document.querySelectorAll('#feed video')].every(v => v.paused)")
+	if !eval[bool](bob, "performance.getEntriesByType('resource').some(e => /\\/douyin\\/feed\\/\\?latest_time=\\d+/.test(e.name))") {
+		t.Error("the feed never asked for the page after next_time")
+	}
+	bob.screenshot("feed-end")
+	bob.do(chromedp.KeyEvent(kb.Home))
+	bob.wait("the first video after Home", "!"+slide0+".querySelector('video').paused")
+	// The mouse wheel moves one video per turn.
+	wheel := func(dy float64) chromedp.Action[chromedp.Void] {
+		// The protocol wants deltaX too, and cdproto leaves a zero out: a hair of sideways.
+		return chromedp.MouseEvent(chromedp.MouseWheel, 640, 400, func(p *input.DispatchMouseEventParams) { p.DeltaX, p.DeltaY = 0.01, dy })
+	}
+	bob.do(wheel(120))
+	bob.wait("the second video after a wheel turn", "!"+slide1+".querySelector('video').paused")
+	time.Sleep(300 * time.Millisecond)
+	bob.do(wheel(-120))
+	bob.wait("the first video after a wheel turn back", "!"+slide0+".querySelector('video').paused")
 
 	// A video this browser cannot decode (HEVC) is published all the same, and its slide says
 	// so instead of showing a black box.

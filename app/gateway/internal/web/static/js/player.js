@@ -41,9 +41,11 @@ export function createPlayer({ videos = [], more = null, start = 0, label = 'Vid
 
   const io = new IntersectionObserver((entries) => {
     for (const e of entries) {
-      if (e.isIntersecting && e.intersectionRatio >= 0.6) setCurrent(Number(e.target.dataset.index));
+      // The end slide counts as the one past the last video: nothing plays there.
+      if (e.isIntersecting && e.intersectionRatio >= 0.6) setCurrent(e.target === end ? state.slides.length : Number(e.target.dataset.index));
     }
   }, { root, threshold: [0.6] });
+  io.observe(end);
 
   const onSound = () => {
     hint.hidden = true;
@@ -132,6 +134,8 @@ export function createPlayer({ videos = [], more = null, start = 0, label = 'Vid
     switch (e.key) {
       case 'ArrowDown': case 'PageDown': case 'j': go(1); break;
       case 'ArrowUp': case 'PageUp': case 'k': go(-1); break;
+      case 'Home': scrollTo(0); break;
+      case 'End': scrollTo(state.done ? state.slides.length : state.slides.length - 1); break;
       case 'l': if (s) s.like(!s.v.is_favorite); break;
       case 'c': if (s) s.comments(); break;
       case 'm':
