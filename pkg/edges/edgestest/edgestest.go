@@ -1,8 +1,14 @@
-// Package edgestest is the contract every repository built on edges.Store keeps (favorites,
-// follows), written once and proved by each app's contract test on every store it runs on: a
-// change is stored once, with its one event, however often and however concurrently it is
-// asked; lists are newest first and bounded; Among answers exactly what is stored, also from
-// the in-process cache while changes commit; and no change is stored without its event.
+// Package edgestest tests what is built on edges.Store (favorites, follows) once, for every
+// app that builds on it.
+//
+// Repo is the contract every such repository keeps, proved by each app's contract test on
+// every store it runs on: a change is stored once, with its one event, however often and
+// however concurrently it is asked; lists are newest first and bounded; Among answers exactly
+// what is stored, also from the in-process cache while changes commit; and no change is stored
+// without its event.
+//
+// For the biz tests of the use cases, Memory is such a repository in memory, and WantSetRule
+// and WantAmong check the rules the use cases share.
 package edgestest
 
 import (
