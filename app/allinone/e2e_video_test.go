@@ -213,14 +213,7 @@ func (s *server) publishRequest(path string, query url.Values, parts ...formPart
 func (s *server) publish(t *testing.T, query url.Values, parts ...formPart) []byte {
 	t.Helper()
 	req, err := s.publishRequest(publishPath, query, parts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := send(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body
+	return mustSend(t, req, err)
 }
 
 // appUpload is the multipart body in the app's order: the file, then token, then title.
@@ -322,7 +315,7 @@ func (s *server) videos(t *testing.T, page videoPage) []publishedVideo {
 // newestVideo returns the first video of userID's publish list: the one just published.
 func (s *server) newestVideo(t *testing.T, userID int64) publishedVideo {
 	t.Helper()
-	vs := s.videos(t, parseVideoPage(t, s.get(t, "/douyin/publish/list/", url.Values{"user_id": {strconv.FormatInt(userID, 10)}})))
+	vs := s.videos(t, parseVideoPage(t, s.get(t, "/douyin/publish/list/", url.Values{"user_id": {itoa(userID)}})))
 	if len(vs) == 0 {
 		t.Fatalf("publish/list of user %d is empty after a publish", userID)
 	}
@@ -344,7 +337,7 @@ func (s *server) assertPublishLists(t *testing.T, all []publishedVideo, works ma
 	t.Helper()
 	for author := range works {
 		mine := slices.DeleteFunc(slices.Clone(all), func(v publishedVideo) bool { return v.authorID != author })
-		assertJSON(t, s.get(t, "/douyin/publish/list/", url.Values{"user_id": {strconv.FormatInt(author, 10)}}),
+		assertJSON(t, s.get(t, "/douyin/publish/list/", url.Values{"user_id": {itoa(author)}}),
 			publishListJSON(s.videoListJSON(mine, works)))
 	}
 }
@@ -523,7 +516,7 @@ func TestPublishVideo(t *testing.T) {
 				WorkCount int `json:"work_count"`
 			} `json:"user"`
 		}
-		if err := json.Unmarshal(s.get(t, "/douyin/user/", url.Values{"user_id": {strconv.FormatInt(authorID, 10)}, "token": {aliceToken}}), &info); err != nil {
+		if err := json.Unmarshal(s.get(t, "/douyin/user/", url.Values{"user_id": {itoa(authorID)}, "token": {aliceToken}}), &info); err != nil {
 			t.Fatal(err)
 		}
 		if info.User.WorkCount != works[authorID] {
@@ -533,55 +526,58 @@ func TestPublishVideo(t *testing.T) {
 		waitNoUploadLeftovers(t, dataDir)
 	}
 
-	t.Run("app order: data, token, title", func(t *testing.T) {
-		file := m.clip(t, "first.mp4", 160, 120)
-		assertJSON(t, s.publish(t, nil, appUpload("first.mp4", file, aliceToken, "My first video")...), publishedJSON)
-		published(t, aliceID, "alice", "My first video", file, "video/mp4", 160, 120)
-	})
-
-	t.Run("token and title in the query, only the file in the form", func(t *testing.T) {
-		file := m.clip(t, "query.mp4", 176, 144)
-		// Without the trailing slash too: the route answers both spellings.
-		req, err := s.publishRequest(strings.TrimSuffix(publishPath, "/"),
-			url.Values{"token": {bobToken}, "title": {"From the query"}}, fileField("data", "query.mp4", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := send(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		assertJSON(t, body, publishedJSON)
-		published(t, bobID, "bob", "From the query", file, "video/mp4", 176, 144)
-	})
-
-	t.Run("the query wins over form fields", func(t *testing.T) {
-		file := m.clip(t, "both.mp4", 192, 108)
-		// A bad token and another title in the form are ignored for the query's.
-		assertJSON(t, s.publish(t, url.Values{"token": {aliceToken}, "title": {"Query title"}},
-			appUpload("both.mp4", file, "not-a-token", "Form title")...), publishedJSON)
-		published(t, aliceID, "alice", "Query title", file, "video/mp4", 192, 108)
-	})
-
-	t.Run("mov, wider than covers are drawn", func(t *testing.T) {
-		file := m.clip(t, "wide.mov", 800, 450)
-		assertJSON(t, s.publish(t, nil, appUpload("wide.mov", file, bobToken, "A QuickTime movie")...), publishedJSON)
-		published(t, bobID, "bob", "A QuickTime movie", file, "video/quicktime", 800, 450)
-	})
-
-	t.Run("token and title before the file", func(t *testing.T) {
-		file := m.clip(t, "fields-first.mp4", 128, 96)
-		parts := []formPart{textField("title", "Fields first"), textField("token", aliceToken), fileField("data", "fields-first.mp4", file)}
-		assertJSON(t, s.publish(t, nil, parts...), publishedJSON)
-		published(t, aliceID, "alice", "Fields first", file, "video/mp4", 128, 96)
-	})
-
-	t.Run("a 100-character title, counted in characters", func(t *testing.T) {
-		file := m.clip(t, "long-title.mp4", 144, 108)
-		title := strings.Repeat("抖", 100) // 300 bytes
-		assertJSON(t, s.publish(t, nil, appUpload("long-title.mp4", file, aliceToken, title)...), publishedJSON)
-		published(t, aliceID, "alice", title, file, "video/mp4", 144, 108)
-	})
+	type author struct {
+		id          int64
+		name, token string
+	}
+	alice, bob := author{aliceID, "alice", aliceToken}, author{bobID, "bob", bobToken}
+	for _, tt := range []struct {
+		name          string
+		clip          string // the file's name; the clip is made in the container its extension names
+		width, height int
+		contentType   string
+		by            author
+		title         string
+		// upload publishes file as the case says and returns the answer; nil: in the app's
+		// order, data, token, title, with nothing in the query.
+		upload func(t *testing.T, file []byte) []byte
+	}{
+		{name: "app order: data, token, title", clip: "first.mp4", width: 160, height: 120, contentType: "video/mp4",
+			by: alice, title: "My first video"},
+		{name: "token and title in the query, only the file in the form", clip: "query.mp4", width: 176, height: 144, contentType: "video/mp4",
+			by: bob, title: "From the query", upload: func(t *testing.T, file []byte) []byte {
+				// Without the trailing slash too: the route answers both spellings.
+				req, err := s.publishRequest(strings.TrimSuffix(publishPath, "/"),
+					url.Values{"token": {bobToken}, "title": {"From the query"}}, fileField("data", "query.mp4", file))
+				return mustSend(t, req, err)
+			}},
+		{name: "the query wins over form fields", clip: "both.mp4", width: 192, height: 108, contentType: "video/mp4",
+			by: alice, title: "Query title", upload: func(t *testing.T, file []byte) []byte {
+				// A bad token and another title in the form are ignored for the query's.
+				return s.publish(t, url.Values{"token": {aliceToken}, "title": {"Query title"}},
+					appUpload("both.mp4", file, "not-a-token", "Form title")...)
+			}},
+		{name: "mov, wider than covers are drawn", clip: "wide.mov", width: 800, height: 450, contentType: "video/quicktime",
+			by: bob, title: "A QuickTime movie"},
+		{name: "token and title before the file", clip: "fields-first.mp4", width: 128, height: 96, contentType: "video/mp4",
+			by: alice, title: "Fields first", upload: func(t *testing.T, file []byte) []byte {
+				return s.publish(t, nil, textField("title", "Fields first"), textField("token", aliceToken), fileField("data", "fields-first.mp4", file))
+			}},
+		{name: "a 100-character title, counted in characters", clip: "long-title.mp4", width: 144, height: 108, contentType: "video/mp4",
+			by: alice, title: strings.Repeat("抖", 100)}, // 300 bytes
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			file := m.clip(t, tt.clip, tt.width, tt.height)
+			upload := tt.upload
+			if upload == nil {
+				upload = func(t *testing.T, file []byte) []byte {
+					return s.publish(t, nil, appUpload(tt.clip, file, tt.by.token, tt.title)...)
+				}
+			}
+			assertJSON(t, upload(t, file), publishedJSON)
+			published(t, tt.by.id, tt.by.name, tt.title, file, tt.contentType, tt.width, tt.height)
+		})
+	}
 }
 
 // TestPublishRefusals sends every kind of bad upload and checks each is refused with its
@@ -602,7 +598,7 @@ func TestPublishRefusals(t *testing.T) {
 		waitNoUploadLeftovers(t, dataDir)
 		return state{
 			feed:    string(s.get(t, "/douyin/feed/", nil)),
-			list:    string(s.get(t, "/douyin/publish/list/", url.Values{"user_id": {strconv.FormatInt(userID, 10)}})),
+			list:    string(s.get(t, "/douyin/publish/list/", url.Values{"user_id": {itoa(userID)}})),
 			objects: objectFiles(t, dataDir),
 		}
 	}
@@ -774,7 +770,7 @@ func TestFeedPaging(t *testing.T) {
 	byID := map[int64]publishedVideo{}
 	seq := map[int64]int{} // video id -> its place in its phone's order
 	for p := range phones {
-		vs := s.videos(t, parseVideoPage(t, s.get(t, "/douyin/publish/list/", url.Values{"user_id": {strconv.FormatInt(ids[p], 10)}})))
+		vs := s.videos(t, parseVideoPage(t, s.get(t, "/douyin/publish/list/", url.Values{"user_id": {itoa(ids[p])}})))
 		if len(vs) != perPhone {
 			t.Fatalf("phone%d has %d videos in its publish list, want %d", p, len(vs), perPhone)
 		}
@@ -786,7 +782,7 @@ func TestFeedPaging(t *testing.T) {
 			byID[v.id] = v
 			seq[v.id] = perPhone - 1 - i
 		}
-		assertJSON(t, s.get(t, "/douyin/publish/list/", url.Values{"user_id": {strconv.FormatInt(ids[p], 10)}}),
+		assertJSON(t, s.get(t, "/douyin/publish/list/", url.Values{"user_id": {itoa(ids[p])}}),
 			publishListJSON(s.videoListJSON(vs, works)))
 	}
 	if len(byID) != total {
@@ -821,7 +817,7 @@ func TestFeedPaging(t *testing.T) {
 	if len(first) != 30 {
 		t.Fatalf("the first page has %d videos, want 30", len(first))
 	}
-	second, next2, secondBody := page(t, url.Values{"latest_time": {strconv.FormatInt(next1, 10)}})
+	second, next2, secondBody := page(t, url.Values{"latest_time": {itoa(next1)}})
 	if len(second) != total-30 {
 		t.Fatalf("the second page has %d videos, want %d", len(second), total-30)
 	}
@@ -845,13 +841,13 @@ func TestFeedPaging(t *testing.T) {
 	}
 
 	t.Run("past the oldest video the page is empty and echoes latest_time", func(t *testing.T) {
-		assertJSON(t, s.get(t, "/douyin/feed/", url.Values{"latest_time": {strconv.FormatInt(next2, 10)}}),
+		assertJSON(t, s.get(t, "/douyin/feed/", url.Values{"latest_time": {itoa(next2)}}),
 			feedJSON("[]", next2))
 	})
 
 	t.Run("next_time is exactly the oldest video's publish time", func(t *testing.T) {
 		// One millisecond later the first page's oldest video is included again, first.
-		vs, next, _ := page(t, url.Values{"latest_time": {strconv.FormatInt(next1+1, 10)}})
+		vs, next, _ := page(t, url.Values{"latest_time": {itoa(next1 + 1)}})
 		oldest := first[len(first)-1]
 		if len(vs) != total-30+1 || vs[0].id != oldest.id {
 			t.Errorf("latest_time=next_time+1 gave %d videos, want %d starting with %q", len(vs), total-30+1, oldest.title)
@@ -873,13 +869,13 @@ func TestFeedPaging(t *testing.T) {
 		// A second after every publish: read as seconds it is the first page; misread as
 		// milliseconds it would be 1970 and empty.
 		after := time.Now().Unix() + 1
-		if got := string(s.get(t, "/douyin/feed/", url.Values{"latest_time": {strconv.FormatInt(after, 10)}})); got != firstBody {
+		if got := string(s.get(t, "/douyin/feed/", url.Values{"latest_time": {itoa(after)}})); got != firstBody {
 			t.Errorf("latest_time=%d (seconds): not the first page\n got: %s\nwant: %s", after, got, firstBody)
 		}
 		// The second of the oldest video, rounded down: nothing before it, and next_time echoes
 		// the value converted to milliseconds.
 		oldest := next2 / 1000
-		assertJSON(t, s.get(t, "/douyin/feed/", url.Values{"latest_time": {strconv.FormatInt(oldest, 10)}}),
+		assertJSON(t, s.get(t, "/douyin/feed/", url.Values{"latest_time": {itoa(oldest)}}),
 			feedJSON("[]", oldest*1000))
 	})
 
@@ -907,7 +903,7 @@ func TestFeedPaging(t *testing.T) {
 		refused := `{"status_code":401,"status_msg":` + quote(msgBadToken) + `,"video_list":[],"next_time":0}`
 		for _, token := range []string{forged, alterSignature(tokens[0]), "abc"} {
 			assertJSON(t, s.get(t, "/douyin/feed/", url.Values{"token": {token}}), refused)
-			assertJSON(t, s.get(t, "/douyin/feed/", url.Values{"token": {token}, "latest_time": {strconv.FormatInt(next1, 10)}}), refused)
+			assertJSON(t, s.get(t, "/douyin/feed/", url.Values{"token": {token}, "latest_time": {itoa(next1)}}), refused)
 		}
 	})
 }
@@ -927,25 +923,10 @@ func TestDemoVideos(t *testing.T) {
 	s := startServer(t, dataDir, "DOUYIN_DEMO") // unset: the default, demo on
 	plain := startServer(t, t.TempDir())
 
-	// Seeding runs in the background after start: wait for it.
-	var vs []publishedVideo
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		vs = s.videos(t, parseVideoPage(t, s.get(t, "/douyin/feed/", nil)))
-		if len(vs) >= len(demoVideos) || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if len(vs) != len(demoVideos) {
-		t.Fatalf("the feed of a first start on the defaults has %d videos, want the %d demo clips", len(vs), len(demoVideos))
-	}
-	demoID := vs[0].authorID
-	works := map[int64]int{demoID: len(demoVideos)}
-	for i, d := range demoVideos {
-		if vs[i].title != d.title || vs[i].author != "douyin-demo" || vs[i].authorID != demoID {
-			t.Errorf("demo video %d is %q by %q (user %d), want %q by douyin-demo", i, vs[i].title, vs[i].author, vs[i].authorID, d.title)
-		}
-	}
+	// Seeding runs in the background after start: wait for it. The clips are douyin-demo's, the
+	// first account.
+	vs := s.demoVideosWithin(t, 10*time.Second)
+	works := map[int64]int{favDemoAuthor: len(demoVideos)}
 	s.assertFeed(t, nil, vs, works)
 	s.assertPublishLists(t, vs, works)
 	for i, d := range demoVideos {
