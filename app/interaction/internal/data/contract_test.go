@@ -52,7 +52,7 @@ type stores struct {
 func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 	t.Helper()
 	data := databasetest.OpenData(t, bc, NewData)
-	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
+	relay := event.NewRelay(data.DB, nil, nil, log.DefaultLogger)
 	return &stores{data: data, relay: relay, favs: NewFavoriteRepo(data, relay, bc.GetKafka()), comments: NewCommentRepo(data, relay, bc.GetRedis(), bc.GetKafka())}
 }
 
@@ -64,7 +64,7 @@ func (s *stores) favorites() edgestest.Repo[favoriteModel] {
 		return biz.Favorite{UserID: e.Owner, VideoID: e.Member, AuthorID: authorOf(e.Member)}
 	}
 	return edgestest.Repo[favoriteModel]{
-		DB:    s.data.db,
+		DB:    s.data.DB,
 		Table: edges.Table{Name: "favorites", Owner: "user_id", Member: "video_id"},
 		Set: func(ctx context.Context, e edgestest.Edge, on bool) (string, error) {
 			return setFavorite(ctx, s.favs, favorite(e), on)
@@ -114,7 +114,7 @@ func commentIDs(cs []*biz.Comment) []int64 {
 func (s *stores) commentRows(t *testing.T, videoID int64) int64 {
 	t.Helper()
 	var n int64
-	if err := s.data.db.Table("comments").Where("video_id = ?", videoID).Count(&n).Error; err != nil {
+	if err := s.data.DB.Table("comments").Where("video_id = ?", videoID).Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -143,7 +143,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 
 	t.Run("comment: Create, Get, Delete once", func(t *testing.T) {
 		const video = int64(5000)
-		mark := eventtest.Mark(t, s.data.db)
+		mark := eventtest.Mark(t, s.data.DB)
 		before := time.Now().UnixMilli()
 		c := &biz.Comment{VideoID: video, UserID: 40, Content: "first!"}
 		id, err := s.comments.Create(ctx, c, (*biz.Comment).Posted)
@@ -154,7 +154,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		if c.ID <= 0 || c.CreatedAt < before || c.CreatedAt > after {
 			t.Fatalf("Create set id %d, created_at %d; want an id and a time in [%d, %d]", c.ID, c.CreatedAt, before, after)
 		}
-		rows := eventtest.After(t, s.data.db, mark)
+		rows := eventtest.After(t, s.data.DB, mark)
 		if id == "" || len(rows) != 1 {
 			t.Fatalf("Create returned event %q and wrote %d outbox rows; want one", id, len(rows))
 		}
@@ -171,12 +171,12 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 			t.Fatalf("Get(missing) error %v; want ErrCommentNotFound", err)
 		}
 
-		mark = eventtest.Mark(t, s.data.db)
+		mark = eventtest.Mark(t, s.data.DB)
 		delID, err := s.comments.Delete(ctx, got, (*biz.Comment).Deleted)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows = eventtest.After(t, s.data.db, mark)
+		rows = eventtest.After(t, s.data.DB, mark)
 		if delID == "" || delID == id || len(rows) != 1 {
 			t.Fatalf("Delete returned event %q and wrote %d outbox rows; want a new one", delID, len(rows))
 		}
@@ -187,12 +187,12 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		if _, err := s.comments.Get(ctx, c.ID); !errors.Is(err, biz.ErrCommentNotFound) {
 			t.Fatalf("Get after Delete error %v; want ErrCommentNotFound", err)
 		}
-		mark = eventtest.Mark(t, s.data.db)
+		mark = eventtest.Mark(t, s.data.DB)
 		again, err := s.comments.Delete(ctx, got, (*biz.Comment).Deleted)
 		if err != nil || again != "" {
 			t.Fatalf("second Delete = %q, %v; want \"\", nil", again, err)
 		}
-		if rows := eventtest.After(t, s.data.db, mark); len(rows) != 0 {
+		if rows := eventtest.After(t, s.data.DB, mark); len(rows) != 0 {
 			t.Fatalf("second Delete wrote %d outbox rows", len(rows))
 		}
 	})
@@ -202,7 +202,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 		if _, err := s.comments.Create(ctx, c, (*biz.Comment).Posted); err != nil {
 			t.Fatal(err)
 		}
-		mark := eventtest.Mark(t, s.data.db)
+		mark := eventtest.Mark(t, s.data.DB)
 		ids := eventtest.Concurrently(t, 10, func(int) (string, error) { return s.comments.Delete(ctx, c, (*biz.Comment).Deleted) })
 		n := 0
 		for _, id := range ids {
@@ -210,7 +210,7 @@ func runInteractionContract(t *testing.T, bc *confv1.Bootstrap) {
 				n++
 			}
 		}
-		if rows := eventtest.After(t, s.data.db, mark); n != 1 || len(rows) != 1 {
+		if rows := eventtest.After(t, s.data.DB, mark); n != 1 || len(rows) != 1 {
 			t.Fatalf("%d deletes reported a change, %d events; want 1 and 1", n, len(rows))
 		}
 	})

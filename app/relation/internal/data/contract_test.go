@@ -44,7 +44,7 @@ type stores struct {
 func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 	t.Helper()
 	data := databasetest.OpenData(t, bc, NewData)
-	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
+	relay := event.NewRelay(data.DB, nil, nil, log.DefaultLogger)
 	return &stores{data: data, relay: relay, repo: NewFollowRepo(data, relay, bc.GetKafka())}
 }
 
@@ -52,7 +52,7 @@ func openStores(t *testing.T, bc *confv1.Bootstrap) *stores {
 // is the edge follower → followee, and ListFollowers lists its other end.
 func (s *stores) follows() edgestest.Repo[followModel] {
 	return edgestest.Repo[followModel]{
-		DB:    s.data.db,
+		DB:    s.data.DB,
 		Table: edges.Table{Name: "follows", Owner: "follower_id", Member: "followee_id"},
 		Set: func(ctx context.Context, e edgestest.Edge, on bool) (string, error) {
 			return setFollow(ctx, s.repo, biz.Follow{FollowerID: e.Owner, FolloweeID: e.Member}, on)
@@ -89,7 +89,7 @@ const everything = 1000
 func (s *stores) edgeTime(t *testing.T, f biz.Follow) int64 {
 	t.Helper()
 	var at int64
-	if err := s.data.db.Table("follows").Where("follower_id = ? AND followee_id = ?", f.FollowerID, f.FolloweeID).
+	if err := s.data.DB.Table("follows").Where("follower_id = ? AND followee_id = ?", f.FollowerID, f.FolloweeID).
 		Select("created_at").Scan(&at).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func runFollowContract(t *testing.T, bc *confv1.Bootstrap) {
 		put := func(t *testing.T, edges ...[3]int64) {
 			t.Helper()
 			for _, e := range edges {
-				if err := s.data.db.Create(&followModel{FollowerID: e[0], FolloweeID: e[1], CreatedAt: e[2]}).Error; err != nil {
+				if err := s.data.DB.Create(&followModel{FollowerID: e[0], FolloweeID: e[1], CreatedAt: e[2]}).Error; err != nil {
 					t.Fatal(err)
 				}
 			}
