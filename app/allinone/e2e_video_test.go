@@ -8,6 +8,7 @@ package allinone_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -130,6 +131,79 @@ func (m mediaTools) probeImage(t *testing.T, data []byte) imageInfo {
 		t.Fatalf("ffprobe of a cover: %v: %s", err, out)
 	}
 	return probe.Streams[0]
+}
+
+// temp writes data to a new file in the tools' directory and returns its path.
+func (m mediaTools) temp(t *testing.T, pattern string, data []byte) string {
+	t.Helper()
+	f, err := os.CreateTemp(m.dir, pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	return f.Name()
+}
+
+// packets is ffmpeg's checksum of each stream's codec setup and of every packet (timestamps,
+// size, contents) of data: files with the same packets play the same, however they are laid out.
+func (m mediaTools) packets(t *testing.T, data []byte) string {
+	t.Helper()
+	path := m.temp(t, "packets-*.mp4", data)
+	defer os.Remove(path)
+	out, err := exec.Command(m.ffmpeg, "-v", "error", "-i", path, "-map", "0", "-c", "copy", "-f", "framemd5", "-").Output()
+	if err != nil {
+		t.Fatalf("ffmpeg framemd5: %v", err)
+	}
+	// The line naming the ffmpeg that wrote the file is the only one a rewrite may change.
+	return regexp.MustCompile(`(?m)^#software:.*\n`).ReplaceAllString(string(out), "")
+}
+
+// codecs returns the codec of each stream of data, in order, as ffprobe names them.
+func (m mediaTools) codecs(t *testing.T, data []byte) []string {
+	t.Helper()
+	path := m.temp(t, "codecs-*.mp4", data)
+	defer os.Remove(path)
+	out, err := exec.Command(m.ffprobe, "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	return strings.Fields(string(out))
+}
+
+// topLevelBoxes lists the types of the top-level boxes of an mp4 or mov file, in order.
+func topLevelBoxes(t *testing.T, b []byte) []string {
+	t.Helper()
+	var types []string
+	for len(b) >= 8 {
+		size := uint64(binary.BigEndian.Uint32(b))
+		if size == 1 && len(b) >= 16 {
+			size = binary.BigEndian.Uint64(b[8:])
+		}
+		if size == 0 {
+			size = uint64(len(b))
+		}
+		if size < 8 || size > uint64(len(b)) {
+			t.Fatalf("a box of %d bytes with %d left, after %v", size, len(b), types)
+		}
+		types = append(types, string(b[4:8]))
+		b = b[size:]
+	}
+	return types
+}
+
+// indexFirst reports whether the file's index (moov) comes before its media data (mdat), so
+// that a player can start before the whole file has arrived.
+func indexFirst(t *testing.T, b []byte) bool {
+	t.Helper()
+	boxes := topLevelBoxes(t, b)
+	moov, mdat := slices.Index(boxes, "moov"), slices.Index(boxes, "mdat")
+	if moov < 0 || mdat < 0 {
+		t.Fatalf("boxes %v: no moov or no mdat", boxes)
+	}
+	return moov < mdat
 }
 
 // randomBytes returns n pseudo-random bytes, the same in every run.
@@ -366,26 +440,34 @@ func fetch(t *testing.T, u string, header map[string]string) (*http.Response, []
 
 // assertPlayable fetches v's video and cover as a phone's player would: the whole file, a range
 // of it (players seek with Range), and the cover, which must be a JPEG frame of the video, as
-// wide as the video or scaled down to maxCoverWidth.
+// wide as the video or scaled down to maxCoverWidth. file is the upload, an H.264 clip (m.clip)
+// with its index after its media data, as ffmpeg and phones write them: the server stores it
+// with its index first, every packet as it was.
 func (s *server) assertPlayable(t *testing.T, m mediaTools, v publishedVideo, file []byte, contentType string, width, height int) {
 	t.Helper()
 	playURL, coverURL := s.baseURL+v.playPath, s.baseURL+v.coverPath
+	if indexFirst(t, file) {
+		t.Fatal("the upload has its index first already: it tells nothing about the rewrite")
+	}
 
-	resp, body := fetch(t, playURL, nil)
+	resp, stored := fetch(t, playURL, nil)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != contentType {
 		t.Errorf("GET %s: HTTP %d, Content-Type %q; want 200 %s", playURL, resp.StatusCode, resp.Header.Get("Content-Type"), contentType)
 	}
-	if !bytes.Equal(body, file) {
-		t.Errorf("GET %s: %d bytes that differ from the %d uploaded", playURL, len(body), len(file))
+	if !indexFirst(t, stored) {
+		t.Errorf("GET %s: boxes %v; want the index (moov) before the media data (mdat)", playURL, topLevelBoxes(t, stored))
+	}
+	if got, want := m.packets(t, stored), m.packets(t, file); got != want {
+		t.Errorf("GET %s: the packets differ from those uploaded:\n%s\nuploaded:\n%s", playURL, got, want)
 	}
 
-	resp, body = fetch(t, playURL, map[string]string{"Range": "bytes=0-99"})
-	wantRange := fmt.Sprintf("bytes 0-99/%d", len(file))
+	resp, body := fetch(t, playURL, map[string]string{"Range": "bytes=0-99"})
+	wantRange := fmt.Sprintf("bytes 0-99/%d", len(stored))
 	if resp.StatusCode != http.StatusPartialContent || resp.Header.Get("Content-Range") != wantRange {
 		t.Errorf("GET %s with Range bytes=0-99: HTTP %d, Content-Range %q; want 206, %q",
 			playURL, resp.StatusCode, resp.Header.Get("Content-Range"), wantRange)
 	}
-	if !bytes.Equal(body, file[:100]) {
+	if !bytes.Equal(body, stored[:100]) {
 		t.Errorf("GET %s with Range bytes=0-99: got %d bytes, want the file's first 100", playURL, len(body))
 	}
 
@@ -577,6 +659,87 @@ func TestPublishVideo(t *testing.T) {
 			assertJSON(t, upload(t, file), publishedJSON)
 			published(t, tt.by.id, tt.by.name, tt.title, file, tt.contentType, tt.width, tt.height)
 		})
+	}
+}
+
+// TestPublishFaststart publishes a clip browsers play with its index (moov) after its media
+// data, as phones and ffmpeg write it: the server stores it with the index first, so that a
+// player starts before the file has downloaded, every packet as it was. A clip with its index
+// first already, and one browsers do not all play (HEVC), are stored byte for byte as they came.
+func TestPublishFaststart(t *testing.T) {
+	m := needMediaTools(t)
+	dataDir := t.TempDir()
+	s := startServer(t, dataDir)
+	userID, token := s.register(t, "alice")
+	if t.Failed() {
+		t.FailNow()
+	}
+	inputs := []string{"-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-f", "lavfi", "-i", "sine", "-t", "1"}
+	h264 := []string{"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"}
+	hevc := []string{"-c:v", "libx265", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p", "-c:a", "aac"}
+	for _, row := range []struct {
+		name       string
+		args       []string
+		codecs     []string
+		indexFirst bool // the upload's
+		rewritten  bool
+	}{
+		{"H.264 and AAC, index last", append(slices.Clone(inputs), h264...), []string{"h264", "aac"}, false, true},
+		{"H.264 and AAC, index first", append(append(slices.Clone(inputs), h264...), "-movflags", "+faststart"), []string{"h264", "aac"}, true, false},
+		{"HEVC and AAC, index last", append(slices.Clone(inputs), hevc...), []string{"hevc", "aac"}, false, false},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			file := m.make(t, strings.ReplaceAll(row.name, " ", "-")+".mp4", row.args...)
+			if indexFirst(t, file) != row.indexFirst || !slices.Equal(m.codecs(t, file), row.codecs) {
+				t.Fatalf("fixture: boxes %v, codecs %v; want the index first: %v, codecs %v",
+					topLevelBoxes(t, file), m.codecs(t, file), row.indexFirst, row.codecs)
+			}
+			assertJSON(t, s.publish(t, nil, appUpload("clip.mp4", file, token, row.name)...), publishedJSON)
+			v := s.newestVideo(t, userID)
+			if v.title != row.name {
+				t.Fatalf("newest video %+v; want the one titled %q", v, row.name)
+			}
+			resp, stored := fetch(t, s.baseURL+v.playPath, nil)
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "video/mp4" {
+				t.Fatalf("GET %s: HTTP %d, Content-Type %q; want 200 video/mp4", v.playPath, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			if !row.rewritten {
+				if !bytes.Equal(stored, file) {
+					t.Errorf("GET %s: %d bytes (boxes %v) that differ from the %d uploaded (boxes %v); want them as they came",
+						v.playPath, len(stored), topLevelBoxes(t, stored), len(file), topLevelBoxes(t, file))
+				}
+			} else {
+				if !indexFirst(t, stored) {
+					t.Errorf("GET %s: boxes %v; want the index (moov) before the media data (mdat)", v.playPath, topLevelBoxes(t, stored))
+				}
+				if got, want := m.packets(t, stored), m.packets(t, file); got != want {
+					t.Errorf("GET %s: the packets differ from those uploaded:\n%s\nuploaded:\n%s", v.playPath, got, want)
+				}
+			}
+			waitNoUploadLeftovers(t, dataDir)
+		})
+	}
+}
+
+// TestDemoClipsPlayInBrowsers checks the clips a first start publishes are what every browser
+// plays (H.264, with AAC or silent) and start playing before they have downloaded (index first).
+func TestDemoClipsPlayInBrowsers(t *testing.T) {
+	m := needMediaTools(t)
+	clips, err := filepath.Glob("demo/*.mp4")
+	if err != nil || len(clips) != len(demoVideos) {
+		t.Fatalf("demo clips %v, %v; want %d", clips, err, len(demoVideos))
+	}
+	for _, clip := range clips {
+		b, err := os.ReadFile(clip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !indexFirst(t, b) {
+			t.Errorf("%s: boxes %v; want the index (moov) before the media data (mdat)", clip, topLevelBoxes(t, b))
+		}
+		if c := m.codecs(t, b); !slices.Equal(c, []string{"h264", "aac"}) && !slices.Equal(c, []string{"h264"}) {
+			t.Errorf("%s: codecs %v; want h264 with aac or alone", clip, c)
+		}
 	}
 }
 
@@ -938,6 +1101,8 @@ func TestDemoVideos(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "video/mp4" || !bytes.Equal(body, clip) {
 			t.Errorf("GET %s: HTTP %d, Content-Type %q, %d bytes; want 200 video/mp4 with the %d bytes of %s",
 				vs[i].playPath, resp.StatusCode, resp.Header.Get("Content-Type"), len(body), len(clip), d.file)
+		} else if !indexFirst(t, body) {
+			t.Errorf("GET %s: boxes %v; want the index first", vs[i].playPath, topLevelBoxes(t, body))
 		}
 		resp, body = fetch(t, s.baseURL+vs[i].coverPath, nil)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" || !bytes.HasPrefix(body, []byte{0xFF, 0xD8, 0xFF}) {
