@@ -65,8 +65,9 @@ run: ## Run the whole system in one process on embedded defaults (http://0.0.0.0
 	exec $(BIN)/allinone
 
 .PHONY: test
-test: ## Run every test: unit, repository contracts (SQLite, MariaDB, Redis) and end to end
+test: ## Run every test: unit, repository contracts (SQLite, MariaDB, Redis) and end to end, and the tools' (test-tools)
 	go test -count=1 -p 2 ./...
+	$(MAKE) test-tools
 
 .PHONY: test-short
 test-short: ## Run the tests that need no MariaDB or Redis
@@ -111,9 +112,22 @@ deploy-check: ## Validate deploy/ offline: compose config, kustomize, apps and D
 	bash deploy/check.sh
 
 .PHONY: lint
-lint: ## gofmt and go vet
+lint: lint-openapi ## gofmt, go vet and the OpenAPI lint
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'))" || { gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'); exit 1; }
 	go vet ./...
+
+# tools/openapi-lint is a module of its own, like tools/jaeger: its libraries would raise
+# golang.org/x/... for every module of go.work.
+.PHONY: lint-openapi
+lint-openapi: ## Lint openapi.yaml: the OpenAPI 3.0 JSON Schema, kin-openapi's validation, Spectral-style rules (tools/openapi-lint/ruleset.yaml); any finding fails
+	@mkdir -p $(BIN)
+	cd tools/openapi-lint && GOWORK=off go build -o $(BIN)/openapi-lint .
+	$(BIN)/openapi-lint -ruleset tools/openapi-lint/ruleset.yaml openapi.yaml
+
+.PHONY: test-tools
+test-tools: ## Run the tests of tools/openapi-fix and tools/openapi-lint
+	cd tools && go test -count=1 ./openapi-fix/...
+	cd tools/openapi-lint && GOWORK=off go test -count=1 ./...
 
 .PHONY: clean
 clean: ## Remove build output (keeps ./data)

@@ -875,9 +875,11 @@ func (x *RegisterResponse) GetToken() string {
 }
 
 type LoginRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
-	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name given at sign-up (compared as at sign-up).
+	Username string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	// The password given at sign-up.
+	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1338,9 +1340,10 @@ func (x *PublishListResponse) GetVideoList() []*Video {
 }
 
 type FavoriteActionRequest struct {
-	state   protoimpl.MessageState `protogen:"open.v1"`
-	Token   string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
-	VideoId int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The video to like or unlike.
+	VideoId int64 `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
 	// 1 like, 2 unlike.
 	ActionType    int32 `protobuf:"varint,3,opt,name=action_type,json=actionType,proto3" json:"action_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1564,9 +1567,10 @@ func (x *FavoriteListResponse) GetVideoList() []*Video {
 }
 
 type CommentActionRequest struct {
-	state   protoimpl.MessageState `protogen:"open.v1"`
-	Token   string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
-	VideoId int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The video commented on.
+	VideoId int64 `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
 	// 1 post, 2 delete.
 	ActionType int32 `protobuf:"varint,3,opt,name=action_type,json=actionType,proto3" json:"action_type,omitempty"`
 	// The text to post (action_type 1): 1 to 500 characters once surrounding spaces are trimmed.
@@ -1704,9 +1708,10 @@ func (x *CommentActionResponse) GetComment() *Comment {
 }
 
 type CommentListRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Token         string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
-	VideoId       int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The video whose comments to list.
+	VideoId       int64 `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
