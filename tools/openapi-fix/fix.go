@@ -18,7 +18,7 @@ import (
 const (
 	statusCodeDescription = "0: success. Otherwise the request was refused, with an HTTP-style code: 400 bad input, " +
 		"401 not logged in or a bad token, 403 not allowed, 404 not found, 409 taken, 429 throttled or busy, " +
-		"500 or 503 a failure of the server."
+		"5xx (500, 503, 504) a failure of the server."
 	statusMsgDescription = "What happened, in words for people: why a request was refused, and when to try again."
 	okDescription        = "The answer, success and refusal alike (status_code says which, status_msg why)."
 )

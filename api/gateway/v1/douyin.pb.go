@@ -2805,17 +2805,17 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\vMessageChat\x12%.douyin.gateway.v1.MessageChatRequest\x1a&.douyin.gateway.v1.MessageChatResponse\"6\xbaG\x16\n" +
 	"\x04Chat\x12\x0eA conversation\x82\xd3\xe4\x93\x02\x17\x12\x15/douyin/message/chat/\x12\x9c\x01\n" +
 	"\rMessageAction\x12'.douyin.gateway.v1.MessageActionRequest\x1a(.douyin.gateway.v1.MessageActionResponse\"8\xbaG\x16\n" +
-	"\x04Chat\x12\x0eSend a message\x82\xd3\xe4\x93\x02\x19\"\x17/douyin/message/action/B\xca\x16\xbaG\x8c\x16\x12\xaf\x11\n" +
-	"\x06Douyin\x12\x9d\x11The HTTP API of the \"simple Douyin\" short-video app, as this backend serves it. The app cannot be changed, so the server follows its habits.\n" +
+	"\x04Chat\x12\x0eSend a message\x82\xd3\xe4\x93\x02\x19\"\x17/douyin/message/action/B\xd8\x16\xbaG\x9a\x16\x12\xbd\x11\n" +
+	"\x06Douyin\x12\xab\x11The HTTP API of the \"simple Douyin\" short-video app, as this backend serves it. The app cannot be changed, so the server follows its habits.\n" +
 	"\n" +
 	"- **Paths** are written with a trailing slash, as the app sends them; every route also answers without it, never with a redirect.\n" +
 	"- **Parameters** travel in the query string, POSTs included: the app sends them there with an empty body and no usable Content-Type. Other clients may send them as an `application/x-www-form-urlencoded` body instead, or both; the query wins. This document lists them in the query, where the app puts them. A repeated key takes its first value; an integer may be written in float notation (`1e+06`) when its value is exact. Uploads are `multipart/form-data`.\n" +
 	"- **The token** that register and login answer goes in the `token` query parameter (on upload, also as a form field). Where a token is optional, a request without one is an anonymous viewer's; a token that is sent must be valid, or the answer is `status_code` 401.\n" +
-	"- **Every answer is HTTP 200** with a JSON body, whether the request succeeded or was refused. `status_code` 0 means success; otherwise it is an HTTP-style code: 400 bad input, 401 not logged in or a token that is malformed, forged, expired or of a user who no longer exists, 403 not allowed, 404 not found, 409 taken, 429 throttled or busy, 500 and 503 a failure of the server. `status_msg` says what happened, in words for people. Every key of an answer is always present (0, false, \"\", [] or an object of zero values) and every 64-bit integer is a JSON number.\n" +
+	"- **Every answer is HTTP 200** with a JSON body, whether the request succeeded or was refused. `status_code` 0 means success; otherwise it is an HTTP-style code: 400 bad input, 401 not logged in or a token that is malformed, forged, expired or of a user who no longer exists, 403 not allowed, 404 not found, 409 taken, 429 throttled or busy, 5xx (500, 503, 504) a failure of the server. `status_msg` says what happened, in words for people. Every key of an answer is always present (0, false, \"\", [] or an object of zero values) and every 64-bit integer is a JSON number.\n" +
 	"- **Throttles**: likes, comments, follows, messages and uploads are limited per user, sign-ups and logins per client address, wrong passwords per address and username with a growing wait. A refusal is `status_code` 429 with a `status_msg` saying when to try again.\n" +
 	"- **Lists** have no paging: each holds at most `lists.max_items` entries (1,000 by default), the newest.\n" +
 	"\n" +
-	"Outside the operations below, a path that does not exist is answered HTTP 404 and a method a path does not take HTTP 405, each with the same `status_code` and `status_msg`; a request whose line and headers pass 64 KB is refused by Go's HTTP server with a plain-text HTTP 431.2\x051.0.0\x1a&\n" +
+	"Outside the operations below, a path that does not exist is answered HTTP 404 and a method a path does not take HTTP 405, each with the same `status_code` and `status_msg`; a request whose line and headers pass about 64 KB is refused by Go's HTTP server with a plain-text HTTP 431.2\x051.0.0\x1a&\n" +
 	"\x01/\x12!The gateway serving this document\x1aA\n" +
 	"\x15http://localhost:8080\x12(make run: the all-in-one on this machine*\xcf\x01:\xcc\x01\n" +
 	"\xc9\x01\n" +
