@@ -10,14 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,8 +61,14 @@ func (s *server) sigkill(t *testing.T) {
 // returns the demo clips, newest first.
 func (s *server) waitDemoVideos(t *testing.T) []publishedVideo {
 	t.Helper()
+	return s.demoVideosWithin(t, 15*time.Second)
+}
+
+// demoVideosWithin is waitDemoVideos, failing t if the seeding takes longer than within.
+func (s *server) demoVideosWithin(t *testing.T, within time.Duration) []publishedVideo {
+	t.Helper()
 	var vs []publishedVideo
-	for deadline := time.Now().Add(15 * time.Second); ; {
+	for deadline := time.Now().Add(within); ; {
 		vs = s.videos(t, parseVideoPage(t, s.get(t, "/douyin/feed/", nil)))
 		if len(vs) >= len(demoVideos) || time.Now().After(deadline) {
 			break
@@ -72,7 +76,7 @@ func (s *server) waitDemoVideos(t *testing.T) []publishedVideo {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if len(vs) != len(demoVideos) {
-		t.Fatalf("the feed of a first start with the demo has %d videos, want the %d demo clips", len(vs), len(demoVideos))
+		t.Fatalf("the feed of a first start with the demo has %d videos after %v, want the %d demo clips", len(vs), within, len(demoVideos))
 	}
 	for i, v := range vs {
 		if v.authorID != favDemoAuthor || v.author != "douyin-demo" || v.title != demoVideos[i].title {
@@ -90,31 +94,12 @@ func favSend(s *server, method, path string, query url.Values) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := favClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: read body: %v", method, path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s %s: HTTP %d, want 200; body %s", method, path, resp.StatusCode, body)
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		return nil, fmt.Errorf("%s %s: Content-Type %q, want application/json; body %s", method, path, ct, body)
-	}
-	return body, nil
+	return sendWith(favClient, req)
 }
 
 // favAction is the query of a like (like) or an unlike.
 func favAction(token string, videoID int64, like bool) url.Values {
-	actionType := "2"
-	if like {
-		actionType = "1"
-	}
-	return url.Values{"token": {token}, "video_id": {strconv.FormatInt(videoID, 10)}, "action_type": {actionType}}
+	return url.Values{"token": {token}, "video_id": {itoa(videoID)}, "action_type": {actionType(like)}}
 }
 
 // ---- the model of TestLikes ---------------------------------------------------------------------
@@ -220,14 +205,14 @@ func (m *likeModel) assertUser(t *testing.T, viewer, user int64) {
 	if user == 0 {
 		id = viewer
 	} else {
-		q.Set("user_id", strconv.FormatInt(user, 10))
+		q.Set("user_id", itoa(user))
 	}
 	assertJSON(t, m.s.get(t, "/douyin/user/", q), `{"status_code":0,"status_msg":"","user":`+m.userObject(id)+`}`)
 }
 
 func (m *likeModel) assertFavoriteList(t *testing.T, viewer, user int64) {
 	t.Helper()
-	assertJSON(t, m.s.get(t, favListPath, m.query(viewer, "user_id", strconv.FormatInt(user, 10))), m.favoriteList(user, viewer))
+	assertJSON(t, m.s.get(t, favListPath, m.query(viewer, "user_id", itoa(user))), m.favoriteList(user, viewer))
 }
 
 // check compares everything that shows likes with the model. Its first request is the feed as
@@ -256,7 +241,7 @@ func (m *likeModel) check(t *testing.T, actor int64) {
 		authors[v.authorID] = append(authors[v.authorID], v)
 	}
 	for author, vs := range authors {
-		assertJSON(t, m.s.get(t, "/douyin/publish/list/", m.query(actor, "user_id", strconv.FormatInt(author, 10))),
+		assertJSON(t, m.s.get(t, "/douyin/publish/list/", m.query(actor, "user_id", itoa(author))),
 			publishListJSON(m.videoList(vs, actor)))
 	}
 }
@@ -445,13 +430,13 @@ func TestLikes(t *testing.T) {
 				want  string
 			}{
 				{"own list, user_id missing", url.Values{"token": {m.tokens[bob]}}, bobs(bob, true)},
-				{"own list by id", url.Values{"token": {m.tokens[bob]}, "user_id": {strconv.FormatInt(bob, 10)}}, bobs(bob, true)},
-				{"another viewer who likes some of them", url.Values{"token": {m.tokens[alice]}, "user_id": {strconv.FormatInt(bob, 10)}},
+				{"own list by id", url.Values{"token": {m.tokens[bob]}, "user_id": {itoa(bob)}}, bobs(bob, true)},
+				{"another viewer who likes some of them", url.Values{"token": {m.tokens[alice]}, "user_id": {itoa(bob)}},
 					bobs(alice, true)},
-				{"another viewer who likes other videos", url.Values{"token": {m.tokens[carol]}, "user_id": {strconv.FormatInt(bob, 10)}},
+				{"another viewer who likes other videos", url.Values{"token": {m.tokens[carol]}, "user_id": {itoa(bob)}},
 					bobs(carol, false)},
-				{"anonymous", url.Values{"user_id": {strconv.FormatInt(bob, 10)}}, bobs(0, false)},
-				{"empty token is anonymous", url.Values{"token": {""}, "user_id": {strconv.FormatInt(bob, 10)}}, bobs(0, false)},
+				{"anonymous", url.Values{"user_id": {itoa(bob)}}, bobs(0, false)},
+				{"empty token is anonymous", url.Values{"token": {""}, "user_id": {itoa(bob)}}, bobs(0, false)},
 				{"user_id in float notation", url.Values{"token": {m.tokens[carol]}, "user_id": {fmt.Sprintf("%de0", bob)}},
 					bobs(carol, false)},
 				{"a user who likes nothing", url.Values{"token": {m.tokens[bob]}, "user_id": {"1"}}, publishListJSON("[]")},
@@ -468,7 +453,7 @@ func TestLikes(t *testing.T) {
 		otherSecret := signJWT(t, "not-the-server-secret-0123456789", fmt.Sprintf(
 			`{"iss":"douyin","sub":"%d","iat":%d,"exp":%d}`, alice, time.Now().Unix(), time.Now().Add(time.Hour).Unix()))
 		token := m.tokens[alice]
-		id := strconv.FormatInt(mandelbrot, 10)
+		id := itoa(mandelbrot)
 		actions := []struct {
 			name  string
 			query url.Values
@@ -503,7 +488,7 @@ func TestLikes(t *testing.T) {
 			{"garbage token", favAction("abc", mandelbrot, true), statusJSON(401, msgBadToken)},
 			{"token signed with another secret", favAction(otherSecret, mandelbrot, true), statusJSON(401, msgBadToken)},
 			{"real token with its signature altered", favAction(alterSignature(token), mandelbrot, true), statusJSON(401, msgBadToken)},
-			{"real token with its user changed", favAction(withSubject(t, token, strconv.FormatInt(carol, 10)), mandelbrot, true),
+			{"real token with its user changed", favAction(withSubject(t, token, itoa(carol)), mandelbrot, true),
 				statusJSON(401, msgBadToken)},
 		}
 		for _, tt := range actions {
@@ -528,7 +513,7 @@ func TestLikes(t *testing.T) {
 			{"unknown user, anonymous", url.Values{"user_id": {"999"}}, failedList(404, "user not found")},
 			{"user_id negative", url.Values{"token": {token}, "user_id": {"-1"}}, failedList(400, "user_id must be positive")},
 			{"user_id not a number", url.Values{"token": {token}, "user_id": {"abc"}}, failedList(400, `user_id must be an integer, got "abc"`)},
-			{"garbage token", url.Values{"token": {"abc"}, "user_id": {strconv.FormatInt(bob, 10)}}, failedList(401, msgBadToken)},
+			{"garbage token", url.Values{"token": {"abc"}, "user_id": {itoa(bob)}}, failedList(401, msgBadToken)},
 			{"token signed with another secret", url.Values{"token": {otherSecret}}, failedList(401, msgBadToken)},
 		}
 		for _, tt := range lists {
@@ -554,7 +539,7 @@ func TestLikes(t *testing.T) {
 			url.Values{"video_id": {fmt.Sprintf("%de+00", testPattern)}, "action_type": {"1"}})
 		// A repeated key takes its first value.
 		m.act(t, favActionPath, carol, mandelbrot, true,
-			url.Values{"video_id": {strconv.FormatInt(mandelbrot, 10), strconv.FormatInt(gameOfLife, 10)}, "action_type": {"1", "2"}})
+			url.Values{"video_id": {itoa(mandelbrot), itoa(gameOfLife)}, "action_type": {"1", "2"}})
 	})
 
 	t.Run("urlencoded form body", func(t *testing.T) {
@@ -563,7 +548,7 @@ func TestLikes(t *testing.T) {
 		m.set(bob, mandelbrot, false)
 		m.check(t, bob)
 		// A key in both places: the query wins, per key.
-		assertJSON(t, s.postForm(t, favActionPath, url.Values{"video_id": {strconv.FormatInt(testPattern, 10)}},
+		assertJSON(t, s.postForm(t, favActionPath, url.Values{"video_id": {itoa(testPattern)}},
 			favAction(m.tokens[bob], mandelbrot, false)), favOK)
 		m.set(bob, testPattern, false)
 		m.check(t, bob)
@@ -928,7 +913,7 @@ func TestLikesSurviveCrash(t *testing.T) {
 		t.Helper()
 		out := map[int64][]int64{}
 		for _, user := range allUsers {
-			vs, err := parseFavVideos(s.get(t, favListPath, url.Values{"user_id": {strconv.FormatInt(user, 10)}}))
+			vs, err := parseFavVideos(s.get(t, favListPath, url.Values{"user_id": {itoa(user)}}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -992,7 +977,7 @@ func TestLikesSurviveCrash(t *testing.T) {
 			}
 		}
 		for _, user := range allUsers {
-			u, err := parseFavUser(s.get(t, "/douyin/user/", url.Values{"user_id": {strconv.FormatInt(user, 10)}, "token": {tokens[0]}}))
+			u, err := parseFavUser(s.get(t, "/douyin/user/", url.Values{"user_id": {itoa(user)}, "token": {tokens[0]}}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1005,7 +990,7 @@ func TestLikesSurviveCrash(t *testing.T) {
 			}
 		}
 		for author := range works {
-			vs, err := parseFavVideos(s.get(t, "/douyin/publish/list/", url.Values{"user_id": {strconv.FormatInt(author, 10)}}))
+			vs, err := parseFavVideos(s.get(t, "/douyin/publish/list/", url.Values{"user_id": {itoa(author)}}))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,8 +24,6 @@ import (
 const (
 	commentActionPath = "/douyin/comment/action/"
 	commentListPath   = "/douyin/comment/list/"
-
-	noRateLimit = "DOUYIN_RATE_LIMIT_ENABLED=false"
 
 	// The longest comment and message, in characters; the floods write four bytes for each,
 	// UTF-8's most.
@@ -76,7 +73,7 @@ func flood(t *testing.T, from, to int, act func(i int) error) {
 // It is safe for goroutines.
 func (s *server) postComment(token string, video int64, text string) (json.RawMessage, error) {
 	body, err := favSend(s, http.MethodPost, commentActionPath, url.Values{
-		"token": {token}, "video_id": {strconv.FormatInt(video, 10)}, "action_type": {"1"}, "comment_text": {text},
+		"token": {token}, "video_id": {itoa(video)}, "action_type": {"1"}, "comment_text": {text},
 	})
 	if err != nil {
 		return nil, err
@@ -95,7 +92,7 @@ func (s *server) postComment(token string, video int64, text string) (json.RawMe
 // goroutines.
 func (s *server) sendMessage(from, to *person, text string) error {
 	body, err := favSend(s, http.MethodPost, messageActionPath, url.Values{
-		"token": {from.token}, "to_user_id": {strconv.FormatInt(to.id, 10)}, "action_type": {"1"}, "content": {text},
+		"token": {from.token}, "to_user_id": {itoa(to.id)}, "action_type": {"1"}, "content": {text},
 	})
 	if err == nil && string(body) != statusJSON(0, "") {
 		err = fmt.Errorf("send from %d to %d: %.300s", from.id, to.id, body)
@@ -107,7 +104,7 @@ func (s *server) sendMessage(from, to *person, text string) error {
 // status_code 0 with every key present, and nothing else.
 func (s *server) commentList(t *testing.T, token string, video int64) []json.RawMessage {
 	t.Helper()
-	q := url.Values{"video_id": {strconv.FormatInt(video, 10)}}
+	q := url.Values{"video_id": {itoa(video)}}
 	if token != "" {
 		q.Set("token", token)
 	}
@@ -188,7 +185,7 @@ func TestCommentFloodSmall(t *testing.T) {
 	const maxItems, maxMessageBytes, posts = 20, 65536, 40
 	checkFloodSize(t, posts, maxItems, maxCommentChars*bytesPerChar, maxMessageBytes)
 	m := needMediaTools(t)
-	s := startServer(t, t.TempDir(), noRateLimit,
+	s := startServer(t, t.TempDir(), unthrottled,
 		fmt.Sprintf("DOUYIN_LISTS_MAX_ITEMS=%d", maxItems), fmt.Sprintf("DOUYIN_SERVICES_MAX_MESSAGE_BYTES=%d", maxMessageBytes))
 	author, mallory, reader := s.newPerson(t, "author"), s.newPerson(t, "mallory"), s.newPerson(t, "reader")
 	video := s.publishClips(t, m, author, 1)[0].id
@@ -244,7 +241,7 @@ func TestChatFloodSmall(t *testing.T) {
 	t.Parallel()
 	const maxItems, maxMessageBytes, flooded = 20, 131072, 45
 	checkFloodSize(t, flooded, maxItems, maxMessageChars*bytesPerChar, maxMessageBytes)
-	s := startServer(t, t.TempDir(), noRateLimit,
+	s := startServer(t, t.TempDir(), unthrottled,
 		fmt.Sprintf("DOUYIN_LISTS_MAX_ITEMS=%d", maxItems), fmt.Sprintf("DOUYIN_SERVICES_MAX_MESSAGE_BYTES=%d", maxMessageBytes))
 	mallory, victim := s.newPerson(t, "mallory"), s.newPerson(t, "victim")
 
@@ -311,7 +308,7 @@ func TestFloodsAtDefaultSettings(t *testing.T) {
 	t.Parallel()
 	const grpcDefaultMaxMessageBytes = 4 << 20
 	m := needMediaTools(t)
-	s := startServer(t, t.TempDir(), noRateLimit)
+	s := startServer(t, t.TempDir(), unthrottled)
 	author, mallory, reader := s.newPerson(t, "author"), s.newPerson(t, "mallory"), s.newPerson(t, "reader")
 	video := s.publishClips(t, m, author, 1)[0].id
 
@@ -394,7 +391,7 @@ func TestListsAreBounded(t *testing.T) {
 	t.Parallel()
 	const maxItems, n = 5, 6
 	m := needMediaTools(t)
-	s := startServer(t, t.TempDir(), noRateLimit, fmt.Sprintf("DOUYIN_LISTS_MAX_ITEMS=%d", maxItems))
+	s := startServer(t, t.TempDir(), unthrottled, fmt.Sprintf("DOUYIN_LISTS_MAX_ITEMS=%d", maxItems))
 
 	t.Run("follows, followers, friends", func(t *testing.T) {
 		t.Parallel()
@@ -405,9 +402,7 @@ func TestListsAreBounded(t *testing.T) {
 		}
 		follow := func(who, whom *person) {
 			t.Helper()
-			assertJSON(t, s.post(t, relationActionPath, url.Values{
-				"token": {who.token}, "to_user_id": {strconv.FormatInt(whom.id, 10)}, "action_type": {"1"},
-			}), statusJSON(0, ""))
+			assertJSON(t, s.post(t, relationActionPath, followAction(who.token, whom.id, true)), statusJSON(0, ""))
 			who.followCount++
 			whom.followerCnt++
 			time.Sleep(2 * time.Millisecond) // lists are ordered by the millisecond of each follow
@@ -432,7 +427,7 @@ func TestListsAreBounded(t *testing.T) {
 		assertJSON(t, s.get(t, followerListPath, mine), list(func(p *person) string { return s.userObject(p, true) }))
 		assertJSON(t, s.get(t, friendListPath, mine), list(func(p *person) string { return s.friendObject(p, "", 0) }))
 		// Seen by a fan who follows none of the others.
-		theirs := url.Values{"token": {fans[0].token}, "user_id": {strconv.FormatInt(star.id, 10)}}
+		theirs := url.Values{"token": {fans[0].token}, "user_id": {itoa(star.id)}}
 		assertJSON(t, s.get(t, followerListPath, theirs), list(func(p *person) string { return s.userObject(p, false) }))
 	})
 
@@ -441,7 +436,7 @@ func TestListsAreBounded(t *testing.T) {
 		creator, liker := s.newPerson(t, "creator"), s.newPerson(t, "liker")
 		model := &likeModel{s: s, videos: s.publishClips(t, m, creator, n),
 			names: map[int64]string{creator.id: creator.name}, likes: map[int64][]int64{}}
-		assertJSON(t, s.get(t, "/douyin/publish/list/", url.Values{"user_id": {strconv.FormatInt(creator.id, 10)}}),
+		assertJSON(t, s.get(t, "/douyin/publish/list/", url.Values{"user_id": {itoa(creator.id)}}),
 			publishListJSON(model.videoList(model.videos[:maxItems], 0)))
 		// Liked oldest video first: the most recent like is the newest video.
 		for i := n - 1; i >= 0; i-- {
@@ -453,7 +448,7 @@ func TestListsAreBounded(t *testing.T) {
 		for i, id := range model.likes[liker.id][:maxItems] {
 			liked[i] = model.video(id)
 		}
-		assertJSON(t, s.get(t, favListPath, url.Values{"token": {liker.token}, "user_id": {strconv.FormatInt(liker.id, 10)}}),
+		assertJSON(t, s.get(t, favListPath, url.Values{"token": {liker.token}, "user_id": {itoa(liker.id)}}),
 			publishListJSON(model.videoList(liked, liker.id)))
 	})
 }
@@ -470,7 +465,7 @@ func TestMessagingAnyone(t *testing.T) {
 
 	t.Run("by default", func(t *testing.T) {
 		t.Parallel()
-		s := startServer(t, t.TempDir(), noRateLimit)
+		s := startServer(t, t.TempDir(), unthrottled)
 		ann, ben := s.newPerson(t, "ann"), s.newPerson(t, "ben")
 		assertJSON(t, s.send(t, ann, ben, "hi, we have never met"), statusJSON(0, ""))
 		assertJSON(t, s.send(t, ben, ann, "hello"), statusJSON(0, ""))
@@ -483,14 +478,12 @@ func TestMessagingAnyone(t *testing.T) {
 
 	t.Run("friends only", func(t *testing.T) {
 		t.Parallel()
-		s := startServer(t, t.TempDir(), noRateLimit, "DOUYIN_MESSAGE_FRIENDS_ONLY=true")
+		s := startServer(t, t.TempDir(), unthrottled, "DOUYIN_MESSAGE_FRIENDS_ONLY=true")
 		ann, ben := s.newPerson(t, "ann"), s.newPerson(t, "ben")
 		assertJSON(t, s.send(t, ann, ben, "hi"), statusJSON(403, "you can only message friends: follow each other first"))
 		refusals(t, s, ann)
 		for _, f := range [][2]*person{{ann, ben}, {ben, ann}} {
-			assertJSON(t, s.post(t, relationActionPath, url.Values{
-				"token": {f[0].token}, "to_user_id": {strconv.FormatInt(f[1].id, 10)}, "action_type": {"1"},
-			}), statusJSON(0, ""))
+			assertJSON(t, s.post(t, relationActionPath, followAction(f[0].token, f[1].id, true)), statusJSON(0, ""))
 		}
 		assertJSON(t, s.send(t, ann, ben, "hi, friend"), statusJSON(0, ""))
 		if got := s.chat(t, ben, ann, 0); len(got) != 1 || got[0].Content != "hi, friend" {

@@ -192,7 +192,7 @@ func TestTokenOfAResetDataSet(t *testing.T) {
 	refusedEverywhere := func(token string) {
 		t.Helper()
 		bad := statusJSON(401, msgBadToken)
-		video := strconv.FormatInt(videos[0].id, 10)
+		video := itoa(videos[0].id)
 		assertJSON(t, s.post(t, "/douyin/favorite/action/", url.Values{"token": {token}, "video_id": {video}, "action_type": {"1"}}), bad)
 		assertJSON(t, s.post(t, "/douyin/comment/action/", url.Values{"token": {token}, "video_id": {video}, "action_type": {"1"}, "comment_text": {"hi"}}),
 			`{"status_code":401,"status_msg":"`+msgBadToken+`","comment":{"id":0,"user":`+zeroUser+`,"content":"","create_date":""}}`)
@@ -223,13 +223,10 @@ func TestTokenOfAResetDataSet(t *testing.T) {
 func TestThrottledWrites(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, t.TempDir(), "DOUYIN_DEMO")
-	video := strconv.FormatInt(s.waitDemoVideos(t)[0].id, 10)
+	video := itoa(s.waitDemoVideos(t)[0].id)
 	flooderID, token := s.register(t, "flooder")
 	friendID, other := s.register(t, "friend")
-	for _, follow := range []url.Values{
-		{"token": {token}, "to_user_id": {strconv.FormatInt(friendID, 10)}, "action_type": {"1"}},
-		{"token": {other}, "to_user_id": {strconv.FormatInt(flooderID, 10)}, "action_type": {"1"}},
-	} {
+	for _, follow := range []url.Values{followAction(token, friendID, true), followAction(other, flooderID, true)} {
 		assertJSON(t, s.post(t, "/douyin/relation/action/", follow), statusJSON(0, ""))
 	}
 
@@ -274,11 +271,11 @@ func TestThrottledWrites(t *testing.T) {
 	})
 	t.Run("messages: a burst of 10 to one user, of 20 in all", func(t *testing.T) {
 		to := func(id int64) url.Values {
-			return url.Values{"token": {token}, "to_user_id": {strconv.FormatInt(id, 10)}, "action_type": {"1"}, "content": {"hi"}}
+			return url.Values{"token": {token}, "to_user_id": {itoa(id)}, "action_type": {"1"}, "content": {"hi"}}
 		}
 		flood(t, 15, 10, 2*time.Second, "messages to this user", func(int) []byte { return s.post(t, "/douyin/message/action/", to(friendID)) })
 		// The friend can still answer: the budget is the sender's and the pair's.
-		assertJSON(t, s.post(t, "/douyin/message/action/", url.Values{"token": {other}, "to_user_id": {strconv.FormatInt(flooderID, 10)}, "action_type": {"1"}, "content": {"hi"}}), statusJSON(0, ""))
+		assertJSON(t, s.post(t, "/douyin/message/action/", url.Values{"token": {other}, "to_user_id": {itoa(flooderID)}, "action_type": {"1"}, "content": {"hi"}}), statusJSON(0, ""))
 	})
 	t.Run("sign-ups: a burst of 30 from one address", func(t *testing.T) {
 		// Two of the burst were spent above.
@@ -300,15 +297,10 @@ func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
 	register := func(s *server, name, forwardedFor string) string {
 		t.Helper()
 		req, err := s.newRequest(http.MethodPost, "/douyin/user/register/", creds(name, "pw"))
-		if err != nil {
-			t.Fatal(err)
+		if err == nil {
+			req.Header.Set("X-Forwarded-For", forwardedFor)
 		}
-		req.Header.Set("X-Forwarded-For", forwardedFor)
-		body, err := send(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(body)
+		return string(mustSend(t, req, err))
 	}
 	const burst = "DOUYIN_RATE_LIMIT_REGISTER_BURST=2"
 	refusal := `"status_code":429`
@@ -463,7 +455,7 @@ func TestAccessLog(t *testing.T) {
 func TestOrdinaryTrafficDuringAFlood(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, t.TempDir(), "DOUYIN_DEMO")
-	video := strconv.FormatInt(s.waitDemoVideos(t)[0].id, 10)
+	video := itoa(s.waitDemoVideos(t)[0].id)
 	_, flooder := s.register(t, "flooder")
 	s.register(t, "victim")
 	stop := make(chan struct{})

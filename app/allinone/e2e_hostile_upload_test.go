@@ -32,9 +32,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// noRateLimits keeps the rate limits, which these tests do not exercise, out of the way.
-const noRateLimits = "DOUYIN_RATE_LIMIT_ENABLED=false"
-
 const (
 	msgUploadsBusyClient = "you are already uploading as many videos as you may at once: try again when one has finished"
 	msgUploadsBusyServer = "the server is busy receiving other uploads: please try again in a minute"
@@ -245,7 +242,7 @@ func TestHostileUploads(t *testing.T) {
 	t.Parallel()
 	m := needMediaTools(t)
 	dataDir := t.TempDir()
-	s := startServer(t, dataDir, noRateLimits,
+	s := startServer(t, dataDir, unthrottled,
 		"DOUYIN_VIDEO_MAX_UPLOAD_BYTES=1048576", // 1 MB
 		"DOUYIN_HTTP_MAX_UPLOADS_PER_CLIENT=2", "DOUYIN_HTTP_MAX_UPLOADS=3",
 		"DOUYIN_VIDEO_MAX_DIMENSION=320", "DOUYIN_VIDEO_MAX_DURATION=1.5s",
@@ -434,7 +431,7 @@ func TestHostileUploads(t *testing.T) {
 func TestHostileUploadsAtDefaults(t *testing.T) {
 	t.Parallel()
 	dataDir := t.TempDir()
-	s := startServer(t, dataDir, noRateLimits)
+	s := startServer(t, dataDir, unthrottled)
 	_, token := s.register(t, "bob")
 	const mb = 1 << 20
 
@@ -476,7 +473,7 @@ func TestCrashMidPublishLeavesNothing(t *testing.T) {
 	t.Parallel()
 	m := needMediaTools(t)
 	dataDir := t.TempDir()
-	s := startServer(t, dataDir, noRateLimits)
+	s := startServer(t, dataDir, unthrottled)
 	userID, token := s.register(t, "carol")
 	clip := m.clip(t, "ok.mp4", 160, 120)
 	assertJSON(t, s.publish(t, nil, appUpload("ok.mp4", clip, token, "Before the crash")...), publishedJSON)
@@ -534,7 +531,7 @@ func TestCrashMidPublishLeavesNothing(t *testing.T) {
 		slices.DeleteFunc(leftObjects, func(o string) bool { return slices.Contains(kept, o) }))
 
 	// A short upload_timeout: leftovers older than it cannot belong to a publish in progress.
-	again := startServer(t, dataDir, noRateLimits, "DOUYIN_HTTP_UPLOAD_TIMEOUT=1s", "DOUYIN_VIDEO_ORPHAN_GRACE=1ms")
+	again := startServer(t, dataDir, unthrottled, "DOUYIN_HTTP_UPLOAD_TIMEOUT=1s", "DOUYIN_VIDEO_ORPHAN_GRACE=1ms")
 	start := time.Now()
 	if !waitFor(func() bool {
 		return len(uploadFiles(t, dataDir)) == 0 && slices.Equal(objectFiles(t, dataDir), kept)

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +27,11 @@ const (
 )
 
 // person is a registered user of a test and what the others should see of them.
+// followAction is the query of a follow (follow) or an unfollow of whom, as token.
+func followAction(token string, whom int64, follow bool) url.Values {
+	return url.Values{"token": {token}, "to_user_id": {itoa(whom)}, "action_type": {actionType(follow)}}
+}
+
 type person struct {
 	id                       int64
 	name, token              string
@@ -64,7 +68,7 @@ func (s *server) assertRelations(t *testing.T, people []*person, model follows) 
 	for _, viewer := range people {
 		for _, p := range people {
 			want := `{"status_code":0,"status_msg":"","user":` + s.userObject(p, model.has(viewer, p)) + `}`
-			assertJSON(t, s.get(t, "/douyin/user/", url.Values{"token": {viewer.token}, "user_id": {strconv.FormatInt(p.id, 10)}}), want)
+			assertJSON(t, s.get(t, "/douyin/user/", url.Values{"token": {viewer.token}, "user_id": {itoa(p.id)}}), want)
 		}
 	}
 	// The lists list most recent first; the test follows in people order, so compare as sets of
@@ -80,7 +84,7 @@ func (s *server) assertRelations(t *testing.T, people []*person, model follows) 
 					followers = append(followers, s.userObject(q, model.has(viewer, q)))
 				}
 			}
-			q := url.Values{"token": {viewer.token}, "user_id": {strconv.FormatInt(p.id, 10)}}
+			q := url.Values{"token": {viewer.token}, "user_id": {itoa(p.id)}}
 			assertSameItems(t, fmt.Sprintf("follow list of %s seen by %s", p.name, viewer.name), s.get(t, followListPath, q), following)
 			assertSameItems(t, fmt.Sprintf("follower list of %s seen by %s", p.name, viewer.name), s.get(t, followerListPath, q), followers)
 		}
@@ -118,18 +122,9 @@ func TestFollows(t *testing.T) {
 	}
 	ann, ben, cat := people[0], people[1], people[2]
 	model := follows{}
-	act := func(who, whom *person, action int) []byte {
-		return s.post(t, relationActionPath, url.Values{
-			"token": {who.token}, "to_user_id": {strconv.FormatInt(whom.id, 10)}, "action_type": {strconv.Itoa(action)},
-		})
-	}
 	follow := func(who, whom *person, on bool) {
 		t.Helper()
-		action := 2
-		if on {
-			action = 1
-		}
-		assertJSON(t, act(who, whom, action), statusJSON(0, ""))
+		assertJSON(t, s.post(t, relationActionPath, followAction(who.token, whom.id, on)), statusJSON(0, ""))
 		if model.has(who, whom) != on {
 			d := 1
 			if !on {
@@ -143,7 +138,7 @@ func TestFollows(t *testing.T) {
 
 	t.Run("refusals change nothing", func(t *testing.T) {
 		q := func(token string, to int64, action string) url.Values {
-			v := url.Values{"to_user_id": {strconv.FormatInt(to, 10)}, "action_type": {action}}
+			v := url.Values{"to_user_id": {itoa(to)}, "action_type": {action}}
 			if token != "" {
 				v.Set("token", token)
 			}
@@ -191,16 +186,16 @@ func TestFollows(t *testing.T) {
 		assertJSON(t, s.get(t, followListPath, url.Values{"token": {ann.token}}),
 			userListJSON(s.userObject(cat, true), s.userObject(ben, true)))
 		// ben is followed by ann, then cat.
-		assertJSON(t, s.get(t, followerListPath, url.Values{"token": {ben.token}, "user_id": {strconv.FormatInt(ben.id, 10)}}),
+		assertJSON(t, s.get(t, followerListPath, url.Values{"token": {ben.token}, "user_id": {itoa(ben.id)}}),
 			userListJSON(s.userObject(cat, false), s.userObject(ann, true)))
 	})
 
 	t.Run("friends are mutual follows", func(t *testing.T) {
 		assertJSON(t, s.get(t, friendListPath, url.Values{"token": {ann.token}}), userListJSON(s.friendObject(ben, "", 0)))
-		assertJSON(t, s.get(t, friendListPath, url.Values{"token": {ben.token}, "user_id": {strconv.FormatInt(ben.id, 10)}}),
+		assertJSON(t, s.get(t, friendListPath, url.Values{"token": {ben.token}, "user_id": {itoa(ben.id)}}),
 			userListJSON(s.friendObject(ann, "", 0)))
 		assertJSON(t, s.get(t, friendListPath, url.Values{"token": {cat.token}}), userListJSON())
-		assertJSON(t, s.get(t, friendListPath, url.Values{"token": {cat.token}, "user_id": {strconv.FormatInt(ann.id, 10)}}),
+		assertJSON(t, s.get(t, friendListPath, url.Values{"token": {cat.token}, "user_id": {itoa(ann.id)}}),
 			`{"status_code":400,"status_msg":"you can only list your own friends","user_list":[]}`)
 		assertJSON(t, s.get(t, friendListPath, nil), `{"status_code":401,"status_msg":`+quote(msgLoginRequired)+`,"user_list":[]}`)
 	})
@@ -210,7 +205,7 @@ func TestFollows(t *testing.T) {
 			`{"status_code":404,"status_msg":"user not found","user_list":[]}`)
 		assertJSON(t, s.get(t, followerListPath, nil),
 			`{"status_code":400,"status_msg":"user_id is required when not logged in","user_list":[]}`)
-		assertJSON(t, s.get(t, followerListPath, url.Values{"user_id": {strconv.FormatInt(ben.id, 10)}}),
+		assertJSON(t, s.get(t, followerListPath, url.Values{"user_id": {itoa(ben.id)}}),
 			userListJSON(s.userObject(cat, false), s.userObject(ann, false)))
 	})
 }
@@ -226,9 +221,9 @@ type chatMessage struct {
 
 func (s *server) chat(t *testing.T, viewer, peer *person, pre int64) []chatMessage {
 	t.Helper()
-	q := url.Values{"token": {viewer.token}, "to_user_id": {strconv.FormatInt(peer.id, 10)}}
+	q := url.Values{"token": {viewer.token}, "to_user_id": {itoa(peer.id)}}
 	if pre != 0 {
-		q.Set("pre_msg_time", strconv.FormatInt(pre, 10))
+		q.Set("pre_msg_time", itoa(pre))
 	}
 	body := s.get(t, chatPath, q)
 	var got struct {
@@ -262,7 +257,7 @@ func (s *server) chat(t *testing.T, viewer, peer *person, pre int64) []chatMessa
 func (s *server) send(t *testing.T, from, to *person, content string) []byte {
 	t.Helper()
 	return s.post(t, messageActionPath, url.Values{
-		"token": {from.token}, "to_user_id": {strconv.FormatInt(to.id, 10)}, "action_type": {"1"}, "content": {content},
+		"token": {from.token}, "to_user_id": {itoa(to.id)}, "action_type": {"1"}, "content": {content},
 	})
 }
 
@@ -276,21 +271,18 @@ func TestChat(t *testing.T) {
 		people = append(people, &person{id: id, name: name, token: token})
 	}
 	dan, eve, fay := people[0], people[1], people[2]
-	followQ := func(who, whom *person) url.Values {
-		return url.Values{"token": {who.token}, "to_user_id": {strconv.FormatInt(whom.id, 10)}, "action_type": {"1"}}
-	}
 
 	t.Run("only friends may write; empty and long messages are refused", func(t *testing.T) {
 		assertJSON(t, s.send(t, dan, eve, "hi"), statusJSON(403, "you can only message friends: follow each other first"))
-		assertJSON(t, s.post(t, relationActionPath, followQ(dan, eve)), statusJSON(0, ""))
+		assertJSON(t, s.post(t, relationActionPath, followAction(dan.token, eve.id, true)), statusJSON(0, ""))
 		assertJSON(t, s.send(t, dan, eve, "hi"), statusJSON(403, "you can only message friends: follow each other first"))
-		assertJSON(t, s.post(t, relationActionPath, followQ(eve, dan)), statusJSON(0, ""))
+		assertJSON(t, s.post(t, relationActionPath, followAction(eve.token, dan.id, true)), statusJSON(0, ""))
 		assertJSON(t, s.send(t, dan, eve, "  \n "), statusJSON(400, "the message is empty"))
 		assertJSON(t, s.send(t, dan, eve, strings.Repeat("好", 1001)), statusJSON(400, "a message can have at most 1000 characters, got 1001"))
 		assertJSON(t, s.send(t, dan, dan, "me"), statusJSON(400, "you cannot message yourself"))
-		assertJSON(t, s.post(t, messageActionPath, url.Values{"token": {dan.token}, "to_user_id": {strconv.FormatInt(eve.id, 10)}, "action_type": {"2"}, "content": {"x"}}),
+		assertJSON(t, s.post(t, messageActionPath, url.Values{"token": {dan.token}, "to_user_id": {itoa(eve.id)}, "action_type": {"2"}, "content": {"x"}}),
 			statusJSON(400, "action_type must be 1 (send)"))
-		assertJSON(t, s.post(t, messageActionPath, url.Values{"to_user_id": {strconv.FormatInt(eve.id, 10)}, "action_type": {"1"}, "content": {"x"}}),
+		assertJSON(t, s.post(t, messageActionPath, url.Values{"to_user_id": {itoa(eve.id)}, "action_type": {"1"}, "content": {"x"}}),
 			statusJSON(401, msgLoginRequired))
 		if got := s.chat(t, dan, eve, 0); len(got) != 0 {
 			t.Fatalf("refused messages were stored: %+v", got)
@@ -448,12 +440,12 @@ func TestIsFollowEverywhere(t *testing.T) {
 	_, catToken := s.register(t, "cat")
 	follow := func(token string, to int64) {
 		t.Helper()
-		assertJSON(t, s.post(t, relationActionPath, url.Values{"token": {token}, "to_user_id": {strconv.FormatInt(to, 10)}, "action_type": {"1"}}), statusJSON(0, ""))
+		assertJSON(t, s.post(t, relationActionPath, followAction(token, to, true)), statusJSON(0, ""))
 	}
 	follow(annToken, favDemoAuthor)
 	follow(benToken, favDemoAuthor)
 	follow(benToken, ann)
-	video := strconv.FormatInt(demo[0].id, 10)
+	video := itoa(demo[0].id)
 	assertJSON(t, s.post(t, favActionPath, url.Values{"token": {annToken}, "video_id": {video}, "action_type": {"1"}}), favOK)
 	if body := s.post(t, "/douyin/comment/action/", url.Values{"token": {annToken}, "video_id": {video}, "action_type": {"1"}, "comment_text": {"nice"}}); !strings.Contains(string(body), `"status_code":0`) {
 		t.Fatalf("comment: %s", body)
@@ -470,16 +462,16 @@ func TestIsFollowEverywhere(t *testing.T) {
 	answers := map[string]func(token string) []byte{
 		"feed": func(token string) []byte { return s.get(t, "/douyin/feed/", url.Values{"token": {token}}) },
 		"publish list": func(token string) []byte {
-			return s.get(t, "/douyin/publish/list/", url.Values{"token": {token}, "user_id": {strconv.FormatInt(favDemoAuthor, 10)}})
+			return s.get(t, "/douyin/publish/list/", url.Values{"token": {token}, "user_id": {itoa(favDemoAuthor)}})
 		},
 		"favorite list": func(token string) []byte {
-			return s.get(t, favListPath, url.Values{"token": {token}, "user_id": {strconv.FormatInt(ann, 10)}})
+			return s.get(t, favListPath, url.Values{"token": {token}, "user_id": {itoa(ann)}})
 		},
 		"comment list": func(token string) []byte {
 			return s.get(t, "/douyin/comment/list/", url.Values{"token": {token}, "video_id": {video}})
 		},
 		"profile of ann": func(token string) []byte {
-			return s.get(t, "/douyin/user/", url.Values{"token": {token}, "user_id": {strconv.FormatInt(ann, 10)}})
+			return s.get(t, "/douyin/user/", url.Values{"token": {token}, "user_id": {itoa(ann)}})
 		},
 	}
 	for name, answer := range answers {

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -237,6 +238,17 @@ func (b *syncBuffer) String() string {
 }
 
 // host is the host:port the server serves on, as it appears in the image URLs it hands out.
+// itoa is n as a query parameter: an id or a time.
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// actionType is the action_type of an action (on: like, follow) or of its undoing.
+func actionType(on bool) string {
+	if on {
+		return "1"
+	}
+	return "2"
+}
+
 func (s *server) host() string { return strings.TrimPrefix(s.baseURL, "http://") }
 
 // newRequest builds a request the way the app does: parameters in the query string, no body,
@@ -256,8 +268,11 @@ func (s *server) newRequest(method, path string, query url.Values) (*http.Reques
 
 // send performs req and returns the body of a 200 JSON answer, or an error describing any other
 // answer. It is safe to call from several goroutines, unlike the helpers that take t.
-func send(req *http.Request) ([]byte, error) {
-	resp, err := client.Do(req)
+func send(req *http.Request) ([]byte, error) { return sendWith(client, req) }
+
+// sendWith is send with the client c.
+func sendWith(c *http.Client, req *http.Request) ([]byte, error) {
+	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -276,9 +291,10 @@ func send(req *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-func (s *server) do(t *testing.T, method, path string, query url.Values) []byte {
+// mustSend sends req, whose building returned err, and returns the 200 answer's body; a failed
+// building or any other answer fails t.
+func mustSend(t *testing.T, req *http.Request, err error) []byte {
 	t.Helper()
-	req, err := s.newRequest(method, path, query)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,6 +303,12 @@ func (s *server) do(t *testing.T, method, path string, query url.Values) []byte 
 		t.Fatal(err)
 	}
 	return body
+}
+
+func (s *server) do(t *testing.T, method, path string, query url.Values) []byte {
+	t.Helper()
+	req, err := s.newRequest(method, path, query)
+	return mustSend(t, req, err)
 }
 
 // post sends a POST as the app does (see newRequest) and returns the 200 answer's body.
@@ -305,17 +327,12 @@ func (s *server) get(t *testing.T, path string, query url.Values) []byte {
 func (s *server) postForm(t *testing.T, path string, query, form url.Values) []byte {
 	t.Helper()
 	req, err := s.newRequest(http.MethodPost, path, query)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		req.Body = io.NopCloser(strings.NewReader(form.Encode()))
+		req.ContentLength = int64(len(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	req.Body = io.NopCloser(strings.NewReader(form.Encode()))
-	req.ContentLength = int64(len(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	body, err := send(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body
+	return mustSend(t, req, err)
 }
 
 // assertJSON compares a body with the exact JSON expected, key order and number formatting

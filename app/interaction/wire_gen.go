@@ -24,12 +24,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	databaseSettings := database.SettingsOf(confv1Bootstrap)
 	kafka := confv1Bootstrap.Kafka
 	readiness := process.Ready
-	dataData, cleanup, err := data.NewData(databaseSettings, kafka, readiness)
+	v, cleanup, err := data.NewData(databaseSettings, kafka, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
-	relay := data.NewRelay(dataData, kafka, logger)
-	favoriteRepo := data.NewFavoriteRepo(dataData, relay, kafka)
+	relay := data.NewRelay(v, kafka, logger)
+	favoriteRepo := data.NewFavoriteRepo(v, relay, kafka)
 	services := confv1Bootstrap.Services
 	dialer := process.Dialer
 	videoDirectory, cleanup2, err := data.NewVideoDirectory(services, dialer)
@@ -37,10 +37,10 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	awaiter := dataData.Counts
+	awaiter := data.NewAwaiter(v)
 	favoriteUsecase := biz.NewFavoriteUsecase(bizSettings, favoriteRepo, videoDirectory, awaiter)
 	redis := confv1Bootstrap.Redis
-	commentRepo := data.NewCommentRepo(dataData, relay, redis, kafka)
+	commentRepo := data.NewCommentRepo(v, relay, redis, kafka)
 	commentUsecase := biz.NewCommentUsecase(bizSettings, commentRepo, videoDirectory, awaiter)
 	interactionService := service.NewInteractionService(favoriteUsecase, commentUsecase)
 	server, cleanup3, err := bootstrap.ServeGRPC(grpcSettings, interactionService, logger)

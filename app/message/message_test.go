@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"slices"
 	"sync"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/rpc"
+	"github.com/douyin-kratos/douyin/pkg/rpc/rpctest"
 )
 
 // fakeRelation is the relation app's gRPC API with a fixed set of friend pairs.
@@ -41,17 +41,7 @@ func (f *fakeRelation) AreFriends(_ context.Context, req *relationv1.AreFriendsR
 // serveRelation runs fake on a loopback port and returns its address and a stop function.
 func serveRelation(t *testing.T, fake *fakeRelation) (string, func()) {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := ggrpc.NewServer()
-	relationv1.RegisterRelationServiceServer(srv, fake)
-	go func() { _ = srv.Serve(lis) }()
-	var once sync.Once
-	stop := func() { once.Do(srv.Stop) }
-	t.Cleanup(stop)
-	return lis.Addr().String(), stop
+	return rpctest.Serve(t, func(srv *ggrpc.Server) { relationv1.RegisterRelationServiceServer(srv, fake) })
 }
 
 // startApp runs the message app as New assembles it, on SQLite, and returns a client of it.

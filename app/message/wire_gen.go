@@ -23,13 +23,13 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	bizSettings := settings(confv1Bootstrap)
 	databaseSettings := database.SettingsOf(confv1Bootstrap)
 	readiness := process.Ready
-	dataData, cleanup, err := data.NewData(databaseSettings, readiness)
+	v, cleanup, err := data.NewData(databaseSettings, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
 	redis := confv1Bootstrap.Redis
 	kafka := confv1Bootstrap.Kafka
-	messageRepo := data.NewMessageRepo(dataData, redis, kafka)
+	messageRepo := data.NewMessageRepo(v, redis, kafka)
 	services := confv1Bootstrap.Services
 	dialer := process.Dialer
 	friendChecker, cleanup2, err := data.NewFriendChecker(services, dialer)

@@ -2,7 +2,6 @@ package relation
 
 import (
 	"context"
-	"net"
 	"slices"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/rpc"
+	"github.com/douyin-kratos/douyin/pkg/rpc/rpctest"
 )
 
 // users is a user app that knows users 1 to 3.
@@ -39,20 +39,13 @@ func (users) GetUsers(_ context.Context, req *userv1.GetUsersRequest) (*userv1.G
 // codes.
 func TestRelationOverGRPC(t *testing.T) {
 	ctx := context.Background()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	userSrv := ggrpc.NewServer()
-	userv1.RegisterUserServiceServer(userSrv, users{})
-	go func() { _ = userSrv.Serve(lis) }()
-	t.Cleanup(userSrv.Stop)
+	userAddr, _ := rpctest.Serve(t, func(srv *ggrpc.Server) { userv1.RegisterUserServiceServer(srv, users{}) })
 
 	bc := &confv1.Bootstrap{
 		GrpcAddr: "127.0.0.1:0",
 		DataDir:  t.TempDir(),
 		Database: &confv1.Database{Driver: "sqlite"},
-		Services: &confv1.Services{User: lis.Addr().String(), CallTimeout: durationpb.New(3 * time.Second)},
+		Services: &confv1.Services{User: userAddr, CallTimeout: durationpb.New(3 * time.Second)},
 		// Nothing applies the events here: a follow waits this long for counts that never come.
 		Kafka: &confv1.Kafka{InProcess: true, ApplyWait: durationpb.New(10 * time.Millisecond)},
 		Lists: &confv1.Lists{MaxItems: 1000},

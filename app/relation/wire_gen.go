@@ -24,12 +24,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	databaseSettings := database.SettingsOf(confv1Bootstrap)
 	kafka := confv1Bootstrap.Kafka
 	readiness := process.Ready
-	dataData, cleanup, err := data.NewData(databaseSettings, kafka, readiness)
+	v, cleanup, err := data.NewData(databaseSettings, kafka, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
-	relay := data.NewRelay(dataData, kafka, logger)
-	followRepo := data.NewFollowRepo(dataData, relay, kafka)
+	relay := data.NewRelay(v, kafka, logger)
+	followRepo := data.NewFollowRepo(v, relay, kafka)
 	services := confv1Bootstrap.Services
 	dialer := process.Dialer
 	userDirectory, cleanup2, err := data.NewUserDirectory(services, dialer)
@@ -37,7 +37,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	awaiter := dataData.Counts
+	awaiter := data.NewAwaiter(v)
 	relationUsecase := biz.NewRelationUsecase(bizSettings, followRepo, userDirectory, awaiter)
 	relationService := service.NewRelationService(relationUsecase)
 	server, cleanup3, err := bootstrap.ServeGRPC(grpcSettings, relationService, logger)

@@ -23,12 +23,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	settings := database.SettingsOf(confv1Bootstrap)
 	kafka := confv1Bootstrap.Kafka
 	readiness := process.Ready
-	dataData, cleanup, err := data.NewData(settings, kafka, readiness)
+	v, cleanup, err := data.NewData(settings, kafka, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
 	redis := confv1Bootstrap.Redis
-	userRepo := data.NewUserRepo(dataData, redis)
+	userRepo := data.NewUserRepo(v, redis)
 	confv1PasswordHashing := passwordHashing(confv1Bootstrap)
 	argon2idHasher := biz.NewArgon2idHasher(confv1PasswordHashing)
 	userUsecase, err := biz.NewUserUsecase(userRepo, argon2idHasher)
@@ -42,7 +42,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	consumer, err := data.NewCounterConsumer(dataData, userRepo, kafka, logger)
+	consumer, err := data.NewCounterConsumer(v, userRepo, kafka, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

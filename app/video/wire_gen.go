@@ -25,7 +25,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	databaseSettings := database.SettingsOf(confv1Bootstrap)
 	kafka := confv1Bootstrap.Kafka
 	readiness := process.Ready
-	dataData, cleanup, err := data.NewData(databaseSettings, kafka, readiness)
+	v, cleanup, err := data.NewData(databaseSettings, kafka, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -35,10 +35,10 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	relay := data.NewRelay(dataData, kafka, logger)
+	relay := data.NewRelay(v, kafka, logger)
 	redis := confv1Bootstrap.Redis
-	videoRepo := data.NewVideoRepo(dataData, objectStore, relay, redis, logger)
-	awaiter := dataData.Counts
+	videoRepo := data.NewVideoRepo(v, objectStore, relay, redis, logger)
+	awaiter := data.NewAwaiter(v)
 	video := confv1Bootstrap.Video
 	fFmpeg := data.NewFFmpeg(video, readiness)
 	dataUploadDir := uploadDir(confv1Bootstrap)
@@ -54,7 +54,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	consumer, err := data.NewCounterConsumer(dataData, videoRepo, kafka, logger)
+	consumer, err := data.NewCounterConsumer(v, videoRepo, kafka, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

@@ -152,27 +152,29 @@ func (d *douyin) mustCall(t *testing.T, method, path string, query url.Values, o
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 
-func (d *douyin) register(t *testing.T, name string) account {
+// session registers or logs in (path) name, with the password every user of these tests has.
+func (d *douyin) session(t *testing.T, path, name string) account {
 	t.Helper()
 	var out struct {
 		UserID int64  `json:"user_id"`
 		Token  string `json:"token"`
 	}
-	d.mustCall(t, http.MethodPost, "/douyin/user/register/", url.Values{"username": {name}, "password": {"secret-" + name}}, &out)
-	if out.UserID <= 0 || out.Token == "" {
-		t.Fatalf("register %s: user_id %d, token %q; want an id and a token", name, out.UserID, out.Token)
-	}
+	d.mustCall(t, http.MethodPost, path, url.Values{"username": {name}, "password": {"secret-" + name}}, &out)
 	return account{ID: out.UserID, Name: name, Token: out.Token}
+}
+
+func (d *douyin) register(t *testing.T, name string) account {
+	t.Helper()
+	a := d.session(t, "/douyin/user/register/", name)
+	if a.ID <= 0 || a.Token == "" {
+		t.Fatalf("register %s: user_id %d, token %q; want an id and a token", name, a.ID, a.Token)
+	}
+	return a
 }
 
 func (d *douyin) login(t *testing.T, name string) account {
 	t.Helper()
-	var out struct {
-		UserID int64  `json:"user_id"`
-		Token  string `json:"token"`
-	}
-	d.mustCall(t, http.MethodPost, "/douyin/user/login/", url.Values{"username": {name}, "password": {"secret-" + name}}, &out)
-	return account{ID: out.UserID, Name: name, Token: out.Token}
+	return d.session(t, "/douyin/user/login/", name)
 }
 
 // user is userID's profile as viewer sees it.

@@ -67,6 +67,19 @@ func closed(c net.Conn) bool {
 	return err != nil && !strings.Contains(err.Error(), "timeout")
 }
 
+// waitIdle waits until want connections wait for a request (none in one).
+func waitIdle(t *testing.T, l *Limiter, want int) {
+	t.Helper()
+	idle := func() int { l.mu.Lock(); defer l.mu.Unlock(); return l.waiting.Len() }
+	deadline := time.Now().Add(5 * time.Second)
+	for idle() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections wait for a request; want %d", idle(), want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func waitOpen(t *testing.T, l *Limiter, want int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -134,8 +147,11 @@ func TestKeptAliveConnectionsWaitLikeSilentOnes(t *testing.T) {
 	if body, err := get(kept, "/"); err != nil || body != "ok" {
 		t.Fatal(body, err)
 	}
+	// The server marks kept idle after writing the answer, which the client may read first.
+	waitIdle(t, l, 1)
 	other := dial(t, addr) // silent, newer than kept's last request
 	waitOpen(t, l, 2)
+	waitIdle(t, l, 2)
 	c := dial(t, addr)
 	if body, err := get(c, "/"); err != nil || body != "ok" {
 		t.Fatalf("request at the cap: %q, %v", body, err)

@@ -131,6 +131,27 @@ func next(t *testing.T, w registry.Watcher) []string {
 	}
 }
 
+// found returns the endpoints reg finds for service, sorted.
+func found(t *testing.T, reg Registry, service string) []string {
+	t.Helper()
+	ins, err := reg.GetService(context.Background(), service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return endpoints(ins)
+}
+
+// watch returns a watcher of service, stopped when the test ends.
+func watch(t *testing.T, reg Registry, service string) registry.Watcher {
+	t.Helper()
+	w, err := reg.Watch(context.Background(), service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Stop() })
+	return w
+}
+
 func endpoints(ins []*registry.ServiceInstance) []string {
 	var eps []string
 	for _, in := range ins {
@@ -154,11 +175,7 @@ func TestAppRegistersAndIsFoundByName(t *testing.T) {
 			t.Errorf("%d instances of %s, want 1", n, service)
 		}
 	}
-	ins, err := reg.GetService(context.Background(), "user.grpc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := endpoints(ins); !slices.Equal(got, []string{user.endpoint}) {
+	if got := found(t, reg, "user.grpc"); !slices.Equal(got, []string{user.endpoint}) {
 		t.Fatalf("GetService(user.grpc) = %v, want [%s]", got, user.endpoint)
 	}
 	if ins, _ := reg.GetService(context.Background(), "user"); len(ins) != 0 {
@@ -216,11 +233,7 @@ func TestWatcherFollowsInstancesComingAndGoing(t *testing.T) {
 	reg := NewNacos(fake, "")
 	first := startApp(t, reg, "user")
 
-	w, err := reg.Watch(context.Background(), "user.grpc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	w := watch(t, reg, "user.grpc")
 	if got := next(t, w); !slices.Equal(got, []string{first.endpoint}) {
 		t.Fatalf("first answer %v, want [%s]", got, first.endpoint)
 	}
@@ -258,31 +271,17 @@ func TestGroupSeparatesApps(t *testing.T) {
 	if n := len(fake.hosts("douyin", "user.grpc")); n != 1 {
 		t.Fatalf("%d instances of user.grpc in group douyin, want 1", n)
 	}
-	ins, err := douyin.GetService(context.Background(), "user.grpc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := endpoints(ins); !slices.Equal(got, []string{user.endpoint}) {
+	if got := found(t, douyin, "user.grpc"); !slices.Equal(got, []string{user.endpoint}) {
 		t.Fatalf("same group: GetService = %v, want [%s]", got, user.endpoint)
 	}
 	if ins, _ := other.GetService(context.Background(), "user.grpc"); len(ins) != 0 {
 		t.Fatalf("DEFAULT_GROUP sees %v registered in group douyin", endpoints(ins))
 	}
 
-	w, err := douyin.Watch(context.Background(), "user.grpc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	if got := next(t, w); !slices.Equal(got, []string{user.endpoint}) {
+	if got := next(t, watch(t, douyin, "user.grpc")); !slices.Equal(got, []string{user.endpoint}) {
 		t.Fatalf("same group: watcher = %v, want [%s]", got, user.endpoint)
 	}
-	ow, err := other.Watch(context.Background(), "user.grpc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ow.Stop()
-	if got := next(t, ow); len(got) != 0 {
+	if got := next(t, watch(t, other, "user.grpc")); len(got) != 0 {
 		t.Fatalf("DEFAULT_GROUP watcher sees %v registered in group douyin", got)
 	}
 

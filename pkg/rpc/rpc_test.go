@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"context"
-	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/rpc/rpctest"
 )
 
 // flakyHealth fails its first failures calls of each method with UNAVAILABLE, as an app that
@@ -35,15 +35,8 @@ func (h *flakyHealth) Check(context.Context, *healthpb.HealthCheckRequest) (*hea
 
 func serve(t *testing.T, h *flakyHealth) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := ggrpc.NewServer()
-	healthpb.RegisterHealthServer(srv, h)
-	go srv.Serve(lis)
-	t.Cleanup(srv.Stop)
-	return lis.Addr().String()
+	addr, _ := rpctest.Serve(t, func(srv *ggrpc.Server) { healthpb.RegisterHealthServer(srv, h) })
+	return addr
 }
 
 func dial(t *testing.T, addr string, opts ...DialOption) healthpb.HealthClient {

@@ -8,18 +8,10 @@
 // official "simple Douyin" protocol; the gateway writes them as JSON with these exact snake_case
 // keys, every field present, and 64-bit integers as JSON numbers.
 //
-// Every route also answers without its trailing slash. POST parameters may come in the query
-// string (what the app does), as an urlencoded form, or both; the query wins. Failures are HTTP
-// 200 with status_code != 0 and a readable status_msg.
-//
-// Lists have no paging: each list answer (publish, favorite, comment, follow, follower and friend
-// lists, chat history) holds at most lists.max_items entries (1,000 by default), the newest,
-// and never fails for the size of a list.
-//
-// Writes are throttled per user (likes, comments, follows, messages, publishes), register and
-// login per client address, failed logins per address and username with a growing delay. A
-// refusal is status_code 429 with a status_msg saying when to try again. A token is refused
-// (status_code 401) when it is malformed, forged or expired, and when its user no longer exists.
+// openapi.yaml is generated from this file (make generate): the document option below is its
+// info, servers, tags and token scheme; method and field comments are the operations' and
+// parameters' descriptions; field_behavior REQUIRED marks a required parameter, and on a token
+// field the operation's security requirement (tools/openapi-fix says how each is applied).
 
 package gatewayv1
 
@@ -114,14 +106,18 @@ func (ErrorReason) EnumDescriptor() ([]byte, []int) {
 }
 
 type User struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	FollowCount   int64                  `protobuf:"varint,3,opt,name=follow_count,json=followCount,proto3" json:"follow_count,omitempty"`
-	FollowerCount int64                  `protobuf:"varint,4,opt,name=follower_count,json=followerCount,proto3" json:"follower_count,omitempty"`
-	// Whether the viewer follows this user.
-	IsFollow        bool   `protobuf:"varint,5,opt,name=is_follow,json=isFollow,proto3" json:"is_follow,omitempty"`
-	Avatar          string `protobuf:"bytes,6,opt,name=avatar,proto3" json:"avatar,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name  string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Users this user follows.
+	FollowCount int64 `protobuf:"varint,3,opt,name=follow_count,json=followCount,proto3" json:"follow_count,omitempty"`
+	// Users who follow this user.
+	FollowerCount int64 `protobuf:"varint,4,opt,name=follower_count,json=followerCount,proto3" json:"follower_count,omitempty"`
+	// Whether the viewer follows this user (false for an anonymous viewer).
+	IsFollow bool `protobuf:"varint,5,opt,name=is_follow,json=isFollow,proto3" json:"is_follow,omitempty"`
+	// Absolute URL of the profile picture.
+	Avatar string `protobuf:"bytes,6,opt,name=avatar,proto3" json:"avatar,omitempty"`
+	// Absolute URL of the profile's background image.
 	BackgroundImage string `protobuf:"bytes,7,opt,name=background_image,json=backgroundImage,proto3" json:"background_image,omitempty"`
 	Signature       string `protobuf:"bytes,8,opt,name=signature,proto3" json:"signature,omitempty"`
 	// Likes received on this user's videos.
@@ -242,14 +238,16 @@ func (x *User) GetFavoriteCount() int64 {
 }
 
 type Video struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Author        *User                  `protobuf:"bytes,2,opt,name=author,proto3" json:"author,omitempty"`
-	PlayUrl       string                 `protobuf:"bytes,3,opt,name=play_url,json=playUrl,proto3" json:"play_url,omitempty"`
-	CoverUrl      string                 `protobuf:"bytes,4,opt,name=cover_url,json=coverUrl,proto3" json:"cover_url,omitempty"`
-	FavoriteCount int64                  `protobuf:"varint,5,opt,name=favorite_count,json=favoriteCount,proto3" json:"favorite_count,omitempty"`
-	CommentCount  int64                  `protobuf:"varint,6,opt,name=comment_count,json=commentCount,proto3" json:"comment_count,omitempty"`
-	// Whether the viewer liked this video.
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Id     int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Author *User                  `protobuf:"bytes,2,opt,name=author,proto3" json:"author,omitempty"`
+	// Absolute URL of the video file; range requests work, so players can seek.
+	PlayUrl string `protobuf:"bytes,3,opt,name=play_url,json=playUrl,proto3" json:"play_url,omitempty"`
+	// Absolute URL of the cover, a frame of the video.
+	CoverUrl      string `protobuf:"bytes,4,opt,name=cover_url,json=coverUrl,proto3" json:"cover_url,omitempty"`
+	FavoriteCount int64  `protobuf:"varint,5,opt,name=favorite_count,json=favoriteCount,proto3" json:"favorite_count,omitempty"`
+	CommentCount  int64  `protobuf:"varint,6,opt,name=comment_count,json=commentCount,proto3" json:"comment_count,omitempty"`
+	// Whether the viewer liked this video (false for an anonymous viewer).
 	IsFavorite    bool   `protobuf:"varint,7,opt,name=is_favorite,json=isFavorite,proto3" json:"is_favorite,omitempty"`
 	Title         string `protobuf:"bytes,8,opt,name=title,proto3" json:"title,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -347,7 +345,7 @@ type Comment struct {
 	Id      int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
 	User    *User                  `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
 	Content string                 `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
-	// "MM-DD".
+	// "MM-DD", in the server's time zone.
 	CreateDate    string `protobuf:"bytes,4,opt,name=create_date,json=createDate,proto3" json:"create_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -689,7 +687,8 @@ type FeedResponse struct {
 	StatusCode int32                  `protobuf:"varint,1,opt,name=status_code,json=statusCode,proto3" json:"status_code,omitempty"`
 	StatusMsg  string                 `protobuf:"bytes,2,opt,name=status_msg,json=statusMsg,proto3" json:"status_msg,omitempty"`
 	VideoList  []*Video               `protobuf:"bytes,3,rep,name=video_list,json=videoList,proto3" json:"video_list,omitempty"`
-	// Publish time (ms) of the oldest video returned; pass it back as latest_time for the next page.
+	// Publish time (ms) of the oldest video returned, or the effective latest_time when there is
+	// none; pass it back as latest_time for the next page.
 	NextTime      int64 `protobuf:"varint,4,opt,name=next_time,json=nextTime,proto3" json:"next_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -876,9 +875,11 @@ func (x *RegisterResponse) GetToken() string {
 }
 
 type LoginRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
-	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name given at sign-up (compared as at sign-up).
+	Username string `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
+	// The password given at sign-up.
+	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -996,9 +997,10 @@ func (x *LoginResponse) GetToken() string {
 }
 
 type UserInfoRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Token         string                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user to show; absent or 0: the viewer.
+	UserId        int64  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1107,11 +1109,16 @@ func (x *UserInfoResponse) GetUser() *User {
 	return nil
 }
 
+// The upload's fields. The generated document describes the multipart body (the method's
+// option); token and title are also read from the query, data never is. token is not REQUIRED
+// here because the app sends it in the body rather than the query.
 type PublishActionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
-	Token         string                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
-	Title         string                 `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// Or the form field token.
+	Token string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	// 1 to 100 characters. Or the form field title.
+	Title         string `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1220,9 +1227,10 @@ func (x *PublishActionResponse) GetStatusMsg() string {
 }
 
 type PublishListRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Token         string                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user whose videos to list; absent or 0: the viewer (required without a token).
+	UserId        int64  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1332,9 +1340,10 @@ func (x *PublishListResponse) GetVideoList() []*Video {
 }
 
 type FavoriteActionRequest struct {
-	state   protoimpl.MessageState `protogen:"open.v1"`
-	Token   string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
-	VideoId int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The video to like or unlike.
+	VideoId int64 `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
 	// 1 like, 2 unlike.
 	ActionType    int32 `protobuf:"varint,3,opt,name=action_type,json=actionType,proto3" json:"action_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1445,9 +1454,10 @@ func (x *FavoriteActionResponse) GetStatusMsg() string {
 }
 
 type FavoriteListRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Token         string                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user whose likes to list; absent or 0: the viewer (required without a token).
+	UserId        int64  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1557,12 +1567,13 @@ func (x *FavoriteListResponse) GetVideoList() []*Video {
 }
 
 type CommentActionRequest struct {
-	state   protoimpl.MessageState `protogen:"open.v1"`
-	Token   string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
-	VideoId int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The video commented on.
+	VideoId int64 `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
 	// 1 post, 2 delete.
 	ActionType int32 `protobuf:"varint,3,opt,name=action_type,json=actionType,proto3" json:"action_type,omitempty"`
-	// The text to post (action_type 1).
+	// The text to post (action_type 1): 1 to 500 characters once surrounding spaces are trimmed.
 	CommentText string `protobuf:"bytes,4,opt,name=comment_text,json=commentText,proto3" json:"comment_text,omitempty"`
 	// The comment to delete (action_type 2).
 	CommentId     int64 `protobuf:"varint,5,opt,name=comment_id,json=commentId,proto3" json:"comment_id,omitempty"`
@@ -1639,7 +1650,7 @@ type CommentActionResponse struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	StatusCode int32                  `protobuf:"varint,1,opt,name=status_code,json=statusCode,proto3" json:"status_code,omitempty"`
 	StatusMsg  string                 `protobuf:"bytes,2,opt,name=status_msg,json=statusMsg,proto3" json:"status_msg,omitempty"`
-	// The stored comment, on post.
+	// The stored comment, on post; on delete, and on failure, an object of zero values.
 	Comment       *Comment `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1697,9 +1708,10 @@ func (x *CommentActionResponse) GetComment() *Comment {
 }
 
 type CommentListRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Token         string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
-	VideoId       int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The video whose comments to list.
+	VideoId       int64 `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1809,9 +1821,10 @@ func (x *CommentListResponse) GetCommentList() []*Comment {
 }
 
 type RelationActionRequest struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Token    string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
-	ToUserId int64                  `protobuf:"varint,2,opt,name=to_user_id,json=toUserId,proto3" json:"to_user_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The user to follow or unfollow.
+	ToUserId int64 `protobuf:"varint,2,opt,name=to_user_id,json=toUserId,proto3" json:"to_user_id,omitempty"`
 	// 1 follow, 2 unfollow.
 	ActionType    int32 `protobuf:"varint,3,opt,name=action_type,json=actionType,proto3" json:"action_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1922,9 +1935,10 @@ func (x *RelationActionResponse) GetStatusMsg() string {
 }
 
 type FollowListRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Token         string                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user whose follows to list; absent or 0: the viewer (required without a token).
+	UserId        int64  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2034,9 +2048,10 @@ func (x *FollowListResponse) GetUserList() []*User {
 }
 
 type FollowerListRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Token         string                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user whose followers to list; absent or 0: the viewer (required without a token).
+	UserId        int64  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2146,9 +2161,11 @@ func (x *FollowerListResponse) GetUserList() []*User {
 }
 
 type FriendListRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Token         string                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Absent, 0 or the viewer's own id: a friend list is only ever the viewer's, since it carries
+	// the viewer's messages (another user's id is refused with 400).
+	UserId        int64  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2258,9 +2275,10 @@ func (x *FriendListResponse) GetUserList() []*FriendUser {
 }
 
 type MessageChatRequest struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Token    string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
-	ToUserId int64                  `protobuf:"varint,2,opt,name=to_user_id,json=toUserId,proto3" json:"to_user_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The other user of the conversation.
+	ToUserId int64 `protobuf:"varint,2,opt,name=to_user_id,json=toUserId,proto3" json:"to_user_id,omitempty"`
 	// create_time (ms) of the newest message the app shows; absent or 0 for the conversation's
 	// newest messages.
 	PreMsgTime    int64 `protobuf:"varint,3,opt,name=pre_msg_time,json=preMsgTime,proto3" json:"pre_msg_time,omitempty"`
@@ -2380,11 +2398,13 @@ func (x *MessageChatResponse) GetMessageList() []*Message {
 }
 
 type MessageActionRequest struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Token    string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
-	ToUserId int64                  `protobuf:"varint,2,opt,name=to_user_id,json=toUserId,proto3" json:"to_user_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The receiver.
+	ToUserId int64 `protobuf:"varint,2,opt,name=to_user_id,json=toUserId,proto3" json:"to_user_id,omitempty"`
 	// 1 send.
-	ActionType    int32  `protobuf:"varint,3,opt,name=action_type,json=actionType,proto3" json:"action_type,omitempty"`
+	ActionType int32 `protobuf:"varint,3,opt,name=action_type,json=actionType,proto3" json:"action_type,omitempty"`
+	// 1 to 1,000 characters once surrounding spaces are trimmed.
 	Content       string `protobuf:"bytes,4,opt,name=content,proto3" json:"content,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2504,7 +2524,7 @@ var File_api_gateway_v1_douyin_proto protoreflect.FileDescriptor
 
 const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\n" +
-	"\x1bapi/gateway/v1/douyin.proto\x12\x11douyin.gateway.v1\x1a\x13errors/errors.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1bopenapiv3/annotations.proto\"\xe1\x02\n" +
+	"\x1bapi/gateway/v1/douyin.proto\x12\x11douyin.gateway.v1\x1a\x13errors/errors.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bopenapiv3/annotations.proto\"\xe1\x02\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
@@ -2560,9 +2580,9 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"fromUserId\x12\x18\n" +
 	"\acontent\x18\x04 \x01(\tR\acontent\x12\x1f\n" +
 	"\vcreate_time\x18\x05 \x01(\x03R\n" +
-	"createTime\"D\n" +
-	"\vFeedRequest\x12\x1f\n" +
-	"\vlatest_time\x18\x01 \x01(\tR\n" +
+	"createTime\"\\\n" +
+	"\vFeedRequest\x127\n" +
+	"\vlatest_time\x18\x01 \x01(\tB\x16\xbaG\x13:\x11\x12\x0f\"1700000000000\"R\n" +
 	"latestTime\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\tR\x05token\"\xa4\x01\n" +
 	"\fFeedResponse\x12\x1f\n" +
@@ -2572,40 +2592,40 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"status_msg\x18\x02 \x01(\tR\tstatusMsg\x127\n" +
 	"\n" +
 	"video_list\x18\x03 \x03(\v2\x18.douyin.gateway.v1.VideoR\tvideoList\x12\x1b\n" +
-	"\tnext_time\x18\x04 \x01(\x03R\bnextTime\"I\n" +
-	"\x0fRegisterRequest\x12\x1a\n" +
-	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\"\x81\x01\n" +
+	"\tnext_time\x18\x04 \x01(\x03R\bnextTime\"e\n" +
+	"\x0fRegisterRequest\x12(\n" +
+	"\busername\x18\x01 \x01(\tB\f\xe2A\x01\x02\xbaG\x05x \x80\x01\x01R\busername\x12(\n" +
+	"\bpassword\x18\x02 \x01(\tB\f\xe2A\x01\x02\xbaG\x05x \x80\x01\x01R\bpassword\"\x81\x01\n" +
 	"\x10RegisterResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
 	"statusCode\x12\x1d\n" +
 	"\n" +
 	"status_msg\x18\x02 \x01(\tR\tstatusMsg\x12\x17\n" +
 	"\auser_id\x18\x03 \x01(\x03R\x06userId\x12\x14\n" +
-	"\x05token\x18\x04 \x01(\tR\x05token\"F\n" +
-	"\fLoginRequest\x12\x1a\n" +
-	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
-	"\bpassword\x18\x02 \x01(\tR\bpassword\"~\n" +
+	"\x05token\x18\x04 \x01(\tR\x05token\"b\n" +
+	"\fLoginRequest\x12(\n" +
+	"\busername\x18\x01 \x01(\tB\f\xe2A\x01\x02\xbaG\x05x \x80\x01\x01R\busername\x12(\n" +
+	"\bpassword\x18\x02 \x01(\tB\f\xe2A\x01\x02\xbaG\x05x \x80\x01\x01R\bpassword\"~\n" +
 	"\rLoginResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
 	"statusCode\x12\x1d\n" +
 	"\n" +
 	"status_msg\x18\x02 \x01(\tR\tstatusMsg\x12\x17\n" +
 	"\auser_id\x18\x03 \x01(\x03R\x06userId\x12\x14\n" +
-	"\x05token\x18\x04 \x01(\tR\x05token\"@\n" +
+	"\x05token\x18\x04 \x01(\tR\x05token\"F\n" +
 	"\x0fUserInfoRequest\x12\x17\n" +
-	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token\"\x7f\n" +
+	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x1a\n" +
+	"\x05token\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x05token\"\x7f\n" +
 	"\x10UserInfoResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
 	"statusCode\x12\x1d\n" +
 	"\n" +
 	"status_msg\x18\x02 \x01(\tR\tstatusMsg\x12+\n" +
-	"\x04user\x18\x03 \x01(\v2\x17.douyin.gateway.v1.UserR\x04user\"V\n" +
+	"\x04user\x18\x03 \x01(\v2\x17.douyin.gateway.v1.UserR\x04user\"`\n" +
 	"\x14PublishActionRequest\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token\x12\x14\n" +
-	"\x05title\x18\x03 \x01(\tR\x05title\"W\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\x12\x1e\n" +
+	"\x05title\x18\x03 \x01(\tB\b\xbaG\x05xd\x80\x01\x01R\x05title\"W\n" +
 	"\x15PublishActionResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
 	"statusCode\x12\x1d\n" +
@@ -2620,11 +2640,11 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\n" +
 	"status_msg\x18\x02 \x01(\tR\tstatusMsg\x127\n" +
 	"\n" +
-	"video_list\x18\x03 \x03(\v2\x18.douyin.gateway.v1.VideoR\tvideoList\"i\n" +
-	"\x15FavoriteActionRequest\x12\x14\n" +
-	"\x05token\x18\x01 \x01(\tR\x05token\x12\x19\n" +
-	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\x12\x1f\n" +
-	"\vaction_type\x18\x03 \x01(\x05R\n" +
+	"video_list\x18\x03 \x03(\v2\x18.douyin.gateway.v1.VideoR\tvideoList\"\x8a\x01\n" +
+	"\x15FavoriteActionRequest\x12\x1a\n" +
+	"\x05token\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x05token\x12\x1f\n" +
+	"\bvideo_id\x18\x02 \x01(\x03B\x04\xe2A\x01\x02R\avideoId\x124\n" +
+	"\vaction_type\x18\x03 \x01(\x05B\x13\xe2A\x01\x02\xbaG\f\xc2\x01\x03\x12\x011\xc2\x01\x03\x12\x012R\n" +
 	"actionType\"X\n" +
 	"\x16FavoriteActionResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
@@ -2640,13 +2660,13 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\n" +
 	"status_msg\x18\x02 \x01(\tR\tstatusMsg\x127\n" +
 	"\n" +
-	"video_list\x18\x03 \x03(\v2\x18.douyin.gateway.v1.VideoR\tvideoList\"\xaa\x01\n" +
-	"\x14CommentActionRequest\x12\x14\n" +
-	"\x05token\x18\x01 \x01(\tR\x05token\x12\x19\n" +
-	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\x12\x1f\n" +
-	"\vaction_type\x18\x03 \x01(\x05R\n" +
-	"actionType\x12!\n" +
-	"\fcomment_text\x18\x04 \x01(\tR\vcommentText\x12\x1d\n" +
+	"video_list\x18\x03 \x03(\v2\x18.douyin.gateway.v1.VideoR\tvideoList\"\xd6\x01\n" +
+	"\x14CommentActionRequest\x12\x1a\n" +
+	"\x05token\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x05token\x12\x1f\n" +
+	"\bvideo_id\x18\x02 \x01(\x03B\x04\xe2A\x01\x02R\avideoId\x124\n" +
+	"\vaction_type\x18\x03 \x01(\x05B\x13\xe2A\x01\x02\xbaG\f\xc2\x01\x03\x12\x011\xc2\x01\x03\x12\x012R\n" +
+	"actionType\x12,\n" +
+	"\fcomment_text\x18\x04 \x01(\tB\t\xbaG\x06x\xf4\x03\x80\x01\x01R\vcommentText\x12\x1d\n" +
 	"\n" +
 	"comment_id\x18\x05 \x01(\x03R\tcommentId\"\x8d\x01\n" +
 	"\x15CommentActionResponse\x12\x1f\n" +
@@ -2654,21 +2674,21 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"statusCode\x12\x1d\n" +
 	"\n" +
 	"status_msg\x18\x02 \x01(\tR\tstatusMsg\x124\n" +
-	"\acomment\x18\x03 \x01(\v2\x1a.douyin.gateway.v1.CommentR\acomment\"E\n" +
+	"\acomment\x18\x03 \x01(\v2\x1a.douyin.gateway.v1.CommentR\acomment\"K\n" +
 	"\x12CommentListRequest\x12\x14\n" +
-	"\x05token\x18\x01 \x01(\tR\x05token\x12\x19\n" +
-	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\"\x94\x01\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\x12\x1f\n" +
+	"\bvideo_id\x18\x02 \x01(\x03B\x04\xe2A\x01\x02R\avideoId\"\x94\x01\n" +
 	"\x13CommentListResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
 	"statusCode\x12\x1d\n" +
 	"\n" +
 	"status_msg\x18\x02 \x01(\tR\tstatusMsg\x12=\n" +
-	"\fcomment_list\x18\x03 \x03(\v2\x1a.douyin.gateway.v1.CommentR\vcommentList\"l\n" +
-	"\x15RelationActionRequest\x12\x14\n" +
-	"\x05token\x18\x01 \x01(\tR\x05token\x12\x1c\n" +
+	"\fcomment_list\x18\x03 \x03(\v2\x1a.douyin.gateway.v1.CommentR\vcommentList\"\x8d\x01\n" +
+	"\x15RelationActionRequest\x12\x1a\n" +
+	"\x05token\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x05token\x12\"\n" +
 	"\n" +
-	"to_user_id\x18\x02 \x01(\x03R\btoUserId\x12\x1f\n" +
-	"\vaction_type\x18\x03 \x01(\x05R\n" +
+	"to_user_id\x18\x02 \x01(\x03B\x04\xe2A\x01\x02R\btoUserId\x124\n" +
+	"\vaction_type\x18\x03 \x01(\x05B\x13\xe2A\x01\x02\xbaG\f\xc2\x01\x03\x12\x011\xc2\x01\x03\x12\x012R\n" +
 	"actionType\"X\n" +
 	"\x16RelationActionResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
@@ -2692,20 +2712,20 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"statusCode\x12\x1d\n" +
 	"\n" +
 	"status_msg\x18\x02 \x01(\tR\tstatusMsg\x124\n" +
-	"\tuser_list\x18\x03 \x03(\v2\x17.douyin.gateway.v1.UserR\buserList\"B\n" +
+	"\tuser_list\x18\x03 \x03(\v2\x17.douyin.gateway.v1.UserR\buserList\"H\n" +
 	"\x11FriendListRequest\x12\x17\n" +
-	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token\"\x90\x01\n" +
+	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x1a\n" +
+	"\x05token\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x05token\"\x90\x01\n" +
 	"\x12FriendListResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
 	"statusCode\x12\x1d\n" +
 	"\n" +
 	"status_msg\x18\x02 \x01(\tR\tstatusMsg\x12:\n" +
-	"\tuser_list\x18\x03 \x03(\v2\x1d.douyin.gateway.v1.FriendUserR\buserList\"j\n" +
-	"\x12MessageChatRequest\x12\x14\n" +
-	"\x05token\x18\x01 \x01(\tR\x05token\x12\x1c\n" +
+	"\tuser_list\x18\x03 \x03(\v2\x1d.douyin.gateway.v1.FriendUserR\buserList\"v\n" +
+	"\x12MessageChatRequest\x12\x1a\n" +
+	"\x05token\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x05token\x12\"\n" +
 	"\n" +
-	"to_user_id\x18\x02 \x01(\x03R\btoUserId\x12 \n" +
+	"to_user_id\x18\x02 \x01(\x03B\x04\xe2A\x01\x02R\btoUserId\x12 \n" +
 	"\fpre_msg_time\x18\x03 \x01(\x03R\n" +
 	"preMsgTime\"\x94\x01\n" +
 	"\x13MessageChatResponse\x12\x1f\n" +
@@ -2713,14 +2733,14 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"statusCode\x12\x1d\n" +
 	"\n" +
 	"status_msg\x18\x02 \x01(\tR\tstatusMsg\x12=\n" +
-	"\fmessage_list\x18\x03 \x03(\v2\x1a.douyin.gateway.v1.MessageR\vmessageList\"\x85\x01\n" +
-	"\x14MessageActionRequest\x12\x14\n" +
-	"\x05token\x18\x01 \x01(\tR\x05token\x12\x1c\n" +
+	"\fmessage_list\x18\x03 \x03(\v2\x1a.douyin.gateway.v1.MessageR\vmessageList\"\xaf\x01\n" +
+	"\x14MessageActionRequest\x12\x1a\n" +
+	"\x05token\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\x05token\x12\"\n" +
 	"\n" +
-	"to_user_id\x18\x02 \x01(\x03R\btoUserId\x12\x1f\n" +
-	"\vaction_type\x18\x03 \x01(\x05R\n" +
-	"actionType\x12\x18\n" +
-	"\acontent\x18\x04 \x01(\tR\acontent\"W\n" +
+	"to_user_id\x18\x02 \x01(\x03B\x04\xe2A\x01\x02R\btoUserId\x12.\n" +
+	"\vaction_type\x18\x03 \x01(\x05B\r\xe2A\x01\x02\xbaG\x06\xc2\x01\x03\x12\x011R\n" +
+	"actionType\x12'\n" +
+	"\acontent\x18\x04 \x01(\tB\r\xe2A\x01\x02\xbaG\x06x\xe8\a\x80\x01\x01R\acontent\"W\n" +
 	"\x15MessageActionResponse\x12\x1f\n" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
 	"statusCode\x12\x1d\n" +
@@ -2735,40 +2755,79 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\tNOT_FOUND\x10\x05\x1a\x04\xa8E\x94\x03\x12\x1b\n" +
 	"\x11TOO_MANY_REQUESTS\x10\x06\x1a\x04\xa8E\xad\x03\x12\x16\n" +
 	"\fUPLOADS_BUSY\x10\a\x1a\x04\xa8E\xad\x03\x12\x13\n" +
-	"\tTOO_LARGE\x10\b\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x032\x9e\x11\n" +
-	"\x06Douyin\x12^\n" +
-	"\x04Feed\x12\x1e.douyin.gateway.v1.FeedRequest\x1a\x1f.douyin.gateway.v1.FeedResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/douyin/feed/\x12s\n" +
-	"\bRegister\x12\".douyin.gateway.v1.RegisterRequest\x1a#.douyin.gateway.v1.RegisterResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\"\x16/douyin/user/register/\x12g\n" +
-	"\x05Login\x12\x1f.douyin.gateway.v1.LoginRequest\x1a .douyin.gateway.v1.LoginResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x13/douyin/user/login/\x12j\n" +
-	"\bUserInfo\x12\".douyin.gateway.v1.UserInfoRequest\x1a#.douyin.gateway.v1.UserInfoResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/douyin/user/\x12\xc0\x02\n" +
-	"\rPublishAction\x12'.douyin.gateway.v1.PublishActionRequest\x1a(.douyin.gateway.v1.PublishActionResponse\"\xdb\x01\xbaG\xb8\x01:\xb5\x01\n" +
-	"\xb2\x01\x12\xad\x01\n" +
-	"\xaa\x01\n" +
-	"\x13multipart/form-data\x12\x92\x01\n" +
-	"\x8f\x01\n" +
-	"\x8c\x01\xba\x01\x04data\xba\x01\x05token\xba\x01\x05title\xca\x01\x06object\xfa\x01i\n" +
+	"\tTOO_LARGE\x10\b\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x032\xe2\x15\n" +
+	"\x06Douyin\x12u\n" +
+	"\x04Feed\x12\x1e.douyin.gateway.v1.FeedRequest\x1a\x1f.douyin.gateway.v1.FeedResponse\",\xbaG\x14\n" +
+	"\x06Videos\x12\n" +
+	"Video feed\x82\xd3\xe4\x93\x02\x0f\x12\r/douyin/feed/\x12\x89\x01\n" +
+	"\bRegister\x12\".douyin.gateway.v1.RegisterRequest\x1a#.douyin.gateway.v1.RegisterResponse\"4\xbaG\x13\n" +
+	"\bAccounts\x12\aSign up\x82\xd3\xe4\x93\x02\x18\"\x16/douyin/user/register/\x12|\n" +
+	"\x05Login\x12\x1f.douyin.gateway.v1.LoginRequest\x1a .douyin.gateway.v1.LoginResponse\"0\xbaG\x12\n" +
+	"\bAccounts\x12\x06Log in\x82\xd3\xe4\x93\x02\x15\"\x13/douyin/user/login/\x12\x85\x01\n" +
+	"\bUserInfo\x12\".douyin.gateway.v1.UserInfoRequest\x1a#.douyin.gateway.v1.UserInfoResponse\"0\xbaG\x18\n" +
+	"\bAccounts\x12\fUser profile\x82\xd3\xe4\x93\x02\x0f\x12\r/douyin/user/\x12\xc0\x03\n" +
+	"\rPublishAction\x12'.douyin.gateway.v1.PublishActionRequest\x1a(.douyin.gateway.v1.PublishActionResponse\"\xdb\x02\xbaG\xb8\x02\n" +
+	"\x06Videos\x12\x0eUpload a video:\x9d\x02\n" +
+	"\x9a\x02\x12\x95\x02\n" +
+	"\x92\x02\n" +
+	"\x13multipart/form-data\x12\xfa\x01\n" +
+	"\xf7\x01\n" +
+	"\xf4\x01\xba\x01\x04data\xca\x01\x06object\xfa\x01\xe0\x01\n" +
 	";\n" +
 	"\x04data\x123\n" +
 	"1\xca\x01\x06string\x92\x02\x1cThe video file (mp4 or mov).\x9a\x02\x06binary\n" +
-	"\x14\n" +
-	"\x05token\x12\v\n" +
-	"\t\xca\x01\x06string\n" +
-	"\x14\n" +
-	"\x05title\x12\v\n" +
-	"\t\xca\x01\x06string\x18\x01\x82\xd3\xe4\x93\x02\x19\"\x17/douyin/publish/action/\x12{\n" +
-	"\vPublishList\x12%.douyin.gateway.v1.PublishListRequest\x1a&.douyin.gateway.v1.PublishListResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/douyin/publish/list/\x12\x87\x01\n" +
-	"\x0eFavoriteAction\x12(.douyin.gateway.v1.FavoriteActionRequest\x1a).douyin.gateway.v1.FavoriteActionResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x18/douyin/favorite/action/\x12\x7f\n" +
-	"\fFavoriteList\x12&.douyin.gateway.v1.FavoriteListRequest\x1a'.douyin.gateway.v1.FavoriteListResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/douyin/favorite/list/\x12\x83\x01\n" +
-	"\rCommentAction\x12'.douyin.gateway.v1.CommentActionRequest\x1a(.douyin.gateway.v1.CommentActionResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\"\x17/douyin/comment/action/\x12{\n" +
-	"\vCommentList\x12%.douyin.gateway.v1.CommentListRequest\x1a&.douyin.gateway.v1.CommentListResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/douyin/comment/list/\x12\x87\x01\n" +
-	"\x0eRelationAction\x12(.douyin.gateway.v1.RelationActionRequest\x1a).douyin.gateway.v1.RelationActionResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x18/douyin/relation/action/\x12\x80\x01\n" +
+	"H\n" +
+	"\x05token\x12?\n" +
+	"=\xca\x01\x06string\x92\x021The token; required, here or in the query string.\n" +
+	"W\n" +
+	"\x05title\x12N\n" +
+	"Lxd\x80\x01\x01\xca\x01\x06string\x92\x02;1 to 100 characters; required, here or in the query string.\x18\x01\x82\xd3\xe4\x93\x02\x19\"\x17/douyin/publish/action/\x12\x97\x01\n" +
+	"\vPublishList\x12%.douyin.gateway.v1.PublishListRequest\x1a&.douyin.gateway.v1.PublishListResponse\"9\xbaG\x19\n" +
+	"\x06Videos\x12\x0fA user's videos\x82\xd3\xe4\x93\x02\x17\x12\x15/douyin/publish/list/\x12\xa9\x01\n" +
+	"\x0eFavoriteAction\x12(.douyin.gateway.v1.FavoriteActionRequest\x1a).douyin.gateway.v1.FavoriteActionResponse\"B\xbaG\x1f\n" +
+	"\x05Likes\x12\x16Like or unlike a video\x82\xd3\xe4\x93\x02\x1a\"\x18/douyin/favorite/action/\x12\x9e\x01\n" +
+	"\fFavoriteList\x12&.douyin.gateway.v1.FavoriteListRequest\x1a'.douyin.gateway.v1.FavoriteListResponse\"=\xbaG\x1c\n" +
+	"\x05Likes\x12\x13Videos a user liked\x82\xd3\xe4\x93\x02\x18\x12\x16/douyin/favorite/list/\x12\xaa\x01\n" +
+	"\rCommentAction\x12'.douyin.gateway.v1.CommentActionRequest\x1a(.douyin.gateway.v1.CommentActionResponse\"F\xbaG$\n" +
+	"\bComments\x12\x18Post or delete a comment\x82\xd3\xe4\x93\x02\x19\"\x17/douyin/comment/action/\x12\x9c\x01\n" +
+	"\vCommentList\x12%.douyin.gateway.v1.CommentListRequest\x1a&.douyin.gateway.v1.CommentListResponse\">\xbaG\x1e\n" +
+	"\bComments\x12\x12A video's comments\x82\xd3\xe4\x93\x02\x17\x12\x15/douyin/comment/list/\x12\xae\x01\n" +
+	"\x0eRelationAction\x12(.douyin.gateway.v1.RelationActionRequest\x1a).douyin.gateway.v1.RelationActionResponse\"G\xbaG$\n" +
+	"\aFollows\x12\x19Follow or unfollow a user\x82\xd3\xe4\x93\x02\x1a\"\x18/douyin/relation/action/\x12\xa1\x01\n" +
 	"\n" +
-	"FollowList\x12$.douyin.gateway.v1.FollowListRequest\x1a%.douyin.gateway.v1.FollowListResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/douyin/relation/follow/list/\x12\x88\x01\n" +
-	"\fFollowerList\x12&.douyin.gateway.v1.FollowerListRequest\x1a'.douyin.gateway.v1.FollowerListResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/douyin/relation/follower/list/\x12\x80\x01\n" +
+	"FollowList\x12$.douyin.gateway.v1.FollowListRequest\x1a%.douyin.gateway.v1.FollowListResponse\"F\xbaG\x1e\n" +
+	"\aFollows\x12\x13Whom a user follows\x82\xd3\xe4\x93\x02\x1f\x12\x1d/douyin/relation/follow/list/\x12\xa8\x01\n" +
+	"\fFollowerList\x12&.douyin.gateway.v1.FollowerListRequest\x1a'.douyin.gateway.v1.FollowerListResponse\"G\xbaG\x1d\n" +
+	"\aFollows\x12\x12Who follows a user\x82\xd3\xe4\x93\x02!\x12\x1f/douyin/relation/follower/list/\x12\xa2\x01\n" +
 	"\n" +
-	"FriendList\x12$.douyin.gateway.v1.FriendListRequest\x1a%.douyin.gateway.v1.FriendListResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/douyin/relation/friend/list/\x12{\n" +
-	"\vMessageChat\x12%.douyin.gateway.v1.MessageChatRequest\x1a&.douyin.gateway.v1.MessageChatResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/douyin/message/chat/\x12\x83\x01\n" +
-	"\rMessageAction\x12'.douyin.gateway.v1.MessageActionRequest\x1a(.douyin.gateway.v1.MessageActionResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\"\x17/douyin/message/action/B:Z8github.com/douyin-kratos/douyin/api/gateway/v1;gatewayv1b\x06proto3"
+	"FriendList\x12$.douyin.gateway.v1.FriendListRequest\x1a%.douyin.gateway.v1.FriendListResponse\"G\xbaG\x1f\n" +
+	"\aFollows\x12\x14The viewer's friends\x82\xd3\xe4\x93\x02\x1f\x12\x1d/douyin/relation/friend/list/\x12\x94\x01\n" +
+	"\vMessageChat\x12%.douyin.gateway.v1.MessageChatRequest\x1a&.douyin.gateway.v1.MessageChatResponse\"6\xbaG\x16\n" +
+	"\x04Chat\x12\x0eA conversation\x82\xd3\xe4\x93\x02\x17\x12\x15/douyin/message/chat/\x12\x9c\x01\n" +
+	"\rMessageAction\x12'.douyin.gateway.v1.MessageActionRequest\x1a(.douyin.gateway.v1.MessageActionResponse\"8\xbaG\x16\n" +
+	"\x04Chat\x12\x0eSend a message\x82\xd3\xe4\x93\x02\x19\"\x17/douyin/message/action/B\xd8\x16\xbaG\x9a\x16\x12\xbd\x11\n" +
+	"\x06Douyin\x12\xab\x11The HTTP API of the \"simple Douyin\" short-video app, as this backend serves it. The app cannot be changed, so the server follows its habits.\n" +
+	"\n" +
+	"- **Paths** are written with a trailing slash, as the app sends them; every route also answers without it, never with a redirect.\n" +
+	"- **Parameters** travel in the query string, POSTs included: the app sends them there with an empty body and no usable Content-Type. Other clients may send them as an `application/x-www-form-urlencoded` body instead, or both; the query wins. This document lists them in the query, where the app puts them. A repeated key takes its first value; an integer may be written in float notation (`1e+06`) when its value is exact. Uploads are `multipart/form-data`.\n" +
+	"- **The token** that register and login answer goes in the `token` query parameter (on upload, also as a form field). Where a token is optional, a request without one is an anonymous viewer's; a token that is sent must be valid, or the answer is `status_code` 401.\n" +
+	"- **Every answer is HTTP 200** with a JSON body, whether the request succeeded or was refused. `status_code` 0 means success; otherwise it is an HTTP-style code: 400 bad input, 401 not logged in or a token that is malformed, forged, expired or of a user who no longer exists, 403 not allowed, 404 not found, 409 taken, 429 throttled or busy, 5xx (500, 503, 504) a failure of the server. `status_msg` says what happened, in words for people. Every key of an answer is always present (0, false, \"\", [] or an object of zero values) and every 64-bit integer is a JSON number.\n" +
+	"- **Throttles**: likes, comments, follows, messages and uploads are limited per user, sign-ups and logins per client address, wrong passwords per address and username with a growing wait. A refusal is `status_code` 429 with a `status_msg` saying when to try again.\n" +
+	"- **Lists** have no paging: each holds at most `lists.max_items` entries (1,000 by default), the newest.\n" +
+	"\n" +
+	"Outside the operations below, a path that does not exist is answered HTTP 404 and a method a path does not take HTTP 405, each with the same `status_code` and `status_msg`; a request whose line and headers pass about 64 KB is refused by Go's HTTP server with a plain-text HTTP 431.2\x051.0.0\x1a&\n" +
+	"\x01/\x12!The gateway serving this document\x1aA\n" +
+	"\x15http://localhost:8080\x12(make run: the all-in-one on this machine*\xcf\x01:\xcc\x01\n" +
+	"\xc9\x01\n" +
+	"\x05token\x12\xbf\x01\n" +
+	"\xbc\x01\n" +
+	"\x06apiKey\x12\xa3\x01The token that register and login answer (an HS256 JWT, valid 30 days by default). It acts only for a user that exists and was created before the token was issued.\x1a\x05token\"\x05query:&\n" +
+	"\bAccounts\x12\x1aSign up, log in, profiles.:3\n" +
+	"\x06Videos\x12)The feed, uploads and each user's videos.:3\n" +
+	"\x05Likes\x12*Liking videos and the videos a user liked.: \n" +
+	"\bComments\x12\x14Comments on a video.:F\n" +
+	"\aFollows\x12;Following users, follow lists and friends (mutual follows).:\x1f\n" +
+	"\x04Chat\x12\x17Messages between users.Z8github.com/douyin-kratos/douyin/api/gateway/v1;gatewayv1b\x06proto3"
 
 var (
 	file_api_gateway_v1_douyin_proto_rawDescOnce sync.Once

@@ -8,18 +8,10 @@
 // official "simple Douyin" protocol; the gateway writes them as JSON with these exact snake_case
 // keys, every field present, and 64-bit integers as JSON numbers.
 //
-// Every route also answers without its trailing slash. POST parameters may come in the query
-// string (what the app does), as an urlencoded form, or both; the query wins. Failures are HTTP
-// 200 with status_code != 0 and a readable status_msg.
-//
-// Lists have no paging: each list answer (publish, favorite, comment, follow, follower and friend
-// lists, chat history) holds at most lists.max_items entries (1,000 by default), the newest,
-// and never fails for the size of a list.
-//
-// Writes are throttled per user (likes, comments, follows, messages, publishes), register and
-// login per client address, failed logins per address and username with a growing delay. A
-// refusal is status_code 429 with a status_msg saying when to try again. A token is refused
-// (status_code 401) when it is malformed, forged or expired, and when its user no longer exists.
+// openapi.yaml is generated from this file (make generate): the document option below is its
+// info, servers, tags and token scheme; method and field comments are the operations' and
+// parameters' descriptions; field_behavior REQUIRED marks a required parameter, and on a token
+// field the operation's security requirement (tools/openapi-fix says how each is applied).
 
 package gatewayv1
 
@@ -58,35 +50,62 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type DouyinClient interface {
-	// Videos published strictly before latest_time, newest first, at most 30. Anonymous without token.
+	// Videos published strictly before latest_time, newest first, at most 30. Without a token
+	// the viewer is anonymous (is_follow and is_favorite are false). Pass next_time back as
+	// latest_time for the next page: pages neither repeat nor skip a video.
 	Feed(ctx context.Context, in *FeedRequest, opts ...grpc.CallOption) (*FeedResponse, error)
-	// Creates an account and logs it in.
+	// Creates an account and logs it in: the answer carries its user_id and token (0 and "" on
+	// failure). Usernames compare as people read them: full-width and other compatibility
+	// variants fold (so `ａlice` is taken once `alice` is), surrounding spaces are trimmed and
+	// runs of them collapse, case still tells names apart. Refused: 400 a username or password
+	// that is empty, longer than 32 characters, or (a username) with invisible or
+	// direction-changing characters; 409 a username that is taken; 429 too many sign-ups from
+	// this address.
 	Register(ctx context.Context, in *RegisterRequest, opts ...grpc.CallOption) (*RegisterResponse, error)
-	// Logs in. An unknown username and a wrong password get the same answer (status_code 401,
-	// "wrong username or password") in the same time, so names cannot be told apart by it.
-	// Usernames are compared as people read them: width variants fold, and invisible or
-	// direction-changing characters are refused.
+	// Logs in: the answer carries the user's id and a new token (0 and "" on failure). An
+	// unknown username and a wrong password get the same answer (status_code 401, "wrong
+	// username or password") in the same time, so names cannot be told apart by it. After 5
+	// wrong passwords for one username from one address, the next attempt is refused with 429
+	// until a wait has passed: 1 s, doubling with each further failure up to 15 minutes. 429
+	// also past the logins allowed from one address.
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginResponse, error)
-	// A user's profile; without user_id, the token's own.
+	// A user's profile, as the viewer sees it (is_follow); without user_id, the viewer's own.
+	// 404 for a user that does not exist.
 	UserInfo(ctx context.Context, in *UserInfoRequest, opts ...grpc.CallOption) (*UserInfoResponse, error)
-	// Uploads a video (multipart/form-data with data, token and title, in any order; values in the
-	// query win). Refused with status_code 400, before the rest of the body is read: a body above
-	// the size limit (by its Content-Length, or once that much has arrived), a field other than
-	// data, token and title, a token or title that is not UTF-8. A token sent before the file is
+	// Uploads a video: multipart/form-data with the fields data (the file), token and title, in
+	// any order; token and title may come in the query string instead, and the query wins. The
+	// video shows in the feed and the publish list as soon as the answer arrives. The file must
+	// be an mp4 or mov with a video stream, at most video.max_upload_bytes (200 MB by default),
+	// video.max_dimension pixels wide and high (4096) and video.max_duration long (10 minutes);
+	// the title 1 to 100 characters.
+	//
+	// Refused with status_code 400 before the rest of the body is read: a body above the size
+	// limit (by its Content-Length, or once that much has arrived), a field other than data,
+	// token and title, a token or title that is not UTF-8. A token sent before the file is
 	// checked before the file is read (401); a file found unauthenticated afterwards is deleted
-	// before the answer. status_code 429 when the client already has its uploads in progress
-	// (http.max_uploads_per_client) or the server is receiving its most (http.max_uploads): the
-	// body is not read; try again once an upload has finished. Videos wider or higher than
-	// video.max_dimension or longer than video.max_duration are refused with 400.
+	// before the answer. 400 also for a file that is not such a video. status_code 429 when the
+	// client already has its uploads in progress (http.max_uploads_per_client) or the server is
+	// receiving its most (http.max_uploads): the body is not read; try again once an upload has
+	// finished. 429 too when the user has published too often.
 	PublishAction(ctx context.Context, in *PublishActionRequest, opts ...grpc.CallOption) (*PublishActionResponse, error)
 	// A user's newest videos, newest first, at most lists.max_items.
 	PublishList(ctx context.Context, in *PublishListRequest, opts ...grpc.CallOption) (*PublishListResponse, error)
+	// Likes or unlikes a video. Both are idempotent: liking twice or unliking a video never
+	// liked succeeds and changes nothing. 404 for a video that does not exist; 429 past the
+	// user's like throttle.
 	FavoriteAction(ctx context.Context, in *FavoriteActionRequest, opts ...grpc.CallOption) (*FavoriteActionResponse, error)
 	// The videos a user liked most recently, most recent first, at most lists.max_items.
 	FavoriteList(ctx context.Context, in *FavoriteListRequest, opts ...grpc.CallOption) (*FavoriteListResponse, error)
+	// Posts a comment (action_type 1, answering the stored comment) or deletes one (2). Only its
+	// author may delete a comment (403 otherwise); 404 for a video or comment that does not
+	// exist; 400 for an empty or over-long text; 429 past the user's comment throttle.
 	CommentAction(ctx context.Context, in *CommentActionRequest, opts ...grpc.CallOption) (*CommentActionResponse, error)
-	// A video's newest comments, newest first, at most lists.max_items.
+	// A video's newest comments, newest first, at most lists.max_items. 404 for a video that
+	// does not exist.
 	CommentList(ctx context.Context, in *CommentListRequest, opts ...grpc.CallOption) (*CommentListResponse, error)
+	// Follows or unfollows a user. Both are idempotent: counts move only on a real change.
+	// Following yourself is 400, a user who does not exist 404; 429 past the user's follow
+	// throttle.
 	RelationAction(ctx context.Context, in *RelationActionRequest, opts ...grpc.CallOption) (*RelationActionResponse, error)
 	// Whom a user followed most recently, most recent first, at most lists.max_items.
 	FollowList(ctx context.Context, in *FollowListRequest, opts ...grpc.CallOption) (*FollowListResponse, error)
@@ -96,11 +115,13 @@ type DouyinClient interface {
 	// lists.max_items, each with the latest message exchanged.
 	FriendList(ctx context.Context, in *FriendListRequest, opts ...grpc.CallOption) (*FriendListResponse, error)
 	// The conversation with to_user_id, oldest first, at most lists.max_items messages: without
-	// pre_msg_time its newest messages; with it the oldest of those to_user_id sent after it, so
-	// polling from the newest create_time received catches up without skipping one.
+	// pre_msg_time its newest messages; with it the oldest of those to_user_id sent after it (not
+	// the viewer's own, which the app already shows), so polling from the newest create_time
+	// received catches up without skipping one. 404 for a user that does not exist.
 	MessageChat(ctx context.Context, in *MessageChatRequest, opts ...grpc.CallOption) (*MessageChatResponse, error)
 	// Sends a message to any other existing user (a user not found is 404, yourself 400); where
-	// the server sets message.friends_only, only to a friend (403 otherwise).
+	// the server sets message.friends_only, only to a friend (403 otherwise). 400 for empty or
+	// over-long content; 429 past the user's message throttles.
 	MessageAction(ctx context.Context, in *MessageActionRequest, opts ...grpc.CallOption) (*MessageActionResponse, error)
 }
 
@@ -276,35 +297,62 @@ func (c *douyinClient) MessageAction(ctx context.Context, in *MessageActionReque
 // All implementations must embed UnimplementedDouyinServer
 // for forward compatibility.
 type DouyinServer interface {
-	// Videos published strictly before latest_time, newest first, at most 30. Anonymous without token.
+	// Videos published strictly before latest_time, newest first, at most 30. Without a token
+	// the viewer is anonymous (is_follow and is_favorite are false). Pass next_time back as
+	// latest_time for the next page: pages neither repeat nor skip a video.
 	Feed(context.Context, *FeedRequest) (*FeedResponse, error)
-	// Creates an account and logs it in.
+	// Creates an account and logs it in: the answer carries its user_id and token (0 and "" on
+	// failure). Usernames compare as people read them: full-width and other compatibility
+	// variants fold (so `ａlice` is taken once `alice` is), surrounding spaces are trimmed and
+	// runs of them collapse, case still tells names apart. Refused: 400 a username or password
+	// that is empty, longer than 32 characters, or (a username) with invisible or
+	// direction-changing characters; 409 a username that is taken; 429 too many sign-ups from
+	// this address.
 	Register(context.Context, *RegisterRequest) (*RegisterResponse, error)
-	// Logs in. An unknown username and a wrong password get the same answer (status_code 401,
-	// "wrong username or password") in the same time, so names cannot be told apart by it.
-	// Usernames are compared as people read them: width variants fold, and invisible or
-	// direction-changing characters are refused.
+	// Logs in: the answer carries the user's id and a new token (0 and "" on failure). An
+	// unknown username and a wrong password get the same answer (status_code 401, "wrong
+	// username or password") in the same time, so names cannot be told apart by it. After 5
+	// wrong passwords for one username from one address, the next attempt is refused with 429
+	// until a wait has passed: 1 s, doubling with each further failure up to 15 minutes. 429
+	// also past the logins allowed from one address.
 	Login(context.Context, *LoginRequest) (*LoginResponse, error)
-	// A user's profile; without user_id, the token's own.
+	// A user's profile, as the viewer sees it (is_follow); without user_id, the viewer's own.
+	// 404 for a user that does not exist.
 	UserInfo(context.Context, *UserInfoRequest) (*UserInfoResponse, error)
-	// Uploads a video (multipart/form-data with data, token and title, in any order; values in the
-	// query win). Refused with status_code 400, before the rest of the body is read: a body above
-	// the size limit (by its Content-Length, or once that much has arrived), a field other than
-	// data, token and title, a token or title that is not UTF-8. A token sent before the file is
+	// Uploads a video: multipart/form-data with the fields data (the file), token and title, in
+	// any order; token and title may come in the query string instead, and the query wins. The
+	// video shows in the feed and the publish list as soon as the answer arrives. The file must
+	// be an mp4 or mov with a video stream, at most video.max_upload_bytes (200 MB by default),
+	// video.max_dimension pixels wide and high (4096) and video.max_duration long (10 minutes);
+	// the title 1 to 100 characters.
+	//
+	// Refused with status_code 400 before the rest of the body is read: a body above the size
+	// limit (by its Content-Length, or once that much has arrived), a field other than data,
+	// token and title, a token or title that is not UTF-8. A token sent before the file is
 	// checked before the file is read (401); a file found unauthenticated afterwards is deleted
-	// before the answer. status_code 429 when the client already has its uploads in progress
-	// (http.max_uploads_per_client) or the server is receiving its most (http.max_uploads): the
-	// body is not read; try again once an upload has finished. Videos wider or higher than
-	// video.max_dimension or longer than video.max_duration are refused with 400.
+	// before the answer. 400 also for a file that is not such a video. status_code 429 when the
+	// client already has its uploads in progress (http.max_uploads_per_client) or the server is
+	// receiving its most (http.max_uploads): the body is not read; try again once an upload has
+	// finished. 429 too when the user has published too often.
 	PublishAction(context.Context, *PublishActionRequest) (*PublishActionResponse, error)
 	// A user's newest videos, newest first, at most lists.max_items.
 	PublishList(context.Context, *PublishListRequest) (*PublishListResponse, error)
+	// Likes or unlikes a video. Both are idempotent: liking twice or unliking a video never
+	// liked succeeds and changes nothing. 404 for a video that does not exist; 429 past the
+	// user's like throttle.
 	FavoriteAction(context.Context, *FavoriteActionRequest) (*FavoriteActionResponse, error)
 	// The videos a user liked most recently, most recent first, at most lists.max_items.
 	FavoriteList(context.Context, *FavoriteListRequest) (*FavoriteListResponse, error)
+	// Posts a comment (action_type 1, answering the stored comment) or deletes one (2). Only its
+	// author may delete a comment (403 otherwise); 404 for a video or comment that does not
+	// exist; 400 for an empty or over-long text; 429 past the user's comment throttle.
 	CommentAction(context.Context, *CommentActionRequest) (*CommentActionResponse, error)
-	// A video's newest comments, newest first, at most lists.max_items.
+	// A video's newest comments, newest first, at most lists.max_items. 404 for a video that
+	// does not exist.
 	CommentList(context.Context, *CommentListRequest) (*CommentListResponse, error)
+	// Follows or unfollows a user. Both are idempotent: counts move only on a real change.
+	// Following yourself is 400, a user who does not exist 404; 429 past the user's follow
+	// throttle.
 	RelationAction(context.Context, *RelationActionRequest) (*RelationActionResponse, error)
 	// Whom a user followed most recently, most recent first, at most lists.max_items.
 	FollowList(context.Context, *FollowListRequest) (*FollowListResponse, error)
@@ -314,11 +362,13 @@ type DouyinServer interface {
 	// lists.max_items, each with the latest message exchanged.
 	FriendList(context.Context, *FriendListRequest) (*FriendListResponse, error)
 	// The conversation with to_user_id, oldest first, at most lists.max_items messages: without
-	// pre_msg_time its newest messages; with it the oldest of those to_user_id sent after it, so
-	// polling from the newest create_time received catches up without skipping one.
+	// pre_msg_time its newest messages; with it the oldest of those to_user_id sent after it (not
+	// the viewer's own, which the app already shows), so polling from the newest create_time
+	// received catches up without skipping one. 404 for a user that does not exist.
 	MessageChat(context.Context, *MessageChatRequest) (*MessageChatResponse, error)
 	// Sends a message to any other existing user (a user not found is 404, yourself 400); where
-	// the server sets message.friends_only, only to a friend (403 otherwise).
+	// the server sets message.friends_only, only to a friend (403 otherwise). 400 for empty or
+	// over-long content; 429 past the user's message throttles.
 	MessageAction(context.Context, *MessageActionRequest) (*MessageActionResponse, error)
 	mustEmbedUnimplementedDouyinServer()
 }

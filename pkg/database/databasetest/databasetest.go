@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,6 +141,31 @@ func ForEach(t *testing.T, contract func(t *testing.T, bc *confv1.Bootstrap), st
 	for _, s := range stores {
 		t.Run(s.Name, func(t *testing.T) { contract(t, s.config(t)) })
 	}
+}
+
+// ReadWhile calls read over and over on readers goroutines for as long as write runs, then
+// waits for them: readers that load, and may cache, what they read while changes commit. Once
+// it returns, a repository must answer exactly what is stored. A failed read fails t.
+func ReadWhile(t testing.TB, readers int, read func() error, write func()) {
+	t.Helper()
+	var written atomic.Bool
+	var wg sync.WaitGroup
+	for range readers {
+		wg.Go(func() {
+			for !written.Load() {
+				if err := read(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	// Deferred, so that a write that fails t stops the readers too.
+	defer func() {
+		written.Store(true)
+		wg.Wait()
+	}()
+	write()
 }
 
 // OpenData opens an app's stores for bc through its NewData, as the app does, so that every

@@ -9,6 +9,7 @@ import (
 
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
+	"github.com/douyin-kratos/douyin/pkg/edges/edgestest"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
@@ -47,95 +48,29 @@ func (v *fakeVideos) calls() int {
 	return len(v.asked)
 }
 
-// fakeFavorites is a FavoriteRepo in memory: it stores what decide says, and gives the event
-// decide returns an id.
+// fakeFavorites is a FavoriteRepo in memory: a favorite is the edge user → video, stored with
+// its author.
 type fakeFavorites struct {
-	mu                  sync.Mutex
-	favorited           map[[2]int64]Favorite // (user, video) → the stored favorite
-	order               map[[2]int64]int      // (user, video) → when it was favorited
-	clock               int
-	seq                 int
-	sets                int
-	favoritedAmongCalls int
-	events              []string
-	published           []*interactionv1.FavoriteChanged // the events, in order
-	// err, when set, is returned by every call.
-	err error
+	*edgestest.Memory[Favorite, *interactionv1.FavoriteChanged]
 }
 
 func newFakeFavorites() *fakeFavorites {
-	return &fakeFavorites{favorited: map[[2]int64]Favorite{}, order: map[[2]int64]int{}}
+	return &fakeFavorites{edgestest.NewMemory[Favorite, *interactionv1.FavoriteChanged]()}
 }
 
+// put stores f directly, as if favorited earlier.
+func (r *fakeFavorites) put(f Favorite) { r.Put(edgestest.Edge{Owner: f.UserID, Member: f.VideoID}, f) }
+
 func (r *fakeFavorites) Set(_ context.Context, f Favorite, decide func(bool) (bool, *interactionv1.FavoriteChanged)) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.sets++
-	if r.err != nil {
-		return "", r.err
-	}
-	key := [2]int64{f.UserID, f.VideoID}
-	_, had := r.favorited[key]
-	favorite, ev := decide(had)
-	switch {
-	case favorite && !had:
-		r.clock++
-		r.favorited[key], r.order[key] = f, r.clock
-	case !favorite && had:
-		delete(r.favorited, key)
-		delete(r.order, key)
-	}
-	if ev == nil {
-		return "", nil
-	}
-	r.seq++
-	id := fmt.Sprintf("fav-event-%d", r.seq)
-	r.events = append(r.events, id)
-	r.published = append(r.published, ev)
-	return id, nil
+	return r.Memory.Set(edgestest.Edge{Owner: f.UserID, Member: f.VideoID}, f, decide)
 }
 
 func (r *fakeFavorites) ListVideos(_ context.Context, userID int64, limit int) ([]int64, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return nil, r.err
-	}
-	var keys [][2]int64
-	for k := range r.favorited {
-		if k[0] == userID {
-			keys = append(keys, k)
-		}
-	}
-	sort.Slice(keys, func(i, j int) bool { return r.order[keys[i]] > r.order[keys[j]] })
-	out := make([]int64, len(keys))
-	for i, k := range keys {
-		out[i] = k[1]
-	}
-	return out[:min(limit, len(out))], nil
+	return r.Newest(userID, limit)
 }
 
 func (r *fakeFavorites) FavoritedAmong(_ context.Context, userID int64, videoIDs []int64) ([]int64, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.favoritedAmongCalls++
-	if r.err != nil {
-		return nil, r.err
-	}
-	var out []int64
-	for _, v := range videoIDs {
-		if _, ok := r.favorited[[2]int64{userID, v}]; ok {
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
-
-func (r *fakeFavorites) stored(userID, videoID int64) (Favorite, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	f, ok := r.favorited[[2]int64{userID, videoID}]
-	return f, ok
+	return r.Among(userID, videoIDs)
 }
 
 // fakeComments is a CommentRepo in memory: it stores comments and gives the events announce

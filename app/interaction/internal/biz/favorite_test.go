@@ -12,6 +12,7 @@ import (
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror/apierrortest"
+	"github.com/douyin-kratos/douyin/pkg/edges/edgestest"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
@@ -23,6 +24,15 @@ const (
 )
 
 func catalogue() map[int64]int64 { return map[int64]int64{videoA: authorA, videoB: authorB} }
+
+// favorites are the edges of the (user, video) pairs.
+func favorites(pairs [][2]int64) []edgestest.Edge {
+	out := make([]edgestest.Edge, len(pairs))
+	for i, p := range pairs {
+		out[i] = edgestest.Edge{Owner: p[0], Member: p[1]}
+	}
+	return out
+}
 
 func TestFavorite(t *testing.T) {
 	ctx := context.Background()
@@ -88,32 +98,12 @@ func TestFavorite(t *testing.T) {
 					t.Fatalf("step %d Favorite(%d, %d, %v): changed = %v; want %v", i, s.user, s.video, s.favorite, changed, s.changed)
 				}
 			}
-			for _, p := range tt.favorited {
-				if _, ok := repo.stored(p[0], p[1]); !ok {
-					t.Errorf("user %d / video %d is not favorited", p[0], p[1])
-				}
+			repo.WantHeld(t, favorites(tt.favorited), favorites(tt.notFavorited))
+			if n := len(repo.Asked); n != tt.repoCalls {
+				t.Errorf("%d Set calls; want %d", n, tt.repoCalls)
 			}
-			for _, p := range tt.notFavorited {
-				if _, ok := repo.stored(p[0], p[1]); ok {
-					t.Errorf("user %d / video %d is favorited", p[0], p[1])
-				}
-			}
-			if repo.sets != tt.repoCalls {
-				t.Errorf("%d Set calls; want %d", repo.sets, tt.repoCalls)
-			}
-			calls := waiter.Waits()
-			if len(calls) != tt.waits {
-				t.Fatalf("%d waits for counts; want %d (one per real change): %+v", len(calls), tt.waits, calls)
-			}
-			// Each wait is for the event of a real change, in order, on every counting consumer.
-			for i, c := range calls {
-				if want := []string{videov1.CounterConsumer, userv1.CounterConsumer}; !slices.Equal(c.Consumers, want) {
-					t.Errorf("wait %d for %v; a favorite must wait for video and user counts (%v)", i, c.Consumers, want)
-				}
-				if c.EventID != repo.events[i] {
-					t.Errorf("wait %d for event %q; want %q", i, c.EventID, repo.events[i])
-				}
-			}
+			// A favorite moves video and user counts.
+			repo.WantWaits(t, waiter, tt.waits, videov1.CounterConsumer, userv1.CounterConsumer)
 		})
 	}
 }
@@ -127,7 +117,7 @@ func TestFavoriteStoresTheAuthorFromTheDirectory(t *testing.T) {
 		}
 	}
 	for v, author := range catalogue() {
-		f, ok := repo.stored(3, v)
+		f, ok := repo.Stored(edgestest.Edge{Owner: 3, Member: v})
 		if !ok {
 			t.Fatalf("video %d not favorited", v)
 		}
@@ -143,7 +133,7 @@ func TestFavoriteWaitIsBoundedByApplyWait(t *testing.T) {
 		repo, waiter := newFakeFavorites(), &eventtest.Acks{Block: true}
 		uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, applyWait))
 		if !favorite {
-			repo.favorited[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
+			repo.put(Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA})
 		}
 		eventtest.WantBoundedWait(t, fmt.Sprintf("favorite=%v: Favorite", favorite), waiter, applyWait, func() (bool, error) {
 			return uc.Favorite(context.Background(), 1, videoA, favorite)
@@ -155,7 +145,7 @@ func TestFavoriteNoChangeDoesNotWait(t *testing.T) {
 	// A waiter that would block for the whole apply_wait: a repeated favorite must answer at once.
 	repo, waiter := newFakeFavorites(), &eventtest.Acks{Block: true}
 	uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, 5*time.Second))
-	repo.favorited[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
+	repo.put(Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA})
 	start := time.Now()
 	for _, c := range []struct {
 		user, video int64
@@ -171,10 +161,10 @@ func TestFavoriteNoChangeDoesNotWait(t *testing.T) {
 
 func TestFavoriteRepoErrorIsReturned(t *testing.T) {
 	repo, waiter := newFakeFavorites(), &eventtest.Acks{}
-	repo.err = errors.New("database down")
+	repo.Err = errors.New("database down")
 	uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second))
 	changed, err := uc.Favorite(context.Background(), 1, videoA, true)
-	if !errors.Is(err, repo.err) || changed {
+	if !errors.Is(err, repo.Err) || changed {
 		t.Fatalf("Favorite = %v, %v; want false and the repository's error", changed, err)
 	}
 	if len(waiter.Waits()) != 0 {
@@ -209,70 +199,18 @@ func TestListFavorites(t *testing.T) {
 }
 
 func TestFavoritedAmong(t *testing.T) {
-	ctx := context.Background()
-	many := make([]int64, MaxBatch+1)
-	for i := range many {
-		many[i] = int64(i + 1)
-	}
-	tests := []struct {
-		name      string
-		user      int64
-		ids       []int64
-		want      []int64
-		reason    *interactionv1.ErrorReason
-		repoCalls int
-	}{
-		{name: "the subset favorited", user: 1, ids: []int64{videoB, 555, videoA}, want: []int64{videoA}, repoCalls: 1},
-		{name: "none favorited", user: 2, ids: []int64{videoA, videoB}, want: nil, repoCalls: 1},
-		{name: "anonymous viewer favorited nothing, no lookup", user: 0, ids: []int64{videoA}, want: nil, repoCalls: 0},
-		{name: "negative viewer favorited nothing, no lookup", user: -3, ids: []int64{videoA}, want: nil, repoCalls: 0},
-		{name: "no ids, no lookup", user: 1, ids: nil, want: nil, repoCalls: 0},
-		{name: "exactly MaxBatch ids", user: 1, ids: many[:MaxBatch], want: []int64{videoA}, repoCalls: 1},
-		{name: "more than MaxBatch ids is invalid", user: 1, ids: many, reason: reasonOf(interactionv1.ErrorReason_INVALID_ARGUMENT), repoCalls: 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			repo := newFakeFavorites()
-			repo.favorited[[2]int64{1, videoA}] = Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
-			uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second))
-			got, err := uc.FavoritedAmong(ctx, tt.user, tt.ids)
-			apierrortest.WantReason(t, "FavoritedAmong", err, tt.reason)
-			if !slices.Equal(got, tt.want) {
-				t.Fatalf("FavoritedAmong(%d, %d ids) = %v; want %v", tt.user, len(tt.ids), got, tt.want)
-			}
-			if repo.favoritedAmongCalls != tt.repoCalls {
-				t.Fatalf("%d repository lookups; want %d", repo.favoritedAmongCalls, tt.repoCalls)
-			}
-		})
-	}
+	repo := newFakeFavorites()
+	repo.put(Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA})
+	uc := NewFavoriteUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(&eventtest.Acks{}, time.Second))
+	edgestest.WantAmong(t, uc.FavoritedAmong, func() int { return repo.Lookups }, []int64{videoA}, MaxBatch, interactionv1.ErrorReason_INVALID_ARGUMENT,
+		edgestest.AmongCase{Name: "the subset favorited", Viewer: 1, IDs: []int64{videoB, 555, videoA}, Want: []int64{videoA}},
+		edgestest.AmongCase{Name: "none favorited", Viewer: 2, IDs: []int64{videoA, videoB}},
+	)
 }
 
 func TestFavoriteSetIsIdempotentAndAnnouncesEachChange(t *testing.T) {
 	f := Favorite{UserID: 1, VideoID: videoA, AuthorID: authorA}
-	tests := []struct {
-		favorited, favorite bool
-		delta               int32 // 0: no event
-	}{
-		{favorited: false, favorite: true, delta: 1},
-		{favorited: true, favorite: false, delta: -1},
-		{favorited: true, favorite: true},   // favoriting twice counts once
-		{favorited: false, favorite: false}, // unfavoriting what was never favorited
-	}
-	for _, tt := range tests {
-		next, ev := f.Set(tt.favorited, tt.favorite)
-		if next != tt.favorite {
-			t.Errorf("Set(favorited=%v, favorite=%v) stores favorited=%v; want %v", tt.favorited, tt.favorite, next, tt.favorite)
-		}
-		if tt.delta == 0 {
-			if ev != nil {
-				t.Errorf("Set(favorited=%v, favorite=%v) announces %v; a no-op announces nothing", tt.favorited, tt.favorite, ev)
-			}
-			continue
-		}
-		if ev == nil || ev.GetUserId() != f.UserID || ev.GetVideoId() != f.VideoID || ev.GetAuthorId() != f.AuthorID ||
-			ev.GetDelta() != tt.delta || ev.GetOccurredAt() <= 0 || ev.GetEventId() != "" {
-			t.Errorf("Set(favorited=%v, favorite=%v) announces %v; want user 1, video %d, author %d, delta %d, a time, and no id yet (the outbox gives it)",
-				tt.favorited, tt.favorite, ev, videoA, authorA, tt.delta)
-		}
-	}
+	edgestest.WantSetRule(t, f.Set, func(ev *interactionv1.FavoriteChanged) bool {
+		return ev.GetUserId() == f.UserID && ev.GetVideoId() == f.VideoID && ev.GetAuthorId() == f.AuthorID
+	})
 }

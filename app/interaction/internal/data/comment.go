@@ -43,8 +43,8 @@ func NewCommentRepo(data *Data, relay *event.Relay, redis *confv1.Redis, kafka *
 	var cache commentCache = noCommentCache{}
 	ttl := redis.GetCacheTtl().AsDuration()
 	switch {
-	case data.rdb != nil:
-		cache = &redisCommentCache{rdb: data.rdb, ttl: ttl, prefix: redis.GetKeyPrefix()}
+	case data.Redis != nil:
+		cache = &redisCommentCache{rdb: data.Redis, ttl: ttl, prefix: redis.GetKeyPrefix()}
 	case kafka.GetInProcess():
 		cache = newMemoryCommentCache(ttl)
 	}
@@ -72,7 +72,7 @@ func (r *CommentRepo) Create(ctx context.Context, c *biz.Comment, announce func(
 // Get implements biz.CommentRepo.
 func (r *CommentRepo) Get(ctx context.Context, id int64) (*biz.Comment, error) {
 	var m commentModel
-	err := r.data.db.WithContext(ctx).Take(&m, id).Error
+	err := r.data.DB.WithContext(ctx).Take(&m, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, biz.ErrCommentNotFound
 	}
@@ -119,7 +119,7 @@ func (r *CommentRepo) ListByVideo(ctx context.Context, videoID int64, limit int)
 
 func (r *CommentRepo) listFromDB(ctx context.Context, videoID int64, limit int) ([]*biz.Comment, error) {
 	var rows []commentModel
-	err := r.data.db.WithContext(ctx).Where("video_id = ?", videoID).
+	err := r.data.DB.WithContext(ctx).Where("video_id = ?", videoID).
 		Order("created_at DESC").Order("id DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list comments: %w", err)

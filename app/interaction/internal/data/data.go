@@ -6,7 +6,6 @@ package data
 import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
-	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -24,29 +23,19 @@ var ProviderSet = wire.NewSet(
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
 	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)),
-	wire.FieldsOf(new(*Data), "Counts"),
+	NewAwaiter,
 )
 
 // Data holds the connections the repositories share.
-type Data struct {
-	db  *gorm.DB
-	rdb *redis.Client // nil without Redis
-	// Counts is how an action waits for its counts: through Redis when one is configured, at
-	// most kafka.apply_wait.
-	Counts countsv1.Awaiter
-}
+type Data = event.Stores
 
 // NewData connects to the app's stores and brings the schema up to date.
 func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.Readiness) (*Data, func(), error) {
-	stores, closeStores, err := database.Open(settings, "interaction", migrate, ready)
-	if err != nil {
-		return nil, nil, err
-	}
-	event.RequireBrokers(ready, event.Brokers(kafka))
-	return &Data{db: stores.DB, rdb: stores.Redis, Counts: countsv1.Awaiter{
-		Acks: event.AcksFor(kafka, stores.Redis, settings.Redis.GetKeyPrefix()), Wait: kafka.GetApplyWait().AsDuration(),
-	}}, closeStores, nil
+	return event.OpenStores(settings, kafka, "interaction", migrate, ready)
 }
+
+// NewAwaiter is how an action waits for the counts it moved (api/counts/v1).
+func NewAwaiter(d *Data) countsv1.Awaiter { return countsv1.Awaiter{Acks: d.Acks, Wait: d.ApplyWait} }
 
 func migrate(db *gorm.DB) error {
 	if err := database.Migrate(db, &favoriteModel{}, &commentModel{}); err != nil {
@@ -57,5 +46,5 @@ func migrate(db *gorm.DB) error {
 
 // NewRelay publishes the outbox; it runs as one of the app's servers.
 func NewRelay(d *Data, kafka *confv1.Kafka, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.db, event.Brokers(kafka), []string{interactionv1.TopicFavorite, interactionv1.TopicComment}, logger)
+	return event.NewRelay(d.DB, event.Brokers(kafka), []string{interactionv1.TopicFavorite, interactionv1.TopicComment}, logger)
 }

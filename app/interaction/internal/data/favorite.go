@@ -31,7 +31,7 @@ type FavoriteRepo struct {
 // NewFavoriteRepo returns the favorite repository.
 func NewFavoriteRepo(data *Data, relay *event.Relay, kafka *confv1.Kafka) *FavoriteRepo {
 	table := edges.Table{Name: favoriteModel{}.TableName(), Owner: "user_id", Member: "video_id"}
-	return &FavoriteRepo{favorites: edges.New(data.db, relay, countsv1.Route, table, kafka.GetInProcess())}
+	return &FavoriteRepo{favorites: edges.New(data.DB, relay, countsv1.Route, table, kafka.GetInProcess())}
 }
 
 // Set implements biz.FavoriteRepo.

@@ -47,10 +47,10 @@ func openStores(t testing.TB, bc *confv1.Bootstrap) *stores {
 	t.Cleanup(cleanup)
 	reads := &atomic.Int64{}
 	count := func(*gorm.DB) { reads.Add(1) }
-	if err := data.db.Callback().Query().Before("gorm:query").Register("test:count_query", count); err != nil {
+	if err := data.DB.Callback().Query().Before("gorm:query").Register("test:count_query", count); err != nil {
 		t.Fatal(err)
 	}
-	if err := data.db.Callback().Row().Before("gorm:row").Register("test:count_row", count); err != nil {
+	if err := data.DB.Callback().Row().Before("gorm:row").Register("test:count_row", count); err != nil {
 		t.Fatal(err)
 	}
 	return &stores{data: data, repo: NewMessageRepo(data, bc.GetRedis(), bc.GetKafka()), reads: reads}
@@ -567,7 +567,7 @@ func runMessageContract(t *testing.T, bc *confv1.Bootstrap) {
 	})
 
 	t.Run("queries read their indexes, never a table", func(t *testing.T) {
-		checkPlans(t, s.data.db)
+		checkPlans(t, s.data.DB)
 	})
 
 	t.Run("a reopened store has everything and carries on", func(t *testing.T) {

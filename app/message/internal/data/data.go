@@ -5,7 +5,6 @@ package data
 
 import (
 	"github.com/google/wire"
-	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
@@ -21,18 +20,11 @@ var ProviderSet = wire.NewSet(
 )
 
 // Data holds the connections the repositories share.
-type Data struct {
-	db  *gorm.DB
-	rdb *redis.Client // nil without Redis
-}
+type Data = database.Stores
 
 // NewData connects to the app's stores and brings the schema up to date.
 func NewData(stores database.Settings, ready *bootstrap.Readiness) (*Data, func(), error) {
-	opened, closeStores, err := database.Open(stores, "message", migrate, ready)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &Data{db: opened.DB, rdb: opened.Redis}, closeStores, nil
+	return database.Open(stores, "message", migrate, ready)
 }
 
 func migrate(db *gorm.DB) error {

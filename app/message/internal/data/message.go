@@ -78,8 +78,8 @@ type MessageRepo struct {
 func NewMessageRepo(data *Data, redis *confv1.Redis, kafka *confv1.Kafka) *MessageRepo {
 	r := &MessageRepo{data: data, now: time.Now}
 	switch {
-	case data.rdb != nil:
-		r.newest = newRedisNewest(data.rdb, redis.GetKeyPrefix(), redis.GetCacheTtl().AsDuration())
+	case data.Redis != nil:
+		r.newest = newRedisNewest(data.Redis, redis.GetKeyPrefix(), redis.GetCacheTtl().AsDuration())
 	case kafka.GetInProcess():
 		r.newest = newMemoryNewest()
 	}
@@ -98,7 +98,7 @@ func NewMessageRepo(data *Data, redis *confv1.Redis, kafka *confv1.Kafka) *Messa
 func (r *MessageRepo) Create(ctx context.Context, m *biz.Message) error {
 	low, high := conversation(m.FromUserID, m.ToUserID)
 	row := messageModel{UserLow: low, UserHigh: high, FromUserID: m.FromUserID, ToUserID: m.ToUserID, Content: m.Content}
-	err := database.Transaction(ctx, r.data.db, func(tx *gorm.DB) error {
+	err := database.Transaction(ctx, r.data.DB, func(tx *gorm.DB) error {
 		row.ID = 0 // a retried attempt inserts afresh
 		now := r.now().UnixMilli()
 		// Insert or lock-and-advance in one statement: a separate SELECT ... FOR UPDATE of a row
@@ -140,7 +140,7 @@ func (r *MessageRepo) Create(ctx context.Context, m *biz.Message) error {
 // Conversation implements biz.MessageRepo.
 func (r *MessageRepo) Conversation(ctx context.Context, a, b int64, limit int) ([]*biz.Message, error) {
 	var rows []messageModel
-	err := conversationQuery(r.data.db.WithContext(ctx), a, b, limit).Find(&rows).Error
+	err := conversationQuery(r.data.DB.WithContext(ctx), a, b, limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("read conversation: %w", err)
 	}
@@ -165,7 +165,7 @@ func (r *MessageRepo) SentAfter(ctx context.Context, from, to, afterMs int64, li
 		}
 	}
 	var rows []messageModel
-	err := pollQuery(r.data.db.WithContext(ctx), from, to, afterMs, limit).Find(&rows).Error
+	err := pollQuery(r.data.DB.WithContext(ctx), from, to, afterMs, limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("poll messages: %w", err)
 	}
@@ -175,7 +175,7 @@ func (r *MessageRepo) SentAfter(ctx context.Context, from, to, afterMs int64, li
 // newestFromDB reads the newest time of from→to, 0 if none.
 func (r *MessageRepo) newestFromDB(ctx context.Context, from, to int64) (int64, error) {
 	var newest int64
-	err := newestQuery(r.data.db.WithContext(ctx), from, to).Scan(&newest).Error
+	err := newestQuery(r.data.DB.WithContext(ctx), from, to).Scan(&newest).Error
 	if err != nil {
 		return 0, fmt.Errorf("read newest message time: %w", err)
 	}
@@ -185,7 +185,7 @@ func (r *MessageRepo) newestFromDB(ctx context.Context, from, to int64) (int64, 
 // Latest implements biz.MessageRepo.
 func (r *MessageRepo) Latest(ctx context.Context, userID int64, peerIDs []int64) ([]*biz.Message, error) {
 	var rows []messageModel
-	if err := latestQuery(r.data.db.WithContext(ctx), userID, peerIDs).Find(&rows).Error; err != nil {
+	if err := latestQuery(r.data.DB.WithContext(ctx), userID, peerIDs).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("read latest messages: %w", err)
 	}
 	return messages(rows), nil

@@ -1,24 +1,112 @@
 package biz
 
 import (
+	"cmp"
 	"context"
-	"fmt"
-	"sort"
+	"math"
+	"slices"
 	"sync"
 	"time"
 
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
+	"github.com/douyin-kratos/douyin/pkg/edges/edgestest"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
 )
 
-// bootstrap is the configuration the use cases read: lists.max_items at its default (tests of
-// the bound change it).
-func settings() Settings { return Settings{MaxListItems: 1000} }
+// fixture is the use case over fakes: follows in memory, the users of directory(), and counts
+// waited for through acks (which, with Block, never sees them applied), at most wait
+// (kafka.apply_wait).
+type fixture struct {
+	repo  *fakeFollows
+	users *fakeUsers
+	acks  *eventtest.Acks
+	wait  time.Duration
+	// uc lists at most 1000 users, lists.max_items at its default.
+	uc *RelationUsecase
+}
 
-// awaiter waits for counts through acks, at most wait (kafka.apply_wait).
-func awaiter(acks *eventtest.Acks, wait time.Duration) countsv1.Awaiter {
-	return countsv1.Awaiter{Acks: acks, Wait: wait}
+// newFixture holds edges, and its counts are applied at once.
+func newFixture(edges ...Follow) *fixture {
+	return newWaitingFixture(&eventtest.Acks{}, time.Second, edges...)
+}
+
+// newWaitingFixture holds edges and waits for counts through acks, at most wait.
+func newWaitingFixture(acks *eventtest.Acks, wait time.Duration, edges ...Follow) *fixture {
+	f := &fixture{repo: newFakeFollows(), users: directory(), acks: acks, wait: wait}
+	f.repo.put(edges...)
+	f.uc = f.listing(1000)
+	return f
+}
+
+// listing is the fixture's use case with lists of at most maxItems users (lists.max_items).
+func (f *fixture) listing(maxItems int) *RelationUsecase {
+	return NewRelationUsecase(Settings{MaxListItems: maxItems}, f.repo, f.users, countsv1.Awaiter{Acks: f.acks, Wait: f.wait})
+}
+
+// fakeFollows is a FollowRepo in memory: a follow is the edge follower → followee.
+type fakeFollows struct {
+	*edgestest.Memory[Follow, *relationv1.FollowChanged]
+}
+
+func newFakeFollows() *fakeFollows {
+	return &fakeFollows{edgestest.NewMemory[Follow, *relationv1.FollowChanged]()}
+}
+
+func edge(f Follow) edgestest.Edge { return edgestest.Edge{Owner: f.FollowerID, Member: f.FolloweeID} }
+
+func edges(fs ...Follow) []edgestest.Edge {
+	out := make([]edgestest.Edge, len(fs))
+	for i, f := range fs {
+		out[i] = edge(f)
+	}
+	return out
+}
+
+// put stores edges directly, as if followed earlier, one clock tick apart.
+func (r *fakeFollows) put(edges ...Follow) {
+	for _, f := range edges {
+		r.Put(edge(f), f)
+	}
+}
+
+func (r *fakeFollows) has(f Follow) bool {
+	_, ok := r.Stored(edge(f))
+	return ok
+}
+
+func (r *fakeFollows) Set(_ context.Context, f Follow, decide func(bool) (bool, *relationv1.FollowChanged)) (string, error) {
+	return r.Memory.Set(edge(f), f, decide)
+}
+
+func (r *fakeFollows) ListFollowing(_ context.Context, userID int64, limit int) ([]int64, error) {
+	return r.Newest(userID, limit)
+}
+
+func (r *fakeFollows) ListFollowers(_ context.Context, userID int64, limit int) ([]int64, error) {
+	return r.Owners(userID, limit)
+}
+
+func (r *fakeFollows) ListMutual(_ context.Context, userID int64, limit int) ([]Mutual, error) {
+	following, err := r.Newest(userID, math.MaxInt)
+	if err != nil {
+		return nil, err
+	}
+	var out []Mutual
+	for _, other := range following {
+		if back, ok := r.MadeAt(edgestest.Edge{Owner: other, Member: userID}); ok {
+			at, _ := r.MadeAt(edgestest.Edge{Owner: userID, Member: other})
+			out = append(out, Mutual{UserID: other, FollowedAt: at, FollowedBackAt: back})
+		}
+	}
+	slices.SortFunc(out, func(a, b Mutual) int {
+		return cmp.Or(cmp.Compare(b.FriendsSince(), a.FriendsSince()), cmp.Compare(b.UserID, a.UserID))
+	})
+	return out[:min(limit, len(out))], nil
+}
+
+func (r *fakeFollows) FollowedAmong(_ context.Context, viewerID int64, ids []int64) ([]int64, error) {
+	return r.Among(viewerID, ids)
 }
 
 // fakeUsers is a UserDirectory over a fixed set of ids.
@@ -51,152 +139,6 @@ func (u *fakeUsers) calls() int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return len(u.asked)
-}
-
-// fakeFollows is a FollowRepo in memory: it stores what decide says, and gives the event decide
-// returns an id.
-type fakeFollows struct {
-	mu     sync.Mutex
-	edges  map[Follow]int64 // edge → when it was made (a logical clock)
-	clock  int64
-	seq    int
-	sets   int
-	among  int
-	events []string
-	// published are the events, in order.
-	published []*relationv1.FollowChanged
-	lastSet   []Follow
-	// err, when set, is returned by every call.
-	err error
-}
-
-func newFakeFollows() *fakeFollows { return &fakeFollows{edges: map[Follow]int64{}} }
-
-// put stores edges directly, as if followed earlier, one clock tick apart.
-func (r *fakeFollows) put(edges ...Follow) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, f := range edges {
-		r.clock++
-		r.edges[f] = r.clock
-	}
-}
-
-// putAt stores the edge as made at the given time.
-func (r *fakeFollows) putAt(f Follow, at int64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.edges[f] = at
-	r.clock = max(r.clock, at)
-}
-
-func (r *fakeFollows) has(f Follow) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, ok := r.edges[f]
-	return ok
-}
-
-func (r *fakeFollows) Set(_ context.Context, f Follow, decide func(bool) (bool, *relationv1.FollowChanged)) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.sets++
-	r.lastSet = append(r.lastSet, f)
-	if r.err != nil {
-		return "", r.err
-	}
-	_, had := r.edges[f]
-	follow, ev := decide(had)
-	switch {
-	case follow && !had:
-		r.clock++
-		r.edges[f] = r.clock
-	case !follow && had:
-		delete(r.edges, f)
-	}
-	if ev == nil {
-		return "", nil
-	}
-	r.seq++
-	id := fmt.Sprintf("follow-event-%d", r.seq)
-	r.events = append(r.events, id)
-	r.published = append(r.published, ev)
-	return id, nil
-}
-
-// list returns the other ends of the newest limit edges pick selects, newest first.
-func (r *fakeFollows) list(limit int, pick func(Follow) (int64, bool)) ([]int64, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return nil, r.err
-	}
-	type item struct{ id, at int64 }
-	var items []item
-	for f, at := range r.edges {
-		if id, ok := pick(f); ok {
-			items = append(items, item{id, at})
-		}
-	}
-	sort.Slice(items, func(i, j int) bool {
-		if items[i].at != items[j].at {
-			return items[i].at > items[j].at
-		}
-		return items[i].id > items[j].id
-	})
-	out := make([]int64, min(limit, len(items)))
-	for i := range out {
-		out[i] = items[i].id
-	}
-	return out, nil
-}
-
-func (r *fakeFollows) ListFollowing(_ context.Context, userID int64, limit int) ([]int64, error) {
-	return r.list(limit, func(f Follow) (int64, bool) { return f.FolloweeID, f.FollowerID == userID })
-}
-
-func (r *fakeFollows) ListFollowers(_ context.Context, userID int64, limit int) ([]int64, error) {
-	return r.list(limit, func(f Follow) (int64, bool) { return f.FollowerID, f.FolloweeID == userID })
-}
-
-func (r *fakeFollows) ListMutual(_ context.Context, userID int64, limit int) ([]Mutual, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return nil, r.err
-	}
-	var out []Mutual
-	for f, at := range r.edges {
-		if f.FollowerID != userID {
-			continue
-		}
-		if back, ok := r.edges[Follow{f.FolloweeID, userID}]; ok {
-			out = append(out, Mutual{UserID: f.FolloweeID, FollowedAt: at, FollowedBackAt: back})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].FriendsSince() != out[j].FriendsSince() {
-			return out[i].FriendsSince() > out[j].FriendsSince()
-		}
-		return out[i].UserID > out[j].UserID
-	})
-	return out[:min(limit, len(out))], nil
-}
-
-func (r *fakeFollows) FollowedAmong(_ context.Context, viewerID int64, ids []int64) ([]int64, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.among++
-	if r.err != nil {
-		return nil, r.err
-	}
-	var out []int64
-	for _, id := range ids {
-		if _, ok := r.edges[Follow{viewerID, id}]; ok {
-			out = append(out, id)
-		}
-	}
-	return out, nil
 }
 
 func reasonOf(r relationv1.ErrorReason) *relationv1.ErrorReason { return &r }

@@ -22,29 +22,19 @@ var ProviderSet = wire.NewSet(
 	NewData, NewRelay,
 	NewFollowRepo, wire.Bind(new(biz.FollowRepo), new(*FollowRepo)),
 	NewUserDirectory, wire.Bind(new(biz.UserDirectory), new(*UserDirectory)),
-	wire.FieldsOf(new(*Data), "Counts"),
+	NewAwaiter,
 )
 
 // Data holds the connections the repositories share.
-type Data struct {
-	db *gorm.DB
-	// Counts is how a follow waits for its counts (at most kafka.apply_wait): through Redis
-	// when one is configured. Redis caches nothing here; followed sets are cached only in
-	// process, where they are exact.
-	Counts countsv1.Awaiter
-}
+type Data = event.Stores
 
 // NewData connects to the app's stores and brings the schema up to date.
 func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.Readiness) (*Data, func(), error) {
-	stores, closeStores, err := database.Open(settings, "relation", migrate, ready)
-	if err != nil {
-		return nil, nil, err
-	}
-	event.RequireBrokers(ready, event.Brokers(kafka))
-	return &Data{db: stores.DB, Counts: countsv1.Awaiter{
-		Acks: event.AcksFor(kafka, stores.Redis, settings.Redis.GetKeyPrefix()), Wait: kafka.GetApplyWait().AsDuration(),
-	}}, closeStores, nil
+	return event.OpenStores(settings, kafka, "relation", migrate, ready)
 }
+
+// NewAwaiter is how an action waits for the counts it moved (api/counts/v1).
+func NewAwaiter(d *Data) countsv1.Awaiter { return countsv1.Awaiter{Acks: d.Acks, Wait: d.ApplyWait} }
 
 func migrate(db *gorm.DB) error {
 	if err := database.Migrate(db, &followModel{}); err != nil {
@@ -55,5 +45,5 @@ func migrate(db *gorm.DB) error {
 
 // NewRelay publishes the outbox; it runs as one of the app's servers.
 func NewRelay(d *Data, kafka *confv1.Kafka, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.db, event.Brokers(kafka), []string{relationv1.TopicFollow}, logger)
+	return event.NewRelay(d.DB, event.Brokers(kafka), []string{relationv1.TopicFollow}, logger)
 }

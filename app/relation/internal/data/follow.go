@@ -35,7 +35,7 @@ type FollowRepo struct {
 // NewFollowRepo returns the follow repository.
 func NewFollowRepo(data *Data, relay *event.Relay, kafka *confv1.Kafka) *FollowRepo {
 	table := edges.Table{Name: followModel{}.TableName(), Owner: "follower_id", Member: "followee_id", LookUpByPrimaryKey: true}
-	return &FollowRepo{data: data, follows: edges.New(data.db, relay, countsv1.Route, table, kafka.GetInProcess())}
+	return &FollowRepo{data: data, follows: edges.New(data.DB, relay, countsv1.Route, table, kafka.GetInProcess())}
 }
 
 // Set implements biz.FollowRepo.
@@ -52,7 +52,7 @@ func (r *FollowRepo) ListFollowing(ctx context.Context, userID int64, limit int)
 // ListFollowers implements biz.FollowRepo.
 func (r *FollowRepo) ListFollowers(ctx context.Context, userID int64, limit int) ([]int64, error) {
 	var ids []int64
-	err := r.data.db.WithContext(ctx).Model(&followModel{}).Where("followee_id = ?", userID).
+	err := r.data.DB.WithContext(ctx).Model(&followModel{}).Where("followee_id = ?", userID).
 		Order("created_at DESC").Order("follower_id DESC").Limit(limit).Pluck("follower_id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("list followers: %w", err)
@@ -66,7 +66,7 @@ func (r *FollowRepo) ListFollowers(ctx context.Context, userID int64, limit int)
 // of two values differently).
 func (r *FollowRepo) ListMutual(ctx context.Context, userID int64, limit int) ([]biz.Mutual, error) {
 	var rows []biz.Mutual
-	err := r.data.db.WithContext(ctx).Table("follows AS a").
+	err := r.data.DB.WithContext(ctx).Table("follows AS a").
 		Select("a.followee_id AS user_id, a.created_at AS followed_at, b.created_at AS followed_back_at").
 		Joins("JOIN follows AS b ON b.follower_id = a.followee_id AND b.followee_id = a.follower_id").
 		Where("a.follower_id = ?", userID).

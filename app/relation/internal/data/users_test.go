@@ -2,7 +2,6 @@ package data
 
 import (
 	"context"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	"github.com/douyin-kratos/douyin/pkg/rpc"
+	"github.com/douyin-kratos/douyin/pkg/rpc/rpctest"
 )
 
 // fakeUserService answers GetUsers from a set of ids, counting the calls.
@@ -49,17 +49,10 @@ func (s *fakeUserService) called() int {
 
 func TestUserDirectory(t *testing.T) {
 	ctx := context.Background()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	users := &fakeUserService{known: map[int64]bool{1: true, 2: true}}
-	srv := ggrpc.NewServer()
-	userv1.RegisterUserServiceServer(srv, users)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
+	addr, stopUsers := rpctest.Serve(t, func(srv *ggrpc.Server) { userv1.RegisterUserServiceServer(srv, users) })
 
-	conn, closeConn, err := rpc.NewDialer(&confv1.Bootstrap{}, nil).Dial(lis.Addr().String(), time.Second)
+	conn, closeConn, err := rpc.NewDialer(&confv1.Bootstrap{}, nil).Dial(addr, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +77,7 @@ func TestUserDirectory(t *testing.T) {
 	exists(3, true, 3)
 
 	// With the user app gone, an unremembered user is an error, not "not found".
-	srv.Stop()
+	stopUsers()
 	if ok, err := dir.Exists(ctx, 2); err == nil || ok {
 		t.Fatalf("Exists with the user app down = %v, %v; want an error", ok, err)
 	}

@@ -195,13 +195,18 @@ func TestGetUsersOrderDefaultsAndLimits(t *testing.T) {
 	if users, err := uc.GetUsers(ctx, nil); err != nil || len(users) != 0 {
 		t.Fatalf("empty request = %v, %v", users, err)
 	}
-	tooMany := make([]int64, MaxBatch+1)
-	for i := range tooMany {
-		tooMany[i] = int64(i + 1)
-	}
-	if _, err := uc.GetUsers(ctx, tooMany); kerrors.Reason(err) != "INVALID_ARGUMENT" {
+	if _, err := uc.GetUsers(ctx, oneTooMany()); kerrors.Reason(err) != "INVALID_ARGUMENT" {
 		t.Fatalf("oversized batch: %v", err)
 	}
+}
+
+// oneTooMany is a batch of MaxBatch+1 ids: one more than a batch call takes.
+func oneTooMany() []int64 {
+	ids := make([]int64, MaxBatch+1)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	return ids
 }
 
 func TestGetAccounts(t *testing.T) {
@@ -221,11 +226,7 @@ func TestGetAccounts(t *testing.T) {
 	if got := accounts[0].TokensValidSince(); got != 1_700_000_002 {
 		t.Fatalf("TokensValidSince = %d; want the creation second 1700000002", got)
 	}
-	tooMany := make([]int64, MaxBatch+1)
-	for i := range tooMany {
-		tooMany[i] = int64(i + 1)
-	}
-	if _, err := uc.GetAccounts(ctx, tooMany); kerrors.Reason(err) != "INVALID_ARGUMENT" {
+	if _, err := uc.GetAccounts(ctx, oneTooMany()); kerrors.Reason(err) != "INVALID_ARGUMENT" {
 		t.Fatalf("oversized batch: %v", err)
 	}
 }

@@ -19,12 +19,12 @@ import (
 // interaction, video and relation apps' events, and drops the changed users from the cache once
 // a batch is committed.
 func NewCounterConsumer(d *Data, repo *UserRepo, kafka *confv1.Kafka, logger log.Logger) (*event.Consumer, error) {
-	if err := event.MigrateConsumer(d.db); err != nil {
+	if err := event.MigrateConsumer(d.DB); err != nil {
 		return nil, err
 	}
-	return event.NewConsumer(userv1.CounterConsumer, d.db, event.Brokers(kafka),
+	return event.NewConsumer(userv1.CounterConsumer, d.DB, event.Brokers(kafka),
 		[]string{interactionv1.TopicFavorite, videov1.TopicPublished, relationv1.TopicFollow}, applyCount, event.ConsumerOptions{
-			Acks: d.acks,
+			Acks: d.Acks,
 			AfterCommit: func(ctx context.Context, applied []event.Message) {
 				var changed []int64
 				for _, msg := range applied {

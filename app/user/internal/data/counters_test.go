@@ -47,7 +47,7 @@ func runCounters(t *testing.T, bc *confv1.Bootstrap) {
 				EventID: string(rune('a' + i)), Type: string(e.ProtoReflect().Descriptor().FullName()), Payload: payload,
 			})
 		}
-		err := data.db.Transaction(func(tx *gorm.DB) error {
+		err := data.DB.Transaction(func(tx *gorm.DB) error {
 			for _, m := range msgs {
 				if err := applyCount(ctx, tx, m); err != nil {
 					return err
@@ -113,7 +113,7 @@ func runCounters(t *testing.T, bc *confv1.Bootstrap) {
 		counts{favorites: 1, favorited: 1, followers: 1}, counts{favorites: 1, favorited: 1, works: 5, follows: 1})
 
 	// An event this consumer does not know is skipped, not retried forever.
-	err = applyCount(ctx, data.db, event.Message{EventID: "x", Type: "douyin.video.v1.Unknown", Payload: []byte{1}})
+	err = applyCount(ctx, data.DB, event.Message{EventID: "x", Type: "douyin.video.v1.Unknown", Payload: []byte{1}})
 	if !errors.Is(err, event.ErrSkip) {
 		t.Fatalf("unknown event type: %v; want ErrSkip", err)
 	}

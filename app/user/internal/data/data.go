@@ -3,7 +3,6 @@ package data
 
 import (
 	"github.com/google/wire"
-	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -17,22 +16,11 @@ import (
 var ProviderSet = wire.NewSet(NewData, NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)), NewCounterConsumer)
 
 // Data holds the connections the repositories share.
-type Data struct {
-	db *gorm.DB
-	// rdb is nil when no Redis is configured; repositories then read SQL directly.
-	rdb *redis.Client
-	// acks tells the apps' actions waiting for their counts that the counts moved.
-	acks event.Acks
-}
+type Data = event.Stores
 
 // NewData connects to the app's stores and brings the schema up to date.
 func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.Readiness) (*Data, func(), error) {
-	stores, closeStores, err := database.Open(settings, "user", migrate, ready)
-	if err != nil {
-		return nil, nil, err
-	}
-	event.RequireBrokers(ready, event.Brokers(kafka))
-	return &Data{db: stores.DB, rdb: stores.Redis, acks: event.AcksFor(kafka, stores.Redis, settings.Redis.GetKeyPrefix())}, closeStores, nil
+	return event.OpenStores(settings, kafka, "user", migrate, ready)
 }
 
 func migrate(db *gorm.DB) error {

@@ -48,8 +48,8 @@ func NewUserRepo(data *Data, redis *confv1.Redis) *UserRepo {
 		ttl = 10 * time.Minute
 	}
 	var cache profileCache = newMemoryProfileCache(ttl)
-	if data.rdb != nil {
-		cache = &redisProfileCache{rdb: data.rdb, ttl: ttl, prefix: redis.GetKeyPrefix()}
+	if data.Redis != nil {
+		cache = &redisProfileCache{rdb: data.Redis, ttl: ttl, prefix: redis.GetKeyPrefix()}
 	}
 	return &UserRepo{data: data, cache: cache}
 }
@@ -57,7 +57,7 @@ func NewUserRepo(data *Data, redis *confv1.Redis) *UserRepo {
 // Create implements biz.UserRepo.
 func (r *UserRepo) Create(ctx context.Context, username, passwordHash string) (int64, error) {
 	m := userModel{Username: username, PasswordHash: passwordHash}
-	if err := r.data.db.WithContext(ctx).Create(&m).Error; err != nil {
+	if err := r.data.DB.WithContext(ctx).Create(&m).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return 0, biz.ErrUsernameTaken
 		}
@@ -69,7 +69,7 @@ func (r *UserRepo) Create(ctx context.Context, username, passwordHash string) (i
 // FindCredentials implements biz.UserRepo.
 func (r *UserRepo) FindCredentials(ctx context.Context, username string) (*biz.Credentials, error) {
 	var m userModel
-	err := r.data.db.WithContext(ctx).Select("id", "password_hash").Where("username = ?", username).Take(&m).Error
+	err := r.data.DB.WithContext(ctx).Select("id", "password_hash").Where("username = ?", username).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, biz.ErrUserNotFound
 	}
@@ -88,7 +88,7 @@ func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, erro
 	}
 	epoch := r.forgets.Load()
 	var rows []userModel
-	err := r.data.db.WithContext(ctx).
+	err := r.data.DB.WithContext(ctx).
 		Select("id", "username", "avatar", "background_image", "signature",
 			"favorite_count", "total_favorited", "work_count", "follow_count", "follower_count").
 		Where("id IN ?", missing).Find(&rows).Error
@@ -113,7 +113,7 @@ func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, erro
 // (the gateway caches the answer), so it is not cached here.
 func (r *UserRepo) GetAccounts(ctx context.Context, ids []int64) ([]*biz.Account, error) {
 	var rows []userModel
-	if err := r.data.db.WithContext(ctx).Select("id", "created_at").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	if err := r.data.DB.WithContext(ctx).Select("id", "created_at").Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("get accounts: %w", err)
 	}
 	out := make([]*biz.Account, len(rows))

@@ -40,6 +40,7 @@ func TestSweepUploads(t *testing.T) {
 	f.repo.videos = append(f.repo.videos, &Video{ID: 1, PlayKey: playKey("done", "video/mp4"), CoverKey: coverKey("done")})
 	f.spool(t, "upload-died", stale)
 	f.spool(t, "upload-died.jpg", stale)
+	f.spool(t, "upload-died.faststart", stale)
 	f.spool(t, "upload-done", stale)
 	f.spool(t, "upload-receiving", stale)
 	f.spool(t, "upload-live", fresh)

@@ -27,14 +27,18 @@ type SpooledFile interface {
 	io.Writer
 	// Flush makes every byte written so far durable, before other programs read the file.
 	Flush() error
-	// Path is where the media tools read the file; CoverPath is where they draw its cover.
+	// Path is where the media tools read the file; CoverPath is where they draw its cover, and
+	// FaststartPath where they write it with its index first (MediaTool.Faststart).
 	Path() string
 	CoverPath() string
+	FaststartPath() string
 	// Contents reads the file from its first byte.
 	Contents() (io.Reader, error)
 	// Cover opens the drawn cover and returns its size.
 	Cover() (io.ReadCloser, int64, error)
-	// Remove deletes the file and its cover. Safe to call more than once.
+	// Faststart opens the file written at FaststartPath and returns its size.
+	Faststart() (io.ReadCloser, int64, error)
+	// Remove deletes the file, its cover and its faststart copy. Safe to call more than once.
 	Remove()
 }
 

@@ -1,5 +1,6 @@
 // Package biz holds the video rules: what a publishable upload is (a real mp4/mov video within
-// the size, resolution and duration limits, with a title), that a refused or failed upload
+// the size, resolution and duration limits, with a title), which of them browsers play (those
+// are stored with their index first, to start playing at once), that a refused or failed upload
 // leaves nothing behind, not even when the process dies mid-way (sweep.go), and the feed order
 // (newest first, by a publish time unique to each video).
 package biz
@@ -117,6 +118,36 @@ type MediaInfo struct {
 	Duration time.Duration
 	// VideoDuration is how long its video stream lasts, the span a cover can be drawn from.
 	VideoDuration time.Duration
+	// VideoCodecs and AudioCodecs name the codec of each video stream (attached pictures left
+	// out) and each audio stream, as ffmpeg names them ("h264", "hevc", "aac").
+	VideoCodecs, AudioCodecs []string
+}
+
+// PlaysInBrowsers reports whether web browsers play the file's codecs: H.264 video with AAC
+// audio, or none, in an mp4 or mov. Chrome, Firefox and Safari all decode those; HEVC, VP9,
+// AV1, MPEG-4 part 2, MP3 or Opus play in some of them, or on some machines, only. (Whether a
+// browser takes the mov container at all is up to the browser.) Streams of other kinds
+// (timecode, metadata) do not matter: players skip them.
+//
+// It goes by the codecs the container's headers name: 10-bit or 4:4:4 H.264, which most
+// browsers do not decode, shows only in the stream itself, and is rare from phones and cameras.
+// It is not stored with the video: what browsers play changes (HEVC plays in Safari, and in
+// Chrome on machines that decode it), and a web client finds out best by trying.
+func (m *MediaInfo) PlaysInBrowsers() bool {
+	if (m.ContentType != "video/mp4" && m.ContentType != "video/quicktime") || len(m.VideoCodecs) == 0 {
+		return false
+	}
+	for _, c := range m.VideoCodecs {
+		if c != "h264" {
+			return false
+		}
+	}
+	for _, c := range m.AudioCodecs {
+		if c != "aac" {
+			return false
+		}
+	}
+	return true
 }
 
 // MediaTool inspects uploads and draws covers.
@@ -128,6 +159,11 @@ type MediaTool interface {
 	Probe(ctx context.Context, path string) (*MediaInfo, error)
 	// Cover writes a JPEG of the frame at offset into coverPath.
 	Cover(ctx context.Context, path string, offset time.Duration, coverPath string) error
+	// Faststart writes into outPath the file at path, an mp4 or mov of contentType, with its
+	// index (the moov box) before its media data, so that a player starts before the whole
+	// file has arrived. It copies the streams as they are, decoding nothing. It writes nothing
+	// and returns false when the index already comes first. On an error outPath is removed.
+	Faststart(ctx context.Context, path, outPath, contentType string) (rewritten bool, err error)
 }
 
 // Settings are the limits and deadlines the video rules read, taken from the configuration
@@ -207,6 +243,11 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 	if err := uc.media.Cover(ctx, up.file.Path(), min(time.Second, info.VideoDuration/3), up.file.CoverPath()); err != nil {
 		return nil, fmt.Errorf("draw cover: %w", err)
 	}
+	contents, size, err := uc.playable(ctx, up, info)
+	if err != nil {
+		return nil, err
+	}
+	defer contents.Close()
 
 	v := &Video{
 		AuthorID:    authorID,
@@ -215,11 +256,7 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 		CoverKey:    coverKey(up.name),
 		PublishedAt: uc.now().UnixMilli(),
 	}
-	contents, err := up.file.Contents()
-	if err != nil {
-		return nil, err
-	}
-	if err := uc.objects.Put(ctx, v.PlayKey, contents, up.size, info.ContentType); err != nil {
+	if err := uc.objects.Put(ctx, v.PlayKey, contents, size, info.ContentType); err != nil {
 		return nil, fmt.Errorf("store video: %w", err)
 	}
 	if err := uc.putCover(ctx, v.CoverKey, up.file); err != nil {
@@ -234,6 +271,37 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 	// The author's next request shows the new work_count.
 	uc.counts.AwaitCounts(ctx, eventID, &videov1.VideoPublished{})
 	return v, nil
+}
+
+// playable returns what to store of the upload and its size. A file browsers play is stored
+// with its index first (MediaTool.Faststart), so that a browser or phone starts playing it
+// before it has downloaded. Anything else is stored as it came: it publishes, and plays where
+// it can. Rewriting is an improvement, not a condition: when it fails, the upload is stored as
+// it came and the failure logged (here, its only edge), unless the request itself has ended.
+func (uc *VideoUsecase) playable(ctx context.Context, up *Upload, info *MediaInfo) (io.ReadCloser, int64, error) {
+	if info.PlaysInBrowsers() {
+		rewritten, err := uc.media.Faststart(ctx, up.file.Path(), up.file.FaststartPath(), info.ContentType)
+		if err == nil && rewritten {
+			var r io.ReadCloser
+			var size int64
+			if r, size, err = up.file.Faststart(); err == nil {
+				return r, size, nil
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, 0, err
+			}
+			uc.log.WithContext(ctx).Warnw("msg", "publishing an upload as it came: its index could not be moved to the front",
+				"upload", up.name, "error", err)
+		}
+	}
+	contents, err := up.file.Contents()
+	if err != nil {
+		return nil, 0, err
+	}
+	// The upload's file is closed when the upload is discarded.
+	return io.NopCloser(contents), up.size, nil
 }
 
 func (uc *VideoUsecase) putCover(ctx context.Context, key string, file SpooledFile) error {

@@ -187,7 +187,7 @@ func (s *fakeSpool) write(path string, b []byte, modified time.Time) {
 
 // uploadName is the name of the upload the file at path belongs to.
 func uploadName(path string) string {
-	return strings.TrimSuffix(strings.TrimPrefix(path, "upload-"), ".jpg")
+	return strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(path, "upload-"), ".jpg"), ".faststart")
 }
 
 func (s *fakeSpool) Stale(cutoff time.Time) ([]string, error) {
@@ -230,8 +230,9 @@ func (f *fakeSpooledFile) Flush() error {
 	return nil
 }
 
-func (f *fakeSpooledFile) Path() string      { return f.path }
-func (f *fakeSpooledFile) CoverPath() string { return f.path + ".jpg" }
+func (f *fakeSpooledFile) Path() string          { return f.path }
+func (f *fakeSpooledFile) CoverPath() string     { return f.path + ".jpg" }
+func (f *fakeSpooledFile) FaststartPath() string { return f.path + ".faststart" }
 
 func (f *fakeSpooledFile) Contents() (io.Reader, error) {
 	return bytes.NewReader(f.spool.files[f.path]), nil
@@ -245,22 +246,38 @@ func (f *fakeSpooledFile) Cover() (io.ReadCloser, int64, error) {
 	return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
 }
 
+func (f *fakeSpooledFile) Faststart() (io.ReadCloser, int64, error) {
+	b, ok := f.spool.files[f.FaststartPath()]
+	if !ok {
+		return nil, 0, errors.New("no faststart copy written")
+	}
+	return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+}
+
 func (f *fakeSpooledFile) Remove() {
 	f.spool.remove(f.path)
 	f.spool.remove(f.CoverPath())
+	f.spool.remove(f.FaststartPath())
 }
 
-// fakeMedia accepts files that start with "VIDEO", as 160x120 pixels lasting 3 seconds unless
-// width, height or length say otherwise. It reads and draws files in spool, and refuses to read
-// a file not flushed since its last write.
+// fakeMedia accepts files that start with "VIDEO", as 160x120 pixels lasting 3 seconds of H.264
+// and AAC with the index first, unless width, height, length, videoCodec or indexLast say
+// otherwise. It reads and draws files in spool, and refuses to read a file not flushed since
+// its last write. Faststart writes "FASTSTART " and the file.
 type fakeMedia struct {
 	spool         *fakeSpool
 	missing       bool
 	failCover     bool
 	width, height int
 	length        time.Duration
-	// covers counts the covers drawn, when set.
-	covers *int
+	videoCodec    string
+	// indexLast makes Faststart rewrite files; failFaststart makes it fail, and
+	// endRequest end the request (it is called) while it runs.
+	indexLast     bool
+	failFaststart bool
+	endRequest    context.CancelFunc
+	// covers counts the covers drawn, faststarts the calls of Faststart, when set.
+	covers, faststarts *int
 }
 
 func (m fakeMedia) Available() bool { return !m.missing }
@@ -272,7 +289,11 @@ func (m fakeMedia) Probe(_ context.Context, path string) (*MediaInfo, error) {
 	if !strings.HasPrefix(string(b), "VIDEO") {
 		return nil, ErrNotAVideo
 	}
-	info := &MediaInfo{ContentType: "video/mp4", Width: 160, Height: 120, Duration: 3 * time.Second, VideoDuration: 3 * time.Second}
+	info := &MediaInfo{ContentType: "video/mp4", Width: 160, Height: 120, Duration: 3 * time.Second, VideoDuration: 3 * time.Second,
+		VideoCodecs: []string{"h264"}, AudioCodecs: []string{"aac"}}
+	if m.videoCodec != "" {
+		info.VideoCodecs = []string{m.videoCodec}
+	}
 	if m.width > 0 {
 		info.Width = m.width
 	}
@@ -296,6 +317,26 @@ func (m fakeMedia) Cover(_ context.Context, _ string, offset time.Duration, cove
 	}
 	m.spool.write(coverPath, []byte("JPEG"), time.Now())
 	return nil
+}
+
+func (m fakeMedia) Faststart(ctx context.Context, path, outPath, contentType string) (bool, error) {
+	if m.faststarts != nil {
+		*m.faststarts++
+	}
+	if contentType != "video/mp4" {
+		return false, fmt.Errorf("Faststart of a %s; want the probed video/mp4", contentType)
+	}
+	switch {
+	case m.endRequest != nil:
+		m.endRequest()
+		return false, fmt.Errorf("ffmpeg: %w", ctx.Err())
+	case m.failFaststart:
+		return false, errors.New("ffmpeg: could not find tag for codec none in stream #2")
+	case !m.indexLast:
+		return false, nil
+	}
+	m.spool.write(outPath, append([]byte("FASTSTART "), m.spool.files[path]...), time.Now())
+	return true, nil
 }
 
 type fixture struct {
@@ -328,6 +369,12 @@ func newFixtureWith(t *testing.T, media fakeMedia, settings Settings) *fixture {
 // publish uploads content in small writes, as the stream would deliver it.
 func (f *fixture) publish(t *testing.T, content, title string) (*Video, error) {
 	t.Helper()
+	return f.publishCtx(t, context.Background(), content, title)
+}
+
+// publishCtx is publish within ctx.
+func (f *fixture) publishCtx(t *testing.T, ctx context.Context, content, title string) (*Video, error) {
+	t.Helper()
 	up, err := f.uc.NewUpload()
 	if err != nil {
 		t.Fatal(err)
@@ -338,7 +385,7 @@ func (f *fixture) publish(t *testing.T, content, title string) (*Video, error) {
 			return nil, err
 		}
 	}
-	return f.uc.Publish(context.Background(), up, 7, title)
+	return f.uc.Publish(ctx, up, 7, title)
 }
 
 // leftovers returns the names of the files left in the spool, sorted.
@@ -524,6 +571,95 @@ func TestPublishLimits(t *testing.T) {
 			}
 			if covers != 0 || len(f.objects.objects) != 0 || len(f.repo.videos) != 0 || len(f.leftovers(t)) != 0 {
 				t.Fatalf("%d covers drawn, objects %v, rows %v, files %v left; want nothing", covers, f.objects.objects, f.repo.videos, f.leftovers(t))
+			}
+		})
+	}
+}
+
+// Browsers play H.264 with AAC, or without sound, in mp4 and mov; the rest publishes but is not
+// rewritten for them.
+func TestPlaysInBrowsers(t *testing.T) {
+	t.Parallel()
+	for _, row := range []struct {
+		name         string
+		contentType  string
+		video, audio []string
+		want         bool
+	}{
+		{"H.264 and AAC in mp4", "video/mp4", []string{"h264"}, []string{"aac"}, true},
+		{"H.264 and AAC in mov", "video/quicktime", []string{"h264"}, []string{"aac"}, true},
+		{"H.264 without sound", "video/mp4", []string{"h264"}, nil, true},
+		{"H.264 with two AAC tracks", "video/mp4", []string{"h264"}, []string{"aac", "aac"}, true},
+		{"HEVC", "video/mp4", []string{"hevc"}, []string{"aac"}, false},
+		{"HEVC in mov, as iPhones record", "video/quicktime", []string{"hevc"}, []string{"aac"}, false},
+		{"VP9 in mp4", "video/mp4", []string{"vp9"}, []string{"opus"}, false},
+		{"AV1 in mp4", "video/mp4", []string{"av1"}, nil, false},
+		{"MPEG-4 part 2", "video/mp4", []string{"mpeg4"}, []string{"aac"}, false},
+		{"H.264 and MP3", "video/mp4", []string{"h264"}, []string{"mp3"}, false},
+		{"H.264 and Opus", "video/mp4", []string{"h264"}, []string{"opus"}, false},
+		{"H.264 and AAC and AC-3", "video/mp4", []string{"h264"}, []string{"aac", "ac3"}, false},
+		{"H.264 and HEVC video tracks", "video/mp4", []string{"h264", "hevc"}, nil, false},
+		{"a codec ffprobe could not name", "video/mp4", []string{""}, nil, false},
+		{"no video stream", "video/mp4", nil, []string{"aac"}, false},
+		{"another container", "video/webm", []string{"h264"}, []string{"aac"}, false},
+		{"no container known", "", []string{"h264"}, []string{"aac"}, false},
+	} {
+		info := &MediaInfo{ContentType: row.contentType, VideoCodecs: row.video, AudioCodecs: row.audio}
+		if got := info.PlaysInBrowsers(); got != row.want {
+			t.Errorf("%s: PlaysInBrowsers() = %v; want %v", row.name, got, row.want)
+		}
+	}
+}
+
+// What browsers play is stored with its index first when it was not; anything else, and a
+// file whose rewrite failed, is stored as it came; the publish succeeds either way, unless the
+// request ended, and no spooled file is left.
+func TestPublishFaststart(t *testing.T) {
+	t.Parallel()
+	ended, end := context.WithCancel(context.Background())
+	defer end()
+	const upload = "VIDEO bytes"
+	for _, row := range []struct {
+		name  string
+		media fakeMedia
+		ctx   context.Context
+		// stored is what the video object must hold; "" for a refused publish.
+		stored     string
+		faststarts int
+	}{
+		{name: "index last: rewritten", media: fakeMedia{indexLast: true}, stored: "FASTSTART " + upload, faststarts: 1},
+		{name: "index first already: as it came", media: fakeMedia{}, stored: upload, faststarts: 1},
+		{name: "HEVC: as it came, not even looked at", media: fakeMedia{videoCodec: "hevc", indexLast: true}, stored: upload},
+		{name: "MPEG-4 part 2: as it came", media: fakeMedia{videoCodec: "mpeg4", indexLast: true}, stored: upload},
+		{name: "the rewrite fails: as it came", media: fakeMedia{indexLast: true, failFaststart: true}, stored: upload, faststarts: 1},
+		{name: "the request ends during the rewrite: refused", media: fakeMedia{indexLast: true, endRequest: end}, ctx: ended, faststarts: 1},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			faststarts := 0
+			row.media.faststarts = &faststarts
+			f := newFixture(t, row.media, 1<<10)
+			ctx := row.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			v, err := f.publishCtx(t, ctx, upload, "t")
+			if faststarts != row.faststarts {
+				t.Errorf("Faststart called %d times; want %d", faststarts, row.faststarts)
+			}
+			if row.stored == "" {
+				if err == nil || len(f.objects.objects) != 0 || len(f.repo.videos) != 0 {
+					t.Errorf("Publish = %v, objects %v, rows %v; want an error and nothing stored", err, f.objects.objects, f.repo.videos)
+				}
+			} else {
+				if err != nil {
+					t.Fatalf("Publish: %v", err)
+				}
+				if got := string(f.objects.objects[v.PlayKey]); got != row.stored {
+					t.Errorf("stored %q; want %q", got, row.stored)
+				}
+			}
+			if left := f.leftovers(t); len(left) != 0 {
+				t.Errorf("temporary files left: %v", left)
 			}
 		})
 	}

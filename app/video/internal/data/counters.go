@@ -16,12 +16,12 @@ import (
 // interaction app's events. Each committed batch bumps the read cache's generation, so the next
 // feed shows the new counts.
 func NewCounterConsumer(d *Data, repo *VideoRepo, kafka *confv1.Kafka, logger log.Logger) (*event.Consumer, error) {
-	if err := event.MigrateConsumer(d.db); err != nil {
+	if err := event.MigrateConsumer(d.DB); err != nil {
 		return nil, err
 	}
-	return event.NewConsumer(videov1.CounterConsumer, d.db, event.Brokers(kafka),
+	return event.NewConsumer(videov1.CounterConsumer, d.DB, event.Brokers(kafka),
 		[]string{interactionv1.TopicFavorite, interactionv1.TopicComment}, applyCount, event.ConsumerOptions{
-			Acks: d.acks,
+			Acks: d.Acks,
 			AfterCommit: func(ctx context.Context, _ []event.Message) {
 				if err := repo.cache.gen.bump(ctx); err != nil {
 					repo.log.Warnw("msg", "could not announce new counts to the read caches", "error", err)

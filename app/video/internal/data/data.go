@@ -6,7 +6,6 @@ package data
 import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
-	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -26,33 +25,19 @@ var ProviderSet = wire.NewSet(
 	NewFFmpeg, wire.Bind(new(biz.MediaTool), new(*FFmpeg)),
 	NewUploadSpool, wire.Bind(new(biz.UploadSpool), new(*UploadSpool)),
 	NewCounterConsumer, NewRelay,
-	wire.FieldsOf(new(*Data), "Counts"),
+	NewAwaiter,
 )
 
 // Data holds the connections the repositories share.
-type Data struct {
-	db *gorm.DB
-	// rdb is nil when no Redis is configured.
-	rdb *redis.Client
-	// acks tells the actions waiting for their counts that the counter consumer moved them.
-	acks event.Acks
-	// Counts is how an action waits for its counts: through Redis when one is configured, at
-	// most kafka.apply_wait.
-	Counts countsv1.Awaiter
-}
+type Data = event.Stores
 
 // NewData connects to the app's stores and brings the schema up to date.
 func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.Readiness) (*Data, func(), error) {
-	stores, closeStores, err := database.Open(settings, "video", migrateAndBackfill, ready)
-	if err != nil {
-		return nil, nil, err
-	}
-	event.RequireBrokers(ready, event.Brokers(kafka))
-	acks := event.AcksFor(kafka, stores.Redis, settings.Redis.GetKeyPrefix())
-	return &Data{db: stores.DB, rdb: stores.Redis, acks: acks, Counts: countsv1.Awaiter{
-		Acks: acks, Wait: kafka.GetApplyWait().AsDuration(),
-	}}, closeStores, nil
+	return event.OpenStores(settings, kafka, "video", migrateAndBackfill, ready)
 }
+
+// NewAwaiter is how an action waits for the counts it moved (api/counts/v1).
+func NewAwaiter(d *Data) countsv1.Awaiter { return countsv1.Awaiter{Acks: d.Acks, Wait: d.ApplyWait} }
 
 // migrateAndBackfill brings the schema up to date, then announces the work counts of a store
 // created before VideoPublished events existed (once).
@@ -72,5 +57,5 @@ func migrate(db *gorm.DB) error {
 
 // NewRelay publishes the outbox; it runs as one of the app's workers.
 func NewRelay(d *Data, kafka *confv1.Kafka, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.db, event.Brokers(kafka), []string{videov1.TopicPublished}, logger)
+	return event.NewRelay(d.DB, event.Brokers(kafka), []string{videov1.TopicPublished}, logger)
 }

@@ -3,6 +3,7 @@ package data
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,6 +98,7 @@ type probeOutput struct {
 	} `json:"format"`
 	Streams []struct {
 		CodecType   string         `json:"codec_type"`
+		CodecName   string         `json:"codec_name"`
 		Width       int            `json:"width"`
 		Height      int            `json:"height"`
 		Duration    string         `json:"duration"`
@@ -133,6 +135,9 @@ func (f *FFmpeg) Probe(ctx context.Context, path string) (*biz.MediaInfo, error)
 		d := seconds(s.Duration)
 		// A fragmented mp4 states its length per track only.
 		info.Duration = max(info.Duration, d)
+		if s.CodecType == "audio" {
+			info.AudioCodecs = append(info.AudioCodecs, s.CodecName)
+		}
 		if s.CodecType != "video" {
 			continue
 		}
@@ -141,6 +146,7 @@ func (f *FFmpeg) Probe(ctx context.Context, path string) (*biz.MediaInfo, error)
 		info.Width, info.Height = max(info.Width, s.Width), max(info.Height, s.Height)
 		if s.Disposition["attached_pic"] == 0 {
 			hasVideo = true
+			info.VideoCodecs = append(info.VideoCodecs, s.CodecName)
 			// Frames exist only as long as the video stream, which is what a cover offset
 			// must stay within.
 			if d > 0 && (info.VideoDuration == 0 || d < info.VideoDuration) {
@@ -189,4 +195,81 @@ func (f *FFmpeg) Cover(ctx context.Context, path string, offset time.Duration, c
 		}
 	}
 	return fmt.Errorf("ffmpeg wrote no cover frame for %s", path)
+}
+
+// Faststart implements biz.MediaTool with ffmpeg's +faststart, which writes the file once and
+// then moves its index to the front. Whether it is there already is read from the order of the
+// file's top-level boxes, without running anything.
+func (f *FFmpeg) Faststart(ctx context.Context, path, outPath, contentType string) (bool, error) {
+	first, err := indexFirst(path)
+	if err != nil || first {
+		return false, err
+	}
+	// The muxer of the file's own kind: mov keeps a QuickTime file one.
+	format := "mp4"
+	if contentType == "video/quicktime" {
+		format = "mov"
+	}
+	_, err = f.run(ctx, f.ffmpeg, "-v", "error", "-y", "-i", path, "-map", "0", "-c", "copy",
+		"-movflags", "+faststart", "-f", format, outPath)
+	if err == nil {
+		// ffmpeg moves the index in a second pass over the file: make sure that happened.
+		if first, err = indexFirst(outPath); err == nil && !first {
+			err = fmt.Errorf("ffmpeg +faststart left the index of %s after the media data", path)
+		}
+	}
+	if err != nil {
+		os.Remove(outPath)
+		return false, err
+	}
+	return true, nil
+}
+
+// maxTopLevelBoxes bounds the boxes indexFirst reads: files have a handful before their moov
+// or mdat (ftyp, free, wide, uuid); a file with more is left for ffmpeg to judge.
+const maxTopLevelBoxes = 64
+
+// indexFirst reports whether the mp4/mov file at path has its index (a moov box) before its
+// media data (an mdat box) at the top level. It reads the 8 or 16 header bytes of each box
+// up to either. A file it cannot tell about (neither box among the first maxTopLevelBoxes, or
+// a box header that makes no sense) is reported as not having its index first.
+func indexFirst(path string) (bool, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil {
+		return false, err
+	}
+	var header [16]byte
+	for at, n := int64(0), 0; n < maxTopLevelBoxes && st.Size()-at >= 8; n++ {
+		if _, err := file.ReadAt(header[:8], at); err != nil {
+			return false, err
+		}
+		switch string(header[4:8]) {
+		case "moov":
+			return true, nil
+		case "mdat":
+			return false, nil
+		}
+		size := int64(binary.BigEndian.Uint32(header[:4]))
+		if size == 1 { // the size follows the type, in 64 bits
+			if st.Size()-at < 16 {
+				return false, nil
+			}
+			if _, err := file.ReadAt(header[8:16], at+8); err != nil {
+				return false, err
+			}
+			size = int64(binary.BigEndian.Uint64(header[8:16]))
+		}
+		// 0 is a box to the end of the file; less than a header, or more than the file holds,
+		// is no box.
+		if size < 8 || size > st.Size()-at {
+			return false, nil
+		}
+		at += size
+	}
+	return false, nil
 }

@@ -3,12 +3,16 @@ package data
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -77,13 +81,6 @@ func TestProbe(t *testing.T) {
 	f := requireFFmpeg(t)
 	dir := t.TempDir()
 	h264 := []string{"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"}
-	args := func(parts ...[]string) []string {
-		var out []string
-		for _, p := range parts {
-			out = append(out, p...)
-		}
-		return out
-	}
 	sine := func(seconds string) []string { return []string{"-f", "lavfi", "-i", "sine=duration=" + seconds} }
 
 	const notAVideo = "" // ContentType of the rows that must be refused
@@ -451,5 +448,325 @@ func TestMediaTimeout(t *testing.T) {
 	}
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("two runs limited to 200 ms took %s", took)
+	}
+}
+
+// topLevelBoxes lists the types of the file's top-level mp4 boxes, in order, all of them.
+func topLevelBoxes(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for len(b) >= 8 {
+		size := uint64(binary.BigEndian.Uint32(b))
+		if size == 1 && len(b) >= 16 {
+			size = binary.BigEndian.Uint64(b[8:])
+		}
+		if size == 0 {
+			size = uint64(len(b))
+		}
+		if size < 8 || size > uint64(len(b)) {
+			t.Fatalf("%s: a box of %d bytes with %d left", path, size, len(b))
+		}
+		types = append(types, string(b[4:8]))
+		b = b[size:]
+	}
+	return types
+}
+
+// moovFirst reports whether boxes holds a moov before any mdat.
+func moovFirst(boxes []string) bool {
+	moov, mdat := slices.Index(boxes, "moov"), slices.Index(boxes, "mdat")
+	return moov >= 0 && mdat >= 0 && moov < mdat
+}
+
+// packets is ffmpeg's checksum of every packet of every stream (timestamps, sizes, contents)
+// and of each stream's codec setup: two files with the same packets play the same.
+func packets(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-map", "0", "-c", "copy", "-f", "framemd5", "-").Output()
+	if err != nil {
+		t.Fatalf("ffmpeg framemd5 of %s: %v", path, err)
+	}
+	// The line naming the ffmpeg that wrote the file is the only one a remux may change.
+	return regexp.MustCompile(`(?m)^#software:.*\n`).ReplaceAllString(string(out), "")
+}
+
+// streamFacts is what ffprobe says, decoding, about the file's streams and length: the codec,
+// size and rotation of each stream, and the duration of each and of the whole.
+func streamFacts(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries",
+		"format=duration,format_name:stream=index,codec_type,codec_name,width,height,duration,nb_frames:stream_side_data=rotation",
+		"-of", "compact", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe of %s: %v", path, err)
+	}
+	return string(out)
+}
+
+// spoolUpload spools the file at path as an upload would arrive.
+func spoolUpload(t *testing.T, spool *UploadSpool, path string) biz.SpooledFile {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := spool.Create(strings.ReplaceAll(filepath.Base(path), ".", "-"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := up.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return up
+}
+
+// A file browsers play comes out of Faststart with its index first and every packet as it was;
+// one with its index first already is left alone; every spooled file goes with the upload.
+func TestFaststart(t *testing.T) {
+	f := requireFFmpeg(t)
+	made := t.TempDir()
+	ctx := context.Background()
+	h264 := []string{"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"}
+	// Inputs come before the options of the output: sine, then h264 and withAAC.
+	sine := []string{"-f", "lavfi", "-i", "sine=duration=1"}
+	withAAC := []string{"-c:a", "aac", "-shortest"}
+	for _, row := range []struct {
+		name        string
+		args        []string
+		contentType string
+		// indexFirst: made with its index first, to be left alone.
+		indexFirst bool
+		// rotate turns the picture 90 degrees in the container, as phones do.
+		rotate bool
+	}{
+		{"H.264 and AAC in mp4", args(testsrc("160x120", "1"), sine, h264, withAAC), "video/mp4", false, false},
+		{"H.264 without sound in mp4", args(testsrc("160x120", "1"), h264), "video/mp4", false, false},
+		{"H.264 and AAC in mov", args(testsrc("160x120", "1"), sine, h264, withAAC, []string{"-f", "mov"}), "video/quicktime", false, false},
+		// Phones record portrait video as landscape turned by the container: the turn must stay.
+		{"H.264 turned 90 degrees", args(testsrc("160x120", "1"), sine, h264, withAAC), "video/mp4", false, true},
+		{"H.264 and AAC with the index first", args(testsrc("160x120", "1"), sine, h264, withAAC, []string{"-movflags", "+faststart"}), "video/mp4", true, false},
+		{"mov with the index first", args(testsrc("160x120", "1"), h264, []string{"-movflags", "+faststart", "-f", "mov"}), "video/quicktime", true, false},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			t.Parallel()
+			in := ffmpegMake(t, made, strings.ReplaceAll(row.name, " ", "-")+".mp4", row.args...)
+			if row.rotate {
+				// Encoding drops the rotate tag; a copy keeps it.
+				in = ffmpegMake(t, made, "turned.mp4", "-i", in, "-map", "0", "-c", "copy", "-metadata:s:v:0", "rotate=90")
+				if facts := streamFacts(t, in); !strings.Contains(facts, "rotation=90") {
+					t.Fatalf("fixture: not turned:\n%s", facts)
+				}
+			}
+			if got := moovFirst(topLevelBoxes(t, in)); got != row.indexFirst {
+				t.Fatalf("fixture: boxes %v; want the index first: %v", topLevelBoxes(t, in), row.indexFirst)
+			}
+			info, err := f.Probe(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.ContentType != row.contentType || !info.PlaysInBrowsers() {
+				t.Fatalf("Probe = %+v; want %s that browsers play", info, row.contentType)
+			}
+			dir := t.TempDir()
+			spool, err := NewUploadSpool(UploadDir(dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			up := spoolUpload(t, spool, in)
+			rewritten, err := f.Faststart(ctx, up.Path(), up.FaststartPath(), info.ContentType)
+			if err != nil {
+				t.Fatalf("Faststart: %v", err)
+			}
+			if rewritten == row.indexFirst {
+				t.Fatalf("Faststart rewrote the file: %v; want %v", rewritten, !row.indexFirst)
+			}
+			if row.indexFirst {
+				if _, err := os.Stat(up.FaststartPath()); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("a file with its index first was rewritten anyway: %v", err)
+				}
+				if a, b := fileBytes(t, in), fileBytes(t, up.Path()); !bytes.Equal(a, b) {
+					t.Error("the upload changed")
+				}
+			} else {
+				out := up.FaststartPath()
+				if boxes := topLevelBoxes(t, out); !moovFirst(boxes) || boxes[0] != "ftyp" {
+					t.Errorf("rewritten boxes %v; want ftyp, then moov before mdat", boxes)
+				}
+				if a, b := streamFacts(t, in), streamFacts(t, out); a != b {
+					t.Errorf("streams before:\n%s\nafter:\n%s", a, b)
+				}
+				if a, b := packets(t, in), packets(t, out); a != b {
+					t.Errorf("packets differ after the rewrite:\n%s\nafter:\n%s", a, b)
+				}
+				after, err := f.Probe(ctx, out)
+				if err != nil || after.ContentType != info.ContentType {
+					t.Errorf("Probe of the rewritten file = %+v, %v; want %s", after, err, info.ContentType)
+				}
+				r, size, err := up.Faststart()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b, err := io.ReadAll(r); err != nil || int64(len(b)) != size || !bytes.Equal(b, fileBytes(t, out)) {
+					t.Errorf("Faststart() read %d bytes of %d, %v", len(b), size, err)
+				}
+				r.Close()
+			}
+			up.Remove()
+			if left := filesIn(t, dir); len(left) != 0 {
+				t.Errorf("files left after Remove: %v", left)
+			}
+		})
+	}
+
+	// Faststart itself rewrites any mp4; the rule of what browsers play keeps the rest away from it.
+	for _, row := range []struct {
+		name  string
+		codec []string
+		want  string
+	}{
+		{"HEVC", []string{"-c:v", "libx265", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p"}, "hevc"},
+		{"MPEG-4 part 2", []string{"-c:v", "mpeg4"}, "mpeg4"},
+	} {
+		t.Run(row.name+" is not for browsers", func(t *testing.T) {
+			t.Parallel()
+			if row.want == "hevc" && !hasEncoder(t, "libx265") {
+				t.Fatal("this ffmpeg has no libx265: HEVC cannot be tested")
+			}
+			in := ffmpegMake(t, made, strings.ReplaceAll(row.name, " ", "-")+".mp4", args(testsrc("160x120", "1"), sine, row.codec, withAAC)...)
+			info, err := f.Probe(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(info.VideoCodecs, []string{row.want}) || !slices.Equal(info.AudioCodecs, []string{"aac"}) || info.PlaysInBrowsers() {
+				t.Errorf("Probe = %+v; want %s and aac, which browsers do not all play", info, row.want)
+			}
+		})
+	}
+}
+
+func fileBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func args(parts ...[]string) []string {
+	var out []string
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// A failing or interrupted ffmpeg, or one that does not move the index, leaves nothing it
+// wrote: the upload is stored as it came.
+func TestFaststartFailures(t *testing.T) {
+	requireFFmpeg(t)
+	tools := t.TempDir()
+	indexLast := ffmpegMake(t, tools, "index-last.mp4", args(testsrc("160x120", "1"), []string{"-c:v", "libx264", "-preset", "ultrafast"})...)
+	// Each stand-in writes part of a file where ffmpeg was told to write (its last argument).
+	partial := `for out; do :; done; printf 'half a file' >"$out"; `
+	for _, row := range []struct {
+		name, script string
+		cancel       bool
+		want         error
+	}{
+		{"ffmpeg fails", partial + "echo 'Could not find tag for codec' >&2; exit 1\n", false, nil},
+		{"the request ends", partial + "exec sleep 10\n", true, context.Canceled},
+		{"ffmpeg leaves the index last", `for out; do :; done; cp "$5" "$out"` + "\n", false, nil},
+	} {
+		t.Run(row.name, func(t *testing.T) {
+			t.Parallel()
+			ffmpeg := fakeTool(t, t.TempDir(), "ffmpeg", row.script)
+			f := NewFFmpeg(&confv1.Video{Ffmpeg: ffmpeg, Ffprobe: "ffprobe"}, bootstrap.NewReadiness())
+			dir := t.TempDir()
+			spool, err := NewUploadSpool(UploadDir(dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			up := spoolUpload(t, spool, indexLast)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if row.cancel {
+				time.AfterFunc(200*time.Millisecond, cancel)
+			}
+			rewritten, err := f.Faststart(ctx, up.Path(), up.FaststartPath(), "video/mp4")
+			if err == nil || rewritten || (row.want != nil && !errors.Is(err, row.want)) {
+				t.Fatalf("Faststart = %v, %v; want an error (%v)", rewritten, err, row.want)
+			}
+			if left := filesIn(t, dir); !slices.Equal(left, []string{filepath.Base(up.Path())}) {
+				t.Errorf("files after the failure: %v; want only the upload", left)
+			}
+			up.Remove()
+			if left := filesIn(t, dir); len(left) != 0 {
+				t.Errorf("files left after Remove: %v", left)
+			}
+		})
+	}
+}
+
+// indexFirst reads box headers only, and answers "no" to anything it cannot make sense of:
+// ffmpeg then has its go.
+func TestIndexFirst(t *testing.T) {
+	t.Parallel()
+	box := func(typ string, body int) []byte {
+		b := make([]byte, 8+body)
+		binary.BigEndian.PutUint32(b, uint32(8+body))
+		copy(b[4:], typ)
+		return b
+	}
+	large := func(typ string, body int) []byte {
+		b := make([]byte, 16+body)
+		binary.BigEndian.PutUint32(b, 1)
+		copy(b[4:], typ)
+		binary.BigEndian.PutUint64(b[8:], uint64(16+body))
+		return b
+	}
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	many := make([][]byte, maxTopLevelBoxes)
+	for i := range many {
+		many[i] = box("free", 0)
+	}
+	dir := t.TempDir()
+	for _, row := range []struct {
+		name string
+		file []byte
+		want bool
+	}{
+		{"ftyp moov mdat", cat(box("ftyp", 16), box("moov", 100), box("mdat", 1000)), true},
+		{"ftyp free moov mdat", cat(box("ftyp", 16), box("free", 8), box("moov", 100), box("mdat", 1000)), true},
+		{"ftyp mdat moov", cat(box("ftyp", 16), box("mdat", 1000), box("moov", 100)), false},
+		{"ftyp free mdat moov, as ffmpeg writes", cat(box("ftyp", 16), box("free", 0), box("mdat", 1000), box("moov", 100)), false},
+		{"an old QuickTime file: wide mdat moov", cat(box("wide", 0), box("mdat", 1000), box("moov", 100)), false},
+		{"moov without ftyp", cat(box("moov", 100), box("mdat", 1000)), true},
+		{"a 64-bit mdat first", cat(box("ftyp", 16), large("mdat", 1000), box("moov", 100)), false},
+		{"a 64-bit free before moov", cat(box("ftyp", 16), large("free", 1000), box("moov", 100), box("mdat", 10)), true},
+		{"fragmented: moov moof mdat", cat(box("ftyp", 16), box("moov", 100), box("moof", 50), box("mdat", 1000)), true},
+		{"a box to the end of the file before moov", cat(box("ftyp", 16), []byte{0, 0, 0, 0, 'f', 'r', 'e', 'e'}, box("moov", 100)), false},
+		{"a box larger than the file", cat(box("ftyp", 16), []byte{0, 0, 1, 0, 'f', 'r', 'e', 'e'}, box("moov", 100)), false},
+		{"a box smaller than its header", cat(box("ftyp", 16), []byte{0, 0, 0, 4, 'f', 'r', 'e', 'e'}, box("moov", 100)), false},
+		{"a cut 64-bit header", cat(box("ftyp", 16), []byte{0, 0, 0, 1, 'f', 'r', 'e', 'e', 0, 0}), false},
+		{"neither box", cat(box("ftyp", 16), box("free", 10)), false},
+		{"moov after too many boxes", cat(append(many, box("moov", 10), box("mdat", 10))...), false},
+		{"empty", nil, false},
+	} {
+		path := writeFile(t, dir, strings.ReplaceAll(row.name, " ", "-"), row.file)
+		got, err := indexFirst(path)
+		if err != nil || got != row.want {
+			t.Errorf("%s: indexFirst = %v, %v; want %v", row.name, got, err, row.want)
+		}
+	}
+	if _, err := indexFirst(filepath.Join(dir, "missing")); err == nil {
+		t.Error("indexFirst of a missing file: no error")
 	}
 }

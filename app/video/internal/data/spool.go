@@ -13,10 +13,12 @@ import (
 )
 
 const (
-	// uploadPrefix starts the names of the files uploads spool to (upload-NAME, and
-	// upload-NAME.jpg for its cover), so that a sweep of the upload dir touches nothing else.
-	uploadPrefix = "upload-"
-	coverSuffix  = ".jpg"
+	// uploadPrefix starts the names of the files uploads spool to (upload-NAME, upload-NAME.jpg
+	// for its cover and upload-NAME.faststart for its copy with the index first), so that a
+	// sweep of the upload dir touches nothing else.
+	uploadPrefix    = "upload-"
+	coverSuffix     = ".jpg"
+	faststartSuffix = ".faststart"
 )
 
 // UploadDir is the directory uploads spool to: video.upload_dir, or data_dir/tmp.
@@ -88,7 +90,7 @@ func (s *UploadSpool) staleFiles(cutoff time.Time, only string) (map[string][]st
 		if !ok || !e.Type().IsRegular() {
 			continue
 		}
-		name = strings.TrimSuffix(name, coverSuffix)
+		name = strings.TrimSuffix(strings.TrimSuffix(name, coverSuffix), faststartSuffix)
 		if only != "" && name != only {
 			continue
 		}
@@ -114,6 +116,8 @@ func (f *spooledFile) Path() string { return f.file.Name() }
 
 func (f *spooledFile) CoverPath() string { return f.file.Name() + coverSuffix }
 
+func (f *spooledFile) FaststartPath() string { return f.file.Name() + faststartSuffix }
+
 func (f *spooledFile) Contents() (io.Reader, error) {
 	if _, err := f.file.Seek(0, io.SeekStart); err != nil {
 		return nil, err
@@ -121,21 +125,27 @@ func (f *spooledFile) Contents() (io.Reader, error) {
 	return f.file, nil
 }
 
-func (f *spooledFile) Cover() (io.ReadCloser, int64, error) {
-	cover, err := os.Open(f.CoverPath())
+func (f *spooledFile) Cover() (io.ReadCloser, int64, error) { return openSized(f.CoverPath()) }
+
+func (f *spooledFile) Faststart() (io.ReadCloser, int64, error) { return openSized(f.FaststartPath()) }
+
+// openSized opens the file at path and returns its size.
+func openSized(path string) (io.ReadCloser, int64, error) {
+	file, err := os.Open(path)
 	if err != nil {
 		return nil, 0, err
 	}
-	st, err := cover.Stat()
+	st, err := file.Stat()
 	if err != nil {
-		cover.Close()
+		file.Close()
 		return nil, 0, err
 	}
-	return cover, st.Size(), nil
+	return file, st.Size(), nil
 }
 
 func (f *spooledFile) Remove() {
 	f.file.Close()
 	os.Remove(f.file.Name())
 	os.Remove(f.CoverPath())
+	os.Remove(f.FaststartPath())
 }

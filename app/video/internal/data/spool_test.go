@@ -26,8 +26,9 @@ func TestUploadSpool(t *testing.T) {
 	if _, err := spool.Create("abc"); err == nil {
 		t.Fatal("a second upload of the same name was spooled over the first")
 	}
-	if f.Path() != filepath.Join(dir, "upload-abc") || f.CoverPath() != filepath.Join(dir, "upload-abc.jpg") {
-		t.Fatalf("paths %q and %q", f.Path(), f.CoverPath())
+	if f.Path() != filepath.Join(dir, "upload-abc") || f.CoverPath() != filepath.Join(dir, "upload-abc.jpg") ||
+		f.FaststartPath() != filepath.Join(dir, "upload-abc.faststart") {
+		t.Fatalf("paths %q, %q and %q", f.Path(), f.CoverPath(), f.FaststartPath())
 	}
 	if st, err := os.Stat(f.Path()); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("upload file %v, %v; want it readable by this user only", st, err)
@@ -67,6 +68,20 @@ func TestUploadSpool(t *testing.T) {
 		t.Fatalf("cover holds %q, %v", b, err)
 	}
 	cover.Close()
+	if _, _, err := f.Faststart(); err == nil {
+		t.Fatal("a faststart copy never written opened")
+	}
+	if err := os.WriteFile(f.FaststartPath(), []byte("VIDEO, index first"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	copied, size, err := f.Faststart()
+	if err != nil || size != 18 {
+		t.Fatalf("Faststart: size %d, %v", size, err)
+	}
+	if b, err := io.ReadAll(copied); err != nil || string(b) != "VIDEO, index first" {
+		t.Fatalf("faststart copy holds %q, %v", b, err)
+	}
+	copied.Close()
 	f.Remove()
 	f.Remove() // safe twice
 	if left := filesIn(t, dir); len(left) != 0 {
@@ -97,26 +112,29 @@ func TestUploadSpoolStale(t *testing.T) {
 	}
 	leave("upload-died", stale)
 	leave("upload-died.jpg", stale)
+	leave("upload-died.faststart", stale) // died while ffmpeg wrote its copy
 	leave("upload-receiving", stale)
 	leave("upload-live", fresh)
 	leave("upload-live.jpg", fresh)
 	leave("upload-drawing", stale) // its cover is being drawn: only the file itself is stale
 	leave("upload-drawing.jpg", fresh)
+	leave("upload-remuxing", stale) // its faststart copy is being written: likewise
+	leave("upload-remuxing.faststart", fresh)
 	leave("notes.txt", stale) // not an upload: never touched
 	if err := os.Mkdir(filepath.Join(dir, "upload-folder"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 
 	names, err := spool.Stale(cutoff)
-	if slices.Sort(names); err != nil || !slices.Equal(names, []string{"died", "drawing", "receiving"}) {
-		t.Fatalf("Stale = %v, %v; want died, drawing and receiving", names, err)
+	if slices.Sort(names); err != nil || !slices.Equal(names, []string{"died", "drawing", "receiving", "remuxing"}) {
+		t.Fatalf("Stale = %v, %v; want died, drawing, receiving and remuxing", names, err)
 	}
-	for _, name := range []string{"died", "drawing", "receiving", "live"} {
+	for _, name := range []string{"died", "drawing", "receiving", "remuxing", "live"} {
 		if err := spool.RemoveStale(name, cutoff); err != nil {
 			t.Fatalf("RemoveStale(%s): %v", name, err)
 		}
 	}
-	want := []string{"notes.txt", "upload-drawing.jpg", "upload-folder", "upload-live", "upload-live.jpg"}
+	want := []string{"notes.txt", "upload-drawing.jpg", "upload-folder", "upload-live", "upload-live.jpg", "upload-remuxing.faststart"}
 	if left := filesIn(t, dir); !slices.Equal(left, want) {
 		t.Fatalf("left %v, want %v", left, want)
 	}

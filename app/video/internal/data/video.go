@@ -58,8 +58,8 @@ type VideoRepo struct {
 // counter kept in Redis when one is configured (shared by all replicas), in memory otherwise.
 func NewVideoRepo(data *Data, objects *ObjectStore, relay *event.Relay, redis *confv1.Redis, logger log.Logger) *VideoRepo {
 	var gen generation = &localGeneration{}
-	if data.rdb != nil {
-		gen = &redisGeneration{rdb: data.rdb, key: redis.GetKeyPrefix() + "video:generation"}
+	if data.Redis != nil {
+		gen = &redisGeneration{rdb: data.Redis, key: redis.GetKeyPrefix() + "video:generation"}
 	}
 	return &VideoRepo{data: data, objects: objects, relay: relay, cache: &readCache{gen: gen}, log: log.NewHelper(logger)}
 }
@@ -111,7 +111,7 @@ func (r *VideoRepo) Feed(ctx context.Context, beforeMs int64, limit int) ([]*biz
 
 func (r *VideoRepo) feed(ctx context.Context, beforeMs int64, limit int) ([]*biz.Video, error) {
 	var rows []videoModel
-	err := r.data.db.WithContext(ctx).Where("published_at < ?", beforeMs).
+	err := r.data.DB.WithContext(ctx).Where("published_at < ?", beforeMs).
 		Order("published_at DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("feed: %w", err)
@@ -122,7 +122,7 @@ func (r *VideoRepo) feed(ctx context.Context, beforeMs int64, limit int) ([]*biz
 // ListByAuthor implements biz.VideoRepo.
 func (r *VideoRepo) ListByAuthor(ctx context.Context, authorID int64, limit int) ([]*biz.Video, error) {
 	var rows []videoModel
-	err := r.data.db.WithContext(ctx).Where("author_id = ?", authorID).Order("published_at DESC").Limit(limit).Find(&rows).Error
+	err := r.data.DB.WithContext(ctx).Where("author_id = ?", authorID).Order("published_at DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list videos of author: %w", err)
 	}
@@ -132,7 +132,7 @@ func (r *VideoRepo) ListByAuthor(ctx context.Context, authorID int64, limit int)
 // GetVideos implements biz.VideoRepo.
 func (r *VideoRepo) GetVideos(ctx context.Context, ids []int64) ([]*biz.Video, error) {
 	var rows []videoModel
-	if err := r.data.db.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	if err := r.data.DB.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("get videos: %w", err)
 	}
 	return r.videos(rows), nil
@@ -141,7 +141,7 @@ func (r *VideoRepo) GetVideos(ctx context.Context, ids []int64) ([]*biz.Video, e
 // Referenced implements biz.VideoRepo.
 func (r *VideoRepo) Referenced(ctx context.Context, keys []string) (map[string]bool, error) {
 	var rows []videoModel
-	err := r.data.db.WithContext(ctx).Select("play_key", "cover_key").
+	err := r.data.DB.WithContext(ctx).Select("play_key", "cover_key").
 		Where("play_key IN ? OR cover_key IN ?", keys, keys).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("referenced keys: %w", err)

@@ -37,7 +37,7 @@ func openVideoRepo(t *testing.T, bc *confv1.Bootstrap) *VideoRepo {
 	t.Helper()
 	data := databasetest.OpenData(t, bc, NewData)
 	// The relay never starts: the events stay in the outbox for the test to read.
-	relay := event.NewRelay(data.db, nil, nil, log.DefaultLogger)
+	relay := event.NewRelay(data.DB, nil, nil, log.DefaultLogger)
 	return NewVideoRepo(data, contractObjects, relay, bc.GetRedis(), log.DefaultLogger)
 }
 
@@ -332,14 +332,14 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 		if _, err := repo.Feed(ctx, math.MaxInt64, 30); err != nil { // fills the read cache
 			t.Fatal(err)
 		}
-		mark := eventtest.Mark(t, repo.data.db)
+		mark := eventtest.Mark(t, repo.data.DB)
 		v := &biz.Video{AuthorID: 5, Title: "fresh", PublishedAt: base + 4_000, PlayKey: "videos/fresh.mp4", CoverKey: "covers/fresh.jpg"}
 		eventID, err := repo.Create(ctx, v, (*biz.Video).Published)
 		if err != nil {
 			t.Fatal(err)
 		}
 		stored.add(*v)
-		events := outboxEvents(t, repo.data.db, mark)
+		events := outboxEvents(t, repo.data.DB, mark)
 		if n := publishedPerAuthor(t, events); len(events) != 1 || n[5] != 1 {
 			t.Fatalf("the publish enqueued %d events; want one VideoPublished", len(events))
 		}
@@ -431,7 +431,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 		// The sweep asks by key: both columns are indexed.
 		for _, field := range []string{"PlayKey", "CoverKey"} {
-			if !repo.data.db.Migrator().HasIndex(&videoModel{}, field) {
+			if !repo.data.DB.Migrator().HasIndex(&videoModel{}, field) {
 				t.Errorf("no index on %s", field)
 			}
 		}
@@ -440,7 +440,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 	t.Run("every publish enqueued one VideoPublished: per author they add up to the videos stored", func(t *testing.T) {
 		// The racers of one millisecond retried inside transactions that rolled back: their
 		// failed attempts must have left no events.
-		got := publishedPerAuthor(t, outboxEvents(t, repo.data.db, 0))
+		got := publishedPerAuthor(t, outboxEvents(t, repo.data.DB, 0))
 		if want := stored.countsOf(nil); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("VideoPublished per author = %v; want %v", got, want)
 		}
@@ -512,7 +512,7 @@ func runVideoRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 			stored.newestFirst(func(v biz.Video) bool { return v.AuthorID == 9 }))
 		// The store was created with the events, so reopening announces no counts: the
 		// outbox holds exactly one VideoPublished per video.
-		if got := publishedPerAuthor(t, outboxEvents(t, again.data.db, 0)); fmt.Sprint(got) != fmt.Sprint(stored.countsOf(nil)) {
+		if got := publishedPerAuthor(t, outboxEvents(t, again.data.DB, 0)); fmt.Sprint(got) != fmt.Sprint(stored.countsOf(nil)) {
 			t.Fatalf("outbox after reopening: VideoPublished per author = %v; want %v", got, stored.countsOf(nil))
 		}
 		// The unique publish time survives the second migration: base+1 is taken since the first

@@ -45,7 +45,7 @@ func runWorkCountsBackfill(t *testing.T, bc *confv1.Bootstrap) {
 		}
 		defer cleanup()
 		got := map[int64]int64{}
-		for _, e := range outboxEvents(t, data.db, 0) {
+		for _, e := range outboxEvents(t, data.DB, 0) {
 			c, ok := e.msg.(*videov1.WorksCounted)
 			if !ok || e.topic != videov1.TopicPublished || e.key != fmt.Sprint(c.GetAuthorId()) || c.GetEventId() == "" {
 				t.Fatalf("outbox row %d: %T %v on %q keyed %q; want a WorksCounted on %q keyed by its author",
