@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -136,6 +137,24 @@ func TestURLs(t *testing.T) {
 	for _, u := range lan {
 		if !regexp.MustCompile(`^http://\d+\.\d+\.\d+\.\d+:8080/$`).MatchString(u) || strings.HasPrefix(u, "http://127.") {
 			t.Errorf("LAN URL %q", u)
+		}
+	}
+}
+
+// The client writes what users wrote (names, titles, comments, messages) as text only: no
+// file of it may parse strings as markup or code, whatever the string.
+func TestClientNeverParsesStringsAsMarkup(t *testing.T) {
+	scripts, err := fs.Glob(files, "static/js/*.js")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	banned := []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "setAttribute('style'", "srcdoc"}
+	for _, name := range scripts {
+		src, _ := files.ReadFile(name)
+		for _, b := range banned {
+			if bytes.Contains(src, []byte(b)) {
+				t.Errorf("%s uses %s", name, b)
+			}
 		}
 	}
 }

@@ -66,10 +66,19 @@ export function userRow(user, extra) {
         h('span', { class: 'sub', text: extra === undefined ? user.signature : extra }))));
 }
 
+// backButton goes back where the person came from, or to the feed when this page was opened
+// straight at this screen (going back would leave the site).
+export function backButton() {
+  return h('button', {
+    class: 'back', type: 'button', 'aria-label': 'Back',
+    onclick: () => { if (history.length > 1) history.back(); else location.hash = '#/'; },
+  }, '‹');
+}
+
 // heading is a screen's title bar with a back button.
 export function heading(title) {
   return h('header', { class: 'bar' },
-    h('button', { class: 'back', type: 'button', 'aria-label': 'Back', onclick: () => history.length > 1 ? history.back() : (location.hash = '#/') }, '‹'),
+    backButton(),
     h('h1', { text: title }));
 }
 

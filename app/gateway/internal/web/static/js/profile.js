@@ -2,7 +2,7 @@
 // unfollow, a way to chat), their follow and follower lists, and a pager over their works or
 // likes.
 import { api } from './api.js';
-import { h, safeURL, count, toast, avatar, userRow, heading, empty } from './dom.js';
+import { h, safeURL, count, toast, avatar, userRow, heading, empty, backButton } from './dom.js';
 import { session } from './session.js';
 import { createPlayer } from './player.js';
 
@@ -82,7 +82,7 @@ export async function profile(root, id, ctx, extra = null) {
     h('section', { class: 'profile', 'data-user-id': u.id },
       h('div', { class: 'cover' },
         h('img', { class: 'background', src: safeURL(u.background_image), alt: '' }),
-        extra ? null : h('button', { type: 'button', class: 'back', 'aria-label': 'Back', onclick: () => history.back() }, '‹')),
+        extra ? null : backButton()),
       h('div', { class: 'head' },
         avatar(u, 'large'),
         h('h1', { class: 'name', text: u.name }),
@@ -130,7 +130,7 @@ export async function listPlayerView(root, { id, which, index }, ctx) {
   if (!ctx.alive()) return;
   const player = createPlayer({ videos: list.video_list, start: Number(index), label: which === 'works' ? 'Works' : 'Liked videos' });
   root.replaceChildren(h('div', { class: 'overlay-bar' },
-    h('button', { type: 'button', class: 'back', 'aria-label': 'Back', onclick: () => history.back() }, '‹')), player.el);
+    backButton()), player.el);
   root.classList.add('full');
   player.activate();
   ctx.cleanup(() => { player.destroy(); root.classList.remove('full'); });
