@@ -132,3 +132,13 @@ test-tools: ## Run the tests of tools/openapi-fix and tools/openapi-lint
 .PHONY: clean
 clean: ## Remove build output (keeps ./data)
 	rm -rf $(BIN)
+
+SWAGGER_UI_VERSION ?= 5.35.0
+
+.PHONY: web-vendor
+web-vendor: ## Refresh the vendored /docs renderer (swagger-ui-dist at SWAGGER_UI_VERSION) from npm: the only target needing Node
+	bash app/gateway/internal/web/vendor.sh $(SWAGGER_UI_VERSION)
+
+.PHONY: screenshots
+screenshots: ## Run the browser test (needs chromium) and save its screenshots of every screen into docs/screenshots
+	UPDATE_SCREENSHOTS=1 go test -count=1 -run '^TestBrowser$$' ./app/allinone/

@@ -6,9 +6,11 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport/http"
 
+	"github.com/douyin-kratos/douyin"
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/server"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/service"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/web"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 )
 
@@ -26,7 +28,23 @@ func httpSettings(bc *confv1.Bootstrap, logger log.Logger) server.Settings {
 		MaxUploadBytes: bc.GetVideo().GetMaxUploadBytes(),
 		AccessSample:   bc.GetLog().GetAccessSample(),
 		Middleware:     bootstrap.ServerMiddleware(bc, logger),
+		Web:            webSite(bc),
 	}
+}
+
+// webSite is the browser client, or nil when web.enabled is off. Its pages may show images and
+// videos from the configured public URLs besides the gateway itself.
+func webSite(bc *confv1.Bootstrap) *web.Site {
+	if !bc.GetWeb().GetEnabled() {
+		return nil
+	}
+	var origins []string
+	for _, u := range []string{bc.GetPublicUrl(), bc.GetStorage().GetPublicUrl()} {
+		if o := web.Origin(u); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	return web.New(web.Settings{MediaOrigins: origins, OpenAPI: douyin.OpenAPI})
 }
 
 // publicURL is the base of the links in answers (public_url).

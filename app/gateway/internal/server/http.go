@@ -27,6 +27,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/web"
 	"github.com/douyin-kratos/douyin/pkg/accesslog"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -57,10 +58,14 @@ type Settings struct {
 	// Middleware is the chain every app's servers run (bootstrap.ServerMiddleware), built from
 	// the tracing settings.
 	Middleware []middleware.Middleware
+	// Web is the browser client, the API reference and the OpenAPI document; nil when
+	// web.enabled is off.
+	Web *web.Site
 }
 
-// NewHTTPServer serves the Douyin API on settings.Addr, and the stored objects under /objects/
-// when objects is not nil. (Health, readiness and metrics are on the admin address.)
+// NewHTTPServer serves the Douyin API on settings.Addr, the stored objects under /objects/
+// when objects is not nil, and the web client when settings.Web is not nil. (Health, readiness
+// and metrics are on the admin address.)
 func NewHTTPServer(settings Settings, api API, objects *objectstore.Store, logger log.Logger) (*khttp.Server, func(), error) {
 	cfg := settings.HTTP
 	clients, err := clientip.NewResolver(cfg.GetTrustedProxies())
@@ -110,7 +115,24 @@ func NewHTTPServer(settings Settings, api API, objects *objectstore.Store, logge
 		srv.HandlePrefix(objectstore.ServePath, objects.Handler(objectstore.ServePath,
 			objectstore.WithDownloadTimeout(cfg.GetDownloadTimeout().AsDuration())))
 	}
+	if settings.Web != nil {
+		settings.Web.Register(srv)
+		logWebURLs(log.NewHelper(logger), ln.Addr().String())
+	}
 	return srv, closeListener, nil
+}
+
+// logWebURLs tells whoever started the server where to point a browser: the machine's own
+// address and, listening on every interface, those a phone on the same network can open.
+func logWebURLs(helper *log.Helper, addr string) {
+	local, lan := web.URLs(addr)
+	if local == "" {
+		return
+	}
+	helper.Infow("msg", "web client: open it in a browser", "url", local)
+	for _, u := range lan {
+		helper.Infow("msg", "web client from a phone on the same network", "url", u)
+	}
 }
 
 // traceForAccessLog hands the request's trace id, known once the tracing middleware ran, to
