@@ -132,12 +132,15 @@ func printLogs(t *testing.T, dir string) {
 	}
 }
 
-// makeClip renders a one-second test pattern as an mp4 with ffmpeg, as a phone would record one.
+// makeClip renders a one-second test pattern as an H.264 mp4 with ffmpeg, its index first: the
+// video app stores such a file byte for byte (one with its index last it rewrites, see the
+// all-in-one's TestPublishFaststart), so the flow can check the file that comes back is the one
+// sent.
 func makeClip(t *testing.T) []byte {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "clip.mp4")
 	cmd := exec.CommandContext(t.Context(), "ffmpeg", "-nostdin", "-loglevel", "error",
-		"-f", "lavfi", "-i", "testsrc=duration=1:size=160x120:rate=10", "-pix_fmt", "yuv420p", out)
+		"-f", "lavfi", "-i", "testsrc=duration=1:size=160x120:rate=10", "-pix_fmt", "yuv420p", "-movflags", "+faststart", out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg (needed to publish): %v\n%s", err, msg)
 	}
