@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
@@ -236,6 +237,7 @@ func writeMessage(w http.ResponseWriter, status int, m protoreflect.Message) err
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
 	// Without a length, net/http sends bodies over 2 KB (a page of videos or comments) chunked,
 	// in more writes.
 	h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -261,12 +263,27 @@ func writeFailure(ctx context.Context, w http.ResponseWriter, status int, resp p
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
-	_ = writeEnvelope(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
+	_ = writeEnvelope(w, http.StatusNotFound, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s", shortPath(r.URL.Path)))
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	_ = writeEnvelope(w, http.StatusMethodNotAllowed, http.StatusMethodNotAllowed,
-		fmt.Sprintf("%s does not accept %s", r.URL.Path, r.Method))
+		fmt.Sprintf("%s does not accept %s", shortPath(r.URL.Path), r.Method))
+}
+
+// maxEchoedPath bounds how much of a request's path an answer repeats: enough to recognise a
+// typo, while a client sending a path of many kilobytes does not get it back.
+const maxEchoedPath = 128
+
+func shortPath(p string) string {
+	if len(p) <= maxEchoedPath {
+		return p
+	}
+	cut := maxEchoedPath
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut] + "…"
 }
 
 // writeEnvelope answers a request that reached no API method with only the status fields.

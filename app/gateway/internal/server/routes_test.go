@@ -122,6 +122,10 @@ func TestEnvelopeAndQuirks(t *testing.T) {
 			want: `{"status_code":404,"status_msg":"no such endpoint: /douyin/nope"}`,
 		},
 		{
+			name: "a long unknown path is echoed cut short", method: "GET", path: "/douyin/" + strings.Repeat("é", 200), wantStatus: 404,
+			want: `{"status_code":404,"status_msg":"no such endpoint: /douyin/` + strings.Repeat("é", 60) + `…"}`,
+		},
+		{
 			name: "wrong method", method: "GET", path: "/douyin/user/login/", wantStatus: 405,
 			want: `{"status_code":405,"status_msg":"/douyin/user/login does not accept GET"}`,
 		},
