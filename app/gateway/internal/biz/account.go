@@ -197,4 +197,4 @@ func (uc *AccountUsecase) Profile(ctx context.Context, viewerID, userID int64) (
 
 var errAnonymousWithoutUser = apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id is required when not logged in")
 
-var errUserNotFound = apierror.New(gatewayv1.ErrorReason_NOT_FOUND, "user not found")
+var errUserNotFound = apierror.New(gatewayv1.ErrorReason_USER_NOT_FOUND, "user not found")
