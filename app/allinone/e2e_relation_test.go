@@ -196,7 +196,7 @@ func TestFollows(t *testing.T) {
 			userListJSON(s.friendObject(ann, "", 0)))
 		assertJSON(t, s.get(t, friendListPath, url.Values{"token": {cat.token}}), userListJSON())
 		assertJSON(t, s.get(t, friendListPath, url.Values{"token": {cat.token}, "user_id": {itoa(ann.id)}}),
-			`{"status_code":400,"status_msg":"you can only list your own friends","user_list":[]}`)
+			`{"status_code":403,"status_msg":"you can only list your own friends","user_list":[]}`)
 		assertJSON(t, s.get(t, friendListPath, nil), `{"status_code":401,"status_msg":`+quote(msgLoginRequired)+`,"user_list":[]}`)
 	})
 

@@ -54,7 +54,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	rateLimiter := data.NewRateLimiter(dataRedis)
 	loginFailureStore := data.NewLoginFailureStore(dataRedis)
 	throttle := biz.NewThrottle(rateLimit, rateLimiter, loginFailureStore, logger)
-	accountUsecase := biz.NewAccountUsecase(userRepo, userRepo, userJoiner, tokens, throttle)
+	accountUsecase := biz.NewAccountUsecase(userRepo, userRepo, userJoiner, tokens, throttle, logger)
 	videoDirectory, cleanup4, err := data.NewVideoDirectory(services, dialer)
 	if err != nil {
 		cleanup3()

@@ -50,20 +50,27 @@ const (
 	ErrorReason_UPLOADS_BUSY ErrorReason = 7
 	// An upload larger than video.max_upload_bytes, cut off by the gateway.
 	ErrorReason_TOO_LARGE ErrorReason = 8
+	// A user the request names does not exist: the reason the user and relation apps give for
+	// the same fact, so that counts by reason add up.
+	ErrorReason_USER_NOT_FOUND ErrorReason = 9
+	// The viewer may not do or see this (another user's friend list).
+	ErrorReason_PERMISSION_DENIED ErrorReason = 10
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "INVALID_PARAMETER",
-		2: "UNAUTHENTICATED",
-		3: "NOT_IMPLEMENTED",
-		4: "UPSTREAM_UNAVAILABLE",
-		5: "NOT_FOUND",
-		6: "TOO_MANY_REQUESTS",
-		7: "UPLOADS_BUSY",
-		8: "TOO_LARGE",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "INVALID_PARAMETER",
+		2:  "UNAUTHENTICATED",
+		3:  "NOT_IMPLEMENTED",
+		4:  "UPSTREAM_UNAVAILABLE",
+		5:  "NOT_FOUND",
+		6:  "TOO_MANY_REQUESTS",
+		7:  "UPLOADS_BUSY",
+		8:  "TOO_LARGE",
+		9:  "USER_NOT_FOUND",
+		10: "PERMISSION_DENIED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -75,6 +82,8 @@ var (
 		"TOO_MANY_REQUESTS":        6,
 		"UPLOADS_BUSY":             7,
 		"TOO_LARGE":                8,
+		"USER_NOT_FOUND":           9,
+		"PERMISSION_DENIED":        10,
 	}
 )
 
@@ -2163,7 +2172,7 @@ func (x *FollowerListResponse) GetUserList() []*User {
 type FriendListRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Absent, 0 or the viewer's own id: a friend list is only ever the viewer's, since it carries
-	// the viewer's messages (another user's id is refused with 400).
+	// the viewer's messages (another user's id is refused with 403).
 	UserId        int64  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -2745,7 +2754,7 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
 	"statusCode\x12\x1d\n" +
 	"\n" +
-	"status_msg\x18\x02 \x01(\tR\tstatusMsg*\x83\x02\n" +
+	"status_msg\x18\x02 \x01(\tR\tstatusMsg*\xba\x02\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x11INVALID_PARAMETER\x10\x01\x1a\x04\xa8E\x90\x03\x12\x19\n" +
@@ -2755,7 +2764,10 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\tNOT_FOUND\x10\x05\x1a\x04\xa8E\x94\x03\x12\x1b\n" +
 	"\x11TOO_MANY_REQUESTS\x10\x06\x1a\x04\xa8E\xad\x03\x12\x16\n" +
 	"\fUPLOADS_BUSY\x10\a\x1a\x04\xa8E\xad\x03\x12\x13\n" +
-	"\tTOO_LARGE\x10\b\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x032\xe2\x15\n" +
+	"\tTOO_LARGE\x10\b\x1a\x04\xa8E\x90\x03\x12\x18\n" +
+	"\x0eUSER_NOT_FOUND\x10\t\x1a\x04\xa8E\x94\x03\x12\x1b\n" +
+	"\x11PERMISSION_DENIED\x10\n" +
+	"\x1a\x04\xa8E\x93\x03\x1a\x04\xa0E\xf4\x032\xe2\x15\n" +
 	"\x06Douyin\x12u\n" +
 	"\x04Feed\x12\x1e.douyin.gateway.v1.FeedRequest\x1a\x1f.douyin.gateway.v1.FeedResponse\",\xbaG\x14\n" +
 	"\x06Videos\x12\n" +
@@ -2805,13 +2817,13 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\vMessageChat\x12%.douyin.gateway.v1.MessageChatRequest\x1a&.douyin.gateway.v1.MessageChatResponse\"6\xbaG\x16\n" +
 	"\x04Chat\x12\x0eA conversation\x82\xd3\xe4\x93\x02\x17\x12\x15/douyin/message/chat/\x12\x9c\x01\n" +
 	"\rMessageAction\x12'.douyin.gateway.v1.MessageActionRequest\x1a(.douyin.gateway.v1.MessageActionResponse\"8\xbaG\x16\n" +
-	"\x04Chat\x12\x0eSend a message\x82\xd3\xe4\x93\x02\x19\"\x17/douyin/message/action/B\xd8\x16\xbaG\x9a\x16\x12\xbd\x11\n" +
-	"\x06Douyin\x12\xab\x11The HTTP API of the \"simple Douyin\" short-video app, as this backend serves it. The app cannot be changed, so the server follows its habits.\n" +
+	"\x04Chat\x12\x0eSend a message\x82\xd3\xe4\x93\x02\x19\"\x17/douyin/message/action/B\xd4\x18\xbaG\x96\x18\x12\xb9\x13\n" +
+	"\x06Douyin\x12\xa7\x13The HTTP API of the \"simple Douyin\" short-video app, as this backend serves it. The app cannot be changed, so the server follows its habits.\n" +
 	"\n" +
 	"- **Paths** are written with a trailing slash, as the app sends them; every route also answers without it, never with a redirect.\n" +
 	"- **Parameters** travel in the query string, POSTs included: the app sends them there with an empty body and no usable Content-Type. Other clients may send them as an `application/x-www-form-urlencoded` body instead, or both; the query wins. This document lists them in the query, where the app puts them. A repeated key takes its first value; an integer may be written in float notation (`1e+06`) when its value is exact. Uploads are `multipart/form-data`.\n" +
-	"- **The token** that register and login answer goes in the `token` query parameter (on upload, also as a form field). Where a token is optional, a request without one is an anonymous viewer's; a token that is sent must be valid, or the answer is `status_code` 401.\n" +
-	"- **Every answer is HTTP 200** with a JSON body, whether the request succeeded or was refused. `status_code` 0 means success; otherwise it is an HTTP-style code: 400 bad input, 401 not logged in or a token that is malformed, forged, expired or of a user who no longer exists, 403 not allowed, 404 not found, 409 taken, 429 throttled or busy, 5xx (500, 503, 504) a failure of the server. `status_msg` says what happened, in words for people. Every key of an answer is always present (0, false, \"\", [] or an object of zero values) and every 64-bit integer is a JSON number.\n" +
+	"- **The token** that register and login answer goes in the `token` query parameter (on upload, also as a form field). Where a token is optional, a request without one is an anonymous viewer's; a token that is sent must be valid, or the answer is `status_code` 401. The feed alone answers a token that acts for nobody (malformed, forged, expired, or of a user who no longer exists) as if there were none: the app shows the feed before login and keeps its token after the server's data was reset.\n" +
+	"- **Every answer of an operation below is HTTP 200** with a JSON body, whether the request succeeded or was refused. `status_code` 0 means success; otherwise it is an HTTP-style code: 400 bad input, 401 not logged in or a token that is malformed, forged, expired or of a user who no longer exists, 403 not allowed, 404 not found, 409 taken, 429 throttled or busy, 5xx (500, 503, 504) a failure of the server. `status_msg` says what happened, in words for people. Every key of an answer is always present (0, false, \"\", [] or an object of zero values) and every 64-bit integer is a JSON number.\n" +
 	"- **Throttles**: likes, comments, follows, messages and uploads are limited per user, sign-ups and logins per client address, wrong passwords per address and username with a growing wait. A refusal is `status_code` 429 with a `status_msg` saying when to try again.\n" +
 	"- **Lists** have no paging: each holds at most `lists.max_items` entries (1,000 by default), the newest.\n" +
 	"\n" +

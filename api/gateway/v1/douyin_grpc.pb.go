@@ -50,8 +50,9 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type DouyinClient interface {
-	// Videos published strictly before latest_time, newest first, at most 30. Without a token
-	// the viewer is anonymous (is_follow and is_favorite are false). Pass next_time back as
+	// Videos published strictly before latest_time, newest first, at most 30. Without a token,
+	// or with one that acts for nobody (malformed, forged, expired, of a user who no longer
+	// exists), the viewer is anonymous (is_follow and is_favorite are false). Pass next_time back as
 	// latest_time for the next page: pages neither repeat nor skip a video.
 	Feed(ctx context.Context, in *FeedRequest, opts ...grpc.CallOption) (*FeedResponse, error)
 	// Creates an account and logs it in: the answer carries its user_id and token (0 and "" on
@@ -297,8 +298,9 @@ func (c *douyinClient) MessageAction(ctx context.Context, in *MessageActionReque
 // All implementations must embed UnimplementedDouyinServer
 // for forward compatibility.
 type DouyinServer interface {
-	// Videos published strictly before latest_time, newest first, at most 30. Without a token
-	// the viewer is anonymous (is_follow and is_favorite are false). Pass next_time back as
+	// Videos published strictly before latest_time, newest first, at most 30. Without a token,
+	// or with one that acts for nobody (malformed, forged, expired, of a user who no longer
+	// exists), the viewer is anonymous (is_follow and is_favorite are false). Pass next_time back as
 	// latest_time for the next page: pages neither repeat nor skip a video.
 	Feed(context.Context, *FeedRequest) (*FeedResponse, error)
 	// Creates an account and logs it in: the answer carries its user_id and token (0 and "" on

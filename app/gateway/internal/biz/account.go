@@ -6,6 +6,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
@@ -69,11 +70,12 @@ type AccountUsecase struct {
 	joiner   *UserJoiner
 	tokens   TokenManager
 	throttle *Throttle
+	log      *log.Helper
 }
 
 // NewAccountUsecase returns an AccountUsecase.
-func NewAccountUsecase(users UserRepo, accounts AccountRepo, joiner *UserJoiner, tokens TokenManager, throttle *Throttle) *AccountUsecase {
-	return &AccountUsecase{users: users, accounts: accounts, joiner: joiner, tokens: tokens, throttle: throttle}
+func NewAccountUsecase(users UserRepo, accounts AccountRepo, joiner *UserJoiner, tokens TokenManager, throttle *Throttle, logger log.Logger) *AccountUsecase {
+	return &AccountUsecase{users: users, accounts: accounts, joiner: joiner, tokens: tokens, throttle: throttle, log: log.NewHelper(logger)}
 }
 
 // Session is a logged-in user and their token.
@@ -123,21 +125,48 @@ func (uc *AccountUsecase) session(userID int64) (*Session, error) {
 // the account was (the id belonged to an account of a data set since reset, signed with a
 // secret that was kept), acts for nobody.
 func (uc *AccountUsecase) Viewer(ctx context.Context, token string) (int64, error) {
+	id, actsForNobody, err := uc.resolve(ctx, token)
+	if actsForNobody {
+		return 0, ErrBadToken
+	}
+	return id, err
+}
+
+// resolve returns the user token acts for (0 for no token), or actsForNobody when the token is
+// forged, malformed, expired, or names no account that accepts it.
+func (uc *AccountUsecase) resolve(ctx context.Context, token string) (id int64, actsForNobody bool, err error) {
 	if token == "" {
-		return 0, nil
+		return 0, false, nil
 	}
 	id, issuedAt, err := uc.tokens.Verify(token)
 	if err != nil {
-		return 0, ErrBadToken
+		return 0, true, nil
 	}
 	since, exists, err := uc.accounts.TokensValidSince(ctx, id)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if !exists || issuedAt.Unix() < since {
-		return 0, ErrBadToken
+		return 0, true, nil
 	}
-	return id, nil
+	return id, false, nil
+}
+
+// FeedViewer is Viewer for the feed, the one answer where a token that acts for nobody
+// (forged, malformed, expired, or of an account that no longer exists) reads as no token: the
+// feed answers such a request exactly as it answers an anonymous one. The app shows the feed
+// before anyone logs in and keeps its token forever, also after the server's data (and with
+// it the token secret or the account) was reset; refusing would leave the phone with an empty
+// feed and nothing that tells its user to log in again. Every other request still refuses such
+// a token (Viewer): there the token is a claim to act, or to see as someone, and a wrong claim
+// must not pass unnoticed. Failures to check a token (the user app away) are still errors.
+func (uc *AccountUsecase) FeedViewer(ctx context.Context, token string) (int64, error) {
+	id, actsForNobody, err := uc.resolve(ctx, token)
+	if actsForNobody {
+		// Debug only: every feed page of such a phone comes here until its user logs in again.
+		uc.log.WithContext(ctx).Debugw("msg", "feed answered as anonymous: the token acts for nobody")
+	}
+	return id, err
 }
 
 // RequireViewer is Viewer for requests that need a logged-in user.
@@ -168,4 +197,4 @@ func (uc *AccountUsecase) Profile(ctx context.Context, viewerID, userID int64) (
 
 var errAnonymousWithoutUser = apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "user_id is required when not logged in")
 
-var errUserNotFound = apierror.New(gatewayv1.ErrorReason_NOT_FOUND, "user not found")
+var errUserNotFound = apierror.New(gatewayv1.ErrorReason_USER_NOT_FOUND, "user not found")

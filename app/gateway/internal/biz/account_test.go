@@ -43,7 +43,7 @@ func (fakeTokens) Verify(token string) (int64, time.Time, error) {
 
 func TestViewerAndProfile(t *testing.T) {
 	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you", WorkCount: 5}, 3: {ID: 3, Name: "new"}}}
-	uc := NewAccountUsecase(users, users, NewUserJoiner(users, fakeFollows{}, quiet), fakeTokens{}, unthrottled)
+	uc := NewAccountUsecase(users, users, NewUserJoiner(users, fakeFollows{}, quiet), fakeTokens{}, unthrottled, quiet)
 	ctx := context.Background()
 
 	session, err := uc.Register(ctx, "198.51.100.4", "x", "y")
@@ -91,5 +91,54 @@ func TestViewerAndProfile(t *testing.T) {
 				t.Fatalf("Profile = %+v, %v; want %s", u, err, tt.want)
 			}
 		})
+	}
+}
+
+// errAccountsAway is the user app failing to say whether an account exists.
+var errAccountsAway = errors.New("user app away")
+
+type awayAccounts struct{}
+
+func (awayAccounts) TokensValidSince(context.Context, int64) (int64, bool, error) {
+	return 0, false, errAccountsAway
+}
+
+// TestFeedViewer: on the feed, and only there, a token that acts for nobody reads as no token,
+// so a phone that kept its token across a data reset still sees the feed.
+func TestFeedViewer(t *testing.T) {
+	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 3: {ID: 3, Name: "new"}}}
+	uc := NewAccountUsecase(users, users, NewUserJoiner(users, fakeFollows{}, quiet), fakeTokens{}, unthrottled, quiet)
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		token string
+		want  int64
+	}{
+		{name: "no token", token: "", want: 0},
+		{name: "good token", token: "token-1", want: 1},
+		{name: "forged or malformed", token: "forged", want: 0},
+		{name: "user that is gone", token: "token-5", want: 0},
+		{name: "issued before its account was made", token: "token-3", want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := uc.FeedViewer(ctx, tt.token)
+			if err != nil || got != tt.want {
+				t.Fatalf("FeedViewer(%q) = %d, %v; want %d, nil", tt.token, got, err, tt.want)
+			}
+			// Everywhere else the same token is refused as before.
+			if _, err := uc.Viewer(ctx, tt.token); (err != nil) != (tt.want == 0 && tt.token != "") {
+				t.Fatalf("Viewer(%q) err = %v", tt.token, err)
+			}
+			if _, err := uc.RequireViewer(ctx, tt.token); tt.want == 0 && !errors.Is(err, ErrBadToken) && !errors.Is(err, ErrLoginRequired) {
+				t.Fatalf("RequireViewer(%q) err = %v; want a refusal", tt.token, err)
+			}
+		})
+	}
+	// A token that cannot be checked is not one that acts for nobody: the feed fails rather
+	// than hide an outage behind an anonymous page.
+	away := NewAccountUsecase(users, awayAccounts{}, nil, fakeTokens{}, unthrottled, quiet)
+	if _, err := away.FeedViewer(ctx, "token-1"); !errors.Is(err, errAccountsAway) {
+		t.Fatalf("FeedViewer with the user app away: err = %v; want it passed on", err)
 	}
 }

@@ -89,7 +89,7 @@ func (uc *RelationUsecase) list(ctx context.Context, viewerID, userID int64, ids
 
 // errOthersFriends refuses a friend list asked for someone else: its entries carry the viewer's
 // own messages, so it is only ever the viewer's.
-var errOthersFriends = apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "you can only list your own friends")
+var errOthersFriends = apierror.New(gatewayv1.ErrorReason_PERMISSION_DENIED, "you can only list your own friends")
 
 // FriendList returns the viewer's friends (mutual follows), most recently befriended first,
 // each with the latest message exchanged.

@@ -194,7 +194,9 @@ func TestFriendList(t *testing.T) {
 	if same, err := uc.FriendList(ctx, 1, 1); err != nil || len(same) != 2 {
 		t.Fatalf("FriendList(own id) = %d, %v", len(same), err)
 	}
-	if _, err := uc.FriendList(ctx, 1, 2); kerrors.FromError(err).Message != "you can only list your own friends" {
+	// Not allowed, rather than bad input: 403 like the other refusals of what the viewer may see.
+	if _, err := uc.FriendList(ctx, 1, 2); kerrors.FromError(err).Message != "you can only list your own friends" ||
+		kerrors.FromError(err).Code != 403 || kerrors.Reason(err) != "PERMISSION_DENIED" {
 		t.Fatalf("FriendList(someone else's) = %v", err)
 	}
 	if none, err := uc.FriendList(ctx, 4, 0); err != nil || len(none) != 0 {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
 )
 
 func TestParseLatestTime(t *testing.T) {
@@ -135,6 +137,10 @@ func TestPublishList(t *testing.T) {
 	}
 	if _, err := uc.PublishList(ctx, 0, 0); !errors.Is(err, errAnonymousWithoutUser) {
 		t.Fatalf("anonymous without user_id: %v", err)
+	}
+	// The reason the user and relation apps give for the same fact, so counts by reason add up.
+	if kerrors.Reason(errUserNotFound) != "USER_NOT_FOUND" || kerrors.FromError(errUserNotFound).Code != 404 {
+		t.Fatalf("errUserNotFound = %v; want 404 USER_NOT_FOUND", errUserNotFound)
 	}
 	if _, err := uc.PublishList(ctx, 1, 9); !errors.Is(err, errUserNotFound) {
 		t.Fatalf("unknown user: %v", err)

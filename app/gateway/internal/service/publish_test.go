@@ -67,7 +67,7 @@ func (u *upload) Abort() { u.aborted = true }
 
 func newPublishService() (*DouyinService, *uploads) {
 	videos := &uploads{}
-	return NewDouyinService("", biz.NewAccountUsecase(nil, tokens{}, nil, tokens{}, unthrottled),
+	return NewDouyinService("", biz.NewAccountUsecase(nil, tokens{}, nil, tokens{}, unthrottled, log.DefaultLogger),
 		biz.NewVideoUsecase(videos, nil, nil, unthrottled, log.DefaultLogger), nil, nil, nil), videos
 }
 
