@@ -199,3 +199,16 @@ func TestLoadRefusesIncompleteChoices(t *testing.T) {
 		t.Fatalf("Load = %v, %v", bc, err)
 	}
 }
+
+// The shipped example files pass the stricter checks.
+func TestDeployConfigsLoad(t *testing.T) {
+	files, err := filepath.Glob("../../deploy/config/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no deploy/config files: %v", err)
+	}
+	for _, f := range files {
+		if _, _, err := Load(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
