@@ -8,8 +8,8 @@
 # 3. Every app (app/<name>/cmd/<name>/main.go, except allinone) is a compose service built with
 #    APP=<name> and a Deployment running douyin/<name> in every rendering, and nothing else is.
 # 4. Every DOUYIN_* name used in the compose file and the Kubernetes renderings is a field of
-#    api/conf/v1/conf.proto. pkg/config ignores unknown DOUYIN_* variables silently, so a typo
-#    would otherwise go unnoticed until the app misbehaves.
+#    api/conf/v1/conf.proto. pkg/config only warns about unknown DOUYIN_* variables, in the log
+#    at start, so a typo would otherwise go unnoticed until someone reads it.
 #
 # Prints every failure and exits non-zero if there was any.
 set -uo pipefail

@@ -356,12 +356,15 @@ func Main(name, listen string, build func(bc *confv1.Bootstrap, logger log.Logge
 	confPath := flag.String("conf", "", "YAML config file (optional; DOUYIN_* variables override it)")
 	flag.Parse()
 	err := func() error {
-		bc, err := config.Load(*confPath, listen)
+		bc, warnings, err := config.Load(*confPath, listen)
 		if err != nil {
 			return err
 		}
-		logger, flushLog := NewLogger(name, bc.GetLog().GetLevel())
+		logger, flushLog := NewLogger(name, bc.GetLog())
 		defer flushLog()
+		for _, w := range warnings {
+			log.NewHelper(logger).Warn(w)
+		}
 		flush, err := SetupTracing(bc, name)
 		if err != nil {
 			return err

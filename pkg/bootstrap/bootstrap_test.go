@@ -105,7 +105,7 @@ func TestServerMiddlewareTurnsFailuresIntoAnswersAndLogsThemOnce(t *testing.T) {
 func TestLogLinesCarryTheTraceIDAndTheCaller(t *testing.T) {
 	var out strings.Builder
 	// As the apps use it: wrapped once more with the app's name.
-	logger := log.With(newLogger(&out, "test", "info"), "app", "probe")
+	logger := log.With(newLogger(&out, "test", "info", "logfmt"), "app", "probe")
 	traceID, _ := trace.TraceIDFromHex("0af7651916cd43dd8448eb211c80319c")
 	spanID, _ := trace.SpanIDFromHex("b7ad6b7169203331")
 	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
@@ -145,7 +145,7 @@ func (s *syncBuilder) String() string {
 func TestLogLinesAreBufferedButNotLost(t *testing.T) {
 	var out syncBuilder
 	buf := newLineBuffer(&out, 1<<10, time.Hour)
-	logger := newLogger(buf, "test", "info")
+	logger := newLogger(buf, "test", "info", "logfmt")
 	log.NewHelper(logger).Infow("msg", "access", "path", "/douyin/feed/", "query", `a b="c"`)
 	if out.String() != "" {
 		t.Fatalf("an info line was written at once: %q", out.String())

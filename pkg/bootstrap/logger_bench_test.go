@@ -15,7 +15,7 @@ import (
 // BenchmarkAccessLogLine is what one access-log line costs a request, written through the
 // process logger as the gateway does.
 func BenchmarkAccessLogLine(b *testing.B) {
-	logger := log.With(newLogger(io.Discard, "bench", "info"), "app", "gateway")
+	logger := log.With(newLogger(io.Discard, "bench", "info", "logfmt"), "app", "gateway")
 	client := netip.MustParseAddr("198.51.100.4")
 	h := accesslog.Filter(logger, 1, func(*http.Request) netip.Addr { return client })(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		accesslog.SetUser(r.Context(), 7)

@@ -9,6 +9,7 @@ package config
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -18,7 +19,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/durationpb"
-	"gopkg.in/yaml.v3"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 )
@@ -32,44 +32,89 @@ var defaultsYAML []byte
 // Load builds the configuration from the defaults, then each overlay in order (YAML documents,
 // e.g. an app's own listen addresses), then the file at path (skipped when path is empty), then
 // the environment.
-func Load(path string, overlays ...string) (*confv1.Bootstrap, error) {
+//
+// Problems that make the configuration unusable are errors, pointing at the file, line and
+// column or at the variable to fix. What is only suspicious (a DOUYIN_* variable that names no
+// setting) comes back as warnings for the caller to log once, with its logger, at start.
+func Load(path string, overlays ...string) (*confv1.Bootstrap, []string, error) {
+	md := (&confv1.Bootstrap{}).ProtoReflect().Descriptor()
 	merged := map[string]any{}
-	layers := [][]byte{defaultsYAML}
-	for _, o := range overlays {
-		layers = append(layers, []byte(o))
+	type layer struct {
+		name string
+		doc  []byte
+	}
+	layers := []layer{{"defaults.yaml", defaultsYAML}}
+	for i, o := range overlays {
+		layers = append(layers, layer{fmt.Sprintf("overlay %d", i+1), []byte(o)})
 	}
 	if path != "" {
 		file, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("read config: %w", err)
+			return nil, nil, fmt.Errorf("read config: %w", err)
 		}
-		layers = append(layers, file)
+		layers = append(layers, layer{path, file})
 	}
-	for i, layer := range layers {
-		var m map[string]any
-		if err := yaml.Unmarshal(layer, &m); err != nil {
-			return nil, fmt.Errorf("parse config layer %d: %w", i, err)
+	for _, l := range layers {
+		m, err := decodeLayer(l.name, l.doc, md)
+		if err != nil {
+			return nil, nil, err
 		}
 		mergeMaps(merged, m)
 	}
-	if err := normalizeDurations(merged, (&confv1.Bootstrap{}).ProtoReflect().Descriptor()); err != nil {
-		return nil, err
+	if err := normalizeDurations(merged, md); err != nil {
+		return nil, nil, err
 	}
 	doc, err := json.Marshal(merged)
 	if err != nil {
-		return nil, fmt.Errorf("encode config: %w", err)
+		return nil, nil, fmt.Errorf("encode config: %w", err)
 	}
 	bc := &confv1.Bootstrap{}
+	// decodeLayer has checked every key and value against the same descriptor, so this only
+	// fails on what it does not know about; its positions are in the merged JSON, not a file.
 	if err := protojson.Unmarshal(doc, bc); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, nil, fmt.Errorf("config: %w", err)
 	}
 	if err := applyEnv(bc.ProtoReflect(), EnvPrefix, os.LookupEnv); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkBounds(bc); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return bc, nil
+	if err := checkChoices(bc); err != nil {
+		return nil, nil, err
+	}
+	var warnings []string
+	if w := unknownEnv(os.Environ(), md); w != "" {
+		warnings = append(warnings, w)
+	}
+	return bc, warnings, nil
+}
+
+// checkChoices refuses settings that name no choice the code has, and choices missing what they
+// need, at start: otherwise MySQL without a DSN fails much later, as an "Access denied" for an
+// empty user name, and a misspelled level or format falls back to a default without a word.
+func checkChoices(bc *confv1.Bootstrap) error {
+	switch d := bc.GetDatabase().GetDriver(); d {
+	case "", "sqlite":
+	case "mysql":
+		if bc.GetDatabase().GetDsn() == "" {
+			return errors.New("config database.dsn (DOUYIN_DATABASE_DSN) is required when database.driver is mysql, " +
+				`e.g. "user:password@tcp(127.0.0.1:3306)/douyin?parseTime=true"`)
+		}
+	default:
+		return fmt.Errorf("config database.driver (DOUYIN_DATABASE_DRIVER) %q: want sqlite or mysql", d)
+	}
+	switch l := bc.GetLog().GetLevel(); strings.ToLower(l) {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config log.level (DOUYIN_LOG_LEVEL) %q: want debug, info, warn or error", l)
+	}
+	switch f := bc.GetLog().GetFormat(); f {
+	case "logfmt", "json":
+	default:
+		return fmt.Errorf("config log.format (DOUYIN_LOG_FORMAT) %q: want logfmt or json", f)
+	}
+	return nil
 }
 
 // checkBounds refuses limits that cannot work: with lists.max_items at 0 every list would be
@@ -84,9 +129,14 @@ func checkBounds(bc *confv1.Bootstrap) error {
 	return nil
 }
 
-// mergeMaps deep-merges src into dst; src wins on conflicts.
+// mergeMaps deep-merges src into dst; src wins on conflicts. A key with no value ("log:" and
+// nothing under it) keeps what dst has: dropping the whole section would leave its settings
+// empty rather than at their defaults.
 func mergeMaps(dst, src map[string]any) {
 	for k, v := range src {
+		if v == nil {
+			continue
+		}
 		if sub, ok := v.(map[string]any); ok {
 			if existing, ok := dst[k].(map[string]any); ok {
 				mergeMaps(existing, sub)

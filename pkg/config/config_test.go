@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -18,7 +19,7 @@ func TestLoadLayers(t *testing.T) {
 	t.Setenv("DOUYIN_SERVICES_CALL_TIMEOUT", "250ms")
 	t.Setenv("DOUYIN_TRACING_SAMPLE_RATIO", "0.25")
 
-	bc, err := Load(file, "grpc_addr: 127.0.0.1:9001\nhttp_addr: 127.0.0.1:6000")
+	bc, _, err := Load(file, "grpc_addr: 127.0.0.1:9001\nhttp_addr: 127.0.0.1:6000")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +52,11 @@ func TestLoadRejectsUnknownKeysAndBadEnv(t *testing.T) {
 	if err := os.WriteFile(file, []byte("htp_addr: :1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(file); err == nil {
+	if _, _, err := Load(file); err == nil {
 		t.Error("a misspelled key was accepted")
 	}
 	t.Setenv("DOUYIN_AUTH_TOKEN_TTL", "forever")
-	if _, err := Load(""); err == nil {
+	if _, _, err := Load(""); err == nil {
 		t.Error("an unparsable duration in the environment was accepted")
 	}
 }
@@ -68,14 +69,146 @@ func TestLoadRejectsBoundsThatCannotWork(t *testing.T) {
 	} {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
 			t.Setenv(tt.env, tt.value)
-			if _, err := Load(""); err == nil || err.Error() != tt.want {
+			if _, _, err := Load(""); err == nil || err.Error() != tt.want {
 				t.Fatalf("Load = %v; want %q", err, tt.want)
 			}
 		})
 	}
 	t.Setenv("DOUYIN_LISTS_MAX_ITEMS", "1")
 	t.Setenv("DOUYIN_SERVICES_MAX_MESSAGE_BYTES", "1")
-	if bc, err := Load(""); err != nil || bc.GetLists().GetMaxItems() != 1 || bc.GetServices().GetMaxMessageBytes() != 1 {
+	if bc, _, err := Load(""); err != nil || bc.GetLists().GetMaxItems() != 1 || bc.GetServices().GetMaxMessageBytes() != 1 {
 		t.Fatalf("Load with the smallest bounds = %v, %v; want them taken", bc, err)
+	}
+}
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "app.yaml")
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// A mistake in the -conf file is reported at its line and column in that file, not at an offset
+// in the JSON the layers are merged into.
+func TestLoadPointsAtTheFileLine(t *testing.T) {
+	for _, tt := range []struct{ name, yaml, want string }{
+		{"unknown top-level key", "data_dir: /tmp\nhtp_addr: :1\n",
+			`app.yaml:2:1: unknown setting "htp_addr" (did you mean http_addr?)`},
+		{"unknown nested key", "log:\n  level: info\n  formt: json\n",
+			`app.yaml:3:3: unknown setting "log.formt" (did you mean log.format?)`},
+		{"unknown key, nothing near", "log:\n  colour: red\n",
+			`app.yaml:2:3: unknown setting "log.colour"`},
+		{"number for a string", "http:\n  trusted_proxies: 8080\n",
+			`app.yaml:2:20: http.trusted_proxies: want a string, got "8080"`},
+		{"string for a number", "lists:\n  max_items: many\n",
+			`app.yaml:2:14: lists.max_items: want a number, got "many"`},
+		{"bad duration", "auth:\n  token_ttl: forever\n",
+			`app.yaml:2:14: auth.token_ttl: time: invalid duration "forever"`},
+		{"scalar for a section", "database: mysql\n",
+			`app.yaml:1:11: database: want a mapping of settings, got "mysql"`},
+		{"syntax", "log:\n  level: info\n bad\n",
+			`app.yaml: yaml: line 2: did not find expected key`}, // yaml.v3 gives no column here
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			file := writeFile(t, tt.yaml)
+			_, _, err := Load(file)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load = %v; want it to contain %q", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), file) {
+				t.Errorf("Load = %v; want the file name %s in it", err, file)
+			}
+		})
+	}
+	// What the checks must not refuse: camelCase names (protojson takes them), null values, an
+	// empty file, a whole number for a fraction.
+	file := writeFile(t, "httpAddr: 127.0.0.1:1\nlog:\nredis:\n  cache_ttl: 1m\ntracing:\n  sample_ratio: 1\n")
+	if bc, _, err := Load(file); err != nil || bc.HttpAddr != "127.0.0.1:1" || bc.Log.Level != "info" {
+		t.Fatalf("Load = %v, %v", bc, err)
+	}
+	if _, _, err := Load(writeFile(t, "# nothing\n")); err != nil {
+		t.Fatalf("empty file: %v", err)
+	}
+}
+
+// A DOUYIN_* variable that names no setting is not silently ignored: Load names it, with the
+// setting it most likely meant, in one warning. Variables read by tests are not settings and
+// are not named.
+func TestLoadWarnsAboutUnknownVariables(t *testing.T) {
+	t.Setenv("DOUYIN_HTTP_ADR", ":1")
+	t.Setenv("DOUYIN_NO_SUCH_THING", "1")
+	t.Setenv("DOUYIN_LOG", "debug") // a section, not a setting
+	t.Setenv("DOUYIN_TEST_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/")
+	t.Setenv("DOUYIN_HTTP_ADDR", "127.0.0.1:1")
+	_, warnings, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "ignoring environment variables that name no setting: DOUYIN_HTTP_ADR (did you mean DOUYIN_HTTP_ADDR?), " +
+		"DOUYIN_LOG, DOUYIN_NO_SUCH_THING"
+	if len(warnings) != 1 || warnings[0] != want {
+		t.Fatalf("warnings = %q; want [%q]", warnings, want)
+	}
+}
+
+func TestLoadWarnsAboutNothingByDefault(t *testing.T) {
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, EnvPrefix) {
+			t.Setenv(name, "")
+			os.Unsetenv(name)
+		}
+	}
+	t.Setenv("DOUYIN_TEST_CHROMIUM", "/usr/bin/chromium")
+	t.Setenv("DOUYIN_TEST_REDIS_ADDR", "127.0.0.1:6379")
+	if _, warnings, err := Load(""); err != nil || len(warnings) != 0 {
+		t.Fatalf("Load = %q, %v; want no warnings", warnings, err)
+	}
+}
+
+// Settings the chosen driver or format cannot do without, or choices that do not exist, are
+// refused at start, naming the variable that sets them.
+func TestLoadRefusesIncompleteChoices(t *testing.T) {
+	for _, tt := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"DOUYIN_DATABASE_DRIVER": "mysql"},
+			"config database.dsn (DOUYIN_DATABASE_DSN) is required when database.driver is mysql"},
+		{map[string]string{"DOUYIN_DATABASE_DRIVER": "postgres"},
+			`config database.driver (DOUYIN_DATABASE_DRIVER) "postgres": want sqlite or mysql`},
+		{map[string]string{"DOUYIN_LOG_LEVEL": "verbose"},
+			`config log.level (DOUYIN_LOG_LEVEL) "verbose": want debug, info, warn or error`},
+		{map[string]string{"DOUYIN_LOG_FORMAT": "xml"},
+			`config log.format (DOUYIN_LOG_FORMAT) "xml": want logfmt or json`},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			if _, _, err := Load(""); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("Load = %v; want %q", err, tt.want)
+			}
+		})
+	}
+	t.Setenv("DOUYIN_DATABASE_DRIVER", "mysql")
+	t.Setenv("DOUYIN_DATABASE_DSN", "root:@tcp(127.0.0.1:3306)/douyin")
+	t.Setenv("DOUYIN_LOG_FORMAT", "json")
+	if bc, _, err := Load(""); err != nil || bc.Log.Format != "json" {
+		t.Fatalf("Load = %v, %v", bc, err)
+	}
+}
+
+// The shipped example files pass the stricter checks.
+func TestDeployConfigsLoad(t *testing.T) {
+	files, err := filepath.Glob("../../deploy/config/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no deploy/config files: %v", err)
+	}
+	for _, f := range files {
+		if _, _, err := Load(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }

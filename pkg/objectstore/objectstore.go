@@ -41,10 +41,12 @@ type Store struct {
 func Open(ctx context.Context, cfg *confv1.Storage) (*Store, error) {
 	endpoint, bucket := cfg.GetEndpoint(), cfg.GetBucket()
 	if endpoint == "" {
-		return nil, errors.New("object store: storage.endpoint is empty")
+		// Only the all-in-one embeds a store; an app of its own must be told where one is.
+		return nil, errors.New("object store: storage.endpoint (DOUYIN_STORAGE_ENDPOINT) is empty; " +
+			"an app running on its own needs an S3 server such as MinIO, e.g. 127.0.0.1:9000")
 	}
 	if bucket == "" {
-		return nil, fmt.Errorf("object store %s: storage.bucket is empty", endpoint)
+		return nil, fmt.Errorf("object store %s: storage.bucket (DOUYIN_STORAGE_BUCKET) is empty", endpoint)
 	}
 	opts := &minio.Options{
 		Creds:  credentials.NewStaticV4(cfg.GetAccessKey(), cfg.GetSecretKey(), ""),

@@ -400,3 +400,11 @@ func TestEmbeddedStopBeforeStart(t *testing.T) {
 	}
 	ln.Close()
 }
+
+// An app running on its own with no store configured is told which variable to set.
+func TestOpenWithoutEndpointNamesTheVariable(t *testing.T) {
+	_, err := Open(context.Background(), &confv1.Storage{Bucket: "douyin"})
+	if err == nil || !strings.Contains(err.Error(), "DOUYIN_STORAGE_ENDPOINT") {
+		t.Fatalf("Open without an endpoint = %v; want it to name DOUYIN_STORAGE_ENDPOINT", err)
+	}
+}

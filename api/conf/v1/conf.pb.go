@@ -918,7 +918,10 @@ type Log struct {
 	Level string `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
 	// Fraction of successful requests written to the access log, 0..1. Refusals and failures are
 	// always written.
-	AccessSample  float64 `protobuf:"fixed64,2,opt,name=access_sample,json=accessSample,proto3" json:"access_sample,omitempty"`
+	AccessSample float64 `protobuf:"fixed64,2,opt,name=access_sample,json=accessSample,proto3" json:"access_sample,omitempty"`
+	// "logfmt" (key=value, values quoted where they need it) or "json" (one object per line, with
+	// the same keys), for log collectors that read JSON.
+	Format        string `protobuf:"bytes,3,opt,name=format,proto3" json:"format,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -965,6 +968,13 @@ func (x *Log) GetAccessSample() float64 {
 		return x.AccessSample
 	}
 	return 0
+}
+
+func (x *Log) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
 }
 
 type Database struct {
@@ -1778,10 +1788,11 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\n" +
 	"apply_wait\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\tapplyWait\x12\x1d\n" +
 	"\n" +
-	"in_process\x18\x04 \x01(\bR\tinProcess\"@\n" +
+	"in_process\x18\x04 \x01(\bR\tinProcess\"X\n" +
 	"\x03Log\x12\x14\n" +
 	"\x05level\x18\x01 \x01(\tR\x05level\x12#\n" +
-	"\raccess_sample\x18\x02 \x01(\x01R\faccessSample\"\x80\x01\n" +
+	"\raccess_sample\x18\x02 \x01(\x01R\faccessSample\x12\x16\n" +
+	"\x06format\x18\x03 \x01(\tR\x06format\"\x80\x01\n" +
 	"\bDatabase\x12\x16\n" +
 	"\x06driver\x18\x01 \x01(\tR\x06driver\x12\x10\n" +
 	"\x03dsn\x18\x02 \x01(\tR\x03dsn\x12$\n" +

@@ -324,7 +324,7 @@ func TestCover(t *testing.T) {
 
 func TestFFmpegAvailable(t *testing.T) {
 	requireFFmpeg(t)
-	defaults, err := config.Load("")
+	defaults, _, err := config.Load("")
 	if err != nil {
 		t.Fatal(err)
 	}
