@@ -51,20 +51,31 @@ var domainApps = []struct {
 // pipe of its own, and the gateway serves the Douyin API on http_addr and dials them there.
 func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) ([]*bootstrap.Component, func(), error) {
 	bc = proto.Clone(bc).(*confv1.Bootstrap)
-	if bc.GetAuth().GetTokenSecret() == "" {
-		secret, err := auth.LoadOrCreateSecret(bc.GetDataDir())
-		if err != nil {
-			return nil, nil, fmt.Errorf("token secret: %w", err)
-		}
-		bc.Auth.TokenSecret = secret
-	}
-
 	var components []*bootstrap.Component
 	var cleanups []func()
 	cleanup := func() {
 		for i := len(cleanups) - 1; i >= 0; i-- {
 			cleanups[i]()
 		}
+	}
+	// The process holds the all-in-one's own lock already (bootstrap.Main); the apps' locks
+	// keep out an app started on its own on this directory, which would share their SQLite
+	// files but not this process's broker.
+	for _, app := range domainApps {
+		unlock, err := bootstrap.LockDataDir(bc.GetDataDir(), app.Name)
+		if err != nil {
+			cleanup()
+			return nil, nil, fmt.Errorf("%s: %w", app.Name, err)
+		}
+		cleanups = append(cleanups, unlock)
+	}
+	if bc.GetAuth().GetTokenSecret() == "" {
+		secret, err := auth.LoadOrCreateSecret(bc.GetDataDir())
+		if err != nil {
+			cleanup()
+			return nil, nil, fmt.Errorf("token secret: %w", err)
+		}
+		bc.Auth.TokenSecret = secret
 	}
 	if bc.Storage == nil {
 		bc.Storage = &confv1.Storage{}

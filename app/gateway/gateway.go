@@ -18,7 +18,7 @@ import (
 const Name = "gateway"
 
 // App is the gateway: it listens on the configuration's http_addr.
-var App = bootstrap.App{Name: Name, Build: wireComponent}
+var App = bootstrap.App{Name: Name, Build: wireComponent, Stateless: true}
 
 // httpSettings are the public server's settings, from the configuration.
 func httpSettings(bc *confv1.Bootstrap, logger log.Logger) server.Settings {

@@ -29,7 +29,9 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/buildinfo"
 	"github.com/douyin-kratos/douyin/pkg/config"
+	"github.com/douyin-kratos/douyin/pkg/dirlock"
 	"github.com/douyin-kratos/douyin/pkg/discovery"
 	"github.com/douyin-kratos/douyin/pkg/inprocess"
 	"github.com/douyin-kratos/douyin/pkg/metrics"
@@ -331,6 +333,10 @@ type App struct {
 	Listen string
 	// Build assembles the app.
 	Build Builder
+	// Stateless says the app keeps nothing of its own under data_dir (the gateway), so any
+	// number of its processes may share one; every other app's process locks the directory
+	// (LockDataDir) for its name.
+	Stateless bool
 }
 
 // New assembles the app from its configuration, its log lines labelled with its name.
@@ -340,7 +346,7 @@ func (a App) New(bc *confv1.Bootstrap, logger log.Logger, p *Process) (*Componen
 
 // Main runs the app as its own process, for the distributed deployment (see Main).
 func (a App) Main() {
-	Main(a.Name, a.Listen, func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error) {
+	run(a.Name, a.Listen, !a.Stateless, func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error) {
 		c, cleanup, err := a.New(bc, logger, p)
 		if err != nil {
 			return nil, nil, err
@@ -350,15 +356,34 @@ func (a App) Main() {
 }
 
 // Main runs the components build assembles as the process called name until a signal: flags,
-// configuration (defaults, then listen, then -conf, then DOUYIN_* variables), logging, tracing,
-// then Run. It exits the process on an error.
+// configuration (defaults, then listen, then -conf, then DOUYIN_* variables), the data_dir lock
+// for name (LockDataDir), logging, tracing, then Run. It exits the process on an error. With
+// -version it prints the build (buildinfo) and exits.
 func Main(name, listen string, build func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error)) {
+	run(name, listen, true, build)
+}
+
+func run(name, listen string, lock bool, build func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error)) {
 	confPath := flag.String("conf", "", "YAML config file (optional; DOUYIN_* variables override it)")
+	version := flag.Bool("version", false, "print the version, commit and Go version of this build and exit")
 	flag.Parse()
+	if *version {
+		fmt.Printf("%s %s\n", name, buildinfo.Get())
+		return
+	}
 	err := func() error {
 		bc, warnings, err := config.Load(*confPath, listen)
 		if err != nil {
 			return err
+		}
+		if lock {
+			// First of all: a second process on the directory must stop before it binds the
+			// first one's ports (which would hide the real problem) or opens its stores.
+			unlock, err := LockDataDir(bc.GetDataDir(), name)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 		}
 		logger, flushLog := NewLogger(name, bc.GetLog())
 		defer flushLog()
@@ -386,4 +411,22 @@ func Main(name, listen string, build func(bc *confv1.Bootstrap, logger log.Logge
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
 	}
+}
+
+// LockDataDir keeps dir to this process for name (the file name.lock in it; see pkg/dirlock)
+// until the returned function runs or the process ends, however it ends. Processes of
+// different names may share a directory: their files differ (user.db, video.db). An empty dir
+// (a configuration built by hand) locks nothing.
+func LockDataDir(dir, name string) (func(), error) {
+	if dir == "" {
+		return func() {}, nil
+	}
+	l, err := dirlock.Acquire(dir, name)
+	if dirlock.IsHeld(err) {
+		return nil, fmt.Errorf("%w; stop it or use another data_dir (DOUYIN_DATA_DIR)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func() { _ = l.Close() }, nil
 }

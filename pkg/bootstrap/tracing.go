@@ -13,6 +13,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/buildinfo"
 )
 
 // SetupTracing turns tracing on when tracing.endpoint is set: servers and clients built from
@@ -32,7 +33,7 @@ func SetupTracing(bc *confv1.Bootstrap, service string) (func(), error) {
 	}
 	provider := sdktrace.NewTracerProvider(
 		sdktrace.WithBatcher(exporter),
-		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(service))),
+		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(service), semconv.ServiceVersion(serviceVersion(buildinfo.Get())))),
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(bc.GetTracing().GetSampleRatio()))),
 	)
 	otel.SetTracerProvider(provider)
@@ -41,4 +42,17 @@ func SetupTracing(bc *confv1.Bootstrap, service string) (func(), error) {
 		defer cancel()
 		_ = provider.Shutdown(ctx)
 	}, nil
+}
+
+// serviceVersion is the build as traces name it: the module version, which for a build of the
+// working tree is "(devel)" and says nothing, so then the commit.
+func serviceVersion(bi buildinfo.Info) string {
+	if bi.Version != "(devel)" || bi.Revision == "" {
+		return bi.Version
+	}
+	v := "(devel) " + bi.Revision
+	if bi.Modified {
+		v += " (modified)"
+	}
+	return v
 }

@@ -23,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/douyin-kratos/douyin/pkg/buildinfo"
 )
 
 var (
@@ -61,14 +63,21 @@ var (
 		Name: "douyin_consumer_lag",
 		Help: "Messages of a partition the consumer group has yet to apply, as of its last fetched batch.",
 	}, []string{"group", "topic", "partition"})
+
+	buildInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "douyin_build_info",
+		Help: "Always 1; its labels say which build the process runs (what -version prints), so a dashboard can tell which processes run which code.",
+	}, []string{"version", "revision", "go_version"})
 )
 
 func init() {
 	registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		requests, duration, outboxPublished, outboxFailures, consumerLag, refusals,
+		requests, duration, outboxPublished, outboxFailures, consumerLag, refusals, buildInfo,
 	)
+	bi := buildinfo.Get()
+	buildInfo.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
 }
 
 // Server records every call a server answers. Put it outside the middleware that turns
