@@ -145,3 +145,13 @@ func grep(s, word string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// A SIGTERM the moment the health endpoint first answers (the servers are up, Kratos may not
+// listen for signals yet) stops the process gracefully: status 0, not killed by the signal.
+func TestTermAsSoonAsHealthyStopsGracefully(t *testing.T) {
+	t.Parallel()
+	for range 3 {
+		s := startServer(t, t.TempDir(), "DOUYIN_DEMO=false")
+		s.stop(t) // asserts a clean exit
+	}
+}

@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -196,19 +198,54 @@ func Run(name string, logger log.Logger, p *Process, components ...*Component) e
 	for _, c := range components {
 		servers = append(servers, c.Servers()...)
 	}
+	// Kratos listens for SIGINT and SIGTERM only after every server has started and the hooks
+	// have run; a signal in between (the health endpoint already answers) would end the process
+	// without a graceful stop. So the signals are caught from here on, and one that arrives
+	// early stops the app as soon as it has started. Later ones reach Kratos' handler too: the app
+	// may be stopped twice, which changes nothing the second time (deregisterOnce).
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	started, ended := make(chan struct{}), make(chan struct{})
+	defer close(ended)
 	opts := []kratos.Option{
 		kratos.Name(name),
 		kratos.Logger(logger),
 		kratos.Server(servers...),
 		kratos.Signal(syscall.SIGINT, syscall.SIGTERM),
 		kratos.StopTimeout(15 * time.Second),
-		kratos.AfterStart(func(context.Context) error { p.Ready.serving.Store(true); return nil }),
+		kratos.AfterStart(func(context.Context) error { p.Ready.serving.Store(true); close(started); return nil }),
 		kratos.BeforeStop(func(context.Context) error { p.Ready.serving.Store(false); return nil }),
 	}
 	if p.registrar != nil {
-		opts = append(opts, kratos.Registrar(p.registrar))
+		opts = append(opts, kratos.Registrar(&deregisterOnce{Registrar: p.registrar}))
 	}
-	return kratos.New(opts...).Run()
+	app := kratos.New(opts...)
+	go func() {
+		select {
+		case <-signals:
+		case <-ended:
+			return
+		}
+		select {
+		case <-started:
+			_ = app.Stop() // its error, if any, is the one Kratos' own Stop returns
+		case <-ended:
+		}
+	}()
+	return app.Run()
+}
+
+// deregisterOnce deregisters an instance once however often the app is stopped.
+type deregisterOnce struct {
+	registry.Registrar
+	once sync.Once
+	err  error
+}
+
+func (r *deregisterOnce) Deregister(ctx context.Context, ins *registry.ServiceInstance) error {
+	r.once.Do(func() { r.err = r.Registrar.Deregister(ctx, ins) })
+	return r.err
 }
 
 // The internal gRPC servers answer the other apps, which hold one long-lived connection each
