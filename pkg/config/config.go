@@ -74,7 +74,10 @@ func Load(path string, overlays ...string) (*confv1.Bootstrap, []string, error) 
 	if err := protojson.Unmarshal(doc, bc); err != nil {
 		return nil, nil, fmt.Errorf("config: %w", err)
 	}
-	if err := applyEnv(bc.ProtoReflect(), EnvPrefix, os.LookupEnv); err != nil {
+	// The names applyEnv asks for are every variable that sets something: the rest are typos.
+	var known []string
+	lookup := func(name string) (string, bool) { known = append(known, name); return os.LookupEnv(name) }
+	if err := applyEnv(bc.ProtoReflect(), EnvPrefix, lookup); err != nil {
 		return nil, nil, err
 	}
 	if err := checkBounds(bc); err != nil {
@@ -84,7 +87,7 @@ func Load(path string, overlays ...string) (*confv1.Bootstrap, []string, error) 
 		return nil, nil, err
 	}
 	var warnings []string
-	if w := unknownEnv(os.Environ(), md); w != "" {
+	if w := unknownEnv(os.Environ(), known); w != "" {
 		warnings = append(warnings, w)
 	}
 	return bc, warnings, nil

@@ -144,11 +144,10 @@ var envExempt = map[string]bool{
 	"DOUYIN_TEST_CHROMIUM":   true,
 }
 
-// unknownEnv names, in one sentence, the DOUYIN_* variables of environ that set nothing:
-// applyEnv only looks up the names it knows, so a misspelled one would be ignored in silence.
-// It returns "" when there are none.
-func unknownEnv(environ []string, md protoreflect.MessageDescriptor) string {
-	known := envNames(md, EnvPrefix, nil)
+// unknownEnv names, in one sentence, the DOUYIN_* variables of environ that are not among known
+// (the names applyEnv looked up): it looks up only those, so a misspelled one would be ignored
+// in silence. It returns "" when there are none.
+func unknownEnv(environ, known []string) string {
 	set := map[string]bool{}
 	for _, k := range known {
 		set[k] = true
@@ -169,20 +168,6 @@ func unknownEnv(environ []string, md protoreflect.MessageDescriptor) string {
 	}
 	sort.Strings(unknown)
 	return "ignoring environment variables that name no setting: " + strings.Join(unknown, ", ")
-}
-
-// envNames appends the variable of every field that applyEnv can set.
-func envNames(md protoreflect.MessageDescriptor, prefix string, names []string) []string {
-	for i := 0; i < md.Fields().Len(); i++ {
-		fd := md.Fields().Get(i)
-		name := prefix + strings.ToUpper(string(fd.Name()))
-		if fd.Kind() == protoreflect.MessageKind && fd.Message().FullName() != "google.protobuf.Duration" {
-			names = envNames(fd.Message(), name+"_", names)
-			continue
-		}
-		names = append(names, name)
-	}
-	return names
 }
 
 // closest returns the candidate within two edits of s (the usual typo: a letter missing, extra,
