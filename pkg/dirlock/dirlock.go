@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -69,11 +70,13 @@ func Acquire(dir, name string) (*Lock, error) {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	if !locked {
-		f.Close()
+		// What the holder wrote, from the file already open; a few lines, so read no more
+		// than that whatever else the file holds.
 		held := &HeldError{Dir: dir}
-		if b, err := os.ReadFile(path); err == nil {
+		if b, err := io.ReadAll(io.LimitReader(f, 4<<10)); err == nil {
 			held.PID, held.Host, held.Started = parse(b)
 		}
+		f.Close()
 		return nil, held
 	}
 	if err := describe(f); err != nil {
