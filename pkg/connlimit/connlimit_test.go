@@ -124,7 +124,7 @@ func TestBusyConnectionsAreNeverCutOff(t *testing.T) {
 		go func() { body, _ := get(c, "/block"); results <- body }()
 	}
 	waitOpen(t, l, 2)
-	time.Sleep(50 * time.Millisecond) // both requests are read and waiting in the handler
+	waitIdle(t, l, 0) // both requests are read and waiting in the handler
 
 	late := dial(t, addr)
 	if !closed(late) {
