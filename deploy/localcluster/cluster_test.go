@@ -470,8 +470,10 @@ func testTrace(t *testing.T, cluster *localcluster.Cluster, api *douyin, clip []
 	var trace jaegerTrace
 	poll(t, traceTimeout, func() bool {
 		trace, err = fetchTrace(t.Context(), jaeger, traceID)
+		// Each process exports its spans in batches of its own: wait for all that is checked
+		// below, the gateway's server span (the child of the caller's) included, which ends last.
 		return err == nil && trace.hasServices(want...) && trace.hasKind("consumer") &&
-			trace.callsStore("mysql") && trace.callsStore("redis")
+			trace.callsStore("mysql") && trace.callsStore("redis") && trace.hasParent(parentID)
 	})
 	if err != nil {
 		t.Fatalf("trace %s from Jaeger: %v", traceID, err)
