@@ -110,7 +110,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	serverAdminToken := adminToken(confv1Bootstrap)
 	takedownUsecase := biz.NewTakedownUsecase(userRepo, videoDirectory, commentRepo, logger)
 	handler := server.NewAdminHandler(serverAdminToken, takedownUsecase)
-	accountChanges := data.NewAccountChanges(dataRedis, userRepo, logger)
+	accountChanges := data.NewAccountChanges(dataRedis, userRepo)
 	component := newComponent(httpServer, handler, accountChanges, process)
 	return component, func() {
 		cleanup7()

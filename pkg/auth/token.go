@@ -120,7 +120,9 @@ func (t *Tokens) parse(token string) (claims, error) {
 // LoadOrCreateSecret returns the secret kept in dir/token_secret, creating it with 32 random
 // bytes on first use. It lets an all-in-one install keep its users logged in across restarts
 // without anyone choosing a secret, and gives every install its own.
-func LoadOrCreateSecret(dir string) (string, error) { return LoadOrCreateSecretFile(dir, "token_secret") }
+func LoadOrCreateSecret(dir string) (string, error) {
+	return LoadOrCreateSecretFile(dir, "token_secret")
+}
 
 // LoadOrCreateSecretFile returns the secret kept in dir/name, creating it with 32 random bytes,
 // hex-encoded, readable by its owner only, on first use.

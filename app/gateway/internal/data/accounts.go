@@ -3,10 +3,10 @@ package data
 import (
 	"context"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/log"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
@@ -91,49 +91,47 @@ const accountChangesChannel = "account_changes"
 type AccountChanges struct {
 	redis *Redis
 	cache *accountCache
-	log   *log.Helper
-	stop  context.CancelFunc
-	done  chan struct{}
+	// quit is closed by Stop; done by Start when it returns.
+	quit     chan struct{}
+	stopOnce sync.Once
+	started  atomic.Bool
+	done     chan struct{}
 }
 
 // NewAccountChanges returns the listener for users' account cache.
-func NewAccountChanges(r *Redis, users *UserRepo, logger log.Logger) *AccountChanges {
-	return &AccountChanges{redis: r, cache: users.accounts, log: log.NewHelper(logger), done: make(chan struct{})}
+func NewAccountChanges(r *Redis, users *UserRepo) *AccountChanges {
+	return &AccountChanges{redis: r, cache: users.accounts, quit: make(chan struct{}), done: make(chan struct{})}
 }
 
 // Start listens until Stop. Each time the subscription is made, first or again after the
-// connection was lost, the whole cache is dropped: a change published meanwhile was missed.
+// connection was lost (go-redis reconnects and subscribes again), the whole cache is dropped: a
+// change announced meanwhile was missed.
 func (a *AccountChanges) Start(ctx context.Context) error {
+	a.started.Store(true)
 	defer close(a.done)
 	if a.redis == nil {
 		return nil
 	}
-	ctx, a.stop = context.WithCancel(ctx)
 	sub := a.redis.client.Subscribe(ctx, a.redis.prefix+accountChangesChannel)
 	defer sub.Close()
-	for backoff := 100 * time.Millisecond; ; {
-		msg, err := sub.Receive(ctx)
-		if ctx.Err() != nil {
+	messages := sub.ChannelWithSubscriptions()
+	for {
+		select {
+		case <-ctx.Done():
 			return nil
-		}
-		if err != nil {
-			a.cache.forgetAll()
-			a.log.Warnw("msg", "lost the account changes channel; reconnecting", "error", err)
-			select {
-			case <-ctx.Done():
+		case <-a.quit:
+			return nil
+		case msg, ok := <-messages:
+			if !ok {
 				return nil
-			case <-time.After(backoff):
 			}
-			backoff = min(2*backoff, 5*time.Second)
-			continue
-		}
-		backoff = 100 * time.Millisecond
-		switch m := msg.(type) {
-		case *redis.Subscription:
-			a.cache.forgetAll()
-		case *redis.Message:
-			if id, err := strconv.ParseInt(m.Payload, 10, 64); err == nil {
-				a.cache.forget(id)
+			switch m := msg.(type) {
+			case *redis.Subscription:
+				a.cache.forgetAll()
+			case *redis.Message:
+				if id, err := strconv.ParseInt(m.Payload, 10, 64); err == nil {
+					a.cache.forget(id)
+				}
 			}
 		}
 	}
@@ -141,8 +139,8 @@ func (a *AccountChanges) Start(ctx context.Context) error {
 
 // Stop ends Start.
 func (a *AccountChanges) Stop(context.Context) error {
-	if a.stop != nil {
-		a.stop()
+	a.stopOnce.Do(func() { close(a.quit) })
+	if a.started.Load() {
 		<-a.done
 	}
 	return nil
