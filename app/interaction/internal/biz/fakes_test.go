@@ -3,9 +3,12 @@ package biz
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
 
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
@@ -186,3 +189,8 @@ func (r *fakeComments) count() int {
 }
 
 func reasonOf(r interactionv1.ErrorReason) *interactionv1.ErrorReason { return &r }
+
+// newTestCommentUsecase is NewCommentUsecase with its log discarded.
+func newTestCommentUsecase(s Settings, repo CommentRepo, videos VideoDirectory, counts countsv1.Awaiter) *CommentUsecase {
+	return NewCommentUsecase(s, repo, videos, counts, log.NewStdLogger(io.Discard))
+}

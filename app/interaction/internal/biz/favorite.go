@@ -49,6 +49,15 @@ func (f Favorite) Set(favorited, favorite bool) (bool, *interactionv1.FavoriteCh
 	}
 }
 
+// TakenDown is the event of removing f because its video was taken down (videov1.VideoDeleted):
+// the unfavorite its liker's own unlike would announce, so the liker's favorite_count and the
+// author's total_favorited drop by the one the like added (api/counts/v1). The video's own
+// favorite_count went with its row. Only the removal that deleted f's row may announce it.
+func (f Favorite) TakenDown() *interactionv1.FavoriteChanged {
+	_, ev := f.Set(true, false)
+	return ev
+}
+
 // FavoriteRepo stores favorites.
 type FavoriteRepo interface {
 	// Set stores whether f is favorited as decide says and, in the same transaction, the event

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
@@ -12,11 +13,17 @@ import (
 )
 
 // VideoDirectory implements biz.VideoDirectory with the video app, remembering authors: a
-// video's author never changes, and popular videos are favorited over and over.
+// video's author never changes, and popular videos are favorited over and over. A video can be
+// taken down, though: the replica that consumes its VideoDeleted forgets it at once (Forget),
+// the others after authorTTL.
 type VideoDirectory struct {
 	client  videov1.VideoServiceClient
 	authors *expirable.LRU[int64, int64]
 }
+
+// authorTTL bounds how long a replica that did not consume a video's take-down may still take
+// it for existing: its favorites and comments in that time outlive the take-down.
+const authorTTL = time.Minute
 
 // NewVideoDirectory dials the video app.
 func NewVideoDirectory(services *confv1.Services, dialer *rpc.Dialer) (*VideoDirectory, func(), error) {
@@ -26,7 +33,7 @@ func NewVideoDirectory(services *confv1.Services, dialer *rpc.Dialer) (*VideoDir
 	}
 	return &VideoDirectory{
 		client:  videov1.NewVideoServiceClient(conn),
-		authors: expirable.NewLRU[int64, int64](100_000, nil, 0),
+		authors: expirable.NewLRU[int64, int64](100_000, nil, authorTTL),
 	}, closeConn, nil
 }
 
@@ -46,3 +53,6 @@ func (d *VideoDirectory) Author(ctx context.Context, videoID int64) (int64, erro
 	d.authors.Add(videoID, author)
 	return author, nil
 }
+
+// Forget drops what the directory remembers of videoID: it was taken down.
+func (d *VideoDirectory) Forget(videoID int64) { d.authors.Remove(videoID) }
