@@ -97,6 +97,17 @@ func (uc *CommentUsecase) Post(ctx context.Context, userID, videoID int64, conte
 	if err != nil {
 		return nil, err
 	}
+	// As a favorite does (FavoriteUsecase.unlessTakenDown): a comment that raced its video's
+	// take-down, or found it through a directory that still remembered it, must not outlive it.
+	if gone, err := uc.videos.TakenDown(ctx, videoID); err != nil || gone {
+		if err != nil {
+			return nil, err
+		}
+		if _, err := uc.repo.Delete(ctx, c, (*Comment).Deleted); err != nil {
+			return nil, err
+		}
+		return nil, ErrVideoNotFound
+	}
 	uc.counts.AwaitCounts(ctx, eventID, &interactionv1.CommentChanged{})
 	return c, nil
 }

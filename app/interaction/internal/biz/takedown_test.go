@@ -79,3 +79,58 @@ func TestRemoveComment(t *testing.T) {
 		})
 	}
 }
+
+// A like of a video already taken down, which the directory still remembers (a replica that did
+// not consume the take-down), is undone at once: the unlike takes back what the like counted,
+// and the liker is told the video is gone. Likes of other videos check and stay.
+func TestFavoriteOfATakenDownVideoIsUndone(t *testing.T) {
+	ctx := context.Background()
+	repo, videos, waiter := newFakeFavorites(), newFakeVideos(catalogue()), &eventtest.Acks{}
+	videos.takenDown = map[int64]bool{videoA: true}
+	uc := NewFavoriteUsecase(settings(), repo, videos, awaiter(waiter, time.Second))
+	for range 2 { // a retried like is undone again
+		changed, err := uc.Favorite(ctx, 1, videoA, true)
+		apierrortest.WantReason(t, "Favorite of a taken-down video", err, reasonOf(interactionv1.ErrorReason_VIDEO_NOT_FOUND))
+		if changed {
+			t.Fatal("a like of a taken-down video reported a change")
+		}
+	}
+	if changed, err := uc.Favorite(ctx, 1, videoB, true); err != nil || !changed {
+		t.Fatalf("Favorite of a video still up = %v, %v; want a change", changed, err)
+	}
+	f := Favorite{UserID: 1, VideoID: videoA, AuthorID: catalogue()[videoA]}
+	repo.WantHeld(t, favorites([][2]int64{{1, videoB}}), favorites([][2]int64{{1, videoA}}))
+	var deltas []int32
+	for _, ev := range repo.Published {
+		if ev.GetVideoId() == videoA {
+			if ev.GetUserId() != f.UserID || ev.GetAuthorId() != f.AuthorID {
+				t.Fatalf("event %v; want one of %+v", ev, f)
+			}
+			deltas = append(deltas, ev.GetDelta())
+		}
+	}
+	if !slices.Equal(deltas, []int32{1, -1, 1, -1}) {
+		t.Fatalf("the taken-down video's events moved the counts by %v; want each like taken back: [1 -1 1 -1]", deltas)
+	}
+	// Unliking needs no check: there is nothing to undo.
+	if _, err := uc.Favorite(ctx, 1, videoA, false); err != nil {
+		t.Fatalf("unlike of a taken-down video: %v", err)
+	}
+}
+
+// A comment on a video already taken down is deleted at once, with the event that takes back
+// its count, and the commenter is told the video is gone.
+func TestCommentOnATakenDownVideoIsUndone(t *testing.T) {
+	ctx := context.Background()
+	repo, videos := newFakeComments(), newFakeVideos(catalogue())
+	videos.takenDown = map[int64]bool{videoA: true}
+	uc := newTestCommentUsecase(settings(), repo, videos, awaiter(&eventtest.Acks{}, time.Second))
+	_, err := uc.Post(ctx, 1, videoA, "late")
+	apierrortest.WantReason(t, "Post on a taken-down video", err, reasonOf(interactionv1.ErrorReason_VIDEO_NOT_FOUND))
+	if repo.count() != 0 || len(repo.announced) != 2 || repo.announced[0].GetDelta() != 1 || repo.announced[1].GetDelta() != -1 {
+		t.Fatalf("%d comments left, announced %v; want none left, the post taken back", repo.count(), repo.announced)
+	}
+	if _, err := uc.Post(ctx, 1, videoB, "fine"); err != nil || repo.count() != 1 {
+		t.Fatalf("Post on a video still up: %v, %d comments; want it stored", err, repo.count())
+	}
+}

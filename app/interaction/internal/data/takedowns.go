@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
@@ -14,6 +16,15 @@ import (
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
+
+// takenDownModel records that this app applied the take-down of a video: likes and comments
+// check it after they commit (biz.VideoDirectory.TakenDown) and undo themselves if it is there.
+type takenDownModel struct {
+	VideoID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	CreatedAt time.Time
+}
+
+func (takenDownModel) TableName() string { return "taken_down_videos" }
 
 // takedowns removes what a taken-down video leaves in this app: its favorites, each announced as
 // the unfavorite biz.Favorite.TakenDown builds, and its comments.
@@ -58,6 +69,16 @@ func (t *takedowns) apply(_ context.Context, tx *gorm.DB, msg event.Message) err
 	deleted, ok := ev.(*videov1.VideoDeleted)
 	if !ok {
 		return nil
+	}
+	// Once this commits, a like or comment that committed too late to be removed below sees
+	// the record when it checks (biz.FavoriteUsecase.unlessTakenDown) and undoes itself. Too
+	// late means after the rows below were read: on MySQL that read locks the video's index
+	// range (FOR UPDATE), so such a like commits only after this transaction; on SQLite the
+	// transactions run one at a time.
+	mark := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "video_id"}}, DoNothing: true}).
+		Create(&takenDownModel{VideoID: deleted.GetVideoId()})
+	if mark.Error != nil {
+		return fmt.Errorf("record the take-down of video %d: %w", deleted.GetVideoId(), mark.Error)
 	}
 	likers, err := t.favorites.removeVideo(tx, deleted.GetVideoId(), biz.Favorite.TakenDown)
 	if err != nil {

@@ -43,7 +43,7 @@ func message(t *testing.T, eventID string, ev proto.Message) event.Message {
 func runTakedownContract(t *testing.T, bc *confv1.Bootstrap) {
 	ctx := context.Background()
 	s := openStores(t, bc)
-	videos := &VideoDirectory{authors: expirable.NewLRU[int64, int64](10, nil, time.Minute)}
+	videos := &VideoDirectory{authors: expirable.NewLRU[int64, int64](10, nil, time.Minute), db: s.data.DB}
 	td := &takedowns{favorites: s.favs, comments: s.comments, videos: videos, relay: s.relay, likers: map[string][]int64{}}
 	// consume applies msgs in one transaction and runs what follows its commit, as the consumer
 	// does.
@@ -100,6 +100,9 @@ func runTakedownContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 	}
 
+	if gone, err := videos.TakenDown(ctx, doomed); err != nil || gone {
+		t.Fatalf("TakenDown before the take-down = %v, %v; want false", gone, err)
+	}
 	// The topic's other events leave nothing to do, and are no error.
 	mark := eventtest.Mark(t, s.data.DB)
 	consume(message(t, "published", &videov1.VideoPublished{VideoId: doomed, AuthorId: author}),
@@ -158,6 +161,12 @@ func runTakedownContract(t *testing.T, bc *confv1.Bootstrap) {
 	}
 	if _, ok := videos.authors.Get(doomed); ok {
 		t.Fatal("the directory still remembers the taken-down video's author")
+	}
+	// Likes and comments that come late find the take-down recorded.
+	for video, want := range map[int64]bool{doomed: true, kept: false} {
+		if gone, err := videos.TakenDown(ctx, video); err != nil || gone != want {
+			t.Fatalf("TakenDown(%d) = %v, %v; want %v", video, gone, err, want)
+		}
 	}
 
 	// A take-down of a video with nothing left is no error and announces nothing.

@@ -2,9 +2,11 @@ package data
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
+	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
@@ -19,6 +21,8 @@ import (
 type VideoDirectory struct {
 	client  videov1.VideoServiceClient
 	authors *expirable.LRU[int64, int64]
+	// db holds the take-downs this app applied (takenDownModel).
+	db *gorm.DB
 }
 
 // authorTTL bounds how long a replica that did not consume a video's take-down may still take
@@ -26,7 +30,7 @@ type VideoDirectory struct {
 const authorTTL = time.Minute
 
 // NewVideoDirectory dials the video app.
-func NewVideoDirectory(services *confv1.Services, dialer *rpc.Dialer) (*VideoDirectory, func(), error) {
+func NewVideoDirectory(d *Data, services *confv1.Services, dialer *rpc.Dialer) (*VideoDirectory, func(), error) {
 	conn, closeConn, err := dialer.Dial(services.GetVideo(), services.GetCallTimeout().AsDuration(), rpc.Retry(videov1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
@@ -34,6 +38,7 @@ func NewVideoDirectory(services *confv1.Services, dialer *rpc.Dialer) (*VideoDir
 	return &VideoDirectory{
 		client:  videov1.NewVideoServiceClient(conn),
 		authors: expirable.NewLRU[int64, int64](100_000, nil, authorTTL),
+		db:      d.DB,
 	}, closeConn, nil
 }
 
@@ -56,3 +61,13 @@ func (d *VideoDirectory) Author(ctx context.Context, videoID int64) (int64, erro
 
 // Forget drops what the directory remembers of videoID: it was taken down.
 func (d *VideoDirectory) Forget(videoID int64) { d.authors.Remove(videoID) }
+
+// TakenDown implements biz.VideoDirectory. It reads the database, not the memory: a like asks it
+// right after committing, to catch a take-down that its own check of the video missed.
+func (d *VideoDirectory) TakenDown(ctx context.Context, videoID int64) (bool, error) {
+	var n int64
+	if err := d.db.WithContext(ctx).Model(&takenDownModel{}).Where("video_id = ?", videoID).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("whether video %d was taken down: %w", videoID, err)
+	}
+	return n > 0, nil
+}
