@@ -177,6 +177,51 @@ func runTakedownContract(t *testing.T, bc *confv1.Bootstrap) {
 	}
 }
 
+// Likers unliking while their video is taken down: each favorite is taken back exactly once,
+// by the unlike or by the take-down, never by both.
+func TestTakedownRacingUnlikes(t *testing.T) {
+	databasetest.ForEach(t, func(t *testing.T, bc *confv1.Bootstrap) {
+		ctx := context.Background()
+		s := openStores(t, bc)
+		videos := &VideoDirectory{authors: expirable.NewLRU[int64, int64](10, nil, time.Minute), db: s.data.DB}
+		td := &takedowns{favorites: s.favs, comments: s.comments, videos: videos, relay: s.relay, likers: map[string][]int64{}}
+		const video, author, likers = int64(300), int64(8), 40
+		for user := range int64(likers) {
+			if _, err := setFavorite(ctx, s.favs, biz.Favorite{UserID: user + 1, VideoID: video, AuthorID: author}, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mark := eventtest.Mark(t, s.data.DB)
+		msg := message(t, "deleted", &videov1.VideoDeleted{VideoId: video, AuthorId: author})
+		eventtest.Concurrently(t, likers+1, func(i int) (string, error) {
+			if i == likers {
+				err := s.data.DB.Transaction(func(tx *gorm.DB) error { return td.apply(ctx, tx, msg) })
+				td.committed(ctx, []event.Message{msg})
+				return "", err
+			}
+			return setFavorite(ctx, s.favs, biz.Favorite{UserID: int64(i + 1), VideoID: video, AuthorID: author}, false)
+		})
+		takenBack := map[int64]int{}
+		for _, row := range eventtest.After(t, s.data.DB, mark) {
+			var ev interactionv1.FavoriteChanged
+			route := eventtest.Route{Topic: interactionv1.TopicFavorite, Type: typeFavoriteChanged, KeyedBy: "the video"}
+			eventtest.Decode(t, row, &ev, route, ev.GetVideoId)
+			if ev.GetDelta() != -1 {
+				t.Fatalf("event %v; want unfavorites only", &ev)
+			}
+			takenBack[ev.GetUserId()]++
+		}
+		for user := range int64(likers) {
+			if n := takenBack[user+1]; n != 1 {
+				t.Fatalf("user %d's favorite was taken back %d times; want once", user+1, n)
+			}
+		}
+		if n := s.favoriteRows(t, video); n != 0 {
+			t.Fatalf("%d favorites left", n)
+		}
+	}, databasetest.OnSQLite, databasetest.OnMySQL)
+}
+
 func (s *stores) favoriteRows(t *testing.T, videoID int64) int64 {
 	t.Helper()
 	var n int64
