@@ -77,6 +77,14 @@ func New(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) ([]*boot
 		}
 		bc.Auth.TokenSecret = secret
 	}
+	if bc.GetAdminToken() == "" {
+		token, err := auth.LoadOrCreateSecretFile(bc.GetDataDir(), gateway.AdminTokenFile)
+		if err != nil {
+			cleanup()
+			return nil, nil, fmt.Errorf("admin token: %w", err)
+		}
+		bc.AdminToken = token
+	}
 	if bc.Storage == nil {
 		bc.Storage = &confv1.Storage{}
 	}

@@ -3,11 +3,15 @@
 package gateway
 
 import (
+	nethttp "net/http"
+
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	"github.com/douyin-kratos/douyin"
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/data"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/server"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/service"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/web"
@@ -50,6 +54,13 @@ func webSite(bc *confv1.Bootstrap) *web.Site {
 // publicURL is the base of the links in answers (public_url).
 func publicURL(bc *confv1.Bootstrap) service.PublicURL { return service.PublicURL(bc.GetPublicUrl()) }
 
-func newComponent(hs *http.Server) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, HTTP: hs}
+// adminToken is the credential of the take-downs on the admin address (admin_token).
+func adminToken(bc *confv1.Bootstrap) server.AdminToken { return server.AdminToken(bc.GetAdminToken()) }
+
+// newComponent is the gateway's servers: the public API, the take-downs on the process's admin
+// address (when it has one), and the listener that keeps its account cache in step with bans
+// made through other replicas.
+func newComponent(hs *http.Server, admin nethttp.Handler, accounts *data.AccountChanges, p *bootstrap.Process) *bootstrap.Component {
+	p.HandleAdmin(server.AdminPrefix, admin)
+	return &bootstrap.Component{Name: Name, HTTP: hs, Workers: []transport.Server{accounts}}
 }

@@ -18,7 +18,7 @@ func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstra
 	panic(wire.Build(
 		server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet,
 		wire.Bind(new(server.API), new(*service.DouyinService)),
-		newComponent, httpSettings, publicURL,
+		newComponent, httpSettings, publicURL, adminToken,
 		wire.FieldsOf(new(*bootstrap.Process), "Dialer", "Ready"),
 		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "RateLimit", "Storage", "Services", "Http", "Auth", "Kafka"),
 	))

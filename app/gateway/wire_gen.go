@@ -24,13 +24,21 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	services := confv1Bootstrap.Services
 	http := confv1Bootstrap.Http
 	dialer := process.Dialer
-	userRepo, cleanup, err := data.NewUserRepo(services, http, dialer)
+	redis := confv1Bootstrap.Redis
+	readiness := process.Ready
+	dataRedis, cleanup, err := data.NewRedis(redis, readiness)
 	if err != nil {
 		return nil, nil, err
 	}
-	kafka := confv1Bootstrap.Kafka
-	relationRepo, cleanup2, err := data.NewRelationRepo(services, kafka, dialer)
+	userRepo, cleanup2, err := data.NewUserRepo(services, http, dialer, dataRedis)
 	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	kafka := confv1Bootstrap.Kafka
+	relationRepo, cleanup3, err := data.NewRelationRepo(services, kafka, dialer)
+	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -38,19 +46,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	auth := confv1Bootstrap.Auth
 	tokens, err := data.NewTokens(auth)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	rateLimit := confv1Bootstrap.RateLimit
-	redis := confv1Bootstrap.Redis
-	readiness := process.Ready
-	dataRedis, cleanup3, err := data.NewRedis(redis, readiness)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
 	rateLimiter := data.NewRateLimiter(dataRedis)
 	loginFailureStore := data.NewLoginFailureStore(dataRedis)
 	throttle := biz.NewThrottle(rateLimit, rateLimiter, loginFailureStore, logger)
@@ -106,7 +107,11 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(httpServer)
+	serverAdminToken := adminToken(confv1Bootstrap)
+	takedownUsecase := biz.NewTakedownUsecase(userRepo, videoDirectory, commentRepo, logger)
+	handler := server.NewAdminHandler(serverAdminToken, takedownUsecase)
+	accountChanges := data.NewAccountChanges(dataRedis, userRepo)
+	component := newComponent(httpServer, handler, accountChanges, process)
 	return component, func() {
 		cleanup7()
 		cleanup6()

@@ -26,6 +26,6 @@ func settings(bc *confv1.Bootstrap) biz.Settings {
 	return biz.Settings{MaxListItems: int(bc.GetLists().GetMaxItems())}
 }
 
-func newComponent(gs *grpc.Server, relay *event.Relay) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, GRPC: gs, Workers: []transport.Server{relay}}
+func newComponent(gs *grpc.Server, relay *event.Relay, takedowns *event.Consumer) *bootstrap.Component {
+	return &bootstrap.Component{Name: Name, GRPC: gs, Workers: []transport.Server{relay, takedowns}}
 }

@@ -32,7 +32,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	favoriteRepo := data.NewFavoriteRepo(v, relay, kafka)
 	services := confv1Bootstrap.Services
 	dialer := process.Dialer
-	videoDirectory, cleanup2, err := data.NewVideoDirectory(services, dialer)
+	videoDirectory, cleanup2, err := data.NewVideoDirectory(v, services, dialer)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -41,7 +41,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	favoriteUsecase := biz.NewFavoriteUsecase(bizSettings, favoriteRepo, videoDirectory, awaiter)
 	redis := confv1Bootstrap.Redis
 	commentRepo := data.NewCommentRepo(v, relay, redis, kafka)
-	commentUsecase := biz.NewCommentUsecase(bizSettings, commentRepo, videoDirectory, awaiter)
+	commentUsecase := biz.NewCommentUsecase(bizSettings, commentRepo, videoDirectory, awaiter, logger)
 	interactionService := service.NewInteractionService(favoriteUsecase, commentUsecase)
 	server, cleanup3, err := bootstrap.ServeGRPC(grpcSettings, interactionService, logger)
 	if err != nil {
@@ -49,7 +49,14 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(server, relay)
+	consumer, err := data.NewTakedownConsumer(v, relay, favoriteRepo, commentRepo, videoDirectory, kafka, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	component := newComponent(server, relay, consumer)
 	return component, func() {
 		cleanup3()
 		cleanup2()

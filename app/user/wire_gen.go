@@ -31,7 +31,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	userRepo := data.NewUserRepo(v, redis)
 	confv1PasswordHashing := passwordHashing(confv1Bootstrap)
 	argon2idHasher := biz.NewArgon2idHasher(confv1PasswordHashing)
-	userUsecase, err := biz.NewUserUsecase(userRepo, argon2idHasher)
+	userUsecase, err := biz.NewUserUsecase(userRepo, argon2idHasher, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

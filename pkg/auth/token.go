@@ -121,7 +121,13 @@ func (t *Tokens) parse(token string) (claims, error) {
 // bytes on first use. It lets an all-in-one install keep its users logged in across restarts
 // without anyone choosing a secret, and gives every install its own.
 func LoadOrCreateSecret(dir string) (string, error) {
-	path := filepath.Join(dir, "token_secret")
+	return LoadOrCreateSecretFile(dir, "token_secret")
+}
+
+// LoadOrCreateSecretFile returns the secret kept in dir/name, creating it with 32 random bytes,
+// hex-encoded, readable by its owner only, on first use.
+func LoadOrCreateSecretFile(dir, name string) (string, error) {
+	path := filepath.Join(dir, name)
 	if b, err := os.ReadFile(path); err == nil {
 		if s := strings.TrimSpace(string(b)); s != "" {
 			return s, nil
@@ -138,7 +144,7 @@ func LoadOrCreateSecret(dir string) (string, error) {
 	}
 	secret := hex.EncodeToString(raw)
 	// Written aside and renamed so a crash never leaves an empty or half-written secret.
-	tmp, err := os.CreateTemp(dir, "token_secret.*")
+	tmp, err := os.CreateTemp(dir, name+".*")
 	if err != nil {
 		return "", err
 	}
@@ -160,7 +166,7 @@ func LoadOrCreateSecret(dir string) (string, error) {
 	// Link, unlike rename, fails if another process created the secret meanwhile; then use theirs.
 	if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return LoadOrCreateSecret(dir)
+			return LoadOrCreateSecretFile(dir, name)
 		}
 		return "", err
 	}

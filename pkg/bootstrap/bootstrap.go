@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	nethttp "net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -164,6 +165,16 @@ type Process struct {
 	// admin serves health, readiness and metrics of every app in the process; nil without an
 	// admin address.
 	admin *http.Server
+}
+
+// HandleAdmin serves h under prefix on the process's admin address, when it has one (an app's
+// own routes for operators, such as the gateway's take-downs), and reports whether it does.
+func (p *Process) HandleAdmin(prefix string, h nethttp.Handler) bool {
+	if p.admin == nil {
+		return false
+	}
+	p.admin.HandlePrefix(prefix, h)
+	return true
 }
 
 // NewProcess connects to the registry bc names, if any, and binds the admin server on

@@ -80,6 +80,18 @@ func (s *Store) Set(ctx context.Context, row any, owner, member int64, decide fu
 	return eventID, nil
 }
 
+// Forget drops the in-process sets of owners whose edges were changed in a transaction of the
+// caller's, not through Set (a take-down removing every edge to a member). Call it after that
+// transaction, committed or not: like Set's after an error, a lost answer may hide a commit.
+func (s *Store) Forget(owners ...int64) {
+	if s.held == nil {
+		return
+	}
+	for _, owner := range owners {
+		s.held.Changed(owner)
+	}
+}
+
 // Newest returns the members of owner's newest edges, newest first, at most limit.
 func (s *Store) Newest(ctx context.Context, owner int64, limit int) ([]int64, error) {
 	var ids []int64

@@ -45,14 +45,73 @@ func MigrateOutbox(db *gorm.DB) error { return database.Migrate(db, &outboxRecor
 // event describes: both are stored, or neither. The trace context of tx's context travels with
 // the event, so the consumers' work joins the trace of the request that caused it.
 func Enqueue(tx *gorm.DB, topic, key, eventID string, msg proto.Message) error {
+	rec, err := outboxRow(tx, topic, key, eventID, msg)
+	if err != nil {
+		return err
+	}
+	if err := tx.Table(outboxRecord{}.TableName()).Create(rec).Error; err != nil {
+		return fmt.Errorf("enqueue event: %w", err)
+	}
+	return nil
+}
+
+// enqueueBatch bounds the rows of one insert of EnqueueAll: a few thousand bound parameters,
+// well within what SQLite and MySQL take in one statement.
+const enqueueBatch = 500
+
+// EnqueueAll records events in the outbox within tx, in their order, as Enqueue does for one:
+// each gets a fresh event id, in its event_id field, and travels on the topic and key route
+// gives it. It inserts many rows per statement, for a change that announces thousands of events
+// at once (a take-down of a video with thousands of likes), and returns the events' ids.
+func EnqueueAll[E proto.Message](tx *gorm.DB, route Router, events []E) ([]string, error) {
+	ids := make([]string, 0, len(events))
+	recs := make([]map[string]any, 0, min(len(events), enqueueBatch))
+	flush := func() error {
+		if len(recs) == 0 {
+			return nil
+		}
+		if err := tx.Table(outboxRecord{}.TableName()).Create(recs).Error; err != nil {
+			return fmt.Errorf("enqueue %d events: %w", len(recs), err)
+		}
+		recs = recs[:0]
+		return nil
+	}
+	for _, ev := range events {
+		id := NewID()
+		out, err := outgoing(ev, id, route)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			continue
+		}
+		rec, err := outboxRow(tx, out.Topic, out.Key, id, out.Message)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+		if recs = append(recs, rec); len(recs) == enqueueBatch {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// outboxRow is msg's row of the outbox, with the trace context of tx's context.
+//
+// It is inserted as a map into the bare table, not as an outboxRecord: for a model with an
+// auto-increment key gorm adds RETURNING, which SQLite runs as a trigger, and a statement with a
+// trigger keeps a statement journal. That made an insert cost more than the change it records.
+func outboxRow(tx *gorm.DB, topic, key, eventID string, msg proto.Message) (map[string]any, error) {
 	payload, err := proto.Marshal(msg)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", msg.ProtoReflect().Descriptor().FullName(), err)
+		return nil, fmt.Errorf("encode %s: %w", msg.ProtoReflect().Descriptor().FullName(), err)
 	}
-	// Inserted as a map into the bare table, not as an outboxRecord: for a model with an
-	// auto-increment key gorm adds RETURNING, which SQLite runs as a trigger, and a statement
-	// with a trigger keeps a statement journal. That made this insert cost more than the
-	// change it records.
 	rec := map[string]any{
 		"topic": topic, "key": key, "event_id": eventID,
 		"type": string(msg.ProtoReflect().Descriptor().FullName()), "payload": payload,
@@ -63,10 +122,7 @@ func Enqueue(tx *gorm.DB, topic, key, eventID string, msg proto.Message) error {
 		traceContext.Inject(ctx, trace)
 	}
 	rec["trace_parent"], rec["trace_state"] = trace[headerTraceParent], trace[headerTraceState]
-	if err := tx.Table(outboxRecord{}.TableName()).Create(rec).Error; err != nil {
-		return fmt.Errorf("enqueue event: %w", err)
-	}
-	return nil
+	return rec, nil
 }
 
 // Outgoing is the event announcing a change, as Commit enqueues it.

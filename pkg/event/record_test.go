@@ -85,3 +85,47 @@ func TestRecordStoresTheWriteAndItsRoutedEventTogether(t *testing.T) {
 		}
 	}
 }
+
+// EnqueueAll stores many events in order, each with its own id, in batches, within the
+// caller's transaction.
+func TestEnqueueAllStoresEveryEventInOrder(t *testing.T) {
+	db, _ := openProducer(t, "enqueue-all", &counter{})
+	route := func(ev proto.Message) (string, string) {
+		return topic, strconv.FormatInt(ev.(*relationv1.FollowChanged).GetFollowerId(), 10)
+	}
+	n := 2*enqueueBatch + 7
+	evs := make([]*relationv1.FollowChanged, n)
+	for i := range evs {
+		evs[i] = &relationv1.FollowChanged{FollowerId: int64(i), Delta: -1}
+	}
+	var ids []string
+	err := db.Transaction(func(tx *gorm.DB) (err error) {
+		ids, err = EnqueueAll(tx, route, evs)
+		return err
+	})
+	var events []outboxRecord
+	db.Order("id").Find(&events)
+	if err != nil || len(ids) != n || len(events) != n {
+		t.Fatalf("EnqueueAll of %d: %d ids, %v, %d outbox rows; want %d of each", n, len(ids), err, len(events), n)
+	}
+	seen := map[string]bool{}
+	for i, rec := range events {
+		var ev relationv1.FollowChanged
+		if err := proto.Unmarshal(rec.Payload, &ev); err != nil || rec.EventID != ids[i] || ev.GetEventId() != ids[i] || seen[ids[i]] ||
+			rec.Key != strconv.Itoa(i) || ev.GetFollowerId() != int64(i) || rec.Topic != topic {
+			t.Fatalf("outbox row %d: %+v (%v); want event %d, id %q of its own, keyed %d", i, &ev, err, i, ids[i], i)
+		}
+		seen[ids[i]] = true
+	}
+
+	// An event the route does not know fails the transaction: nothing is stored.
+	err = db.Transaction(func(tx *gorm.DB) error {
+		_, err := EnqueueAll(tx, func(proto.Message) (string, string) { return "", "" }, evs[:1])
+		return err
+	})
+	var count int64
+	db.Model(&outboxRecord{}).Count(&count)
+	if err == nil || count != int64(n) {
+		t.Fatalf("EnqueueAll with no route: %v, %d rows; want an error and no new row", err, count)
+	}
+}

@@ -65,7 +65,12 @@ type Bootstrap struct {
 	// Who may chat with whom.
 	Message *Messaging `protobuf:"bytes,20,opt,name=message,proto3" json:"message,omitempty"`
 	// The browser client the gateway serves beside the API.
-	Web           *Web `protobuf:"bytes,21,opt,name=web,proto3" json:"web,omitempty"`
+	Web *Web `protobuf:"bytes,21,opt,name=web,proto3" json:"web,omitempty"`
+	// The credential of the gateway's take-down actions on its admin address (ban-user,
+	// delete-video, ...: the admin command), sent as "Authorization: Bearer <token>". Empty: the
+	// all-in-one makes one into data_dir/admin-token; a gateway of a cluster then refuses every
+	// such action.
+	AdminToken    string `protobuf:"bytes,22,opt,name=admin_token,json=adminToken,proto3" json:"admin_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -245,6 +250,13 @@ func (x *Bootstrap) GetWeb() *Web {
 		return x.Web
 	}
 	return nil
+}
+
+func (x *Bootstrap) GetAdminToken() string {
+	if x != nil {
+		return x.AdminToken
+	}
+	return ""
 }
 
 // The web client: the Douyin app as a page at "/" (it speaks only the public /douyin/ API), the
@@ -1714,7 +1726,7 @@ var File_api_conf_v1_conf_proto protoreflect.FileDescriptor
 
 const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\xff\x06\n" +
+	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\xa0\a\n" +
 	"\tBootstrap\x12\x19\n" +
 	"\bdata_dir\x18\x01 \x01(\tR\adataDir\x12\x1b\n" +
 	"\thttp_addr\x18\x02 \x01(\tR\bhttpAddr\x12\x1b\n" +
@@ -1740,7 +1752,9 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"rate_limit\x18\x12 \x01(\v2\x19.douyin.conf.v1.RateLimitR\trateLimit\x12+\n" +
 	"\x05lists\x18\x13 \x01(\v2\x15.douyin.conf.v1.ListsR\x05lists\x123\n" +
 	"\amessage\x18\x14 \x01(\v2\x19.douyin.conf.v1.MessagingR\amessage\x12%\n" +
-	"\x03web\x18\x15 \x01(\v2\x13.douyin.conf.v1.WebR\x03web\"\x1f\n" +
+	"\x03web\x18\x15 \x01(\v2\x13.douyin.conf.v1.WebR\x03web\x12\x1f\n" +
+	"\vadmin_token\x18\x16 \x01(\tR\n" +
+	"adminToken\"\x1f\n" +
 	"\x03Web\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\"$\n" +
 	"\x05Lists\x12\x1b\n" +

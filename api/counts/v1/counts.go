@@ -9,6 +9,11 @@
 // publishes it on the topic below; the video app's consumer (video-counters) moves the video's
 // favorite_count, the user app's (user-counters) the liker's favorite_count and the author's
 // total_favorited, each exactly once (pkg/event).
+//
+// A take-down undoes what a video moved: VideoDeleted takes one from its author's work_count,
+// and the interaction app's consumer (interactionv1.TakedownConsumer) removes its favorites,
+// each with the FavoriteChanged of an unlike, so the likers' favorite_count and the author's
+// total_favorited drop as for an unlike.
 package countsv1
 
 import (
@@ -59,6 +64,9 @@ func Route(ev proto.Message) (topic, key string) {
 		return videov1.TopicPublished, id(e.GetAuthorId())
 	case *videov1.WorksCounted:
 		return videov1.TopicPublished, id(e.GetAuthorId())
+	case *videov1.VideoDeleted:
+		// With the author's VideoPublished: the take-down never overtakes the publish it undoes.
+		return videov1.TopicPublished, id(e.GetAuthorId())
 	}
 	return "", ""
 }
@@ -88,6 +96,13 @@ func Moves(ev proto.Message) []Move {
 	case *videov1.VideoPublished:
 		return []Move{
 			{Entity: User, Counter: "work_count", ID: e.GetAuthorId(), By: 1},
+		}
+	case *videov1.VideoDeleted:
+		// The video's own counters go with its row. The favorites it had are taken back by the
+		// interaction app, which removes them as unfavorites (FavoriteChanged, -1 each, above);
+		// its comments move only its comment_count, which went with the row.
+		return []Move{
+			{Entity: User, Counter: "work_count", ID: e.GetAuthorId(), By: -1},
 		}
 	case *videov1.WorksCounted:
 		// The count of a store made before VideoPublished existed, stated once per author. It

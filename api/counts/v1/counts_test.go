@@ -54,6 +54,12 @@ func TestTable(t *testing.T) {
 			keepers: []string{userv1.CounterConsumer},
 		},
 		{
+			ev:    &videov1.VideoDeleted{VideoId: 2, AuthorId: 3},
+			topic: videov1.TopicPublished, key: "3",
+			moves:   []countsv1.Move{{Entity: countsv1.User, Counter: "work_count", ID: 3, By: -1}},
+			keepers: []string{userv1.CounterConsumer},
+		},
+		{
 			ev:    &videov1.WorksCounted{AuthorId: 3, WorkCount: 7},
 			topic: videov1.TopicPublished, key: "3",
 			moves:   []countsv1.Move{{Entity: countsv1.User, Counter: "work_count", ID: 3, By: 7, Absolute: true}},

@@ -55,6 +55,9 @@ const (
 	ErrorReason_USER_NOT_FOUND ErrorReason = 9
 	// The viewer may not do or see this (another user's friend list).
 	ErrorReason_PERMISSION_DENIED ErrorReason = 10
+	// The token's account, or the one logging in, is suspended by an operator: the reason the user
+	// app gives for the same fact.
+	ErrorReason_ACCOUNT_SUSPENDED ErrorReason = 11
 )
 
 // Enum value maps for ErrorReason.
@@ -71,6 +74,7 @@ var (
 		8:  "TOO_LARGE",
 		9:  "USER_NOT_FOUND",
 		10: "PERMISSION_DENIED",
+		11: "ACCOUNT_SUSPENDED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -84,6 +88,7 @@ var (
 		"TOO_LARGE":                8,
 		"USER_NOT_FOUND":           9,
 		"PERMISSION_DENIED":        10,
+		"ACCOUNT_SUSPENDED":        11,
 	}
 )
 
@@ -2754,7 +2759,7 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\vstatus_code\x18\x01 \x01(\x05R\n" +
 	"statusCode\x12\x1d\n" +
 	"\n" +
-	"status_msg\x18\x02 \x01(\tR\tstatusMsg*\xba\x02\n" +
+	"status_msg\x18\x02 \x01(\tR\tstatusMsg*\xd7\x02\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x11INVALID_PARAMETER\x10\x01\x1a\x04\xa8E\x90\x03\x12\x19\n" +
@@ -2767,7 +2772,8 @@ const file_api_gateway_v1_douyin_proto_rawDesc = "" +
 	"\tTOO_LARGE\x10\b\x1a\x04\xa8E\x90\x03\x12\x18\n" +
 	"\x0eUSER_NOT_FOUND\x10\t\x1a\x04\xa8E\x94\x03\x12\x1b\n" +
 	"\x11PERMISSION_DENIED\x10\n" +
-	"\x1a\x04\xa8E\x93\x03\x1a\x04\xa0E\xf4\x032\xe2\x15\n" +
+	"\x1a\x04\xa8E\x93\x03\x12\x1b\n" +
+	"\x11ACCOUNT_SUSPENDED\x10\v\x1a\x04\xa8E\x93\x03\x1a\x04\xa0E\xf4\x032\xe2\x15\n" +
 	"\x06Douyin\x12u\n" +
 	"\x04Feed\x12\x1e.douyin.gateway.v1.FeedRequest\x1a\x1f.douyin.gateway.v1.FeedResponse\",\xbaG\x14\n" +
 	"\x06Videos\x12\n" +

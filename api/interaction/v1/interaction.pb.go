@@ -355,6 +355,104 @@ func (*DeleteCommentReply) Descriptor() ([]byte, []int) {
 	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{4}
 }
 
+type RemoveCommentRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	CommentId int64                  `protobuf:"varint,1,opt,name=comment_id,json=commentId,proto3" json:"comment_id,omitempty"`
+	// Who asked, for the log: an operator's name.
+	Operator      string `protobuf:"bytes,2,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveCommentRequest) Reset() {
+	*x = RemoveCommentRequest{}
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveCommentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveCommentRequest) ProtoMessage() {}
+
+func (x *RemoveCommentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveCommentRequest.ProtoReflect.Descriptor instead.
+func (*RemoveCommentRequest) Descriptor() ([]byte, []int) {
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *RemoveCommentRequest) GetCommentId() int64 {
+	if x != nil {
+		return x.CommentId
+	}
+	return 0
+}
+
+func (x *RemoveCommentRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+type RemoveCommentReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The video the comment was on.
+	VideoId       int64 `protobuf:"varint,1,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveCommentReply) Reset() {
+	*x = RemoveCommentReply{}
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveCommentReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveCommentReply) ProtoMessage() {}
+
+func (x *RemoveCommentReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveCommentReply.ProtoReflect.Descriptor instead.
+func (*RemoveCommentReply) Descriptor() ([]byte, []int) {
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RemoveCommentReply) GetVideoId() int64 {
+	if x != nil {
+		return x.VideoId
+	}
+	return 0
+}
+
 type ListCommentsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	VideoId       int64                  `protobuf:"varint,1,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
@@ -364,7 +462,7 @@ type ListCommentsRequest struct {
 
 func (x *ListCommentsRequest) Reset() {
 	*x = ListCommentsRequest{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[5]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -376,7 +474,7 @@ func (x *ListCommentsRequest) String() string {
 func (*ListCommentsRequest) ProtoMessage() {}
 
 func (x *ListCommentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[5]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -389,7 +487,7 @@ func (x *ListCommentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCommentsRequest.ProtoReflect.Descriptor instead.
 func (*ListCommentsRequest) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{5}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListCommentsRequest) GetVideoId() int64 {
@@ -408,7 +506,7 @@ type ListCommentsReply struct {
 
 func (x *ListCommentsReply) Reset() {
 	*x = ListCommentsReply{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[6]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -420,7 +518,7 @@ func (x *ListCommentsReply) String() string {
 func (*ListCommentsReply) ProtoMessage() {}
 
 func (x *ListCommentsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[6]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -433,7 +531,7 @@ func (x *ListCommentsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCommentsReply.ProtoReflect.Descriptor instead.
 func (*ListCommentsReply) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{6}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListCommentsReply) GetComments() []*Comment {
@@ -455,7 +553,7 @@ type FavoriteRequest struct {
 
 func (x *FavoriteRequest) Reset() {
 	*x = FavoriteRequest{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[7]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -467,7 +565,7 @@ func (x *FavoriteRequest) String() string {
 func (*FavoriteRequest) ProtoMessage() {}
 
 func (x *FavoriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[7]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -480,7 +578,7 @@ func (x *FavoriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteRequest.ProtoReflect.Descriptor instead.
 func (*FavoriteRequest) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{7}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *FavoriteRequest) GetUserId() int64 {
@@ -514,7 +612,7 @@ type FavoriteReply struct {
 
 func (x *FavoriteReply) Reset() {
 	*x = FavoriteReply{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[8]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -526,7 +624,7 @@ func (x *FavoriteReply) String() string {
 func (*FavoriteReply) ProtoMessage() {}
 
 func (x *FavoriteReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[8]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -539,7 +637,7 @@ func (x *FavoriteReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FavoriteReply.ProtoReflect.Descriptor instead.
 func (*FavoriteReply) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{8}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *FavoriteReply) GetChanged() bool {
@@ -558,7 +656,7 @@ type ListFavoritesRequest struct {
 
 func (x *ListFavoritesRequest) Reset() {
 	*x = ListFavoritesRequest{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[9]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -570,7 +668,7 @@ func (x *ListFavoritesRequest) String() string {
 func (*ListFavoritesRequest) ProtoMessage() {}
 
 func (x *ListFavoritesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[9]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -583,7 +681,7 @@ func (x *ListFavoritesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFavoritesRequest.ProtoReflect.Descriptor instead.
 func (*ListFavoritesRequest) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{9}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListFavoritesRequest) GetUserId() int64 {
@@ -602,7 +700,7 @@ type ListFavoritesReply struct {
 
 func (x *ListFavoritesReply) Reset() {
 	*x = ListFavoritesReply{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[10]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -614,7 +712,7 @@ func (x *ListFavoritesReply) String() string {
 func (*ListFavoritesReply) ProtoMessage() {}
 
 func (x *ListFavoritesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[10]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -627,7 +725,7 @@ func (x *ListFavoritesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFavoritesReply.ProtoReflect.Descriptor instead.
 func (*ListFavoritesReply) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{10}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListFavoritesReply) GetVideoIds() []int64 {
@@ -647,7 +745,7 @@ type IsFavoriteRequest struct {
 
 func (x *IsFavoriteRequest) Reset() {
 	*x = IsFavoriteRequest{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[11]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -659,7 +757,7 @@ func (x *IsFavoriteRequest) String() string {
 func (*IsFavoriteRequest) ProtoMessage() {}
 
 func (x *IsFavoriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[11]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -672,7 +770,7 @@ func (x *IsFavoriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IsFavoriteRequest.ProtoReflect.Descriptor instead.
 func (*IsFavoriteRequest) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{11}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *IsFavoriteRequest) GetUserId() int64 {
@@ -699,7 +797,7 @@ type IsFavoriteReply struct {
 
 func (x *IsFavoriteReply) Reset() {
 	*x = IsFavoriteReply{}
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[12]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -711,7 +809,7 @@ func (x *IsFavoriteReply) String() string {
 func (*IsFavoriteReply) ProtoMessage() {}
 
 func (x *IsFavoriteReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_interaction_v1_interaction_proto_msgTypes[12]
+	mi := &file_api_interaction_v1_interaction_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -724,7 +822,7 @@ func (x *IsFavoriteReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IsFavoriteReply.ProtoReflect.Descriptor instead.
 func (*IsFavoriteReply) Descriptor() ([]byte, []int) {
-	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{12}
+	return file_api_interaction_v1_interaction_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *IsFavoriteReply) GetFavoritedVideoIds() []int64 {
@@ -757,7 +855,13 @@ const file_api_interaction_v1_interaction_proto_rawDesc = "" +
 	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\x12\x1d\n" +
 	"\n" +
 	"comment_id\x18\x03 \x01(\x03R\tcommentId\"\x14\n" +
-	"\x12DeleteCommentReply\"0\n" +
+	"\x12DeleteCommentReply\"Q\n" +
+	"\x14RemoveCommentRequest\x12\x1d\n" +
+	"\n" +
+	"comment_id\x18\x01 \x01(\x03R\tcommentId\x12\x1a\n" +
+	"\boperator\x18\x02 \x01(\tR\boperator\"/\n" +
+	"\x12RemoveCommentReply\x12\x19\n" +
+	"\bvideo_id\x18\x01 \x01(\x03R\avideoId\"0\n" +
 	"\x13ListCommentsRequest\x12\x19\n" +
 	"\bvideo_id\x18\x01 \x01(\x03R\avideoId\"O\n" +
 	"\x11ListCommentsReply\x12:\n" +
@@ -782,14 +886,15 @@ const file_api_interaction_v1_interaction_proto_rawDesc = "" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x19\n" +
 	"\x0fVIDEO_NOT_FOUND\x10\x02\x1a\x04\xa8E\x94\x03\x12\x1b\n" +
 	"\x11COMMENT_NOT_FOUND\x10\x03\x1a\x04\xa8E\x94\x03\x12\x1c\n" +
-	"\x12NOT_COMMENT_AUTHOR\x10\x04\x1a\x04\xa8E\x93\x03\x1a\x04\xa0E\xf4\x032\xe9\x04\n" +
+	"\x12NOT_COMMENT_AUTHOR\x10\x04\x1a\x04\xa8E\x93\x03\x1a\x04\xa0E\xf4\x032\xd2\x05\n" +
 	"\x12InteractionService\x12X\n" +
 	"\bFavorite\x12&.douyin.interaction.v1.FavoriteRequest\x1a$.douyin.interaction.v1.FavoriteReply\x12g\n" +
 	"\rListFavorites\x12+.douyin.interaction.v1.ListFavoritesRequest\x1a).douyin.interaction.v1.ListFavoritesReply\x12^\n" +
 	"\n" +
 	"IsFavorite\x12(.douyin.interaction.v1.IsFavoriteRequest\x1a&.douyin.interaction.v1.IsFavoriteReply\x12a\n" +
 	"\vPostComment\x12).douyin.interaction.v1.PostCommentRequest\x1a'.douyin.interaction.v1.PostCommentReply\x12g\n" +
-	"\rDeleteComment\x12+.douyin.interaction.v1.DeleteCommentRequest\x1a).douyin.interaction.v1.DeleteCommentReply\x12d\n" +
+	"\rDeleteComment\x12+.douyin.interaction.v1.DeleteCommentRequest\x1a).douyin.interaction.v1.DeleteCommentReply\x12g\n" +
+	"\rRemoveComment\x12+.douyin.interaction.v1.RemoveCommentRequest\x1a).douyin.interaction.v1.RemoveCommentReply\x12d\n" +
 	"\fListComments\x12*.douyin.interaction.v1.ListCommentsRequest\x1a(.douyin.interaction.v1.ListCommentsReplyBBZ@github.com/douyin-kratos/douyin/api/interaction/v1;interactionv1b\x06proto3"
 
 var (
@@ -805,7 +910,7 @@ func file_api_interaction_v1_interaction_proto_rawDescGZIP() []byte {
 }
 
 var file_api_interaction_v1_interaction_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_api_interaction_v1_interaction_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_api_interaction_v1_interaction_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_api_interaction_v1_interaction_proto_goTypes = []any{
 	(ErrorReason)(0),             // 0: douyin.interaction.v1.ErrorReason
 	(*Comment)(nil),              // 1: douyin.interaction.v1.Comment
@@ -813,32 +918,36 @@ var file_api_interaction_v1_interaction_proto_goTypes = []any{
 	(*PostCommentReply)(nil),     // 3: douyin.interaction.v1.PostCommentReply
 	(*DeleteCommentRequest)(nil), // 4: douyin.interaction.v1.DeleteCommentRequest
 	(*DeleteCommentReply)(nil),   // 5: douyin.interaction.v1.DeleteCommentReply
-	(*ListCommentsRequest)(nil),  // 6: douyin.interaction.v1.ListCommentsRequest
-	(*ListCommentsReply)(nil),    // 7: douyin.interaction.v1.ListCommentsReply
-	(*FavoriteRequest)(nil),      // 8: douyin.interaction.v1.FavoriteRequest
-	(*FavoriteReply)(nil),        // 9: douyin.interaction.v1.FavoriteReply
-	(*ListFavoritesRequest)(nil), // 10: douyin.interaction.v1.ListFavoritesRequest
-	(*ListFavoritesReply)(nil),   // 11: douyin.interaction.v1.ListFavoritesReply
-	(*IsFavoriteRequest)(nil),    // 12: douyin.interaction.v1.IsFavoriteRequest
-	(*IsFavoriteReply)(nil),      // 13: douyin.interaction.v1.IsFavoriteReply
+	(*RemoveCommentRequest)(nil), // 6: douyin.interaction.v1.RemoveCommentRequest
+	(*RemoveCommentReply)(nil),   // 7: douyin.interaction.v1.RemoveCommentReply
+	(*ListCommentsRequest)(nil),  // 8: douyin.interaction.v1.ListCommentsRequest
+	(*ListCommentsReply)(nil),    // 9: douyin.interaction.v1.ListCommentsReply
+	(*FavoriteRequest)(nil),      // 10: douyin.interaction.v1.FavoriteRequest
+	(*FavoriteReply)(nil),        // 11: douyin.interaction.v1.FavoriteReply
+	(*ListFavoritesRequest)(nil), // 12: douyin.interaction.v1.ListFavoritesRequest
+	(*ListFavoritesReply)(nil),   // 13: douyin.interaction.v1.ListFavoritesReply
+	(*IsFavoriteRequest)(nil),    // 14: douyin.interaction.v1.IsFavoriteRequest
+	(*IsFavoriteReply)(nil),      // 15: douyin.interaction.v1.IsFavoriteReply
 }
 var file_api_interaction_v1_interaction_proto_depIdxs = []int32{
 	1,  // 0: douyin.interaction.v1.PostCommentReply.comment:type_name -> douyin.interaction.v1.Comment
 	1,  // 1: douyin.interaction.v1.ListCommentsReply.comments:type_name -> douyin.interaction.v1.Comment
-	8,  // 2: douyin.interaction.v1.InteractionService.Favorite:input_type -> douyin.interaction.v1.FavoriteRequest
-	10, // 3: douyin.interaction.v1.InteractionService.ListFavorites:input_type -> douyin.interaction.v1.ListFavoritesRequest
-	12, // 4: douyin.interaction.v1.InteractionService.IsFavorite:input_type -> douyin.interaction.v1.IsFavoriteRequest
+	10, // 2: douyin.interaction.v1.InteractionService.Favorite:input_type -> douyin.interaction.v1.FavoriteRequest
+	12, // 3: douyin.interaction.v1.InteractionService.ListFavorites:input_type -> douyin.interaction.v1.ListFavoritesRequest
+	14, // 4: douyin.interaction.v1.InteractionService.IsFavorite:input_type -> douyin.interaction.v1.IsFavoriteRequest
 	2,  // 5: douyin.interaction.v1.InteractionService.PostComment:input_type -> douyin.interaction.v1.PostCommentRequest
 	4,  // 6: douyin.interaction.v1.InteractionService.DeleteComment:input_type -> douyin.interaction.v1.DeleteCommentRequest
-	6,  // 7: douyin.interaction.v1.InteractionService.ListComments:input_type -> douyin.interaction.v1.ListCommentsRequest
-	9,  // 8: douyin.interaction.v1.InteractionService.Favorite:output_type -> douyin.interaction.v1.FavoriteReply
-	11, // 9: douyin.interaction.v1.InteractionService.ListFavorites:output_type -> douyin.interaction.v1.ListFavoritesReply
-	13, // 10: douyin.interaction.v1.InteractionService.IsFavorite:output_type -> douyin.interaction.v1.IsFavoriteReply
-	3,  // 11: douyin.interaction.v1.InteractionService.PostComment:output_type -> douyin.interaction.v1.PostCommentReply
-	5,  // 12: douyin.interaction.v1.InteractionService.DeleteComment:output_type -> douyin.interaction.v1.DeleteCommentReply
-	7,  // 13: douyin.interaction.v1.InteractionService.ListComments:output_type -> douyin.interaction.v1.ListCommentsReply
-	8,  // [8:14] is the sub-list for method output_type
-	2,  // [2:8] is the sub-list for method input_type
+	6,  // 7: douyin.interaction.v1.InteractionService.RemoveComment:input_type -> douyin.interaction.v1.RemoveCommentRequest
+	8,  // 8: douyin.interaction.v1.InteractionService.ListComments:input_type -> douyin.interaction.v1.ListCommentsRequest
+	11, // 9: douyin.interaction.v1.InteractionService.Favorite:output_type -> douyin.interaction.v1.FavoriteReply
+	13, // 10: douyin.interaction.v1.InteractionService.ListFavorites:output_type -> douyin.interaction.v1.ListFavoritesReply
+	15, // 11: douyin.interaction.v1.InteractionService.IsFavorite:output_type -> douyin.interaction.v1.IsFavoriteReply
+	3,  // 12: douyin.interaction.v1.InteractionService.PostComment:output_type -> douyin.interaction.v1.PostCommentReply
+	5,  // 13: douyin.interaction.v1.InteractionService.DeleteComment:output_type -> douyin.interaction.v1.DeleteCommentReply
+	7,  // 14: douyin.interaction.v1.InteractionService.RemoveComment:output_type -> douyin.interaction.v1.RemoveCommentReply
+	9,  // 15: douyin.interaction.v1.InteractionService.ListComments:output_type -> douyin.interaction.v1.ListCommentsReply
+	9,  // [9:16] is the sub-list for method output_type
+	2,  // [2:9] is the sub-list for method input_type
 	2,  // [2:2] is the sub-list for extension type_name
 	2,  // [2:2] is the sub-list for extension extendee
 	0,  // [0:2] is the sub-list for field type_name
@@ -855,7 +964,7 @@ func file_api_interaction_v1_interaction_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_interaction_v1_interaction_proto_rawDesc), len(file_api_interaction_v1_interaction_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

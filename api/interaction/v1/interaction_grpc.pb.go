@@ -24,6 +24,7 @@ const (
 	InteractionService_IsFavorite_FullMethodName    = "/douyin.interaction.v1.InteractionService/IsFavorite"
 	InteractionService_PostComment_FullMethodName   = "/douyin.interaction.v1.InteractionService/PostComment"
 	InteractionService_DeleteComment_FullMethodName = "/douyin.interaction.v1.InteractionService/DeleteComment"
+	InteractionService_RemoveComment_FullMethodName = "/douyin.interaction.v1.InteractionService/RemoveComment"
 	InteractionService_ListComments_FullMethodName  = "/douyin.interaction.v1.InteractionService/ListComments"
 )
 
@@ -47,6 +48,9 @@ type InteractionServiceClient interface {
 	PostComment(ctx context.Context, in *PostCommentRequest, opts ...grpc.CallOption) (*PostCommentReply, error)
 	// Deletes a comment; only its author may.
 	DeleteComment(ctx context.Context, in *DeleteCommentRequest, opts ...grpc.CallOption) (*DeleteCommentReply, error)
+	// Removes any comment, whoever wrote it: an operator's take-down (the gateway's admin
+	// address). Fails with COMMENT_NOT_FOUND.
+	RemoveComment(ctx context.Context, in *RemoveCommentRequest, opts ...grpc.CallOption) (*RemoveCommentReply, error)
 	// A video's newest comments, at most lists.max_items, newest first.
 	ListComments(ctx context.Context, in *ListCommentsRequest, opts ...grpc.CallOption) (*ListCommentsReply, error)
 }
@@ -109,6 +113,16 @@ func (c *interactionServiceClient) DeleteComment(ctx context.Context, in *Delete
 	return out, nil
 }
 
+func (c *interactionServiceClient) RemoveComment(ctx context.Context, in *RemoveCommentRequest, opts ...grpc.CallOption) (*RemoveCommentReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RemoveCommentReply)
+	err := c.cc.Invoke(ctx, InteractionService_RemoveComment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *interactionServiceClient) ListComments(ctx context.Context, in *ListCommentsRequest, opts ...grpc.CallOption) (*ListCommentsReply, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListCommentsReply)
@@ -139,6 +153,9 @@ type InteractionServiceServer interface {
 	PostComment(context.Context, *PostCommentRequest) (*PostCommentReply, error)
 	// Deletes a comment; only its author may.
 	DeleteComment(context.Context, *DeleteCommentRequest) (*DeleteCommentReply, error)
+	// Removes any comment, whoever wrote it: an operator's take-down (the gateway's admin
+	// address). Fails with COMMENT_NOT_FOUND.
+	RemoveComment(context.Context, *RemoveCommentRequest) (*RemoveCommentReply, error)
 	// A video's newest comments, at most lists.max_items, newest first.
 	ListComments(context.Context, *ListCommentsRequest) (*ListCommentsReply, error)
 	mustEmbedUnimplementedInteractionServiceServer()
@@ -165,6 +182,9 @@ func (UnimplementedInteractionServiceServer) PostComment(context.Context, *PostC
 }
 func (UnimplementedInteractionServiceServer) DeleteComment(context.Context, *DeleteCommentRequest) (*DeleteCommentReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteComment not implemented")
+}
+func (UnimplementedInteractionServiceServer) RemoveComment(context.Context, *RemoveCommentRequest) (*RemoveCommentReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveComment not implemented")
 }
 func (UnimplementedInteractionServiceServer) ListComments(context.Context, *ListCommentsRequest) (*ListCommentsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListComments not implemented")
@@ -280,6 +300,24 @@ func _InteractionService_DeleteComment_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InteractionService_RemoveComment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveCommentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).RemoveComment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_RemoveComment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).RemoveComment(ctx, req.(*RemoveCommentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _InteractionService_ListComments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListCommentsRequest)
 	if err := dec(in); err != nil {
@@ -324,6 +362,10 @@ var InteractionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteComment",
 			Handler:    _InteractionService_DeleteComment_Handler,
+		},
+		{
+			MethodName: "RemoveComment",
+			Handler:    _InteractionService_RemoveComment_Handler,
 		},
 		{
 			MethodName: "ListComments",

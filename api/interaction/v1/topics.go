@@ -5,3 +5,7 @@ const (
 	TopicFavorite = "interaction.favorite" // FavoriteChanged
 	TopicComment  = "interaction.comment"  // CommentChanged
 )
+
+// TakedownConsumer is the interaction app's consumer group on the video app's events: for a
+// VideoDeleted it removes the video's favorites (each announced as an unfavorite) and comments.
+const TakedownConsumer = "interaction-takedowns"

@@ -34,6 +34,8 @@ const (
 	// Deprecated: Marked as deprecated in api/user/v1/user.proto.
 	ErrorReason_WRONG_PASSWORD    ErrorReason = 4
 	ErrorReason_WRONG_CREDENTIALS ErrorReason = 5
+	// The account is suspended by an operator (Ban).
+	ErrorReason_ACCOUNT_SUSPENDED ErrorReason = 6
 )
 
 // Enum value maps for ErrorReason.
@@ -45,6 +47,7 @@ var (
 		3: "USER_NOT_FOUND",
 		4: "WRONG_PASSWORD",
 		5: "WRONG_CREDENTIALS",
+		6: "ACCOUNT_SUSPENDED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -53,6 +56,7 @@ var (
 		"USER_NOT_FOUND":           3,
 		"WRONG_PASSWORD":           4,
 		"WRONG_CREDENTIALS":        5,
+		"ACCOUNT_SUSPENDED":        6,
 	}
 )
 
@@ -460,8 +464,10 @@ type Account struct {
 	// Tokens issued before this time (epoch seconds) are not this account's: the id belonged to
 	// another account of a data set since reset.
 	TokensValidSince int64 `protobuf:"varint,2,opt,name=tokens_valid_since,json=tokensValidSince,proto3" json:"tokens_valid_since,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The account is suspended: no token acts for it.
+	Banned        bool `protobuf:"varint,3,opt,name=banned,proto3" json:"banned,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Account) Reset() {
@@ -508,6 +514,208 @@ func (x *Account) GetTokensValidSince() int64 {
 	return 0
 }
 
+func (x *Account) GetBanned() bool {
+	if x != nil {
+		return x.Banned
+	}
+	return false
+}
+
+type BanRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	UserId int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// Who asked, for the log: an operator's name, never a user id.
+	Operator      string `protobuf:"bytes,2,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BanRequest) Reset() {
+	*x = BanRequest{}
+	mi := &file_api_user_v1_user_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BanRequest) ProtoMessage() {}
+
+func (x *BanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_user_v1_user_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BanRequest.ProtoReflect.Descriptor instead.
+func (*BanRequest) Descriptor() ([]byte, []int) {
+	return file_api_user_v1_user_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BanRequest) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *BanRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+type BanReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// False when the account was banned already.
+	Changed       bool `protobuf:"varint,1,opt,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BanReply) Reset() {
+	*x = BanReply{}
+	mi := &file_api_user_v1_user_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BanReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BanReply) ProtoMessage() {}
+
+func (x *BanReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_user_v1_user_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BanReply.ProtoReflect.Descriptor instead.
+func (*BanReply) Descriptor() ([]byte, []int) {
+	return file_api_user_v1_user_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *BanReply) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
+type UnbanRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Operator      string                 `protobuf:"bytes,2,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnbanRequest) Reset() {
+	*x = UnbanRequest{}
+	mi := &file_api_user_v1_user_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnbanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnbanRequest) ProtoMessage() {}
+
+func (x *UnbanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_user_v1_user_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnbanRequest.ProtoReflect.Descriptor instead.
+func (*UnbanRequest) Descriptor() ([]byte, []int) {
+	return file_api_user_v1_user_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *UnbanRequest) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *UnbanRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+type UnbanReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// False when the account was not banned.
+	Changed       bool `protobuf:"varint,1,opt,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnbanReply) Reset() {
+	*x = UnbanReply{}
+	mi := &file_api_user_v1_user_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnbanReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnbanReply) ProtoMessage() {}
+
+func (x *UnbanReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_user_v1_user_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnbanReply.ProtoReflect.Descriptor instead.
+func (*UnbanReply) Descriptor() ([]byte, []int) {
+	return file_api_user_v1_user_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *UnbanReply) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
 type User struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	Id              int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -526,7 +734,7 @@ type User struct {
 
 func (x *User) Reset() {
 	*x = User{}
-	mi := &file_api_user_v1_user_proto_msgTypes[9]
+	mi := &file_api_user_v1_user_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -538,7 +746,7 @@ func (x *User) String() string {
 func (*User) ProtoMessage() {}
 
 func (x *User) ProtoReflect() protoreflect.Message {
-	mi := &file_api_user_v1_user_proto_msgTypes[9]
+	mi := &file_api_user_v1_user_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -551,7 +759,7 @@ func (x *User) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use User.ProtoReflect.Descriptor instead.
 func (*User) Descriptor() ([]byte, []int) {
-	return file_api_user_v1_user_proto_rawDescGZIP(), []int{9}
+	return file_api_user_v1_user_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *User) GetId() int64 {
@@ -647,10 +855,23 @@ const file_api_user_v1_user_proto_rawDesc = "" +
 	"\x12GetAccountsRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\x03R\x03ids\"G\n" +
 	"\x10GetAccountsReply\x123\n" +
-	"\baccounts\x18\x01 \x03(\v2\x17.douyin.user.v1.AccountR\baccounts\"G\n" +
+	"\baccounts\x18\x01 \x03(\v2\x17.douyin.user.v1.AccountR\baccounts\"_\n" +
 	"\aAccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12,\n" +
-	"\x12tokens_valid_since\x18\x02 \x01(\x03R\x10tokensValidSince\"\xc4\x02\n" +
+	"\x12tokens_valid_since\x18\x02 \x01(\x03R\x10tokensValidSince\x12\x16\n" +
+	"\x06banned\x18\x03 \x01(\bR\x06banned\"A\n" +
+	"\n" +
+	"BanRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x1a\n" +
+	"\boperator\x18\x02 \x01(\tR\boperator\"$\n" +
+	"\bBanReply\x12\x18\n" +
+	"\achanged\x18\x01 \x01(\bR\achanged\"C\n" +
+	"\fUnbanRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x1a\n" +
+	"\boperator\x18\x02 \x01(\tR\boperator\"&\n" +
+	"\n" +
+	"UnbanReply\x12\x18\n" +
+	"\achanged\x18\x01 \x01(\bR\achanged\"\xc4\x02\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -663,19 +884,22 @@ const file_api_user_v1_user_proto_rawDesc = "" +
 	"\n" +
 	"work_count\x18\t \x01(\x03R\tworkCount\x12%\n" +
 	"\x0efavorite_count\x18\n" +
-	" \x01(\x03R\rfavoriteCount*\xba\x01\n" +
+	" \x01(\x03R\rfavoriteCount*\xd7\x01\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x18\n" +
 	"\x0eUSERNAME_TAKEN\x10\x02\x1a\x04\xa8E\x99\x03\x12\x18\n" +
 	"\x0eUSER_NOT_FOUND\x10\x03\x1a\x04\xa8E\x94\x03\x12\x1a\n" +
 	"\x0eWRONG_PASSWORD\x10\x04\x1a\x06\xa8E\x91\x03\b\x01\x12\x1b\n" +
-	"\x11WRONG_CREDENTIALS\x10\x05\x1a\x04\xa8E\x91\x03\x1a\x04\xa0E\xf4\x032\xbd\x02\n" +
+	"\x11WRONG_CREDENTIALS\x10\x05\x1a\x04\xa8E\x91\x03\x12\x1b\n" +
+	"\x11ACCOUNT_SUSPENDED\x10\x06\x1a\x04\xa8E\x93\x03\x1a\x04\xa0E\xf4\x032\xbd\x03\n" +
 	"\vUserService\x12J\n" +
 	"\bRegister\x12\x1f.douyin.user.v1.RegisterRequest\x1a\x1d.douyin.user.v1.RegisterReply\x12A\n" +
 	"\x05Login\x12\x1c.douyin.user.v1.LoginRequest\x1a\x1a.douyin.user.v1.LoginReply\x12J\n" +
 	"\bGetUsers\x12\x1f.douyin.user.v1.GetUsersRequest\x1a\x1d.douyin.user.v1.GetUsersReply\x12S\n" +
-	"\vGetAccounts\x12\".douyin.user.v1.GetAccountsRequest\x1a .douyin.user.v1.GetAccountsReplyB4Z2github.com/douyin-kratos/douyin/api/user/v1;userv1b\x06proto3"
+	"\vGetAccounts\x12\".douyin.user.v1.GetAccountsRequest\x1a .douyin.user.v1.GetAccountsReply\x12;\n" +
+	"\x03Ban\x12\x1a.douyin.user.v1.BanRequest\x1a\x18.douyin.user.v1.BanReply\x12A\n" +
+	"\x05Unban\x12\x1c.douyin.user.v1.UnbanRequest\x1a\x1a.douyin.user.v1.UnbanReplyB4Z2github.com/douyin-kratos/douyin/api/user/v1;userv1b\x06proto3"
 
 var (
 	file_api_user_v1_user_proto_rawDescOnce sync.Once
@@ -690,7 +914,7 @@ func file_api_user_v1_user_proto_rawDescGZIP() []byte {
 }
 
 var file_api_user_v1_user_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_api_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_api_user_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_api_user_v1_user_proto_goTypes = []any{
 	(ErrorReason)(0),           // 0: douyin.user.v1.ErrorReason
 	(*RegisterRequest)(nil),    // 1: douyin.user.v1.RegisterRequest
@@ -702,21 +926,29 @@ var file_api_user_v1_user_proto_goTypes = []any{
 	(*GetAccountsRequest)(nil), // 7: douyin.user.v1.GetAccountsRequest
 	(*GetAccountsReply)(nil),   // 8: douyin.user.v1.GetAccountsReply
 	(*Account)(nil),            // 9: douyin.user.v1.Account
-	(*User)(nil),               // 10: douyin.user.v1.User
+	(*BanRequest)(nil),         // 10: douyin.user.v1.BanRequest
+	(*BanReply)(nil),           // 11: douyin.user.v1.BanReply
+	(*UnbanRequest)(nil),       // 12: douyin.user.v1.UnbanRequest
+	(*UnbanReply)(nil),         // 13: douyin.user.v1.UnbanReply
+	(*User)(nil),               // 14: douyin.user.v1.User
 }
 var file_api_user_v1_user_proto_depIdxs = []int32{
-	10, // 0: douyin.user.v1.GetUsersReply.users:type_name -> douyin.user.v1.User
+	14, // 0: douyin.user.v1.GetUsersReply.users:type_name -> douyin.user.v1.User
 	9,  // 1: douyin.user.v1.GetAccountsReply.accounts:type_name -> douyin.user.v1.Account
 	1,  // 2: douyin.user.v1.UserService.Register:input_type -> douyin.user.v1.RegisterRequest
 	3,  // 3: douyin.user.v1.UserService.Login:input_type -> douyin.user.v1.LoginRequest
 	5,  // 4: douyin.user.v1.UserService.GetUsers:input_type -> douyin.user.v1.GetUsersRequest
 	7,  // 5: douyin.user.v1.UserService.GetAccounts:input_type -> douyin.user.v1.GetAccountsRequest
-	2,  // 6: douyin.user.v1.UserService.Register:output_type -> douyin.user.v1.RegisterReply
-	4,  // 7: douyin.user.v1.UserService.Login:output_type -> douyin.user.v1.LoginReply
-	6,  // 8: douyin.user.v1.UserService.GetUsers:output_type -> douyin.user.v1.GetUsersReply
-	8,  // 9: douyin.user.v1.UserService.GetAccounts:output_type -> douyin.user.v1.GetAccountsReply
-	6,  // [6:10] is the sub-list for method output_type
-	2,  // [2:6] is the sub-list for method input_type
+	10, // 6: douyin.user.v1.UserService.Ban:input_type -> douyin.user.v1.BanRequest
+	12, // 7: douyin.user.v1.UserService.Unban:input_type -> douyin.user.v1.UnbanRequest
+	2,  // 8: douyin.user.v1.UserService.Register:output_type -> douyin.user.v1.RegisterReply
+	4,  // 9: douyin.user.v1.UserService.Login:output_type -> douyin.user.v1.LoginReply
+	6,  // 10: douyin.user.v1.UserService.GetUsers:output_type -> douyin.user.v1.GetUsersReply
+	8,  // 11: douyin.user.v1.UserService.GetAccounts:output_type -> douyin.user.v1.GetAccountsReply
+	11, // 12: douyin.user.v1.UserService.Ban:output_type -> douyin.user.v1.BanReply
+	13, // 13: douyin.user.v1.UserService.Unban:output_type -> douyin.user.v1.UnbanReply
+	8,  // [8:14] is the sub-list for method output_type
+	2,  // [2:8] is the sub-list for method input_type
 	2,  // [2:2] is the sub-list for extension type_name
 	2,  // [2:2] is the sub-list for extension extendee
 	0,  // [0:2] is the sub-list for field type_name
@@ -733,7 +965,7 @@ func file_api_user_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_user_v1_user_proto_rawDesc), len(file_api_user_v1_user_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,8 @@ const (
 	UserService_Login_FullMethodName       = "/douyin.user.v1.UserService/Login"
 	UserService_GetUsers_FullMethodName    = "/douyin.user.v1.UserService/GetUsers"
 	UserService_GetAccounts_FullMethodName = "/douyin.user.v1.UserService/GetAccounts"
+	UserService_Ban_FullMethodName         = "/douyin.user.v1.UserService/Ban"
+	UserService_Unban_FullMethodName       = "/douyin.user.v1.UserService/Unban"
 )
 
 // UserServiceClient is the client API for UserService service.
@@ -42,6 +44,13 @@ type UserServiceClient interface {
 	// GetAccounts returns what decides whether a login token may still act for each of ids that
 	// exists, skipping unknown ids.
 	GetAccounts(ctx context.Context, in *GetAccountsRequest, opts ...grpc.CallOption) (*GetAccountsReply, error)
+	// Ban suspends an account: it cannot log in and every token issued until now is refused. It is
+	// an operator's action (the gateway's admin address), never a user's. Fails with
+	// USER_NOT_FOUND.
+	Ban(ctx context.Context, in *BanRequest, opts ...grpc.CallOption) (*BanReply, error)
+	// Unban lifts a suspension: the account may log in again. Tokens issued before the ban stay
+	// refused. Fails with USER_NOT_FOUND.
+	Unban(ctx context.Context, in *UnbanRequest, opts ...grpc.CallOption) (*UnbanReply, error)
 }
 
 type userServiceClient struct {
@@ -92,6 +101,26 @@ func (c *userServiceClient) GetAccounts(ctx context.Context, in *GetAccountsRequ
 	return out, nil
 }
 
+func (c *userServiceClient) Ban(ctx context.Context, in *BanRequest, opts ...grpc.CallOption) (*BanReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BanReply)
+	err := c.cc.Invoke(ctx, UserService_Ban_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) Unban(ctx context.Context, in *UnbanRequest, opts ...grpc.CallOption) (*UnbanReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnbanReply)
+	err := c.cc.Invoke(ctx, UserService_Unban_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UserServiceServer is the server API for UserService service.
 // All implementations must embed UnimplementedUserServiceServer
 // for forward compatibility.
@@ -109,6 +138,13 @@ type UserServiceServer interface {
 	// GetAccounts returns what decides whether a login token may still act for each of ids that
 	// exists, skipping unknown ids.
 	GetAccounts(context.Context, *GetAccountsRequest) (*GetAccountsReply, error)
+	// Ban suspends an account: it cannot log in and every token issued until now is refused. It is
+	// an operator's action (the gateway's admin address), never a user's. Fails with
+	// USER_NOT_FOUND.
+	Ban(context.Context, *BanRequest) (*BanReply, error)
+	// Unban lifts a suspension: the account may log in again. Tokens issued before the ban stay
+	// refused. Fails with USER_NOT_FOUND.
+	Unban(context.Context, *UnbanRequest) (*UnbanReply, error)
 	mustEmbedUnimplementedUserServiceServer()
 }
 
@@ -130,6 +166,12 @@ func (UnimplementedUserServiceServer) GetUsers(context.Context, *GetUsersRequest
 }
 func (UnimplementedUserServiceServer) GetAccounts(context.Context, *GetAccountsRequest) (*GetAccountsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetAccounts not implemented")
+}
+func (UnimplementedUserServiceServer) Ban(context.Context, *BanRequest) (*BanReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Ban not implemented")
+}
+func (UnimplementedUserServiceServer) Unban(context.Context, *UnbanRequest) (*UnbanReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Unban not implemented")
 }
 func (UnimplementedUserServiceServer) mustEmbedUnimplementedUserServiceServer() {}
 func (UnimplementedUserServiceServer) testEmbeddedByValue()                     {}
@@ -224,6 +266,42 @@ func _UserService_GetAccounts_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserService_Ban_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).Ban(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_Ban_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).Ban(ctx, req.(*BanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_Unban_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnbanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).Unban(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_Unban_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).Unban(ctx, req.(*UnbanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UserService_ServiceDesc is the grpc.ServiceDesc for UserService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -246,6 +324,14 @@ var UserService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetAccounts",
 			Handler:    _UserService_GetAccounts_Handler,
+		},
+		{
+			MethodName: "Ban",
+			Handler:    _UserService_Ban_Handler,
+		},
+		{
+			MethodName: "Unban",
+			Handler:    _UserService_Unban_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -164,6 +164,79 @@ func (x *WorksCounted) GetOccurredAt() int64 {
 	return 0
 }
 
+// VideoDeleted says a video was taken down: its author's work_count drops by one, and the
+// interaction app removes its favorites (each an unfavorite, moving the counts a like moved) and
+// its comments. Published on "video.published" with the author's VideoPublished, keyed by author
+// id, so it never overtakes the publish it undoes.
+type VideoDeleted struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	EventId  string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	VideoId  int64                  `protobuf:"varint,2,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	AuthorId int64                  `protobuf:"varint,3,opt,name=author_id,json=authorId,proto3" json:"author_id,omitempty"`
+	// Epoch milliseconds.
+	OccurredAt    int64 `protobuf:"varint,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VideoDeleted) Reset() {
+	*x = VideoDeleted{}
+	mi := &file_api_video_v1_event_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VideoDeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VideoDeleted) ProtoMessage() {}
+
+func (x *VideoDeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_api_video_v1_event_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VideoDeleted.ProtoReflect.Descriptor instead.
+func (*VideoDeleted) Descriptor() ([]byte, []int) {
+	return file_api_video_v1_event_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *VideoDeleted) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *VideoDeleted) GetVideoId() int64 {
+	if x != nil {
+		return x.VideoId
+	}
+	return 0
+}
+
+func (x *VideoDeleted) GetAuthorId() int64 {
+	if x != nil {
+		return x.AuthorId
+	}
+	return 0
+}
+
+func (x *VideoDeleted) GetOccurredAt() int64 {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return 0
+}
+
 var File_api_video_v1_event_proto protoreflect.FileDescriptor
 
 const file_api_video_v1_event_proto_rawDesc = "" +
@@ -181,6 +254,12 @@ const file_api_video_v1_event_proto_rawDesc = "" +
 	"\n" +
 	"work_count\x18\x03 \x01(\x03R\tworkCount\x12\x1f\n" +
 	"\voccurred_at\x18\x04 \x01(\x03R\n" +
+	"occurredAt\"\x82\x01\n" +
+	"\fVideoDeleted\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x19\n" +
+	"\bvideo_id\x18\x02 \x01(\x03R\avideoId\x12\x1b\n" +
+	"\tauthor_id\x18\x03 \x01(\x03R\bauthorId\x12\x1f\n" +
+	"\voccurred_at\x18\x04 \x01(\x03R\n" +
 	"occurredAtB6Z4github.com/douyin-kratos/douyin/api/video/v1;videov1b\x06proto3"
 
 var (
@@ -195,10 +274,11 @@ func file_api_video_v1_event_proto_rawDescGZIP() []byte {
 	return file_api_video_v1_event_proto_rawDescData
 }
 
-var file_api_video_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_api_video_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_api_video_v1_event_proto_goTypes = []any{
 	(*VideoPublished)(nil), // 0: douyin.video.v1.VideoPublished
 	(*WorksCounted)(nil),   // 1: douyin.video.v1.WorksCounted
+	(*VideoDeleted)(nil),   // 2: douyin.video.v1.VideoDeleted
 }
 var file_api_video_v1_event_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -219,7 +299,7 @@ func file_api_video_v1_event_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_video_v1_event_proto_rawDesc), len(file_api_video_v1_event_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

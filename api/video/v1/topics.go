@@ -1,7 +1,8 @@
 package videov1
 
-// TopicPublished carries the video app's VideoPublished and WorksCounted events, keyed by
-// author id, so an author's events stay in order.
+// TopicPublished carries the video app's VideoPublished, WorksCounted and VideoDeleted events,
+// keyed by author id, so an author's events stay in order: a take-down never overtakes the
+// publish it undoes.
 const TopicPublished = "video.published"
 
 // CounterConsumer is the video app's consumer group: it keeps favorite_count and

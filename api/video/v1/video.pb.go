@@ -36,6 +36,7 @@ const (
 	// file's headers: refused before any frame is decoded.
 	ErrorReason_RESOLUTION_TOO_HIGH ErrorReason = 5
 	ErrorReason_TOO_LONG            ErrorReason = 6
+	ErrorReason_VIDEO_NOT_FOUND     ErrorReason = 7
 )
 
 // Enum value maps for ErrorReason.
@@ -48,6 +49,7 @@ var (
 		4: "MEDIA_TOOLS_MISSING",
 		5: "RESOLUTION_TOO_HIGH",
 		6: "TOO_LONG",
+		7: "VIDEO_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED": 0,
@@ -57,6 +59,7 @@ var (
 		"MEDIA_TOOLS_MISSING":      4,
 		"RESOLUTION_TOO_HIGH":      5,
 		"TOO_LONG":                 6,
+		"VIDEO_NOT_FOUND":          7,
 	}
 )
 
@@ -538,6 +541,104 @@ func (x *GetVideosReply) GetVideos() []*Video {
 	return nil
 }
 
+type DeleteRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	VideoId int64                  `protobuf:"varint,1,opt,name=video_id,json=videoId,proto3" json:"video_id,omitempty"`
+	// Who asked, for the log: an operator's name.
+	Operator      string `protobuf:"bytes,2,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteRequest) Reset() {
+	*x = DeleteRequest{}
+	mi := &file_api_video_v1_video_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRequest) ProtoMessage() {}
+
+func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_video_v1_video_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRequest.ProtoReflect.Descriptor instead.
+func (*DeleteRequest) Descriptor() ([]byte, []int) {
+	return file_api_video_v1_video_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DeleteRequest) GetVideoId() int64 {
+	if x != nil {
+		return x.VideoId
+	}
+	return 0
+}
+
+func (x *DeleteRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+type DeleteReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The video's author, whose work_count the deletion moves.
+	AuthorId      int64 `protobuf:"varint,1,opt,name=author_id,json=authorId,proto3" json:"author_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteReply) Reset() {
+	*x = DeleteReply{}
+	mi := &file_api_video_v1_video_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteReply) ProtoMessage() {}
+
+func (x *DeleteReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_video_v1_video_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteReply.ProtoReflect.Descriptor instead.
+func (*DeleteReply) Descriptor() ([]byte, []int) {
+	return file_api_video_v1_video_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *DeleteReply) GetAuthorId() int64 {
+	if x != nil {
+		return x.AuthorId
+	}
+	return 0
+}
+
 // Video is a published video. URLs are absolute, or paths ("/objects/...") that the gateway
 // resolves against the address the app used.
 type Video struct {
@@ -557,7 +658,7 @@ type Video struct {
 
 func (x *Video) Reset() {
 	*x = Video{}
-	mi := &file_api_video_v1_video_proto_msgTypes[9]
+	mi := &file_api_video_v1_video_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -569,7 +670,7 @@ func (x *Video) String() string {
 func (*Video) ProtoMessage() {}
 
 func (x *Video) ProtoReflect() protoreflect.Message {
-	mi := &file_api_video_v1_video_proto_msgTypes[9]
+	mi := &file_api_video_v1_video_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -582,7 +683,7 @@ func (x *Video) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Video.ProtoReflect.Descriptor instead.
 func (*Video) Descriptor() ([]byte, []int) {
-	return file_api_video_v1_video_proto_rawDescGZIP(), []int{9}
+	return file_api_video_v1_video_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Video) GetId() int64 {
@@ -667,7 +768,12 @@ const file_api_video_v1_video_proto_rawDesc = "" +
 	"\x10GetVideosRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\x03R\x03ids\"@\n" +
 	"\x0eGetVideosReply\x12.\n" +
-	"\x06videos\x18\x01 \x03(\v2\x16.douyin.video.v1.VideoR\x06videos\"\xf1\x01\n" +
+	"\x06videos\x18\x01 \x03(\v2\x16.douyin.video.v1.VideoR\x06videos\"F\n" +
+	"\rDeleteRequest\x12\x19\n" +
+	"\bvideo_id\x18\x01 \x01(\x03R\avideoId\x12\x1a\n" +
+	"\boperator\x18\x02 \x01(\tR\boperator\"*\n" +
+	"\vDeleteReply\x12\x1b\n" +
+	"\tauthor_id\x18\x01 \x01(\x03R\bauthorId\"\xf1\x01\n" +
 	"\x05Video\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1b\n" +
 	"\tauthor_id\x18\x02 \x01(\x03R\bauthorId\x12\x14\n" +
@@ -676,7 +782,7 @@ const file_api_video_v1_video_proto_rawDesc = "" +
 	"\tcover_url\x18\x05 \x01(\tR\bcoverUrl\x12!\n" +
 	"\fpublished_at\x18\x06 \x01(\x03R\vpublishedAt\x12%\n" +
 	"\x0efavorite_count\x18\a \x01(\x03R\rfavoriteCount\x12#\n" +
-	"\rcomment_count\x18\b \x01(\x03R\fcommentCount*\xcb\x01\n" +
+	"\rcomment_count\x18\b \x01(\x03R\fcommentCount*\xe6\x01\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x15\n" +
@@ -684,12 +790,14 @@ const file_api_video_v1_video_proto_rawDesc = "" +
 	"\tTOO_LARGE\x10\x03\x1a\x04\xa8E\x90\x03\x12\x1d\n" +
 	"\x13MEDIA_TOOLS_MISSING\x10\x04\x1a\x04\xa8E\xf7\x03\x12\x1d\n" +
 	"\x13RESOLUTION_TOO_HIGH\x10\x05\x1a\x04\xa8E\x90\x03\x12\x12\n" +
-	"\bTOO_LONG\x10\x06\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x032\xc8\x02\n" +
+	"\bTOO_LONG\x10\x06\x1a\x04\xa8E\x90\x03\x12\x19\n" +
+	"\x0fVIDEO_NOT_FOUND\x10\a\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x032\x90\x03\n" +
 	"\fVideoService\x12K\n" +
 	"\aPublish\x12\x1f.douyin.video.v1.PublishRequest\x1a\x1d.douyin.video.v1.PublishReply(\x01\x12@\n" +
 	"\x04Feed\x12\x1c.douyin.video.v1.FeedRequest\x1a\x1a.douyin.video.v1.FeedReply\x12X\n" +
 	"\fListByAuthor\x12$.douyin.video.v1.ListByAuthorRequest\x1a\".douyin.video.v1.ListByAuthorReply\x12O\n" +
-	"\tGetVideos\x12!.douyin.video.v1.GetVideosRequest\x1a\x1f.douyin.video.v1.GetVideosReplyB6Z4github.com/douyin-kratos/douyin/api/video/v1;videov1b\x06proto3"
+	"\tGetVideos\x12!.douyin.video.v1.GetVideosRequest\x1a\x1f.douyin.video.v1.GetVideosReply\x12F\n" +
+	"\x06Delete\x12\x1e.douyin.video.v1.DeleteRequest\x1a\x1c.douyin.video.v1.DeleteReplyB6Z4github.com/douyin-kratos/douyin/api/video/v1;videov1b\x06proto3"
 
 var (
 	file_api_video_v1_video_proto_rawDescOnce sync.Once
@@ -704,7 +812,7 @@ func file_api_video_v1_video_proto_rawDescGZIP() []byte {
 }
 
 var file_api_video_v1_video_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_api_video_v1_video_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_api_video_v1_video_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_api_video_v1_video_proto_goTypes = []any{
 	(ErrorReason)(0),            // 0: douyin.video.v1.ErrorReason
 	(*PublishRequest)(nil),      // 1: douyin.video.v1.PublishRequest
@@ -716,24 +824,28 @@ var file_api_video_v1_video_proto_goTypes = []any{
 	(*ListByAuthorReply)(nil),   // 7: douyin.video.v1.ListByAuthorReply
 	(*GetVideosRequest)(nil),    // 8: douyin.video.v1.GetVideosRequest
 	(*GetVideosReply)(nil),      // 9: douyin.video.v1.GetVideosReply
-	(*Video)(nil),               // 10: douyin.video.v1.Video
+	(*DeleteRequest)(nil),       // 10: douyin.video.v1.DeleteRequest
+	(*DeleteReply)(nil),         // 11: douyin.video.v1.DeleteReply
+	(*Video)(nil),               // 12: douyin.video.v1.Video
 }
 var file_api_video_v1_video_proto_depIdxs = []int32{
 	2,  // 0: douyin.video.v1.PublishRequest.meta:type_name -> douyin.video.v1.PublishMeta
-	10, // 1: douyin.video.v1.PublishReply.video:type_name -> douyin.video.v1.Video
-	10, // 2: douyin.video.v1.FeedReply.videos:type_name -> douyin.video.v1.Video
-	10, // 3: douyin.video.v1.ListByAuthorReply.videos:type_name -> douyin.video.v1.Video
-	10, // 4: douyin.video.v1.GetVideosReply.videos:type_name -> douyin.video.v1.Video
+	12, // 1: douyin.video.v1.PublishReply.video:type_name -> douyin.video.v1.Video
+	12, // 2: douyin.video.v1.FeedReply.videos:type_name -> douyin.video.v1.Video
+	12, // 3: douyin.video.v1.ListByAuthorReply.videos:type_name -> douyin.video.v1.Video
+	12, // 4: douyin.video.v1.GetVideosReply.videos:type_name -> douyin.video.v1.Video
 	1,  // 5: douyin.video.v1.VideoService.Publish:input_type -> douyin.video.v1.PublishRequest
 	4,  // 6: douyin.video.v1.VideoService.Feed:input_type -> douyin.video.v1.FeedRequest
 	6,  // 7: douyin.video.v1.VideoService.ListByAuthor:input_type -> douyin.video.v1.ListByAuthorRequest
 	8,  // 8: douyin.video.v1.VideoService.GetVideos:input_type -> douyin.video.v1.GetVideosRequest
-	3,  // 9: douyin.video.v1.VideoService.Publish:output_type -> douyin.video.v1.PublishReply
-	5,  // 10: douyin.video.v1.VideoService.Feed:output_type -> douyin.video.v1.FeedReply
-	7,  // 11: douyin.video.v1.VideoService.ListByAuthor:output_type -> douyin.video.v1.ListByAuthorReply
-	9,  // 12: douyin.video.v1.VideoService.GetVideos:output_type -> douyin.video.v1.GetVideosReply
-	9,  // [9:13] is the sub-list for method output_type
-	5,  // [5:9] is the sub-list for method input_type
+	10, // 9: douyin.video.v1.VideoService.Delete:input_type -> douyin.video.v1.DeleteRequest
+	3,  // 10: douyin.video.v1.VideoService.Publish:output_type -> douyin.video.v1.PublishReply
+	5,  // 11: douyin.video.v1.VideoService.Feed:output_type -> douyin.video.v1.FeedReply
+	7,  // 12: douyin.video.v1.VideoService.ListByAuthor:output_type -> douyin.video.v1.ListByAuthorReply
+	9,  // 13: douyin.video.v1.VideoService.GetVideos:output_type -> douyin.video.v1.GetVideosReply
+	11, // 14: douyin.video.v1.VideoService.Delete:output_type -> douyin.video.v1.DeleteReply
+	10, // [10:15] is the sub-list for method output_type
+	5,  // [5:10] is the sub-list for method input_type
 	5,  // [5:5] is the sub-list for extension type_name
 	5,  // [5:5] is the sub-list for extension extendee
 	0,  // [0:5] is the sub-list for field type_name
@@ -754,7 +866,7 @@ func file_api_video_v1_video_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_video_v1_video_proto_rawDesc), len(file_api_video_v1_video_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,7 @@ const (
 	VideoService_Feed_FullMethodName         = "/douyin.video.v1.VideoService/Feed"
 	VideoService_ListByAuthor_FullMethodName = "/douyin.video.v1.VideoService/ListByAuthor"
 	VideoService_GetVideos_FullMethodName    = "/douyin.video.v1.VideoService/GetVideos"
+	VideoService_Delete_FullMethodName       = "/douyin.video.v1.VideoService/Delete"
 )
 
 // VideoServiceClient is the client API for VideoService service.
@@ -42,6 +43,10 @@ type VideoServiceClient interface {
 	ListByAuthor(ctx context.Context, in *ListByAuthorRequest, opts ...grpc.CallOption) (*ListByAuthorReply, error)
 	// GetVideos returns the videos among ids that exist, in the order asked.
 	GetVideos(ctx context.Context, in *GetVideosRequest, opts ...grpc.CallOption) (*GetVideosReply, error)
+	// Delete takes a video down: it leaves the feed and every list, its objects are removed, and a
+	// VideoDeleted event moves the counts that included it. An operator's action (the gateway's
+	// admin address). Fails with VIDEO_NOT_FOUND.
+	Delete(ctx context.Context, in *DeleteRequest, opts ...grpc.CallOption) (*DeleteReply, error)
 }
 
 type videoServiceClient struct {
@@ -95,6 +100,16 @@ func (c *videoServiceClient) GetVideos(ctx context.Context, in *GetVideosRequest
 	return out, nil
 }
 
+func (c *videoServiceClient) Delete(ctx context.Context, in *DeleteRequest, opts ...grpc.CallOption) (*DeleteReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteReply)
+	err := c.cc.Invoke(ctx, VideoService_Delete_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // VideoServiceServer is the server API for VideoService service.
 // All implementations must embed UnimplementedVideoServiceServer
 // for forward compatibility.
@@ -112,6 +127,10 @@ type VideoServiceServer interface {
 	ListByAuthor(context.Context, *ListByAuthorRequest) (*ListByAuthorReply, error)
 	// GetVideos returns the videos among ids that exist, in the order asked.
 	GetVideos(context.Context, *GetVideosRequest) (*GetVideosReply, error)
+	// Delete takes a video down: it leaves the feed and every list, its objects are removed, and a
+	// VideoDeleted event moves the counts that included it. An operator's action (the gateway's
+	// admin address). Fails with VIDEO_NOT_FOUND.
+	Delete(context.Context, *DeleteRequest) (*DeleteReply, error)
 	mustEmbedUnimplementedVideoServiceServer()
 }
 
@@ -133,6 +152,9 @@ func (UnimplementedVideoServiceServer) ListByAuthor(context.Context, *ListByAuth
 }
 func (UnimplementedVideoServiceServer) GetVideos(context.Context, *GetVideosRequest) (*GetVideosReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetVideos not implemented")
+}
+func (UnimplementedVideoServiceServer) Delete(context.Context, *DeleteRequest) (*DeleteReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Delete not implemented")
 }
 func (UnimplementedVideoServiceServer) mustEmbedUnimplementedVideoServiceServer() {}
 func (UnimplementedVideoServiceServer) testEmbeddedByValue()                      {}
@@ -216,6 +238,24 @@ func _VideoService_GetVideos_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _VideoService_Delete_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(VideoServiceServer).Delete(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: VideoService_Delete_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(VideoServiceServer).Delete(ctx, req.(*DeleteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // VideoService_ServiceDesc is the grpc.ServiceDesc for VideoService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -234,6 +274,10 @@ var VideoService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetVideos",
 			Handler:    _VideoService_GetVideos_Handler,
+		},
+		{
+			MethodName: "Delete",
+			Handler:    _VideoService_Delete_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

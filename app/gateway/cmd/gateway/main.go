@@ -1,6 +1,17 @@
-// Command gateway runs the public Douyin API alone, for the distributed deployment.
+// Command gateway runs the public Douyin API alone, for the distributed deployment. `gateway
+// admin ...` takes content and accounts down through a running gateway's admin address (see
+// gateway.AdminCommand).
 package main
 
-import "github.com/douyin-kratos/douyin/app/gateway"
+import (
+	"os"
 
-func main() { gateway.App.Main() }
+	"github.com/douyin-kratos/douyin/app/gateway"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "admin" {
+		os.Exit(gateway.AdminCommand(gateway.Name, os.Args[2:]))
+	}
+	gateway.App.Main()
+}

@@ -14,13 +14,15 @@ import (
 )
 
 // ProviderSet provides the use cases of this package.
-var ProviderSet = wire.NewSet(NewAccountUsecase, VideoProviderSet, NewRelationUsecase, NewMessageUsecase, NewThrottle)
+var ProviderSet = wire.NewSet(NewAccountUsecase, VideoProviderSet, NewRelationUsecase, NewMessageUsecase, NewThrottle, NewTakedownUsecase)
 
 var (
 	// ErrLoginRequired is returned when an action needs a token and none was given.
 	ErrLoginRequired = apierror.New(gatewayv1.ErrorReason_UNAUTHENTICATED, "please log in first: this request needs a token")
 	// ErrBadToken is returned for a token that is forged, malformed or expired.
 	ErrBadToken = apierror.New(gatewayv1.ErrorReason_UNAUTHENTICATED, "your login is invalid or has expired, please log in again")
+	// ErrAccountSuspended is returned for a token of an account an operator banned.
+	ErrAccountSuspended = apierror.New(gatewayv1.ErrorReason_ACCOUNT_SUSPENDED, "this account has been suspended")
 )
 
 // User is a profile as the viewer sees it.
@@ -55,12 +57,20 @@ type TokenManager interface {
 	Verify(token string) (userID int64, issuedAt time.Time, err error)
 }
 
+// Account is what decides whether a token may act for a user.
+type Account struct {
+	// TokensValidSince is the earliest issue time (epoch seconds) of a token the account
+	// accepts.
+	TokensValidSince int64
+	// Banned says an operator suspended the account: no token acts for it.
+	Banned bool
+}
+
 // AccountRepo says whether the tokens of an account are still good. It is asked on every
 // request that carries a token, so it must answer from memory nearly always.
 type AccountRepo interface {
-	// TokensValidSince returns the earliest issue time (epoch seconds) of a token userID's
-	// account accepts, and false when there is no such account.
-	TokensValidSince(ctx context.Context, userID int64) (since int64, exists bool, err error)
+	// Account returns userID's account, or nil when there is none.
+	Account(ctx context.Context, userID int64) (*Account, error)
 }
 
 // AccountUsecase registers and logs in users, resolves viewers and shows profiles.
@@ -123,37 +133,45 @@ func (uc *AccountUsecase) session(userID int64) (*Session, error) {
 // otherwise. A token that is present but not valid is an error, never silently anonymous. A
 // token is only as good as its account: one whose user does not exist, or was issued before
 // the account was (the id belonged to an account of a data set since reset, signed with a
-// secret that was kept), acts for nobody.
+// secret that was kept), acts for nobody; so does every token of an account an operator
+// suspended (ErrAccountSuspended), from the moment of the ban.
 func (uc *AccountUsecase) Viewer(ctx context.Context, token string) (int64, error) {
 	id, actsForNobody, err := uc.resolve(ctx, token)
-	if actsForNobody {
-		return 0, ErrBadToken
+	if actsForNobody != nil {
+		return 0, actsForNobody
 	}
 	return id, err
 }
 
-// resolve returns the user token acts for (0 for no token), or actsForNobody when the token is
-// forged, malformed, expired, or names no account that accepts it.
-func (uc *AccountUsecase) resolve(ctx context.Context, token string) (id int64, actsForNobody bool, err error) {
+// resolve returns the user token acts for (0 for no token), or why it acts for nobody (nil:
+// it acts for id): ErrBadToken when it is forged, malformed, expired, or names no account that
+// accepts it, ErrAccountSuspended when its account is banned.
+func (uc *AccountUsecase) resolve(ctx context.Context, token string) (id int64, actsForNobody, err error) {
 	if token == "" {
-		return 0, false, nil
+		return 0, nil, nil
 	}
 	id, issuedAt, err := uc.tokens.Verify(token)
 	if err != nil {
-		return 0, true, nil
+		return 0, ErrBadToken, nil
 	}
-	since, exists, err := uc.accounts.TokensValidSince(ctx, id)
+	account, err := uc.accounts.Account(ctx, id)
 	if err != nil {
-		return 0, false, err
+		return 0, nil, err
 	}
-	if !exists || issuedAt.Unix() < since {
-		return 0, true, nil
+	switch {
+	case account == nil:
+		return 0, ErrBadToken, nil
+	case account.Banned: // before the issue time, which the ban moved past every token
+		return 0, ErrAccountSuspended, nil
+	case issuedAt.Unix() < account.TokensValidSince:
+		return 0, ErrBadToken, nil
 	}
-	return id, false, nil
+	return id, nil, nil
 }
 
 // FeedViewer is Viewer for the feed, the one answer where a token that acts for nobody
-// (forged, malformed, expired, or of an account that no longer exists) reads as no token: the
+// (forged, malformed, expired, of an account that no longer exists or is suspended) reads as no
+// token: the
 // feed answers such a request exactly as it answers an anonymous one. The app shows the feed
 // before anyone logs in and keeps its token forever, also after the server's data (and with
 // it the token secret or the account) was reset; refusing would leave the phone with an empty
@@ -162,7 +180,7 @@ func (uc *AccountUsecase) resolve(ctx context.Context, token string) (id int64, 
 // must not pass unnoticed. Failures to check a token (the user app away) are still errors.
 func (uc *AccountUsecase) FeedViewer(ctx context.Context, token string) (int64, error) {
 	id, actsForNobody, err := uc.resolve(ctx, token)
-	if actsForNobody {
+	if actsForNobody != nil {
 		// Debug only: every feed page of such a phone comes here until its user logs in again.
 		uc.log.WithContext(ctx).Debugw("msg", "feed answered as anonymous: the token acts for nobody")
 	}

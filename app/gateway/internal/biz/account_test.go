@@ -7,7 +7,11 @@ import (
 	"time"
 )
 
-type fakeUsers struct{ users map[int64]*User }
+type fakeUsers struct {
+	users map[int64]*User
+	// banned are the suspended accounts among users.
+	banned map[int64]bool
+}
 
 func (f fakeUsers) Register(context.Context, string, string) (int64, error) { return 7, nil }
 func (f fakeUsers) Login(context.Context, string, string) (int64, error)    { return 7, nil }
@@ -21,13 +25,13 @@ func (f fakeUsers) GetUsers(_ context.Context, ids []int64) ([]*User, error) {
 	return out, nil
 }
 
-// TokensValidSince implements AccountRepo: an account accepts tokens issued since its
-// creation second, 1000 + its id * 100.
-func (f fakeUsers) TokensValidSince(_ context.Context, id int64) (int64, bool, error) {
+// Account implements AccountRepo: an account accepts tokens issued since its creation second,
+// 1000 + its id * 100, unless it is banned.
+func (f fakeUsers) Account(_ context.Context, id int64) (*Account, error) {
 	if _, ok := f.users[id]; !ok {
-		return 0, false, nil
+		return nil, nil
 	}
-	return 1000 + id*100, true, nil
+	return &Account{TokensValidSince: 1000 + id*100, Banned: f.banned[id]}, nil
 }
 
 // fakeTokens accepts "token-N" for user N, issued at second 1150.
@@ -43,6 +47,8 @@ func (fakeTokens) Verify(token string) (int64, time.Time, error) {
 
 func TestViewerAndProfile(t *testing.T) {
 	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 2: {ID: 2, Name: "you", WorkCount: 5}, 3: {ID: 3, Name: "new"}}}
+	users.users[0] = &User{ID: 0, Name: "banned"} // token-0: issued after the account was made
+	users.banned = map[int64]bool{0: true}
 	uc := NewAccountUsecase(users, users, NewUserJoiner(users, fakeFollows{}, quiet), fakeTokens{}, unthrottled, quiet)
 	ctx := context.Background()
 
@@ -70,6 +76,8 @@ func TestViewerAndProfile(t *testing.T) {
 		{name: "token of a user that is gone, where a token is optional", token: "token-5", userID: 2, err: ErrBadToken},
 		{name: "token issued before its account was made", token: "token-3", userID: 2, err: ErrBadToken},
 		{name: "token issued in its account's creation second", token: "token-1", userID: 2, want: "you"},
+		{name: "token of a suspended account", token: "token-0", need: true, err: ErrAccountSuspended},
+		{name: "token of a suspended account, where a token is optional", token: "token-0", userID: 2, err: ErrAccountSuspended},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,14 +107,14 @@ var errAccountsAway = errors.New("user app away")
 
 type awayAccounts struct{}
 
-func (awayAccounts) TokensValidSince(context.Context, int64) (int64, bool, error) {
-	return 0, false, errAccountsAway
+func (awayAccounts) Account(context.Context, int64) (*Account, error) {
+	return nil, errAccountsAway
 }
 
 // TestFeedViewer: on the feed, and only there, a token that acts for nobody reads as no token,
 // so a phone that kept its token across a data reset still sees the feed.
 func TestFeedViewer(t *testing.T) {
-	users := fakeUsers{users: map[int64]*User{1: {ID: 1, Name: "me"}, 3: {ID: 3, Name: "new"}}}
+	users := fakeUsers{users: map[int64]*User{0: {ID: 0, Name: "banned"}, 1: {ID: 1, Name: "me"}, 3: {ID: 3, Name: "new"}}, banned: map[int64]bool{0: true}}
 	uc := NewAccountUsecase(users, users, NewUserJoiner(users, fakeFollows{}, quiet), fakeTokens{}, unthrottled, quiet)
 	ctx := context.Background()
 	tests := []struct {
@@ -114,6 +122,7 @@ func TestFeedViewer(t *testing.T) {
 		token string
 		want  int64
 	}{
+		{name: "suspended account", token: "token-0", want: 0},
 		{name: "no token", token: "", want: 0},
 		{name: "good token", token: "token-1", want: 1},
 		{name: "forged or malformed", token: "forged", want: 0},
@@ -130,7 +139,7 @@ func TestFeedViewer(t *testing.T) {
 			if _, err := uc.Viewer(ctx, tt.token); (err != nil) != (tt.want == 0 && tt.token != "") {
 				t.Fatalf("Viewer(%q) err = %v", tt.token, err)
 			}
-			if _, err := uc.RequireViewer(ctx, tt.token); tt.want == 0 && !errors.Is(err, ErrBadToken) && !errors.Is(err, ErrLoginRequired) {
+			if _, err := uc.RequireViewer(ctx, tt.token); tt.want == 0 && !errors.Is(err, ErrBadToken) && !errors.Is(err, ErrLoginRequired) && !errors.Is(err, ErrAccountSuspended) {
 				t.Fatalf("RequireViewer(%q) err = %v; want a refusal", tt.token, err)
 			}
 		})

@@ -94,3 +94,12 @@ func (r *CommentRepo) List(ctx context.Context, videoID int64) ([]*biz.Comment, 
 func commentFromProto(c *interactionv1.Comment) *biz.Comment {
 	return &biz.Comment{ID: c.GetId(), UserID: c.GetUserId(), Content: c.GetContent(), CreatedAt: c.GetCreatedAt()}
 }
+
+// RemoveComment implements biz.CommentAdmin.
+func (r *CommentRepo) RemoveComment(ctx context.Context, commentID int64, operator string) (int64, error) {
+	reply, err := r.client.RemoveComment(ctx, &interactionv1.RemoveCommentRequest{CommentId: commentID, Operator: operator})
+	if err != nil {
+		return 0, err
+	}
+	return reply.GetVideoId(), nil
+}

@@ -4,6 +4,7 @@ package data
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -19,33 +20,37 @@ import (
 // ProviderSet provides the clients of this package.
 var ProviderSet = wire.NewSet(
 	NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)), wire.Bind(new(biz.AccountRepo), new(*UserRepo)),
+	wire.Bind(new(biz.AccountAdmin), new(*UserRepo)), NewAccountChanges,
 	NewRedis, NewRateLimiter, NewLoginFailureStore,
 	NewTokens, wire.Bind(new(biz.TokenManager), new(*auth.Tokens)),
-	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)),
+	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)), wire.Bind(new(biz.VideoAdmin), new(*VideoDirectory)),
 	NewObjectStore,
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
-	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
+	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)), wire.Bind(new(biz.CommentAdmin), new(*CommentRepo)),
 	NewRelationRepo, wire.Bind(new(biz.RelationRepo), new(*RelationRepo)), wire.Bind(new(biz.FollowRepo), new(*RelationRepo)),
 	NewMessageRepo, wire.Bind(new(biz.MessageRepo), new(*MessageRepo)), wire.Bind(new(biz.LatestMessages), new(*MessageRepo)),
 )
 
-// UserRepo implements biz.UserRepo and biz.AccountRepo with the user app's gRPC API.
+// UserRepo implements biz.UserRepo, biz.AccountRepo and biz.AccountAdmin with the user app's
+// gRPC API.
 type UserRepo struct {
 	client      userv1.UserServiceClient
 	callTimeout time.Duration
 	accounts    *accountCache
+	// redis tells the other gateway replicas of account changes; nil without one.
+	redis *Redis
 }
 
 // NewUserRepo dials the user app. Register and login may take as long as the request may
 // (http.timeout): password hashing is slow on purpose and queues under a burst, and a burst of
 // sign-ups should wait rather than fail. Everything else gets the usual call timeout.
-func NewUserRepo(services *confv1.Services, http *confv1.HTTP, dialer *rpc.Dialer) (*UserRepo, func(), error) {
+func NewUserRepo(services *confv1.Services, http *confv1.HTTP, dialer *rpc.Dialer, redis *Redis) (*UserRepo, func(), error) {
 	callTimeout := services.GetCallTimeout().AsDuration()
 	conn, closeConn, err := dialer.Dial(services.GetUser(), max(callTimeout, http.GetTimeout().AsDuration()), rpc.Retry(userv1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}
-	return &UserRepo{client: userv1.NewUserServiceClient(conn), callTimeout: callTimeout, accounts: newAccountCache()}, closeConn, nil
+	return &UserRepo{client: userv1.NewUserServiceClient(conn), callTimeout: callTimeout, accounts: newAccountCache(), redis: redis}, closeConn, nil
 }
 
 // Register implements biz.UserRepo.
@@ -70,36 +75,63 @@ func (r *UserRepo) Login(ctx context.Context, username, password string) (int64,
 	return reply.GetUserId(), nil
 }
 
-// TokensValidSince implements biz.AccountRepo: from memory, or one call to the user app per
-// account and minute (concurrent misses for one account share that call).
-func (r *UserRepo) TokensValidSince(ctx context.Context, userID int64) (int64, bool, error) {
-	if since, exists, ok := r.accounts.get(userID); ok {
-		return since, exists, nil
+// Account implements biz.AccountRepo: from memory, or one call to the user app per account and
+// minute (concurrent misses for one account share that call).
+func (r *UserRepo) Account(ctx context.Context, userID int64) (*biz.Account, error) {
+	if a, ok := r.accounts.get(userID); ok {
+		return a, nil
 	}
 	v, err, _ := r.accounts.flight.Do(strconv.FormatInt(userID, 10), func() (any, error) {
 		// Shared by every caller waiting on this flight: not bound to the first one's request.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.callTimeout)
 		defer cancel()
+		epoch := r.accounts.changes.Load()
 		reply, err := r.client.GetAccounts(ctx, &userv1.GetAccountsRequest{Ids: []int64{userID}})
 		if err != nil {
 			return nil, err
 		}
+		var found *biz.Account
 		for _, a := range reply.GetAccounts() {
 			if a.GetId() == userID {
-				r.accounts.remember(userID, a.GetTokensValidSince())
-				return a.GetTokensValidSince(), nil
+				found = &biz.Account{TokensValidSince: a.GetTokensValidSince(), Banned: a.GetBanned()}
 			}
 		}
-		r.accounts.rememberMissing(userID)
-		return nil, nil
+		r.accounts.remember(userID, found, epoch)
+		return found, nil
 	})
 	if err != nil {
-		return 0, false, err
+		return nil, err
 	}
-	if v == nil {
-		return 0, false, nil
+	return v.(*biz.Account), nil
+}
+
+// SetBanned implements biz.AccountAdmin. The other replicas are told even when nothing changed,
+// so that repeating a ban whose announcement failed repairs it.
+func (r *UserRepo) SetBanned(ctx context.Context, userID int64, banned bool, operator string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.callTimeout)
+	defer cancel()
+	var changed bool
+	var err error
+	if banned {
+		var reply *userv1.BanReply
+		reply, err = r.client.Ban(ctx, &userv1.BanRequest{UserId: userID, Operator: operator})
+		changed = reply.GetChanged()
+	} else {
+		var reply *userv1.UnbanReply
+		reply, err = r.client.Unban(ctx, &userv1.UnbanRequest{UserId: userID, Operator: operator})
+		changed = reply.GetChanged()
 	}
-	return v.(int64), true, nil
+	// Forgotten after an error too: the change may have been made with its answer lost.
+	r.accounts.forget(userID)
+	if err != nil {
+		return false, err
+	}
+	if r.redis != nil {
+		if err := r.redis.announceAccountChange(ctx, userID); err != nil {
+			return changed, fmt.Errorf("user %d is changed, but the other gateways could not be told and follow within %v (run the action again to retry): %w", userID, accountTTL, err)
+		}
+	}
+	return changed, nil
 }
 
 // GetUsers implements biz.UserRepo.

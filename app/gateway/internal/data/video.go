@@ -125,3 +125,12 @@ func fromProtos(vs []*videov1.Video) []*biz.Video {
 	}
 	return out
 }
+
+// DeleteVideo implements biz.VideoAdmin.
+func (r *VideoDirectory) DeleteVideo(ctx context.Context, videoID int64, operator string) (int64, error) {
+	reply, err := r.client.Delete(ctx, &videov1.DeleteRequest{VideoId: videoID, Operator: operator})
+	if err != nil {
+		return 0, err
+	}
+	return reply.GetAuthorId(), nil
+}

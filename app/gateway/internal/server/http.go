@@ -38,7 +38,7 @@ import (
 )
 
 // ProviderSet provides the servers of this package.
-var ProviderSet = wire.NewSet(NewHTTPServer)
+var ProviderSet = wire.NewSet(NewHTTPServer, NewAdminHandler)
 
 // API is the Douyin API with the one method that does not fit a generated signature: an
 // upload, whose multipart body is streamed rather than decoded into a message.

@@ -31,9 +31,12 @@ func (tokens) Verify(token string) (int64, time.Time, error) {
 	return 0, time.Time{}, errors.New("bad token")
 }
 
-// TokensValidSince implements biz.AccountRepo: user 7's account accepts every token.
-func (tokens) TokensValidSince(_ context.Context, id int64) (int64, bool, error) {
-	return 0, id == 7, nil
+// Account implements biz.AccountRepo: user 7's account accepts every token.
+func (tokens) Account(_ context.Context, id int64) (*biz.Account, error) {
+	if id != 7 {
+		return nil, nil
+	}
+	return &biz.Account{}, nil
 }
 
 // unthrottled allows everything.

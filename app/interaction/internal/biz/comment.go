@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/go-kratos/kratos/v2/log"
+
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
@@ -68,12 +70,13 @@ type CommentUsecase struct {
 	counts countsv1.Awaiter
 	// maxItems bounds a list of comments (lists.max_items).
 	maxItems int
+	log      *log.Helper
 }
 
 // NewCommentUsecase returns a CommentUsecase.
-func NewCommentUsecase(settings Settings, repo CommentRepo, videos VideoDirectory, counts countsv1.Awaiter) *CommentUsecase {
+func NewCommentUsecase(settings Settings, repo CommentRepo, videos VideoDirectory, counts countsv1.Awaiter, logger log.Logger) *CommentUsecase {
 	return &CommentUsecase{
-		repo: repo, videos: videos, counts: counts, maxItems: settings.MaxListItems,
+		repo: repo, videos: videos, counts: counts, maxItems: settings.MaxListItems, log: log.NewHelper(logger),
 	}
 }
 
@@ -93,6 +96,17 @@ func (uc *CommentUsecase) Post(ctx context.Context, userID, videoID int64, conte
 	eventID, err := uc.repo.Create(ctx, c, (*Comment).Posted)
 	if err != nil {
 		return nil, err
+	}
+	// As a favorite does (FavoriteUsecase.unlessTakenDown): a comment that raced its video's
+	// take-down, or found it through a directory that still remembered it, must not outlive it.
+	if gone, err := uc.videos.TakenDown(ctx, videoID); err != nil || gone {
+		if err != nil {
+			return nil, err
+		}
+		if _, err := uc.repo.Delete(ctx, c, (*Comment).Deleted); err != nil {
+			return nil, err
+		}
+		return nil, ErrVideoNotFound
 	}
 	uc.counts.AwaitCounts(ctx, eventID, &interactionv1.CommentChanged{})
 	return c, nil
@@ -119,6 +133,31 @@ func (uc *CommentUsecase) Delete(ctx context.Context, userID, videoID, commentID
 	}
 	uc.counts.AwaitCounts(ctx, eventID, &interactionv1.CommentChanged{})
 	return nil
+}
+
+// Remove takes comment commentID down on operator's word, whoever wrote it, and returns it as it
+// was. It is the author's delete without the ownership rule: the same event takes the comment's
+// one back from its video's comment_count, and the same caches follow. A comment that does not
+// exist, or that a concurrent delete removed first (and announced), is ErrCommentNotFound.
+func (uc *CommentUsecase) Remove(ctx context.Context, commentID int64, operator string) (*Comment, error) {
+	if commentID <= 0 {
+		return nil, apierror.New(interactionv1.ErrorReason_INVALID_ARGUMENT, "comment_id must be positive")
+	}
+	c, err := uc.repo.Get(ctx, commentID)
+	if err != nil {
+		return nil, err
+	}
+	eventID, err := uc.repo.Delete(ctx, c, (*Comment).Deleted)
+	if err != nil {
+		return nil, err
+	}
+	if eventID == "" {
+		return nil, ErrCommentNotFound
+	}
+	uc.log.WithContext(ctx).Infow("msg", "comment removed",
+		"comment_id", c.ID, "video_id", c.VideoID, "author", c.UserID, "operator", operator)
+	uc.counts.AwaitCounts(ctx, eventID, &interactionv1.CommentChanged{})
+	return c, nil
 }
 
 // List returns a video's newest comments, at most maxItems, newest first: however many are

@@ -54,7 +54,7 @@ func TestPostComment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			repo, waiter := newFakeComments(), &eventtest.Acks{}
-			uc := NewCommentUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second))
+			uc := newTestCommentUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second))
 			got, err := uc.Post(ctx, tt.user, tt.video, tt.content)
 			apierrortest.WantReason(t, "Post", err, tt.reason)
 			if tt.reason != nil {
@@ -90,7 +90,7 @@ func TestPostComment(t *testing.T) {
 func TestPostCommentWaitIsBoundedByApplyWait(t *testing.T) {
 	const applyWait = 50 * time.Millisecond
 	waiter := &eventtest.Acks{Block: true}
-	uc := NewCommentUsecase(settings(), newFakeComments(), newFakeVideos(catalogue()), awaiter(waiter, applyWait))
+	uc := newTestCommentUsecase(settings(), newFakeComments(), newFakeVideos(catalogue()), awaiter(waiter, applyWait))
 	start := time.Now()
 	c, err := uc.Post(context.Background(), 1, videoA, "hi")
 	took := time.Since(start)
@@ -137,7 +137,7 @@ func TestDeleteComment(t *testing.T) {
 			repo.put(mine)
 			repo.vanished[mine.ID] = tt.vanish
 			// A blocking waiter with a long apply_wait: a Delete that should not wait answers at once.
-			uc := NewCommentUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, 200*time.Millisecond))
+			uc := newTestCommentUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, 200*time.Millisecond))
 			start := time.Now()
 			err := uc.Delete(ctx, tt.user, tt.video, tt.commentID)
 			took := time.Since(start)
@@ -178,7 +178,7 @@ func TestDeleteComment(t *testing.T) {
 func TestListComments(t *testing.T) {
 	ctx := context.Background()
 	repo, videos := newFakeComments(), newFakeVideos(catalogue())
-	uc := NewCommentUsecase(settings(), repo, videos, awaiter(&eventtest.Acks{}, time.Second))
+	uc := newTestCommentUsecase(settings(), repo, videos, awaiter(&eventtest.Acks{}, time.Second))
 	var posted []*Comment
 	for _, text := range []string{"first", "second", "third"} {
 		c, err := uc.Post(ctx, 1, videoA, text)
@@ -214,7 +214,7 @@ func TestListComments(t *testing.T) {
 
 	bounded := settings()
 	bounded.MaxListItems = 2
-	got, err = NewCommentUsecase(bounded, repo, videos, awaiter(&eventtest.Acks{}, time.Second)).List(ctx, videoA)
+	got, err = newTestCommentUsecase(bounded, repo, videos, awaiter(&eventtest.Acks{}, time.Second)).List(ctx, videoA)
 	if err != nil || len(got) != 2 || got[0].ID != posted[2].ID || got[1].ID != posted[1].ID {
 		t.Fatalf("List under lists.max_items 2 = %+v, %v; want the newest two", got, err)
 	}

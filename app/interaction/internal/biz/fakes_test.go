@@ -3,9 +3,12 @@ package biz
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
 
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
@@ -22,11 +25,19 @@ func awaiter(acks *eventtest.Acks, wait time.Duration) countsv1.Awaiter {
 	return countsv1.Awaiter{Acks: acks, Wait: wait}
 }
 
-// fakeVideos is a VideoDirectory over a fixed map video → author.
+// fakeVideos is a VideoDirectory over a fixed map video → author; the videos in takenDown were
+// taken down (Author may still know them, as a replica's memory does).
 type fakeVideos struct {
-	mu      sync.Mutex
-	authors map[int64]int64
-	asked   []int64
+	mu        sync.Mutex
+	authors   map[int64]int64
+	asked     []int64
+	takenDown map[int64]bool
+}
+
+func (v *fakeVideos) TakenDown(_ context.Context, videoID int64) (bool, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.takenDown[videoID], nil
 }
 
 func newFakeVideos(authors map[int64]int64) *fakeVideos { return &fakeVideos{authors: authors} }
@@ -186,3 +197,8 @@ func (r *fakeComments) count() int {
 }
 
 func reasonOf(r interactionv1.ErrorReason) *interactionv1.ErrorReason { return &r }
+
+// newTestCommentUsecase is NewCommentUsecase with its log discarded.
+func newTestCommentUsecase(s Settings, repo CommentRepo, videos VideoDirectory, counts countsv1.Awaiter) *CommentUsecase {
+	return NewCommentUsecase(s, repo, videos, counts, log.NewStdLogger(io.Discard))
+}

@@ -49,6 +49,15 @@ func (f Favorite) Set(favorited, favorite bool) (bool, *interactionv1.FavoriteCh
 	}
 }
 
+// TakenDown is the event of removing f because its video was taken down (videov1.VideoDeleted):
+// the unfavorite its liker's own unlike would announce, so the liker's favorite_count and the
+// author's total_favorited drop by the one the like added (api/counts/v1). The video's own
+// favorite_count went with its row. Only the removal that deleted f's row may announce it.
+func (f Favorite) TakenDown() *interactionv1.FavoriteChanged {
+	_, ev := f.Set(true, false)
+	return ev
+}
+
 // FavoriteRepo stores favorites.
 type FavoriteRepo interface {
 	// Set stores whether f is favorited as decide says and, in the same transaction, the event
@@ -62,10 +71,14 @@ type FavoriteRepo interface {
 	FavoritedAmong(ctx context.Context, userID int64, videoIDs []int64) ([]int64, error)
 }
 
-// VideoDirectory answers who published a video.
+// VideoDirectory answers who published a video, and whether it was taken down.
 type VideoDirectory interface {
-	// Author returns the author of videoID, or ErrVideoNotFound.
+	// Author returns the author of videoID, or ErrVideoNotFound. It may remember a video for
+	// a while after it was taken down (on a replica that did not consume the take-down).
 	Author(ctx context.Context, videoID int64) (int64, error)
+	// TakenDown reports whether this app has applied the take-down of videoID (its favorites
+	// and comments removed): exact, as of the moment asked.
+	TakenDown(ctx context.Context, videoID int64) (bool, error)
 }
 
 // Settings are the interaction rules' settings, taken from the configuration at the app's edge.
@@ -102,11 +115,38 @@ func (uc *FavoriteUsecase) Favorite(ctx context.Context, userID, videoID int64, 
 	}
 	f := Favorite{UserID: userID, VideoID: videoID, AuthorID: author}
 	eventID, err := uc.repo.Set(ctx, f, func(favorited bool) (bool, *interactionv1.FavoriteChanged) { return f.Set(favorited, favorite) })
-	if err != nil || eventID == "" {
+	if err != nil {
 		return false, err
+	}
+	if favorite {
+		if err := uc.unlessTakenDown(ctx, f); err != nil {
+			return false, err
+		}
+	}
+	if eventID == "" {
+		return false, nil
 	}
 	uc.counts.AwaitCounts(ctx, eventID, &interactionv1.FavoriteChanged{})
 	return true, nil
+}
+
+// unlessTakenDown undoes the favorite f, just stored, if its video has been taken down, and then
+// returns ErrVideoNotFound. The like may have found the video through a directory that still
+// remembered it, or have raced its take-down: the take-down removes the favorites it sees, and
+// one committed after it would outlive it, counted in its liker's favorite_count and its author's
+// total_favorited for good. Checked after the like's commit, one of the two always catches it:
+// the take-down removes every favorite committed before its own transaction, and once that has
+// committed this check sees it. (A like repeated by a retry checks again: the undo is itself a
+// favorite change, made once.)
+func (uc *FavoriteUsecase) unlessTakenDown(ctx context.Context, f Favorite) error {
+	gone, err := uc.videos.TakenDown(ctx, f.VideoID)
+	if err != nil || !gone {
+		return err
+	}
+	if _, err := uc.repo.Set(ctx, f, func(favorited bool) (bool, *interactionv1.FavoriteChanged) { return f.Set(favorited, false) }); err != nil {
+		return err
+	}
+	return ErrVideoNotFound
 }
 
 // ListFavorites returns the videos userID favorited most recently, at most maxItems, most recent

@@ -103,6 +103,19 @@ func (r *CommentRepo) Delete(ctx context.Context, c *biz.Comment, announce func(
 	return eventID, nil
 }
 
+// removeVideo removes every comment of videoID within tx, announcing none: the one counter
+// comments move is their video's comment_count (api/counts/v1), which went with the video's
+// row. The caller drops the cached list (forget) once tx has ended.
+func (r *CommentRepo) removeVideo(tx *gorm.DB, videoID int64) error {
+	if err := tx.Where("video_id = ?", videoID).Delete(&commentModel{}).Error; err != nil {
+		return fmt.Errorf("remove comments of video %d: %w", videoID, err)
+	}
+	return nil
+}
+
+// forget drops the cached comment list of videoID.
+func (r *CommentRepo) forget(ctx context.Context, videoID int64) { r.cache.changed(ctx, videoID) }
+
 // ListByVideo implements biz.CommentRepo.
 func (r *CommentRepo) ListByVideo(ctx context.Context, videoID int64, limit int) ([]*biz.Comment, error) {
 	list, version, ok := r.cache.get(ctx, videoID, limit)

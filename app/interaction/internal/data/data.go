@@ -23,7 +23,7 @@ var ProviderSet = wire.NewSet(
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
 	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)),
-	NewAwaiter,
+	NewAwaiter, NewTakedownConsumer,
 )
 
 // Data holds the connections the repositories share.
@@ -38,7 +38,7 @@ func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.R
 func NewAwaiter(d *Data) countsv1.Awaiter { return countsv1.Awaiter{Acks: d.Acks, Wait: d.ApplyWait} }
 
 func migrate(db *gorm.DB) error {
-	if err := database.Migrate(db, &favoriteModel{}, &commentModel{}); err != nil {
+	if err := database.Migrate(db, &favoriteModel{}, &commentModel{}, &takenDownModel{}); err != nil {
 		return err
 	}
 	return event.MigrateOutbox(db)

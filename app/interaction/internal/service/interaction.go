@@ -77,6 +77,15 @@ func (s *InteractionService) DeleteComment(ctx context.Context, req *interaction
 	return &interactionv1.DeleteCommentReply{}, nil
 }
 
+// RemoveComment implements interactionv1.InteractionServiceServer.
+func (s *InteractionService) RemoveComment(ctx context.Context, req *interactionv1.RemoveCommentRequest) (*interactionv1.RemoveCommentReply, error) {
+	c, err := s.comments.Remove(ctx, req.GetCommentId(), req.GetOperator())
+	if err != nil {
+		return nil, err
+	}
+	return &interactionv1.RemoveCommentReply{VideoId: c.VideoID}, nil
+}
+
 // ListComments implements interactionv1.InteractionServiceServer.
 func (s *InteractionService) ListComments(ctx context.Context, req *interactionv1.ListCommentsRequest) (*interactionv1.ListCommentsReply, error) {
 	comments, err := s.comments.List(ctx, req.GetVideoId())

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
@@ -41,6 +42,9 @@ var (
 	// ErrWrongCredentials is returned by Login for an unknown username and for a wrong password
 	// alike: telling them apart would let anyone list the accounts.
 	ErrWrongCredentials = apierror.New(userv1.ErrorReason_WRONG_CREDENTIALS, "wrong username or password")
+	// ErrAccountSuspended is returned by Login for the right password of a banned account: only
+	// someone who knows the password learns of the ban.
+	ErrAccountSuspended = apierror.New(userv1.ErrorReason_ACCOUNT_SUSPENDED, "this account has been suspended")
 )
 
 // User is a profile with its counters.
@@ -63,17 +67,31 @@ type Account struct {
 	// CreatedAt is when the account was made; a token issued before it was issued for another
 	// account that had the same id in a data set since reset.
 	CreatedAt time.Time
+	// BannedAt is when an operator suspended the account; zero when it is not suspended.
+	BannedAt time.Time
+	// TokensRevokedAt is when the account's tokens were last revoked (its last ban), zero if
+	// never: a ban ends every session, and lifting it gives none back.
+	TokensRevokedAt time.Time
 }
 
+// Banned says whether the account is suspended: no token acts for it and it cannot log in.
+func (a *Account) Banned() bool { return !a.BannedAt.IsZero() }
+
 // TokensValidSince is the earliest issue time, in epoch seconds, of a token this account
-// accepts. Tokens carry whole seconds, so a token issued in the second the account was made
-// counts as its own.
-func (a *Account) TokensValidSince() int64 { return a.CreatedAt.Unix() }
+// accepts: none from before it was made, or before its last ban. Tokens carry whole seconds, so
+// a token issued in that very second is accepted (while a ban lasts, Banned refuses it anyway).
+func (a *Account) TokensValidSince() int64 {
+	if a.TokensRevokedAt.After(a.CreatedAt) {
+		return a.TokensRevokedAt.Unix()
+	}
+	return a.CreatedAt.Unix()
+}
 
 // Credentials is what Login checks.
 type Credentials struct {
 	UserID       int64
 	PasswordHash string
+	Banned       bool
 }
 
 // UserRepo stores accounts.
@@ -86,6 +104,10 @@ type UserRepo interface {
 	GetUsers(ctx context.Context, ids []int64) ([]*User, error)
 	// GetAccounts returns the accounts among ids that exist, in any order.
 	GetAccounts(ctx context.Context, ids []int64) ([]*Account, error)
+	// SetBanned suspends (banned) or reinstates userID's account at time at; a suspension also
+	// revokes every token issued until at. It reports whether anything changed (false: it was
+	// so already), or ErrUserNotFound.
+	SetBanned(ctx context.Context, userID int64, banned bool, at time.Time) (changed bool, err error)
 }
 
 // PasswordHasher turns passwords into stored hashes and checks them.
@@ -101,15 +123,16 @@ type UserUsecase struct {
 	// decoy is a hash of no one's password. A login for an unknown name checks the password
 	// against it, so that answer takes as long as a wrong password's.
 	decoy string
+	log   *log.Helper
 }
 
 // NewUserUsecase returns a UserUsecase.
-func NewUserUsecase(repo UserRepo, hasher PasswordHasher) (*UserUsecase, error) {
+func NewUserUsecase(repo UserRepo, hasher PasswordHasher, logger log.Logger) (*UserUsecase, error) {
 	decoy, err := hasher.Hash(context.Background(), randomName())
 	if err != nil {
 		return nil, fmt.Errorf("hash the decoy password: %w", err)
 	}
-	return &UserUsecase{repo: repo, hasher: hasher, decoy: decoy}, nil
+	return &UserUsecase{repo: repo, hasher: hasher, decoy: decoy, log: log.NewHelper(logger)}, nil
 }
 
 // Register creates an account and returns its id.
@@ -153,7 +176,31 @@ func (uc *UserUsecase) Login(ctx context.Context, username, password string) (in
 	if !ok || creds.UserID == 0 {
 		return 0, ErrWrongCredentials
 	}
+	if creds.Banned {
+		return 0, ErrAccountSuspended
+	}
 	return creds.UserID, nil
+}
+
+// SetBanned suspends (banned) or reinstates an account, an operator's action: a suspended
+// account cannot log in, and no token issued before the suspension acts for it again, also
+// after it is lifted. It reports whether anything changed; banning a banned account keeps its
+// first ban.
+// operator names who asked, for the log.
+func (uc *UserUsecase) SetBanned(ctx context.Context, userID int64, banned bool, operator string) (bool, error) {
+	if userID <= 0 {
+		return false, invalidArgument("user_id must be positive")
+	}
+	changed, err := uc.repo.SetBanned(ctx, userID, banned, time.Now())
+	if err != nil {
+		return false, err
+	}
+	msg := "account reinstated"
+	if banned {
+		msg = "account suspended"
+	}
+	uc.log.WithContext(ctx).Infow("msg", msg, "user_id", userID, "operator", operator, "changed", changed)
+	return changed, nil
 }
 
 // GetUsers returns the users among ids that exist, in the order of ids, without repeats, with

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/log"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 )
@@ -17,10 +18,13 @@ type fakeRepo struct {
 	byName  map[string]*Credentials
 	users   map[int64]*User
 	creates int
+	// banned and revoked are the times of each account's ban in force and its last one.
+	banned, revoked map[int64]time.Time
 }
 
 func newFakeRepo() *fakeRepo {
-	return &fakeRepo{byName: map[string]*Credentials{}, users: map[int64]*User{}}
+	return &fakeRepo{byName: map[string]*Credentials{}, users: map[int64]*User{},
+		banned: map[int64]time.Time{}, revoked: map[int64]time.Time{}}
 }
 
 func (r *fakeRepo) Create(_ context.Context, username, hash string) (int64, error) {
@@ -36,16 +40,32 @@ func (r *fakeRepo) Create(_ context.Context, username, hash string) (int64, erro
 
 func (r *fakeRepo) FindCredentials(_ context.Context, username string) (*Credentials, error) {
 	if c, ok := r.byName[username]; ok {
-		return c, nil
+		_, banned := r.banned[c.UserID]
+		return &Credentials{UserID: c.UserID, PasswordHash: c.PasswordHash, Banned: banned}, nil
 	}
 	return nil, ErrUserNotFound
+}
+
+func (r *fakeRepo) SetBanned(_ context.Context, id int64, banned bool, at time.Time) (bool, error) {
+	if _, ok := r.users[id]; !ok {
+		return false, ErrUserNotFound
+	}
+	if _, was := r.banned[id]; was == banned {
+		return false, nil
+	}
+	if banned {
+		r.banned[id], r.revoked[id] = at, at
+	} else {
+		delete(r.banned, id)
+	}
+	return true, nil
 }
 
 func (r *fakeRepo) GetAccounts(_ context.Context, ids []int64) ([]*Account, error) {
 	var out []*Account
 	for _, id := range ids {
 		if _, ok := r.users[id]; ok {
-			out = append(out, &Account{ID: id, CreatedAt: time.Unix(1_700_000_000+id, 5e8)})
+			out = append(out, &Account{ID: id, CreatedAt: time.Unix(1_700_000_000+id, 5e8), BannedAt: r.banned[id], TokensRevokedAt: r.revoked[id]})
 		}
 	}
 	return out, nil
@@ -76,7 +96,7 @@ func (h *countingHasher) Verify(ctx context.Context, password, hash string) (boo
 
 func newUsecase(t *testing.T, repo UserRepo, hasher PasswordHasher) *UserUsecase {
 	t.Helper()
-	uc, err := NewUserUsecase(repo, hasher)
+	uc, err := NewUserUsecase(repo, hasher, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +248,62 @@ func TestGetAccounts(t *testing.T) {
 	}
 	if _, err := uc.GetAccounts(ctx, oneTooMany()); kerrors.Reason(err) != "INVALID_ARGUMENT" {
 		t.Fatalf("oversized batch: %v", err)
+	}
+}
+
+func TestBanSuspendsLoginAndRevokesTokens(t *testing.T) {
+	ctx := context.Background()
+	repo := newFakeRepo()
+	uc := newUsecase(t, repo, cheapHasher())
+	id, err := uc.Register(ctx, "mallory", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	account := func() *Account {
+		t.Helper()
+		accounts, err := uc.GetAccounts(ctx, []int64{id})
+		if err != nil || len(accounts) != 1 {
+			t.Fatalf("GetAccounts = %v, %v", accounts, err)
+		}
+		return accounts[0]
+	}
+	created := account().TokensValidSince()
+
+	if changed, err := uc.SetBanned(ctx, id, true, "ops"); err != nil || !changed {
+		t.Fatalf("ban = %v, %v; want a change", changed, err)
+	}
+	if changed, err := uc.SetBanned(ctx, id, true, "ops"); err != nil || changed {
+		t.Fatalf("second ban = %v, %v; want no change (the first ban stands)", changed, err)
+	}
+	a := account()
+	if !a.Banned() || a.TokensValidSince() != repo.revoked[id].Unix() || a.TokensValidSince() < created {
+		t.Fatalf("banned account = %+v (valid since %d); want banned, tokens valid only from the ban", a, a.TokensValidSince())
+	}
+	// The right password of a banned account says so; a wrong one says nothing of the ban.
+	if _, err := uc.Login(ctx, "mallory", "pw"); kerrors.Reason(err) != "ACCOUNT_SUSPENDED" {
+		t.Fatalf("login while banned: %v; want ACCOUNT_SUSPENDED", err)
+	}
+	if _, err := uc.Login(ctx, "mallory", "wrong"); kerrors.Reason(err) != "WRONG_CREDENTIALS" {
+		t.Fatalf("wrong password while banned: %v; want WRONG_CREDENTIALS", err)
+	}
+
+	if changed, err := uc.SetBanned(ctx, id, false, "ops"); err != nil || !changed {
+		t.Fatalf("unban = %v, %v; want a change", changed, err)
+	}
+	if a := account(); a.Banned() || a.TokensValidSince() != repo.revoked[id].Unix() {
+		t.Fatalf("reinstated account = %+v; want not banned, the ban's revocation kept", a)
+	}
+	if got, err := uc.Login(ctx, "mallory", "pw"); err != nil || got != id {
+		t.Fatalf("login after unban = %d, %v", got, err)
+	}
+	if changed, err := uc.SetBanned(ctx, id, false, "ops"); err != nil || changed {
+		t.Fatalf("second unban = %v, %v; want no change", changed, err)
+	}
+	if _, err := uc.SetBanned(ctx, 999, true, "ops"); kerrors.Reason(err) != "USER_NOT_FOUND" {
+		t.Fatalf("ban of no account: %v; want USER_NOT_FOUND", err)
+	}
+	if _, err := uc.SetBanned(ctx, 0, true, "ops"); kerrors.Reason(err) != "INVALID_ARGUMENT" {
+		t.Fatalf("ban of id 0: %v; want INVALID_ARGUMENT", err)
 	}
 }
 

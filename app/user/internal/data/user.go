@@ -27,6 +27,9 @@ type userModel struct {
 	FollowCount    int64 `gorm:"not null;default:0"`
 	FollowerCount  int64 `gorm:"not null;default:0"`
 	CreatedAt      time.Time
+	// Set by an operator's ban (biz.Account); NULL: never.
+	BannedAt        *time.Time
+	TokensRevokedAt *time.Time
 }
 
 func (userModel) TableName() string { return "users" }
@@ -69,14 +72,14 @@ func (r *UserRepo) Create(ctx context.Context, username, passwordHash string) (i
 // FindCredentials implements biz.UserRepo.
 func (r *UserRepo) FindCredentials(ctx context.Context, username string) (*biz.Credentials, error) {
 	var m userModel
-	err := r.data.DB.WithContext(ctx).Select("id", "password_hash").Where("username = ?", username).Take(&m).Error
+	err := r.data.DB.WithContext(ctx).Select("id", "password_hash", "banned_at").Where("username = ?", username).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, biz.ErrUserNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find user by name: %w", err)
 	}
-	return &biz.Credentials{UserID: m.ID, PasswordHash: m.PasswordHash}, nil
+	return &biz.Credentials{UserID: m.ID, PasswordHash: m.PasswordHash, Banned: m.BannedAt != nil}, nil
 }
 
 // GetUsers implements biz.UserRepo: profiles come from the cache when there, the rest from SQL
@@ -113,14 +116,49 @@ func (r *UserRepo) GetUsers(ctx context.Context, ids []int64) ([]*biz.User, erro
 // (the gateway caches the answer), so it is not cached here.
 func (r *UserRepo) GetAccounts(ctx context.Context, ids []int64) ([]*biz.Account, error) {
 	var rows []userModel
-	if err := r.data.DB.WithContext(ctx).Select("id", "created_at").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	err := r.data.DB.WithContext(ctx).Select("id", "created_at", "banned_at", "tokens_revoked_at").Where("id IN ?", ids).Find(&rows).Error
+	if err != nil {
 		return nil, fmt.Errorf("get accounts: %w", err)
 	}
 	out := make([]*biz.Account, len(rows))
 	for i := range rows {
-		out[i] = &biz.Account{ID: rows[i].ID, CreatedAt: rows[i].CreatedAt}
+		out[i] = &biz.Account{ID: rows[i].ID, CreatedAt: rows[i].CreatedAt,
+			BannedAt: timeOrZero(rows[i].BannedAt), TokensRevokedAt: timeOrZero(rows[i].TokensRevokedAt)}
 	}
 	return out, nil
+}
+
+// SetBanned implements biz.UserRepo. One conditional update decides, so two operators banning
+// at once change the account once.
+func (r *UserRepo) SetBanned(ctx context.Context, userID int64, banned bool, at time.Time) (bool, error) {
+	db := r.data.DB.WithContext(ctx).Model(&userModel{}).Where("id = ?", userID)
+	var res *gorm.DB
+	if banned {
+		res = db.Where("banned_at IS NULL").Updates(map[string]any{"banned_at": at, "tokens_revoked_at": at})
+	} else {
+		res = db.Where("banned_at IS NOT NULL").Update("banned_at", nil)
+	}
+	if res.Error != nil {
+		return false, fmt.Errorf("set user %d banned=%t: %w", userID, banned, res.Error)
+	}
+	if res.RowsAffected > 0 {
+		return true, nil
+	}
+	var n int64
+	if err := r.data.DB.WithContext(ctx).Model(&userModel{}).Where("id = ?", userID).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("find user %d: %w", userID, err)
+	}
+	if n == 0 {
+		return false, biz.ErrUserNotFound
+	}
+	return false, nil
+}
+
+func timeOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 // secondForget is how long after a change its cache entries are dropped again: a replica that

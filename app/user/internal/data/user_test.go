@@ -102,6 +102,40 @@ func runUserRepoContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 	})
 
+	t.Run("a ban suspends the account once, revokes its tokens and survives an unban's lifting", func(t *testing.T) {
+		at := time.Now().Add(time.Hour).Truncate(time.Second) // later than any creation time
+		if changed, err := repo.SetBanned(ctx, bobs["bob"], true, at); err != nil || !changed {
+			t.Fatalf("ban = %v, %v; want a change", changed, err)
+		}
+		if changed, err := repo.SetBanned(ctx, bobs["bob"], true, at.Add(time.Hour)); err != nil || changed {
+			t.Fatalf("second ban = %v, %v; want none", changed, err)
+		}
+		creds, err := repo.FindCredentials(ctx, "bob")
+		if err != nil || !creds.Banned {
+			t.Fatalf("credentials of banned bob = %+v, %v; want Banned", creds, err)
+		}
+		accounts, err := repo.GetAccounts(ctx, []int64{bobs["bob"]})
+		if err != nil || len(accounts) != 1 || !accounts[0].Banned() || accounts[0].TokensValidSince() != at.Unix() {
+			t.Fatalf("banned bob's account = %+v, %v; want banned, tokens valid from %d (the first ban)", accounts, err, at.Unix())
+		}
+		if changed, err := repo.SetBanned(ctx, bobs["bob"], false, time.Now()); err != nil || !changed {
+			t.Fatalf("unban = %v, %v; want a change", changed, err)
+		}
+		accounts, err = repo.GetAccounts(ctx, []int64{bobs["bob"]})
+		if err != nil || len(accounts) != 1 || accounts[0].Banned() || accounts[0].TokensValidSince() != at.Unix() {
+			t.Fatalf("reinstated bob's account = %+v, %v; want not banned, tokens still valid only from the ban", accounts, err)
+		}
+		if creds, err := repo.FindCredentials(ctx, "bob"); err != nil || creds.Banned {
+			t.Fatalf("credentials of reinstated bob = %+v, %v", creds, err)
+		}
+		if changed, err := repo.SetBanned(ctx, bobs["bob"], false, time.Now()); err != nil || changed {
+			t.Fatalf("second unban = %v, %v; want none", changed, err)
+		}
+		if _, err := repo.SetBanned(ctx, 999_999, true, at); !errors.Is(err, biz.ErrUserNotFound) {
+			t.Fatalf("ban of no account: %v; want ErrUserNotFound", err)
+		}
+	})
+
 	t.Run("concurrent registrations of one name: exactly one wins", func(t *testing.T) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex

@@ -79,7 +79,25 @@ func (s *UserService) GetAccounts(ctx context.Context, req *userv1.GetAccountsRe
 	}
 	reply := &userv1.GetAccountsReply{Accounts: make([]*userv1.Account, len(accounts))}
 	for i, a := range accounts {
-		reply.Accounts[i] = &userv1.Account{Id: a.ID, TokensValidSince: a.TokensValidSince()}
+		reply.Accounts[i] = &userv1.Account{Id: a.ID, TokensValidSince: a.TokensValidSince(), Banned: a.Banned()}
 	}
 	return reply, nil
+}
+
+// Ban implements userv1.UserServiceServer.
+func (s *UserService) Ban(ctx context.Context, req *userv1.BanRequest) (*userv1.BanReply, error) {
+	changed, err := s.uc.SetBanned(ctx, req.GetUserId(), true, req.GetOperator())
+	if err != nil {
+		return nil, err
+	}
+	return &userv1.BanReply{Changed: changed}, nil
+}
+
+// Unban implements userv1.UserServiceServer.
+func (s *UserService) Unban(ctx context.Context, req *userv1.UnbanRequest) (*userv1.UnbanReply, error) {
+	changed, err := s.uc.SetBanned(ctx, req.GetUserId(), false, req.GetOperator())
+	if err != nil {
+		return nil, err
+	}
+	return &userv1.UnbanReply{Changed: changed}, nil
 }

@@ -46,6 +46,8 @@ var (
 	ErrNotAVideo = apierror.New(videov1.ErrorReason_NOT_A_VIDEO, "the file is not a video: upload an mp4 or mov file")
 	// ErrEmptyFile is returned for an upload with no bytes.
 	ErrEmptyFile = apierror.New(videov1.ErrorReason_INVALID_ARGUMENT, "the file is empty")
+	// ErrVideoNotFound is returned for a video that does not exist (or no longer does).
+	ErrVideoNotFound = apierror.New(videov1.ErrorReason_VIDEO_NOT_FOUND, "video not found")
 )
 
 // Video is a published video.
@@ -72,6 +74,13 @@ func (v *Video) Published() *videov1.VideoPublished {
 	return &videov1.VideoPublished{VideoId: v.ID, AuthorId: v.AuthorID, OccurredAt: time.Now().UnixMilli()}
 }
 
+// Deleted announces that v was taken down: it takes its one back from its author's work_count
+// (api/counts/v1), and the interaction app removes its favorites and comments. Only the delete
+// that removed the row may announce it, or the count would drop twice.
+func (v *Video) Deleted() *videov1.VideoDeleted {
+	return &videov1.VideoDeleted{VideoId: v.ID, AuthorId: v.AuthorID, OccurredAt: time.Now().UnixMilli()}
+}
+
 // VideoRepo stores videos.
 type VideoRepo interface {
 	// Create stores v and sets its ID and URLs. If another video already has v.PublishedAt, v gets the
@@ -88,6 +97,12 @@ type VideoRepo interface {
 	ListByAuthor(ctx context.Context, authorID int64, limit int) ([]*Video, error)
 	// GetVideos returns the videos among ids that exist, in any order.
 	GetVideos(ctx context.Context, ids []int64) ([]*Video, error)
+	// Delete removes the video id and stores, in the same transaction, the event announce
+	// builds from it as it was (Video.Deleted). It returns the video removed and the event's
+	// id, or ErrVideoNotFound when no video id exists (also when a concurrent delete removed it
+	// first: only one delete announces a video). announce runs inside the transaction, again
+	// for each attempt, so it must have no effects.
+	Delete(ctx context.Context, id int64, announce func(*Video) *videov1.VideoDeleted) (*Video, string, error)
 	// Referenced returns which of keys (at most MaxBatch) a video's PlayKey or CoverKey is.
 	Referenced(ctx context.Context, keys []string) (map[string]bool, error)
 }
@@ -313,16 +328,48 @@ func (uc *VideoUsecase) putCover(ctx context.Context, key string, file SpooledFi
 	return uc.objects.Put(ctx, key, cover, size, "image/jpeg")
 }
 
-// deleteObjects removes objects of a publish that failed. It does not use the request's
-// context: a client that hung up must not leave the objects behind.
+// deleteObjects removes objects of a publish that failed.
 func (uc *VideoUsecase) deleteObjects(keys ...string) {
+	uc.removeObjects("could not remove the object of a failed publish", keys...)
+}
+
+// removeObjects removes objects no video points at any more, logging each failure as failed.
+// It does not use the request's context: a client that hung up must not leave the objects
+// behind.
+func (uc *VideoUsecase) removeObjects(failed string, keys ...string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, k := range keys {
 		if err := uc.objects.Delete(ctx, k); err != nil {
-			uc.log.Errorw("msg", "could not remove the object of a failed publish", "key", k, "error", err)
+			uc.log.Errorw("msg", failed, "key", k, "error", err)
 		}
 	}
+}
+
+// Delete takes video id down on operator's word: the row goes with its VideoDeleted event in
+// one transaction, then its objects are removed. It returns the video as it was, or
+// ErrVideoNotFound, also for a video deleted before: a take-down happens once.
+//
+// The objects are removed after the commit and best effort: a failure, or the process dying
+// between the commit and the removal, leaves objects no video points at, which SweepOrphans
+// removes once they are older than video.orphan_grace (it goes by the video rows alone, and the
+// row is gone). Removing them before the commit instead would break a video whose delete then
+// failed.
+func (uc *VideoUsecase) Delete(ctx context.Context, id int64, operator string) (*Video, error) {
+	if id <= 0 {
+		return nil, invalidArgument("video_id must be positive")
+	}
+	v, eventID, err := uc.repo.Delete(ctx, id, (*Video).Deleted)
+	if err != nil {
+		return nil, err
+	}
+	uc.log.WithContext(ctx).Infow("msg", "video deleted", "video_id", v.ID, "author_id", v.AuthorID, "operator", operator)
+	uc.removeObjects("could not remove the object of a deleted video; the orphan sweep will", v.PlayKey, v.CoverKey)
+	// The author's next request shows the lower work_count. (The favorites the video had are
+	// taken back by the interaction app as it consumes the event: the likers' counts follow
+	// within about a second.)
+	uc.counts.AwaitCounts(ctx, eventID, &videov1.VideoDeleted{})
+	return v, nil
 }
 
 // Feed returns the newest videos published strictly before beforeMs (0 or less: now).

@@ -31,6 +31,8 @@ type fakeRepo struct {
 	largestBatch int
 	// announced are the events Create stored, in order.
 	announced []*videov1.VideoPublished
+	// deleted are the events Delete stored, in order.
+	deleted []*videov1.VideoDeleted
 }
 
 // Create stores v and the event announce builds from the stored video, which it gives the id
@@ -119,6 +121,8 @@ type fakeObjects struct {
 	modified map[string]time.Time
 	failOn   string
 	failList bool
+	// failDelete makes Delete fail.
+	failDelete bool
 }
 
 func (o *fakeObjects) Put(_ context.Context, key string, r io.Reader, size int64, _ string) error {
@@ -139,6 +143,9 @@ func (o *fakeObjects) store(key string, b []byte, modified time.Time) {
 }
 
 func (o *fakeObjects) Delete(_ context.Context, key string) error {
+	if o.failDelete {
+		return errors.New("storage down")
+	}
 	delete(o.objects, key)
 	return nil
 }

@@ -100,6 +100,45 @@ func (r *VideoRepo) Create(ctx context.Context, v *biz.Video, announce func(*biz
 	return "", fmt.Errorf("insert video: no free publish time after %d tries", maxPublishRetries)
 }
 
+// errGone ends a delete's transaction when the video is not there.
+var errGone = errors.New("no such video")
+
+// Delete implements biz.VideoRepo.
+func (r *VideoRepo) Delete(ctx context.Context, id int64, announce func(*biz.Video) *videov1.VideoDeleted) (*biz.Video, string, error) {
+	var m videoModel
+	eventID, err := r.relay.Record(ctx, countsv1.Route, func(tx *gorm.DB) (proto.Message, error) {
+		if err := tx.Take(&m, id).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return nil, errGone
+			}
+			return nil, err
+		}
+		// Only the delete that removes the row announces it: of two racing deletes that both
+		// read it, the second removes nothing and ends as not found.
+		res := tx.Delete(&videoModel{}, id)
+		if res.Error != nil {
+			return nil, res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil, errGone
+		}
+		return announce(r.video(&m)), nil
+	})
+	if errors.Is(err, errGone) {
+		return nil, "", biz.ErrVideoNotFound
+	}
+	// The feed's cache follows at once, also after an error (the commit may have happened with
+	// its answer lost: see event.Relay.Commit). The video's other reads (GetVideos, an
+	// author's list) are not cached here.
+	if genErr := r.cache.gen.bump(ctx); genErr != nil {
+		r.log.Warnw("msg", "could not announce a delete to the read caches", "error", genErr)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("delete video %d: %w", id, err)
+	}
+	return r.video(&m), eventID, nil
+}
+
 // Feed implements biz.VideoRepo.
 func (r *VideoRepo) Feed(ctx context.Context, beforeMs int64, limit int) ([]*biz.Video, error) {
 	newest := func(n int) ([]*biz.Video, error) { return r.feed(ctx, math.MaxInt64, n) }

@@ -111,6 +111,15 @@ func (s *VideoService) GetVideos(ctx context.Context, req *videov1.GetVideosRequ
 	return &videov1.GetVideosReply{Videos: toProtos(vs)}, nil
 }
 
+// Delete implements videov1.VideoServiceServer.
+func (s *VideoService) Delete(ctx context.Context, req *videov1.DeleteRequest) (*videov1.DeleteReply, error) {
+	v, err := s.uc.Delete(ctx, req.GetVideoId(), req.GetOperator())
+	if err != nil {
+		return nil, err
+	}
+	return &videov1.DeleteReply{AuthorId: v.AuthorID}, nil
+}
+
 func toProto(v *biz.Video) *videov1.Video {
 	return &videov1.Video{
 		Id: v.ID, AuthorId: v.AuthorID, Title: v.Title,
