@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"google.golang.org/protobuf/proto"
 
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
@@ -50,11 +51,14 @@ func TestPostComment(t *testing.T) {
 		{name: "zero video", user: 1, video: 0, content: "hello", reason: invalid},
 		{name: "negative video", user: 1, video: -1, content: "hello", reason: invalid},
 		{name: "zero user", user: 0, video: videoA, content: "hello", reason: invalid},
+		{name: "blocked word", user: 1, video: videoA, content: "buy spam here", reason: invalid},
+		{name: "blocked word in Chinese", user: 1, video: videoA, content: "这是垃圾视频", reason: invalid},
+		{name: "blocked word on an unknown video", user: 1, video: 999, content: "spam", reason: invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			repo, waiter := newFakeComments(), &eventtest.Acks{}
-			uc := NewCommentUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second))
+			uc := NewCommentUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, time.Second), testBlocklist)
 			got, err := uc.Post(ctx, tt.user, tt.video, tt.content)
 			apierrortest.WantReason(t, "Post", err, tt.reason)
 			if tt.reason != nil {
@@ -87,10 +91,25 @@ func TestPostComment(t *testing.T) {
 	}
 }
 
+// A comment with a blocked word is refused saying which field, before the video app is asked,
+// and nothing is stored or announced.
+func TestPostCommentRefusesBlockedWords(t *testing.T) {
+	repo, videos, waiter := newFakeComments(), newFakeVideos(catalogue()), &eventtest.Acks{}
+	uc := NewCommentUsecase(settings(), repo, videos, awaiter(waiter, time.Second), testBlocklist)
+	got, err := uc.Post(context.Background(), 1, videoA, "  what 垃圾  ")
+	if got != nil || kerrors.Code(err) != 400 || kerrors.FromError(err).Message != "the comment contains a word that is not allowed here" {
+		t.Fatalf("Post = %+v, %v; want 400 %q", got, err, "the comment contains a word that is not allowed here")
+	}
+	if repo.creates != 0 || len(repo.announced) != 0 || len(videos.asked) != 0 || len(waiter.Waits()) != 0 {
+		t.Fatalf("a refused comment was stored (%d), announced (%d), looked up (%v) or waited for",
+			repo.creates, len(repo.announced), videos.asked)
+	}
+}
+
 func TestPostCommentWaitIsBoundedByApplyWait(t *testing.T) {
 	const applyWait = 50 * time.Millisecond
 	waiter := &eventtest.Acks{Block: true}
-	uc := NewCommentUsecase(settings(), newFakeComments(), newFakeVideos(catalogue()), awaiter(waiter, applyWait))
+	uc := NewCommentUsecase(settings(), newFakeComments(), newFakeVideos(catalogue()), awaiter(waiter, applyWait), testBlocklist)
 	start := time.Now()
 	c, err := uc.Post(context.Background(), 1, videoA, "hi")
 	took := time.Since(start)
@@ -137,7 +156,7 @@ func TestDeleteComment(t *testing.T) {
 			repo.put(mine)
 			repo.vanished[mine.ID] = tt.vanish
 			// A blocking waiter with a long apply_wait: a Delete that should not wait answers at once.
-			uc := NewCommentUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, 200*time.Millisecond))
+			uc := NewCommentUsecase(settings(), repo, newFakeVideos(catalogue()), awaiter(waiter, 200*time.Millisecond), testBlocklist)
 			start := time.Now()
 			err := uc.Delete(ctx, tt.user, tt.video, tt.commentID)
 			took := time.Since(start)
@@ -178,7 +197,7 @@ func TestDeleteComment(t *testing.T) {
 func TestListComments(t *testing.T) {
 	ctx := context.Background()
 	repo, videos := newFakeComments(), newFakeVideos(catalogue())
-	uc := NewCommentUsecase(settings(), repo, videos, awaiter(&eventtest.Acks{}, time.Second))
+	uc := NewCommentUsecase(settings(), repo, videos, awaiter(&eventtest.Acks{}, time.Second), testBlocklist)
 	var posted []*Comment
 	for _, text := range []string{"first", "second", "third"} {
 		c, err := uc.Post(ctx, 1, videoA, text)
@@ -214,7 +233,7 @@ func TestListComments(t *testing.T) {
 
 	bounded := settings()
 	bounded.MaxListItems = 2
-	got, err = NewCommentUsecase(bounded, repo, videos, awaiter(&eventtest.Acks{}, time.Second)).List(ctx, videoA)
+	got, err = NewCommentUsecase(bounded, repo, videos, awaiter(&eventtest.Acks{}, time.Second), testBlocklist).List(ctx, videoA)
 	if err != nil || len(got) != 2 || got[0].ID != posted[2].ID || got[1].ID != posted[1].ID {
 		t.Fatalf("List under lists.max_items 2 = %+v, %v; want the newest two", got, err)
 	}

@@ -46,7 +46,15 @@ var (
 	ErrNotAVideo = apierror.New(videov1.ErrorReason_NOT_A_VIDEO, "the file is not a video: upload an mp4 or mov file")
 	// ErrEmptyFile is returned for an upload with no bytes.
 	ErrEmptyFile = apierror.New(videov1.ErrorReason_INVALID_ARGUMENT, "the file is empty")
+	// ErrTitleBlocked refuses a title with a blocked word in it.
+	ErrTitleBlocked = apierror.New(videov1.ErrorReason_INVALID_ARGUMENT, "the title contains a word that is not allowed here")
 )
+
+// Blocklist tells whether text contains a word or phrase this server does not allow
+// (moderation.blocked_words); an empty list allows everything.
+type Blocklist interface {
+	Blocks(text string) bool
+}
 
 // Video is a published video.
 type Video struct {
@@ -192,6 +200,8 @@ type VideoUsecase struct {
 	media   MediaTool
 	spool   UploadSpool
 	limits  Settings
+	// blocked are the words no title may contain.
+	blocked Blocklist
 	now     func() time.Time
 	log     *log.Helper
 }
@@ -199,10 +209,10 @@ type VideoUsecase struct {
 // NewVideoUsecase returns a VideoUsecase. A server without ffmpeg still starts (everything but
 // publishing works) and says so once, here.
 func NewVideoUsecase(settings Settings, repo VideoRepo, counts countsv1.Awaiter, objects ObjectStore, media MediaTool,
-	spool UploadSpool, logger log.Logger) *VideoUsecase {
+	spool UploadSpool, blocked Blocklist, logger log.Logger) *VideoUsecase {
 	uc := &VideoUsecase{
 		repo: repo, counts: counts, objects: objects, media: media, spool: spool, limits: settings,
-		now: time.Now, log: log.NewHelper(logger),
+		blocked: blocked, now: time.Now, log: log.NewHelper(logger),
 	}
 	if !media.Available() {
 		uc.log.Warn("ffmpeg or ffprobe not found: publishing is disabled until they are installed")
@@ -220,6 +230,10 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 	title, err := cleanTitle(title)
 	if err != nil {
 		return nil, err
+	}
+	// Before the file is looked at: a title refused is refused at once, whatever the file.
+	if uc.blocked.Blocks(title) {
+		return nil, ErrTitleBlocked
 	}
 	if up.size == 0 {
 		return nil, ErrEmptyFile
