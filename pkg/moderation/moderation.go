@@ -120,12 +120,12 @@ func Load(words []string, file string) (*Blocklist, error) {
 	if file != "" {
 		f, err := os.Open(file)
 		if err != nil {
-			return nil, fmt.Errorf("blocked words file: %w", err)
+			return nil, err // it names the file
 		}
 		defer f.Close()
 		more, err := ReadWords(f)
 		if err != nil {
-			return nil, fmt.Errorf("blocked words file %s: %w", file, err)
+			return nil, fmt.Errorf("%s: %w", file, err)
 		}
 		words = append(words[:len(words):len(words)], more...)
 	}
