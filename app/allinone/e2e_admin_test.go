@@ -97,6 +97,9 @@ func TestAdminBan(t *testing.T) {
 	if info, err := os.Stat(filepath.Join(dir, "admin_token")); err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("the admin token in the data dir: %v, %v; want a file only its owner reads", info, err)
 	}
+	// Tokens carry whole seconds: one issued in the second of the ban, before it, is refused while
+	// the ban lasts but not after an unban. Mallory's token is from an earlier second.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
 	s.mustAdmin(t, dir, "ban-user", malloryID, "user banned: they cannot log in and their tokens are refused")
 	auditLine(t, s, "ban-user", malloryID, "changed=true")
 

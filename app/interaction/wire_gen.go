@@ -13,6 +13,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/interaction/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/moderation"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
@@ -41,7 +42,13 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	favoriteUsecase := biz.NewFavoriteUsecase(bizSettings, favoriteRepo, videoDirectory, awaiter)
 	redis := confv1Bootstrap.Redis
 	commentRepo := data.NewCommentRepo(v, relay, redis, kafka)
-	commentUsecase := biz.NewCommentUsecase(bizSettings, commentRepo, videoDirectory, awaiter, logger)
+	blocklist, err := moderation.FromConfig(confv1Bootstrap)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	commentUsecase := biz.NewCommentUsecase(bizSettings, commentRepo, videoDirectory, awaiter, blocklist, logger)
 	interactionService := service.NewInteractionService(favoriteUsecase, commentUsecase)
 	server, cleanup3, err := bootstrap.ServeGRPC(grpcSettings, interactionService, logger)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/message/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/moderation"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
@@ -37,7 +38,13 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	messageUsecase := biz.NewMessageUsecase(bizSettings, messageRepo, friendChecker)
+	blocklist, err := moderation.FromConfig(confv1Bootstrap)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	messageUsecase := biz.NewMessageUsecase(bizSettings, messageRepo, friendChecker, blocklist)
 	messageService := service.NewMessageService(messageUsecase)
 	server, cleanup3, err := bootstrap.ServeGRPC(grpcSettings, messageService, logger)
 	if err != nil {

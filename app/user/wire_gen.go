@@ -13,6 +13,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/user/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/moderation"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
@@ -31,7 +32,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	userRepo := data.NewUserRepo(v, redis)
 	confv1PasswordHashing := passwordHashing(confv1Bootstrap)
 	argon2idHasher := biz.NewArgon2idHasher(confv1PasswordHashing)
-	userUsecase, err := biz.NewUserUsecase(userRepo, argon2idHasher, logger)
+	blocklist, err := moderation.FromConfig(confv1Bootstrap)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	userUsecase, err := biz.NewUserUsecase(userRepo, argon2idHasher, blocklist, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/video/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/moderation"
 )
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
@@ -20,5 +21,7 @@ func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstra
 		database.SettingsOf, bootstrap.GRPCSettingsOf, bootstrap.ServeGRPC,
 		wire.FieldsOf(new(*bootstrap.Process), "Ready"),
 		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "Kafka", "Video", "Storage"),
+		// The words biz refuses, loaded once here (pkg/moderation).
+		moderation.FromConfig, wire.Bind(new(biz.Blocklist), new(*moderation.Blocklist)),
 	))
 }

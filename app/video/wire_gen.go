@@ -14,6 +14,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/video/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/moderation"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
@@ -47,7 +48,12 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	videoUsecase := biz.NewVideoUsecase(bizSettings, videoRepo, awaiter, objectStore, fFmpeg, uploadSpool, logger)
+	blocklist, err := moderation.FromConfig(confv1Bootstrap)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	videoUsecase := biz.NewVideoUsecase(bizSettings, videoRepo, awaiter, objectStore, fFmpeg, uploadSpool, blocklist, logger)
 	videoService := service.NewVideoService(videoUsecase)
 	grpcServer, cleanup2, err := bootstrap.ServeGRPC(grpcSettings, videoService, logger)
 	if err != nil {

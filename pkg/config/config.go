@@ -198,11 +198,33 @@ func applyEnv(m protoreflect.Message, prefix string, lookup func(string) (string
 		if !ok {
 			continue
 		}
+		if fd.IsList() {
+			if err := setList(m, fd, raw); err != nil {
+				return fmt.Errorf("environment variable %s=%q: %w", name, raw, err)
+			}
+			continue
+		}
 		v, err := parseScalar(fd, raw)
 		if err != nil {
 			return fmt.Errorf("environment variable %s=%q: %w", name, raw, err)
 		}
 		m.Set(fd, v)
+	}
+	return nil
+}
+
+// setList replaces the list fd of m with the comma-separated items of raw, each trimmed of
+// surrounding spaces; empty items are dropped, so "" is an empty list, overriding the file's.
+func setList(m protoreflect.Message, fd protoreflect.FieldDescriptor, raw string) error {
+	if fd.Kind() != protoreflect.StringKind {
+		return fmt.Errorf("lists of %s cannot be set from the environment", fd.Kind())
+	}
+	m.Clear(fd)
+	list := m.Mutable(fd).List()
+	for _, item := range strings.Split(raw, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			list.Append(protoreflect.ValueOfString(item))
+		}
 	}
 	return nil
 }

@@ -212,3 +212,43 @@ func TestDeployConfigsLoad(t *testing.T) {
 		}
 	}
 }
+
+// A list setting is a YAML list in a file, and comma-separated in its variable, which replaces
+// the file's list whole.
+func TestLoadLists(t *testing.T) {
+	file := writeFile(t, "moderation:\n  blocked_words: [spam, \"scam, fraud\", 垃圾]\n")
+	bc, _, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(bc.GetModeration().GetBlockedWords(), "|"); got != "spam|scam, fraud|垃圾" {
+		t.Errorf("from the file: %q", got)
+	}
+	for _, tt := range []struct{ env, want string }{
+		{" spam , eggs,,ham ", "spam|eggs|ham"},
+		{"", ""}, // set but empty: no words, not the file's
+	} {
+		t.Setenv("DOUYIN_MODERATION_BLOCKED_WORDS", tt.env)
+		bc, _, err := Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(bc.GetModeration().GetBlockedWords(), "|"); got != tt.want {
+			t.Errorf("DOUYIN_MODERATION_BLOCKED_WORDS=%q: got %q, want %q", tt.env, got, tt.want)
+		}
+	}
+	for _, tt := range []struct{ name, yaml, want string }{
+		{"a string for a list", "moderation:\n  blocked_words: spam\n",
+			`app.yaml:2:18: moderation.blocked_words: want a list of strings, got "spam"`},
+		{"a number in the list", "moderation:\n  blocked_words: [spam, 42]\n",
+			`app.yaml:2:25: moderation.blocked_words: want a string, got "42" (quote it: "42")`},
+		{"a list for a string", "moderation:\n  blocked_words_file: [a]\n",
+			`app.yaml:2:23: moderation.blocked_words_file: want a single value, got a list`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := Load(writeFile(t, tt.yaml)); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load = %v; want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}

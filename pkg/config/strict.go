@@ -77,6 +77,21 @@ func checkValue(file, path string, n *yaml.Node, fd protoreflect.FieldDescriptor
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
+	if fd.IsList() {
+		// Only lists of strings exist (moderation.blocked_words).
+		if n.Kind != yaml.SequenceNode || fd.Kind() != protoreflect.StringKind {
+			return posErr(file, n, "%s: want a list of strings, got %s", path, describe(n))
+		}
+		for _, item := range n.Content {
+			if item.Kind == yaml.AliasNode {
+				item = item.Alias
+			}
+			if item.Kind != yaml.ScalarNode || item.Tag != "!!str" {
+				return posErr(file, item, "%s: want a string, got %s (quote it: %q)", path, describe(item), item.Value)
+			}
+		}
+		return nil
+	}
 	if fd.Kind() == protoreflect.MessageKind && fd.Message().FullName() != "google.protobuf.Duration" {
 		return checkMessage(file, path+".", n, fd.Message())
 	}

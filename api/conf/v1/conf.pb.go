@@ -70,7 +70,9 @@ type Bootstrap struct {
 	// delete-video, ...: the admin command), sent as "Authorization: Bearer <token>". Empty: the
 	// all-in-one makes one into data_dir/admin-token; a gateway of a cluster then refuses every
 	// such action.
-	AdminToken    string `protobuf:"bytes,22,opt,name=admin_token,json=adminToken,proto3" json:"admin_token,omitempty"`
+	AdminToken string `protobuf:"bytes,22,opt,name=admin_token,json=adminToken,proto3" json:"admin_token,omitempty"`
+	// Words and phrases refused in usernames, video titles, comments and chat messages.
+	Moderation    *Moderation `protobuf:"bytes,23,opt,name=moderation,proto3" json:"moderation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -259,6 +261,75 @@ func (x *Bootstrap) GetAdminToken() string {
 	return ""
 }
 
+func (x *Bootstrap) GetModeration() *Moderation {
+	if x != nil {
+		return x.Moderation
+	}
+	return nil
+}
+
+// Moderation refuses, with a message saying which field, a username (at sign-up), a video title,
+// a comment or a chat message that contains a blocked word or phrase; nothing of it is stored.
+// Matching ignores case (full Unicode case folding) and width and compatibility forms (NFKC, so
+// "ＳＰＡＭ" is "spam"). A word in a script written with spaces (Latin, Cyrillic, Greek...) matches
+// only as a whole word ("ass" blocks "ass!" but not "class"); one in a script written without
+// spaces (Chinese, Japanese...) matches anywhere. Nothing configured: nothing is blocked.
+type Moderation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The words and phrases; from the environment, comma-separated
+	// (DOUYIN_MODERATION_BLOCKED_WORDS="spam,scam").
+	BlockedWords []string `protobuf:"bytes,1,rep,name=blocked_words,json=blockedWords,proto3" json:"blocked_words,omitempty"`
+	// A UTF-8 file adding one word or phrase per line; blank lines and lines starting with "#" are
+	// skipped. Read at start; a file that cannot be read stops the start.
+	BlockedWordsFile string `protobuf:"bytes,2,opt,name=blocked_words_file,json=blockedWordsFile,proto3" json:"blocked_words_file,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *Moderation) Reset() {
+	*x = Moderation{}
+	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Moderation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Moderation) ProtoMessage() {}
+
+func (x *Moderation) ProtoReflect() protoreflect.Message {
+	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Moderation.ProtoReflect.Descriptor instead.
+func (*Moderation) Descriptor() ([]byte, []int) {
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Moderation) GetBlockedWords() []string {
+	if x != nil {
+		return x.BlockedWords
+	}
+	return nil
+}
+
+func (x *Moderation) GetBlockedWordsFile() string {
+	if x != nil {
+		return x.BlockedWordsFile
+	}
+	return ""
+}
+
 // The web client: the Douyin app as a page at "/" (it speaks only the public /douyin/ API), the
 // API reference at "/docs" and the OpenAPI document at "/openapi.yaml", all served from the
 // binary. Off: those paths answer 404 like any unknown path.
@@ -271,7 +342,7 @@ type Web struct {
 
 func (x *Web) Reset() {
 	*x = Web{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -283,7 +354,7 @@ func (x *Web) String() string {
 func (*Web) ProtoMessage() {}
 
 func (x *Web) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[1]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -296,7 +367,7 @@ func (x *Web) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Web.ProtoReflect.Descriptor instead.
 func (*Web) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{1}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Web) GetEnabled() bool {
@@ -317,7 +388,7 @@ type Lists struct {
 
 func (x *Lists) Reset() {
 	*x = Lists{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -329,7 +400,7 @@ func (x *Lists) String() string {
 func (*Lists) ProtoMessage() {}
 
 func (x *Lists) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[2]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -342,7 +413,7 @@ func (x *Lists) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Lists.ProtoReflect.Descriptor instead.
 func (*Lists) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{2}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Lists) GetMaxItems() int32 {
@@ -363,7 +434,7 @@ type Messaging struct {
 
 func (x *Messaging) Reset() {
 	*x = Messaging{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -375,7 +446,7 @@ func (x *Messaging) String() string {
 func (*Messaging) ProtoMessage() {}
 
 func (x *Messaging) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[3]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -388,7 +459,7 @@ func (x *Messaging) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Messaging.ProtoReflect.Descriptor instead.
 func (*Messaging) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{3}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Messaging) GetFriendsOnly() bool {
@@ -424,7 +495,7 @@ type RateLimit struct {
 
 func (x *RateLimit) Reset() {
 	*x = RateLimit{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -436,7 +507,7 @@ func (x *RateLimit) String() string {
 func (*RateLimit) ProtoMessage() {}
 
 func (x *RateLimit) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[4]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -449,7 +520,7 @@ func (x *RateLimit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
 func (*RateLimit) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{4}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RateLimit) GetEnabled() bool {
@@ -534,7 +605,7 @@ type Rate struct {
 
 func (x *Rate) Reset() {
 	*x = Rate{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -546,7 +617,7 @@ func (x *Rate) String() string {
 func (*Rate) ProtoMessage() {}
 
 func (x *Rate) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[5]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -559,7 +630,7 @@ func (x *Rate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rate.ProtoReflect.Descriptor instead.
 func (*Rate) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{5}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Rate) GetEvents() int32 {
@@ -598,7 +669,7 @@ type LoginFailures struct {
 
 func (x *LoginFailures) Reset() {
 	*x = LoginFailures{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -610,7 +681,7 @@ func (x *LoginFailures) String() string {
 func (*LoginFailures) ProtoMessage() {}
 
 func (x *LoginFailures) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[6]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -623,7 +694,7 @@ func (x *LoginFailures) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoginFailures.ProtoReflect.Descriptor instead.
 func (*LoginFailures) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{6}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *LoginFailures) GetFree() int32 {
@@ -665,7 +736,7 @@ type Registry struct {
 
 func (x *Registry) Reset() {
 	*x = Registry{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -677,7 +748,7 @@ func (x *Registry) String() string {
 func (*Registry) ProtoMessage() {}
 
 func (x *Registry) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[7]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -690,7 +761,7 @@ func (x *Registry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Registry.ProtoReflect.Descriptor instead.
 func (*Registry) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{7}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Registry) GetNacos() *Nacos {
@@ -722,7 +793,7 @@ type Nacos struct {
 
 func (x *Nacos) Reset() {
 	*x = Nacos{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -734,7 +805,7 @@ func (x *Nacos) String() string {
 func (*Nacos) ProtoMessage() {}
 
 func (x *Nacos) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[8]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -747,7 +818,7 @@ func (x *Nacos) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Nacos.ProtoReflect.Descriptor instead.
 func (*Nacos) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{8}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Nacos) GetAddrs() string {
@@ -806,7 +877,7 @@ type Tracing struct {
 
 func (x *Tracing) Reset() {
 	*x = Tracing{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -818,7 +889,7 @@ func (x *Tracing) String() string {
 func (*Tracing) ProtoMessage() {}
 
 func (x *Tracing) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[9]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -831,7 +902,7 @@ func (x *Tracing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tracing.ProtoReflect.Descriptor instead.
 func (*Tracing) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{9}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Tracing) GetEndpoint() string {
@@ -868,7 +939,7 @@ type Kafka struct {
 
 func (x *Kafka) Reset() {
 	*x = Kafka{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -880,7 +951,7 @@ func (x *Kafka) String() string {
 func (*Kafka) ProtoMessage() {}
 
 func (x *Kafka) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[10]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -893,7 +964,7 @@ func (x *Kafka) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Kafka.ProtoReflect.Descriptor instead.
 func (*Kafka) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{10}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Kafka) GetBrokers() string {
@@ -940,7 +1011,7 @@ type Log struct {
 
 func (x *Log) Reset() {
 	*x = Log{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -952,7 +1023,7 @@ func (x *Log) String() string {
 func (*Log) ProtoMessage() {}
 
 func (x *Log) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[11]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -965,7 +1036,7 @@ func (x *Log) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Log.ProtoReflect.Descriptor instead.
 func (*Log) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{11}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Log) GetLevel() string {
@@ -1004,7 +1075,7 @@ type Database struct {
 
 func (x *Database) Reset() {
 	*x = Database{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[12]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1016,7 +1087,7 @@ func (x *Database) String() string {
 func (*Database) ProtoMessage() {}
 
 func (x *Database) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[12]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1029,7 +1100,7 @@ func (x *Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Database.ProtoReflect.Descriptor instead.
 func (*Database) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{12}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Database) GetDriver() string {
@@ -1076,7 +1147,7 @@ type Redis struct {
 
 func (x *Redis) Reset() {
 	*x = Redis{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[13]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1088,7 +1159,7 @@ func (x *Redis) String() string {
 func (*Redis) ProtoMessage() {}
 
 func (x *Redis) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[13]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1101,7 +1172,7 @@ func (x *Redis) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Redis.ProtoReflect.Descriptor instead.
 func (*Redis) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{13}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Redis) GetAddr() string {
@@ -1153,7 +1224,7 @@ type Auth struct {
 
 func (x *Auth) Reset() {
 	*x = Auth{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[14]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1165,7 +1236,7 @@ func (x *Auth) String() string {
 func (*Auth) ProtoMessage() {}
 
 func (x *Auth) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[14]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1178,7 +1249,7 @@ func (x *Auth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Auth.ProtoReflect.Descriptor instead.
 func (*Auth) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{14}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Auth) GetTokenSecret() string {
@@ -1218,7 +1289,7 @@ type PasswordHashing struct {
 
 func (x *PasswordHashing) Reset() {
 	*x = PasswordHashing{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[15]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1230,7 +1301,7 @@ func (x *PasswordHashing) String() string {
 func (*PasswordHashing) ProtoMessage() {}
 
 func (x *PasswordHashing) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[15]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1243,7 +1314,7 @@ func (x *PasswordHashing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PasswordHashing.ProtoReflect.Descriptor instead.
 func (*PasswordHashing) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{15}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *PasswordHashing) GetMemoryKib() uint32 {
@@ -1293,7 +1364,7 @@ type Services struct {
 
 func (x *Services) Reset() {
 	*x = Services{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[16]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1305,7 +1376,7 @@ func (x *Services) String() string {
 func (*Services) ProtoMessage() {}
 
 func (x *Services) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[16]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1318,7 +1389,7 @@ func (x *Services) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Services.ProtoReflect.Descriptor instead.
 func (*Services) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{16}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Services) GetUser() string {
@@ -1403,7 +1474,7 @@ type HTTP struct {
 
 func (x *HTTP) Reset() {
 	*x = HTTP{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[17]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1415,7 +1486,7 @@ func (x *HTTP) String() string {
 func (*HTTP) ProtoMessage() {}
 
 func (x *HTTP) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[17]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1428,7 +1499,7 @@ func (x *HTTP) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTP.ProtoReflect.Descriptor instead.
 func (*HTTP) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{17}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *HTTP) GetTimeout() *durationpb.Duration {
@@ -1528,7 +1599,7 @@ type Storage struct {
 
 func (x *Storage) Reset() {
 	*x = Storage{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[18]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1540,7 +1611,7 @@ func (x *Storage) String() string {
 func (*Storage) ProtoMessage() {}
 
 func (x *Storage) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[18]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1553,7 +1624,7 @@ func (x *Storage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Storage.ProtoReflect.Descriptor instead.
 func (*Storage) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{18}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Storage) GetEndpoint() string {
@@ -1631,7 +1702,7 @@ type Video struct {
 
 func (x *Video) Reset() {
 	*x = Video{}
-	mi := &file_api_conf_v1_conf_proto_msgTypes[19]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1643,7 +1714,7 @@ func (x *Video) String() string {
 func (*Video) ProtoMessage() {}
 
 func (x *Video) ProtoReflect() protoreflect.Message {
-	mi := &file_api_conf_v1_conf_proto_msgTypes[19]
+	mi := &file_api_conf_v1_conf_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1656,7 +1727,7 @@ func (x *Video) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Video.ProtoReflect.Descriptor instead.
 func (*Video) Descriptor() ([]byte, []int) {
-	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{19}
+	return file_api_conf_v1_conf_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Video) GetMaxUploadBytes() int64 {
@@ -1726,7 +1797,7 @@ var File_api_conf_v1_conf_proto protoreflect.FileDescriptor
 
 const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\n" +
-	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\xa0\a\n" +
+	"\x16api/conf/v1/conf.proto\x12\x0edouyin.conf.v1\x1a\x1egoogle/protobuf/duration.proto\"\xdc\a\n" +
 	"\tBootstrap\x12\x19\n" +
 	"\bdata_dir\x18\x01 \x01(\tR\adataDir\x12\x1b\n" +
 	"\thttp_addr\x18\x02 \x01(\tR\bhttpAddr\x12\x1b\n" +
@@ -1754,7 +1825,14 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\amessage\x18\x14 \x01(\v2\x19.douyin.conf.v1.MessagingR\amessage\x12%\n" +
 	"\x03web\x18\x15 \x01(\v2\x13.douyin.conf.v1.WebR\x03web\x12\x1f\n" +
 	"\vadmin_token\x18\x16 \x01(\tR\n" +
-	"adminToken\"\x1f\n" +
+	"adminToken\x12:\n" +
+	"\n" +
+	"moderation\x18\x17 \x01(\v2\x1a.douyin.conf.v1.ModerationR\n" +
+	"moderation\"_\n" +
+	"\n" +
+	"Moderation\x12#\n" +
+	"\rblocked_words\x18\x01 \x03(\tR\fblockedWords\x12,\n" +
+	"\x12blocked_words_file\x18\x02 \x01(\tR\x10blockedWordsFile\"\x1f\n" +
 	"\x03Web\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\"$\n" +
 	"\x05Lists\x12\x1b\n" +
@@ -1888,81 +1966,83 @@ func file_api_conf_v1_conf_proto_rawDescGZIP() []byte {
 	return file_api_conf_v1_conf_proto_rawDescData
 }
 
-var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_api_conf_v1_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_api_conf_v1_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: douyin.conf.v1.Bootstrap
-	(*Web)(nil),                 // 1: douyin.conf.v1.Web
-	(*Lists)(nil),               // 2: douyin.conf.v1.Lists
-	(*Messaging)(nil),           // 3: douyin.conf.v1.Messaging
-	(*RateLimit)(nil),           // 4: douyin.conf.v1.RateLimit
-	(*Rate)(nil),                // 5: douyin.conf.v1.Rate
-	(*LoginFailures)(nil),       // 6: douyin.conf.v1.LoginFailures
-	(*Registry)(nil),            // 7: douyin.conf.v1.Registry
-	(*Nacos)(nil),               // 8: douyin.conf.v1.Nacos
-	(*Tracing)(nil),             // 9: douyin.conf.v1.Tracing
-	(*Kafka)(nil),               // 10: douyin.conf.v1.Kafka
-	(*Log)(nil),                 // 11: douyin.conf.v1.Log
-	(*Database)(nil),            // 12: douyin.conf.v1.Database
-	(*Redis)(nil),               // 13: douyin.conf.v1.Redis
-	(*Auth)(nil),                // 14: douyin.conf.v1.Auth
-	(*PasswordHashing)(nil),     // 15: douyin.conf.v1.PasswordHashing
-	(*Services)(nil),            // 16: douyin.conf.v1.Services
-	(*HTTP)(nil),                // 17: douyin.conf.v1.HTTP
-	(*Storage)(nil),             // 18: douyin.conf.v1.Storage
-	(*Video)(nil),               // 19: douyin.conf.v1.Video
-	(*durationpb.Duration)(nil), // 20: google.protobuf.Duration
+	(*Moderation)(nil),          // 1: douyin.conf.v1.Moderation
+	(*Web)(nil),                 // 2: douyin.conf.v1.Web
+	(*Lists)(nil),               // 3: douyin.conf.v1.Lists
+	(*Messaging)(nil),           // 4: douyin.conf.v1.Messaging
+	(*RateLimit)(nil),           // 5: douyin.conf.v1.RateLimit
+	(*Rate)(nil),                // 6: douyin.conf.v1.Rate
+	(*LoginFailures)(nil),       // 7: douyin.conf.v1.LoginFailures
+	(*Registry)(nil),            // 8: douyin.conf.v1.Registry
+	(*Nacos)(nil),               // 9: douyin.conf.v1.Nacos
+	(*Tracing)(nil),             // 10: douyin.conf.v1.Tracing
+	(*Kafka)(nil),               // 11: douyin.conf.v1.Kafka
+	(*Log)(nil),                 // 12: douyin.conf.v1.Log
+	(*Database)(nil),            // 13: douyin.conf.v1.Database
+	(*Redis)(nil),               // 14: douyin.conf.v1.Redis
+	(*Auth)(nil),                // 15: douyin.conf.v1.Auth
+	(*PasswordHashing)(nil),     // 16: douyin.conf.v1.PasswordHashing
+	(*Services)(nil),            // 17: douyin.conf.v1.Services
+	(*HTTP)(nil),                // 18: douyin.conf.v1.HTTP
+	(*Storage)(nil),             // 19: douyin.conf.v1.Storage
+	(*Video)(nil),               // 20: douyin.conf.v1.Video
+	(*durationpb.Duration)(nil), // 21: google.protobuf.Duration
 }
 var file_api_conf_v1_conf_proto_depIdxs = []int32{
-	11, // 0: douyin.conf.v1.Bootstrap.log:type_name -> douyin.conf.v1.Log
-	12, // 1: douyin.conf.v1.Bootstrap.database:type_name -> douyin.conf.v1.Database
-	13, // 2: douyin.conf.v1.Bootstrap.redis:type_name -> douyin.conf.v1.Redis
-	14, // 3: douyin.conf.v1.Bootstrap.auth:type_name -> douyin.conf.v1.Auth
-	16, // 4: douyin.conf.v1.Bootstrap.services:type_name -> douyin.conf.v1.Services
-	17, // 5: douyin.conf.v1.Bootstrap.http:type_name -> douyin.conf.v1.HTTP
-	18, // 6: douyin.conf.v1.Bootstrap.storage:type_name -> douyin.conf.v1.Storage
-	19, // 7: douyin.conf.v1.Bootstrap.video:type_name -> douyin.conf.v1.Video
-	10, // 8: douyin.conf.v1.Bootstrap.kafka:type_name -> douyin.conf.v1.Kafka
-	9,  // 9: douyin.conf.v1.Bootstrap.tracing:type_name -> douyin.conf.v1.Tracing
-	7,  // 10: douyin.conf.v1.Bootstrap.registry:type_name -> douyin.conf.v1.Registry
-	4,  // 11: douyin.conf.v1.Bootstrap.rate_limit:type_name -> douyin.conf.v1.RateLimit
-	2,  // 12: douyin.conf.v1.Bootstrap.lists:type_name -> douyin.conf.v1.Lists
-	3,  // 13: douyin.conf.v1.Bootstrap.message:type_name -> douyin.conf.v1.Messaging
-	1,  // 14: douyin.conf.v1.Bootstrap.web:type_name -> douyin.conf.v1.Web
-	5,  // 15: douyin.conf.v1.RateLimit.like:type_name -> douyin.conf.v1.Rate
-	5,  // 16: douyin.conf.v1.RateLimit.comment:type_name -> douyin.conf.v1.Rate
-	5,  // 17: douyin.conf.v1.RateLimit.follow:type_name -> douyin.conf.v1.Rate
-	5,  // 18: douyin.conf.v1.RateLimit.publish:type_name -> douyin.conf.v1.Rate
-	5,  // 19: douyin.conf.v1.RateLimit.message:type_name -> douyin.conf.v1.Rate
-	5,  // 20: douyin.conf.v1.RateLimit.message_pair:type_name -> douyin.conf.v1.Rate
-	5,  // 21: douyin.conf.v1.RateLimit.register:type_name -> douyin.conf.v1.Rate
-	5,  // 22: douyin.conf.v1.RateLimit.login:type_name -> douyin.conf.v1.Rate
-	6,  // 23: douyin.conf.v1.RateLimit.login_failures:type_name -> douyin.conf.v1.LoginFailures
-	20, // 24: douyin.conf.v1.Rate.per:type_name -> google.protobuf.Duration
-	20, // 25: douyin.conf.v1.LoginFailures.delay:type_name -> google.protobuf.Duration
-	20, // 26: douyin.conf.v1.LoginFailures.max_delay:type_name -> google.protobuf.Duration
-	20, // 27: douyin.conf.v1.LoginFailures.forget_after:type_name -> google.protobuf.Duration
-	8,  // 28: douyin.conf.v1.Registry.nacos:type_name -> douyin.conf.v1.Nacos
-	20, // 29: douyin.conf.v1.Nacos.timeout:type_name -> google.protobuf.Duration
-	20, // 30: douyin.conf.v1.Kafka.apply_wait:type_name -> google.protobuf.Duration
-	20, // 31: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
-	20, // 32: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
-	15, // 33: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
-	20, // 34: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
-	20, // 35: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
-	20, // 36: douyin.conf.v1.HTTP.upload_timeout:type_name -> google.protobuf.Duration
-	20, // 37: douyin.conf.v1.HTTP.read_header_timeout:type_name -> google.protobuf.Duration
-	20, // 38: douyin.conf.v1.HTTP.read_timeout:type_name -> google.protobuf.Duration
-	20, // 39: douyin.conf.v1.HTTP.write_timeout:type_name -> google.protobuf.Duration
-	20, // 40: douyin.conf.v1.HTTP.idle_timeout:type_name -> google.protobuf.Duration
-	20, // 41: douyin.conf.v1.HTTP.download_timeout:type_name -> google.protobuf.Duration
-	20, // 42: douyin.conf.v1.Video.media_timeout:type_name -> google.protobuf.Duration
-	20, // 43: douyin.conf.v1.Video.max_duration:type_name -> google.protobuf.Duration
-	20, // 44: douyin.conf.v1.Video.orphan_grace:type_name -> google.protobuf.Duration
-	45, // [45:45] is the sub-list for method output_type
-	45, // [45:45] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	12, // 0: douyin.conf.v1.Bootstrap.log:type_name -> douyin.conf.v1.Log
+	13, // 1: douyin.conf.v1.Bootstrap.database:type_name -> douyin.conf.v1.Database
+	14, // 2: douyin.conf.v1.Bootstrap.redis:type_name -> douyin.conf.v1.Redis
+	15, // 3: douyin.conf.v1.Bootstrap.auth:type_name -> douyin.conf.v1.Auth
+	17, // 4: douyin.conf.v1.Bootstrap.services:type_name -> douyin.conf.v1.Services
+	18, // 5: douyin.conf.v1.Bootstrap.http:type_name -> douyin.conf.v1.HTTP
+	19, // 6: douyin.conf.v1.Bootstrap.storage:type_name -> douyin.conf.v1.Storage
+	20, // 7: douyin.conf.v1.Bootstrap.video:type_name -> douyin.conf.v1.Video
+	11, // 8: douyin.conf.v1.Bootstrap.kafka:type_name -> douyin.conf.v1.Kafka
+	10, // 9: douyin.conf.v1.Bootstrap.tracing:type_name -> douyin.conf.v1.Tracing
+	8,  // 10: douyin.conf.v1.Bootstrap.registry:type_name -> douyin.conf.v1.Registry
+	5,  // 11: douyin.conf.v1.Bootstrap.rate_limit:type_name -> douyin.conf.v1.RateLimit
+	3,  // 12: douyin.conf.v1.Bootstrap.lists:type_name -> douyin.conf.v1.Lists
+	4,  // 13: douyin.conf.v1.Bootstrap.message:type_name -> douyin.conf.v1.Messaging
+	2,  // 14: douyin.conf.v1.Bootstrap.web:type_name -> douyin.conf.v1.Web
+	1,  // 15: douyin.conf.v1.Bootstrap.moderation:type_name -> douyin.conf.v1.Moderation
+	6,  // 16: douyin.conf.v1.RateLimit.like:type_name -> douyin.conf.v1.Rate
+	6,  // 17: douyin.conf.v1.RateLimit.comment:type_name -> douyin.conf.v1.Rate
+	6,  // 18: douyin.conf.v1.RateLimit.follow:type_name -> douyin.conf.v1.Rate
+	6,  // 19: douyin.conf.v1.RateLimit.publish:type_name -> douyin.conf.v1.Rate
+	6,  // 20: douyin.conf.v1.RateLimit.message:type_name -> douyin.conf.v1.Rate
+	6,  // 21: douyin.conf.v1.RateLimit.message_pair:type_name -> douyin.conf.v1.Rate
+	6,  // 22: douyin.conf.v1.RateLimit.register:type_name -> douyin.conf.v1.Rate
+	6,  // 23: douyin.conf.v1.RateLimit.login:type_name -> douyin.conf.v1.Rate
+	7,  // 24: douyin.conf.v1.RateLimit.login_failures:type_name -> douyin.conf.v1.LoginFailures
+	21, // 25: douyin.conf.v1.Rate.per:type_name -> google.protobuf.Duration
+	21, // 26: douyin.conf.v1.LoginFailures.delay:type_name -> google.protobuf.Duration
+	21, // 27: douyin.conf.v1.LoginFailures.max_delay:type_name -> google.protobuf.Duration
+	21, // 28: douyin.conf.v1.LoginFailures.forget_after:type_name -> google.protobuf.Duration
+	9,  // 29: douyin.conf.v1.Registry.nacos:type_name -> douyin.conf.v1.Nacos
+	21, // 30: douyin.conf.v1.Nacos.timeout:type_name -> google.protobuf.Duration
+	21, // 31: douyin.conf.v1.Kafka.apply_wait:type_name -> google.protobuf.Duration
+	21, // 32: douyin.conf.v1.Redis.cache_ttl:type_name -> google.protobuf.Duration
+	21, // 33: douyin.conf.v1.Auth.token_ttl:type_name -> google.protobuf.Duration
+	16, // 34: douyin.conf.v1.Auth.password_hashing:type_name -> douyin.conf.v1.PasswordHashing
+	21, // 35: douyin.conf.v1.Services.call_timeout:type_name -> google.protobuf.Duration
+	21, // 36: douyin.conf.v1.HTTP.timeout:type_name -> google.protobuf.Duration
+	21, // 37: douyin.conf.v1.HTTP.upload_timeout:type_name -> google.protobuf.Duration
+	21, // 38: douyin.conf.v1.HTTP.read_header_timeout:type_name -> google.protobuf.Duration
+	21, // 39: douyin.conf.v1.HTTP.read_timeout:type_name -> google.protobuf.Duration
+	21, // 40: douyin.conf.v1.HTTP.write_timeout:type_name -> google.protobuf.Duration
+	21, // 41: douyin.conf.v1.HTTP.idle_timeout:type_name -> google.protobuf.Duration
+	21, // 42: douyin.conf.v1.HTTP.download_timeout:type_name -> google.protobuf.Duration
+	21, // 43: douyin.conf.v1.Video.media_timeout:type_name -> google.protobuf.Duration
+	21, // 44: douyin.conf.v1.Video.max_duration:type_name -> google.protobuf.Duration
+	21, // 45: douyin.conf.v1.Video.orphan_grace:type_name -> google.protobuf.Duration
+	46, // [46:46] is the sub-list for method output_type
+	46, // [46:46] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_api_conf_v1_conf_proto_init() }
@@ -1976,7 +2056,7 @@ func file_api_conf_v1_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_conf_v1_conf_proto_rawDesc), len(file_api_conf_v1_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

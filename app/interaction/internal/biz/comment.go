@@ -22,7 +22,15 @@ var (
 	ErrCommentNotFound = apierror.New(interactionv1.ErrorReason_COMMENT_NOT_FOUND, "comment not found")
 	// ErrNotCommentAuthor refuses deleting someone else's comment.
 	ErrNotCommentAuthor = apierror.New(interactionv1.ErrorReason_NOT_COMMENT_AUTHOR, "you can only delete your own comments")
+	// ErrCommentBlocked refuses a comment with a blocked word in it.
+	ErrCommentBlocked = apierror.New(interactionv1.ErrorReason_INVALID_ARGUMENT, "the comment contains a word that is not allowed here")
 )
+
+// Blocklist tells whether text contains a word or phrase this server does not allow
+// (moderation.blocked_words); an empty list allows everything.
+type Blocklist interface {
+	Blocks(text string) bool
+}
 
 // Comment is a comment on a video.
 type Comment struct {
@@ -68,15 +76,17 @@ type CommentUsecase struct {
 	repo   CommentRepo
 	videos VideoDirectory
 	counts countsv1.Awaiter
+	// blocked are the words no comment may contain.
+	blocked Blocklist
 	// maxItems bounds a list of comments (lists.max_items).
 	maxItems int
 	log      *log.Helper
 }
 
 // NewCommentUsecase returns a CommentUsecase.
-func NewCommentUsecase(settings Settings, repo CommentRepo, videos VideoDirectory, counts countsv1.Awaiter, logger log.Logger) *CommentUsecase {
+func NewCommentUsecase(settings Settings, repo CommentRepo, videos VideoDirectory, counts countsv1.Awaiter, blocked Blocklist, logger log.Logger) *CommentUsecase {
 	return &CommentUsecase{
-		repo: repo, videos: videos, counts: counts, maxItems: settings.MaxListItems, log: log.NewHelper(logger),
+		repo: repo, videos: videos, counts: counts, blocked: blocked, maxItems: settings.MaxListItems, log: log.NewHelper(logger),
 	}
 }
 
@@ -88,6 +98,10 @@ func (uc *CommentUsecase) Post(ctx context.Context, userID, videoID int64, conte
 	}
 	if userID <= 0 || videoID <= 0 {
 		return nil, apierror.New(interactionv1.ErrorReason_INVALID_ARGUMENT, "video_id must be positive")
+	}
+	// Before asking the video app: what is refused whatever the video costs no call.
+	if uc.blocked.Blocks(content) {
+		return nil, ErrCommentBlocked
 	}
 	if _, err := uc.videos.Author(ctx, videoID); err != nil {
 		return nil, err

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/protobuf/proto"
 
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
@@ -50,6 +52,9 @@ func TestPostComment(t *testing.T) {
 		{name: "zero video", user: 1, video: 0, content: "hello", reason: invalid},
 		{name: "negative video", user: 1, video: -1, content: "hello", reason: invalid},
 		{name: "zero user", user: 0, video: videoA, content: "hello", reason: invalid},
+		{name: "blocked word", user: 1, video: videoA, content: "buy spam here", reason: invalid},
+		{name: "blocked word in Chinese", user: 1, video: videoA, content: "这是垃圾视频", reason: invalid},
+		{name: "blocked word on an unknown video", user: 1, video: 999, content: "spam", reason: invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +89,21 @@ func TestPostComment(t *testing.T) {
 				t.Fatalf("waits %+v; want one for the video counts of the post's event", calls)
 			}
 		})
+	}
+}
+
+// A comment with a blocked word is refused saying which field, before the video app is asked,
+// and nothing is stored or announced.
+func TestPostCommentRefusesBlockedWords(t *testing.T) {
+	repo, videos, waiter := newFakeComments(), newFakeVideos(catalogue()), &eventtest.Acks{}
+	uc := NewCommentUsecase(settings(), repo, videos, awaiter(waiter, time.Second), testBlocklist, log.DefaultLogger)
+	got, err := uc.Post(context.Background(), 1, videoA, "  what 垃圾  ")
+	if got != nil || kerrors.Code(err) != 400 || kerrors.FromError(err).Message != "the comment contains a word that is not allowed here" {
+		t.Fatalf("Post = %+v, %v; want 400 %q", got, err, "the comment contains a word that is not allowed here")
+	}
+	if repo.creates != 0 || len(repo.announced) != 0 || len(videos.asked) != 0 || len(waiter.Waits()) != 0 {
+		t.Fatalf("a refused comment was stored (%d), announced (%d), looked up (%v) or waited for",
+			repo.creates, len(repo.announced), videos.asked)
 	}
 }
 

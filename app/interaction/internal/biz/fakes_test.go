@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +20,22 @@ import (
 // bootstrap is the configuration the use cases read: lists.max_items at its default (tests of
 // the bound change it).
 func settings() Settings { return Settings{MaxListItems: 1000} }
+
+// blocklist is a fake Blocklist: it blocks the text that contains one of its words as written.
+// Matching as people read is pkg/moderation's, tested there.
+type blocklist []string
+
+func (b blocklist) Blocks(text string) bool {
+	for _, w := range b {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// testBlocklist are the words no comment of the tests' use cases may contain.
+var testBlocklist = blocklist{"spam", "垃圾"}
 
 // awaiter waits for counts through acks, at most wait (kafka.apply_wait).
 func awaiter(acks *eventtest.Acks, wait time.Duration) countsv1.Awaiter {
@@ -200,5 +217,5 @@ func reasonOf(r interactionv1.ErrorReason) *interactionv1.ErrorReason { return &
 
 // newTestCommentUsecase is NewCommentUsecase with its log discarded.
 func newTestCommentUsecase(s Settings, repo CommentRepo, videos VideoDirectory, counts countsv1.Awaiter) *CommentUsecase {
-	return NewCommentUsecase(s, repo, videos, counts, log.NewStdLogger(io.Discard))
+	return NewCommentUsecase(s, repo, videos, counts, testBlocklist, log.NewStdLogger(io.Discard))
 }

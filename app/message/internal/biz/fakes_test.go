@@ -3,6 +3,7 @@ package biz
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -19,6 +20,22 @@ const testMaxItems = 1000
 func config(friendsOnly bool, maxItems int) Settings {
 	return Settings{FriendsOnly: friendsOnly, MaxListItems: maxItems}
 }
+
+// blocklist is a fake Blocklist: it blocks the text that contains one of its words as written.
+// Matching as people read is pkg/moderation's, tested there.
+type blocklist []string
+
+func (b blocklist) Blocks(text string) bool {
+	for _, w := range b {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// testBlocklist are the words no message of the tests' use cases may contain.
+var testBlocklist = blocklist{"spam", "垃圾"}
 
 // fakeFriends is a FriendChecker over a fixed set of friend pairs.
 type fakeFriends struct {

@@ -34,6 +34,15 @@ const MaxBatch = 500
 // (message.friends_only).
 var ErrNotFriends = apierror.New(messagev1.ErrorReason_NOT_FRIENDS, "you can only message friends: follow each other first")
 
+// ErrMessageBlocked refuses a message with a blocked word in it.
+var ErrMessageBlocked = apierror.New(messagev1.ErrorReason_INVALID_ARGUMENT, "the message contains a word that is not allowed here")
+
+// Blocklist tells whether text contains a word or phrase this server does not allow
+// (moderation.blocked_words); an empty list allows everything.
+type Blocklist interface {
+	Blocks(text string) bool
+}
+
 // Message is a chat message.
 type Message struct {
 	ID         int64
@@ -81,11 +90,13 @@ type MessageUsecase struct {
 	repo     MessageRepo
 	friends  FriendChecker
 	settings Settings
+	// blocked are the words no message may contain.
+	blocked Blocklist
 }
 
 // NewMessageUsecase returns a MessageUsecase.
-func NewMessageUsecase(settings Settings, repo MessageRepo, friends FriendChecker) *MessageUsecase {
-	return &MessageUsecase{repo: repo, friends: friends, settings: settings}
+func NewMessageUsecase(settings Settings, repo MessageRepo, friends FriendChecker, blocked Blocklist) *MessageUsecase {
+	return &MessageUsecase{repo: repo, friends: friends, settings: settings, blocked: blocked}
 }
 
 func invalidArgument(format string, args ...any) error {
@@ -105,6 +116,9 @@ func (uc *MessageUsecase) Send(ctx context.Context, fromUserID, toUserID int64, 
 	content, err := cleanMessage(content)
 	if err != nil {
 		return nil, err
+	}
+	if uc.blocked.Blocks(content) {
+		return nil, ErrMessageBlocked
 	}
 	if uc.settings.FriendsOnly {
 		// Checked last: it is the only rule that costs a call to another app.

@@ -70,6 +70,13 @@ func TestSend(t *testing.T) {
 		{name: "not friends, the other way", from: carol, to: alice, content: "hi", want: "hi", strangers: true},
 		{name: "strangers, to yourself", from: carol, to: carol, content: "hi", reason: invalid, message: "you cannot message yourself"},
 		{name: "strangers, empty", from: carol, to: alice, content: " ", reason: invalid, message: "the message is empty"},
+		{name: "blocked word", from: alice, to: bob, content: "buy spam now", reason: invalid,
+			message: "the message contains a word that is not allowed here"},
+		{name: "blocked word in Chinese", from: alice, to: bob, content: "你是垃圾", reason: invalid,
+			message: "the message contains a word that is not allowed here"},
+		// Refused for its words before the relation app is asked whether they are friends.
+		{name: "strangers, blocked word", from: carol, to: alice, content: "spam", reason: invalid,
+			message: "the message contains a word that is not allowed here"},
 	}
 	for _, friendsOnly := range []bool{false, true} {
 		for _, tt := range tests {
@@ -79,7 +86,7 @@ func TestSend(t *testing.T) {
 					reason, message = reasonOf(messagev1.ErrorReason_NOT_FRIENDS), "you can only message friends: follow each other first"
 				}
 				repo, friends := &fakeMessages{}, friendsOfAlice()
-				uc := NewMessageUsecase(config(friendsOnly, testMaxItems), repo, friends)
+				uc := NewMessageUsecase(config(friendsOnly, testMaxItems), repo, friends, testBlocklist)
 				got, err := uc.Send(ctx, tt.from, tt.to, tt.content)
 				wantError(t, "Send", err, reason, message)
 				// The relation app is asked only where friendship is the rule, and only about
@@ -111,7 +118,7 @@ func TestSendWhenTheRelationAppFails(t *testing.T) {
 	t.Run("friends only: nothing is sent", func(t *testing.T) {
 		repo, friends := &fakeMessages{}, friendsOfAlice()
 		friends.err = errors.New("relation app unreachable")
-		uc := NewMessageUsecase(config(true, testMaxItems), repo, friends)
+		uc := NewMessageUsecase(config(true, testMaxItems), repo, friends, testBlocklist)
 		got, err := uc.Send(context.Background(), alice, bob, "hi")
 		if !errors.Is(err, friends.err) || got != nil {
 			t.Fatalf("Send = %+v, %v; want the relation app's error", got, err)
@@ -123,7 +130,7 @@ func TestSendWhenTheRelationAppFails(t *testing.T) {
 	t.Run("open chat: the relation app is not needed", func(t *testing.T) {
 		repo, friends := &fakeMessages{}, friendsOfAlice()
 		friends.err = errors.New("relation app unreachable")
-		uc := NewMessageUsecase(config(false, testMaxItems), repo, friends)
+		uc := NewMessageUsecase(config(false, testMaxItems), repo, friends, testBlocklist)
 		if got, err := uc.Send(context.Background(), alice, carol, "hi"); err != nil || got == nil || repo.count() != 1 {
 			t.Fatalf("Send = %+v, %v, %d stored; want the message stored", got, err, repo.count())
 		}
@@ -191,7 +198,7 @@ func TestChat(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			friends := friendsOfAlice()
 			maxItems := cmp.Or(tt.maxItems, testMaxItems)
-			uc := NewMessageUsecase(config(true, maxItems), repo, friends)
+			uc := NewMessageUsecase(config(true, maxItems), repo, friends, testBlocklist)
 			before := len(repo.queries())
 			got, err := uc.Chat(ctx, tt.user, tt.peer, tt.afterMs)
 			wantError(t, "Chat", err, tt.reason, tt.wantMessage)
@@ -256,7 +263,7 @@ func TestLatest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			uc := NewMessageUsecase(config(false, testMaxItems), repo, friendsOfAlice())
+			uc := NewMessageUsecase(config(false, testMaxItems), repo, friendsOfAlice(), testBlocklist)
 			before := len(repo.latestQ)
 			got, err := uc.Latest(ctx, tt.user, tt.peers)
 			wantError(t, "Latest", err, tt.reason, tt.message)

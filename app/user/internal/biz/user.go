@@ -45,7 +45,16 @@ var (
 	// ErrAccountSuspended is returned by Login for the right password of a banned account: only
 	// someone who knows the password learns of the ban.
 	ErrAccountSuspended = apierror.New(userv1.ErrorReason_ACCOUNT_SUSPENDED, "this account has been suspended")
+	// ErrUsernameBlocked refuses registering a name with a blocked word in it. It does not
+	// repeat the word: the refusal is shown as it is, and the writer knows what they wrote.
+	ErrUsernameBlocked = apierror.New(userv1.ErrorReason_INVALID_ARGUMENT, "the username contains a word that is not allowed here")
 )
+
+// Blocklist tells whether text contains a word or phrase this server does not allow
+// (moderation.blocked_words); an empty list allows everything.
+type Blocklist interface {
+	Blocks(text string) bool
+}
 
 // User is a profile with its counters.
 type User struct {
@@ -120,6 +129,9 @@ type PasswordHasher interface {
 type UserUsecase struct {
 	repo   UserRepo
 	hasher PasswordHasher
+	// blocked are the words no new username may contain. Existing names stay, and log in:
+	// a word added to the list later must not lock its holders out.
+	blocked Blocklist
 	// decoy is a hash of no one's password. A login for an unknown name checks the password
 	// against it, so that answer takes as long as a wrong password's.
 	decoy string
@@ -127,12 +139,12 @@ type UserUsecase struct {
 }
 
 // NewUserUsecase returns a UserUsecase.
-func NewUserUsecase(repo UserRepo, hasher PasswordHasher, logger log.Logger) (*UserUsecase, error) {
+func NewUserUsecase(repo UserRepo, hasher PasswordHasher, blocked Blocklist, logger log.Logger) (*UserUsecase, error) {
 	decoy, err := hasher.Hash(context.Background(), randomName())
 	if err != nil {
 		return nil, fmt.Errorf("hash the decoy password: %w", err)
 	}
-	return &UserUsecase{repo: repo, hasher: hasher, decoy: decoy, log: log.NewHelper(logger)}, nil
+	return &UserUsecase{repo: repo, hasher: hasher, blocked: blocked, decoy: decoy, log: log.NewHelper(logger)}, nil
 }
 
 // Register creates an account and returns its id.
@@ -140,6 +152,10 @@ func (uc *UserUsecase) Register(ctx context.Context, username, password string) 
 	username, err := validateCredentials(username, password)
 	if err != nil {
 		return 0, err
+	}
+	// Before the lookup: a blocked name is refused alike whether or not someone holds it.
+	if uc.blocked.Blocks(username) {
+		return 0, ErrUsernameBlocked
 	}
 	// Checked before hashing so a taken name costs a lookup, not a hash. The unique index
 	// still decides when two registrations race.

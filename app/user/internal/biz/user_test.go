@@ -94,13 +94,63 @@ func (h *countingHasher) Verify(ctx context.Context, password, hash string) (boo
 	return h.Argon2idHasher.Verify(ctx, password, hash)
 }
 
+// blocklist is a fake Blocklist: it blocks the names that contain one of its words as they
+// are written. Matching as people read is pkg/moderation's, tested there; these tests are about
+// which fields are checked and what a refusal leaves.
+type blocklist []string
+
+func (b blocklist) Blocks(text string) bool {
+	for _, w := range b {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
 func newUsecase(t *testing.T, repo UserRepo, hasher PasswordHasher) *UserUsecase {
 	t.Helper()
-	uc, err := NewUserUsecase(repo, hasher, log.DefaultLogger)
+	return newUsecaseBlocking(t, repo, hasher, nil)
+}
+
+func newUsecaseBlocking(t *testing.T, repo UserRepo, hasher PasswordHasher, blocked blocklist) *UserUsecase {
+	t.Helper()
+	uc, err := NewUserUsecase(repo, hasher, blocked, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return uc
+}
+
+// A new name with a blocked word is refused, saying so, before anything is looked up, hashed or
+// stored; names that hold such a word already still log in.
+func TestRegisterRefusesBlockedNames(t *testing.T) {
+	ctx := context.Background()
+	repo := newFakeRepo()
+	hasher := &countingHasher{Argon2idHasher: cheapHasher()}
+	if _, err := newUsecase(t, repo, hasher).Register(ctx, "spammer", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	uc := newUsecaseBlocking(t, repo, hasher, blocklist{"spam", "垃圾"})
+	for _, name := range []string{"spam", "i-spam-you", "ｓｐａｍ", "垃圾王", "spammer"} {
+		before := repo.creates
+		_, err := uc.Register(ctx, name, "pw")
+		if !errors.Is(err, ErrUsernameBlocked) || kerrors.Code(err) != 400 ||
+			kerrors.FromError(err).Message != "the username contains a word that is not allowed here" {
+			t.Errorf("Register(%q) = %v; want ErrUsernameBlocked", name, err)
+		}
+		if repo.creates != before {
+			t.Errorf("Register(%q) stored an account", name)
+		}
+	}
+	// The name is checked as it is stored (full-width folded by CanonicalName), and the taken
+	// "spammer" is refused as blocked, not as taken: the answer does not tell it exists.
+	if id, err := uc.Login(ctx, "spammer", "pw"); err != nil || id != 1 {
+		t.Errorf("Login of a name made before its word was blocked = %d, %v; want it to work", id, err)
+	}
+	if _, err := uc.Register(ctx, "ham", "pw"); err != nil {
+		t.Errorf("Register of a name with no blocked word: %v", err)
+	}
 }
 
 // cheapHasher keeps the tests fast; the real hasher is tested on its own below.

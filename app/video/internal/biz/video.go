@@ -48,7 +48,15 @@ var (
 	ErrEmptyFile = apierror.New(videov1.ErrorReason_INVALID_ARGUMENT, "the file is empty")
 	// ErrVideoNotFound is returned for a video that does not exist (or no longer does).
 	ErrVideoNotFound = apierror.New(videov1.ErrorReason_VIDEO_NOT_FOUND, "video not found")
+	// ErrTitleBlocked refuses a title with a blocked word in it.
+	ErrTitleBlocked = apierror.New(videov1.ErrorReason_INVALID_ARGUMENT, "the title contains a word that is not allowed here")
 )
+
+// Blocklist tells whether text contains a word or phrase this server does not allow
+// (moderation.blocked_words); an empty list allows everything.
+type Blocklist interface {
+	Blocks(text string) bool
+}
 
 // Video is a published video.
 type Video struct {
@@ -207,6 +215,8 @@ type VideoUsecase struct {
 	media   MediaTool
 	spool   UploadSpool
 	limits  Settings
+	// blocked are the words no title may contain.
+	blocked Blocklist
 	now     func() time.Time
 	log     *log.Helper
 }
@@ -214,10 +224,10 @@ type VideoUsecase struct {
 // NewVideoUsecase returns a VideoUsecase. A server without ffmpeg still starts (everything but
 // publishing works) and says so once, here.
 func NewVideoUsecase(settings Settings, repo VideoRepo, counts countsv1.Awaiter, objects ObjectStore, media MediaTool,
-	spool UploadSpool, logger log.Logger) *VideoUsecase {
+	spool UploadSpool, blocked Blocklist, logger log.Logger) *VideoUsecase {
 	uc := &VideoUsecase{
 		repo: repo, counts: counts, objects: objects, media: media, spool: spool, limits: settings,
-		now: time.Now, log: log.NewHelper(logger),
+		blocked: blocked, now: time.Now, log: log.NewHelper(logger),
 	}
 	if !media.Available() {
 		uc.log.Warn("ffmpeg or ffprobe not found: publishing is disabled until they are installed")
@@ -235,6 +245,10 @@ func (uc *VideoUsecase) Publish(ctx context.Context, up *Upload, authorID int64,
 	title, err := cleanTitle(title)
 	if err != nil {
 		return nil, err
+	}
+	// Before the file is looked at: a title refused is refused at once, whatever the file.
+	if uc.blocked.Blocks(title) {
+		return nil, ErrTitleBlocked
 	}
 	if up.size == 0 {
 		return nil, ErrEmptyFile

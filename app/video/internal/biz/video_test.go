@@ -369,9 +369,26 @@ func newFixtureWith(t *testing.T, media fakeMedia, settings Settings) *fixture {
 		objects: &fakeObjects{objects: map[string][]byte{}, modified: map[string]time.Time{}}}
 	settings.MaxListItems = fixtureMaxItems
 	media.spool = f.uploads
-	f.uc = NewVideoUsecase(settings, f.repo, countsv1.Awaiter{Acks: f.waiter, Wait: time.Second}, f.objects, media, f.uploads, log.DefaultLogger)
+	f.uc = NewVideoUsecase(settings, f.repo, countsv1.Awaiter{Acks: f.waiter, Wait: time.Second}, f.objects, media, f.uploads,
+		fixtureBlocklist, log.DefaultLogger)
 	return f
 }
+
+// blocklist is a fake Blocklist: it blocks the text that contains one of its words as written.
+// Matching as people read is pkg/moderation's, tested there.
+type blocklist []string
+
+func (b blocklist) Blocks(text string) bool {
+	for _, w := range b {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// fixtureBlocklist are the words no title of the fixture's use case may contain.
+var fixtureBlocklist = blocklist{"spam", "垃圾"}
 
 // publish uploads content in small writes, as the stream would deliver it.
 func (f *fixture) publish(t *testing.T, content, title string) (*Video, error) {
@@ -464,6 +481,13 @@ func TestPublishRefusalsLeaveNothing(t *testing.T) {
 		{name: "blank title", content: "VIDEO", title: " \t ", wantMsg: "a title is required"},
 		{name: "long title", content: "VIDEO", title: strings.Repeat("抖", 101), wantMsg: "the title must be at most 100 characters, got 101"},
 		{name: "control character in title", content: "VIDEO", title: "a\x00b", wantMsg: "the title must not contain control characters"},
+		{name: "blocked word in title", content: "VIDEO", title: "buy spam", wantMsg: "the title contains a word that is not allowed here"},
+		{name: "blocked word in a Chinese title", content: "VIDEO", title: "这是垃圾视频", want: ErrTitleBlocked,
+			wantMsg: "the title contains a word that is not allowed here"},
+		// Refused for its title before the file is looked at: with no ffmpeg the answer is
+		// still about the title.
+		{name: "blocked title, no ffmpeg", media: fakeMedia{missing: true}, content: "VIDEO", title: "spam",
+			wantMsg: "the title contains a word that is not allowed here"},
 		{name: "no ffmpeg", media: fakeMedia{missing: true}, content: "VIDEO", title: "t", want: ErrMediaToolsMissing},
 		{name: "cover fails", media: fakeMedia{failCover: true}, content: "VIDEO", title: "t"},
 		{name: "video object fails", content: "VIDEO", title: "t", store: func(f *fixture) { f.objects.failOn = "videos/" }},
