@@ -203,6 +203,27 @@ if (cd deploy/k8scheck && GOWORK=off go build -o "$tmp/k8scheck" .) 2>"$tmp/k8sc
 			cat "$tmp/k8scheck.err" >&2
 		}
 	done
+	# The checker itself must still catch what it is there for: broken copies of the last
+	# rendering (the example overlay's, with every kind) must fail, each for its reason.
+	last="$tmp/k8s-$(basename "${K8S_DIRS[-1]}").yaml"
+	selftest() { # what sed-expression expected-message
+		sed "$2" "$last" >"$tmp/broken.yaml"
+		if "$tmp/k8scheck" "$tmp/broken.yaml" >/dev/null 2>"$tmp/broken.err"; then
+			fail "k8scheck accepted a manifest with $1"
+		elif ! grep -qF -- "$3" "$tmp/broken.err"; then
+			fail "k8scheck rejected a manifest with $1, but not with '$3':"
+			sed 's/^/      /' "$tmp/broken.err" >&2
+		fi
+	}
+	if [ -s "$last" ]; then
+		before=$failures
+		selftest "a misspelt field" 's/^  minReplicas:/  minReplica:/' 'unknown field "spec.minReplica"'
+		selftest "a :latest image" 's|\(image: .*/user\):.*|\1:latest|' 'not "latest"'
+		selftest "replicas next to an HPA" 's/^  revisionHistoryLimit:/  replicas: 2\n&/' 'sets spec.replicas'
+		selftest "a misspelt ServiceMonitor field" 's/^  endpoints:/  endpoint:/' 'unknown field "spec.endpoint"'
+		selftest "a loopback admin address" 's/DOUYIN_ADMIN_ADDR: .*/DOUYIN_ADMIN_ADDR: 127.0.0.1:8081/' 'is loopback'
+		[ "$failures" -eq "$before" ] && ok "k8scheck rejects broken copies of ${K8S_DIRS[-1]}"
+	fi
 else
 	fail "building deploy/k8scheck:"
 	sed 's/^/      /' "$tmp/k8scheck.err" >&2
