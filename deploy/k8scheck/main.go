@@ -1,20 +1,21 @@
 // Command k8scheck validates rendered Kubernetes manifests offline, for deploy/check.sh:
 //
-//		k8scheck -label deploy/k8s/base rendered.yaml
+//	k8scheck -label deploy/k8s/base rendered.yaml
 //
-//	 1. Schema: every object must be of a kind registered below, and decode strictly into that
-//	    kind's Go API type: an unknown or misspelt field, a duplicate key or a value of the wrong
-//	    type (a malformed quantity, a string for an integer) fails. The built-in kinds use
-//	    k8s.io/api, the ServiceMonitor the Prometheus Operator's own API types, from which its CRD
-//	    schema is generated. Any other kind fails until it is added here on purpose.
-//	 2. References and the rules deploy/README.md promises: every Deployment has one
-//	    HorizontalPodAutoscaler (CPU-based, with CPU requests to measure against, and no
-//	    spec.replicas in the Deployment to fight it) and a PodDisruptionBudget; every image has a
-//	    tag that is not "latest"; Services, HPAs, PDBs, NetworkPolicies, ServiceMonitors and the
-//	    Ingress point at things that exist (pods, named ports, Services); the admin address
-//	    (DOUYIN_ADMIN_ADDR) binds beyond loopback on the port named "admin"; with NetworkPolicies,
-//	    every Service port is still allowed in by some policy and DNS out; with ServiceMonitors,
-//	    every app is scraped.
+// Schema: every object must be of a kind listed in known, and decode strictly into that kind's
+// Go API type: an unknown or misspelt field, a duplicate key or a value of the wrong type (a
+// malformed quantity, a string for an integer) fails. The built-in kinds use k8s.io/api, the
+// ServiceMonitor the Prometheus Operator's own API types, from which its CRD schema is
+// generated. Any other kind fails until it is added here on purpose.
+//
+// References and the rules deploy/README.md promises: every Deployment has one
+// HorizontalPodAutoscaler (CPU-based, with CPU requests to measure against, and no
+// spec.replicas in the Deployment to fight it) and a PodDisruptionBudget; every image has a
+// tag that is not "latest", the same for all; Services, probes, HPAs, PDBs, NetworkPolicies,
+// ServiceMonitors and the Ingress point at things that exist (pods, named ports, Services); the
+// admin address (DOUYIN_ADMIN_ADDR) binds beyond loopback on the port named "admin"; with
+// NetworkPolicies, every Service port is still let in by some policy and DNS let out; with
+// ServiceMonitors, every app is scraped.
 //
 // Prints one line per problem and exits 1 if there was any.
 package main
@@ -160,6 +161,10 @@ func (c *checker) decodeAll(data []byte) {
 			continue
 		}
 		o := object{kind: gvk.Kind, obj: obj, meta: metaOf(obj)}
+		if o.meta == nil {
+			c.fail("%s: metaOf does not know this kind", what)
+			continue
+		}
 		c.checkMeta(o)
 		c.objects = append(c.objects, o)
 	}
