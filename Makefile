@@ -107,9 +107,17 @@ load-attacks: ## The anonymous feed under load, undisturbed and while a client f
 load-cluster: ## The same feed and user-info load against make cluster's processes (needs wrk, MariaDB, Redis)
 	bash tools/loadtest/cluster.sh
 
+# The release the Kubernetes manifests deploy (deploy/k8s/base: images' newTag), and the tag to
+# build the images with: the latest git tag, or the commit.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+
 .PHONY: deploy-check
-deploy-check: ## Validate deploy/ offline: compose config, kustomize, apps and DOUYIN_* names (needs docker-compose, kubectl)
+deploy-check: ## Validate deploy/ offline: compose config, kustomize, schemas (deploy/k8scheck), apps and DOUYIN_* names (needs docker-compose, kubectl)
 	bash deploy/check.sh
+
+.PHONY: deploy-version
+deploy-version: ## Set the image tag of every app in deploy/k8s/base to VERSION (default: git describe --tags --always --dirty)
+	bash deploy/set-version.sh '$(VERSION)'
 
 .PHONY: lint
 lint: lint-openapi ## gofmt, go vet and the OpenAPI lint

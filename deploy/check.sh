@@ -10,6 +10,10 @@
 # 4. Every DOUYIN_* name used in the compose file and the Kubernetes renderings is a field of
 #    api/conf/v1/conf.proto. pkg/config only warns about unknown DOUYIN_* variables, in the log
 #    at start, so a typo would otherwise go unnoticed until someone reads it.
+# 5. deploy/k8scheck (a Go module of its own, built here) validates every rendering: each object
+#    decoded strictly into its API type (k8s.io/api; the ServiceMonitor with the Prometheus
+#    Operator's types), and the cross-references and rules listed at the top of its main.go
+#    (HPA and PDB per Deployment, no replicas, version tags, NetworkPolicy ports, ...).
 #
 # Prints every failure and exits non-zero if there was any.
 set -uo pipefail
@@ -33,7 +37,7 @@ ok() { echo "ok:   $*"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for tool in docker-compose kubectl awk; do
+for tool in docker-compose kubectl awk go; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed (docker-compose: apt-get install docker-compose)"
 done
 [ "$failures" -eq 0 ] || exit 1
@@ -187,6 +191,43 @@ for dir in "${K8S_DIRS[@]}"; do
 	[ -s "$tmp/k8s-$(basename "$dir").yaml" ] || continue
 	check_names "$dir (rendered)" "$tmp/k8s-$(basename "$dir").yaml"
 done
+
+# ---- 5. schemas and references of the renderings ------------------------------------------------
+# Its own module (GOWORK=off), like tools/openapi-lint: k8s.io/api stays out of the apps' go.mod.
+if (cd deploy/k8scheck && GOWORK=off go build -o "$tmp/k8scheck" .) 2>"$tmp/k8scheck.err"; then
+	for dir in "${K8S_DIRS[@]}"; do
+		out="$tmp/k8s-$(basename "$dir").yaml"
+		[ -s "$out" ] || continue # not rendered: already reported
+		"$tmp/k8scheck" -label "$dir" "$out" 2>"$tmp/k8scheck.err" || {
+			failures=$((failures + 1))
+			cat "$tmp/k8scheck.err" >&2
+		}
+	done
+	# The checker itself must still catch what it is there for: broken copies of the last
+	# rendering (the example overlay's, with every kind) must fail, each for its reason.
+	last="$tmp/k8s-$(basename "${K8S_DIRS[-1]}").yaml"
+	selftest() { # what sed-expression expected-message
+		sed "$2" "$last" >"$tmp/broken.yaml"
+		if "$tmp/k8scheck" "$tmp/broken.yaml" >/dev/null 2>"$tmp/broken.err"; then
+			fail "k8scheck accepted a manifest with $1"
+		elif ! grep -qF -- "$3" "$tmp/broken.err"; then
+			fail "k8scheck rejected a manifest with $1, but not with '$3':"
+			sed 's/^/      /' "$tmp/broken.err" >&2
+		fi
+	}
+	if [ -s "$last" ]; then
+		before=$failures
+		selftest "a misspelt field" 's/^  minReplicas:/  minReplica:/' 'unknown field "spec.minReplica"'
+		selftest "a :latest image" 's|\(image: .*/user\):.*|\1:latest|' 'not "latest"'
+		selftest "replicas next to an HPA" 's/^  revisionHistoryLimit:/  replicas: 2\n&/' 'sets spec.replicas'
+		selftest "a misspelt ServiceMonitor field" 's/^  endpoints:/  endpoint:/' 'unknown field "spec.endpoint"'
+		selftest "a loopback admin address" 's/DOUYIN_ADMIN_ADDR: .*/DOUYIN_ADMIN_ADDR: 127.0.0.1:8081/' 'is loopback'
+		[ "$failures" -eq "$before" ] && ok "k8scheck rejects broken copies of ${K8S_DIRS[-1]}"
+	fi
+else
+	fail "building deploy/k8scheck:"
+	sed 's/^/      /' "$tmp/k8scheck.err" >&2
+fi
 
 echo
 if [ "$failures" -ne 0 ]; then
