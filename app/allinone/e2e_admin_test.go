@@ -224,7 +224,9 @@ func TestAdminDeleteVideo(t *testing.T) {
 	// through the interaction app's take-down (one unlike each) within moments.
 	wantUser := func(id int64) string { return `{"status_code":0,"status_msg":"","user":` + m.userObject(id) + `}` }
 	for _, id := range []int64{favDemoAuthor, alice, bob} {
-		if !waitFor(func() bool { return string(s.get(t, "/douyin/user/", m.query(alice, "user_id", itoa(id)))) == wantUser(id) }) {
+		if !waitFor(func() bool {
+			return string(s.get(t, "/douyin/user/", m.query(alice, "user_id", itoa(id)))) == wantUser(id)
+		}) {
 			assertJSON(t, s.get(t, "/douyin/user/", m.query(alice, "user_id", itoa(id))), wantUser(id))
 		}
 	}
