@@ -68,7 +68,7 @@ type Bootstrap struct {
 	Web *Web `protobuf:"bytes,21,opt,name=web,proto3" json:"web,omitempty"`
 	// The credential of the gateway's take-down actions on its admin address (ban-user,
 	// delete-video, ...: the admin command), sent as "Authorization: Bearer <token>". Empty: the
-	// all-in-one makes one into data_dir/admin-token; a gateway of a cluster then refuses every
+	// all-in-one makes one into data_dir/admin_token; a gateway of a cluster then refuses every
 	// such action.
 	AdminToken string `protobuf:"bytes,22,opt,name=admin_token,json=adminToken,proto3" json:"admin_token,omitempty"`
 	// Words and phrases refused in usernames, video titles, comments and chat messages.
