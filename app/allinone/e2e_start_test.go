@@ -53,6 +53,22 @@ func TestStartSaysWhereToGo(t *testing.T) {
 		}
 		checkStartLines(t, out)
 	})
+	t.Run("without the web client: the API", func(t *testing.T) {
+		t.Parallel()
+		s := startServer(t, t.TempDir(), "DOUYIN_WEB_ENABLED=false")
+		waitForOutput(t, s, `msg="admin:`)
+		s.stop(t)
+		out := s.output.String()
+		if n := countLines(out, `msg="Douyin API: point the app here" url=`+s.baseURL+"/"); n != 1 {
+			t.Errorf("%d lines naming the API, want 1:\n%s", n, out)
+		}
+		for _, unwanted := range []string{"web client", "/docs"} {
+			if strings.Contains(out, unwanted) {
+				t.Errorf("output names %q with the web client off:\n%s", unwanted, out)
+			}
+		}
+		checkStartLines(t, out)
+	})
 }
 
 // checkStartLines checks what every start and stop must not print: Kratos' per-server lines,
