@@ -514,6 +514,19 @@ func (c *Cluster) LogPath(name string) string {
 	return p.logPath
 }
 
+// Pid is the process id of a program's current run, or 0 when it is not running.
+func (c *Cluster) Pid(name string) int {
+	p, err := c.proc(name)
+	if err != nil {
+		return 0
+	}
+	cmd, _, ok := p.running()
+	if !ok {
+		return 0
+	}
+	return cmd.Process.Pid
+}
+
 // crashReports is how many unread crash reports Crashed holds.
 const crashReports = 64
 
