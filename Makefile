@@ -88,8 +88,8 @@ cluster-build: ## Build the apps and the Kafka and S3 stand-ins of deploy/localc
 	go build -o $(BIN)/ $(CLUSTER_CMDS)
 
 .PHONY: cluster
-cluster: cluster-build ## Run every app as its own process on this machine until Ctrl-C (API :8080; needs MariaDB, Redis; traces once make jaeger ran)
-	$(BIN)/localcluster -bin $(BIN) $(if $(wildcard $(JAEGER_BIN)),-jaeger $(JAEGER_BIN))
+cluster: cluster-build ## Run every app as its own process on this machine until Ctrl-C (API :8080; needs MariaDB, Redis; traces once make jaeger ran; CLUSTER_FLAGS=... for more, see bin/localcluster -h)
+	$(BIN)/localcluster -bin $(BIN) $(if $(wildcard $(JAEGER_BIN)),-jaeger $(JAEGER_BIN)) $(CLUSTER_FLAGS)
 
 .PHONY: test-cluster
 test-cluster: cluster-build jaeger ## Distributed end-to-end test: apps as processes, kill and restart, a trace read back from Jaeger

@@ -4,6 +4,7 @@ package gateway
 
 import (
 	nethttp "net/http"
+	"net"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
@@ -16,13 +17,53 @@ import (
 	"github.com/douyin-kratos/douyin/app/gateway/internal/service"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/web"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/objectstore"
 )
 
 // Name identifies the app in logs and discovery.
 const Name = "gateway"
 
 // App is the gateway: it listens on the configuration's http_addr.
-var App = bootstrap.App{Name: Name, Build: wireComponent, Stateless: true}
+var App = bootstrap.App{Name: Name, Build: build, Stateless: true}
+
+// build assembles the gateway (wireComponent), with the addresses it announces at start, and
+// makes the process not ready while the object store it serves /objects/ from does not answer.
+func build(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	c, cleanup, err := wireComponent(bc, logger, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if bc.GetStorage().GetPublicUrl() == "" {
+		if err := objectstore.RequireReachable(p.Ready, bc.GetStorage()); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+	}
+	c.Links = links(bc, c.HTTP)
+	return c, cleanup, nil
+}
+
+// links are the addresses the gateway announces at start besides the web client's (which its
+// server names, with those a phone on the same network opens): the API reference, or, without
+// the web client, the API itself.
+func links(bc *confv1.Bootstrap, hs *http.Server) []bootstrap.Link {
+	u, err := hs.Endpoint()
+	if err != nil {
+		return nil
+	}
+	base := bootstrap.OpenURL(bc.GetHttpAddr(), u)
+	if bc.GetWeb().GetEnabled() {
+		return []bootstrap.Link{{What: "API reference", URL: base + "/docs"}}
+	}
+	out := []bootstrap.Link{{What: "Douyin API: point the app here", URL: base + "/"}}
+	// web.URLs lists the LAN addresses of a server on every interface, and none otherwise.
+	host, _, _ := net.SplitHostPort(bc.GetHttpAddr())
+	_, lan := web.URLs(net.JoinHostPort(host, u.Port()))
+	for _, l := range lan {
+		out = append(out, bootstrap.Link{What: "Douyin API from a phone on the same network", URL: l})
+	}
+	return out
+}
 
 // httpSettings are the public server's settings, from the configuration.
 func httpSettings(bc *confv1.Bootstrap, logger log.Logger) server.Settings {

@@ -2,6 +2,7 @@
 package video
 
 import (
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 
@@ -11,16 +12,31 @@ import (
 	"github.com/douyin-kratos/douyin/app/video/internal/server"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/event"
+	"github.com/douyin-kratos/douyin/pkg/objectstore"
 )
 
 // Name identifies the app in logs, discovery and file names.
 const Name = "video"
 
 // App is the video app. Run alone, it listens on these addresses unless told otherwise.
-var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: `
+var App = bootstrap.App{Name: Name, Build: build, Listen: `
 grpc_addr: 0.0.0.0:9002
 admin_addr: 127.0.0.1:8002
 `}
+
+// build assembles the app (wireComponent) and makes the process not ready while its object
+// store does not answer: a publish would fail, and the start checked the store only once.
+func build(bc *confv1.Bootstrap, logger log.Logger, p *bootstrap.Process) (*bootstrap.Component, func(), error) {
+	c, cleanup, err := wireComponent(bc, logger, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := objectstore.RequireReachable(p.Ready, bc.GetStorage()); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return c, cleanup, nil
+}
 
 // settings are the video rules' limits, from the configuration.
 func settings(bc *confv1.Bootstrap) biz.Settings {

@@ -84,8 +84,8 @@ type Options struct {
 	// the gateway's admin address is AdminBasePort (9000 and 8000 give deploy/config's ports).
 	// Zero: free loopback ports.
 	GRPCBasePort, AdminBasePort int
-	// KafkaPort is the broker's loopback port. Zero: a free one.
-	KafkaPort int
+	// KafkaPort is the broker's loopback port, S3Port the object store's. Zero: a free one.
+	KafkaPort, S3Port int
 	// TokenSecret signs tokens. Empty: a random one per Start.
 	TokenSecret string
 	// Env adds DOUYIN_* variables (KEY=value) to every app, after the cluster's own.
@@ -121,7 +121,7 @@ type Cluster struct {
 	mu        sync.Mutex
 	procs     map[string]*process
 	order     []string // start order; Stop goes backwards in tiers
-	crashed   chan error
+	crashed   chan *Crash
 	stopOnce  sync.Once
 	stopErr   error
 }
@@ -133,7 +133,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	c := &Cluster{opts: opts, procs: map[string]*process{}, crashed: make(chan error, 1)}
+	c := &Cluster{opts: opts, procs: map[string]*process{}, crashed: make(chan *Crash, crashReports)}
 	if err := c.start(ctx); err != nil {
 		_ = c.Stop()
 		return nil, err
@@ -216,6 +216,10 @@ func (c *Cluster) start(ctx context.Context) error {
 	if e.Kafka, err = ports.addr(o.KafkaPort, 0); err != nil {
 		return err
 	}
+	s3Addr, err := ports.addr(o.S3Port, 0)
+	if err != nil {
+		return err
+	}
 	gatewayAddr := o.GatewayAddr
 	if gatewayAddr == "" {
 		if gatewayAddr, err = ports.addr(0, 0); err != nil {
@@ -236,7 +240,7 @@ func (c *Cluster) start(ctx context.Context) error {
 	kafka := c.add(Kafka, filepath.Join(o.BinDir, Kafka),
 		[]string{"-port", kafkaPort, "-dir", filepath.Join(o.WorkDir, "data", Kafka, "log")}, nil, tcpOpen(e.Kafka))
 	s3 := c.add(S3, filepath.Join(o.BinDir, S3),
-		[]string{"-dir", filepath.Join(o.WorkDir, "data", S3, "objects")}, nil, nil)
+		[]string{"-addr", s3Addr, "-dir", filepath.Join(o.WorkDir, "data", S3, "objects")}, nil, nil)
 	if err := c.launch(kafka, s3); err != nil {
 		return err
 	}
@@ -456,9 +460,8 @@ func (c *Cluster) Kill(name string) error {
 	return nil
 }
 
-// StartAgain starts a program that exited or was killed, with the same binary, environment and
-// ports. It does not wait for readiness: see WaitReady. The S3 stand-in picks a new port each
-// time, so restarting it leaves the apps pointing at the old one.
+// StartAgain starts a program that exited or was killed, with the same binary, arguments,
+// environment and ports. It does not wait for readiness: see WaitReady.
 func (c *Cluster) StartAgain(name string) error {
 	p, err := c.proc(name)
 	if err != nil {
@@ -476,8 +479,22 @@ func (c *Cluster) WaitReady(ctx context.Context, name string) error {
 	return p.waitReady(ctx)
 }
 
-// Crashed reports a program that exited without Kill or Stop (the first one only).
-func (c *Cluster) Crashed() <-chan error { return c.crashed }
+// Crashed reports each program that exits without Kill or Stop (up to crashReports of them
+// waiting to be read; later ones are dropped).
+func (c *Cluster) Crashed() <-chan *Crash { return c.crashed }
+
+// Crash is a program that exited without Kill or Stop.
+type Crash struct {
+	// Name is the program's, as Kill and StartAgain take it.
+	Name string
+	Pid  int
+	// Status is how it ended ("signal: killed", "exit status 1").
+	Status string
+}
+
+func (c *Crash) Error() string {
+	return fmt.Sprintf("%s (pid %d) exited on its own: %s", c.Name, c.Pid, c.Status)
+}
 
 // LogTail returns the last lines of a program's log.
 func (c *Cluster) LogTail(name string, lines int) string {
@@ -495,6 +512,54 @@ func (c *Cluster) LogPath(name string) string {
 		return ""
 	}
 	return p.logPath
+}
+
+// Pid is the process id of a program's current run, or 0 when it is not running.
+func (c *Cluster) Pid(name string) int {
+	p, err := c.proc(name)
+	if err != nil {
+		return 0
+	}
+	cmd, _, ok := p.running()
+	if !ok {
+		return 0
+	}
+	return cmd.Process.Pid
+}
+
+// crashReports is how many unread crash reports Crashed holds.
+const crashReports = 64
+
+// CommandLine is a shell command that runs a program by hand as the cluster runs it: its
+// working directory, its DOUYIN_* settings (the rest of the environment is the shell's), its
+// binary and arguments, its output appended to its log.
+func (c *Cluster) CommandLine(name string) string {
+	p, err := c.proc(name)
+	if err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	b.WriteString("(cd " + shellQuote(p.dir) + " &&")
+	for _, kv := range p.env {
+		if strings.HasPrefix(kv, "DOUYIN_") || strings.HasPrefix(kv, "OTEL_") {
+			k, v, _ := strings.Cut(kv, "=")
+			b.WriteString(" " + k + "=" + shellQuote(v))
+		}
+	}
+	b.WriteString(" exec " + shellQuote(p.bin))
+	for _, a := range p.args {
+		b.WriteString(" " + shellQuote(a))
+	}
+	b.WriteString(" >>" + shellQuote(p.logPath) + " 2>&1)")
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but plain characters.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:,@%+=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Names lists the programs in the order they started.

@@ -32,6 +32,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,6 +63,7 @@ func TestCluster(t *testing.T) {
 	t.Run("KillInteractionLosesNoLike", func(t *testing.T) { testKillLosesNoLike(t, cluster, api, clip) })
 	t.Run("TraceAcrossServices", func(t *testing.T) { testTrace(t, cluster, api, clip) })
 	t.Run("FeedWithoutRelationAndInteraction", func(t *testing.T) { testDegrade(t, cluster, api, clip) })
+	t.Run("CrashIsReportedAndRestartedByHand", func(t *testing.T) { testCrash(t, cluster, api) })
 }
 
 // startCluster starts every program and stops it when the test ends, printing the end of each
@@ -569,6 +571,76 @@ func testDegrade(t *testing.T, cluster *localcluster.Cluster, api *douyin, clip 
 		return got.IsFavorite && got.Author.IsFollow
 	})
 	check("apps back", true, true)
+}
+
+// testCrash: an app that dies behind the cluster's back (SIGKILL from outside, as a crash or an
+// OOM kill) is reported by name, the others keep answering, and the command line the cluster
+// prints for it starts it again by hand, as make cluster tells a person to.
+func testCrash(t *testing.T, cluster *localcluster.Cluster, api *douyin) {
+	viewer := api.register(t, "heidi")
+	pid := cluster.Pid("message")
+	if pid == 0 {
+		t.Fatal("the message app is not running")
+	}
+	noErr(t, syscall.Kill(pid, syscall.SIGKILL))
+	select {
+	case crash := <-cluster.Crashed():
+		if crash.Name != "message" || crash.Pid != pid || !strings.Contains(crash.Status, "killed") {
+			t.Errorf("crash report %+v; want message, pid %d, killed", crash, pid)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no crash report 10 s after the message app was killed")
+	}
+	if _, err := api.feed(t.Context(), viewer); err != nil {
+		t.Errorf("the feed with the message app dead: %v", err)
+	}
+	for _, app := range []string{"gateway", "user", "video"} {
+		resp, err := http.Get("http://" + cluster.Endpoints().Admin[app] + "/readyz")
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("%s /readyz with the message app dead: %v %v; want 200", app, resp, err)
+		}
+		if err == nil {
+			resp.Body.Close()
+		}
+	}
+
+	// By hand, as the report says; in a process group of its own so that the test can stop it.
+	line := cluster.CommandLine("message")
+	if !strings.Contains(line, "DOUYIN_GRPC_ADDR="+cluster.Endpoints().GRPC["message"]) {
+		t.Errorf("command line %q lacks the app's gRPC address", line)
+	}
+	cmd := exec.Command("sh", "-c", line)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	noErr(t, cmd.Start())
+	defer func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	admin := "http://" + cluster.Endpoints().Admin["message"] + "/readyz"
+	poll(t, 30*time.Second, func() bool {
+		resp, err := http.Get(admin)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	// The shell ends on the signal too; the app drains first, then its admin port closes.
+	noErr(t, syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM))
+	_ = cmd.Wait()
+	poll(t, 30*time.Second, func() bool {
+		resp, err := http.Get(admin)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err != nil
+	})
+
+	// And under the cluster again, for whatever runs after.
+	noErr(t, cluster.StartAgain("message"))
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	noErr(t, cluster.WaitReady(ctx, "message"))
 }
 
 // jaegerTrace is one trace as Jaeger's query API (GET /api/traces/<id>) answers it.

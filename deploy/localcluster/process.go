@@ -28,7 +28,7 @@ type process struct {
 	// ready probes once whether the program answers; nil means it does.
 	ready func(ctx context.Context) error
 	// crashed is told when the program exits without Kill or Stop having asked it to.
-	crashed chan<- error
+	crashed chan<- *Crash
 
 	mu       sync.Mutex
 	cmd      *exec.Cmd
@@ -85,8 +85,8 @@ func (p *process) start() error {
 		close(exited)
 		if unexpected {
 			select {
-			case p.crashed <- fmt.Errorf("%s (pid %d) exited on its own: %v", p.name, cmd.Process.Pid, exitStatus(err)):
-			default: // one report is enough for whoever watches
+			case p.crashed <- &Crash{Name: p.name, Pid: cmd.Process.Pid, Status: exitStatus(err)}:
+			default: // nobody reads the reports: the first ones say enough
 			}
 		}
 	}()

@@ -52,6 +52,9 @@ type Component struct {
 	HTTP *http.Server
 	// Workers are further servers, such as event consumers.
 	Workers []transport.Server
+	// Links are the addresses a person opens (the web client, the API reference), announced
+	// once every server listens.
+	Links []Link
 }
 
 // Servers lists everything the component runs.
@@ -165,6 +168,8 @@ type Process struct {
 	// admin serves health, readiness and metrics of every app in the process; nil without an
 	// admin address.
 	admin *http.Server
+	// adminAddr is admin_addr as configured, for the address announced at start.
+	adminAddr string
 }
 
 // HandleAdmin serves h under prefix on the process's admin address, when it has one (an app's
@@ -191,7 +196,7 @@ func NewProcess(bc *confv1.Bootstrap, logger log.Logger) (*Process, func(), erro
 		return nil, nil, err
 	}
 	// A nil Registry stays nil as a Registrar and a Discovery: no registry, static addresses.
-	p := &Process{Dialer: rpc.NewDialer(bc, reg), Ready: ready, registrar: reg, admin: admin}
+	p := &Process{Dialer: rpc.NewDialer(bc, reg), Ready: ready, registrar: reg, admin: admin, adminAddr: bc.GetAdminAddr()}
 	return p, func() { closeRegistry(); closeAdmin() }, nil
 }
 
@@ -218,6 +223,7 @@ func Run(name string, logger log.Logger, p *Process, components ...*Component) e
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(signals)
 	started, ended := make(chan struct{}), make(chan struct{})
+	var sayStopping sync.Once
 	defer close(ended)
 	opts := []kratos.Option{
 		kratos.Name(name),
@@ -225,8 +231,18 @@ func Run(name string, logger log.Logger, p *Process, components ...*Component) e
 		kratos.Server(servers...),
 		kratos.Signal(syscall.SIGINT, syscall.SIGTERM),
 		kratos.StopTimeout(15 * time.Second),
-		kratos.AfterStart(func(context.Context) error { p.Ready.serving.Store(true); close(started); return nil }),
-		kratos.BeforeStop(func(context.Context) error { p.Ready.serving.Store(false); return nil }),
+		kratos.AfterStart(func(context.Context) error {
+			p.Ready.serving.Store(true)
+			close(started)
+			announce(logger, p, components)
+			return nil
+		}),
+		kratos.BeforeStop(func(context.Context) error {
+			p.Ready.serving.Store(false)
+			// Once: a signal may stop the app twice (see above).
+			sayStopping.Do(func() { log.NewHelper(logger).Info("stopping: finishing the requests in progress") })
+			return nil
+		}),
 	}
 	if p.registrar != nil {
 		opts = append(opts, kratos.Registrar(&deregisterOnce{Registrar: p.registrar}))

@@ -98,6 +98,11 @@ func (l *lineLogger) Log(level log.Level, keyvals ...any) error {
 	if level < l.level {
 		return nil
 	}
+	for i := 0; i+1 < len(keyvals); i += 2 {
+		if keyvals[i] == log.DefaultMessageKey && kratosServerLine(keyvals[i+1]) {
+			return nil // said once per process instead (announce)
+		}
+	}
 	bp := lineBuffers.Get().(*[]byte)
 	b := (*bp)[:0]
 	if l.json {

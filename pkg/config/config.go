@@ -80,6 +80,7 @@ func Load(path string, overlays ...string) (*confv1.Bootstrap, []string, error) 
 	if err := applyEnv(bc.ProtoReflect(), EnvPrefix, lookup); err != nil {
 		return nil, nil, err
 	}
+	applyOTelEnv(bc)
 	if err := checkBounds(bc); err != nil {
 		return nil, nil, err
 	}

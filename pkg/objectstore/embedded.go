@@ -55,7 +55,13 @@ func NewEmbedded(dir string) (*Embedded, error) {
 // processes must reach, such as the stand-in for MinIO of deploy/localcluster. Every local
 // process can reach it.
 func NewEmbeddedOnLoopback(dir string) (*Embedded, error) {
-	return newEmbedded(dir, func() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") })
+	return NewEmbeddedOn(dir, "127.0.0.1:0")
+}
+
+// NewEmbeddedOn is NewEmbedded on the TCP address addr ("127.0.0.1:9000"; port 0: the kernel
+// picks one). It checks no credentials: every process that reaches addr may read and write.
+func NewEmbeddedOn(dir, addr string) (*Embedded, error) {
+	return newEmbedded(dir, func() (net.Listener, error) { return net.Listen("tcp", addr) })
 }
 
 func newEmbedded(dir string, listen func() (net.Listener, error)) (*Embedded, error) {

@@ -45,31 +45,9 @@ func Open(ctx context.Context, cfg *confv1.Storage) (*Store, error) {
 		return nil, errors.New("object store: storage.endpoint (DOUYIN_STORAGE_ENDPOINT) is empty; " +
 			"an app running on its own needs an S3 server such as MinIO, e.g. 127.0.0.1:9000")
 	}
-	if bucket == "" {
-		return nil, fmt.Errorf("object store %s: storage.bucket (DOUYIN_STORAGE_BUCKET) is empty", endpoint)
-	}
-	opts := &minio.Options{
-		Creds:  credentials.NewStaticV4(cfg.GetAccessKey(), cfg.GetSecretKey(), ""),
-		Secure: cfg.GetUseSsl(),
-		// A configured region also spares minio-go a GetBucketLocation round trip per bucket.
-		Region: cfg.GetRegion(),
-	}
-	dial := (&net.Dialer{}).DialContext
-	if inprocess.Is(endpoint) {
-		// An Embedded store in this process: minio-go's own transport, dialing its pipe.
-		transport, err := minio.DefaultTransport(cfg.GetUseSsl())
-		if err != nil {
-			return nil, fmt.Errorf("object store %s: %w", endpoint, err)
-		}
-		// A proxy from the environment would carry the requests out of the process.
-		transport.Proxy = nil
-		transport.DialContext = inprocess.Dial
-		opts.Transport = transport
-		dial = inprocess.Dial
-	}
-	client, err := minio.New(endpoint, opts)
+	client, dial, err := newClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("object store %s: %w", endpoint, err)
+		return nil, err
 	}
 	s := &Store{client: client, bucket: bucket, endpoint: endpoint}
 
@@ -90,6 +68,73 @@ func Open(ctx context.Context, cfg *confv1.Storage) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// newClient is a minio-go client for cfg's endpoint, with the dialer that reaches it (an
+// in-process pipe for the all-in-one's Embedded store).
+func newClient(cfg *confv1.Storage) (*minio.Client, func(ctx context.Context, network, address string) (net.Conn, error), error) {
+	endpoint, bucket := cfg.GetEndpoint(), cfg.GetBucket()
+	if bucket == "" {
+		return nil, nil, fmt.Errorf("object store %s: storage.bucket (DOUYIN_STORAGE_BUCKET) is empty", endpoint)
+	}
+	opts := &minio.Options{
+		Creds:  credentials.NewStaticV4(cfg.GetAccessKey(), cfg.GetSecretKey(), ""),
+		Secure: cfg.GetUseSsl(),
+		// A configured region also spares minio-go a GetBucketLocation round trip per bucket.
+		Region: cfg.GetRegion(),
+	}
+	dial := (&net.Dialer{}).DialContext
+	if inprocess.Is(endpoint) {
+		// An Embedded store in this process: minio-go's own transport, dialing its pipe.
+		transport, err := minio.DefaultTransport(cfg.GetUseSsl())
+		if err != nil {
+			return nil, nil, fmt.Errorf("object store %s: %w", endpoint, err)
+		}
+		// A proxy from the environment would carry the requests out of the process.
+		transport.Proxy = nil
+		transport.DialContext = inprocess.Dial
+		opts.Transport = transport
+		dial = inprocess.Dial
+	}
+	client, err := minio.New(endpoint, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("object store %s: %w", endpoint, err)
+	}
+	return client, dial, nil
+}
+
+// Requirer is told what a process cannot do its work without (bootstrap.Readiness).
+type Requirer interface {
+	Require(name string, check func(context.Context) error)
+}
+
+// RequireReachable makes the process not ready while the store at cfg.Endpoint does not answer
+// or has no bucket cfg.Bucket: an app that stores or serves videos cannot do its work then, and
+// Open checked only once, at start. One probe serves every app of a process.
+func RequireReachable(ready Requirer, cfg *confv1.Storage) error {
+	client, dial, err := newClient(cfg)
+	if err != nil {
+		return err
+	}
+	endpoint, bucket := cfg.GetEndpoint(), cfg.GetBucket()
+	ready.Require("object store", func(ctx context.Context) error {
+		// A plain dial first: minio-go retries a refused connection until the deadline and then
+		// reports only the deadline, not that nothing listens at the endpoint.
+		conn, err := dial(ctx, "tcp", endpoint)
+		if err != nil {
+			return fmt.Errorf("%s: %w", endpoint, err)
+		}
+		conn.Close()
+		exists, err := client.BucketExists(ctx, bucket)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s: bucket %q: %w", endpoint, bucket, err)
+		case !exists:
+			return fmt.Errorf("%s: bucket %q does not exist", endpoint, bucket)
+		}
+		return nil
+	})
+	return nil
 }
 
 // unreachable names the endpoint. When the check ran out of time minio-go reports only the

@@ -3,13 +3,18 @@
 // 8001..8005, Kafka 9092), against the MariaDB and Redis given by flags, with the Kafka and S3
 // stand-ins and, given -jaeger, Jaeger. Every start is fresh: the apps' databases are dropped and
 // created again and the Redis keys under -redis-prefix deleted. `make cluster` builds and runs it.
+//
+// A program that exits on its own (a crash, a kill by hand) is named with the end of its log and
+// how to start it again, and the others keep running: typing "restart <name>" starts it again
+// under the cluster, with the same settings and ports.
 package main
 
 import (
+	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -31,6 +36,7 @@ func main() {
 	flag.StringVar(&opts.RedisAddr, "redis", "127.0.0.1:6379", "Redis address")
 	flag.StringVar(&opts.RedisPrefix, "redis-prefix", "douyin_local:", "prefix of every Redis key the apps write")
 	flag.IntVar(&opts.KafkaPort, "kafka-port", 9092, "port of the Kafka stand-in on 127.0.0.1")
+	flag.IntVar(&opts.S3Port, "s3-port", 9000, "port of the S3 stand-in on 127.0.0.1")
 	flag.Func("env", "a DOUYIN_* setting KEY=value for every app (repeatable)", func(kv string) error {
 		if !strings.HasPrefix(kv, "DOUYIN_") || !strings.Contains(kv, "=") {
 			return fmt.Errorf("want DOUYIN_KEY=value, got %q", kv)
@@ -67,19 +73,70 @@ func run(opts localcluster.Options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\n%s\nRunning; Ctrl-C stops everything.\n", cluster.Summary())
+	fmt.Printf("\n%s\nRunning; Ctrl-C stops everything. Type \"restart <name>\" to start a program again.\n", cluster.Summary())
 
-	var crashed error
-	select {
-	case <-ctx.Done():
-	case crashed = <-cluster.Crashed():
-		fmt.Fprintf(os.Stderr, "localcluster: %v; the logs end:\n", crashed)
-	}
-	if crashed != nil {
-		for _, name := range cluster.Names() {
-			fmt.Fprintf(os.Stderr, "---- %s ----\n%s", name, cluster.LogTail(name, 20))
+	commands := make(chan string)
+	go readCommands(os.Stdin, commands)
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(os.Stderr, "localcluster: stopping")
+			return cluster.Stop()
+		case crashed := <-cluster.Crashed():
+			reportCrash(cluster, crashed)
+		case line := <-commands:
+			command(ctx, cluster, line)
 		}
 	}
-	fmt.Fprintln(os.Stderr, "localcluster: stopping")
-	return errors.Join(crashed, cluster.Stop())
+}
+
+// reportCrash names the program that exited, shows the end of its log and says how to start it
+// again; the rest of the cluster keeps running.
+func reportCrash(cluster *localcluster.Cluster, crashed *localcluster.Crash) {
+	name := crashed.Name
+	fmt.Fprintf(os.Stderr, "\nlocalcluster: %v; the others keep running. The end of %s:\n%s",
+		crashed, cluster.LogPath(name), indent(cluster.LogTail(name, 15)))
+	fmt.Fprintf(os.Stderr, "localcluster: to start %s again under the cluster, type here:\n    restart %s\n"+
+		"or run it by hand (then Ctrl-C here does not stop it):\n    %s\n\n", name, name, cluster.CommandLine(name))
+}
+
+// command runs one line typed on standard input: "restart <name>".
+func command(ctx context.Context, cluster *localcluster.Cluster, line string) {
+	fields := strings.Fields(line)
+	if len(fields) == 0 {
+		return
+	}
+	if len(fields) != 2 || fields[0] != "restart" {
+		fmt.Fprintf(os.Stderr, "localcluster: %q: the one command is \"restart <name>\", name one of %s\n", line, strings.Join(cluster.Names(), ", "))
+		return
+	}
+	name := fields[1]
+	if err := cluster.StartAgain(name); err != nil {
+		fmt.Fprintf(os.Stderr, "localcluster: restart %s: %v\n", name, err)
+		return
+	}
+	go func() {
+		readyCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if err := cluster.WaitReady(readyCtx, name); err != nil {
+			fmt.Fprintf(os.Stderr, "localcluster: %v\n", err)
+			return
+		}
+		fmt.Fprintf(os.Stderr, "localcluster: %s is ready again\n", name)
+	}()
+}
+
+// readCommands sends each line of r; at its end (no terminal, as under a test) it stops.
+func readCommands(r io.Reader, lines chan<- string) {
+	scanner := bufio.NewScanner(r)
+	for scanner.Scan() {
+		lines <- scanner.Text()
+	}
+}
+
+func indent(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "    " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n    ") + "\n"
 }

@@ -1,8 +1,9 @@
 // Command s3 is an S3 server keeping objects on disk (pkg/objectstore's embedded gofakes3, as the
 // all-in-one runs it) as a process of its own: the stand-in for MinIO in deploy/localcluster.
-// It checks no credentials and listens on a loopback port it picks itself; it prints that
-// endpoint on a line starting with localcluster.S3EndpointPrefix, which is how the harness
-// finds it. SIGINT or SIGTERM stops it after the requests in flight.
+// It checks no credentials (any access and secret key do) and listens on -addr, by default a
+// loopback port it picks itself; it prints its endpoint on a line starting with
+// localcluster.S3EndpointPrefix, which is how the harness finds it. SIGINT or SIGTERM stops it
+// after the requests in flight.
 package main
 
 import (
@@ -20,16 +21,17 @@ import (
 
 func main() {
 	dir := flag.String("dir", "./data/s3", "directory the objects are kept in")
+	addr := flag.String("addr", "127.0.0.1:0", "address to listen on (port 0: one the kernel picks); it checks no credentials, so keep it on loopback")
 	flag.Parse()
-	if err := run(*dir); err != nil {
+	if err := run(*dir, *addr); err != nil {
 		fmt.Fprintf(os.Stderr, "s3: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string) error {
+func run(dir, addr string) error {
 	// It binds its listener before it returns, so the endpoint printed is taken.
-	store, err := objectstore.NewEmbeddedOnLoopback(dir)
+	store, err := objectstore.NewEmbeddedOn(dir, addr)
 	if err != nil {
 		return err
 	}
