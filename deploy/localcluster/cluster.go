@@ -88,6 +88,9 @@ type Options struct {
 	KafkaPort, S3Port int
 	// TokenSecret signs tokens. Empty: a random one per Start.
 	TokenSecret string
+	// AdminToken is the credential of the gateway's take-downs (`gateway admin ...`). Empty: a
+	// random one per Start (AdminToken tells it).
+	AdminToken string
 	// Env adds DOUYIN_* variables (KEY=value) to every app, after the cluster's own.
 	Env []string
 	// ReadyTimeout bounds how long each program may take to become ready (default 60 s).
@@ -182,6 +185,9 @@ func (o *Options) check() error {
 	}
 	if o.TokenSecret == "" {
 		o.TokenSecret = randomHex(32)
+	}
+	if o.AdminToken == "" {
+		o.AdminToken = randomHex(32)
 	}
 	return nil
 }
@@ -353,7 +359,7 @@ func (c *Cluster) appEnv(app string) []string {
 		env = append(env, "DOUYIN_TRACING_ENDPOINT="+JaegerOTLPAddr, "DOUYIN_TRACING_SAMPLE_RATIO=1")
 	}
 	if app == Gateway {
-		env = append(env, "DOUYIN_HTTP_ADDR="+strings.TrimPrefix(e.Gateway, "http://"))
+		env = append(env, "DOUYIN_HTTP_ADDR="+strings.TrimPrefix(e.Gateway, "http://"), "DOUYIN_ADMIN_TOKEN="+o.AdminToken)
 	} else {
 		env = append(env,
 			"DOUYIN_GRPC_ADDR="+e.GRPC[app],
@@ -445,6 +451,10 @@ func (c *Cluster) proc(name string) (*process, error) {
 
 // Endpoints says where everything listens.
 func (c *Cluster) Endpoints() Endpoints { return c.endpoints }
+
+// AdminToken is the credential of the gateway's take-downs: `DOUYIN_ADMIN_TOKEN=<it>
+// DOUYIN_ADMIN_ADDR=<Endpoints().Admin["gateway"]> bin/gateway admin ban-user ID`.
+func (c *Cluster) AdminToken() string { return c.opts.AdminToken }
 
 // GatewayURL is the Douyin API's base URL, e.g. "http://127.0.0.1:8080".
 func (c *Cluster) GatewayURL() string { return c.endpoints.Gateway }
@@ -623,6 +633,8 @@ func (c *Cluster) Summary() string {
 		fmt.Fprintf(&b, "jaeger       %s (query API; OTLP gRPC %s)   log %s\n", e.JaegerQuery, JaegerOTLPAddr, c.LogPath(Jaeger))
 	}
 	fmt.Fprintf(&b, "redis        %s, keys under %q\n", c.opts.RedisAddr, c.opts.RedisPrefix)
+	fmt.Fprintf(&b, "take-downs   DOUYIN_ADMIN_ADDR=%s DOUYIN_ADMIN_TOKEN=%s %s admin ban-user|unban-user|delete-video|delete-comment ID\n",
+		e.Admin[Gateway], c.opts.AdminToken, filepath.Join(c.opts.BinDir, Gateway))
 	return b.String()
 }
 

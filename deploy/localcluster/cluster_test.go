@@ -63,6 +63,7 @@ func TestCluster(t *testing.T) {
 	t.Run("KillInteractionLosesNoLike", func(t *testing.T) { testKillLosesNoLike(t, cluster, api, clip) })
 	t.Run("TraceAcrossServices", func(t *testing.T) { testTrace(t, cluster, api, clip) })
 	t.Run("FeedWithoutRelationAndInteraction", func(t *testing.T) { testDegrade(t, cluster, api, clip) })
+	t.Run("TakeDownsThroughTheGateway", func(t *testing.T) { testTakedowns(t, cluster, api, clip) })
 	t.Run("CrashIsReportedAndRestartedByHand", func(t *testing.T) { testCrash(t, cluster, api) })
 }
 
