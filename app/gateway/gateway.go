@@ -3,8 +3,8 @@
 package gateway
 
 import (
-	nethttp "net/http"
 	"net"
+	nethttp "net/http"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
