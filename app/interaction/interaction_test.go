@@ -2,7 +2,6 @@ package interaction
 
 import (
 	"context"
-	"io"
 	"slices"
 	"strconv"
 	"sync"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
-	"github.com/go-kratos/kratos/v2/log"
 	"github.com/segmentio/kafka-go"
 	ggrpc "google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
@@ -19,9 +17,8 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap/bootstraptest"
 	"github.com/douyin-kratos/douyin/pkg/event"
-	"github.com/douyin-kratos/douyin/pkg/rpc"
 	"github.com/douyin-kratos/douyin/pkg/rpc/rpctest"
 )
 
@@ -72,16 +69,7 @@ func TestTakedownThroughKafka(t *testing.T) {
 		Kafka: &confv1.Kafka{Brokers: broker.Brokers()[0], ApplyWait: durationpb.New(10 * time.Millisecond)},
 		Lists: &confv1.Lists{MaxItems: 1000},
 	}
-	process, closeProcess, err := bootstrap.NewProcess(bc, log.DefaultLogger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeProcess)
-	comp, cleanup, err := App.New(bc, log.NewStdLogger(io.Discard), process)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	comp := bootstraptest.New(t, App, bc)
 	if len(comp.Workers) != 2 {
 		t.Fatalf("%d workers; want the relay and the take-down consumer", len(comp.Workers))
 	}
@@ -93,18 +81,7 @@ func TestTakedownThroughKafka(t *testing.T) {
 		go func() { _ = w.Start(ctx) }()
 		t.Cleanup(func() { _ = w.Stop(ctx) })
 	}
-	addr, err := comp.GRPCAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = comp.GRPC.Start(ctx) }()
-	t.Cleanup(func() { _ = comp.GRPC.Stop(ctx) })
-	conn, closeConn, err := rpc.NewDialer(&confv1.Bootstrap{}, nil).Dial(addr, 3*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeConn)
-	client := interactionv1.NewInteractionServiceClient(conn)
+	client := interactionv1.NewInteractionServiceClient(bootstraptest.ServeGRPC(t, comp))
 
 	for _, like := range []struct{ user, video int64 }{{1, doomed}, {2, doomed}, {1, kept}} {
 		if reply, err := client.Favorite(ctx, &interactionv1.FavoriteRequest{UserId: like.user, VideoId: like.video, Favorite: true}); err != nil || !reply.GetChanged() {

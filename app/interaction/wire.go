@@ -11,15 +11,12 @@ import (
 	"github.com/douyin-kratos/douyin/app/interaction/internal/data"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/moderation"
 )
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	panic(wire.Build(data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent,
-		settings, database.SettingsOf, bootstrap.GRPCSettingsOf, bootstrap.ServeGRPC,
-		wire.FieldsOf(new(*bootstrap.Process), "Dialer", "Ready"),
-		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "Kafka", "Services"),
+	panic(wire.Build(data.ProviderSet, biz.ProviderSet, service.ProviderSet, bootstrap.DomainSet,
+		newComponent, settings,
 		// The words biz refuses, loaded once here (pkg/moderation).
 		moderation.FromConfig, wire.Bind(new(biz.Blocklist), new(*moderation.Blocklist)),
 	))

@@ -3,14 +3,12 @@ package message
 import (
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/errors"
-	"github.com/go-kratos/kratos/v2/log"
 	ggrpc "google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -18,7 +16,7 @@ import (
 	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/rpc"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap/bootstraptest"
 	"github.com/douyin-kratos/douyin/pkg/rpc/rpctest"
 )
 
@@ -55,31 +53,11 @@ func startApp(t *testing.T, relationAddr string, message *confv1.Messaging, list
 		Message:  message,
 		Lists:    lists,
 	}
-	process, closeProcess, err := bootstrap.NewProcess(bc, log.DefaultLogger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeProcess)
-	component, cleanup, err := App.New(bc, log.NewStdLogger(io.Discard), process)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	component := bootstraptest.New(t, App, bc)
 	if component.Name != Name || component.HTTP != nil || len(component.Workers) != 0 {
 		t.Fatalf("component %+v; want the message app with gRPC only (no http_addr, no workers)", component)
 	}
-	addr, err := component.GRPCAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = component.GRPC.Start(context.Background()) }()
-	t.Cleanup(func() { _ = component.GRPC.Stop(context.Background()) })
-	conn, closeConn, err := rpc.NewDialer(&confv1.Bootstrap{}, nil).Dial(addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeConn)
-	return messagev1.NewMessageServiceClient(conn)
+	return messagev1.NewMessageServiceClient(bootstraptest.ServeGRPC(t, component))
 }
 
 // wantCallError checks that err crossed gRPC with reason, code and message intact.

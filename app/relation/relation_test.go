@@ -7,16 +7,14 @@ import (
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
-	"github.com/go-kratos/kratos/v2/log"
 	ggrpc "google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap/bootstraptest"
 	"github.com/douyin-kratos/douyin/pkg/event"
-	"github.com/douyin-kratos/douyin/pkg/rpc"
 	"github.com/douyin-kratos/douyin/pkg/rpc/rpctest"
 )
 
@@ -50,35 +48,14 @@ func TestRelationOverGRPC(t *testing.T) {
 		Kafka: &confv1.Kafka{InProcess: true, ApplyWait: durationpb.New(10 * time.Millisecond)},
 		Lists: &confv1.Lists{MaxItems: 1000},
 	}
-	process, closeProcess, err := bootstrap.NewProcess(bc, log.DefaultLogger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeProcess)
-	comp, cleanup, err := App.New(bc, log.DefaultLogger, process)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
+	comp := bootstraptest.New(t, App, bc)
 	if comp.Name != Name || comp.HTTP != nil || len(comp.Workers) != 1 {
 		t.Fatalf("component %q, HTTP %v, %d workers; want %q, no HTTP without http_addr, the relay", comp.Name, comp.HTTP, len(comp.Workers), Name)
 	}
 	if _, ok := comp.Workers[0].(*event.Relay); !ok {
 		t.Fatalf("worker %T; want the outbox relay", comp.Workers[0])
 	}
-	addr, err := comp.GRPCAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = comp.GRPC.Start(ctx) }()
-	t.Cleanup(func() { _ = comp.GRPC.Stop(ctx) })
-
-	conn, closeConn, err := rpc.NewDialer(&confv1.Bootstrap{}, nil).Dial(addr, 3*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeConn)
-	client := relationv1.NewRelationServiceClient(conn)
+	client := relationv1.NewRelationServiceClient(bootstraptest.ServeGRPC(t, comp))
 
 	follow := func(user, to int64, on, wantChanged bool) {
 		t.Helper()

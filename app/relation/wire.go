@@ -11,13 +11,10 @@ import (
 	"github.com/douyin-kratos/douyin/app/relation/internal/data"
 	"github.com/douyin-kratos/douyin/app/relation/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/database"
 )
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	panic(wire.Build(data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent,
-		settings, database.SettingsOf, bootstrap.GRPCSettingsOf, bootstrap.ServeGRPC,
-		wire.FieldsOf(new(*bootstrap.Process), "Dialer", "Ready"),
-		wire.FieldsOf(new(*confv1.Bootstrap), "Kafka", "Services"),
+	panic(wire.Build(data.ProviderSet, biz.ProviderSet, service.ProviderSet, bootstrap.DomainSet,
+		newComponent, settings,
 	))
 }

@@ -2,7 +2,6 @@ package video
 
 import (
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,14 +9,12 @@ import (
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
-	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/bootstrap/bootstraptest"
 	"github.com/douyin-kratos/douyin/pkg/objectstore"
-	"github.com/douyin-kratos/douyin/pkg/rpc"
 )
 
 // The assembled app takes a published video down over gRPC: it leaves every read, its objects
@@ -54,28 +51,7 @@ func TestDeleteOverGRPC(t *testing.T) {
 		Kafka: &confv1.Kafka{InProcess: true, ApplyWait: durationpb.New(10 * time.Millisecond)},
 		Lists: &confv1.Lists{MaxItems: 1000},
 	}
-	process, closeProcess, err := bootstrap.NewProcess(bc, log.DefaultLogger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeProcess)
-	comp, cleanup, err := App.New(bc, log.NewStdLogger(io.Discard), process)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
-	addr, err := comp.GRPCAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = comp.GRPC.Start(ctx) }()
-	t.Cleanup(func() { _ = comp.GRPC.Stop(ctx) })
-	conn, closeConn, err := rpc.NewDialer(&confv1.Bootstrap{}, nil).Dial(addr, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeConn)
-	client := videov1.NewVideoServiceClient(conn)
+	client := videov1.NewVideoServiceClient(bootstraptest.ServeGRPC(t, bootstraptest.New(t, App, bc)))
 
 	b, err := os.ReadFile(clip)
 	if err != nil {

@@ -12,15 +12,13 @@ import (
 	"github.com/douyin-kratos/douyin/app/video/internal/server"
 	"github.com/douyin-kratos/douyin/app/video/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/moderation"
 )
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, newComponent, settings, uploadDir,
-		database.SettingsOf, bootstrap.GRPCSettingsOf, bootstrap.ServeGRPC,
-		wire.FieldsOf(new(*bootstrap.Process), "Ready"),
-		wire.FieldsOf(new(*confv1.Bootstrap), "Redis", "Kafka", "Video", "Storage"),
+	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, bootstrap.DomainSet,
+		newComponent, settings, uploadDir,
+		wire.FieldsOf(new(*confv1.Bootstrap), "Video", "Storage"),
 		// The words biz refuses, loaded once here (pkg/moderation).
 		moderation.FromConfig, wire.Bind(new(biz.Blocklist), new(*moderation.Blocklist)),
 	))

@@ -162,7 +162,7 @@ func (c *checker) decodeAll(data []byte) {
 		}
 		o := object{kind: gvk.Kind, obj: obj, meta: metaOf(obj)}
 		if o.meta == nil {
-			c.fail("%s: metaOf does not know this kind", what)
+			c.fail("%s: the object has no metadata", what)
 			continue
 		}
 		c.checkMeta(o)
@@ -170,7 +170,7 @@ func (c *checker) decodeAll(data []byte) {
 	}
 }
 
-// known lists the kinds the manifests may hold: each must be in the scheme and in metaOf.
+// known lists the kinds the manifests may hold: each must be in the scheme.
 var known = map[string]bool{
 	"v1 Namespace":                            true,
 	"v1 ConfigMap":                            true,
@@ -184,28 +184,13 @@ var known = map[string]bool{
 	"monitoring.coreos.com/v1 ServiceMonitor": true,
 }
 
+// metaOf is obj's metadata: every Kubernetes object embeds an ObjectMeta, which the accessor
+// hands out; nil for an object without one.
 func metaOf(obj runtime.Object) *metav1.ObjectMeta {
-	switch t := obj.(type) {
-	case *corev1.Namespace:
-		return &t.ObjectMeta
-	case *corev1.ConfigMap:
-		return &t.ObjectMeta
-	case *corev1.Secret:
-		return &t.ObjectMeta
-	case *corev1.Service:
-		return &t.ObjectMeta
-	case *appsv1.Deployment:
-		return &t.ObjectMeta
-	case *autoscalingv2.HorizontalPodAutoscaler:
-		return &t.ObjectMeta
-	case *policyv1.PodDisruptionBudget:
-		return &t.ObjectMeta
-	case *networkingv1.NetworkPolicy:
-		return &t.ObjectMeta
-	case *networkingv1.Ingress:
-		return &t.ObjectMeta
-	case *monitoringv1.ServiceMonitor:
-		return &t.ObjectMeta
+	if o, ok := obj.(metav1.ObjectMetaAccessor); ok {
+		if m, ok := o.GetObjectMeta().(*metav1.ObjectMeta); ok {
+			return m
+		}
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
+	khttp "github.com/go-kratos/kratos/v2/transport/http"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -44,14 +45,21 @@ func testSettings(cfg *confv1.HTTP) Settings {
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	settings := testSettings(&confv1.HTTP{Timeout: durationpb.New(time.Second), UploadTimeout: durationpb.New(time.Second)})
-	srv, closeListener, err := NewHTTPServer(settings, stubAPI{}, nil, log.DefaultLogger)
+	ts := httptest.NewServer(testServer(t, settings, stubAPI{}))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// testServer is the server NewHTTPServer makes of settings and api; its listener is closed when
+// the test ends.
+func testServer(t *testing.T, settings Settings, api API) *khttp.Server {
+	t.Helper()
+	srv, closeListener, err := NewHTTPServer(settings, api, nil, log.DefaultLogger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(closeListener)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return ts
+	return srv
 }
 
 // noRedirects fails the test on any redirect instead of following it.

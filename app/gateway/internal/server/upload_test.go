@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -46,11 +45,7 @@ func startUploadServer(t *testing.T, api API, perClient, total int32, uploadTime
 	settings := testSettings(&confv1.HTTP{Timeout: durationpb.New(time.Second), UploadTimeout: durationpb.New(uploadTimeout),
 		MaxUploadsPerClient: perClient, MaxUploads: total, TrustedProxies: "127.0.0.1"})
 	settings.MaxUploadBytes = testMaxUpload
-	srv, closeListener, err := NewHTTPServer(settings, api, nil, log.DefaultLogger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeListener)
+	srv := testServer(t, settings, api)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -21,12 +20,7 @@ func TestWebClientBesideTheAPI(t *testing.T) {
 		if enabled {
 			settings.Web = web.New(web.Settings{OpenAPI: []byte("openapi: 3.0.3\n")})
 		}
-		srv, closeListener, err := NewHTTPServer(settings, stubAPI{}, nil, log.DefaultLogger)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(closeListener)
-		ts := httptest.NewServer(srv)
+		ts := httptest.NewServer(testServer(t, settings, stubAPI{}))
 		t.Cleanup(ts.Close)
 
 		check := func(path, wantType string, wantStatus int, wantBody string) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,27 +14,15 @@ import (
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/pkg/edges/edgestest"
 	"github.com/douyin-kratos/douyin/pkg/event/eventtest"
+	"github.com/douyin-kratos/douyin/pkg/moderation/moderationtest"
 )
 
 // bootstrap is the configuration the use cases read: lists.max_items at its default (tests of
 // the bound change it).
 func settings() Settings { return Settings{MaxListItems: 1000} }
 
-// blocklist is a fake Blocklist: it blocks the text that contains one of its words as written.
-// Matching as people read is pkg/moderation's, tested there.
-type blocklist []string
-
-func (b blocklist) Blocks(text string) bool {
-	for _, w := range b {
-		if strings.Contains(text, w) {
-			return true
-		}
-	}
-	return false
-}
-
 // testBlocklist are the words no comment of the tests' use cases may contain.
-var testBlocklist = blocklist{"spam", "垃圾"}
+var testBlocklist = moderationtest.Words{"spam", "垃圾"}
 
 // awaiter waits for counts through acks, at most wait (kafka.apply_wait).
 func awaiter(acks *eventtest.Acks, wait time.Duration) countsv1.Awaiter {

@@ -3,7 +3,6 @@ package biz
 import (
 	"context"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 
@@ -11,6 +10,7 @@ import (
 
 	messagev1 "github.com/douyin-kratos/douyin/api/message/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror/apierrortest"
+	"github.com/douyin-kratos/douyin/pkg/moderation/moderationtest"
 )
 
 // testMaxItems is lists.max_items in the tests that do not set their own.
@@ -21,21 +21,8 @@ func config(friendsOnly bool, maxItems int) Settings {
 	return Settings{FriendsOnly: friendsOnly, MaxListItems: maxItems}
 }
 
-// blocklist is a fake Blocklist: it blocks the text that contains one of its words as written.
-// Matching as people read is pkg/moderation's, tested there.
-type blocklist []string
-
-func (b blocklist) Blocks(text string) bool {
-	for _, w := range b {
-		if strings.Contains(text, w) {
-			return true
-		}
-	}
-	return false
-}
-
 // testBlocklist are the words no message of the tests' use cases may contain.
-var testBlocklist = blocklist{"spam", "垃圾"}
+var testBlocklist = moderationtest.Words{"spam", "垃圾"}
 
 // fakeFriends is a FriendChecker over a fixed set of friend pairs.
 type fakeFriends struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/moderation/moderationtest"
 )
 
 // fakeRepo is an in-memory UserRepo.
@@ -94,26 +95,12 @@ func (h *countingHasher) Verify(ctx context.Context, password, hash string) (boo
 	return h.Argon2idHasher.Verify(ctx, password, hash)
 }
 
-// blocklist is a fake Blocklist: it blocks the names that contain one of its words as they
-// are written. Matching as people read is pkg/moderation's, tested there; these tests are about
-// which fields are checked and what a refusal leaves.
-type blocklist []string
-
-func (b blocklist) Blocks(text string) bool {
-	for _, w := range b {
-		if strings.Contains(text, w) {
-			return true
-		}
-	}
-	return false
-}
-
 func newUsecase(t *testing.T, repo UserRepo, hasher PasswordHasher) *UserUsecase {
 	t.Helper()
 	return newUsecaseBlocking(t, repo, hasher, nil)
 }
 
-func newUsecaseBlocking(t *testing.T, repo UserRepo, hasher PasswordHasher, blocked blocklist) *UserUsecase {
+func newUsecaseBlocking(t *testing.T, repo UserRepo, hasher PasswordHasher, blocked moderationtest.Words) *UserUsecase {
 	t.Helper()
 	uc, err := NewUserUsecase(repo, hasher, blocked, log.DefaultLogger)
 	if err != nil {
@@ -131,7 +118,7 @@ func TestRegisterRefusesBlockedNames(t *testing.T) {
 	if _, err := newUsecase(t, repo, hasher).Register(ctx, "spammer", "pw"); err != nil {
 		t.Fatal(err)
 	}
-	uc := newUsecaseBlocking(t, repo, hasher, blocklist{"spam", "垃圾"})
+	uc := newUsecaseBlocking(t, repo, hasher, moderationtest.Words{"spam", "垃圾"})
 	for _, name := range []string{"spam", "i-spam-you", "ｓｐａｍ", "垃圾王", "spammer"} {
 		before := repo.creates
 		_, err := uc.Register(ctx, name, "pw")

@@ -20,6 +20,7 @@ import (
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	userv1 "github.com/douyin-kratos/douyin/api/user/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
+	"github.com/douyin-kratos/douyin/pkg/moderation/moderationtest"
 )
 
 // fakeRepo keeps videos in memory; failCreate makes Create fail, failReferenced Referenced.
@@ -374,21 +375,8 @@ func newFixtureWith(t *testing.T, media fakeMedia, settings Settings) *fixture {
 	return f
 }
 
-// blocklist is a fake Blocklist: it blocks the text that contains one of its words as written.
-// Matching as people read is pkg/moderation's, tested there.
-type blocklist []string
-
-func (b blocklist) Blocks(text string) bool {
-	for _, w := range b {
-		if strings.Contains(text, w) {
-			return true
-		}
-	}
-	return false
-}
-
 // fixtureBlocklist are the words no title of the fixture's use case may contain.
-var fixtureBlocklist = blocklist{"spam", "垃圾"}
+var fixtureBlocklist = moderationtest.Words{"spam", "垃圾"}
 
 // publish uploads content in small writes, as the stream would deliver it.
 func (f *fixture) publish(t *testing.T, content, title string) (*Video, error) {

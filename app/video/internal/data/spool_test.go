@@ -54,38 +54,32 @@ func TestUploadSpool(t *testing.T) {
 			t.Fatalf("Contents = %q, %v", b, err)
 		}
 	}
-	if _, _, err := f.Cover(); err == nil {
-		t.Fatal("a cover never drawn opened")
-	}
-	if err := os.WriteFile(f.CoverPath(), []byte("JPEG"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cover, size, err := f.Cover()
-	if err != nil || size != 4 {
-		t.Fatalf("Cover: size %d, %v", size, err)
-	}
-	if b, err := io.ReadAll(cover); err != nil || string(b) != "JPEG" {
-		t.Fatalf("cover holds %q, %v", b, err)
-	}
-	cover.Close()
-	if _, _, err := f.Faststart(); err == nil {
-		t.Fatal("a faststart copy never written opened")
-	}
-	if err := os.WriteFile(f.FaststartPath(), []byte("VIDEO, index first"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	copied, size, err := f.Faststart()
-	if err != nil || size != 18 {
-		t.Fatalf("Faststart: size %d, %v", size, err)
-	}
-	if b, err := io.ReadAll(copied); err != nil || string(b) != "VIDEO, index first" {
-		t.Fatalf("faststart copy holds %q, %v", b, err)
-	}
-	copied.Close()
+	wantBeside(t, "cover", f.CoverPath(), f.Cover, "JPEG")
+	wantBeside(t, "faststart copy", f.FaststartPath(), f.Faststart, "VIDEO, index first")
 	f.Remove()
 	f.Remove() // safe twice
 	if left := filesIn(t, dir); len(left) != 0 {
 		t.Fatalf("files left after Remove: %v", left)
+	}
+}
+
+// wantBeside checks a file the media tools write beside an upload (what): open finds none before
+// it is written at path, then opens it with its size and contents.
+func wantBeside(t *testing.T, what, path string, open func() (io.ReadCloser, int64, error), contents string) {
+	t.Helper()
+	if _, _, err := open(); err == nil {
+		t.Fatalf("a %s never written opened", what)
+	}
+	if err := os.WriteFile(path, []byte(contents), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, size, err := open()
+	if err != nil || size != int64(len(contents)) {
+		t.Fatalf("%s: size %d, %v; want %d", what, size, err, len(contents))
+	}
+	defer r.Close()
+	if b, err := io.ReadAll(r); err != nil || string(b) != contents {
+		t.Fatalf("%s holds %q, %v", what, b, err)
 	}
 }
 
