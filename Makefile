@@ -12,8 +12,8 @@ APPS       := $(notdir $(wildcard app/*))
 export DOUYIN_DATA_DIR ?= $(CURDIR)/data
 
 # The Jaeger all-in-one for the distributed test, built once from tools/jaeger (a module of its
-# own pinning v1.76.0) and kept out of the repository.
-JAEGER_BIN ?= $(HOME)/.cache/douyin/jaeger-v1.76.0/jaeger
+# own pinning v1.75.0) and kept out of the repository.
+JAEGER_BIN ?= $(HOME)/.cache/douyin/jaeger-v1.75.0/jaeger
 # What deploy/localcluster runs: every app but the all-in-one, and the Kafka and S3 stand-ins.
 CLUSTER_CMDS := $(addprefix ./app/,$(addsuffix /cmd/...,$(filter-out allinone,$(APPS)))) ./deploy/localcluster/cmd/...
 
@@ -74,7 +74,7 @@ test-short: ## Run the tests that need no MariaDB or Redis
 	go test -count=1 -short ./...
 
 .PHONY: jaeger
-jaeger: $(JAEGER_BIN) ## Build the Jaeger all-in-one (v1.76.0) once into ~/.cache/douyin (JAEGER_BIN); cold: several minutes
+jaeger: $(JAEGER_BIN) ## Build the Jaeger all-in-one (v1.75.0) once into ~/.cache/douyin (JAEGER_BIN); cold: several minutes
 
 $(JAEGER_BIN):
 	@mkdir -p $(dir $@)

@@ -4,7 +4,7 @@
 // (kfake), S3 (gofakes3), MariaDB, Redis and Jaeger, driven through the gateway over HTTP as the
 // app drives it. `make test-cluster` builds the binaries and runs it; by hand:
 //
-//	CLUSTER_BIN_DIR=$PWD/bin JAEGER_BIN=~/.cache/douyin/jaeger-v1.76.0/jaeger \
+//	CLUSTER_BIN_DIR=$PWD/bin JAEGER_BIN=~/.cache/douyin/jaeger-v1.75.0/jaeger \
 //	  go test -tags cluster -count=1 -v -timeout 15m ./deploy/localcluster/
 //
 // MariaDB and Redis come from DOUYIN_TEST_MYSQL_DSN and DOUYIN_TEST_REDIS_ADDR (defaults
@@ -78,7 +78,7 @@ func startCluster(t *testing.T) *localcluster.Cluster {
 	}
 	opts := localcluster.Options{
 		BinDir:    envOr("CLUSTER_BIN_DIR", "../../bin"),
-		JaegerBin: envOr("JAEGER_BIN", filepath.Join(home, ".cache/douyin/jaeger-v1.76.0/jaeger")),
+		JaegerBin: envOr("JAEGER_BIN", filepath.Join(home, ".cache/douyin/jaeger-v1.75.0/jaeger")),
 		WorkDir:   work,
 		MySQLDSN:  envOr("DOUYIN_TEST_MYSQL_DSN", "root:@tcp(127.0.0.1:3306)/"),
 		RedisAddr: envOr("DOUYIN_TEST_REDIS_ADDR", "127.0.0.1:6379"),
