@@ -7,7 +7,6 @@ import (
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
-	gormtracing "gorm.io/plugin/opentelemetry/tracing"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 )
@@ -52,7 +51,7 @@ func Open(s Settings, app string, migrate func(*gorm.DB) error, ready Requirer) 
 	}
 	tracing := s.Traced
 	if tracing {
-		if err := db.Use(gormtracing.NewPlugin(gormtracing.WithoutQueryVariables(), gormtracing.WithoutMetrics())); err != nil {
+		if err := db.Use(newSQLTracing(db)); err != nil {
 			closeDB()
 			return nil, nil, fmt.Errorf("trace %s database: %w", app, err)
 		}
