@@ -35,7 +35,6 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/buildinfo"
 	"github.com/douyin-kratos/douyin/pkg/config"
 	"github.com/douyin-kratos/douyin/pkg/dirlock"
-	"github.com/douyin-kratos/douyin/pkg/discovery"
 	"github.com/douyin-kratos/douyin/pkg/inprocess"
 	"github.com/douyin-kratos/douyin/pkg/metrics"
 	"github.com/douyin-kratos/douyin/pkg/rpc"
@@ -182,15 +181,35 @@ func (p *Process) HandleAdmin(prefix string, h nethttp.Handler) bool {
 	return true
 }
 
-// NewProcess connects to the registry bc names, if any, and binds the admin server on
-// admin_addr. The returned function closes both.
-func NewProcess(bc *confv1.Bootstrap, logger log.Logger) (*Process, func(), error) {
+// Registry announces a process's servers and finds the other apps' (pkg/discovery). An alias
+// of the same interface as discovery.Registry, so discovery.New is an OpenRegistry without this
+// package importing it.
+type Registry = interface {
+	registry.Registrar
+	registry.Discovery
+}
+
+// OpenRegistry connects to the registry a configuration names, returning a nil Registry when it
+// names none. The processes that register (each app on its own) pass pkg/discovery's New to Main;
+// the all-in-one passes nil and so does not link the Nacos SDK, nor the cloud SDKs it brings.
+type OpenRegistry func(bc *confv1.Bootstrap) (Registry, func(), error)
+
+// NewProcess connects to the registry bc names, if any (through open; nil: this process never
+// registers, and a configured registry is an error), and binds the admin server on admin_addr.
+// The returned function closes both.
+func NewProcess(bc *confv1.Bootstrap, logger log.Logger, open OpenRegistry) (*Process, func(), error) {
+	if open == nil {
+		if addrs := bc.GetRegistry().GetNacos().GetAddrs(); addrs != "" {
+			return nil, nil, fmt.Errorf("registry.nacos.addrs is %q, but this process does not register: run each app on its own to use a registry", addrs)
+		}
+		open = func(*confv1.Bootstrap) (Registry, func(), error) { return nil, func() {}, nil }
+	}
 	ready := NewReadiness()
 	admin, closeAdmin, err := NewAdminServer(bc.GetAdminAddr(), ready, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	reg, closeRegistry, err := discovery.New(bc)
+	reg, closeRegistry, err := open(bc)
 	if err != nil {
 		closeAdmin()
 		return nil, nil, err
@@ -408,9 +427,10 @@ func (a App) New(bc *confv1.Bootstrap, logger log.Logger, p *Process) (*Componen
 	return a.Build(bc, log.With(logger, "app", a.Name), p)
 }
 
-// Main runs the app as its own process, for the distributed deployment (see Main).
-func (a App) Main() {
-	run(a.Name, a.Listen, !a.Stateless, func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error) {
+// Main runs the app as its own process, for the distributed deployment (see Main), registering
+// through open (discovery.New).
+func (a App) Main(open OpenRegistry) {
+	run(a.Name, a.Listen, !a.Stateless, open, func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error) {
 		c, cleanup, err := a.New(bc, logger, p)
 		if err != nil {
 			return nil, nil, err
@@ -423,11 +443,11 @@ func (a App) Main() {
 // configuration (defaults, then listen, then -conf, then DOUYIN_* variables), the data_dir lock
 // for name (LockDataDir), logging, tracing, then Run. It exits the process on an error. With
 // -version it prints the build (buildinfo) and exits.
-func Main(name, listen string, build func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error)) {
-	run(name, listen, true, build)
+func Main(name, listen string, open OpenRegistry, build func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error)) {
+	run(name, listen, true, open, build)
 }
 
-func run(name, listen string, lock bool, build func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error)) {
+func run(name, listen string, lock bool, open OpenRegistry, build func(bc *confv1.Bootstrap, logger log.Logger, p *Process) ([]*Component, func(), error)) {
 	confPath := flag.String("conf", "", "YAML config file (optional; DOUYIN_* variables override it)")
 	version := flag.Bool("version", false, "print the version, commit and Go version of this build and exit")
 	flag.Parse()
@@ -459,7 +479,7 @@ func run(name, listen string, lock bool, build func(bc *confv1.Bootstrap, logger
 			return err
 		}
 		defer flush()
-		p, closeProcess, err := NewProcess(bc, logger)
+		p, closeProcess, err := NewProcess(bc, logger, open)
 		if err != nil {
 			return err
 		}

@@ -138,7 +138,7 @@ func TestAdminAddressIsOptional(t *testing.T) {
 	if srv, _, _ := NewAdminServer("", NewReadiness(), log.DefaultLogger); srv != nil {
 		t.Fatalf("admin server %v without an address; want none (an app inside the all-in-one)", srv)
 	}
-	p, closeProcess, err := NewProcess(&confv1.Bootstrap{AdminAddr: "127.0.0.1:0"}, log.DefaultLogger)
+	p, closeProcess, err := NewProcess(&confv1.Bootstrap{AdminAddr: "127.0.0.1:0"}, log.DefaultLogger, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestAdminAddressIsOptional(t *testing.T) {
 }
 
 func TestProcessWithoutRegistryUsesStaticAddresses(t *testing.T) {
-	p, closeProcess, err := NewProcess(&confv1.Bootstrap{}, log.DefaultLogger)
+	p, closeProcess, err := NewProcess(&confv1.Bootstrap{}, log.DefaultLogger, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,5 +178,14 @@ func TestGRPCServerIsBoundWhenMade(t *testing.T) {
 	bc.GrpcAddr = u.Host
 	if _, _, err := NewGRPCServer(GRPCSettingsOf(bc, log.DefaultLogger), log.DefaultLogger); err == nil || !strings.Contains(err.Error(), u.Host) {
 		t.Fatalf("second server on %s: %v; want a listen error naming it", u.Host, err)
+	}
+}
+
+// A process that does not register (the all-in-one) refuses a configured registry rather than
+// run unannounced while its operator expects it in Nacos.
+func TestProcessWithoutRegistryRefusesOne(t *testing.T) {
+	bc := &confv1.Bootstrap{Registry: &confv1.Registry{Nacos: &confv1.Nacos{Addrs: "127.0.0.1:8848"}}}
+	if _, _, err := NewProcess(bc, log.DefaultLogger, nil); err == nil || !strings.Contains(err.Error(), "does not register") {
+		t.Fatalf("NewProcess with a registry and no way to open it: %v", err)
 	}
 }

@@ -34,7 +34,9 @@ const defaultTimeout = 3 * time.Second
 // "<name>.<scheme>": an app "user" with a gRPC and an HTTP server appears as "user.grpc" and
 // "user.http". GetService and Watch take that full name, which is why callers dial
 // "discovery:///user.grpc" rather than "discovery:///user".
-type Registry interface {
+//
+// It is an alias, the same type as bootstrap.Registry, so that New is a bootstrap.OpenRegistry.
+type Registry = interface {
 	registry.Registrar
 	registry.Discovery
 }

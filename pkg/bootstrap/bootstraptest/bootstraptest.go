@@ -20,7 +20,7 @@ import (
 // discarded. Both are closed when the test ends; nothing is started.
 func New(t testing.TB, app bootstrap.App, bc *confv1.Bootstrap) *bootstrap.Component {
 	t.Helper()
-	process, closeProcess, err := bootstrap.NewProcess(bc, log.DefaultLogger)
+	process, closeProcess, err := bootstrap.NewProcess(bc, log.DefaultLogger, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,5 +14,5 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "admin" {
 		os.Exit(gateway.AdminCommand(allinone.Name, os.Args[2:]))
 	}
-	bootstrap.Main(allinone.Name, "", allinone.New)
+	bootstrap.Main(allinone.Name, "", nil, allinone.New)
 }

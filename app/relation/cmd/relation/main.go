@@ -1,6 +1,9 @@
 // Command relation runs the relation app alone, for the distributed deployment.
 package main
 
-import "github.com/douyin-kratos/douyin/app/relation"
+import (
+	"github.com/douyin-kratos/douyin/app/relation"
+	"github.com/douyin-kratos/douyin/pkg/discovery"
+)
 
-func main() { relation.App.Main() }
+func main() { relation.App.Main(discovery.New) }
