@@ -45,6 +45,16 @@ the one an all-in-one made in data_dir/admin_token):
 Each action is logged by the server with the operator's name and address.
 `
 
+// WithAdminCommand runs the operators' command when the process was started as `<process>
+// admin ...`, and run (the process itself) otherwise: the commands that serve the admin routes,
+// the gateway and the all-in-one, start this way.
+func WithAdminCommand(process string, run func()) {
+	if len(os.Args) > 1 && os.Args[1] == "admin" {
+		os.Exit(AdminCommand(process, os.Args[2:]))
+	}
+	run()
+}
+
 // AdminCommand runs "<process> admin ...", the operators' command, and returns the exit code.
 // It reads the same configuration as the process it talks to (-conf, DOUYIN_* variables), so it
 // finds the admin address and token the way that process does.

@@ -4,15 +4,8 @@
 package main
 
 import (
-	"os"
-
 	"github.com/douyin-kratos/douyin/app/gateway"
 	"github.com/douyin-kratos/douyin/pkg/discovery"
 )
 
-func main() {
-	if len(os.Args) > 1 && os.Args[1] == "admin" {
-		os.Exit(gateway.AdminCommand(gateway.Name, os.Args[2:]))
-	}
-	gateway.App.Main(discovery.New)
-}
+func main() { gateway.WithAdminCommand(gateway.Name, func() { gateway.App.Main(discovery.New) }) }
