@@ -26,7 +26,7 @@ scenario() {
   echo "   wrk -t$THREADS -c50 -d$DURATION --latency ${*:3} '$2'"
   local out
   out=$(wrk -t"$THREADS" -c50 -d"$DURATION" --latency "${@:3}" "$2")
-  grep -E "Latency  |50%|90%|99%|Requests/sec|Non-2xx|Socket errors|Failed answers" <<<"$out"
+  grep -E "Latency  |^ +(50|90|99)% |Requests/sec|Non-2xx|Socket errors|Failed answers" <<<"$out"
   RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
   P99=$(awk '$1 == "99%" { v = $2; f = 1
     if (v ~ /us$/) f = 0.001; else if (v ~ /ms$/) f = 1; else if (v ~ /m$/) f = 60000; else if (v ~ /s$/) f = 1000
@@ -84,17 +84,17 @@ print_table() {
   printf '%s\n' "${ROWS[@]}" | awk -F'|' '
     function fails(n) { return n > 0 ? sprintf(" (%d failed)", n) : "" }
     BEGIN {
-      printf "%-16s %17s %9s %17s %9s %7s  %-22s %s\n", "scenario", "system req/s", "p99 ms", "reference req/s", "p99 ms", "ratio", "goal", "holds"
+      printf "%-16s %17s %9s %17s %9s %7s  %-24s %s\n", "scenario", "system req/s", "p99 ms", "reference req/s", "p99 ms", "ratio", "goal", "holds"
     }
     $9 != "" {
       ok = $2 >= $9 && $3 <= $10 && $4 == 0
-      printf "%-16s %17s %9s %17s %9s %7s  %-22s %s\n", $1, $2 fails($4), $3, "-", "-", "-", sprintf(">= %d/s, p99 <= %d ms", $9, $10), ok ? "yes" : "NO"
+      printf "%-16s %17s %9s %17s %9s %7s  %-24s %s\n", $1, $2 fails($4), $3, "-", "-", "-", sprintf(">= %d/s, p99 <= %d ms", $9, $10), ok ? "yes" : "NO"
       next
     }
     {
       ratio = $5 > 0 ? $2 / $5 : 0
       ok = ratio >= $8 && $4 == 0 && $7 == 0
-      printf "%-16s %17s %9s %17s %9s %7.2f  %-22s %s\n", $1, $2 fails($4), $3, $5 fails($7), $6, ratio,
+      printf "%-16s %17s %9s %17s %9s %7.2f  %-24s %s\n", $1, $2 fails($4), $3, $5 fails($7), $6, ratio,
         $8 == "" ? "-" : ">= " $8, $8 == "" ? "-" : ok ? "yes" : "NO"
     }'
 }
