@@ -96,7 +96,7 @@ test-cluster: cluster-build jaeger ## Distributed end-to-end test: apps as proce
 	CLUSTER_BIN_DIR=$(BIN) JAEGER_BIN=$(JAEGER_BIN) go test -tags cluster -count=1 -v -timeout 15m ./deploy/localcluster/
 
 .PHONY: load
-load: ## Load-test the all-in-one with wrk (feed over 10,000 videos, user info); needs wrk
+load: ## Load-test the all-in-one with wrk (feeds over 10,000 videos, user info, comments, likes, chat polls), each read next to a plain net/http reference, ratios in a table; needs wrk
 	bash tools/loadtest/run.sh
 
 .PHONY: load-attacks
@@ -104,7 +104,7 @@ load-attacks: ## The anonymous feed under load, undisturbed and while a client f
 	bash tools/loadtest/run.sh attacks
 
 .PHONY: load-cluster
-load-cluster: ## The same feed and user-info load against make cluster's processes (needs wrk, MariaDB, Redis)
+load-cluster: ## The same feed and user-info load against make cluster's processes, next to the reference (needs wrk, MariaDB, Redis)
 	bash tools/loadtest/cluster.sh
 
 # The release the Kubernetes manifests deploy (deploy/k8s/base: images' newTag), and the tag to

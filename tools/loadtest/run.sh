@@ -6,8 +6,11 @@
 #   feed (anonymous and logged in, 30 videos a page), user info, comment list (30 comments),
 #   like/unlike by random users on the feed's videos, chat polls over 1,000 conversations of
 #   1,000 messages,
-# and finally the delay from a like to the count another user sees.
-# Needs wrk (apt-get install wrk). Prints wrk's summary for each scenario.
+# and the delay from a like to the count another user sees. Each read scenario is measured right
+# after on the reference (tools/loadtest/reference: plain net/http encoding the system's own
+# answers), and a table ends the run: both figures, their ratio and issue 15's goal for it.
+# Needs wrk (apt-get install wrk). Prints wrk's summary for each scenario. LOAD_DURATION (15s)
+# is each wrk run's length.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tools/loadtest/scenario.sh
@@ -15,7 +18,7 @@ source tools/loadtest/scenario.sh
 ADDR=${LOAD_ADDR:-127.0.0.1:18888}
 DATA=$(mktemp -d)
 BIN=$DATA/allinone
-trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
+trap 'kill $PID ${REF_PID:-} 2>/dev/null || true; wait $PID ${REF_PID:-} 2>/dev/null || true; rm -rf "$DATA"' EXIT
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk"; exit 1; }
 go build -o "$BIN" ./app/allinone/cmd/allinone
@@ -81,12 +84,27 @@ if [ "$MODE" = attacks ]; then
   exit 0
 fi
 
-scenario "feed, anonymous, 30 of $VIDEOS videos" "http://$ADDR/douyin/feed/"
-scenario "feed, logged in (50 users at random)" "http://$ADDR/douyin/feed/" -s tools/loadtest/feed.lua
-scenario "user info" "http://$ADDR/douyin/user/?user_id=1&token=$TOKEN"
-scenario "comment list, 30 comments" "http://$ADDR/douyin/comment/list/?token=$TOKEN&video_id=$VIDEO"
-scenario "like/unlike, 50 users at random on the feed's 30 videos" "http://$ADDR" -s tools/loadtest/like.lua
-scenario "chat poll finding nothing new, 1,000 conversations of 1,000 messages" "http://$ADDR" -s tools/loadtest/chat.lua
+# The reference's answers: the system's own, captured now, before any measurement.
+{
+  echo "/douyin/feed/"
+  grep -v '^$' "$LOAD_TOKENS" | sed 's|^|/douyin/feed/?token=|'
+  echo "/douyin/user/?user_id=1&token=$TOKEN"
+  echo "/douyin/comment/list/?token=$TOKEN&video_id=$VIDEO"
+  awk -v now="$(date +%s%3N)" 'NF == 2 { print "/douyin/message/chat/?token=" $1 "&to_user_id=" $2 "&pre_msg_time=" now }' "$LOAD_PAIRS"
+} >"$DATA/capture"
+start_reference "$ADDR" "$DATA/capture" "$DATA/reference"
+
+# The anonymous feed: 30 of $VIDEOS videos. Logged in: 50 users at random. The comment list has
+# 30 comments. Like/unlike: 50 users at random on the feed's 30 videos. The chat poll finds
+# nothing new in one of 1,000 conversations of 1,000 messages.
+compare "feed, anonymous" 0.5 "/douyin/feed/"
+compare "feed, logged in" 0.4 "/douyin/feed/" -s tools/loadtest/feed.lua
+compare "user info" 0.5 "/douyin/user/?user_id=1&token=$TOKEN"
+compare "comment list" 0.5 "/douyin/comment/list/?token=$TOKEN&video_id=$VIDEO"
+absolute "like/unlike" 6000 25 "" -s tools/loadtest/like.lua
+compare "chat poll, empty" 0.6 "" -s tools/loadtest/chat.lua
 
 # The delay from one user's like to the count another user sees in the feed.
 (cd tools && go run ./loadtest/likedelay -addr "$ADDR" -tokens "$LOAD_TOKENS" -video "$VIDEO")
+
+print_table "the all-in-one against the reference, issue 15's goals"
