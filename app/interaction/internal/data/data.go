@@ -38,7 +38,10 @@ func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.R
 func NewAwaiter(d *Data) countsv1.Awaiter { return countsv1.Awaiter{Acks: d.Acks, Wait: d.ApplyWait} }
 
 func migrate(db *gorm.DB) error {
-	if err := database.Migrate(db, &favoriteModel{}, &commentModel{}, &takenDownModel{}); err != nil {
+	if err := database.Migrate(db, &commentModel{}, &takenDownModel{}); err != nil {
+		return err
+	}
+	if err := migrateFavorites(db); err != nil {
 		return err
 	}
 	return event.MigrateOutbox(db)

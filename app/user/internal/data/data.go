@@ -29,5 +29,5 @@ func migrate(db *gorm.DB) error {
 		// are two accounts everywhere.
 		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
 	}
-	return db.AutoMigrate(&userModel{})
+	return db.AutoMigrate(&userModel{}, &banModel{})
 }
