@@ -29,12 +29,7 @@ func (s *server) admin(t *testing.T, dataDir string, env []string, args ...strin
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, append([]string{"admin", "-operator", "e2e-operator"}, args...)...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DOUYIN_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "DOUYIN_DATA_DIR="+dataDir, "DOUYIN_ADMIN_ADDR="+strings.TrimPrefix(s.adminURL, "http://"))
+	cmd.Env = append(environWithoutSettings(), "DOUYIN_DATA_DIR="+dataDir, "DOUYIN_ADMIN_ADDR="+strings.TrimPrefix(s.adminURL, "http://"))
 	cmd.Env = withEnv(cmd.Env, env)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

@@ -31,11 +31,7 @@ func TestSecondProcessOnTheDataDirIsRefused(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	second := exec.CommandContext(ctx, bin)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DOUYIN_") {
-			second.Env = append(second.Env, kv)
-		}
-	}
+	second.Env = environWithoutSettings()
 	// Other ports than the first's, so only the directory can be the reason for refusing; the
 	// refusal must come before the ports are bound anyway (see below).
 	second.Env = append(second.Env, "DOUYIN_DATA_DIR="+dir, "DOUYIN_HTTP_ADDR="+freeAddr(t), "DOUYIN_ADMIN_ADDR="+freeAddr(t), "DOUYIN_DEMO=false")

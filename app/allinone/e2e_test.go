@@ -125,14 +125,7 @@ func launchServer(t *testing.T, bin, dataDir string, env []string) (s *server, b
 	addr, adminAddr := freeAddr(t), freeAddr(t)
 	s = &server{baseURL: "http://" + addr, adminURL: "http://" + adminAddr, output: &syncBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(bin)
-	// Variables of the developer's shell (say DOUYIN_DATABASE_DRIVER=mysql) must not leak in:
-	// the test runs the quick start on its built-in defaults.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DOUYIN_") {
-			s.cmd.Env = append(s.cmd.Env, kv)
-		}
-	}
-	s.cmd.Env = append(s.cmd.Env, "DOUYIN_DATA_DIR="+dataDir, "DOUYIN_HTTP_ADDR="+addr, "DOUYIN_ADMIN_ADDR="+adminAddr, "DOUYIN_DEMO=false")
+	s.cmd.Env = append(environWithoutSettings(), "DOUYIN_DATA_DIR="+dataDir, "DOUYIN_HTTP_ADDR="+addr, "DOUYIN_ADMIN_ADDR="+adminAddr, "DOUYIN_DEMO=false")
 	s.cmd.Env = withEnv(s.cmd.Env, env)
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
 	if err := s.cmd.Start(); err != nil {
@@ -193,6 +186,19 @@ func (s *server) stop(t *testing.T) {
 		<-s.exited
 		t.Errorf("server still running %s after SIGTERM; killed", stopTimeout)
 	}
+}
+
+// environWithoutSettings is this process's environment without DOUYIN_* variables: those of the
+// developer's shell (say DOUYIN_DATABASE_DRIVER=mysql) must not leak into a binary the tests run
+// on its built-in defaults.
+func environWithoutSettings() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DOUYIN_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // withEnv applies startServer's env entries to base: each replaces every variable of its key,

@@ -76,7 +76,7 @@ func (p *sqlTracing) after(tx *gorm.DB) {
 	defer span.End()
 	query := tx.Statement.SQL.String()
 	operation, _, _ := strings.Cut(strings.TrimSpace(query), " ")
-	span.SetName(strings.ToUpper(operation) + " " + tx.Statement.Table)
+	span.SetName(strings.TrimSpace(strings.ToUpper(operation) + " " + tx.Statement.Table)) // raw SQL names no table
 	span.SetAttributes(
 		attribute.String("db.operation.name", strings.ToUpper(operation)),
 		attribute.String("db.collection.name", tx.Statement.Table),
