@@ -53,15 +53,25 @@ check-generated: generate ## Fail if committed generated code differs from what 
 	@git diff --exit-code -- api openapi.yaml app || { echo "generated code is stale: run make generate and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- api openapi.yaml app | grep '^??')" || { echo "untracked generated files: run make generate and commit"; git status --porcelain -- api openapi.yaml app; exit 1; }
 
+# Binaries without the symbol table and DWARF (-s -w): a third of their size, which nothing
+# here reads (profiles and panics use the runtime's own tables). A debugger wants a plain
+# `go build`.
+LDFLAGS := -s -w
+# go build -v names each package it compiles: PROGRESS turns that into a line every 50
+# packages, so that a first build (minutes on an empty module cache) shows it is moving,
+# while downloads and errors pass through as they are.
+PROGRESS := awk '/^[[:alnum:]._~\/-]+$$/ { if (++n % 50 == 0) printf "  %d packages compiled\n", n; next } { print }'
+
 .PHONY: build
 build: ## Build every app into ./bin
 	@mkdir -p $(BIN)
-	go build -o $(BIN)/ $(addprefix ./app/,$(addsuffix /cmd/...,$(APPS)))
+	go build -ldflags='$(LDFLAGS)' -o $(BIN)/ $(addprefix ./app/,$(addsuffix /cmd/...,$(APPS)))
 
 .PHONY: run
 run: ## Run the whole system in one process on embedded defaults (http://0.0.0.0:8080, data in ./data)
 	@mkdir -p $(BIN)
-	go build -o $(BIN)/allinone ./app/allinone/cmd/allinone
+	@echo "building bin/allinone (the first build fetches about 80 modules and compiles for a few minutes; later ones take seconds)"
+	@set -o pipefail; go build -v -ldflags='$(LDFLAGS)' -o $(BIN)/allinone ./app/allinone/cmd/allinone 2>&1 | $(PROGRESS)
 	exec $(BIN)/allinone
 
 .PHONY: test

@@ -85,7 +85,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	relationUsecase := biz.NewRelationUsecase(relationRepo, userJoiner, messageRepo, throttle)
 	messageUsecase := biz.NewMessageUsecase(messageRepo, userJoiner, throttle)
-	douyinService := service.NewDouyinService(servicePublicURL, accountUsecase, videoUsecase, commentUsecase, relationUsecase, messageUsecase)
+	changes := data.NewChanges(dataRedis, kafka)
+	douyinService := service.NewDouyinService(servicePublicURL, accountUsecase, videoUsecase, commentUsecase, relationUsecase, messageUsecase, changes)
 	storage := confv1Bootstrap.Storage
 	store, err := data.NewObjectStore(storage)
 	if err != nil {

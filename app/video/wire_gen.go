@@ -37,8 +37,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		return nil, nil, err
 	}
 	relay := data.NewRelay(v, kafka, logger)
-	redis := confv1Bootstrap.Redis
-	videoRepo := data.NewVideoRepo(v, objectStore, relay, redis, logger)
+	videoRepo := data.NewVideoRepo(v, objectStore, relay, logger)
 	awaiter := data.NewAwaiter(v)
 	video := confv1Bootstrap.Video
 	fFmpeg := data.NewFFmpeg(video, readiness)
@@ -60,7 +59,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	consumer, err := data.NewCounterConsumer(v, videoRepo, kafka, logger)
+	consumer, err := data.NewCounterConsumer(v, kafka, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()

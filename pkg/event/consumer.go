@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/douyin-kratos/douyin/pkg/changes"
 	"github.com/douyin-kratos/douyin/pkg/metrics"
 )
 
@@ -66,6 +67,9 @@ type ConsumerOptions struct {
 	Acks Acks
 	// AfterCommit runs after each committed batch, e.g. to drop cache entries it changed.
 	AfterCommit func(ctx context.Context, applied []Message)
+	// Changes is bumped after each committed batch that applied an event, for the read caches
+	// (pkg/changes); nil counts none.
+	Changes changes.Counter
 }
 
 // NewConsumer returns a consumer in group name (one group per consuming app).
@@ -220,6 +224,11 @@ func (c *Consumer) committed(ctx context.Context, batch []kafka.Message, applied
 	// batch was applied.
 	if c.opts.AfterCommit != nil && len(applied) > 0 {
 		c.opts.AfterCommit(ctx, applied)
+	}
+	if c.opts.Changes != nil && len(applied) > 0 {
+		if err := c.opts.Changes.Bump(ctx); err != nil {
+			c.log.Warnw("msg", "could not count applied events for the read caches", "error", err)
+		}
 	}
 	if c.opts.Acks != nil {
 		ids := make([]string, 0, len(batch))

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"gorm.io/gorm"
 
+	"github.com/douyin-kratos/douyin/pkg/changes"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/metrics"
 )
@@ -155,6 +156,12 @@ func (r *Relay) Commit(ctx context.Context, change func(tx *gorm.DB, eventID str
 		committed = eventID
 		return nil
 	})
+	if r.changes != nil {
+		if bumpErr := r.changes.Bump(ctx); bumpErr != nil {
+			// The change stands; caches that did not hear of it drop it at their bound.
+			r.log.Warnw("msg", "could not count a change for the read caches", "error", bumpErr)
+		}
+	}
 	if err != nil {
 		return "", err
 	}
@@ -215,14 +222,25 @@ type Relay struct {
 	log     *log.Helper
 	stop    context.CancelFunc
 	done    chan struct{}
+	// changes is bumped after every transaction Commit ran (changes.Counter); nil counts none.
+	changes changes.Counter
 }
+
+// RelayOption configures a Relay.
+type RelayOption func(*Relay)
+
+// CountChanges bumps c after every transaction the relay's Commit runs, committed or not
+// (a failed commit may have happened all the same), so that read caches drop what it changed
+// (pkg/changes). A transaction that changed nothing is counted too: telling it apart would cost
+// more than the misses it causes.
+func CountChanges(c changes.Counter) RelayOption { return func(r *Relay) { r.changes = c } }
 
 // relayBatch is how many records one round publishes.
 const relayBatch = 500
 
 // NewRelay returns a relay publishing db's outbox to brokers, on topics it creates if needed.
-func NewRelay(db *gorm.DB, brokers, topics []string, logger log.Logger) *Relay {
-	return &Relay{
+func NewRelay(db *gorm.DB, brokers, topics []string, logger log.Logger, opts ...RelayOption) *Relay {
+	r := &Relay{
 		db: db, brokers: brokers, topics: topics,
 		writer: &kafka.Writer{
 			Addr:         kafka.TCP(brokers...),
@@ -237,6 +255,10 @@ func NewRelay(db *gorm.DB, brokers, topics []string, logger log.Logger) *Relay {
 		log:  log.NewHelper(logger),
 		done: make(chan struct{}),
 	}
+	for _, opt := range opts {
+		opt(r)
+	}
+	return r
 }
 
 // Notify tells the relay that records were committed, so it publishes now instead of at its

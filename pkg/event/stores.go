@@ -6,6 +6,7 @@ import (
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
+	"github.com/douyin-kratos/douyin/pkg/changes"
 	"github.com/douyin-kratos/douyin/pkg/database"
 )
 
@@ -19,6 +20,9 @@ type Stores struct {
 	// ApplyWait bounds how long an action waits for its counts (kafka.apply_wait): past it the
 	// change stands and the counts follow.
 	ApplyWait time.Duration
+	// Changes counts the changes readers can see (pkg/changes): in Redis when the app has one,
+	// in the process otherwise.
+	Changes changes.Counter
 }
 
 // OpenStores opens the stores of the app called app (database.Open) and makes the process not
@@ -33,5 +37,6 @@ func OpenStores(settings database.Settings, kafka *confv1.Kafka, app string, mig
 		Stores:    stores,
 		Acks:      AcksFor(kafka, stores.Redis, settings.Redis.GetKeyPrefix()),
 		ApplyWait: kafka.GetApplyWait().AsDuration(),
+		Changes:   changes.For(stores.Redis, settings.Redis.GetKeyPrefix()),
 	}, closeStores, nil
 }

@@ -2,6 +2,7 @@ package biz
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
@@ -31,9 +32,22 @@ func (o optional) settle(ctx context.Context, err error) error {
 	if err == nil || ctx.Err() != nil {
 		return err
 	}
+	if degraded, ok := ctx.Value(degradedKey{}).(*atomic.Bool); ok {
+		degraded.Store(true)
+	}
 	// This is the failure's edge: it goes no further, so it is logged here.
 	o.warned.Do(func() {
 		o.log.WithContext(ctx).Warnw("msg", "answering without "+o.what, "error", err)
 	})
 	return nil
+}
+
+type degradedKey struct{}
+
+// NoteDegraded returns a context in which a use case notes an answer it gave without an
+// optional part, and the function that tells whether it did: such an answer is for this
+// request only, not one to keep for others.
+func NoteDegraded(ctx context.Context) (context.Context, func() bool) {
+	degraded := new(atomic.Bool)
+	return context.WithValue(ctx, degradedKey{}, degraded), degraded.Load
 }

@@ -91,7 +91,22 @@ type FeedPage struct {
 // Feed returns the videos published strictly before latestTime, newest first, as viewerID
 // (0: anonymous) sees them.
 func (uc *VideoUsecase) Feed(ctx context.Context, viewerID int64, latestTime string) (*FeedPage, error) {
-	before := ParseLatestTime(latestTime, uc.now())
+	before, _ := uc.Cursor(latestTime)
+	return uc.FeedBefore(ctx, viewerID, before)
+}
+
+// Cursor is the publish time (ms) a feed request's latestTime asks for videos before, and
+// whether that is now or later: the newest page, which stays the same while nothing is
+// published.
+func (uc *VideoUsecase) Cursor(latestTime string) (before int64, newest bool) {
+	now := uc.now().UnixMilli()
+	before = ParseLatestTime(latestTime, uc.now())
+	return before, before >= now
+}
+
+// FeedBefore returns the videos published strictly before the cursor before (ms), newest first,
+// as viewerID (0: anonymous) sees them.
+func (uc *VideoUsecase) FeedBefore(ctx context.Context, viewerID, before int64) (*FeedPage, error) {
 	videos, err := uc.videos.Feed(ctx, before, FeedPageSize)
 	if err != nil {
 		return nil, err

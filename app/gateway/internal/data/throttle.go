@@ -15,6 +15,7 @@ import (
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/changes"
 	"github.com/douyin-kratos/douyin/pkg/database"
 )
 
@@ -34,6 +35,20 @@ func NewRedis(cfg *confv1.Redis, ready *bootstrap.Readiness) (*Redis, func(), er
 	}
 	ready.Require("gateway redis", func(ctx context.Context) error { return client.Ping(ctx).Err() })
 	return &Redis{client: client, prefix: cfg.GetKeyPrefix()}, closeRedis, nil
+}
+
+// NewChanges is the count of changes the gateway keeps its answers by (pkg/changes): the
+// deployment's in Redis, or this process's when every app runs in it (the all-in-one, whose
+// producers and consumers are all here: kafka.in_process). Otherwise it is nil: a gateway that
+// cannot see the other processes' changes keeps no answers.
+func NewChanges(r *Redis, kafka *confv1.Kafka) biz.Changes {
+	switch {
+	case r != nil:
+		return changes.NewRedis(r.client, r.prefix)
+	case kafka.GetInProcess():
+		return changes.InProcess
+	}
+	return nil
 }
 
 // NewRateLimiter counts in Redis when there is one, in memory otherwise.

@@ -21,7 +21,7 @@ import (
 var ProviderSet = wire.NewSet(
 	NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)), wire.Bind(new(biz.AccountRepo), new(*UserRepo)),
 	wire.Bind(new(biz.AccountAdmin), new(*UserRepo)), NewAccountChanges,
-	NewRedis, NewRateLimiter, NewLoginFailureStore,
+	NewRedis, NewRateLimiter, NewLoginFailureStore, NewChanges,
 	NewTokens, wire.Bind(new(biz.TokenManager), new(*auth.Tokens)),
 	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)), wire.Bind(new(biz.VideoAdmin), new(*VideoDirectory)),
 	NewObjectStore,

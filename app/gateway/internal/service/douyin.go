@@ -28,6 +28,8 @@ type DouyinService struct {
 	comments  *biz.CommentUsecase
 	relations *biz.RelationUsecase
 	messages  *biz.MessageUsecase
+	// answers keeps the answers to reads until the next change.
+	answers *answers
 	// publicURL is the configured base for image and video links; empty means "the host the
 	// request came to", which is an address the phone can reach.
 	publicURL string
@@ -38,10 +40,13 @@ type DouyinService struct {
 type PublicURL string
 
 // NewDouyinService returns a DouyinService.
+// changes is nil when the gateway cannot see every change made in the system; it then keeps no
+// answers.
 func NewDouyinService(publicURL PublicURL, accounts *biz.AccountUsecase, videos *biz.VideoUsecase, comments *biz.CommentUsecase,
-	relations *biz.RelationUsecase, messages *biz.MessageUsecase) *DouyinService {
+	relations *biz.RelationUsecase, messages *biz.MessageUsecase, changes biz.Changes) *DouyinService {
 	return &DouyinService{
 		accounts: accounts, videos: videos, comments: comments, relations: relations, messages: messages,
+		answers: newAnswers(changes),
 		publicURL: strings.TrimSuffix(string(publicURL), "/"),
 	}
 }
@@ -70,11 +75,13 @@ func (s *DouyinService) UserInfo(ctx context.Context, req *gatewayv1.UserInfoReq
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.accounts.Profile(ctx, viewer, req.GetUserId())
-	if err != nil {
-		return nil, err
-	}
-	return &gatewayv1.UserInfoResponse{User: s.user(ctx, u)}, nil
+	return keep(ctx, s.answers, s.answerKey(ctx, "user", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.UserInfoResponse, error) {
+		u, err := s.accounts.Profile(ctx, viewer, req.GetUserId())
+		if err != nil {
+			return nil, err
+		}
+		return &gatewayv1.UserInfoResponse{User: s.user(ctx, u)}, nil
+	})
 }
 
 // Feed implements gatewayv1.DouyinServer.
@@ -85,11 +92,24 @@ func (s *DouyinService) Feed(ctx context.Context, req *gatewayv1.FeedRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.videos.Feed(ctx, viewer, req.GetLatestTime())
-	if err != nil {
-		return nil, err
+	before, newest := s.videos.Cursor(req.GetLatestTime())
+	// The newest page, read for one time, is the newest page for any later time too, until
+	// the next publish (a change), but an empty one echoes the time asked for in next_time. An
+	// older page is kept for its own time.
+	key := s.answerKey(ctx, "feed", viewer)
+	if !newest {
+		key = s.answerKey(ctx, "feed", viewer, before)
 	}
-	return &gatewayv1.FeedResponse{VideoList: s.videoList(ctx, page.Videos), NextTime: page.NextTime}, nil
+	fits := func(kept *gatewayv1.FeedResponse, from int64) bool {
+		return before == from || newest && before > from && len(kept.GetVideoList()) > 0
+	}
+	return keep(ctx, s.answers, key, before, fits, func(ctx context.Context) (*gatewayv1.FeedResponse, error) {
+		page, err := s.videos.FeedBefore(ctx, viewer, before)
+		if err != nil {
+			return nil, err
+		}
+		return &gatewayv1.FeedResponse{VideoList: s.videoList(ctx, page.Videos), NextTime: page.NextTime}, nil
+	})
 }
 
 // PublishAction implements gatewayv1.DouyinServer. Uploads arrive as multipart bodies, which
@@ -104,11 +124,13 @@ func (s *DouyinService) PublishList(ctx context.Context, req *gatewayv1.PublishL
 	if err != nil {
 		return nil, err
 	}
-	videos, err := s.videos.PublishList(ctx, viewer, req.GetUserId())
-	if err != nil {
-		return nil, err
-	}
-	return &gatewayv1.PublishListResponse{VideoList: s.videoList(ctx, videos)}, nil
+	return keep(ctx, s.answers, s.answerKey(ctx, "publish", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.PublishListResponse, error) {
+		videos, err := s.videos.PublishList(ctx, viewer, req.GetUserId())
+		if err != nil {
+			return nil, err
+		}
+		return &gatewayv1.PublishListResponse{VideoList: s.videoList(ctx, videos)}, nil
+	})
 }
 
 // FavoriteAction implements gatewayv1.DouyinServer.
@@ -129,11 +151,13 @@ func (s *DouyinService) FavoriteList(ctx context.Context, req *gatewayv1.Favorit
 	if err != nil {
 		return nil, err
 	}
-	videos, err := s.videos.FavoriteList(ctx, viewer, req.GetUserId())
-	if err != nil {
-		return nil, err
-	}
-	return &gatewayv1.FavoriteListResponse{VideoList: s.videoList(ctx, videos)}, nil
+	return keep(ctx, s.answers, s.answerKey(ctx, "favorites", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FavoriteListResponse, error) {
+		videos, err := s.videos.FavoriteList(ctx, viewer, req.GetUserId())
+		if err != nil {
+			return nil, err
+		}
+		return &gatewayv1.FavoriteListResponse{VideoList: s.videoList(ctx, videos)}, nil
+	})
 }
 
 // CommentAction implements gatewayv1.DouyinServer.
@@ -159,22 +183,24 @@ func (s *DouyinService) CommentList(ctx context.Context, req *gatewayv1.CommentL
 	if err != nil {
 		return nil, err
 	}
-	comments, err := s.comments.List(ctx, viewer, req.GetVideoId())
-	if err != nil {
-		return nil, err
-	}
-	reply := &gatewayv1.CommentListResponse{CommentList: make([]*gatewayv1.Comment, len(comments))}
-	users := make(map[*biz.User]*gatewayv1.User)
-	for i, c := range comments {
-		reply.CommentList[i] = &gatewayv1.Comment{Id: c.ID, Content: c.Content, CreateDate: c.CreateDate()}
-		if u, ok := users[c.User]; ok {
-			reply.CommentList[i].User = u
-		} else {
-			reply.CommentList[i].User = s.user(ctx, c.User)
-			users[c.User] = reply.CommentList[i].User
+	return keep(ctx, s.answers, s.answerKey(ctx, "comments", viewer, req.GetVideoId()), 0, nil, func(ctx context.Context) (*gatewayv1.CommentListResponse, error) {
+		comments, err := s.comments.List(ctx, viewer, req.GetVideoId())
+		if err != nil {
+			return nil, err
 		}
-	}
-	return reply, nil
+		reply := &gatewayv1.CommentListResponse{CommentList: make([]*gatewayv1.Comment, len(comments))}
+		users := make(map[*biz.User]*gatewayv1.User)
+		for i, c := range comments {
+			reply.CommentList[i] = &gatewayv1.Comment{Id: c.ID, Content: c.Content, CreateDate: c.CreateDate()}
+			if u, ok := users[c.User]; ok {
+				reply.CommentList[i].User = u
+			} else {
+				reply.CommentList[i].User = s.user(ctx, c.User)
+				users[c.User] = reply.CommentList[i].User
+			}
+		}
+		return reply, nil
+	})
 }
 
 func (s *DouyinService) comment(ctx context.Context, c *biz.Comment) *gatewayv1.Comment {
@@ -199,11 +225,13 @@ func (s *DouyinService) FollowList(ctx context.Context, req *gatewayv1.FollowLis
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.relations.FollowList(ctx, viewer, req.GetUserId())
-	if err != nil {
-		return nil, err
-	}
-	return &gatewayv1.FollowListResponse{UserList: s.userList(ctx, users)}, nil
+	return keep(ctx, s.answers, s.answerKey(ctx, "follows", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FollowListResponse, error) {
+		users, err := s.relations.FollowList(ctx, viewer, req.GetUserId())
+		if err != nil {
+			return nil, err
+		}
+		return &gatewayv1.FollowListResponse{UserList: s.userList(ctx, users)}, nil
+	})
 }
 
 // FollowerList implements gatewayv1.DouyinServer.
@@ -212,11 +240,13 @@ func (s *DouyinService) FollowerList(ctx context.Context, req *gatewayv1.Followe
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.relations.FollowerList(ctx, viewer, req.GetUserId())
-	if err != nil {
-		return nil, err
-	}
-	return &gatewayv1.FollowerListResponse{UserList: s.userList(ctx, users)}, nil
+	return keep(ctx, s.answers, s.answerKey(ctx, "followers", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FollowerListResponse, error) {
+		users, err := s.relations.FollowerList(ctx, viewer, req.GetUserId())
+		if err != nil {
+			return nil, err
+		}
+		return &gatewayv1.FollowerListResponse{UserList: s.userList(ctx, users)}, nil
+	})
 }
 
 // FriendList implements gatewayv1.DouyinServer.

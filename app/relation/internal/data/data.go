@@ -45,5 +45,5 @@ func migrate(db *gorm.DB) error {
 
 // NewRelay publishes the outbox; it runs as one of the app's servers.
 func NewRelay(d *Data, kafka *confv1.Kafka, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.DB, event.Brokers(kafka), []string{relationv1.TopicFollow}, logger)
+	return event.NewRelay(d.DB, event.Brokers(kafka), []string{relationv1.TopicFollow}, logger, event.CountChanges(d.Changes))
 }

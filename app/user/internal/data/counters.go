@@ -24,7 +24,8 @@ func NewCounterConsumer(d *Data, repo *UserRepo, kafka *confv1.Kafka, logger log
 	}
 	return event.NewConsumer(userv1.CounterConsumer, d.DB, event.Brokers(kafka),
 		[]string{interactionv1.TopicFavorite, videov1.TopicPublished, relationv1.TopicFollow}, applyCount, event.ConsumerOptions{
-			Acks: d.Acks,
+			Acks:    d.Acks,
+			Changes: d.Changes,
 			AfterCommit: func(ctx context.Context, applied []event.Message) {
 				var changed []int64
 				for _, msg := range applied {

@@ -4,67 +4,35 @@ import (
 	"context"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/changes"
 )
 
 // headSize is how many of the newest videos the read cache holds: the first pages of the feed,
 // which is what nearly every feed request asks for.
 const headSize = 300
 
-// maxAge bounds how stale the cache can be if a publish failed to bump the generation (Redis
-// unreachable at that moment).
+// maxAge bounds how stale the cache can be if a change could not be counted (Redis unreachable
+// at that moment).
 const maxAge = 10 * time.Second
 
-// generation counts publishes and applied counter batches. A cache filled at one generation is
-// good until the next, so a publish or a new count is visible to the very next read, wherever
-// it lands.
-type generation interface {
-	current(ctx context.Context) (int64, error)
-	bump(ctx context.Context) error
-}
-
-// localGeneration serves a single process (the all-in-one), which sees every publish itself.
-type localGeneration struct{ n atomic.Int64 }
-
-func (g *localGeneration) current(context.Context) (int64, error) { return g.n.Load(), nil }
-func (g *localGeneration) bump(context.Context) error             { g.n.Add(1); return nil }
-
-// redisGeneration is shared by every replica of the video app.
-type redisGeneration struct {
-	rdb *redis.Client
-	key string
-}
-
-func (g *redisGeneration) current(ctx context.Context) (int64, error) {
-	n, err := g.rdb.Get(ctx, g.key).Int64()
-	if err == redis.Nil {
-		return 0, nil
-	}
-	return n, err
-}
-
-func (g *redisGeneration) bump(ctx context.Context) error { return g.rdb.Incr(ctx, g.key).Err() }
-
-// readCache keeps the newest videos for the current generation.
+// readCache keeps the newest videos until the next change (pkg/changes).
 type readCache struct {
-	gen generation
+	changes changes.Counter
 
 	mu       sync.Mutex
-	at       int64        // generation the contents belong to
+	at       int64        // count of changes the contents belong to
 	filledAt time.Time    // contents older than maxAge are dropped even without a publish
 	head     []*biz.Video // newest first; nil until loaded
 	complete bool         // head holds every video there is
 }
 
-// sync drops the contents if a publish happened since they were filled. It returns false when
-// the generation cannot be read: the caller then goes to the database.
+// sync drops the contents if a change was counted since they were filled. It returns false
+// when the count cannot be read: the caller then goes to the database.
 func (c *readCache) sync(ctx context.Context) bool {
-	g, err := c.gen.current(ctx)
+	g, err := c.changes.Count(ctx)
 	if err != nil {
 		return false
 	}

@@ -19,7 +19,7 @@ func TestReadCacheSeesPublishesOfOtherReplicas(t *testing.T) {
 	bc := &confv1.Bootstrap{Database: databasetest.MySQL(t), Redis: databasetest.Redis(t)}
 	replica := func() *VideoRepo {
 		data := databasetest.OpenData(t, bc, NewData)
-		return NewVideoRepo(data, &ObjectStore{}, event.NewRelay(data.DB, nil, nil, log.DefaultLogger), bc.GetRedis(), log.DefaultLogger)
+		return NewVideoRepo(data, &ObjectStore{}, event.NewRelay(data.DB, nil, nil, log.DefaultLogger, event.CountChanges(data.Changes)), log.DefaultLogger)
 	}
 	a, b := replica(), replica()
 	ctx := context.Background()
@@ -65,7 +65,7 @@ func TestReadCacheSeesPublishesOfOtherReplicas(t *testing.T) {
 func TestReadCacheHandsOutCopies(t *testing.T) {
 	bc := &confv1.Bootstrap{DataDir: t.TempDir(), Database: &confv1.Database{Driver: "sqlite"}}
 	data := databasetest.OpenData(t, bc, NewData)
-	r := NewVideoRepo(data, &ObjectStore{}, event.NewRelay(data.DB, nil, nil, log.DefaultLogger), bc.GetRedis(), log.DefaultLogger)
+	r := NewVideoRepo(data, &ObjectStore{}, event.NewRelay(data.DB, nil, nil, log.DefaultLogger, event.CountChanges(data.Changes)), log.DefaultLogger)
 	ctx := context.Background()
 	if _, err := r.Create(ctx, &biz.Video{AuthorID: 1, Title: "t", PlayKey: "p", CoverKey: "c", PublishedAt: 1000}, (*biz.Video).Published); err != nil {
 		t.Fatal(err)

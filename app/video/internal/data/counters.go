@@ -1,8 +1,6 @@
 package data
 
 import (
-	"context"
-
 	"github.com/go-kratos/kratos/v2/log"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
@@ -13,20 +11,15 @@ import (
 )
 
 // NewCounterConsumer keeps videos' counters as the counter table says (api/counts/v1), from the
-// interaction app's events. Each committed batch bumps the read cache's generation, so the next
-// feed shows the new counts.
-func NewCounterConsumer(d *Data, repo *VideoRepo, kafka *confv1.Kafka, logger log.Logger) (*event.Consumer, error) {
+// interaction app's events. Each committed batch is counted as a change (pkg/changes), so the
+// next feed, here and in every cache of the system, shows the new counts.
+func NewCounterConsumer(d *Data, kafka *confv1.Kafka, logger log.Logger) (*event.Consumer, error) {
 	if err := event.MigrateConsumer(d.DB); err != nil {
 		return nil, err
 	}
 	return event.NewConsumer(videov1.CounterConsumer, d.DB, event.Brokers(kafka),
 		[]string{interactionv1.TopicFavorite, interactionv1.TopicComment}, applyCount, event.ConsumerOptions{
-			Acks: d.Acks,
-			AfterCommit: func(ctx context.Context, _ []event.Message) {
-				if err := repo.cache.gen.bump(ctx); err != nil {
-					repo.log.Warnw("msg", "could not announce new counts to the read caches", "error", err)
-				}
-			},
+			Acks: d.Acks, Changes: d.Changes,
 		}, logger), nil
 }
 

@@ -57,5 +57,5 @@ func migrate(db *gorm.DB) error {
 
 // NewRelay publishes the outbox; it runs as one of the app's workers.
 func NewRelay(d *Data, kafka *confv1.Kafka, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.DB, event.Brokers(kafka), []string{videov1.TopicPublished}, logger)
+	return event.NewRelay(d.DB, event.Brokers(kafka), []string{videov1.TopicPublished}, logger, event.CountChanges(d.Changes))
 }

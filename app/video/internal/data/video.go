@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"gorm.io/gorm"
 
-	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
@@ -54,14 +53,11 @@ type VideoRepo struct {
 	log     *log.Helper
 }
 
-// NewVideoRepo returns the video repository. Its read cache is checked against a publish
-// counter kept in Redis when one is configured (shared by all replicas), in memory otherwise.
-func NewVideoRepo(data *Data, objects *ObjectStore, relay *event.Relay, redis *confv1.Redis, logger log.Logger) *VideoRepo {
-	var gen generation = &localGeneration{}
-	if data.Redis != nil {
-		gen = &redisGeneration{rdb: data.Redis, key: redis.GetKeyPrefix() + "video:generation"}
-	}
-	return &VideoRepo{data: data, objects: objects, relay: relay, cache: &readCache{gen: gen}, log: log.NewHelper(logger)}
+// NewVideoRepo returns the video repository. Its read cache is good until the next change
+// counted anywhere in the system (data.Changes): its own publishes and deletes and the counts
+// it applies among them.
+func NewVideoRepo(data *Data, objects *ObjectStore, relay *event.Relay, logger log.Logger) *VideoRepo {
+	return &VideoRepo{data: data, objects: objects, relay: relay, cache: &readCache{changes: data.Changes}, log: log.NewHelper(logger)}
 }
 
 // maxPublishRetries bounds the search for a free millisecond; only a burst of more publishes
@@ -90,11 +86,6 @@ func (r *VideoRepo) Create(ctx context.Context, v *biz.Video, announce func(*biz
 		}
 		v.ID, v.PublishedAt = m.ID, m.PublishedAt
 		v.PlayURL, v.CoverURL = r.objects.URL(v.PlayKey), r.objects.URL(v.CoverKey)
-		if err := r.cache.gen.bump(ctx); err != nil {
-			// The video is stored; failing now would invite a duplicate retry. Caches expire
-			// on their own within maxAge.
-			r.log.Warnw("msg", "could not announce a publish to the read caches", "error", err)
-		}
 		return eventID, nil
 	}
 	return "", fmt.Errorf("insert video: no free publish time after %d tries", maxPublishRetries)
@@ -127,12 +118,8 @@ func (r *VideoRepo) Delete(ctx context.Context, id int64, announce func(*biz.Vid
 	if errors.Is(err, errGone) {
 		return nil, "", biz.ErrVideoNotFound
 	}
-	// The feed's cache follows at once, also after an error (the commit may have happened with
-	// its answer lost: see event.Relay.Commit). The video's other reads (GetVideos, an
-	// author's list) are not cached here.
-	if genErr := r.cache.gen.bump(ctx); genErr != nil {
-		r.log.Warnw("msg", "could not announce a delete to the read caches", "error", genErr)
-	}
+	// The relay counted the change, also after an error (see event.Relay.Commit): the feed's
+	// cache follows at once.
 	if err != nil {
 		return nil, "", fmt.Errorf("delete video %d: %w", id, err)
 	}

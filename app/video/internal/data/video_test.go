@@ -37,8 +37,8 @@ func openVideoRepo(t *testing.T, bc *confv1.Bootstrap) *VideoRepo {
 	t.Helper()
 	data := databasetest.OpenData(t, bc, NewData)
 	// The relay never starts: the events stay in the outbox for the test to read.
-	relay := event.NewRelay(data.DB, nil, nil, log.DefaultLogger)
-	return NewVideoRepo(data, contractObjects, relay, bc.GetRedis(), log.DefaultLogger)
+	relay := event.NewRelay(data.DB, nil, nil, log.DefaultLogger, event.CountChanges(data.Changes))
+	return NewVideoRepo(data, contractObjects, relay, log.DefaultLogger)
 }
 
 // outboxEvent is a row of the outbox, decoded.

@@ -1,0 +1,115 @@
+package service
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
+)
+
+// answers keeps the answers to reads (a feed page, a profile, a list) until the next change
+// counted anywhere in the system (biz.Changes). What many read and few change is then assembled
+// once per change rather than once per request, and an answer is still never older than the
+// last change counted before the request: the user who acted sees their change at once, and so
+// does everyone else. Only complete, successful answers are kept, within a budget of bytes.
+type answers struct {
+	// changes is nil when the gateway cannot see every change (a cluster without Redis): then
+	// nothing is kept.
+	changes biz.Changes
+	kept    *lru.Cache[string, *answer]
+	// keeping serialises the changes to kept, so that bytes is exactly their sizes.
+	keeping sync.Mutex
+	bytes   int64
+	budget  int64 // answerBudget; smaller in tests
+}
+
+type answer struct {
+	count int64
+	at    time.Time
+	// from is the feed's latest_time the page was read for: the page is the same for any later
+	// one, as long as no video was published, which would be a change.
+	from int64
+	msg  proto.Message
+	size int
+}
+
+const (
+	// answerBudget bounds the bytes of the answers kept (as encoded protobuf, about their size
+	// in memory).
+	answerBudget = 32 << 20
+	// maxKeptAnswer keeps a huge list (100,000 followers) from taking the budget.
+	maxKeptAnswer = 256 << 10
+	maxAnswers    = 1 << 16
+	// maxAnswerAge bounds an answer's life when a change could not be counted (Redis
+	// unreachable at that moment) or an app counts its changes elsewhere (misconfigured).
+	maxAnswerAge = 10 * time.Second
+)
+
+func newAnswers(changes biz.Changes) *answers {
+	a := &answers{changes: changes, budget: answerBudget}
+	a.kept, _ = lru.NewWithEvict(maxAnswers, func(_ string, e *answer) { a.bytes -= int64(e.size) })
+	return a
+}
+
+// keep answers from what was kept under key at the current count of changes when there is
+// such an answer and fits says it fits (nil: any does), and otherwise runs load and keeps its
+// answer, with from (see answer.from). ctx is the request's.
+func keep[T proto.Message](ctx context.Context, a *answers, key string, from int64, fits func(kept T, from int64) bool, load func(ctx context.Context) (T, error)) (T, error) {
+	if a.changes == nil {
+		return load(ctx)
+	}
+	// The count is read before the rows: rows read after it are at least as new as every
+	// change it counts.
+	count, err := a.changes.Count(ctx)
+	if err != nil {
+		return load(ctx) // the count is unknown: nothing can be kept or reused
+	}
+	if e, ok := a.kept.Get(key); ok && e.count == count && time.Since(e.at) < maxAnswerAge {
+		if kept := e.msg.(T); fits == nil || fits(kept, e.from) {
+			return kept, nil
+		}
+	}
+	ctx, degraded := biz.NoteDegraded(ctx)
+	msg, err := load(ctx)
+	if err != nil || degraded() {
+		return msg, err
+	}
+	size := proto.Size(msg)
+	if size > maxKeptAnswer {
+		return msg, nil
+	}
+	a.keeping.Lock()
+	defer a.keeping.Unlock()
+	a.kept.Remove(key) // an answer replaced in place would not be subtracted
+	a.kept.Add(key, &answer{count: count, at: time.Now(), from: from, msg: msg, size: size})
+	a.bytes += int64(size)
+	for a.bytes > a.budget {
+		if _, _, ok := a.kept.RemoveOldest(); !ok {
+			break
+		}
+	}
+	return msg, nil
+}
+
+// answerKey is the key of a read's answer: the method, who asks, its parameters and, when links
+// are made from the request's host, the host.
+func (s *DouyinService) answerKey(ctx context.Context, method string, viewer int64, params ...int64) string {
+	b := make([]byte, 0, 64)
+	b = append(b, method...)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, viewer, 10)
+	for _, p := range params {
+		b = append(b, '|')
+		b = strconv.AppendInt(b, p, 10)
+	}
+	if s.publicURL == "" {
+		b = append(b, '|')
+		b = append(b, s.absoluteURL(ctx, "/")...)
+	}
+	return string(b)
+}

@@ -1,0 +1,231 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/go-kratos/kratos/v2/log"
+
+	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
+)
+
+// counter is a count of changes the test moves by hand.
+type counter struct {
+	n   int64
+	err error
+}
+
+func (c *counter) Count(context.Context) (int64, error) { return c.n, c.err }
+
+// loads counts the reads that reached the use cases and answers with the count of them.
+type loads struct{ n int }
+
+func (l *loads) user(context.Context) (*gatewayv1.UserInfoResponse, error) {
+	l.n++
+	return &gatewayv1.UserInfoResponse{User: &gatewayv1.User{Id: int64(l.n)}}, nil
+}
+
+func TestAnswersAreKeptUntilTheNextChange(t *testing.T) {
+	ctx := context.Background()
+	changes := &counter{n: 7}
+	a, l := newAnswers(changes), &loads{}
+	read := func() int64 {
+		got, err := keep(ctx, a, "user|1|2", 0, nil, l.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.GetUser().GetId()
+	}
+	if first, again := read(), read(); first != 1 || again != 1 {
+		t.Fatalf("reads %d, %d: want the first answer kept", first, again)
+	}
+	changes.n++
+	if got := read(); got != 2 {
+		t.Fatalf("after a change the answer of read %d; want a new read", got)
+	}
+	if _, err := keep(ctx, a, "user|1|3", 0, nil, l.user); err != nil || l.n != 3 {
+		t.Fatalf("another key shared the answer (reads %d, %v)", l.n, err)
+	}
+}
+
+func TestAnswersWithoutACountAreNotKept(t *testing.T) {
+	ctx := context.Background()
+	for name, a := range map[string]*answers{
+		"no count (a cluster without Redis)": newAnswers(nil),
+		"count unreadable":                   newAnswers(&counter{err: errors.New("redis down")}),
+	} {
+		l := &loads{}
+		_, _ = keep(ctx, a, "k", 0, nil, l.user)
+		_, _ = keep(ctx, a, "k", 0, nil, l.user)
+		if l.n != 2 {
+			t.Errorf("%s: %d reads for two requests", name, l.n)
+		}
+	}
+}
+
+// A failed read is for its request only: the next request tries again.
+func TestFailedAnswersAreNotKept(t *testing.T) {
+	ctx := context.Background()
+	a := newAnswers(&counter{})
+	calls := 0
+	failing := func(context.Context) (*gatewayv1.UserInfoResponse, error) {
+		calls++
+		return nil, errors.New("user app down")
+	}
+	_, _ = keep(ctx, a, "failing", 0, nil, failing)
+	_, _ = keep(ctx, a, "failing", 0, nil, failing)
+	if calls != 2 {
+		t.Fatalf("%d reads for two failing requests", calls)
+	}
+}
+
+// feedVideos is a video app with one video (by user 9), counting the feed reads.
+type feedVideos struct {
+	biz.VideoDirectory
+	reads int
+	empty bool
+}
+
+func (f *feedVideos) Feed(context.Context, int64, int) ([]*biz.Video, error) {
+	f.reads++
+	if f.empty {
+		return nil, nil
+	}
+	return []*biz.Video{{ID: 1, AuthorID: 9, PublishedAt: 1_000}}, nil
+}
+
+type feedUsers struct{ biz.UserRepo }
+
+func (feedUsers) GetUsers(_ context.Context, ids []int64) ([]*biz.User, error) {
+	return []*biz.User{{ID: 9, Name: "author"}}, nil
+}
+
+type feedFollows struct{}
+
+func (feedFollows) FollowedAmong(context.Context, int64, []int64) (map[int64]bool, error) {
+	return nil, nil
+}
+
+// favoritesDown fails while down is set, as the interaction app does while it is unreachable.
+type favoritesDown struct {
+	biz.FavoriteRepo
+	down bool
+}
+
+func (f *favoritesDown) FavoritedAmong(context.Context, int64, []int64) (map[int64]bool, error) {
+	if f.down {
+		return nil, errors.New("interaction app unreachable")
+	}
+	return map[int64]bool{1: true}, nil
+}
+
+func newFeedService(changes biz.Changes) (*DouyinService, *feedVideos, *favoritesDown) {
+	videos, favorites := &feedVideos{}, &favoritesDown{}
+	joiner := biz.NewUserJoiner(feedUsers{}, feedFollows{}, log.DefaultLogger)
+	s := NewDouyinService("http://cdn.example", biz.NewAccountUsecase(nil, tokens{}, nil, tokens{}, unthrottled, log.DefaultLogger),
+		biz.NewVideoUsecase(videos, joiner, favorites, unthrottled, log.DefaultLogger), nil, nil, nil, changes)
+	return s, videos, favorites
+}
+
+// A page answered without whether the viewer liked its videos (the interaction app down) is
+// for that request only: kept, it would show grey hearts until the next change.
+func TestDegradedAnswersAreNotKept(t *testing.T) {
+	ctx := context.Background()
+	s, videos, favorites := newFeedService(&counter{})
+	feed := func() bool {
+		reply, err := s.Feed(ctx, &gatewayv1.FeedRequest{Token: "good"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reply.GetVideoList()[0].GetIsFavorite()
+	}
+	favorites.down = true
+	if feed() {
+		t.Fatal("liked while the interaction app is down")
+	}
+	favorites.down = false
+	if !feed() {
+		t.Fatal("the page answered without the interaction app was kept")
+	}
+	if feed(); videos.reads != 2 {
+		t.Fatalf("%d feed reads for three requests; want the complete page kept", videos.reads)
+	}
+}
+
+// The newest page, read for one time, is the newest page for any later time until the next
+// change, but not for an earlier one, and an empty page only for its own time (its next_time is
+// that time). An older page (a time in the past) is kept for its own time only: videos
+// published after that time are on the pages of later ones.
+func TestFeedPagesFitLaterTimesOnly(t *testing.T) {
+	ctx := context.Background()
+	s, videos, _ := newFeedService(&counter{})
+	feed := func(latest string) *gatewayv1.FeedResponse {
+		reply, err := s.Feed(ctx, &gatewayv1.FeedRequest{LatestTime: latest})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reply
+	}
+	feed("2000000000000")
+	feed("2000000000001")
+	if videos.reads != 1 {
+		t.Fatalf("%d reads: a later time did not reuse the page", videos.reads)
+	}
+	feed("1999999999999")
+	if videos.reads != 2 {
+		t.Fatalf("%d reads: an earlier time reused a later page", videos.reads)
+	}
+
+	s, videos, _ = newFeedService(&counter{})
+	feed("1000000000000") // 2001
+	feed("1000000000000")
+	feed("1000000000001")
+	feed("")
+	if videos.reads != 3 {
+		t.Fatalf("%d reads: an older page was reused for another time (want 3 reads)", videos.reads)
+	}
+
+	s, videos, _ = newFeedService(&counter{})
+	videos.empty = true
+	feed("2000000000000")
+	if got := feed("2000000000005").GetNextTime(); got != 2000000000005 || videos.reads != 2 {
+		t.Fatalf("empty page: next_time %d after %d reads; want the time asked for, read anew", got, videos.reads)
+	}
+	feed("2000000000005")
+	if videos.reads != 2 {
+		t.Fatalf("%d reads: the empty page was not kept for its own time", videos.reads)
+	}
+}
+
+// The answers kept stay within their budget of bytes, the least recently used going first.
+func TestAnswersStayWithinTheirBudget(t *testing.T) {
+	ctx := context.Background()
+	a := newAnswers(&counter{})
+	a.budget = 1000
+	big := func(context.Context) (*gatewayv1.UserInfoResponse, error) {
+		return &gatewayv1.UserInfoResponse{User: &gatewayv1.User{Signature: strings.Repeat("x", 300)}}, nil
+	}
+	for i := range 10 {
+		_, _ = keep(ctx, a, "k"+strconv.Itoa(i), 0, nil, big)
+		if a.bytes > a.budget {
+			t.Fatalf("%d bytes kept, over the budget of %d", a.bytes, a.budget)
+		}
+	}
+	if _, ok := a.kept.Get("k9"); !ok {
+		t.Fatal("the newest answer was not kept")
+	}
+	if _, ok := a.kept.Get("k0"); ok {
+		t.Fatal("the oldest answer outlived the budget")
+	}
+	var sum int64
+	for _, e := range a.kept.Values() {
+		sum += int64(e.size)
+	}
+	if sum != a.bytes {
+		t.Fatalf("bytes %d, but the answers kept add up to %d", a.bytes, sum)
+	}
+}
