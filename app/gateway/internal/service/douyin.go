@@ -46,7 +46,7 @@ func NewDouyinService(publicURL PublicURL, accounts *biz.AccountUsecase, videos 
 	relations *biz.RelationUsecase, messages *biz.MessageUsecase, changes biz.Changes) *DouyinService {
 	return &DouyinService{
 		accounts: accounts, videos: videos, comments: comments, relations: relations, messages: messages,
-		answers: newAnswers(changes),
+		answers:   newAnswers(changes),
 		publicURL: strings.TrimSuffix(string(publicURL), "/"),
 	}
 }
