@@ -30,7 +30,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	redis := confv1Bootstrap.Redis
 	kafka := confv1Bootstrap.Kafka
-	messageRepo := data.NewMessageRepo(v, redis, kafka)
+	messageRepo := data.NewMessageRepo(v, redis, kafka, logger)
 	services := confv1Bootstrap.Services
 	dialer := process.Dialer
 	friendChecker, cleanup2, err := data.NewFriendChecker(services, dialer)

@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
@@ -27,6 +28,16 @@ type Counter interface {
 	Bump(ctx context.Context) error
 }
 
+// The counts kept, by name.
+const (
+	// Reads counts what feeds, profiles and lists show: every transaction that carries an
+	// event (likes, follows, comments, publishes, take-downs) and every batch of events applied
+	// (the counts).
+	Reads = "reads"
+	// Messages counts the messages sent, which only chats show: many, and none of the reads'.
+	Messages = "messages"
+)
+
 // Local counts the changes made in this process, for apps that share one process and no
 // Redis (the all-in-one).
 type Local struct{ n atomic.Int64 }
@@ -37,10 +48,15 @@ func (l *Local) Count(context.Context) (int64, error) { return l.n.Load(), nil }
 // Bump implements Counter.
 func (l *Local) Bump(context.Context) error { l.n.Add(1); return nil }
 
-// InProcess counts every change made in this process. All the apps of a process without Redis
-// share it; two deployments in one process (tests) share it too, which only costs their caches
-// some misses.
-var InProcess = &Local{}
+var inProcess sync.Map // count name → *Local
+
+// InProcess is the count called name of every change made in this process. All the apps of a
+// process without Redis share it; two deployments in one process (tests) share it too, which
+// only costs their caches some misses.
+func InProcess(name string) *Local {
+	l, _ := inProcess.LoadOrStore(name, &Local{})
+	return l.(*Local)
+}
 
 // Redis is a count every process of a deployment shares.
 type Redis struct {
@@ -48,18 +64,18 @@ type Redis struct {
 	key string
 }
 
-// NewRedis keeps the count under prefix+"changes".
-func NewRedis(rdb *redis.Client, prefix string) *Redis {
-	return &Redis{rdb: rdb, key: prefix + "changes"}
+// NewRedis keeps the count called name under prefix+"changes:"+name.
+func NewRedis(rdb *redis.Client, prefix, name string) *Redis {
+	return &Redis{rdb: rdb, key: prefix + "changes:" + name}
 }
 
-// For is the count an app keeps: the deployment's in Redis when it has one (rdb not nil), this
-// process's otherwise.
-func For(rdb *redis.Client, prefix string) Counter {
+// For is the count called name an app keeps: the deployment's in Redis when it has one (rdb
+// not nil), this process's otherwise.
+func For(rdb *redis.Client, prefix, name string) Counter {
 	if rdb == nil {
-		return InProcess
+		return InProcess(name)
 	}
-	return NewRedis(rdb, prefix)
+	return NewRedis(rdb, prefix, name)
 }
 
 // Count implements Counter.

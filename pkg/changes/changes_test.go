@@ -30,7 +30,7 @@ func TestRedisIsSharedAndRestartsElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(closeRedis)
-	a, b := changes.For(rdb, cfg.GetKeyPrefix()), changes.For(rdb, cfg.GetKeyPrefix())
+	a, b := changes.For(rdb, cfg.GetKeyPrefix(), changes.Reads), changes.For(rdb, cfg.GetKeyPrefix(), changes.Reads)
 
 	first, err := a.Count(ctx)
 	if err != nil {
@@ -43,7 +43,7 @@ func TestRedisIsSharedAndRestartsElsewhere(t *testing.T) {
 		t.Fatalf("a counts %d after b's bump from %d", n, first)
 	}
 
-	if err := rdb.Del(ctx, cfg.GetKeyPrefix()+"changes").Err(); err != nil {
+	if err := rdb.Del(ctx, cfg.GetKeyPrefix()+"changes:"+changes.Reads).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Bump(ctx); err != nil {
@@ -55,7 +55,10 @@ func TestRedisIsSharedAndRestartsElsewhere(t *testing.T) {
 }
 
 func TestForWithoutRedisIsTheProcessCount(t *testing.T) {
-	if changes.For(nil, "") != changes.InProcess {
+	if changes.For(nil, "", changes.Reads) != changes.InProcess(changes.Reads) {
 		t.Fatal("without Redis the count is not the process's")
+	}
+	if changes.InProcess(changes.Reads) == changes.InProcess(changes.Messages) {
+		t.Fatal("two counts are one")
 	}
 }

@@ -20,8 +20,8 @@ type Stores struct {
 	// ApplyWait bounds how long an action waits for its counts (kafka.apply_wait): past it the
 	// change stands and the counts follow.
 	ApplyWait time.Duration
-	// Changes counts the changes readers can see (pkg/changes): in Redis when the app has one,
-	// in the process otherwise.
+	// Changes counts the changes feeds, profiles and lists show (pkg/changes): in Redis when
+	// the app has one, in the process otherwise.
 	Changes changes.Counter
 }
 
@@ -37,6 +37,6 @@ func OpenStores(settings database.Settings, kafka *confv1.Kafka, app string, mig
 		Stores:    stores,
 		Acks:      AcksFor(kafka, stores.Redis, settings.Redis.GetKeyPrefix()),
 		ApplyWait: kafka.GetApplyWait().AsDuration(),
-		Changes:   changes.For(stores.Redis, settings.Redis.GetKeyPrefix()),
+		Changes:   changes.For(stores.Redis, settings.Redis.GetKeyPrefix(), changes.Reads),
 	}, closeStores, nil
 }

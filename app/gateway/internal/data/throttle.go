@@ -37,18 +37,21 @@ func NewRedis(cfg *confv1.Redis, ready *bootstrap.Readiness) (*Redis, func(), er
 	return &Redis{client: client, prefix: cfg.GetKeyPrefix()}, closeRedis, nil
 }
 
-// NewChanges is the count of changes the gateway keeps its answers by (pkg/changes): the
+// NewChanges are the counts of changes the gateway keeps its answers by (pkg/changes): the
 // deployment's in Redis, or this process's when every app runs in it (the all-in-one, whose
-// producers and consumers are all here: kafka.in_process). Otherwise it is nil: a gateway that
-// cannot see the other processes' changes keeps no answers.
+// producers and consumers are all here: kafka.in_process). Otherwise there are none: a gateway
+// that cannot see the other processes' changes keeps no answers.
 func NewChanges(r *Redis, kafka *confv1.Kafka) biz.Changes {
 	switch {
 	case r != nil:
-		return changes.NewRedis(r.client, r.prefix)
+		return biz.Changes{
+			Reads:    changes.NewRedis(r.client, r.prefix, changes.Reads),
+			Messages: changes.NewRedis(r.client, r.prefix, changes.Messages),
+		}
 	case kafka.GetInProcess():
-		return changes.InProcess
+		return biz.Changes{Reads: changes.InProcess(changes.Reads), Messages: changes.InProcess(changes.Messages)}
 	}
-	return nil
+	return biz.Changes{}
 }
 
 // NewRateLimiter counts in Redis when there is one, in memory otherwise.

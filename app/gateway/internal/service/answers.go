@@ -12,14 +12,13 @@ import (
 	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
 )
 
-// answers keeps the answers to reads (a feed page, a profile, a list) until the next change
-// counted anywhere in the system (biz.Changes). What many read and few change is then assembled
-// once per change rather than once per request, and an answer is still never older than the
-// last change counted before the request: the user who acted sees their change at once, and so
-// does everyone else. Only complete, successful answers are kept, within a budget of bytes.
+// answers keeps the answers to reads (a feed page, a profile, a list, a chat) until the next
+// change counted anywhere in the system (biz.Changes). What many read and few change is then
+// assembled once per change rather than once per request, and an answer is still never older
+// than the last change counted before the request: the user who acted sees their change at once,
+// and so does everyone else. Only complete, successful answers are kept, within a budget of
+// bytes.
 type answers struct {
-	// changes is nil when the gateway cannot see every change (a cluster without Redis): then
-	// nothing is kept.
 	changes biz.Changes
 	kept    *lru.Cache[string, *answer]
 	// keeping serialises the changes to kept, so that bytes is exactly their sizes.
@@ -56,16 +55,17 @@ func newAnswers(changes biz.Changes) *answers {
 	return a
 }
 
-// keep answers from what was kept under key at the current count of changes when there is
-// such an answer and fits says it fits (nil: any does), and otherwise runs load and keeps its
-// answer, with from (see answer.from). ctx is the request's.
-func keep[T proto.Message](ctx context.Context, a *answers, key string, from int64, fits func(kept T, from int64) bool, load func(ctx context.Context) (T, error)) (T, error) {
-	if a.changes == nil {
+// keep answers from what was kept under key at the current count of changes (changes, one of
+// a.changes) when there is such an answer and fits says it fits (nil: any does), and otherwise
+// runs load and keeps its answer, with from (see answer.from). ctx is the request's. A nil
+// count keeps nothing.
+func keep[T proto.Message](ctx context.Context, a *answers, changes biz.Counter, key string, from int64, fits func(kept T, from int64) bool, load func(ctx context.Context) (T, error)) (T, error) {
+	if changes == nil {
 		return load(ctx)
 	}
 	// The count is read before the rows: rows read after it are at least as new as every
 	// change it counts.
-	count, err := a.changes.Count(ctx)
+	count, err := changes.Count(ctx)
 	if err != nil {
 		return load(ctx) // the count is unknown: nothing can be kept or reused
 	}

@@ -32,9 +32,9 @@ func (l *loads) user(context.Context) (*gatewayv1.UserInfoResponse, error) {
 func TestAnswersAreKeptUntilTheNextChange(t *testing.T) {
 	ctx := context.Background()
 	changes := &counter{n: 7}
-	a, l := newAnswers(changes), &loads{}
+	a, l := newAnswers(biz.Changes{Reads: changes}), &loads{}
 	read := func() int64 {
-		got, err := keep(ctx, a, "user|1|2", 0, nil, l.user)
+		got, err := keep(ctx, a, a.changes.Reads, "user|1|2", 0, nil, l.user)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func TestAnswersAreKeptUntilTheNextChange(t *testing.T) {
 	if got := read(); got != 2 {
 		t.Fatalf("after a change the answer of read %d; want a new read", got)
 	}
-	if _, err := keep(ctx, a, "user|1|3", 0, nil, l.user); err != nil || l.n != 3 {
+	if _, err := keep(ctx, a, a.changes.Reads, "user|1|3", 0, nil, l.user); err != nil || l.n != 3 {
 		t.Fatalf("another key shared the answer (reads %d, %v)", l.n, err)
 	}
 }
@@ -55,12 +55,12 @@ func TestAnswersAreKeptUntilTheNextChange(t *testing.T) {
 func TestAnswersWithoutACountAreNotKept(t *testing.T) {
 	ctx := context.Background()
 	for name, a := range map[string]*answers{
-		"no count (a cluster without Redis)": newAnswers(nil),
-		"count unreadable":                   newAnswers(&counter{err: errors.New("redis down")}),
+		"no count (a cluster without Redis)": newAnswers(biz.Changes{}),
+		"count unreadable":                   newAnswers(biz.Changes{Reads: &counter{err: errors.New("redis down")}}),
 	} {
 		l := &loads{}
-		_, _ = keep(ctx, a, "k", 0, nil, l.user)
-		_, _ = keep(ctx, a, "k", 0, nil, l.user)
+		_, _ = keep(ctx, a, a.changes.Reads, "k", 0, nil, l.user)
+		_, _ = keep(ctx, a, a.changes.Reads, "k", 0, nil, l.user)
 		if l.n != 2 {
 			t.Errorf("%s: %d reads for two requests", name, l.n)
 		}
@@ -70,14 +70,14 @@ func TestAnswersWithoutACountAreNotKept(t *testing.T) {
 // A failed read is for its request only: the next request tries again.
 func TestFailedAnswersAreNotKept(t *testing.T) {
 	ctx := context.Background()
-	a := newAnswers(&counter{})
+	a := newAnswers(biz.Changes{Reads: &counter{}})
 	calls := 0
 	failing := func(context.Context) (*gatewayv1.UserInfoResponse, error) {
 		calls++
 		return nil, errors.New("user app down")
 	}
-	_, _ = keep(ctx, a, "failing", 0, nil, failing)
-	_, _ = keep(ctx, a, "failing", 0, nil, failing)
+	_, _ = keep(ctx, a, a.changes.Reads, "failing", 0, nil, failing)
+	_, _ = keep(ctx, a, a.changes.Reads, "failing", 0, nil, failing)
 	if calls != 2 {
 		t.Fatalf("%d reads for two failing requests", calls)
 	}
@@ -135,7 +135,7 @@ func newFeedService(changes biz.Changes) (*DouyinService, *feedVideos, *favorite
 // for that request only: kept, it would show grey hearts until the next change.
 func TestDegradedAnswersAreNotKept(t *testing.T) {
 	ctx := context.Background()
-	s, videos, favorites := newFeedService(&counter{})
+	s, videos, favorites := newFeedService(biz.Changes{Reads: &counter{}})
 	feed := func() bool {
 		reply, err := s.Feed(ctx, &gatewayv1.FeedRequest{Token: "good"})
 		if err != nil {
@@ -162,7 +162,7 @@ func TestDegradedAnswersAreNotKept(t *testing.T) {
 // published after that time are on the pages of later ones.
 func TestFeedPagesFitLaterTimesOnly(t *testing.T) {
 	ctx := context.Background()
-	s, videos, _ := newFeedService(&counter{})
+	s, videos, _ := newFeedService(biz.Changes{Reads: &counter{}})
 	feed := func(latest string) *gatewayv1.FeedResponse {
 		reply, err := s.Feed(ctx, &gatewayv1.FeedRequest{LatestTime: latest})
 		if err != nil {
@@ -180,7 +180,7 @@ func TestFeedPagesFitLaterTimesOnly(t *testing.T) {
 		t.Fatalf("%d reads: an earlier time reused a later page", videos.reads)
 	}
 
-	s, videos, _ = newFeedService(&counter{})
+	s, videos, _ = newFeedService(biz.Changes{Reads: &counter{}})
 	feed("1000000000000") // 2001
 	feed("1000000000000")
 	feed("1000000000001")
@@ -189,7 +189,7 @@ func TestFeedPagesFitLaterTimesOnly(t *testing.T) {
 		t.Fatalf("%d reads: an older page was reused for another time (want 3 reads)", videos.reads)
 	}
 
-	s, videos, _ = newFeedService(&counter{})
+	s, videos, _ = newFeedService(biz.Changes{Reads: &counter{}})
 	videos.empty = true
 	feed("2000000000000")
 	if got := feed("2000000000005").GetNextTime(); got != 2000000000005 || videos.reads != 2 {
@@ -204,13 +204,13 @@ func TestFeedPagesFitLaterTimesOnly(t *testing.T) {
 // The answers kept stay within their budget of bytes, the least recently used going first.
 func TestAnswersStayWithinTheirBudget(t *testing.T) {
 	ctx := context.Background()
-	a := newAnswers(&counter{})
+	a := newAnswers(biz.Changes{Reads: &counter{}})
 	a.budget = 1000
 	big := func(context.Context) (*gatewayv1.UserInfoResponse, error) {
 		return &gatewayv1.UserInfoResponse{User: &gatewayv1.User{Signature: strings.Repeat("x", 300)}}, nil
 	}
 	for i := range 10 {
-		_, _ = keep(ctx, a, "k"+strconv.Itoa(i), 0, nil, big)
+		_, _ = keep(ctx, a, a.changes.Reads, "k"+strconv.Itoa(i), 0, nil, big)
 		if a.bytes > a.budget {
 			t.Fatalf("%d bytes kept, over the budget of %d", a.bytes, a.budget)
 		}

@@ -40,8 +40,7 @@ type DouyinService struct {
 type PublicURL string
 
 // NewDouyinService returns a DouyinService.
-// changes is nil when the gateway cannot see every change made in the system; it then keeps no
-// answers.
+// changes are the counts answers are kept by; a nil one keeps none of the answers it governs.
 func NewDouyinService(publicURL PublicURL, accounts *biz.AccountUsecase, videos *biz.VideoUsecase, comments *biz.CommentUsecase,
 	relations *biz.RelationUsecase, messages *biz.MessageUsecase, changes biz.Changes) *DouyinService {
 	return &DouyinService{
@@ -75,7 +74,7 @@ func (s *DouyinService) UserInfo(ctx context.Context, req *gatewayv1.UserInfoReq
 	if err != nil {
 		return nil, err
 	}
-	return keep(ctx, s.answers, s.answerKey(ctx, "user", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.UserInfoResponse, error) {
+	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, "user", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.UserInfoResponse, error) {
 		u, err := s.accounts.Profile(ctx, viewer, req.GetUserId())
 		if err != nil {
 			return nil, err
@@ -103,7 +102,7 @@ func (s *DouyinService) Feed(ctx context.Context, req *gatewayv1.FeedRequest) (*
 	fits := func(kept *gatewayv1.FeedResponse, from int64) bool {
 		return before == from || newest && before > from && len(kept.GetVideoList()) > 0
 	}
-	return keep(ctx, s.answers, key, before, fits, func(ctx context.Context) (*gatewayv1.FeedResponse, error) {
+	return keep(ctx, s.answers, s.answers.changes.Reads, key, before, fits, func(ctx context.Context) (*gatewayv1.FeedResponse, error) {
 		page, err := s.videos.FeedBefore(ctx, viewer, before)
 		if err != nil {
 			return nil, err
@@ -124,7 +123,7 @@ func (s *DouyinService) PublishList(ctx context.Context, req *gatewayv1.PublishL
 	if err != nil {
 		return nil, err
 	}
-	return keep(ctx, s.answers, s.answerKey(ctx, "publish", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.PublishListResponse, error) {
+	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, "publish", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.PublishListResponse, error) {
 		videos, err := s.videos.PublishList(ctx, viewer, req.GetUserId())
 		if err != nil {
 			return nil, err
@@ -151,7 +150,7 @@ func (s *DouyinService) FavoriteList(ctx context.Context, req *gatewayv1.Favorit
 	if err != nil {
 		return nil, err
 	}
-	return keep(ctx, s.answers, s.answerKey(ctx, "favorites", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FavoriteListResponse, error) {
+	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, "favorites", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FavoriteListResponse, error) {
 		videos, err := s.videos.FavoriteList(ctx, viewer, req.GetUserId())
 		if err != nil {
 			return nil, err
@@ -183,7 +182,7 @@ func (s *DouyinService) CommentList(ctx context.Context, req *gatewayv1.CommentL
 	if err != nil {
 		return nil, err
 	}
-	return keep(ctx, s.answers, s.answerKey(ctx, "comments", viewer, req.GetVideoId()), 0, nil, func(ctx context.Context) (*gatewayv1.CommentListResponse, error) {
+	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, "comments", viewer, req.GetVideoId()), 0, nil, func(ctx context.Context) (*gatewayv1.CommentListResponse, error) {
 		comments, err := s.comments.List(ctx, viewer, req.GetVideoId())
 		if err != nil {
 			return nil, err
@@ -225,7 +224,7 @@ func (s *DouyinService) FollowList(ctx context.Context, req *gatewayv1.FollowLis
 	if err != nil {
 		return nil, err
 	}
-	return keep(ctx, s.answers, s.answerKey(ctx, "follows", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FollowListResponse, error) {
+	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, "follows", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FollowListResponse, error) {
 		users, err := s.relations.FollowList(ctx, viewer, req.GetUserId())
 		if err != nil {
 			return nil, err
@@ -240,7 +239,7 @@ func (s *DouyinService) FollowerList(ctx context.Context, req *gatewayv1.Followe
 	if err != nil {
 		return nil, err
 	}
-	return keep(ctx, s.answers, s.answerKey(ctx, "followers", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FollowerListResponse, error) {
+	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, "followers", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FollowerListResponse, error) {
 		users, err := s.relations.FollowerList(ctx, viewer, req.GetUserId())
 		if err != nil {
 			return nil, err
@@ -283,17 +282,22 @@ func (s *DouyinService) MessageChat(ctx context.Context, req *gatewayv1.MessageC
 	if err != nil {
 		return nil, err
 	}
-	messages, err := s.messages.Chat(ctx, viewer, req.GetToUserId(), req.GetPreMsgTime())
-	if err != nil {
-		return nil, err
-	}
-	reply := &gatewayv1.MessageChatResponse{MessageList: make([]*gatewayv1.Message, len(messages))}
-	for i, m := range messages {
-		reply.MessageList[i] = &gatewayv1.Message{
-			Id: m.ID, ToUserId: m.ToUserID, FromUserId: m.FromUserID, Content: m.Content, CreateTime: m.CreateTime,
+	// A chat open on a phone polls every second or so, and almost every poll finds nothing new:
+	// kept until the next message sent anywhere.
+	key := s.answerKey(ctx, "chat", viewer, req.GetToUserId(), req.GetPreMsgTime())
+	return keep(ctx, s.answers, s.answers.changes.Messages, key, 0, nil, func(ctx context.Context) (*gatewayv1.MessageChatResponse, error) {
+		messages, err := s.messages.Chat(ctx, viewer, req.GetToUserId(), req.GetPreMsgTime())
+		if err != nil {
+			return nil, err
 		}
-	}
-	return reply, nil
+		reply := &gatewayv1.MessageChatResponse{MessageList: make([]*gatewayv1.Message, len(messages))}
+		for i, m := range messages {
+			reply.MessageList[i] = &gatewayv1.Message{
+				Id: m.ID, ToUserId: m.ToUserID, FromUserId: m.FromUserID, Content: m.Content, CreateTime: m.CreateTime,
+			}
+		}
+		return reply, nil
+	})
 }
 
 // MessageAction implements gatewayv1.DouyinServer.

@@ -71,7 +71,7 @@ func (u *upload) Abort() { u.aborted = true }
 func newPublishService() (*DouyinService, *uploads) {
 	videos := &uploads{}
 	return NewDouyinService("", biz.NewAccountUsecase(nil, tokens{}, nil, tokens{}, unthrottled, log.DefaultLogger),
-		biz.NewVideoUsecase(videos, nil, nil, unthrottled, log.DefaultLogger), nil, nil, nil, nil), videos
+		biz.NewVideoUsecase(videos, nil, nil, unthrottled, log.DefaultLogger), nil, nil, nil, biz.Changes{}), videos
 }
 
 // part is a field of a multipart body; content is read only when the body reaches it.

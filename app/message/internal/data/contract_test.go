@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/changes"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
@@ -53,7 +55,7 @@ func openStores(t testing.TB, bc *confv1.Bootstrap) *stores {
 	if err := data.DB.Callback().Row().Before("gorm:row").Register("test:count_row", count); err != nil {
 		t.Fatal(err)
 	}
-	return &stores{data: data, repo: NewMessageRepo(data, bc.GetRedis(), bc.GetKafka()), reads: reads}
+	return &stores{data: data, repo: NewMessageRepo(data, bc.GetRedis(), bc.GetKafka(), log.DefaultLogger), reads: reads}
 }
 
 func (s *stores) send(t testing.TB, from, to int64, content string) *biz.Message {
@@ -314,7 +316,7 @@ func runMessageContract(t *testing.T, bc *confv1.Bootstrap) {
 	t.Run("Redis that cannot be reached: sends fail and store nothing, polls ask the database", func(t *testing.T) {
 		dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialTimeout: 200 * time.Millisecond})
 		defer dead.Close()
-		r := &MessageRepo{data: s.data, newest: newRedisNewest(dead, "test:", time.Minute), now: time.Now}
+		r := &MessageRepo{data: s.data, newest: newRedisNewest(dead, "test:", time.Minute), sent: &changes.Local{}, log: log.NewHelper(log.DefaultLogger), now: time.Now}
 		m := &biz.Message{FromUserID: 70, ToUserID: 71, Content: "lost"}
 		if err := r.Create(ctx, m); err == nil {
 			t.Fatal("a send whose poll bound could not be raised succeeded; polls could miss it")

@@ -7,11 +7,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
+	"github.com/douyin-kratos/douyin/pkg/changes"
 	"github.com/douyin-kratos/douyin/pkg/database"
 )
 
@@ -68,6 +70,9 @@ type MessageRepo struct {
 	// newest lets polls that find nothing skip the database; nil where no store sees every
 	// send (replicas without a shared Redis).
 	newest newestTimes
+	// sent counts the messages sent, for the caches of chats (pkg/changes).
+	sent changes.Counter
+	log  *log.Helper
 	// now is the clock create_time starts from; tests stop it to make sends collide.
 	now func() time.Time
 }
@@ -75,8 +80,11 @@ type MessageRepo struct {
 // NewMessageRepo returns the message repository. The newest message time of each direction is
 // kept in Redis when there is one, in memory when this process makes every send
 // (kafka.in_process, the all-in-one), and not at all otherwise.
-func NewMessageRepo(data *Data, redis *confv1.Redis, kafka *confv1.Kafka) *MessageRepo {
-	r := &MessageRepo{data: data, now: time.Now}
+func NewMessageRepo(data *Data, redis *confv1.Redis, kafka *confv1.Kafka, logger log.Logger) *MessageRepo {
+	r := &MessageRepo{
+		data: data, sent: changes.For(data.Redis, redis.GetKeyPrefix(), changes.Messages),
+		log: log.NewHelper(logger), now: time.Now,
+	}
 	switch {
 	case data.Redis != nil:
 		r.newest = newRedisNewest(data.Redis, redis.GetKeyPrefix(), redis.GetCacheTtl().AsDuration())
@@ -127,6 +135,12 @@ func (r *MessageRepo) Create(ctx context.Context, m *biz.Message) error {
 		}
 		return nil
 	})
+	// Counted also after an error: the commit may have happened with its answer lost.
+	if countErr := r.sent.Bump(ctx); countErr != nil {
+		// Not the sender's failure: an error would have them send the message twice. The
+		// chats kept meanwhile show it at their age bound.
+		r.log.Warnw("msg", "could not count a message sent for the chats kept", "error", countErr)
+	}
 	if err != nil {
 		return fmt.Errorf("send message: %w", err)
 	}
