@@ -17,8 +17,8 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/changes"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
+	"github.com/douyin-kratos/douyin/pkg/changes"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 )
