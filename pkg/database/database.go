@@ -43,6 +43,7 @@ func OpenSQL(cfg *confv1.Database, dataDir, name string) (*gorm.DB, func(), erro
 			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)" +
 			"&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_txlock=immediate"
 		dialector = sqlite.Open(dsn)
+		pinSQLiteMemory()
 	case "mysql":
 		dsn, err := mysqldriver.ParseDSN(cfg.GetDsn())
 		if err != nil {
