@@ -37,7 +37,7 @@ func testTakedowns(t *testing.T, cluster *localcluster.Cluster, api *douyin, cli
 				cmd.Env = append(cmd.Env, kv)
 			}
 		}
-		cmd.Env = append(cmd.Env, "DOUYIN_ADMIN_ADDR="+cluster.Endpoints().Admin[localcluster.Gateway], "DOUYIN_ADMIN_TOKEN="+cluster.AdminToken())
+		cmd.Env = append(cmd.Env, "DOUYIN_ADMIN_ADDR="+cluster.Endpoints().Admin[localcluster.ReplicaName(localcluster.Gateway, 1)], "DOUYIN_ADMIN_TOKEN="+cluster.AdminToken())
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("gateway admin %v: %v\n%s", args, err, out)
