@@ -74,7 +74,7 @@ func testRacingReplicas(t *testing.T, cluster *localcluster.Cluster, clip []byte
 	before := servedByReplica(t, e)
 	r := &race{gateways: gateways, users: users, videoIDs: videoIDs, failures: map[string]int{}}
 
-	r.run(ctx, t, "all replicas up")
+	r.run(ctx, t, "all replicas up", nil)
 	afterAllUp := servedByReplica(t, e)
 	for name, n := range afterAllUp {
 		if n <= before[name] {
@@ -82,35 +82,63 @@ func testRacingReplicas(t *testing.T, cluster *localcluster.Cluster, clip []byte
 		}
 	}
 
-	noErr(t, cluster.Kill(victim))
-	down := r.run(ctx, t, victim+" killed")
-	if down.interactions == 0 {
+	r.run(ctx, t, victim+" killed a third of the way", func() {
+		// Not noErr: this runs beside the workers, not on the test's goroutine.
+		if err := cluster.Kill(victim); err != nil {
+			t.Error(err)
+		}
+		r.victimDown.Store(true)
+	})
+	if n := r.servedWhileDown.Load(); n == 0 {
 		t.Errorf("no like or comment succeeded with %s dead: the other replica did not take over", victim)
+	} else {
+		t.Logf("%d likes, unlikes and comments succeeded with %s dead", n, victim)
 	}
 	noErr(t, cluster.StartAgain(victim))
 	readyCtx, cancelReady := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelReady()
 	noErr(t, cluster.WaitReady(readyCtx, victim))
+	r.victimDown.Store(false)
 	// The gateways find it again within their reconnect backoff (at most 3 s).
 	time.Sleep(3 * time.Second)
-	r.run(ctx, t, victim+" back")
+	r.run(ctx, t, victim+" back", nil)
 	if served := servedByReplica(t, e)[victim]; served == 0 {
 		t.Errorf("%s answered no call after it was started again", victim)
 	}
 	t.Logf("requests that failed and were sent again: %v", r.failures)
+	var relays []string
+	for _, app := range []string{"interaction", "relation", "video"} {
+		for _, name := range e.Replicas[app] {
+			published := metricSum(t, "http://"+e.Admin[name]+"/metrics", "douyin_outbox_published_total{", "")
+			relays = append(relays, fmt.Sprintf("%s %v", name, published))
+		}
+	}
+	t.Logf("events each replica's outbox relay published since it started: %s", strings.Join(relays, ", "))
 
-	var problems []string
+	var (
+		problems []string
+		rows     raceRows
+	)
 	poll(t, exactTimeout, func() bool {
 		problems = nil
 		for _, g := range gateways {
-			problems = append(problems, exactCountProblems(ctx, g, users, videoIDs, author)...)
+			var more []string
+			rows, more = exactCountProblems(ctx, g, users, videoIDs, author)
+			problems = append(problems, more...)
 		}
 		return len(problems) == 0
 	})
 	if len(problems) > 0 {
 		t.Fatalf("after %v the counts still differ from the rows:\n%s", exactTimeout, strings.Join(problems, "\n"))
 	}
+	t.Logf("the race left %d likes, %d follows and %d comments, every count matching them", rows.likes, rows.follows, rows.comments)
+	if rows.likes == 0 || rows.follows == 0 || rows.comments == 0 {
+		t.Errorf("the race left %+v: counts of nothing prove nothing", rows)
+	}
 }
+
+// raceRows is how many rows of each kind the race left.
+type raceRows struct{ likes, follows, comments int64 }
 
 // race is the actions of testRacingReplicas.
 type race struct {
@@ -118,30 +146,34 @@ type race struct {
 	users    []account
 	videoIDs []int64
 
+	// victimDown is set while the victim is dead; servedWhileDown counts the likes, unlikes and
+	// comments that succeeded meanwhile.
+	victimDown      atomic.Bool
+	servedWhileDown atomic.Int64
+
 	mu       sync.Mutex
 	failures map[string]int
 }
 
-// phaseResult counts what succeeded in one phase.
-type phaseResult struct {
-	interactions int64 // likes, unlikes and comments answered with success
-}
-
 // run has raceWorkers workers take raceRounds actions each and returns once all are answered.
 // A failed request is sent again, as a person taps again, until it succeeds or ctx ends.
-func (r *race) run(ctx context.Context, t *testing.T, phase string) phaseResult {
+// midway, if given, runs once a third of the actions are answered, while the others go on.
+func (r *race) run(ctx context.Context, t *testing.T, phase string, midway func()) {
 	t.Helper()
 	start := time.Now()
-	var interactions atomic.Int64
+	var done atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, raceWorkers)
 	for w := range raceWorkers {
 		wg.Go(func() {
 			rnd := rand.New(rand.NewPCG(uint64(w), uint64(start.UnixNano())))
 			for range raceRounds {
-				if err := r.act(ctx, rnd, &interactions); err != nil {
+				if err := r.act(ctx, rnd); err != nil {
 					errs <- err
 					return
+				}
+				if done.Add(1) == raceWorkers*raceRounds/3 && midway != nil {
+					wg.Go(midway)
 				}
 			}
 		})
@@ -152,13 +184,19 @@ func (r *race) run(ctx context.Context, t *testing.T, phase string) phaseResult 
 		t.Fatalf("%s: %v", phase, err)
 	}
 	t.Logf("%s: %d workers took %d actions each in %v", phase, raceWorkers, raceRounds, time.Since(start).Round(time.Millisecond))
-	return phaseResult{interactions: interactions.Load()}
+}
+
+// interacted notes a like, unlike or comment that succeeded.
+func (r *race) interacted() {
+	if r.victimDown.Load() {
+		r.servedWhileDown.Add(1)
+	}
 }
 
 // act takes one random action. Likes and follows are sent twice at the same instant, one
 // through each gateway, each a like or an unlike (a follow or an unfollow) at random: the rows
 // end up however the race goes, and the counts must follow them.
-func (r *race) act(ctx context.Context, rnd *rand.Rand, interactions *atomic.Int64) error {
+func (r *race) act(ctx context.Context, rnd *rand.Rand) error {
 	i := rnd.IntN(len(r.users))
 	who, other := r.users[i], r.users[(i+1+rnd.IntN(len(r.users)-1))%len(r.users)] // never who
 	video := r.videoIDs[rnd.IntN(len(r.videoIDs))]
@@ -169,7 +207,7 @@ func (r *race) act(ctx context.Context, rnd *rand.Rand, interactions *atomic.Int
 			err := d.call(ctx, http.MethodPost, "/douyin/favorite/action/",
 				url.Values{"token": {who.Token}, "video_id": {id(video)}, "action_type": {action}}, nil, nil)
 			if err == nil {
-				interactions.Add(1)
+				r.interacted()
 			}
 			return err
 		})
@@ -183,7 +221,7 @@ func (r *race) act(ctx context.Context, rnd *rand.Rand, interactions *atomic.Int
 			err := r.gateways[g].call(ctx, http.MethodPost, "/douyin/comment/action/",
 				url.Values{"token": {who.Token}, "video_id": {id(video)}, "action_type": {"1"}, "comment_text": {"racing"}}, nil, nil)
 			if err == nil {
-				interactions.Add(1)
+				r.interacted()
 			}
 			return err
 		})
@@ -242,8 +280,7 @@ func (r *race) retry(ctx context.Context, what string, send func() error) error 
 
 // exactCountProblems reads the rows through d (who likes what, who follows whom, the comments)
 // and lists every count, of a profile or of a video, that differs from them.
-func exactCountProblems(ctx context.Context, d *douyin, users []account, videoIDs []int64, author map[int64]int) []string {
-	var problems []string
+func exactCountProblems(ctx context.Context, d *douyin, users []account, videoIDs []int64, author map[int64]int) (rows raceRows, problems []string) {
 	fail := func(format string, args ...any) {
 		problems = append(problems, d.base+": "+fmt.Sprintf(format, args...))
 	}
@@ -254,9 +291,10 @@ func exactCountProblems(ctx context.Context, d *douyin, users []account, videoID
 	for _, u := range users {
 		list, err := d.videoList(ctx, "/douyin/favorite/list/", u, u.ID)
 		if err != nil {
-			return []string{err.Error()}
+			return rows, []string{err.Error()}
 		}
 		liked[u.ID] = int64(len(list))
+		rows.likes += int64(len(list))
 		for _, v := range list {
 			likers[v.ID]++
 		}
@@ -264,9 +302,10 @@ func exactCountProblems(ctx context.Context, d *douyin, users []account, videoID
 			UserList []user `json:"user_list"`
 		}
 		if err := d.call(ctx, http.MethodGet, "/douyin/relation/follow/list/", url.Values{"user_id": {id(u.ID)}, "token": {u.Token}}, nil, &out); err != nil {
-			return []string{err.Error()}
+			return rows, []string{err.Error()}
 		}
 		follows[u.ID] = int64(len(out.UserList))
+		rows.follows += int64(len(out.UserList))
 		for _, f := range out.UserList {
 			followers[f.ID]++
 		}
@@ -283,14 +322,14 @@ func exactCountProblems(ctx context.Context, d *douyin, users []account, videoID
 			UserList []user `json:"user_list"`
 		}
 		if err := d.call(ctx, http.MethodGet, "/douyin/relation/follower/list/", url.Values{"user_id": {id(u.ID)}, "token": {viewer.Token}}, nil, &out); err != nil {
-			return []string{err.Error()}
+			return rows, []string{err.Error()}
 		}
 		if int64(len(out.UserList)) != followers[u.ID] {
 			fail("%s's follower list has %d users, the follow lists name them %d times", u.Name, len(out.UserList), followers[u.ID])
 		}
 		p, err := d.user(ctx, viewer, u.ID)
 		if err != nil {
-			return []string{err.Error()}
+			return rows, []string{err.Error()}
 		}
 		if p.FollowCount != follows[u.ID] || p.FollowerCount != followers[u.ID] || p.FavoriteCount != liked[u.ID] ||
 			p.TotalFavorited != totalFavorited[u.ID] || p.WorkCount != works[u.ID] {
@@ -302,22 +341,23 @@ func exactCountProblems(ctx context.Context, d *douyin, users []account, videoID
 	for a := range raceAuthors {
 		list, err := d.videoList(ctx, "/douyin/publish/list/", viewer, users[a].ID)
 		if err != nil {
-			return []string{err.Error()}
+			return rows, []string{err.Error()}
 		}
 		for _, v := range list {
 			var out struct {
 				CommentList []comment `json:"comment_list"`
 			}
 			if err := d.call(ctx, http.MethodGet, "/douyin/comment/list/", url.Values{"video_id": {id(v.ID)}, "token": {viewer.Token}}, nil, &out); err != nil {
-				return []string{err.Error()}
+				return rows, []string{err.Error()}
 			}
+			rows.comments += int64(len(out.CommentList))
 			if v.FavoriteCount != likers[v.ID] || v.CommentCount != int64(len(out.CommentList)) {
 				fail("video %d: favorite_count %d, comment_count %d; the rows say %d, %d",
 					v.ID, v.FavoriteCount, v.CommentCount, likers[v.ID], len(out.CommentList))
 			}
 		}
 	}
-	return problems
+	return rows, problems
 }
 
 // servedByReplica reads how many calls each app replica has answered since it started, from
@@ -332,13 +372,14 @@ func servedByReplica(t *testing.T, e localcluster.Endpoints) map[string]float64 
 			kind = `kind="http"`
 		}
 		for _, name := range names {
-			out[name] = requestsServed(t, "http://"+e.Admin[name]+"/metrics", kind)
+			out[name] = metricSum(t, "http://"+e.Admin[name]+"/metrics", "douyin_server_requests_total{", kind)
 		}
 	}
 	return out
 }
 
-func requestsServed(t *testing.T, metricsURL, kind string) float64 {
+// metricSum adds up the series of a metric (name with "{") whose labels contain label.
+func metricSum(t *testing.T, metricsURL, name, label string) float64 {
 	t.Helper()
 	resp, err := http.Get(metricsURL)
 	if err != nil {
@@ -350,7 +391,7 @@ func requestsServed(t *testing.T, metricsURL, kind string) float64 {
 	scanner.Buffer(make([]byte, 64*1024), 1024*1024)
 	for scanner.Scan() {
 		line := scanner.Text()
-		if !strings.HasPrefix(line, "douyin_server_requests_total{") || !strings.Contains(line, kind) {
+		if !strings.HasPrefix(line, name) || !strings.Contains(line, label) {
 			continue
 		}
 		fields := strings.Fields(line)

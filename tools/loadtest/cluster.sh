@@ -99,10 +99,10 @@ echo "== the cluster ($REPLICAS of each app) against the all-in-one, issue 15's 
 } | awk -F'|' '
   function fails(n) { return n > 0 ? sprintf(" (%d failed)", n) : "" }
   BEGIN {
-    printf "%-16s %17s %9s %17s %9s %7s  %-6s %s\n", "scenario", "cluster req/s", "p99 ms", "all-in-one req/s", "p99 ms", "ratio", "goal", "holds"
+    printf "%-16s %17s %9s %17s %9s %7s  %-8s %s\n", "scenario", "cluster req/s", "p99 ms", "all-in-one req/s", "p99 ms", "ratio", "goal", "holds"
   }
   {
     ratio = $5 > 0 ? $2 / $5 : 0
     ok = ratio >= $8 && $4 == 0 && $7 == 0
-    printf "%-16s %17s %9s %17s %9s %7.2f  %-6s %s\n", $1, $2 fails($4), $3, $5 fails($7), $6, ratio, ">= " $8, ok ? "yes" : "NO"
+    printf "%-16s %17s %9s %17s %9s %7.2f  %-8s %s\n", $1, $2 fails($4), $3, $5 fails($7), $6, ratio, ">= " $8, ok ? "yes" : "NO"
   }'
