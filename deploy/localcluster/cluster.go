@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -777,25 +778,33 @@ func (c *Cluster) Summary() string {
 	return b.String()
 }
 
-// portPicker hands out loopback addresses: base+offset when base is set, else a port the kernel
-// had free a moment ago, never the same one twice.
+// portPicker hands out loopback addresses: base+offset when base is set, else a port that was
+// free a moment ago, never the same one twice.
 type portPicker struct{ taken map[int]bool }
+
+// Free ports are drawn below Linux's ephemeral range (32768 and up by default), where the kernel
+// picks the local ports of outgoing connections and of listeners on ":0": a dozen programs
+// dialling MariaDB, Redis, Kafka and each other take such ports all the time, and one of them
+// could take a port handed out there before the program meant to listen on it does.
+const freePortLow, freePortHigh = 20000, 32768
 
 func (pp portPicker) addr(base, offset int) (string, error) {
 	if base != 0 {
 		return net.JoinHostPort("127.0.0.1", strconv.Itoa(base+offset)), nil
 	}
-	for range 10 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	for range 100 {
+		port := freePortLow + mrand.IntN(freePortHigh-freePortLow)
+		if pp.taken[port] {
+			continue
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			return "", err
+			continue // someone else's
 		}
-		port := ln.Addr().(*net.TCPAddr).Port
 		ln.Close()
-		if !pp.taken[port] {
-			pp.taken[port] = true
-			return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil
-		}
+		pp.taken[port] = true
+		return addr, nil
 	}
 	return "", errors.New("no free loopback port found")
 }

@@ -53,7 +53,9 @@ echo "== the cluster ($REPLICAS of each app)"
   -redis "$REDIS" -redis-prefix $REDIS_PREFIX $(printf -- '-env %s ' "${LIMITS[@]}") >"$DATA/cluster.out" 2>&1 &
 PID=$!
 for _ in $(seq 1 900); do curl -fs "http://$ADDR/douyin/feed/" | grep -q "\"status_code\":0" && break; sleep 0.1; done
-curl -fs "http://$ADDR/douyin/feed/" >/dev/null || { echo "the cluster did not start:"; tail -30 "$DATA/cluster.out"; exit 1; }
+curl -fs "http://$ADDR/douyin/feed/" >/dev/null || {
+  echo "the cluster did not start:"; tail -30 "$DATA/cluster.out"; tail -n 5 "$DATA"/cluster/logs/*.log; exit 1
+}
 
 export LOAD_TOKENS=$DATA/tokens
 register_users "$ADDR" "$DATA/users" "$LOAD_TOKENS"
