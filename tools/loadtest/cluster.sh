@@ -52,8 +52,9 @@ echo "== the cluster ($REPLICAS of each app)"
 ./bin/localcluster -bin ./bin -http "$ADDR" -replicas "$REPLICAS" -work "$DATA/cluster" -mysql "$MYSQL" -db-prefix $DB_PREFIX \
   -redis "$REDIS" -redis-prefix $REDIS_PREFIX $(printf -- '-env %s ' "${LIMITS[@]}") >"$DATA/cluster.out" 2>&1 &
 PID=$!
-for _ in $(seq 1 900); do curl -fs "http://$ADDR/douyin/feed/" | grep -q "\"status_code\":0" && break; sleep 0.1; done
-curl -fs "http://$ADDR/douyin/feed/" >/dev/null || {
+# Ready when localcluster says so: a gateway answers the feed before it reaches every app.
+for _ in $(seq 1 1200); do grep -q "^Running;" "$DATA/cluster.out" && break; kill -0 $PID 2>/dev/null || break; sleep 0.1; done
+grep -q "^Running;" "$DATA/cluster.out" || {
   echo "the cluster did not start:"; tail -30 "$DATA/cluster.out"; tail -n 5 "$DATA"/cluster/logs/*.log; exit 1
 }
 
@@ -62,8 +63,8 @@ register_users "$ADDR" "$DATA/users" "$LOAD_TOKENS"
 TOKEN=$(head -1 "$LOAD_TOKENS")
 # One real clip for the fixture rows to point at.
 ffmpeg -loglevel error -f lavfi -i testsrc=duration=2:size=320x240:rate=15 -pix_fmt yuv420p "$DATA/clip.mp4"
-curl -fs -F "token=$TOKEN" -F "title=load clip" -F "data=@$DATA/clip.mp4" "http://$ADDR/douyin/publish/action/" |
-  grep -q '"status_code":0' || { echo "publish failed"; exit 1; }
+ANSWER=$(curl -sS -F "token=$TOKEN" -F "title=load clip" -F "data=@$DATA/clip.mp4" "http://$ADDR/douyin/publish/action/" 2>&1) || true
+grep -q '"status_code":0' <<<"$ANSWER" || { echo "publish failed: $ANSWER"; exit 1; }
 (cd tools && go run ./loadtest/seed -mysql "${MYSQL%/}/${DB_PREFIX}{app}?parseTime=true" -videos "$VIDEOS" -authors $USERS)
 # The rows went in behind the apps' backs: drop their cached feed head and profiles.
 redis-cli -h "${REDIS%:*}" -p "${REDIS##*:}" --scan --pattern "${REDIS_PREFIX}*" |
