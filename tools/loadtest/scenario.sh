@@ -115,11 +115,14 @@ register_users() {
 # answers; stop_allinone ends it.
 start_allinone() {
   env "${LIMITS[@]}" DOUYIN_DATA_DIR="$2" DOUYIN_HTTP_ADDR="$3" DOUYIN_ADMIN_ADDR=127.0.0.1:0 "$1" >>"$2/allinone.log" 2>&1 &
-  AIO_PID=$!
+  AIO_PID=$! AIO_LOG=$2/allinone.log
   for _ in $(seq 1 100); do curl -fs "http://$3/douyin/feed/" >/dev/null && return; sleep 0.1; done
-  echo "the all-in-one did not start"; exit 1
+  echo "the all-in-one did not start:"; tail -20 "$AIO_LOG"; exit 1
 }
-stop_allinone() { kill -TERM $AIO_PID; wait $AIO_PID || true; }
+stop_allinone() {
+  kill -TERM $AIO_PID 2>/dev/null || { echo "the all-in-one had exited:"; tail -20 "$AIO_LOG"; exit 1; }
+  wait $AIO_PID || true
+}
 
 # prepare_allinone BIN DATA_DIR ADDR [seed args...] builds the all-in-one to BIN, starts it on a
 # fresh DATA_DIR, registers the load's users (DATA_DIR/users, LOAD_TOKENS), adds $VIDEOS
