@@ -98,11 +98,11 @@ cluster-build: ## Build the apps and the Kafka and S3 stand-ins of deploy/localc
 	go build -o $(BIN)/ $(CLUSTER_CMDS)
 
 .PHONY: cluster
-cluster: cluster-build ## Run every app as its own process on this machine until Ctrl-C (API :8080; needs MariaDB, Redis; traces once make jaeger ran; CLUSTER_FLAGS=... for more, see bin/localcluster -h)
+cluster: cluster-build ## Run every app as its own process on this machine until Ctrl-C (API :8080; needs MariaDB, Redis; traces once make jaeger ran; CLUSTER_FLAGS=... for more, e.g. -replicas 2, see bin/localcluster -h)
 	$(BIN)/localcluster -bin $(BIN) $(if $(wildcard $(JAEGER_BIN)),-jaeger $(JAEGER_BIN)) $(CLUSTER_FLAGS)
 
 .PHONY: test-cluster
-test-cluster: cluster-build jaeger ## Distributed end-to-end test: apps as processes, kill and restart, a trace read back from Jaeger
+test-cluster: cluster-build jaeger ## Distributed end-to-end test: two processes of every app, kill and restart, racing replicas, a trace read back from Jaeger
 	CLUSTER_BIN_DIR=$(BIN) JAEGER_BIN=$(JAEGER_BIN) go test -tags cluster -count=1 -v -timeout 15m ./deploy/localcluster/
 
 .PHONY: load
@@ -114,7 +114,7 @@ load-attacks: ## The anonymous feed under load, undisturbed and while a client f
 	bash tools/loadtest/run.sh attacks
 
 .PHONY: load-cluster
-load-cluster: ## The same feed and user-info load against make cluster's processes, next to the reference (needs wrk, MariaDB, Redis)
+load-cluster: ## The feed and user-info load on the all-in-one, then on make cluster's processes (LOAD_REPLICAS=2 of each), next to the reference and to the all-in-one (needs wrk, MariaDB, Redis)
 	bash tools/loadtest/cluster.sh
 
 # The release the Kubernetes manifests deploy (deploy/k8s/base: images' newTag), and the tag to

@@ -5,9 +5,13 @@
 // the Jaeger all-in-one (make jaeger); MySQL (MariaDB) and Redis must already be running.
 //
 // Each app is configured only by DOUYIN_* variables, as in the compose file, with a database of
-// its own that Start drops and creates again, so every run starts empty. Every program's stdout
-// and stderr go to <WorkDir>/logs/<name>.log. Programs run in process groups of their own and,
-// on Linux, die with the process that started them.
+// its own that Start drops and creates again, so every run starts empty. Each app runs as
+// Options.Replicas processes ("user-1", "user-2", ...) sharing its database, its Redis keys and
+// its Kafka consumer groups, as replicas of a deployment do; callers reach an app's replicas
+// through gRPC's balancing over a static list of their addresses, clients the gateways through a
+// round-robin front (front.go). Every program's stdout and stderr go to
+// <WorkDir>/logs/<name>.log. Programs run in process groups of their own and, on Linux, die with
+// the process that started them.
 package localcluster
 
 import (
@@ -17,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -27,7 +32,8 @@ import (
 	"time"
 )
 
-// The programs of a cluster, by the names Kill, Start, WaitReady and LogTail take.
+// The programs of a cluster that run once. The apps' programs are their replicas, named by
+// ReplicaName; Kill, StartAgain and WaitReady take an app's name for all its replicas.
 const (
 	Jaeger  = "jaeger"
 	Kafka   = "kafka"
@@ -77,12 +83,17 @@ type Options struct {
 	// RedisPrefix is prepended to every Redis key the apps write. Start and Stop delete the keys
 	// under it, so give each concurrent cluster its own.
 	RedisPrefix string
-	// GatewayAddr is where the gateway serves the Douyin API. Empty: a free loopback port.
+	// GatewayAddr is where the Douyin API is served: by the gateway itself with one replica, by
+	// the front spreading connections over the gateways with more. Empty: a free loopback port.
 	GatewayAddr string
-	// GRPCBasePort and AdminBasePort place the apps: DomainApps[i] serves gRPC on
-	// GRPCBasePort+1+i and its admin address (health, readiness, metrics) on AdminBasePort+1+i,
-	// the gateway's admin address is AdminBasePort (9000 and 8000 give deploy/config's ports).
-	// Zero: free loopback ports.
+	// Replicas is how many processes run each app, the gateway included: 1 (the default) to
+	// MaxReplicas.
+	Replicas int
+	// GRPCBasePort and AdminBasePort place the apps: replica k (from 1) of DomainApps[i] serves
+	// gRPC on GRPCBasePort+1+i+10*(k-1) and its admin address (health, readiness, metrics) on
+	// AdminBasePort+1+i+10*(k-1), the gateway's admin address is AdminBasePort+10*(k-1) (9000
+	// and 8000 give deploy/config's ports to the first replicas). Zero: free loopback ports. The
+	// gateways behind a front always listen on free ports.
 	GRPCBasePort, AdminBasePort int
 	// KafkaPort is the broker's loopback port, S3Port the object store's. Zero: a free one.
 	KafkaPort, S3Port int
@@ -102,12 +113,28 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
+// MaxReplicas bounds Options.Replicas: with deploy/config's base ports, the replicas' ports
+// then stay clear of each other's and of Kafka's 9092.
+const MaxReplicas = 5
+
+// replicaPortStride is how far apart the base ports of an app's replicas are.
+const replicaPortStride = 10
+
+// ReplicaName is the program name of an app's replica k, counted from 1: "user-1".
+func ReplicaName(app string, k int) string { return app + "-" + strconv.Itoa(k) }
+
 // Endpoints says where the programs of a cluster listen.
 type Endpoints struct {
-	// Gateway is the Douyin API's base URL, e.g. "http://127.0.0.1:8080".
+	// Gateway is the Douyin API's base URL, e.g. "http://127.0.0.1:8080": the gateway's own
+	// with one replica, the front's with more.
 	Gateway string
-	// GRPC is each domain app's gRPC address; Admin each app's (the gateway's too) address of
-	// health, readiness and metrics.
+	// Gateways is each gateway replica's own base URL, in replica order.
+	Gateways []string
+	// Replicas lists each app's programs (the gateway's too) in replica order:
+	// "user" -> ["user-1", "user-2"].
+	Replicas map[string][]string
+	// GRPC is each domain app replica's gRPC address; Admin each app replica's (the gateways'
+	// too) address of health, readiness and metrics; both keyed by program name ("user-1").
 	GRPC, Admin map[string]string
 	// Kafka is the broker address; S3 the object store's host:port.
 	Kafka, S3 string
@@ -121,6 +148,7 @@ type Endpoints struct {
 type Cluster struct {
 	opts      Options
 	endpoints Endpoints
+	front     *front // nil with one gateway
 	mu        sync.Mutex
 	procs     map[string]*process
 	order     []string // start order; Stop goes backwards in tiers
@@ -174,6 +202,12 @@ func (o *Options) check() error {
 			return fmt.Errorf("localcluster: Jaeger binary missing (make jaeger builds it): %w", err)
 		}
 	}
+	if o.Replicas == 0 {
+		o.Replicas = 1
+	}
+	if o.Replicas < 1 || o.Replicas > MaxReplicas {
+		return fmt.Errorf("localcluster: Options.Replicas %d: want 1 to %d", o.Replicas, MaxReplicas)
+	}
 	if o.ReadyTimeout == 0 {
 		o.ReadyTimeout = 60 * time.Second
 	}
@@ -207,17 +241,41 @@ func (c *Cluster) start(ctx context.Context) error {
 		return err
 	}
 	ports := portPicker{taken: map[int]bool{}}
-	e := Endpoints{GRPC: map[string]string{}, Admin: map[string]string{}, Databases: dsns}
-	for i, app := range DomainApps {
-		if e.GRPC[app], err = ports.addr(o.GRPCBasePort, i+1); err != nil {
+	e := Endpoints{GRPC: map[string]string{}, Admin: map[string]string{}, Replicas: map[string][]string{}, Databases: dsns}
+	for k := range o.Replicas {
+		stride := replicaPortStride * k
+		for i, app := range DomainApps {
+			name := ReplicaName(app, k+1)
+			e.Replicas[app] = append(e.Replicas[app], name)
+			if e.GRPC[name], err = ports.addr(o.GRPCBasePort, i+1+stride); err != nil {
+				return err
+			}
+			if e.Admin[name], err = ports.addr(o.AdminBasePort, i+1+stride); err != nil {
+				return err
+			}
+		}
+		name := ReplicaName(Gateway, k+1)
+		e.Replicas[Gateway] = append(e.Replicas[Gateway], name)
+		if e.Admin[name], err = ports.addr(o.AdminBasePort, stride); err != nil {
 			return err
 		}
-		if e.Admin[app], err = ports.addr(o.AdminBasePort, i+1); err != nil {
-			return err
+		gatewayAddr := o.GatewayAddr
+		if gatewayAddr == "" || o.Replicas > 1 {
+			if gatewayAddr, err = ports.addr(0, 0); err != nil {
+				return err
+			}
 		}
+		e.Gateways = append(e.Gateways, "http://"+gatewayAddr)
 	}
-	if e.Admin[Gateway], err = ports.addr(o.AdminBasePort, 0); err != nil {
-		return err
+	e.Gateway = e.Gateways[0]
+	if o.Replicas > 1 {
+		frontAddr := o.GatewayAddr
+		if frontAddr == "" {
+			if frontAddr, err = ports.addr(0, 0); err != nil {
+				return err
+			}
+		}
+		e.Gateway = "http://" + frontAddr
 	}
 	if e.Kafka, err = ports.addr(o.KafkaPort, 0); err != nil {
 		return err
@@ -226,13 +284,6 @@ func (c *Cluster) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gatewayAddr := o.GatewayAddr
-	if gatewayAddr == "" {
-		if gatewayAddr, err = ports.addr(0, 0); err != nil {
-			return err
-		}
-	}
-	e.Gateway = "http://" + gatewayAddr
 	c.endpoints = e
 
 	// Infrastructure first, each ready before anything uses it: the apps give up at start on an
@@ -261,36 +312,62 @@ func (c *Cluster) start(ctx context.Context) error {
 	}
 
 	// The apps find each other at static addresses and dial lazily, so they may start together.
-	var apps []*process
-	for _, app := range append(append([]string(nil), DomainApps...), Gateway) {
-		apps = append(apps, c.add(app, filepath.Join(o.BinDir, app), nil, c.appEnv(app), httpOK("http://"+e.Admin[app]+"/readyz")))
-	}
-	if err := c.launch(apps...); err != nil {
-		return err
-	}
+	// Their replicas may not: each app creates its tables at start, and two processes doing
+	// that at once on an empty database fail ("Table ... already exists", "Duplicate key
+	// name"). The first replicas start first; the others find the tables there.
 	appsCtx, cancelApps := context.WithTimeout(ctx, o.ReadyTimeout)
 	defer cancelApps()
-	if err := c.waitReady(appsCtx, apps...); err != nil {
-		return err
+	for k := range o.Replicas {
+		var apps []*process
+		for _, app := range append(append([]string(nil), DomainApps...), Gateway) {
+			name := e.Replicas[app][k]
+			apps = append(apps, c.add(name, filepath.Join(o.BinDir, app), nil, c.appEnv(app, k), httpOK("http://"+e.Admin[name]+"/readyz")))
+		}
+		if err := c.launch(apps...); err != nil {
+			return err
+		}
+		if err := c.waitReady(appsCtx, apps...); err != nil {
+			return err
+		}
 	}
-	return c.waitGatewayReaches(appsCtx)
+	for _, gateway := range e.Gateways {
+		if err := waitGatewayReaches(appsCtx, gateway); err != nil {
+			return err
+		}
+	}
+	if o.Replicas > 1 {
+		var backends []string
+		for _, gateway := range e.Gateways {
+			backends = append(backends, strings.TrimPrefix(gateway, "http://"))
+		}
+		f, err := startFront(strings.TrimPrefix(e.Gateway, "http://"), backends)
+		if err != nil {
+			return fmt.Errorf("the front of the gateways: %w", err)
+		}
+		c.mu.Lock()
+		c.front = f
+		c.mu.Unlock()
+		o.Logf("localcluster: %s spreads connections over the gateways %s", e.Gateway, strings.Join(e.Gateways, ", "))
+	}
+	return nil
 }
 
 // throughGateway are requests that reach, through the gateway, each app it calls.
 var throughGateway = []string{"/douyin/feed/", "/douyin/user/?user_id=1", "/douyin/comment/list/?video_id=1",
 	"/douyin/relation/follower/list/?user_id=1", "/douyin/message/chat/?to_user_id=1"}
 
-// waitGatewayReaches waits until the gateway's calls reach the apps. Each app is ready, but the
+// waitGatewayReaches waits until a gateway's calls reach the apps. Each app is ready, but the
 // gateway may have dialed one before it listened: that connection then waits out gRPC's
 // reconnect backoff, and calls made meanwhile fail fast with 503 ("temporarily unavailable"),
-// an honest answer for a client and a wrong start for whoever uses the cluster next.
-func (c *Cluster) waitGatewayReaches(ctx context.Context) error {
+// an honest answer for a client and a wrong start for whoever uses the cluster next. (With
+// replicas, one that answers is enough for a page: the other follows within the backoff.)
+func waitGatewayReaches(ctx context.Context, gateway string) error {
 	for _, path := range throughGateway {
 		for {
 			var answer struct {
 				StatusCode int32 `json:"status_code"`
 			}
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoints.Gateway+path, nil)
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, gateway+path, nil)
 			if err != nil {
 				return err
 			}
@@ -304,7 +381,7 @@ func (c *Cluster) waitGatewayReaches(ctx context.Context) error {
 			}
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("localcluster: the gateway does not reach the apps behind %s (status_code %d, %v): %w", path, answer.StatusCode, err, ctx.Err())
+				return fmt.Errorf("localcluster: the gateway %s does not reach the apps behind %s (status_code %d, %v): %w", gateway, path, answer.StatusCode, err, ctx.Err())
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
@@ -339,18 +416,20 @@ func (c *Cluster) startJaeger(ctx context.Context) error {
 	return nil
 }
 
-// appEnv is the whole configuration of one app, as deploy/docker-compose.yml gives it.
-func (c *Cluster) appEnv(app string) []string {
+// appEnv is the whole configuration of an app's replica k (from 0), as
+// deploy/docker-compose.yml gives it.
+func (c *Cluster) appEnv(app string, k int) []string {
 	o, e := &c.opts, &c.endpoints
+	name := e.Replicas[app][k]
 	env := []string{
-		"DOUYIN_DATA_DIR=" + filepath.Join(o.WorkDir, "data", app),
-		"DOUYIN_SERVICES_USER=" + e.GRPC["user"],
-		"DOUYIN_SERVICES_VIDEO=" + e.GRPC["video"],
-		"DOUYIN_SERVICES_INTERACTION=" + e.GRPC["interaction"],
-		"DOUYIN_SERVICES_RELATION=" + e.GRPC["relation"],
-		"DOUYIN_SERVICES_MESSAGE=" + e.GRPC["message"],
+		"DOUYIN_DATA_DIR=" + filepath.Join(o.WorkDir, "data", name),
+		"DOUYIN_SERVICES_USER=" + c.serviceEndpoint("user"),
+		"DOUYIN_SERVICES_VIDEO=" + c.serviceEndpoint("video"),
+		"DOUYIN_SERVICES_INTERACTION=" + c.serviceEndpoint("interaction"),
+		"DOUYIN_SERVICES_RELATION=" + c.serviceEndpoint("relation"),
+		"DOUYIN_SERVICES_MESSAGE=" + c.serviceEndpoint("message"),
 		"DOUYIN_AUTH_TOKEN_SECRET=" + o.TokenSecret,
-		"DOUYIN_ADMIN_ADDR=" + e.Admin[app],
+		"DOUYIN_ADMIN_ADDR=" + e.Admin[name],
 		// Caches and count acks for the domain apps; the gateway's throttles, shared by replicas.
 		"DOUYIN_REDIS_ADDR=" + o.RedisAddr,
 		"DOUYIN_REDIS_KEY_PREFIX=" + o.RedisPrefix,
@@ -359,10 +438,10 @@ func (c *Cluster) appEnv(app string) []string {
 		env = append(env, "DOUYIN_TRACING_ENDPOINT="+JaegerOTLPAddr, "DOUYIN_TRACING_SAMPLE_RATIO=1")
 	}
 	if app == Gateway {
-		env = append(env, "DOUYIN_HTTP_ADDR="+strings.TrimPrefix(e.Gateway, "http://"), "DOUYIN_ADMIN_TOKEN="+o.AdminToken)
+		env = append(env, "DOUYIN_HTTP_ADDR="+strings.TrimPrefix(e.Gateways[k], "http://"), "DOUYIN_ADMIN_TOKEN="+o.AdminToken)
 	} else {
 		env = append(env,
-			"DOUYIN_GRPC_ADDR="+e.GRPC[app],
+			"DOUYIN_GRPC_ADDR="+e.GRPC[name],
 			"DOUYIN_DATABASE_DRIVER=mysql",
 			"DOUYIN_DATABASE_DSN="+e.Databases[app],
 			"DOUYIN_KAFKA_BROKERS="+e.Kafka,
@@ -378,6 +457,21 @@ func (c *Cluster) appEnv(app string) []string {
 		)
 	}
 	return append(env, o.Env...)
+}
+
+// serviceEndpoint is how the apps name app in services.*: its one address, or its replicas'
+// addresses as a static list that Kratos' "direct" resolver hands to gRPC, whose balancer then
+// spreads the calls over the replicas that are up, as it does over the instances a registry
+// names in production.
+func (c *Cluster) serviceEndpoint(app string) string {
+	var addrs []string
+	for _, name := range c.endpoints.Replicas[app] {
+		addrs = append(addrs, c.endpoints.GRPC[name])
+	}
+	if len(addrs) == 1 {
+		return addrs[0]
+	}
+	return "direct:///" + strings.Join(addrs, ",")
 }
 
 // add registers a program; a nil env means the harness's own environment as it is.
@@ -439,6 +533,23 @@ func (c *Cluster) waitReady(ctx context.Context, procs ...*process) error {
 	return errors.Join(errs...)
 }
 
+// programs returns the programs name stands for: every replica of an app, or the one program named.
+func (c *Cluster) programs(name string) ([]*process, error) {
+	replicas, ok := c.endpoints.Replicas[name]
+	if !ok {
+		replicas = []string{name}
+	}
+	var out []*process
+	for _, r := range replicas {
+		p, err := c.proc(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 func (c *Cluster) proc(name string) (*process, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -456,37 +567,48 @@ func (c *Cluster) Endpoints() Endpoints { return c.endpoints }
 // DOUYIN_ADMIN_ADDR=<Endpoints().Admin["gateway"]> bin/gateway admin ban-user ID`.
 func (c *Cluster) AdminToken() string { return c.opts.AdminToken }
 
-// GatewayURL is the Douyin API's base URL, e.g. "http://127.0.0.1:8080".
+// GatewayURL is the Douyin API's base URL, e.g. "http://127.0.0.1:8080" (the front of the
+// gateways when there are several).
 func (c *Cluster) GatewayURL() string { return c.endpoints.Gateway }
 
-// Kill ends a program at once with SIGKILL, as a crash would, and returns once it is gone.
+// Kill ends a program (an app's name: all its replicas) at once with SIGKILL, as a crash would,
+// and returns once it is gone.
 func (c *Cluster) Kill(name string) error {
-	p, err := c.proc(name)
+	procs, err := c.programs(name)
 	if err != nil {
 		return err
 	}
-	p.kill()
-	c.opts.Logf("localcluster: killed %s", name)
+	for _, p := range procs {
+		p.kill()
+		c.opts.Logf("localcluster: killed %s", p.name)
+	}
 	return nil
 }
 
-// StartAgain starts a program that exited or was killed, with the same binary, arguments,
-// environment and ports. It does not wait for readiness: see WaitReady.
+// StartAgain starts a program (an app's name: all its replicas) that exited or was killed, with
+// the same binary, arguments, environment and ports. It does not wait for readiness: see
+// WaitReady.
 func (c *Cluster) StartAgain(name string) error {
-	p, err := c.proc(name)
+	procs, err := c.programs(name)
 	if err != nil {
 		return err
 	}
-	return c.launch(p)
+	return c.launch(procs...)
 }
 
-// WaitReady waits until a program is ready (an app's /readyz answers 200), it exits, or ctx ends.
+// WaitReady waits until a program (an app's name: each of its replicas) is ready (an app's
+// /readyz answers 200), it exits, or ctx ends.
 func (c *Cluster) WaitReady(ctx context.Context, name string) error {
-	p, err := c.proc(name)
+	procs, err := c.programs(name)
 	if err != nil {
 		return err
 	}
-	return p.waitReady(ctx)
+	for _, p := range procs {
+		if err := p.waitReady(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Crashed reports each program that exits without Kill or Stop (up to crashReports of them
@@ -579,13 +701,24 @@ func (c *Cluster) Names() []string {
 	return append([]string(nil), c.order...)
 }
 
-// Stop ends every program with SIGTERM (SIGKILL after Options.StopGrace): the gateway first,
-// then the domain apps, then Kafka and S3, Jaeger last so it still receives the spans the apps
-// flush on their way out. It then deletes the cluster's Redis keys; the databases stay, to be
-// looked at, until the next Start drops them. Calling it again returns the first result.
+// Stop ends every program with SIGTERM (SIGKILL after Options.StopGrace): the front and the
+// gateways first, then the domain apps, then Kafka and S3, Jaeger last so it still receives the
+// spans the apps flush on their way out. It then deletes the cluster's Redis keys; the databases
+// stay, to be looked at, until the next Start drops them. Calling it again returns the first
+// result.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
-		tiers := [][]string{{Gateway}, DomainApps, {Kafka, S3}, {Jaeger}}
+		c.mu.Lock()
+		f := c.front
+		c.mu.Unlock()
+		if f != nil {
+			f.close()
+		}
+		var domain []string
+		for _, app := range DomainApps {
+			domain = append(domain, c.endpoints.Replicas[app]...)
+		}
+		tiers := [][]string{c.endpoints.Replicas[Gateway], domain, {Kafka, S3}, {Jaeger}}
 		var errs []error
 		for _, tier := range tiers {
 			var mu sync.Mutex
@@ -622,41 +755,56 @@ func (c *Cluster) Stop() error {
 func (c *Cluster) Summary() string {
 	e := c.endpoints
 	var b strings.Builder
-	fmt.Fprintf(&b, "Douyin API (gateway)  %s   admin http://%s/readyz /metrics   log %s\n", e.Gateway, e.Admin[Gateway], c.LogPath(Gateway))
+	if len(e.Gateways) > 1 {
+		fmt.Fprintf(&b, "Douyin API   %s (round robin over the gateways' connections)\n", e.Gateway)
+	}
+	for k, name := range e.Replicas[Gateway] {
+		fmt.Fprintf(&b, "%-13s %s   admin http://%s/readyz /metrics   log %s\n", name, e.Gateways[k], e.Admin[name], c.LogPath(name))
+	}
 	for _, app := range DomainApps {
-		fmt.Fprintf(&b, "%-12s gRPC %s  admin http://%s/readyz /metrics   db %s   log %s\n",
-			app, e.GRPC[app], e.Admin[app], databaseName(e.Databases[app]), c.LogPath(app))
+		for _, name := range e.Replicas[app] {
+			fmt.Fprintf(&b, "%-13s gRPC %s  admin http://%s/readyz /metrics   db %s   log %s\n",
+				name, e.GRPC[name], e.Admin[name], databaseName(e.Databases[app]), c.LogPath(name))
+		}
 	}
-	fmt.Fprintf(&b, "kafka        %s (kfake)   log %s\n", e.Kafka, c.LogPath(Kafka))
-	fmt.Fprintf(&b, "s3           %s bucket %s (gofakes3)   log %s\n", e.S3, s3Bucket, c.LogPath(S3))
+	fmt.Fprintf(&b, "kafka         %s (kfake)   log %s\n", e.Kafka, c.LogPath(Kafka))
+	fmt.Fprintf(&b, "s3            %s bucket %s (gofakes3)   log %s\n", e.S3, s3Bucket, c.LogPath(S3))
 	if e.JaegerQuery != "" {
-		fmt.Fprintf(&b, "jaeger       %s (query API; OTLP gRPC %s)   log %s\n", e.JaegerQuery, JaegerOTLPAddr, c.LogPath(Jaeger))
+		fmt.Fprintf(&b, "jaeger        %s (query API; OTLP gRPC %s)   log %s\n", e.JaegerQuery, JaegerOTLPAddr, c.LogPath(Jaeger))
 	}
-	fmt.Fprintf(&b, "redis        %s, keys under %q\n", c.opts.RedisAddr, c.opts.RedisPrefix)
-	fmt.Fprintf(&b, "take-downs   DOUYIN_ADMIN_ADDR=%s DOUYIN_ADMIN_TOKEN=%s %s admin ban-user|unban-user|delete-video|delete-comment ID\n",
-		e.Admin[Gateway], c.opts.AdminToken, filepath.Join(c.opts.BinDir, Gateway))
+	fmt.Fprintf(&b, "redis         %s, keys under %q\n", c.opts.RedisAddr, c.opts.RedisPrefix)
+	fmt.Fprintf(&b, "take-downs    DOUYIN_ADMIN_ADDR=%s DOUYIN_ADMIN_TOKEN=%s %s admin ban-user|unban-user|delete-video|delete-comment ID\n",
+		e.Admin[e.Replicas[Gateway][0]], c.opts.AdminToken, filepath.Join(c.opts.BinDir, Gateway))
 	return b.String()
 }
 
-// portPicker hands out loopback addresses: base+offset when base is set, else a port the kernel
-// had free a moment ago, never the same one twice.
+// portPicker hands out loopback addresses: base+offset when base is set, else a port that was
+// free a moment ago, never the same one twice.
 type portPicker struct{ taken map[int]bool }
+
+// Free ports are drawn below Linux's ephemeral range (32768 and up by default), where the kernel
+// picks the local ports of outgoing connections and of listeners on ":0": a dozen programs
+// dialling MariaDB, Redis, Kafka and each other take such ports all the time, and one of them
+// could take a port handed out there before the program meant to listen on it does.
+const freePortLow, freePortHigh = 20000, 32768
 
 func (pp portPicker) addr(base, offset int) (string, error) {
 	if base != 0 {
 		return net.JoinHostPort("127.0.0.1", strconv.Itoa(base+offset)), nil
 	}
-	for range 10 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	for range 100 {
+		port := freePortLow + mrand.IntN(freePortHigh-freePortLow)
+		if pp.taken[port] {
+			continue
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			return "", err
+			continue // someone else's
 		}
-		port := ln.Addr().(*net.TCPAddr).Port
 		ln.Close()
-		if !pp.taken[port] {
-			pp.taken[port] = true
-			return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil
-		}
+		pp.taken[port] = true
+		return addr, nil
 	}
 	return "", errors.New("no free loopback port found")
 }

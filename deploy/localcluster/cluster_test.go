@@ -1,6 +1,6 @@
 //go:build cluster
 
-// The distributed end-to-end test: every app its own process on loopback, real Kafka protocol
+// The distributed end-to-end test: every app two processes on loopback (replicas), real Kafka protocol
 // (kfake), S3 (gofakes3), MariaDB, Redis and Jaeger, driven through the gateway over HTTP as the
 // app drives it. `make test-cluster` builds the binaries and runs it; by hand:
 //
@@ -50,6 +50,8 @@ const (
 	traceTimeout = 30 * time.Second
 	// logLines is how much of each program's log a failed test prints.
 	logLines = 60
+	// replicas is how many processes run each app.
+	replicas = 2
 )
 
 func TestCluster(t *testing.T) {
@@ -65,6 +67,7 @@ func TestCluster(t *testing.T) {
 	t.Run("FeedWithoutRelationAndInteraction", func(t *testing.T) { testDegrade(t, cluster, api, clip) })
 	t.Run("TakeDownsThroughTheGateway", func(t *testing.T) { testTakedowns(t, cluster, api, clip) })
 	t.Run("CrashIsReportedAndRestartedByHand", func(t *testing.T) { testCrash(t, cluster, api) })
+	t.Run("RacingReplicasStayExact", func(t *testing.T) { testRacingReplicas(t, cluster, clip) })
 }
 
 // startCluster starts every program and stops it when the test ends, printing the end of each
@@ -84,7 +87,14 @@ func startCluster(t *testing.T) *localcluster.Cluster {
 		RedisAddr: envOr("DOUYIN_TEST_REDIS_ADDR", "127.0.0.1:6379"),
 		DBPrefix:  "douyin_cluster_",
 		// Redis is shared with other test runs: keys of this run only.
-		RedisPrefix:  "douyin_cluster:" + randomHex(4) + ":",
+		RedisPrefix: "douyin_cluster:" + randomHex(4) + ":",
+		// Two of every app, so that each test also crosses replicas, and one races them.
+		Replicas: replicas,
+		// The racing test acts far faster than people do; no test here is about throttles.
+		Env: []string{
+			"DOUYIN_RATE_LIMIT_REGISTER_BURST=1000", "DOUYIN_RATE_LIMIT_LIKE_BURST=1000",
+			"DOUYIN_RATE_LIMIT_FOLLOW_BURST=1000", "DOUYIN_RATE_LIMIT_COMMENT_BURST=1000",
+		},
 		ReadyTimeout: time.Minute,
 		StopGrace:    20 * time.Second,
 		Logf:         t.Logf,
@@ -574,40 +584,43 @@ func testDegrade(t *testing.T, cluster *localcluster.Cluster, api *douyin, clip 
 	check("apps back", true, true)
 }
 
-// testCrash: an app that dies behind the cluster's back (SIGKILL from outside, as a crash or an
-// OOM kill) is reported by name, the others keep answering, and the command line the cluster
+// testCrash: a replica that dies behind the cluster's back (SIGKILL from outside, as a crash or
+// an OOM kill) is reported by name, the others keep answering, and the command line the cluster
 // prints for it starts it again by hand, as make cluster tells a person to.
 func testCrash(t *testing.T, cluster *localcluster.Cluster, api *douyin) {
 	viewer := api.register(t, "heidi")
-	pid := cluster.Pid("message")
+	const crashed = "message-1"
+	pid := cluster.Pid(crashed)
 	if pid == 0 {
 		t.Fatal("the message app is not running")
 	}
 	noErr(t, syscall.Kill(pid, syscall.SIGKILL))
 	select {
 	case crash := <-cluster.Crashed():
-		if crash.Name != "message" || crash.Pid != pid || !strings.Contains(crash.Status, "killed") {
-			t.Errorf("crash report %+v; want message, pid %d, killed", crash, pid)
+		if crash.Name != crashed || crash.Pid != pid || !strings.Contains(crash.Status, "killed") {
+			t.Errorf("crash report %+v; want %s, pid %d, killed", crash, crashed, pid)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("no crash report 10 s after the message app was killed")
+		t.Fatalf("no crash report 10 s after %s was killed", crashed)
 	}
 	if _, err := api.feed(t.Context(), viewer); err != nil {
-		t.Errorf("the feed with the message app dead: %v", err)
+		t.Errorf("the feed with %s dead: %v", crashed, err)
 	}
 	for _, app := range []string{"gateway", "user", "video"} {
-		resp, err := http.Get("http://" + cluster.Endpoints().Admin[app] + "/readyz")
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Errorf("%s /readyz with the message app dead: %v %v; want 200", app, resp, err)
-		}
-		if err == nil {
-			resp.Body.Close()
+		for _, name := range cluster.Endpoints().Replicas[app] {
+			resp, err := http.Get("http://" + cluster.Endpoints().Admin[name] + "/readyz")
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Errorf("%s /readyz with %s dead: %v %v; want 200", name, crashed, resp, err)
+			}
+			if err == nil {
+				resp.Body.Close()
+			}
 		}
 	}
 
 	// By hand, as the report says; in a process group of its own so that the test can stop it.
-	line := cluster.CommandLine("message")
-	if !strings.Contains(line, "DOUYIN_GRPC_ADDR="+cluster.Endpoints().GRPC["message"]) {
+	line := cluster.CommandLine(crashed)
+	if !strings.Contains(line, "DOUYIN_GRPC_ADDR="+cluster.Endpoints().GRPC[crashed]) {
 		t.Errorf("command line %q lacks the app's gRPC address", line)
 	}
 	cmd := exec.Command("sh", "-c", line)
@@ -617,7 +630,7 @@ func testCrash(t *testing.T, cluster *localcluster.Cluster, api *douyin) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		_ = cmd.Wait()
 	}()
-	admin := "http://" + cluster.Endpoints().Admin["message"] + "/readyz"
+	admin := "http://" + cluster.Endpoints().Admin[crashed] + "/readyz"
 	poll(t, 30*time.Second, func() bool {
 		resp, err := http.Get(admin)
 		if err != nil {
@@ -638,10 +651,10 @@ func testCrash(t *testing.T, cluster *localcluster.Cluster, api *douyin) {
 	})
 
 	// And under the cluster again, for whatever runs after.
-	noErr(t, cluster.StartAgain("message"))
+	noErr(t, cluster.StartAgain(crashed))
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	noErr(t, cluster.WaitReady(ctx, "message"))
+	noErr(t, cluster.WaitReady(ctx, crashed))
 }
 
 // jaegerTrace is one trace as Jaeger's query API (GET /api/traces/<id>) answers it.

@@ -17,11 +17,9 @@ source tools/loadtest/scenario.sh
 
 ADDR=${LOAD_ADDR:-127.0.0.1:18888}
 DATA=$(mktemp -d)
-BIN=$DATA/allinone
-trap 'kill $PID ${REF_PID:-} 2>/dev/null || true; wait $PID ${REF_PID:-} 2>/dev/null || true; rm -rf "$DATA"' EXIT
+trap 'kill ${AIO_PID:-} ${REF_PID:-} 2>/dev/null || true; wait ${AIO_PID:-} ${REF_PID:-} 2>/dev/null || true; rm -rf "$DATA"' EXIT
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk"; exit 1; }
-go build -o "$BIN" ./app/allinone/cmd/allinone
 
 MODE=${1:-scenarios}
 if [ "$MODE" = attacks ]; then
@@ -29,26 +27,8 @@ if [ "$MODE" = attacks ]; then
   LIMITS=(DOUYIN_RATE_LIMIT_REGISTER_BURST=1000)
 fi
 
-start() {
-  env "${LIMITS[@]}" DOUYIN_DATA_DIR=$DATA DOUYIN_HTTP_ADDR=$ADDR DOUYIN_ADMIN_ADDR=127.0.0.1:0 "$BIN" >"$DATA/allinone.log" 2>&1 &
-  PID=$!
-  for _ in $(seq 1 100); do curl -fs "http://$ADDR/douyin/feed/" >/dev/null && return; sleep 0.1; done
-  echo "the all-in-one did not start"; exit 1
-}
-stop() { kill -TERM $PID; wait $PID || true; }
-
-start
-# The demo clips are the objects the fixture rows point at.
-for _ in $(seq 1 100); do
-  [ "$(curl -fs "http://$ADDR/douyin/feed/" | grep -o '"id":' | wc -l)" -gt 0 ] && break; sleep 0.1
-done
 export LOAD_TOKENS=$DATA/tokens LOAD_VIDEOS_FILE=$DATA/videos LOAD_PAIRS=$DATA/pairs
-register_users "$ADDR" "$DATA/users" "$LOAD_TOKENS"
-TOKEN=$(head -1 "$LOAD_TOKENS")
-stop
-(cd tools && go run ./loadtest/seed -data "$DATA" -videos "$VIDEOS" -authors $USERS \
-  -users "$DATA/users" -conversations 1000 -messages 1000 -pairs "$LOAD_PAIRS")
-start
+prepare_allinone "$DATA/allinone" "$DATA" "$ADDR" -users "$DATA/users" -conversations 1000 -messages 1000 -pairs "$LOAD_PAIRS"
 
 curl -fs "http://$ADDR/douyin/feed/" | grep -oE '"id":[0-9]+,"author"' | grep -oE '[0-9]+' >"$LOAD_VIDEOS_FILE"
 VIDEO=$(head -1 "$LOAD_VIDEOS_FILE")

@@ -109,3 +109,37 @@ register_users() {
   done
   cut -d' ' -f2 "$2" >"$3"
 }
+
+# The all-in-one of `make load`, shared with `make load-cluster`, which measures it next to the
+# cluster. start_allinone BIN DATA_DIR ADDR runs it (AIO_PID) with LIMITS and waits until it
+# answers; stop_allinone ends it.
+start_allinone() {
+  env "${LIMITS[@]}" DOUYIN_DATA_DIR="$2" DOUYIN_HTTP_ADDR="$3" DOUYIN_ADMIN_ADDR=127.0.0.1:0 "$1" >>"$2/allinone.log" 2>&1 &
+  AIO_PID=$! AIO_LOG=$2/allinone.log
+  for _ in $(seq 1 100); do curl -fs "http://$3/douyin/feed/" >/dev/null && return; sleep 0.1; done
+  echo "the all-in-one did not start:"; tail -20 "$AIO_LOG"; exit 1
+}
+stop_allinone() {
+  kill -TERM $AIO_PID 2>/dev/null || { echo "the all-in-one had exited:"; tail -20 "$AIO_LOG"; exit 1; }
+  wait $AIO_PID || true
+}
+
+# prepare_allinone BIN DATA_DIR ADDR [seed args...] builds the all-in-one to BIN, starts it on a
+# fresh DATA_DIR, registers the load's users (DATA_DIR/users, LOAD_TOKENS), adds $VIDEOS
+# fixture videos by them (and whatever the seed args ask for) while it is stopped, and starts it
+# again, leaving the first user's token in TOKEN.
+prepare_allinone() {
+  local bin=$1 data=$2 addr=$3
+  shift 3
+  go build -o "$bin" ./app/allinone/cmd/allinone
+  start_allinone "$bin" "$data" "$addr"
+  # The demo clips are the objects the fixture rows point at.
+  for _ in $(seq 1 100); do
+    [ "$(curl -fs "http://$addr/douyin/feed/" | grep -o '"id":' | wc -l)" -gt 0 ] && break; sleep 0.1
+  done
+  register_users "$addr" "$data/users" "$LOAD_TOKENS"
+  TOKEN=$(head -1 "$LOAD_TOKENS")
+  stop_allinone
+  (cd tools && go run ./loadtest/seed -data "$data" -videos "$VIDEOS" -authors $USERS "$@")
+  start_allinone "$bin" "$data" "$addr"
+}

@@ -1,12 +1,13 @@
 // Command localcluster runs the distributed deployment on this machine until Ctrl-C: every app
-// its own process on loopback, on deploy/config's ports (domain apps gRPC 9001..9005 and HTTP
-// 8001..8005, Kafka 9092), against the MariaDB and Redis given by flags, with the Kafka and S3
+// its own process on loopback (-replicas of each, the gateway included, behind a round-robin
+// front on -http), on deploy/config's ports (domain apps gRPC 9001..9005 and HTTP 8001..8005,
+// the next replicas 10 and 20 ... higher, Kafka 9092), against the MariaDB and Redis given by flags, with the Kafka and S3
 // stand-ins and, given -jaeger, Jaeger. Every start is fresh: the apps' databases are dropped and
 // created again and the Redis keys under -redis-prefix deleted. `make cluster` builds and runs it.
 //
 // A program that exits on its own (a crash, a kill by hand) is named with the end of its log and
 // how to start it again, and the others keep running: typing "restart <name>" starts it again
-// under the cluster, with the same settings and ports.
+// under the cluster, with the same settings and ports (an app's name: all its replicas).
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 func main() {
 	var opts localcluster.Options
 	flag.StringVar(&opts.GatewayAddr, "http", "127.0.0.1:8080", "address of the Douyin API (the gateway)")
+	flag.IntVar(&opts.Replicas, "replicas", 1, fmt.Sprintf("processes of each app, the gateway included (1 to %d)", localcluster.MaxReplicas))
 	flag.StringVar(&opts.BinDir, "bin", "./bin", "directory holding the app binaries and the kafka and s3 stand-ins")
 	flag.StringVar(&opts.JaegerBin, "jaeger", "", "Jaeger all-in-one binary (make jaeger); empty: no tracing")
 	flag.StringVar(&opts.WorkDir, "work", "./data/localcluster", "directory for logs/ and the programs' data/")
