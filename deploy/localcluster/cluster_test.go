@@ -518,6 +518,7 @@ func testDegrade(t *testing.T, cluster *localcluster.Cluster, api *douyin, clip 
 	author := api.register(t, "frank")
 	api.publish(t, author, "degraded clip", clip)
 	viewer := api.register(t, "grace")
+	other := api.register(t, "ivan")
 	api.follow(t, viewer, author.ID)
 	feed, err := api.feed(t.Context(), viewer)
 	noErr(t, err)
@@ -550,6 +551,11 @@ func testDegrade(t *testing.T, cluster *localcluster.Cluster, api *douyin, clip 
 			t.Fatal(err)
 		}
 	}
+	// Nothing changed since the gateway kept these answers (pkg/changes): it serves them again,
+	// complete, without calling the apps that are down.
+	check("relation and interaction down, answers kept from before", true, true)
+	// A publish is a change: from then on the gateway assembles the feed anew, without them.
+	api.publish(t, other, "published during the outage", clip)
 	// Several pages: the first calls find the apps gone, later ones meet the open breakers.
 	for i := range 3 {
 		check(fmt.Sprintf("relation and interaction down, request %d", i+1), false, false)
