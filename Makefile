@@ -117,6 +117,14 @@ load-attacks: ## The anonymous feed under load, undisturbed and while a client f
 load-cluster: ## The feed and user-info load on the all-in-one, then on make cluster's processes (LOAD_REPLICAS=2 of each), next to the reference and to the all-in-one (needs wrk, MariaDB, Redis)
 	bash tools/loadtest/cluster.sh
 
+.PHONY: load-scale
+load-scale: ## Scale checks on the all-in-one: feed over 10,000 then 1,000,000 videos, comment and follower lists of 100,000, a viewer of 100,000 likes, each against the ordinary case (about 10 min; needs wrk)
+	bash tools/loadtest/scale.sh
+
+.PHONY: load-scale-cluster
+load-scale-cluster: ## The same scale checks against make cluster's processes on MariaDB and Redis (about 10 min; needs wrk, ffmpeg, MariaDB, Redis)
+	bash tools/loadtest/scale.sh cluster
+
 # The release the Kubernetes manifests deploy (deploy/k8s/base: images' newTag), and the tag to
 # build the images with: the latest git tag, or the commit.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)

@@ -33,8 +33,9 @@ type commentCache interface {
 	changed(ctx context.Context, videoID int64)
 }
 
-// maxCachedComments keeps the few videos with huge comment sections from filling the cache;
-// their lists come from the database.
+// maxCachedComments keeps the few videos with huge comment sections from filling the shared
+// cache (Redis); their lists come from the database there. The embedded cache keeps the longest
+// lists apart instead (memoryLongCommentVideos).
 const maxCachedComments = 500
 
 // cachedComment is the stored form of a comment; the video id is the key.
@@ -131,23 +132,41 @@ func (c *redisCommentCache) changed(ctx context.Context, videoID int64) {
 // memoryCommentCache is the embedded cache of the all-in-one, whose one interaction app makes
 // every change. Its version is one counter for all videos: a change anywhere only makes the
 // lists being read at that moment go uncached.
+//
+// Lists longer than maxCachedComments are kept too, but in an LRU of their own, of a few videos:
+// a video with a huge comment section is a popular one, read far more often than most, and each
+// read of its list from the database costs lists.max_items rows, while the short lists' LRU,
+// sized by videos, could fill with thousands of such lists.
 type memoryCommentCache struct {
 	mu      sync.Mutex
-	lists   *expirable.LRU[int64, cachedList]
+	lists   *expirable.LRU[int64, cachedList] // at most maxCachedComments comments each
+	long    *expirable.LRU[int64, cachedList] // longer ones
 	version uint64
 }
 
-// memoryCommentVideos bounds the embedded cache: at most this many videos' lists.
-const memoryCommentVideos = 10_000
+// memoryCommentVideos bounds the embedded cache: at most this many videos' lists of at most
+// maxCachedComments, and memoryLongCommentVideos longer ones (at the default lists.max_items,
+// 1,000 comments of at most 2,000 bytes, 40 MB at worst).
+const (
+	memoryCommentVideos     = 10_000
+	memoryLongCommentVideos = 20
+)
 
 func newMemoryCommentCache(ttl time.Duration) *memoryCommentCache {
-	return &memoryCommentCache{lists: expirable.NewLRU[int64, cachedList](memoryCommentVideos, nil, ttl)}
+	return &memoryCommentCache{
+		lists: expirable.NewLRU[int64, cachedList](memoryCommentVideos, nil, ttl),
+		long:  expirable.NewLRU[int64, cachedList](memoryLongCommentVideos, nil, ttl),
+	}
 }
 
 func (c *memoryCommentCache) get(_ context.Context, videoID int64, limit int) ([]*biz.Comment, string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if stored, ok := c.lists.Get(videoID); ok {
+	stored, ok := c.lists.Get(videoID)
+	if !ok {
+		stored, ok = c.long.Get(videoID)
+	}
+	if ok {
 		if list, ok := stored.comments(videoID, limit); ok {
 			return list, "", true
 		}
@@ -156,14 +175,18 @@ func (c *memoryCommentCache) get(_ context.Context, videoID int64, limit int) ([
 }
 
 func (c *memoryCommentCache) put(_ context.Context, videoID int64, version string, limit int, list []*biz.Comment) {
-	if len(list) > maxCachedComments {
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if version == strconv.FormatUint(c.version, 10) {
-		c.lists.Add(videoID, cacheComments(limit, list))
+	if version != strconv.FormatUint(c.version, 10) {
+		return
 	}
+	// A video's list lives in one LRU: one it grew or shrank out of must not answer later.
+	into, other := c.lists, c.long
+	if len(list) > maxCachedComments {
+		into, other = c.long, c.lists
+	}
+	other.Remove(videoID)
+	into.Add(videoID, cacheComments(limit, list))
 }
 
 func (c *memoryCommentCache) changed(_ context.Context, videoID int64) {
@@ -171,6 +194,7 @@ func (c *memoryCommentCache) changed(_ context.Context, videoID int64) {
 	defer c.mu.Unlock()
 	c.version++
 	c.lists.Remove(videoID)
+	c.long.Remove(videoID)
 }
 
 // noCommentCache serves replicas that have no Redis to share a cache through.

@@ -12,14 +12,59 @@ import (
 )
 
 func TestCommentCacheMemory(t *testing.T) {
-	runCommentCacheContract(t, newMemoryCommentCache(time.Minute))
+	c := newMemoryCommentCache(time.Minute)
+	runCommentCacheContract(t, c)
+
+	// Long lists are kept, in an LRU of their own: filling it leaves the short lists in place.
+	ctx := context.Background()
+	_, version, _ := c.get(ctx, 1, 10)
+	c.put(ctx, 1, version, 10, comments(1, 3))
+	for v := int64(100); v < 100+memoryLongCommentVideos+1; v++ {
+		c.put(ctx, v, version, 1000, comments(v, maxCachedComments+1))
+	}
+	if got, _, ok := c.get(ctx, 1, 10); !ok || len(got) != 3 {
+		t.Fatalf("a short list after %d long ones = %v, %v; want it kept", memoryLongCommentVideos+1, got, ok)
+	}
+	if _, _, ok := c.get(ctx, 100, 1000); ok {
+		t.Fatalf("%d long lists kept; want at most %d", memoryLongCommentVideos+1, memoryLongCommentVideos)
+	}
+	if got, _, ok := c.get(ctx, 101, 1000); !ok || len(got) != maxCachedComments+1 {
+		t.Fatalf("the newest long list = %d comments, %v; want all %d", len(got), ok, maxCachedComments+1)
+	}
+
+	// A video's list read under a larger bound replaces the one of the smaller bound, whichever
+	// LRU each belongs to: otherwise the short one would keep answering "may lack some" forever.
+	c.put(ctx, 1, version, 10, comments(1, 10))
+	c.put(ctx, 1, version, 1000, comments(1, maxCachedComments+1))
+	if got, _, ok := c.get(ctx, 1, 1000); !ok || len(got) != maxCachedComments+1 {
+		t.Fatalf("a list grown past the short LRU's size = %d comments, %v; want the long one", len(got), ok)
+	}
 }
 
 func TestCommentCacheRedis(t *testing.T) {
 	cfg := databasetest.Redis(t)
 	rdb := redis.NewClient(&redis.Options{Addr: cfg.GetAddr()})
 	t.Cleanup(func() { rdb.Close() })
-	runCommentCacheContract(t, &redisCommentCache{rdb: rdb, ttl: time.Minute, prefix: cfg.GetKeyPrefix()})
+	c := &redisCommentCache{rdb: rdb, ttl: time.Minute, prefix: cfg.GetKeyPrefix()}
+	runCommentCacheContract(t, c)
+
+	ctx := context.Background()
+	const video = int64(11)
+	_, version, _ := c.get(ctx, video, 10)
+	huge := comments(video, maxCachedComments+1)
+	c.put(ctx, video, version, len(huge), huge)
+	if _, _, ok := c.get(ctx, video, 10); ok {
+		t.Fatalf("a list of %d comments was cached; the limit is %d", len(huge), maxCachedComments)
+	}
+}
+
+// comments returns n comments of video, newest first.
+func comments(video int64, n int) []*biz.Comment {
+	out := make([]*biz.Comment, n)
+	for i := range out {
+		out[i] = &biz.Comment{ID: int64(n - i), VideoID: video, CreatedAt: int64(n - i)}
+	}
+	return out
 }
 
 func runCommentCacheContract(t *testing.T, c commentCache) {
@@ -78,15 +123,5 @@ func runCommentCacheContract(t *testing.T, c commentCache) {
 	c.put(ctx, bounded, version, 5, stored)
 	if got, _, ok := c.get(ctx, bounded, 50); !ok || len(got) != 2 {
 		t.Fatalf("get(limit 50) of the whole list = %v, %v; want both comments", got, ok)
-	}
-
-	_, version, _ = c.get(ctx, video+2, 10)
-	huge := make([]*biz.Comment, maxCachedComments+1)
-	for i := range huge {
-		huge[i] = &biz.Comment{ID: int64(i + 1), VideoID: video + 2}
-	}
-	c.put(ctx, video+2, version, len(huge), huge)
-	if _, _, ok := c.get(ctx, video+2, 10); ok {
-		t.Fatalf("a list of %d comments was cached; the limit is %d", len(huge), maxCachedComments)
 	}
 }
