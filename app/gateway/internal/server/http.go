@@ -28,6 +28,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/encoded"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/web"
 	"github.com/douyin-kratos/douyin/pkg/accesslog"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
@@ -186,6 +187,7 @@ func handle[Req any, PReq interface {
 			reply any
 			err   = decodeParams(c.Request(), req.ProtoReflect())
 		)
+		ctx, kept := encoded.WithSlot(c)
 		if err != nil {
 			err = apierror.New(gatewayv1.ErrorReason_INVALID_PARAMETER, "%s", err.Error())
 		} else {
@@ -194,19 +196,33 @@ func handle[Req any, PReq interface {
 				defer cancel()
 				return call(ctx, in.(PReq))
 			})
-			reply, err = next(c, req)
+			reply, err = next(ctx, req)
 		}
-		return writeReply[Resp](c.Request().Context(), c.Response(), reply, err)
+		return writeReply[Resp](c.Request().Context(), c.Response(), reply, kept.Body(), err)
 	}
 }
 
-// writeReply answers with reply, or with err inside an empty Resp. ctx is the request's.
-func writeReply[Resp proto.Message](ctx context.Context, w http.ResponseWriter, reply any, err error) error {
+// writeReply answers with reply, or with err inside an empty Resp. ctx is the request's. A
+// reply that is a kept answer comes with its body (see encoded): encoded by the first request
+// that writes it, and only written by the rest.
+func writeReply[Resp proto.Message](ctx context.Context, w http.ResponseWriter, reply any, body *encoded.Body, err error) error {
 	if err != nil {
 		var zero Resp
 		return writeFailure(ctx, w, http.StatusOK, zero.ProtoReflect().Type().New(), err)
 	}
-	return writeMessage(w, http.StatusOK, reply.(Resp).ProtoReflect())
+	if body == nil {
+		return writeMessage(w, http.StatusOK, reply.(Resp).ProtoReflect())
+	}
+	json := body.JSON()
+	if json == nil {
+		var encErr error
+		if json, encErr = appendJSON(nil, reply.(Resp).ProtoReflect()); encErr != nil {
+			return writeMessage(w, http.StatusOK, reply.(Resp).ProtoReflect()) // says what failed
+		}
+		body.Keep(json)
+	}
+	writeJSON(w, http.StatusOK, json)
+	return nil
 }
 
 // buffers recycles response buffers: a feed page is about 20 KB, and allocating that for
@@ -235,6 +251,12 @@ func writeMessage(w http.ResponseWriter, status int, m protoreflect.Message) err
 		log.Errorf("encode %s: %v", m.Descriptor().FullName(), err)
 		body, status = append(body[:0], encodingFailure...), http.StatusInternalServerError
 	}
+	writeJSON(w, status, body)
+	return nil
+}
+
+// writeJSON answers with body, a JSON document.
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -243,7 +265,6 @@ func writeMessage(w http.ResponseWriter, status int, m protoreflect.Message) err
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-	return nil
 }
 
 // writeFailure answers err inside the response message resp. The server middleware has made

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
+	"github.com/douyin-kratos/douyin/app/gateway/internal/encoded"
 )
 
 // answers keeps the answers to reads (a feed page, a profile, a list, a chat) until the next
@@ -35,6 +36,8 @@ type answer struct {
 	from int64
 	msg  proto.Message
 	size int
+	// body is msg's JSON, kept by the server the first time it writes msg.
+	body encoded.Body
 }
 
 const (
@@ -71,6 +74,7 @@ func keep[T proto.Message](ctx context.Context, a *answers, changes biz.Counter,
 	}
 	if e, ok := a.kept.Get(key); ok && e.count == count && time.Since(e.at) < maxAnswerAge {
 		if kept := e.msg.(T); fits == nil || fits(kept, e.from) {
+			encoded.Offer(ctx, &e.body)
 			return kept, nil
 		}
 	}
@@ -86,7 +90,9 @@ func keep[T proto.Message](ctx context.Context, a *answers, changes biz.Counter,
 	a.keeping.Lock()
 	defer a.keeping.Unlock()
 	a.kept.Remove(key) // an answer replaced in place would not be subtracted
-	a.kept.Add(key, &answer{count: count, at: time.Now(), from: from, msg: msg, size: size})
+	e := &answer{count: count, at: time.Now(), from: from, msg: msg, size: size}
+	a.kept.Add(key, e)
+	encoded.Offer(ctx, &e.body)
 	a.bytes += int64(size)
 	for a.bytes > a.budget {
 		if _, _, ok := a.kept.RemoveOldest(); !ok {
