@@ -114,7 +114,7 @@ load-attacks: ## The anonymous feed under load, undisturbed and while a client f
 	bash tools/loadtest/run.sh attacks
 
 .PHONY: load-cluster
-load-cluster: ## The feed and user-info load on the all-in-one, then on make cluster's processes (LOAD_REPLICAS=2 of each), next to the reference and to the all-in-one (needs wrk, MariaDB, Redis)
+load-cluster: ## The feed and user-info load on the all-in-one, then on make cluster's processes (LOAD_REPLICAS=1 of each), next to the reference and to the all-in-one (needs wrk, MariaDB, Redis)
 	bash tools/loadtest/cluster.sh
 
 .PHONY: load-scale

@@ -2,7 +2,11 @@ package changes_test
 
 import (
 	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/douyin-kratos/douyin/pkg/changes"
 	"github.com/douyin-kratos/douyin/pkg/database"
@@ -60,5 +64,54 @@ func TestForWithoutRedisIsTheProcessCount(t *testing.T) {
 	}
 	if changes.InProcess(changes.Reads) == changes.InProcess(changes.Messages) {
 		t.Fatal("two counts are one")
+	}
+}
+
+// slowCount counts its reads and holds each until released, to line callers up behind one.
+type slowCount struct {
+	changes.Local
+	reads   atomic.Int64
+	release chan struct{}
+}
+
+func (s *slowCount) Count(ctx context.Context) (int64, error) {
+	s.reads.Add(1)
+	<-s.release
+	return s.Local.Count(ctx)
+}
+
+// Callers that arrive while a read is in flight share the next read, never the one in flight:
+// a change counted before a caller called is in the count it gets.
+func TestCoalescedReadsAfterEveryCaller(t *testing.T) {
+	ctx := context.Background()
+	slow := &slowCount{release: make(chan struct{})}
+	c := changes.Coalesced(slow)
+
+	first := make(chan int64)
+	go func() { n, _ := c.Count(ctx); first <- n }()
+	for slow.reads.Load() == 0 { // the first read is in flight, at count 0
+		runtime.Gosched()
+	}
+	_ = slow.Bump(ctx) // a change, counted before the next callers call
+	var later sync.WaitGroup
+	counts := make(chan int64, 10)
+	for range 10 {
+		later.Add(1)
+		go func() { defer later.Done(); n, _ := c.Count(ctx); counts <- n }()
+	}
+	time.Sleep(50 * time.Millisecond) // let them line up behind the read in flight
+	close(slow.release)
+	if n := <-first; n > 1 {
+		t.Fatalf("first caller got %d", n)
+	}
+	later.Wait()
+	close(counts)
+	for n := range counts {
+		if n != 1 {
+			t.Fatalf("a caller that came after the change got count %d; want 1", n)
+		}
+	}
+	if reads := slow.reads.Load(); reads != 2 {
+		t.Fatalf("%d reads for 11 callers in two waves; want 2", reads)
 	}
 }

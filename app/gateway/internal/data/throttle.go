@@ -44,9 +44,10 @@ func NewRedis(cfg *confv1.Redis, ready *bootstrap.Readiness) (*Redis, func(), er
 func NewChanges(r *Redis, kafka *confv1.Kafka) biz.Changes {
 	switch {
 	case r != nil:
+		// Every read asks for a count: coalesced, concurrent requests share a round trip.
 		return biz.Changes{
-			Reads:    changes.NewRedis(r.client, r.prefix, changes.Reads),
-			Messages: changes.NewRedis(r.client, r.prefix, changes.Messages),
+			Reads:    changes.Coalesced(changes.NewRedis(r.client, r.prefix, changes.Reads)),
+			Messages: changes.Coalesced(changes.NewRedis(r.client, r.prefix, changes.Messages)),
 		}
 	case kafka.GetInProcess():
 		return biz.Changes{Reads: changes.InProcess(changes.Reads), Messages: changes.InProcess(changes.Messages)}
