@@ -3,6 +3,7 @@ module github.com/douyin-kratos/douyin/tools
 go 1.26
 
 require (
+	github.com/douyin-kratos/douyin/tools/yamlnode v0.0.0
 	github.com/glebarez/go-sqlite v1.21.2
 	github.com/go-sql-driver/mysql v1.8.1
 	github.com/google/gnostic-models v0.7.0
@@ -39,3 +40,5 @@ tool (
 	google.golang.org/grpc/cmd/protoc-gen-go-grpc
 	google.golang.org/protobuf/cmd/protoc-gen-go
 )
+
+replace github.com/douyin-kratos/douyin/tools/yamlnode => ./yamlnode

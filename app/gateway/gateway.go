@@ -103,5 +103,5 @@ func adminToken(bc *confv1.Bootstrap) server.AdminToken { return server.AdminTok
 // made through other replicas.
 func newComponent(hs *http.Server, admin nethttp.Handler, accounts *data.AccountChanges, p *bootstrap.Process) *bootstrap.Component {
 	p.HandleAdmin(server.AdminPrefix, admin)
-	return &bootstrap.Component{Name: Name, HTTP: hs, Workers: []transport.Server{accounts}}
+	return &bootstrap.Component{HTTP: hs, Workers: []transport.Server{accounts}}
 }

@@ -3,9 +3,6 @@
 package interaction
 
 import (
-	"github.com/go-kratos/kratos/v2/transport"
-	"github.com/go-kratos/kratos/v2/transport/grpc"
-
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -16,16 +13,15 @@ import (
 const Name = "interaction"
 
 // App is the interaction app. Run alone, it listens on these addresses unless told otherwise.
-var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: `
-grpc_addr: 0.0.0.0:9003
-admin_addr: 127.0.0.1:8003
-`}
+var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: bootstrap.DomainListen(9003, 8003)}
+
+// workers are what the interaction app runs beside its gRPC API: the relay publishing its
+// outbox and the consumer of take-downs.
+func workers(relay *event.Relay, takedowns *event.Consumer) bootstrap.Workers {
+	return bootstrap.Workers{relay, takedowns}
+}
 
 // settings are the interaction rules' settings, from the configuration.
 func settings(bc *confv1.Bootstrap) biz.Settings {
 	return biz.Settings{MaxListItems: int(bc.GetLists().GetMaxItems())}
-}
-
-func newComponent(gs *grpc.Server, relay *event.Relay, takedowns *event.Consumer) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, GRPC: gs, Workers: []transport.Server{relay, takedowns}}
 }

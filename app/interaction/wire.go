@@ -11,13 +11,8 @@ import (
 	"github.com/douyin-kratos/douyin/app/interaction/internal/data"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/moderation"
 )
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	panic(wire.Build(data.ProviderSet, biz.ProviderSet, service.ProviderSet, bootstrap.DomainSet,
-		newComponent, settings,
-		// The words biz refuses, loaded once here (pkg/moderation).
-		moderation.FromConfig, wire.Bind(new(biz.Blocklist), new(*moderation.Blocklist)),
-	))
+	panic(wire.Build(data.ProviderSet, biz.ProviderSet, service.ProviderSet, bootstrap.DomainSet, workers, settings))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/interaction/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/moderation"
 	"github.com/go-kratos/kratos/v2/log"
 )
@@ -38,7 +39,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	awaiter := data.NewAwaiter(v)
+	awaiter := event.AwaiterOf(v)
 	favoriteUsecase := biz.NewFavoriteUsecase(bizSettings, favoriteRepo, videoDirectory, awaiter)
 	redis := confv1Bootstrap.Redis
 	commentRepo := data.NewCommentRepo(v, relay, redis, kafka)
@@ -63,7 +64,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(server, relay, consumer)
+	bootstrapWorkers := workers(relay, consumer)
+	component := bootstrap.DomainComponent(server, bootstrapWorkers)
 	return component, func() {
 		cleanup3()
 		cleanup2()

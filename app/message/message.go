@@ -3,8 +3,6 @@
 package message
 
 import (
-	"github.com/go-kratos/kratos/v2/transport/grpc"
-
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -14,16 +12,12 @@ import (
 const Name = "message"
 
 // App is the message app. Run alone, it listens on these addresses unless told otherwise.
-var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: `
-grpc_addr: 0.0.0.0:9005
-admin_addr: 127.0.0.1:8005
-`}
+var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: bootstrap.DomainListen(9005, 8005)}
+
+// workers: none, the message app publishes and consumes no events.
+func workers() bootstrap.Workers { return nil }
 
 // settings are the message rules' settings, from the configuration.
 func settings(bc *confv1.Bootstrap) biz.Settings {
 	return biz.Settings{FriendsOnly: bc.GetMessage().GetFriendsOnly(), MaxListItems: int(bc.GetLists().GetMaxItems())}
-}
-
-func newComponent(gs *grpc.Server) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, GRPC: gs}
 }

@@ -52,7 +52,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(server)
+	bootstrapWorkers := workers()
+	component := bootstrap.DomainComponent(server, bootstrapWorkers)
 	return component, func() {
 		cleanup3()
 		cleanup2()

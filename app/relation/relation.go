@@ -3,9 +3,6 @@
 package relation
 
 import (
-	"github.com/go-kratos/kratos/v2/transport"
-	"github.com/go-kratos/kratos/v2/transport/grpc"
-
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -16,16 +13,14 @@ import (
 const Name = "relation"
 
 // App is the relation app. Run alone, it listens on these addresses unless told otherwise.
-var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: `
-grpc_addr: 0.0.0.0:9004
-admin_addr: 127.0.0.1:8004
-`}
+var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: bootstrap.DomainListen(9004, 8004)}
+
+// workers are what the relation app runs beside its gRPC API: the relay publishing its outbox.
+func workers(relay *event.Relay) bootstrap.Workers {
+	return bootstrap.Workers{relay}
+}
 
 // settings are the relation rules' settings, from the configuration.
 func settings(bc *confv1.Bootstrap) biz.Settings {
 	return biz.Settings{MaxListItems: int(bc.GetLists().GetMaxItems())}
-}
-
-func newComponent(gs *grpc.Server, relay *event.Relay) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, GRPC: gs, Workers: []transport.Server{relay}}
 }

@@ -14,7 +14,5 @@ import (
 )
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
-	panic(wire.Build(data.ProviderSet, biz.ProviderSet, service.ProviderSet, bootstrap.DomainSet,
-		newComponent, settings,
-	))
+	panic(wire.Build(data.ProviderSet, biz.ProviderSet, service.ProviderSet, bootstrap.DomainSet, workers, settings))
 }

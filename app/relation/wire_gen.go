@@ -13,6 +13,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/relation/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
@@ -37,7 +38,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	awaiter := data.NewAwaiter(v)
+	awaiter := event.AwaiterOf(v)
 	relationUsecase := biz.NewRelationUsecase(bizSettings, followRepo, userDirectory, awaiter)
 	relationService := service.NewRelationService(relationUsecase)
 	server, cleanup3, err := bootstrap.ServeGRPC(grpcSettings, relationService, logger)
@@ -46,7 +47,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(server, relay)
+	bootstrapWorkers := workers(relay)
+	component := bootstrap.DomainComponent(server, bootstrapWorkers)
 	return component, func() {
 		cleanup3()
 		cleanup2()

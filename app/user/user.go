@@ -2,9 +2,6 @@
 package user
 
 import (
-	"github.com/go-kratos/kratos/v2/transport"
-	"github.com/go-kratos/kratos/v2/transport/grpc"
-
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/event"
@@ -14,16 +11,15 @@ import (
 const Name = "user"
 
 // App is the user app. Run alone, it listens on these addresses unless told otherwise.
-var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: `
-grpc_addr: 0.0.0.0:9001
-admin_addr: 127.0.0.1:8001
-`}
+var App = bootstrap.App{Name: Name, Build: wireComponent, Listen: bootstrap.DomainListen(9001, 8001)}
+
+// workers are what the user app runs beside its gRPC API: the consumer applying the counts the
+// other apps' events move.
+func workers(counters *event.Consumer) bootstrap.Workers {
+	return bootstrap.Workers{counters}
+}
 
 // passwordHashing is the password hasher's cost, from the configuration.
 func passwordHashing(bc *confv1.Bootstrap) *confv1.PasswordHashing {
 	return bc.GetAuth().GetPasswordHashing()
-}
-
-func newComponent(gs *grpc.Server, counters *event.Consumer) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, GRPC: gs, Workers: []transport.Server{counters}}
 }

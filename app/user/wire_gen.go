@@ -54,7 +54,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		cleanup()
 		return nil, nil, err
 	}
-	component := newComponent(server, consumer)
+	bootstrapWorkers := workers(consumer)
+	component := bootstrap.DomainComponent(server, bootstrapWorkers)
 	return component, func() {
 		cleanup2()
 		cleanup()

@@ -3,8 +3,6 @@ package video
 
 import (
 	"github.com/go-kratos/kratos/v2/log"
-	"github.com/go-kratos/kratos/v2/transport"
-	"github.com/go-kratos/kratos/v2/transport/grpc"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
@@ -19,10 +17,14 @@ import (
 const Name = "video"
 
 // App is the video app. Run alone, it listens on these addresses unless told otherwise.
-var App = bootstrap.App{Name: Name, Build: build, Listen: `
-grpc_addr: 0.0.0.0:9002
-admin_addr: 127.0.0.1:8002
-`}
+var App = bootstrap.App{Name: Name, Build: build, Listen: bootstrap.DomainListen(9002, 8002)}
+
+// workers are what the video app runs beside its gRPC API: the consumer applying the counts the
+// other apps' events move, the relay publishing its own outbox, and the sweeper of orphaned
+// files.
+func workers(counters *event.Consumer, relay *event.Relay, sweeper *server.Sweeper) bootstrap.Workers {
+	return bootstrap.Workers{counters, relay, sweeper}
+}
 
 // build assembles the app (wireComponent) and makes the process not ready while its object
 // store does not answer: a publish would fail, and the start checked the store only once.
@@ -56,8 +58,4 @@ func uploadDir(bc *confv1.Bootstrap) data.UploadDir {
 		return data.UploadDir(dir)
 	}
 	return data.UploadDir(bc.GetDataDir() + "/tmp")
-}
-
-func newComponent(gs *grpc.Server, counters *event.Consumer, relay *event.Relay, sweeper *server.Sweeper) *bootstrap.Component {
-	return &bootstrap.Component{Name: Name, GRPC: gs, Workers: []transport.Server{counters, relay, sweeper}}
 }

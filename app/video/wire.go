@@ -12,14 +12,11 @@ import (
 	"github.com/douyin-kratos/douyin/app/video/internal/server"
 	"github.com/douyin-kratos/douyin/app/video/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
-	"github.com/douyin-kratos/douyin/pkg/moderation"
 )
 
 func wireComponent(*confv1.Bootstrap, log.Logger, *bootstrap.Process) (*bootstrap.Component, func(), error) {
 	panic(wire.Build(server.ProviderSet, data.ProviderSet, biz.ProviderSet, service.ProviderSet, bootstrap.DomainSet,
-		newComponent, settings, uploadDir,
+		workers, settings, uploadDir,
 		wire.FieldsOf(new(*confv1.Bootstrap), "Video", "Storage"),
-		// The words biz refuses, loaded once here (pkg/moderation).
-		moderation.FromConfig, wire.Bind(new(biz.Blocklist), new(*moderation.Blocklist)),
 	))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/video/internal/service"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/event"
 	"github.com/douyin-kratos/douyin/pkg/moderation"
 	"github.com/go-kratos/kratos/v2/log"
 )
@@ -38,7 +39,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	}
 	relay := data.NewRelay(v, kafka, logger)
 	videoRepo := data.NewVideoRepo(v, objectStore, relay, logger)
-	awaiter := data.NewAwaiter(v)
+	awaiter := event.AwaiterOf(v)
 	video := confv1Bootstrap.Video
 	fFmpeg := data.NewFFmpeg(video, readiness)
 	dataUploadDir := uploadDir(confv1Bootstrap)
@@ -66,7 +67,8 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 		return nil, nil, err
 	}
 	sweeper := server.NewSweeper(videoUsecase, logger)
-	component := newComponent(grpcServer, consumer, relay, sweeper)
+	bootstrapWorkers := workers(consumer, relay, sweeper)
+	component := bootstrap.DomainComponent(grpcServer, bootstrapWorkers)
 	return component, func() {
 		cleanup2()
 		cleanup()

@@ -43,6 +43,7 @@ import (
 // Component is one app as its New injector assembles it: the servers it runs. The all-in-one
 // runs several components in one process; a single-app process runs one.
 type Component struct {
+	// Name is the app's: App.New sets it.
 	Name string
 	// GRPC serves the app's internal API; nil for the gateway.
 	GRPC *grpc.Server
@@ -422,9 +423,15 @@ type App struct {
 	Stateless bool
 }
 
-// New assembles the app from its configuration, its log lines labelled with its name.
+// New assembles the app from its configuration, its log lines labelled and its Component named
+// with its name.
 func (a App) New(bc *confv1.Bootstrap, logger log.Logger, p *Process) (*Component, func(), error) {
-	return a.Build(bc, log.With(logger, "app", a.Name), p)
+	c, cleanup, err := a.Build(bc, log.With(logger, "app", a.Name), p)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.Name = a.Name
+	return c, cleanup, nil
 }
 
 // Main runs the app as its own process, for the distributed deployment (see Main), registering

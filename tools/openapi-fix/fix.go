@@ -6,6 +6,8 @@ import (
 
 	openapiv3 "github.com/google/gnostic-models/openapiv3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/douyin-kratos/douyin/tools/yamlnode"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
@@ -54,42 +56,42 @@ func indexProtos(set *descriptorpb.FileDescriptorSet) (*protos, error) {
 }
 
 func fix(root *yaml.Node, p *protos) {
-	for _, schema := range pairs(lookup(root, "components", "schemas")) {
-		if msg, ok := p.messages[schema.key]; ok {
-			fixAnswerSchema(schema.value, msg)
+	for _, schema := range yamlnode.Pairs(yamlnode.Lookup(root, "components", "schemas")) {
+		if msg, ok := p.messages[schema.Key]; ok {
+			fixAnswerSchema(schema.Value, msg)
 		}
 	}
 	schemes := queryKeySchemes(root)
 	usedTags := map[string]bool{}
-	for _, path := range pairs(lookup(root, "paths")) {
-		for _, op := range pairs(path.value) {
-			if m, ok := p.methods[scalar(lookup(op.value, "operationId"))]; ok {
-				fixOperation(op.value, m, schemes)
+	for _, path := range yamlnode.Pairs(yamlnode.Lookup(root, "paths")) {
+		for _, op := range yamlnode.Pairs(path.Value) {
+			if m, ok := p.methods[yamlnode.Scalar(yamlnode.Lookup(op.Value, "operationId"))]; ok {
+				fixOperation(op.Value, m, schemes)
 			}
-			if tags := lookup(op.value, "tags"); tags != nil {
+			if tags := yamlnode.Lookup(op.Value, "tags"); tags != nil {
 				for _, t := range tags.Content {
 					usedTags[t.Value] = true
 				}
 			}
 		}
 	}
-	if tags := lookup(root, "tags"); tags != nil {
-		tags.Content = slices.DeleteFunc(tags.Content, func(t *yaml.Node) bool { return !usedTags[scalar(lookup(t, "name"))] })
+	if tags := yamlnode.Lookup(root, "tags"); tags != nil {
+		tags.Content = slices.DeleteFunc(tags.Content, func(t *yaml.Node) bool { return !usedTags[yamlnode.Scalar(yamlnode.Lookup(t, "name"))] })
 	}
 	trimCommentIndent(root)
 }
 
 // fixAnswerSchema corrects the schema of msg, a message the gateway answers with.
 func fixAnswerSchema(schema *yaml.Node, msg protoreflect.MessageDescriptor) {
-	props := pairs(lookup(schema, "properties"))
+	props := yamlnode.Pairs(yamlnode.Lookup(schema, "properties"))
 	names := make([]string, 0, len(props))
 	for _, prop := range props {
-		names = append(names, prop.key)
-		field := msg.Fields().ByName(protoreflect.Name(prop.key))
+		names = append(names, prop.Key)
+		field := msg.Fields().ByName(protoreflect.Name(prop.Key))
 		if isInt64(field) {
-			target := prop.value
+			target := prop.Value
 			if field.IsList() {
-				target = lookup(prop.value, "items")
+				target = yamlnode.Lookup(prop.Value, "items")
 			}
 			setInt64(target)
 		}
@@ -98,9 +100,9 @@ func fixAnswerSchema(schema *yaml.Node, msg protoreflect.MessageDescriptor) {
 		return
 	}
 	set(schema, "required", strs(names...), "type")
-	if lookup(schema, "properties", "status_code") != nil && lookup(schema, "properties", "status_msg") != nil {
-		describe(lookup(schema, "properties", "status_code"), statusCodeDescription)
-		describe(lookup(schema, "properties", "status_msg"), statusMsgDescription)
+	if yamlnode.Lookup(schema, "properties", "status_code") != nil && yamlnode.Lookup(schema, "properties", "status_msg") != nil {
+		describe(yamlnode.Lookup(schema, "properties", "status_code"), statusCodeDescription)
+		describe(yamlnode.Lookup(schema, "properties", "status_msg"), statusMsgDescription)
 	}
 }
 
@@ -108,9 +110,9 @@ func fixAnswerSchema(schema *yaml.Node, msg protoreflect.MessageDescriptor) {
 // scheme's name.
 func queryKeySchemes(root *yaml.Node) map[string]string {
 	out := map[string]string{}
-	for _, s := range pairs(lookup(root, "components", "securitySchemes")) {
-		if scalar(lookup(s.value, "type")) == "apiKey" && scalar(lookup(s.value, "in")) == "query" {
-			out[scalar(lookup(s.value, "name"))] = s.key
+	for _, s := range yamlnode.Pairs(yamlnode.Lookup(root, "components", "securitySchemes")) {
+		if yamlnode.Scalar(yamlnode.Lookup(s.Value, "type")) == "apiKey" && yamlnode.Scalar(yamlnode.Lookup(s.Value, "in")) == "query" {
+			out[yamlnode.Scalar(yamlnode.Lookup(s.Value, "name"))] = s.Key
 		}
 	}
 	return out
@@ -118,10 +120,10 @@ func queryKeySchemes(root *yaml.Node) map[string]string {
 
 // fixOperation corrects op, the operation of method m.
 func fixOperation(op *yaml.Node, m protoreflect.MethodDescriptor, schemes map[string]string) {
-	if params := lookup(op, "parameters"); params != nil {
+	if params := yamlnode.Lookup(op, "parameters"); params != nil {
 		params.Content = slices.DeleteFunc(params.Content, func(param *yaml.Node) bool {
-			field := m.Input().Fields().ByName(protoreflect.Name(scalar(lookup(param, "name"))))
-			if field == nil || scalar(lookup(param, "in")) != "query" {
+			field := m.Input().Fields().ByName(protoreflect.Name(yamlnode.Scalar(yamlnode.Lookup(param, "name"))))
+			if field == nil || yamlnode.Scalar(yamlnode.Lookup(param, "in")) != "query" {
 				return false
 			}
 			if field.Kind() == protoreflect.BytesKind {
@@ -138,14 +140,14 @@ func fixOperation(op *yaml.Node, m protoreflect.MethodDescriptor, schemes map[st
 			if isRequired(field) {
 				set(param, "required", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}, "schema")
 			}
-			schema := lookup(param, "schema")
+			schema := yamlnode.Lookup(param, "schema")
 			if isInt64(field) {
 				setInt64(schema)
 			}
 			if proto.HasExtension(field.Options(), openapiv3.E_Property) {
 				constraints := proto.GetExtension(field.Options(), openapiv3.E_Property).(*openapiv3.Schema)
-				for _, c := range pairs(constraints.ToRawInfo()) {
-					set(schema, c.key, c.value, "")
+				for _, c := range yamlnode.Pairs(constraints.ToRawInfo()) {
+					set(schema, c.Key, c.Value, "")
 				}
 			}
 			return false
@@ -157,7 +159,7 @@ func fixOperation(op *yaml.Node, m protoreflect.MethodDescriptor, schemes map[st
 	if option, ok := proto.GetExtension(m.Options(), openapiv3.E_Operation).(*openapiv3.Operation); ok && len(option.GetTags()) > 0 {
 		set(op, "tags", strs(option.GetTags()...), "")
 	}
-	if answer := lookup(op, "responses", "200"); answer != nil {
+	if answer := yamlnode.Lookup(op, "responses", "200"); answer != nil {
 		set(answer, "description", str(okDescription), "")
 	}
 }
@@ -185,7 +187,7 @@ func setInt64(schema *yaml.Node) {
 		return
 	}
 	set(schema, "type", str("integer"), "")
-	if lookup(schema, "format") != nil {
+	if yamlnode.Lookup(schema, "format") != nil {
 		set(schema, "format", str("int64"), "")
 		return
 	}
@@ -196,7 +198,7 @@ func setInt64(schema *yaml.Node) {
 
 // describe gives schema a description unless it has one.
 func describe(schema *yaml.Node, text string) {
-	if schema != nil && lookup(schema, "description") == nil {
+	if schema != nil && yamlnode.Lookup(schema, "description") == nil {
 		set(schema, "description", str(text), "")
 	}
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,196 +74,20 @@ func testProtos() *descriptorpb.FileDescriptorSet {
 	}}}
 }
 
-// generated is what protoc-gen-openapi writes for testProtos (with a document option declaring
-// the token scheme and the Things tag).
-const generated = `openapi: 3.0.3
-info:
-    title: T
-    version: 1.0.0
-paths:
-    /act/:
-        post:
-            tags:
-                - S
-                - Things
-            description: |-
-                Acts on id. The second line
-                 of a comment, and the third
-                 one.
-            operationId: S_Act
-            parameters:
-                - name: token
-                  in: query
-                  schema:
-                    type: string
-                - name: id
-                  in: query
-                  description: The thing.
-                  schema:
-                    type: string
-                - name: data
-                  in: query
-                  schema:
-                    type: string
-                    format: bytes
-                - name: kind
-                  in: query
-                  schema:
-                    type: integer
-                    format: int32
-            responses:
-                "200":
-                    description: OK
-                    content:
-                        application/json:
-                            schema:
-                                $ref: '#/components/schemas/Reply'
-    /list/:
-        get:
-            tags:
-                - S
-            operationId: S_List
-            parameters:
-                - name: token
-                  in: query
-                  schema:
-                    type: string
-                - name: after
-                  in: query
-                  schema:
-                    type: string
-            responses:
-                "200":
-                    description: OK
-                    content:
-                        application/json:
-                            schema:
-                                $ref: '#/components/schemas/Reply'
-components:
-    schemas:
-        Reply:
-            type: object
-            properties:
-                status_code:
-                    type: integer
-                    format: int32
-                status_msg:
-                    type: string
-                ids:
-                    type: array
-                    items:
-                        type: string
-                next:
-                    type: string
-                    description: Where the next page starts.
-    securitySchemes:
-        token:
-            type: apiKey
-            name: token
-            in: query
-tags:
-    - name: Things
-    - name: Unused
-    - name: S
-`
-
-const fixed = `openapi: 3.0.3
-info:
-    title: T
-    version: 1.0.0
-paths:
-    /act/:
-        post:
-            tags:
-                - Things
-            description: |-
-                Acts on id. The second line
-                of a comment, and the third
-                one.
-            operationId: S_Act
-            parameters:
-                - name: id
-                  in: query
-                  description: The thing.
-                  required: true
-                  schema:
-                    type: integer
-                    format: int64
-                - name: kind
-                  in: query
-                  schema:
-                    type: integer
-                    format: int32
-                    enum:
-                        - 1
-                        - 2
-            responses:
-                "200":
-                    description: ` + okDescription + `
-                    content:
-                        application/json:
-                            schema:
-                                $ref: '#/components/schemas/Reply'
-            security:
-                - token: []
-    /list/:
-        get:
-            tags:
-                - S
-            operationId: S_List
-            parameters:
-                - name: after
-                  in: query
-                  schema:
-                    type: integer
-                    format: int64
-            responses:
-                "200":
-                    description: ` + okDescription + `
-                    content:
-                        application/json:
-                            schema:
-                                $ref: '#/components/schemas/Reply'
-            security:
-                - token: []
-                - {}
-components:
-    schemas:
-        Reply:
-            required:
-                - status_code
-                - status_msg
-                - ids
-                - next
-            type: object
-            properties:
-                status_code:
-                    type: integer
-                    format: int32
-                    description: '` + statusCodeDescription + `'
-                status_msg:
-                    type: string
-                    description: '` + statusMsgDescription + `'
-                ids:
-                    type: array
-                    items:
-                        type: integer
-                        format: int64
-                next:
-                    type: integer
-                    format: int64
-                    description: Where the next page starts.
-    securitySchemes:
-        token:
-            type: apiKey
-            name: token
-            in: query
-tags:
-    - name: Things
-    - name: S
-`
+// testdata/generated.yaml is what protoc-gen-openapi writes for testProtos (with a document
+// option declaring the token scheme and the Things tag); testdata/fixed.yaml is what fixDocument
+// must make of it, to the byte.
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
 
 func TestFixDocument(t *testing.T) {
+	generated, fixed := readTestdata(t, "generated.yaml"), readTestdata(t, "fixed.yaml")
 	out, err := fixDocument(testProtos(), []byte(generated))
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +99,11 @@ func TestFixDocument(t *testing.T) {
 
 // A document without the token scheme keeps its token parameters, as ordinary parameters.
 func TestFixDocumentWithoutScheme(t *testing.T) {
+	generated := readTestdata(t, "generated.yaml")
 	src := strings.Replace(generated, "    securitySchemes:\n        token:\n            type: apiKey\n            name: token\n            in: query\n", "", 1)
+	if src == generated {
+		t.Fatal("testdata/generated.yaml declares no token scheme to remove")
+	}
 	out, err := fixDocument(testProtos(), []byte(src))
 	if err != nil {
 		t.Fatal(err)

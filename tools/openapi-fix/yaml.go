@@ -2,53 +2,12 @@ package main
 
 import (
 	"slices"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// Helpers for editing yaml.Node mappings in place, keeping the order of their keys.
-
-type pair struct {
-	key   string
-	value *yaml.Node
-}
-
-func pairs(m *yaml.Node) []pair {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	out := make([]pair, 0, len(m.Content)/2)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		out = append(out, pair{m.Content[i].Value, m.Content[i+1]})
-	}
-	return out
-}
-
-// lookup follows keys down nested mappings; nil if one is missing.
-func lookup(n *yaml.Node, keys ...string) *yaml.Node {
-	for _, k := range keys {
-		var next *yaml.Node
-		for _, p := range pairs(n) {
-			if p.key == k {
-				next = p.value
-				break
-			}
-		}
-		if next == nil {
-			return nil
-		}
-		n = next
-	}
-	return n
-}
-
-func scalar(n *yaml.Node) string {
-	if n == nil {
-		return ""
-	}
-	return strings.TrimSpace(n.Value)
-}
+// Helpers for editing yaml.Node mappings in place, keeping the order of their keys (reading
+// them is yamlnode's).
 
 // set gives key the value in mapping m: in place if key is there, else before the key before
 // if that is there, else at the end.

@@ -3,6 +3,7 @@ module github.com/douyin-kratos/douyin/tools/openapi-lint
 go 1.26.0
 
 require (
+	github.com/douyin-kratos/douyin/tools/yamlnode v0.0.0
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/pb33f/libopenapi v0.41.8
 	github.com/pb33f/libopenapi-validator v0.16.3
@@ -25,3 +26,5 @@ require (
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 )
+
+replace github.com/douyin-kratos/douyin/tools/yamlnode => ../yamlnode

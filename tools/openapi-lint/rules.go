@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/douyin-kratos/douyin/tools/yamlnode"
 )
 
 // rule is a style rule. Those named after a rule of Spectral's "oas" ruleset check what that
@@ -19,50 +21,50 @@ type rule struct {
 func allRules() []rule {
 	return []rule{
 		{"info-contact", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			if info := lookup(root, "info"); info != nil && lookup(info, "contact") == nil {
+			if info := yamlnode.Lookup(root, "info"); info != nil && yamlnode.Lookup(info, "contact") == nil {
 				report(info.Line, "info has no contact")
 			}
 		}},
 		{"info-description", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			if info := lookup(root, "info"); info != nil && scalar(lookup(info, "description")) == "" {
+			if info := yamlnode.Lookup(root, "info"); info != nil && yamlnode.Scalar(yamlnode.Lookup(info, "description")) == "" {
 				report(info.Line, "info has no description")
 			}
 		}},
 		{"info-license", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			if info := lookup(root, "info"); info != nil && lookup(info, "license") == nil {
+			if info := yamlnode.Lookup(root, "info"); info != nil && yamlnode.Lookup(info, "license") == nil {
 				report(info.Line, "info has no license")
 			}
 		}},
 		{"oas3-api-servers", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			servers := lookup(root, "servers")
+			servers := yamlnode.Lookup(root, "servers")
 			if servers == nil || len(servers.Content) == 0 {
 				report(root.Line, "the document names no servers")
 				return
 			}
 			for _, s := range servers.Content {
-				if scalar(lookup(s, "url")) == "" {
+				if yamlnode.Scalar(yamlnode.Lookup(s, "url")) == "" {
 					report(s.Line, "a server has no url")
 				}
 			}
 		}},
 		{"oas3-server-trailing-slash", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			if servers := lookup(root, "servers"); servers != nil {
+			if servers := yamlnode.Lookup(root, "servers"); servers != nil {
 				for _, s := range servers.Content {
-					if url := scalar(lookup(s, "url")); len(url) > 1 && strings.HasSuffix(url, "/") {
+					if url := yamlnode.Scalar(yamlnode.Lookup(s, "url")); len(url) > 1 && strings.HasSuffix(url, "/") {
 						report(s.Line, "server url %q ends with a slash", url)
 					}
 				}
 			}
 		}},
 		{"openapi-tags", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			if tags := lookup(root, "tags"); tags == nil || len(tags.Content) == 0 {
+			if tags := yamlnode.Lookup(root, "tags"); tags == nil || len(tags.Content) == 0 {
 				report(root.Line, "the document declares no tags")
 			}
 		}},
 		{"openapi-tags-uniqueness", "error", func(root *yaml.Node, report func(int, string, ...any)) {
 			seen := map[string]bool{}
-			for _, t := range items(lookup(root, "tags")) {
-				name := scalar(lookup(t, "name"))
+			for _, t := range yamlnode.Items(yamlnode.Lookup(root, "tags")) {
+				name := yamlnode.Scalar(yamlnode.Lookup(t, "name"))
 				if seen[name] {
 					report(t.Line, "tag %q is declared twice", name)
 				}
@@ -70,15 +72,15 @@ func allRules() []rule {
 			}
 		}},
 		{"tag-description", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			for _, t := range items(lookup(root, "tags")) {
-				if scalar(lookup(t, "description")) == "" {
-					report(t.Line, "tag %q has no description", scalar(lookup(t, "name")))
+			for _, t := range yamlnode.Items(yamlnode.Lookup(root, "tags")) {
+				if yamlnode.Scalar(yamlnode.Lookup(t, "description")) == "" {
+					report(t.Line, "tag %q has no description", yamlnode.Scalar(yamlnode.Lookup(t, "name")))
 				}
 			}
 		}},
 		{"operation-operationId", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
 			for _, op := range operations(root) {
-				if scalar(lookup(op.node, "operationId")) == "" {
+				if yamlnode.Scalar(yamlnode.Lookup(op.node, "operationId")) == "" {
 					report(op.line, "%s has no operationId", op)
 				}
 			}
@@ -86,7 +88,7 @@ func allRules() []rule {
 		{"operation-operationId-unique", "error", func(root *yaml.Node, report func(int, string, ...any)) {
 			seen := map[string]bool{}
 			for _, op := range operations(root) {
-				id := scalar(lookup(op.node, "operationId"))
+				id := yamlnode.Scalar(yamlnode.Lookup(op.node, "operationId"))
 				if id != "" && seen[id] {
 					report(op.line, "%s: operationId %q is taken", op, id)
 				}
@@ -95,49 +97,49 @@ func allRules() []rule {
 		}},
 		{"operation-operationId-valid-in-url", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
 			for _, op := range operations(root) {
-				if id := scalar(lookup(op.node, "operationId")); !urlSafe.MatchString(id) {
+				if id := yamlnode.Scalar(yamlnode.Lookup(op.node, "operationId")); !urlSafe.MatchString(id) {
 					report(op.line, "%s: operationId %q has characters a URL cannot hold", op, id)
 				}
 			}
 		}},
 		{"operation-summary", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
 			for _, op := range operations(root) {
-				if scalar(lookup(op.node, "summary")) == "" {
+				if yamlnode.Scalar(yamlnode.Lookup(op.node, "summary")) == "" {
 					report(op.line, "%s has no summary", op)
 				}
 			}
 		}},
 		{"operation-description", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
 			for _, op := range operations(root) {
-				if scalar(lookup(op.node, "description")) == "" {
+				if yamlnode.Scalar(yamlnode.Lookup(op.node, "description")) == "" {
 					report(op.line, "%s has no description", op)
 				}
 			}
 		}},
 		{"operation-tags", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
 			for _, op := range operations(root) {
-				if len(items(lookup(op.node, "tags"))) == 0 {
+				if len(yamlnode.Items(yamlnode.Lookup(op.node, "tags"))) == 0 {
 					report(op.line, "%s has no tags", op)
 				}
 			}
 		}},
 		{"operation-tag-defined", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
 			declared := map[string]bool{}
-			for _, t := range items(lookup(root, "tags")) {
-				declared[scalar(lookup(t, "name"))] = true
+			for _, t := range yamlnode.Items(yamlnode.Lookup(root, "tags")) {
+				declared[yamlnode.Scalar(yamlnode.Lookup(t, "name"))] = true
 			}
 			for _, op := range operations(root) {
-				for _, t := range items(lookup(op.node, "tags")) {
-					if !declared[scalar(t)] {
-						report(t.Line, "%s: tag %q is not declared in the document's tags", op, scalar(t))
+				for _, t := range yamlnode.Items(yamlnode.Lookup(op.node, "tags")) {
+					if !declared[yamlnode.Scalar(t)] {
+						report(t.Line, "%s: tag %q is not declared in the document's tags", op, yamlnode.Scalar(t))
 					}
 				}
 			}
 		}},
 		{"operation-success-response", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
 			for _, op := range operations(root) {
-				if !slices.ContainsFunc(pairs(lookup(op.node, "responses")), func(r pair) bool {
-					return strings.HasPrefix(r.key, "2") || strings.HasPrefix(r.key, "3")
+				if !slices.ContainsFunc(yamlnode.Pairs(yamlnode.Lookup(op.node, "responses")), func(r yamlnode.Pair) bool {
+					return strings.HasPrefix(r.Key, "2") || strings.HasPrefix(r.Key, "3")
 				}) {
 					report(op.line, "%s has no 2xx or 3xx response", op)
 				}
@@ -146,9 +148,9 @@ func allRules() []rule {
 		{"operation-parameters", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
 			for _, op := range operations(root) {
 				seen := map[string]bool{}
-				for _, p := range items(lookup(op.node, "parameters")) {
-					key := scalar(lookup(p, "in")) + " " + scalar(lookup(p, "name"))
-					if lookup(p, "$ref") == nil && seen[key] {
+				for _, p := range yamlnode.Items(yamlnode.Lookup(op.node, "parameters")) {
+					key := yamlnode.Scalar(yamlnode.Lookup(p, "in")) + " " + yamlnode.Scalar(yamlnode.Lookup(p, "name"))
+					if yamlnode.Lookup(p, "$ref") == nil && seen[key] {
 						report(p.Line, "%s: parameter %s is declared twice", op, key)
 					}
 					seen[key] = true
@@ -157,73 +159,73 @@ func allRules() []rule {
 		}},
 		{"oas3-parameter-description", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
 			params := slices.Collect(func(yield func(*yaml.Node) bool) {
-				for _, p := range pairs(lookup(root, "components", "parameters")) {
-					yield(p.value)
+				for _, p := range yamlnode.Pairs(yamlnode.Lookup(root, "components", "parameters")) {
+					yield(p.Value)
 				}
-				for _, path := range pairs(lookup(root, "paths")) {
-					for _, p := range items(lookup(path.value, "parameters")) {
+				for _, path := range yamlnode.Pairs(yamlnode.Lookup(root, "paths")) {
+					for _, p := range yamlnode.Items(yamlnode.Lookup(path.Value, "parameters")) {
 						yield(p)
 					}
 				}
 				for _, op := range operations(root) {
-					for _, p := range items(lookup(op.node, "parameters")) {
+					for _, p := range yamlnode.Items(yamlnode.Lookup(op.node, "parameters")) {
 						yield(p)
 					}
 				}
 			})
 			for _, p := range params {
-				if lookup(p, "$ref") == nil && scalar(lookup(p, "description")) == "" {
-					report(p.Line, "parameter %q has no description", scalar(lookup(p, "name")))
+				if yamlnode.Lookup(p, "$ref") == nil && yamlnode.Scalar(yamlnode.Lookup(p, "description")) == "" {
+					report(p.Line, "parameter %q has no description", yamlnode.Scalar(yamlnode.Lookup(p, "name")))
 				}
 			}
 		}},
 		{"path-keys-no-trailing-slash", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			for _, path := range pairs(lookup(root, "paths")) {
-				if len(path.key) > 1 && strings.HasSuffix(path.key, "/") {
-					report(path.value.Line, "path %s ends with a slash", path.key)
+			for _, path := range yamlnode.Pairs(yamlnode.Lookup(root, "paths")) {
+				if len(path.Key) > 1 && strings.HasSuffix(path.Key, "/") {
+					report(path.Value.Line, "path %s ends with a slash", path.Key)
 				}
 			}
 		}},
 		{"path-not-include-query", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			for _, path := range pairs(lookup(root, "paths")) {
-				if strings.Contains(path.key, "?") {
-					report(path.value.Line, "path %s holds a query string", path.key)
+			for _, path := range yamlnode.Pairs(yamlnode.Lookup(root, "paths")) {
+				if strings.Contains(path.Key, "?") {
+					report(path.Value.Line, "path %s holds a query string", path.Key)
 				}
 			}
 		}},
 		{"oas3-operation-security-defined", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			schemes := lookup(root, "components", "securitySchemes")
+			schemes := yamlnode.Lookup(root, "components", "securitySchemes")
 			for _, requirement := range securityRequirements(root) {
-				for _, s := range pairs(requirement) {
-					if lookup(schemes, s.key) == nil {
-						report(requirement.Line, "security scheme %q is not defined in components.securitySchemes", s.key)
+				for _, s := range yamlnode.Pairs(requirement) {
+					if yamlnode.Lookup(schemes, s.Key) == nil {
+						report(requirement.Line, "security scheme %q is not defined in components.securitySchemes", s.Key)
 					}
 				}
 			}
 		}},
 		{"oas3-unused-component", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
 			refs := map[string]bool{}
-			walk(root, func(n *yaml.Node) {
-				if ref := lookup(n, "$ref"); ref != nil {
-					refs[scalar(ref)] = true
+			yamlnode.Walk(root, func(n *yaml.Node) {
+				if ref := yamlnode.Lookup(n, "$ref"); ref != nil {
+					refs[yamlnode.Scalar(ref)] = true
 				}
 			})
 			for _, requirement := range securityRequirements(root) {
-				for _, s := range pairs(requirement) {
-					refs["#/components/securitySchemes/"+s.key] = true
+				for _, s := range yamlnode.Pairs(requirement) {
+					refs["#/components/securitySchemes/"+s.Key] = true
 				}
 			}
-			for _, kind := range pairs(lookup(root, "components")) {
-				for _, c := range pairs(kind.value) {
-					if !refs["#/components/"+kind.key+"/"+c.key] {
-						report(c.value.Line, "components.%s.%s is never used", kind.key, c.key)
+			for _, kind := range yamlnode.Pairs(yamlnode.Lookup(root, "components")) {
+				for _, c := range yamlnode.Pairs(kind.Value) {
+					if !refs["#/components/"+kind.Key+"/"+c.Key] {
+						report(c.Value.Line, "components.%s.%s is never used", kind.Key, c.Key)
 					}
 				}
 			}
 		}},
 		{"typed-enum", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			walk(root, func(n *yaml.Node) {
-				enum, typ := lookup(n, "enum"), scalar(lookup(n, "type"))
+			yamlnode.Walk(root, func(n *yaml.Node) {
+				enum, typ := yamlnode.Lookup(n, "enum"), yamlnode.Scalar(yamlnode.Lookup(n, "type"))
 				if enum == nil || enum.Kind != yaml.SequenceNode || typ == "" {
 					return
 				}
@@ -235,8 +237,8 @@ func allRules() []rule {
 			})
 		}},
 		{"duplicated-entry-in-enum", "warn", func(root *yaml.Node, report func(int, string, ...any)) {
-			walk(root, func(n *yaml.Node) {
-				enum := lookup(n, "enum")
+			yamlnode.Walk(root, func(n *yaml.Node) {
+				enum := yamlnode.Lookup(n, "enum")
 				if enum == nil || enum.Kind != yaml.SequenceNode {
 					return
 				}
@@ -250,8 +252,8 @@ func allRules() []rule {
 			})
 		}},
 		{"no-$ref-siblings", "error", func(root *yaml.Node, report func(int, string, ...any)) {
-			walk(root, func(n *yaml.Node) {
-				if lookup(n, "$ref") != nil && len(n.Content) > 2 {
+			yamlnode.Walk(root, func(n *yaml.Node) {
+				if yamlnode.Lookup(n, "$ref") != nil && len(n.Content) > 2 {
 					report(n.Line, "keys beside $ref are ignored in OpenAPI 3.0")
 				}
 			})
@@ -288,10 +290,10 @@ func (o operation) String() string { return strings.ToUpper(o.method) + " " + o.
 
 func operations(root *yaml.Node) []operation {
 	var out []operation
-	for _, path := range pairs(lookup(root, "paths")) {
-		for i := 0; i+1 < len(path.value.Content); i += 2 {
-			if key := path.value.Content[i]; slices.Contains(methods, key.Value) {
-				out = append(out, operation{key.Value, path.key, path.value.Content[i+1], key.Line})
+	for _, path := range yamlnode.Pairs(yamlnode.Lookup(root, "paths")) {
+		for i := 0; i+1 < len(path.Value.Content); i += 2 {
+			if key := path.Value.Content[i]; slices.Contains(methods, key.Value) {
+				out = append(out, operation{key.Value, path.Key, path.Value.Content[i+1], key.Line})
 			}
 		}
 	}
@@ -300,9 +302,9 @@ func operations(root *yaml.Node) []operation {
 
 // securityRequirements are the document's and every operation's.
 func securityRequirements(root *yaml.Node) []*yaml.Node {
-	out := items(lookup(root, "security"))
+	out := yamlnode.Items(yamlnode.Lookup(root, "security"))
 	for _, op := range operations(root) {
-		out = append(out, items(lookup(op.node, "security"))...)
+		out = append(out, yamlnode.Items(yamlnode.Lookup(op.node, "security"))...)
 	}
 	return out
 }
@@ -323,10 +325,10 @@ func fitsType(v *yaml.Node, typ string) bool {
 
 // markdown calls fn with every description and summary text: what renderers show as markdown.
 func markdown(root *yaml.Node, fn func(text *yaml.Node)) {
-	walk(root, func(n *yaml.Node) {
-		for _, p := range pairs(n) {
-			if (p.key == "description" || p.key == "summary") && p.value.Kind == yaml.ScalarNode {
-				fn(p.value)
+	yamlnode.Walk(root, func(n *yaml.Node) {
+		for _, p := range yamlnode.Pairs(n) {
+			if (p.Key == "description" || p.Key == "summary") && p.Value.Kind == yaml.ScalarNode {
+				fn(p.Value)
 			}
 		}
 	})

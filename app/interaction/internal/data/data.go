@@ -9,12 +9,12 @@ import (
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
-	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
+	"github.com/douyin-kratos/douyin/pkg/moderation"
 )
 
 // ProviderSet provides the adapters of this package.
@@ -23,7 +23,9 @@ var ProviderSet = wire.NewSet(
 	NewFavoriteRepo, wire.Bind(new(biz.FavoriteRepo), new(*FavoriteRepo)),
 	NewCommentRepo, wire.Bind(new(biz.CommentRepo), new(*CommentRepo)),
 	NewVideoDirectory, wire.Bind(new(biz.VideoDirectory), new(*VideoDirectory)),
-	NewAwaiter, NewTakedownConsumer,
+	event.AwaiterOf, NewTakedownConsumer,
+	// The words biz refuses (pkg/moderation), loaded once when the app is assembled.
+	moderation.FromConfig, wire.Bind(new(biz.Blocklist), new(*moderation.Blocklist)),
 )
 
 // Data holds the connections the repositories share.
@@ -33,9 +35,6 @@ type Data = event.Stores
 func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.Readiness) (*Data, func(), error) {
 	return event.OpenStores(settings, kafka, "interaction", migrate, ready)
 }
-
-// NewAwaiter is how an action waits for the counts it moved (api/counts/v1).
-func NewAwaiter(d *Data) countsv1.Awaiter { return countsv1.Awaiter{Acks: d.Acks, Wait: d.ApplyWait} }
 
 func migrate(db *gorm.DB) error {
 	if err := database.Migrate(db, &commentModel{}, &takenDownModel{}); err != nil {
@@ -49,5 +48,5 @@ func migrate(db *gorm.DB) error {
 
 // NewRelay publishes the outbox; it runs as one of the app's servers.
 func NewRelay(d *Data, kafka *confv1.Kafka, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.DB, event.Brokers(kafka), []string{interactionv1.TopicFavorite, interactionv1.TopicComment}, logger, event.CountChanges(d.Changes))
+	return event.RelayOf(d, kafka, logger, interactionv1.TopicFavorite, interactionv1.TopicComment)
 }

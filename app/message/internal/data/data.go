@@ -10,6 +10,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/message/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
+	"github.com/douyin-kratos/douyin/pkg/moderation"
 )
 
 // ProviderSet provides the adapters of this package.
@@ -17,6 +18,8 @@ var ProviderSet = wire.NewSet(
 	NewData,
 	NewMessageRepo, wire.Bind(new(biz.MessageRepo), new(*MessageRepo)),
 	NewFriendChecker, wire.Bind(new(biz.FriendChecker), new(*FriendChecker)),
+	// The words biz refuses (pkg/moderation), loaded once when the app is assembled.
+	moderation.FromConfig, wire.Bind(new(biz.Blocklist), new(*moderation.Blocklist)),
 )
 
 // Data holds the connections the repositories share.

@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
-	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	relationv1 "github.com/douyin-kratos/douyin/api/relation/v1"
 	"github.com/douyin-kratos/douyin/app/relation/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
@@ -22,7 +21,7 @@ var ProviderSet = wire.NewSet(
 	NewData, NewRelay,
 	NewFollowRepo, wire.Bind(new(biz.FollowRepo), new(*FollowRepo)),
 	NewUserDirectory, wire.Bind(new(biz.UserDirectory), new(*UserDirectory)),
-	NewAwaiter,
+	event.AwaiterOf,
 )
 
 // Data holds the connections the repositories share.
@@ -33,9 +32,6 @@ func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.R
 	return event.OpenStores(settings, kafka, "relation", migrate, ready)
 }
 
-// NewAwaiter is how an action waits for the counts it moved (api/counts/v1).
-func NewAwaiter(d *Data) countsv1.Awaiter { return countsv1.Awaiter{Acks: d.Acks, Wait: d.ApplyWait} }
-
 func migrate(db *gorm.DB) error {
 	if err := database.Migrate(db, &followModel{}); err != nil {
 		return err
@@ -45,5 +41,5 @@ func migrate(db *gorm.DB) error {
 
 // NewRelay publishes the outbox; it runs as one of the app's servers.
 func NewRelay(d *Data, kafka *confv1.Kafka, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.DB, event.Brokers(kafka), []string{relationv1.TopicFollow}, logger, event.CountChanges(d.Changes))
+	return event.RelayOf(d, kafka, logger, relationv1.TopicFollow)
 }

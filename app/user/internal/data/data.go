@@ -10,10 +10,15 @@ import (
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
+	"github.com/douyin-kratos/douyin/pkg/moderation"
 )
 
 // ProviderSet provides the repositories of this package.
-var ProviderSet = wire.NewSet(NewData, NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)), NewCounterConsumer)
+var ProviderSet = wire.NewSet(
+	NewData, NewUserRepo, wire.Bind(new(biz.UserRepo), new(*UserRepo)), NewCounterConsumer,
+	// The words biz refuses (pkg/moderation), loaded once when the app is assembled.
+	moderation.FromConfig, wire.Bind(new(biz.Blocklist), new(*moderation.Blocklist)),
+)
 
 // Data holds the connections the repositories share.
 type Data = event.Stores

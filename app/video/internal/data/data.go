@@ -9,12 +9,12 @@ import (
 	"gorm.io/gorm"
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
-	countsv1 "github.com/douyin-kratos/douyin/api/counts/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database"
 	"github.com/douyin-kratos/douyin/pkg/event"
+	"github.com/douyin-kratos/douyin/pkg/moderation"
 )
 
 // ProviderSet provides the adapters of this package.
@@ -25,7 +25,9 @@ var ProviderSet = wire.NewSet(
 	NewFFmpeg, wire.Bind(new(biz.MediaTool), new(*FFmpeg)),
 	NewUploadSpool, wire.Bind(new(biz.UploadSpool), new(*UploadSpool)),
 	NewCounterConsumer, NewRelay,
-	NewAwaiter,
+	event.AwaiterOf,
+	// The words biz refuses (pkg/moderation), loaded once when the app is assembled.
+	moderation.FromConfig, wire.Bind(new(biz.Blocklist), new(*moderation.Blocklist)),
 )
 
 // Data holds the connections the repositories share.
@@ -35,9 +37,6 @@ type Data = event.Stores
 func NewData(settings database.Settings, kafka *confv1.Kafka, ready *bootstrap.Readiness) (*Data, func(), error) {
 	return event.OpenStores(settings, kafka, "video", migrateAndBackfill, ready)
 }
-
-// NewAwaiter is how an action waits for the counts it moved (api/counts/v1).
-func NewAwaiter(d *Data) countsv1.Awaiter { return countsv1.Awaiter{Acks: d.Acks, Wait: d.ApplyWait} }
 
 // migrateAndBackfill brings the schema up to date, then announces the work counts of a store
 // created before VideoPublished events existed (once).
@@ -57,5 +56,5 @@ func migrate(db *gorm.DB) error {
 
 // NewRelay publishes the outbox; it runs as one of the app's workers.
 func NewRelay(d *Data, kafka *confv1.Kafka, logger log.Logger) *event.Relay {
-	return event.NewRelay(d.DB, event.Brokers(kafka), []string{videov1.TopicPublished}, logger, event.CountChanges(d.Changes))
+	return event.RelayOf(d, kafka, logger, videov1.TopicPublished)
 }
