@@ -41,12 +41,11 @@ type answer struct {
 }
 
 const (
-	// answerBudget bounds the bytes of the answers kept (as encoded protobuf, about their size
-	// in memory).
+	// answerBudget bounds the memory of the answers kept, as answerCost estimates it.
 	answerBudget = 32 << 20
 	// maxKeptAnswer keeps a huge list (100,000 followers) from taking the budget.
 	maxKeptAnswer = 256 << 10
-	maxAnswers    = 1 << 16
+	maxAnswers    = 1 << 15
 	// maxAnswerAge bounds an answer's life when a change could not be counted (Redis
 	// unreachable at that moment) or an app counts its changes elsewhere (misconfigured).
 	maxAnswerAge = 10 * time.Second
@@ -83,7 +82,7 @@ func keep[T proto.Message](ctx context.Context, a *answers, changes biz.Counter,
 	if err != nil || degraded() {
 		return msg, err
 	}
-	size := proto.Size(msg)
+	size := answerCost(key, msg)
 	if size > maxKeptAnswer {
 		return msg, nil
 	}
@@ -100,6 +99,16 @@ func keep[T proto.Message](ctx context.Context, a *answers, changes biz.Counter,
 		}
 	}
 	return msg, nil
+}
+
+// answerCost estimates the memory an answer takes when kept: its message, held as Go structs,
+// and its JSON are each about twice its protobuf encoding, and a small answer's fixed costs
+// (the entry, the list's element, the key) outweigh its content. Counting only the encoding let
+// a flood of distinct keys (one Host header per request) grow the process by half a gigabyte
+// with a budget of 32 MB.
+func answerCost(key string, msg proto.Message) int {
+	const perEntry = 512
+	return 4*proto.Size(msg) + len(key) + perEntry
 }
 
 // answerKey is the key of a read's answer: the method, who asks, its parameters and, when links

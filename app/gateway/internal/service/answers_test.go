@@ -205,7 +205,7 @@ func TestFeedPagesFitLaterTimesOnly(t *testing.T) {
 func TestAnswersStayWithinTheirBudget(t *testing.T) {
 	ctx := context.Background()
 	a := newAnswers(biz.Changes{Reads: &counter{}})
-	a.budget = 1000
+	a.budget = 4000
 	big := func(context.Context) (*gatewayv1.UserInfoResponse, error) {
 		return &gatewayv1.UserInfoResponse{User: &gatewayv1.User{Signature: strings.Repeat("x", 300)}}, nil
 	}
