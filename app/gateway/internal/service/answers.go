@@ -43,8 +43,10 @@ type answer struct {
 const (
 	// answerBudget bounds the memory of the answers kept, as answerCost estimates it.
 	answerBudget = 32 << 20
-	// maxKeptAnswer keeps a huge list (100,000 followers) from taking the budget.
-	maxKeptAnswer = 256 << 10
+	// maxKeptAnswer keeps one answer from taking much of the budget, yet keeps a list at its
+	// bound (lists.max_items, 1,000 users: about 0.7 MB as answerCost counts), which the most
+	// followed users' lists are.
+	maxKeptAnswer = 1 << 20
 	maxAnswers    = 1 << 15
 	// maxAnswerAge bounds an answer's life when a change could not be counted (Redis
 	// unreachable at that moment) or an app counts its changes elsewhere (misconfigured).
