@@ -90,6 +90,9 @@ func keep[T proto.Message](ctx context.Context, a *answers, changes biz.Counter,
 	}
 	a.keeping.Lock()
 	defer a.keeping.Unlock()
+	if newer, ok := a.kept.Peek(key); ok && newer.count > count {
+		return msg, nil // a slower read must not replace what a later one kept
+	}
 	a.kept.Remove(key) // an answer replaced in place would not be subtracted
 	e := &answer{count: count, at: time.Now(), from: from, msg: msg, size: size}
 	a.kept.Add(key, e)

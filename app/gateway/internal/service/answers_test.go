@@ -229,3 +229,28 @@ func TestAnswersStayWithinTheirBudget(t *testing.T) {
 		t.Fatalf("bytes %d, but the answers kept add up to %d", a.bytes, sum)
 	}
 }
+
+// A read that started before a change and ends after a later read kept its answer does not
+// replace that answer: the newer one stays kept.
+func TestASlowReadDoesNotReplaceANewerAnswer(t *testing.T) {
+	ctx := context.Background()
+	changes := &counter{n: 1}
+	a := newAnswers(biz.Changes{Reads: changes})
+	slow := func(context.Context) (*gatewayv1.UserInfoResponse, error) {
+		// While this read runs, a change comes and another request keeps the new answer.
+		changes.n = 2
+		if _, err := keep(ctx, a, a.changes.Reads, "k", 0, nil, func(context.Context) (*gatewayv1.UserInfoResponse, error) {
+			return &gatewayv1.UserInfoResponse{User: &gatewayv1.User{Id: 2}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return &gatewayv1.UserInfoResponse{User: &gatewayv1.User{Id: 1}}, nil
+	}
+	if _, err := keep(ctx, a, a.changes.Reads, "k", 0, nil, slow); err != nil {
+		t.Fatal(err)
+	}
+	e, ok := a.kept.Peek("k")
+	if !ok || e.count != 2 || e.msg.(*gatewayv1.UserInfoResponse).GetUser().GetId() != 2 {
+		t.Fatalf("kept %+v; want the answer read at count 2", e)
+	}
+}
