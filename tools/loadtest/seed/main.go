@@ -240,19 +240,31 @@ func (s *seeder) account(i int) (int64, error) {
 	return s.firstAccount + int64(i), nil
 }
 
-// comments adds the comments of each video in per, a second apart, the newest a minute ago.
-func (s *seeder) comments(per counts) error {
+// each runs add for every id in per with a count above zero, in id order, on app's database,
+// with end, a minute ago: the time the newest row it adds is given.
+func (s *seeder) each(per counts, app string, add func(db *sql.DB, id int64, n int, end int64) error) error {
 	if len(per) == 0 {
 		return nil
 	}
-	db, err := s.st.open("interaction")
+	db, err := s.st.open(app)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	end := time.Now().Add(-time.Minute).UnixMilli()
-	for _, video := range per.sorted() {
-		n := per[video]
+	for _, id := range per.sorted() {
+		if n := per[id]; n > 0 {
+			if err := add(db, id, n, end); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// comments adds the comments of each video in per, a second apart, the newest a minute ago.
+func (s *seeder) comments(per counts) error {
+	return s.each(per, "interaction", func(db *sql.DB, video int64, n int, end int64) error {
 		err := insertRows(db, "comments (video_id, user_id, content, created_at)", "(?, ?, ?, ?)", n, func(i int) []any {
 			return []any{video, i%s.authors + 1, fmt.Sprintf("seeded comment %d", i), end - int64(n-i)*1000}
 		})
@@ -261,26 +273,13 @@ func (s *seeder) comments(per counts) error {
 		}
 		s.move("video", "videos", "comment_count", int64(n), video, video)
 		fmt.Printf("added %d comments to video %d\n", n, video)
-	}
-	return nil
+		return nil
+	})
 }
 
 // followers makes the first n added accounts follow each user in per.
 func (s *seeder) followers(per counts) error {
-	if len(per) == 0 {
-		return nil
-	}
-	db, err := s.st.open("relation")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	end := time.Now().Add(-time.Minute).UnixMilli()
-	for _, user := range per.sorted() {
-		n := per[user]
-		if n == 0 {
-			continue
-		}
+	return s.each(per, "relation", func(db *sql.DB, user int64, n int, end int64) error {
 		last, err := s.account(n - 1)
 		if err != nil {
 			return err
@@ -294,24 +293,14 @@ func (s *seeder) followers(per counts) error {
 		s.move("user", "users", "follower_count", int64(n), user, user)
 		s.move("user", "users", "follow_count", 1, s.firstAccount, last)
 		fmt.Printf("added %d followers of user %d\n", n, user)
-	}
-	return nil
+		return nil
+	})
 }
 
 // follows makes each user in per follow n others: users 1..authors but itself, then the added
 // accounts.
 func (s *seeder) follows(per counts) error {
-	if len(per) == 0 {
-		return nil
-	}
-	db, err := s.st.open("relation")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	end := time.Now().Add(-time.Minute).UnixMilli()
-	for _, user := range per.sorted() {
-		n := per[user]
+	return s.each(per, "relation", func(db *sql.DB, user int64, n int, end int64) error {
 		var followees []int64
 		for id := int64(1); id <= int64(s.authors) && len(followees) < n; id++ {
 			if id != user {
@@ -340,8 +329,8 @@ func (s *seeder) follows(per counts) error {
 		}
 		s.move("user", "users", "follow_count", int64(n), user, user)
 		fmt.Printf("user %d follows %d users\n", user, n)
-	}
-	return nil
+		return nil
+	})
 }
 
 // likes makes each user in per like the newest n videos.
@@ -354,17 +343,7 @@ func (s *seeder) likes(per counts) error {
 		return err
 	}
 	defer videos.Close()
-	db, err := s.st.open("interaction")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	end := time.Now().Add(-time.Minute).UnixMilli()
-	for _, user := range per.sorted() {
-		n := per[user]
-		if n == 0 {
-			continue
-		}
+	return s.each(per, "interaction", func(db *sql.DB, user int64, n int, end int64) error {
 		type liked struct{ id, author, publishedAt int64 }
 		var newest []liked
 		rows, err := videos.Query("SELECT id, author_id, published_at FROM videos ORDER BY published_at DESC LIMIT ?", n)
@@ -405,8 +384,8 @@ func (s *seeder) likes(per counts) error {
 		}
 		s.move("user", "users", "favorite_count", int64(n), user, user)
 		fmt.Printf("user %d likes the %d newest videos\n", user, n)
-	}
-	return nil
+		return nil
+	})
 }
 
 // applyMoves applies the counter moves collected, per app in one transaction.
