@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/douyin-kratos/douyin/pkg/changes"
 	"github.com/douyin-kratos/douyin/pkg/metrics"
@@ -242,27 +241,28 @@ func (c *Consumer) committed(ctx context.Context, batch []kafka.Message, applied
 }
 
 // apply applies the batch in one transaction and returns the events it applied for the first
-// time.
+// time. Another consumer of the group may have applied some of them meanwhile (a rebalance hands
+// a partition over while its old owner still applies it): recording them again then fails on
+// their key, and the batch is applied anew, without them.
 func (c *Consumer) apply(ctx context.Context, batch []kafka.Message) ([]Message, error) {
+	for attempt := 1; ; attempt++ {
+		applied, err := c.applyOnce(ctx, batch)
+		if errors.Is(err, gorm.ErrDuplicatedKey) && attempt < 3 {
+			continue
+		}
+		return applied, err
+	}
+}
+
+func (c *Consumer) applyOnce(ctx context.Context, batch []kafka.Message) ([]Message, error) {
 	var applied []Message
 	err := c.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		applied = applied[:0]
-		for _, km := range batch {
-			msg := fromKafka(km)
-			if msg.EventID == "" {
-				c.log.Errorw("msg", "event without an id passed over", "topic", msg.Topic, "offset", km.Offset)
-				continue
-			}
-			res := tx.Clauses(clause.OnConflict{
-				Columns:   []clause.Column{{Name: "consumer"}, {Name: "event_id"}},
-				DoNothing: true,
-			}).Create(&consumedEvent{Consumer: c.name, EventID: msg.EventID})
-			if res.Error != nil {
-				return fmt.Errorf("record event %s: %w", msg.EventID, res.Error)
-			}
-			if res.RowsAffected == 0 {
-				continue // applied before: a redelivery or a republished outbox row
-			}
+		fresh, err := c.firstTime(tx, batch)
+		if err != nil {
+			return err
+		}
+		for _, msg := range fresh {
 			if err := c.handleTraced(ctx, tx, msg); err != nil {
 				if errors.Is(err, ErrSkip) {
 					c.log.Warnw("msg", "event passed over", "event_id", msg.EventID, "type", msg.Type, "error", err)
@@ -275,6 +275,51 @@ func (c *Consumer) apply(ctx context.Context, batch []kafka.Message) ([]Message,
 		return nil
 	})
 	return applied, err
+}
+
+// firstTime records, within tx, the events of batch this consumer has not applied before, and
+// returns them in the batch's order: one read and one insert for the whole batch. An event that
+// comes twice (a redelivery, an outbox row published twice) is returned once, the first time.
+func (c *Consumer) firstTime(tx *gorm.DB, batch []kafka.Message) ([]Message, error) {
+	msgs := make([]Message, 0, len(batch))
+	ids := make([]string, 0, len(batch))
+	for _, km := range batch {
+		msg := fromKafka(km)
+		if msg.EventID == "" {
+			c.log.Errorw("msg", "event without an id passed over", "topic", msg.Topic, "offset", km.Offset)
+			continue
+		}
+		msgs = append(msgs, msg)
+		ids = append(ids, msg.EventID)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var known []string
+	if err := tx.Model(&consumedEvent{}).Where("consumer = ? AND event_id IN ?", c.name, ids).Pluck("event_id", &known).Error; err != nil {
+		return nil, fmt.Errorf("read applied events: %w", err)
+	}
+	seen := make(map[string]bool, len(ids))
+	for _, id := range known {
+		seen[id] = true
+	}
+	fresh := msgs[:0]
+	now := time.Now()
+	rows := make([]consumedEvent, 0, len(msgs))
+	for _, msg := range msgs {
+		if seen[msg.EventID] {
+			continue // applied before
+		}
+		seen[msg.EventID] = true
+		fresh = append(fresh, msg)
+		rows = append(rows, consumedEvent{Consumer: c.name, EventID: msg.EventID, CreatedAt: now})
+	}
+	if len(rows) > 0 {
+		if err := tx.Create(&rows).Error; err != nil {
+			return nil, fmt.Errorf("record %d events: %w", len(rows), err)
+		}
+	}
+	return fresh, nil
 }
 
 // handleTraced runs the handler for msg, in a span continuing the trace of the request that

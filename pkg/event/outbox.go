@@ -139,9 +139,21 @@ type Outgoing struct {
 // for each attempt and returns the event, or nil when it found nothing to change (a like of a
 // liked video). Commit returns the id of the event committed, or "" when there was none.
 //
+// On SQLite, changes committed at the same time share one transaction (see committer): change
+// then sees what the changes before it in that transaction wrote, as it would have after
+// their commits.
+//
 // When Commit fails the change may still have been committed (its answer lost on the way):
 // callers that cache what the change touches should drop it after an error too.
 func (r *Relay) Commit(ctx context.Context, change func(tx *gorm.DB, eventID string) (*Outgoing, error)) (string, error) {
+	if r.group != nil {
+		return r.group.commit(r, ctx, change)
+	}
+	return r.commitAlone(ctx, change)
+}
+
+// commitAlone makes change in a transaction of its own.
+func (r *Relay) commitAlone(ctx context.Context, change func(tx *gorm.DB, eventID string) (*Outgoing, error)) (string, error) {
 	var committed string
 	err := database.Transaction(ctx, r.db, func(tx *gorm.DB) error {
 		committed = "" // an attempt rolled back took its event with it
@@ -156,19 +168,26 @@ func (r *Relay) Commit(ctx context.Context, change func(tx *gorm.DB, eventID str
 		committed = eventID
 		return nil
 	})
-	if r.changes != nil {
-		if bumpErr := r.changes.Bump(ctx); bumpErr != nil {
-			// The change stands; caches that did not hear of it drop it at their bound.
-			r.log.Warnw("msg", "could not count a change for the read caches", "error", bumpErr)
-		}
-	}
+	// Counted also after an error: the commit may have happened with its answer lost.
+	r.ran(ctx, err == nil && committed != "")
 	if err != nil {
 		return "", err
 	}
-	if committed != "" {
+	return committed, nil
+}
+
+// ran follows a transaction of Commit's: it counts the change for the read caches and, when
+// events were committed, wakes the relay.
+func (r *Relay) ran(ctx context.Context, enqueued bool) {
+	if r.changes != nil {
+		if err := r.changes.Bump(ctx); err != nil {
+			// The change stands; caches that did not hear of it drop it at their bound.
+			r.log.Warnw("msg", "could not count a change for the read caches", "error", err)
+		}
+	}
+	if enqueued {
 		r.Notify()
 	}
-	return committed, nil
 }
 
 // Router gives the topic an event travels on and its key; "" for a message it does not know.
@@ -224,6 +243,8 @@ type Relay struct {
 	done    chan struct{}
 	// changes is bumped after every transaction Commit ran (changes.Counter); nil counts none.
 	changes changes.Counter
+	// group gathers concurrent Commits into one transaction; nil where each has its own.
+	group *committer
 }
 
 // RelayOption configures a Relay.
@@ -254,6 +275,9 @@ func NewRelay(db *gorm.DB, brokers, topics []string, logger log.Logger, opts ...
 		poll: time.Second,
 		log:  log.NewHelper(logger),
 		done: make(chan struct{}),
+	}
+	if db.Dialector.Name() == "sqlite" { // one writer: see committer
+		r.group = &committer{}
 	}
 	for _, opt := range opts {
 		opt(r)
