@@ -5,13 +5,18 @@
 package encoded
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"sync/atomic"
 )
 
 // Body is the place of one kept answer's encoding: empty until the first request that writes
-// the answer fills it.
-type Body struct{ json atomic.Pointer[[]byte] }
+// the answer fills it. Its gzip form is made the first time a client that accepts it asks.
+type Body struct {
+	json    atomic.Pointer[[]byte]
+	gzipped atomic.Pointer[[]byte]
+}
 
 // JSON is the encoding, or nil before the first write.
 func (b *Body) JSON() []byte {
@@ -23,6 +28,27 @@ func (b *Body) JSON() []byte {
 
 // Keep stores the encoding; json must not change afterwards.
 func (b *Body) Keep(json []byte) { b.json.Store(&json) }
+
+// Gzipped is the kept encoding compressed with gzip, made on the first call (after Keep).
+// Requests that race on the first call each compress it, and one result is kept: the same
+// bytes either way.
+func (b *Body) Gzipped() []byte {
+	if p := b.gzipped.Load(); p != nil {
+		return *p
+	}
+	json := b.JSON()
+	var buf bytes.Buffer
+	buf.Grow(len(json) / 4)
+	// The fastest level: an answer is kept until the next change, which may come in
+	// milliseconds, and most of what repeats in a page (keys, authors, URLs) compresses at
+	// any level.
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // the level is valid
+	_, _ = zw.Write(json)                                // a bytes.Buffer does not fail
+	_ = zw.Close()
+	zipped := buf.Bytes()
+	b.gzipped.CompareAndSwap(nil, &zipped)
+	return *b.gzipped.Load()
+}
 
 // Slot is where a request's handler learns that its answer is a kept one.
 type Slot struct{ body *Body }

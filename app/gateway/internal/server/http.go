@@ -198,17 +198,18 @@ func handle[Req any, PReq interface {
 			})
 			reply, err = next(ctx, req)
 		}
-		return writeReply[Resp](c.Request().Context(), c.Response(), reply, kept.Body(), err)
+		return writeReply[Resp](c.Request(), c.Response(), reply, kept.Body(), err)
 	}
 }
 
-// writeReply answers with reply, or with err inside an empty Resp. ctx is the request's. A
-// reply that is a kept answer comes with its body (see encoded): encoded by the first request
-// that writes it, and only written by the rest.
-func writeReply[Resp proto.Message](ctx context.Context, w http.ResponseWriter, reply any, body *encoded.Body, err error) error {
+// writeReply answers r with reply, or with err inside an empty Resp. A reply that is a kept
+// answer comes with its body (see encoded): encoded by the first request that writes it, and
+// only written by the rest; gzip-compressed, also once, for clients that accept it (the
+// Android app's HTTP client asks for it on every request) when it is larger than a packet.
+func writeReply[Resp proto.Message](r *http.Request, w http.ResponseWriter, reply any, body *encoded.Body, err error) error {
 	if err != nil {
 		var zero Resp
-		return writeFailure(ctx, w, http.StatusOK, zero.ProtoReflect().Type().New(), err)
+		return writeFailure(r.Context(), w, http.StatusOK, zero.ProtoReflect().Type().New(), err)
 	}
 	if body == nil {
 		return writeMessage(w, http.StatusOK, reply.(Resp).ProtoReflect())
@@ -221,9 +222,23 @@ func writeReply[Resp proto.Message](ctx context.Context, w http.ResponseWriter, 
 		}
 		body.Keep(json)
 	}
+	if len(json) < minGzipped {
+		writeJSON(w, http.StatusOK, json)
+		return nil
+	}
+	w.Header().Set("Vary", "Accept-Encoding")
+	if web.AcceptsGzip(r.Header.Get("Accept-Encoding")) {
+		w.Header().Set("Content-Encoding", "gzip")
+		writeJSON(w, http.StatusOK, body.Gzipped())
+		return nil
+	}
 	writeJSON(w, http.StatusOK, json)
 	return nil
 }
+
+// minGzipped is the smallest kept answer sent compressed: a smaller one fits in one packet
+// anyway.
+const minGzipped = 1400
 
 // buffers recycles response buffers: a feed page is about 20 KB, and allocating that for
 // every request is a large share of the garbage the gateway makes.

@@ -83,7 +83,7 @@ func handlePublish(api API, limits routeLimits) khttp.HandlerFunc {
 		if err != nil && !body.reached {
 			c.Response().Header().Set("Connection", "close")
 		}
-		return writeReply[*gatewayv1.PublishActionResponse](r.Context(), c.Response(), reply, nil, err)
+		return writeReply[*gatewayv1.PublishActionResponse](r, c.Response(), reply, nil, err)
 	}
 }
 

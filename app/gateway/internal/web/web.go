@@ -176,7 +176,7 @@ func write(w http.ResponseWriter, r *http.Request, f *file) {
 		return
 	}
 	body := f.body
-	if f.gzipped != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	if f.gzipped != nil && AcceptsGzip(r.Header.Get("Accept-Encoding")) {
 		body = f.gzipped()
 		h.Set("Content-Encoding", "gzip")
 	}
@@ -197,8 +197,8 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// acceptsGzip reads Accept-Encoding; "gzip;q=0" refuses it.
-func acceptsGzip(header string) bool {
+// AcceptsGzip reads Accept-Encoding; "gzip;q=0" refuses it.
+func AcceptsGzip(header string) bool {
 	for _, part := range strings.Split(header, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
