@@ -24,16 +24,12 @@ const msgSuspended = "this account has been suspended"
 // data dir unless env gives one. It returns the command's output and exit code.
 func (s *server) admin(t *testing.T, dataDir string, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, append([]string{"admin", "-operator", "e2e-operator"}, args...)...)
+	cmd := exec.Command(builtBinary(t), append([]string{"admin", "-operator", "e2e-operator"}, args...)...)
 	cmd.Env = append(environWithoutSettings(), "DOUYIN_DATA_DIR="+dataDir, "DOUYIN_ADMIN_ADDR="+strings.TrimPrefix(s.adminURL, "http://"))
 	cmd.Env = withEnv(cmd.Env, env)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err = cmd.Run()
+	err := cmd.Run()
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
@@ -167,7 +163,7 @@ func doRequest(t *testing.T, r *http.Request) (*http.Response, []byte) {
 	defer resp.Body.Close()
 	var body bytes.Buffer
 	if _, err := body.ReadFrom(resp.Body); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s %s: %v", r.Method, r.URL, err)
 	}
 	return resp, body.Bytes()
 }

@@ -49,11 +49,7 @@ func TestMisspelledVariableIsNamed(t *testing.T) {
 // of failing later with MySQL's "Access denied" for an empty user name.
 func TestMySQLWithoutDSNIsRefused(t *testing.T) {
 	t.Parallel()
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin)
+	cmd := exec.Command(builtBinary(t))
 	cmd.Env = []string{"DOUYIN_DATA_DIR=" + t.TempDir(), "DOUYIN_DATABASE_DRIVER=mysql", "PATH=/usr/bin:/bin"}
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "DOUYIN_DATABASE_DSN") {

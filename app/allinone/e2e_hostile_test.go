@@ -31,12 +31,7 @@ const (
 // metric returns the value of the series named exactly series on the admin address, 0 if absent.
 func (s *server) metric(t *testing.T, series string) float64 {
 	t.Helper()
-	resp, err := http.Get(s.adminURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	_, body := fetch(t, s.adminURL+"/metrics", nil)
 	for _, line := range strings.Split(string(body), "\n") {
 		if v, ok := strings.CutPrefix(line, series+" "); ok {
 			f, _ := strconv.ParseFloat(v, 64)

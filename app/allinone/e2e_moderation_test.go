@@ -108,10 +108,7 @@ func TestBlockedWords(t *testing.T) {
 // the start, naming the file and the variable, rather than running without the list.
 func TestBlockedWordsFileMissing(t *testing.T) {
 	t.Parallel()
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := builtBinary(t)
 	missing := filepath.Join(t.TempDir(), "no-such-list.txt")
 	cmd := exec.Command(bin)
 	cmd.Env = []string{"DOUYIN_DATA_DIR=" + t.TempDir(), "DOUYIN_HTTP_ADDR=" + freeAddr(t), "DOUYIN_ADMIN_ADDR=" + freeAddr(t),

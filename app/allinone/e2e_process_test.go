@@ -5,7 +5,6 @@ package allinone_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,10 +23,7 @@ func TestSecondProcessOnTheDataDirIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	first := startServer(t, dir)
 
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := builtBinary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	second := exec.CommandContext(ctx, bin)
@@ -92,10 +88,7 @@ func TestSecondProcessOnTheDataDirIsRefused(t *testing.T) {
 
 // -version prints the build and exits 0, without starting anything.
 func TestVersionFlag(t *testing.T) {
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := builtBinary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-version")
@@ -116,15 +109,7 @@ func TestVersionFlag(t *testing.T) {
 // The admin metrics say which build runs.
 func TestBuildInfoMetric(t *testing.T) {
 	s := startServer(t, t.TempDir())
-	resp, err := client.Get(s.adminURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, body := fetch(t, s.adminURL+"/metrics", nil)
 	re := regexp.MustCompile(`(?m)^douyin_build_info\{go_version="` + regexp.QuoteMeta(runtime.Version()) + `",revision="[0-9a-f]*",version="[^"]+"\} 1$`)
 	if !re.Match(body) {
 		t.Errorf("no douyin_build_info line matching %s in /metrics:\n%s", re, grep(string(body), "douyin_build_info"))

@@ -71,6 +71,16 @@ var (
 	jwtPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)
 )
 
+// builtBinary is the all-in-one built for this run (buildBinary); a failed build fails t.
+func builtBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
 func TestMain(m *testing.M) {
 	var err error
 	if binDir, err = os.MkdirTemp("", "allinone-e2e-"); err != nil {
@@ -101,10 +111,7 @@ type server struct {
 // default applies.
 func startServer(t *testing.T, dataDir string, env ...string) *server {
 	t.Helper()
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := builtBinary(t)
 	// The port is free when picked but may be taken before the process binds it (other tests
 	// and processes pick ports too): then the process exits at once and another port is tried.
 	for attempt := 1; ; attempt++ {

@@ -8,10 +8,8 @@ package allinone_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"math/rand/v2"
 	"mime/multipart"
@@ -28,6 +26,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/douyin-kratos/douyin/app/video/videotest"
 )
 
 const (
@@ -176,20 +176,9 @@ func (m mediaTools) codecs(t *testing.T, data []byte) []string {
 // topLevelBoxes lists the types of the top-level boxes of an mp4 or mov file, in order.
 func topLevelBoxes(t *testing.T, b []byte) []string {
 	t.Helper()
-	var types []string
-	for len(b) >= 8 {
-		size := uint64(binary.BigEndian.Uint32(b))
-		if size == 1 && len(b) >= 16 {
-			size = binary.BigEndian.Uint64(b[8:])
-		}
-		if size == 0 {
-			size = uint64(len(b))
-		}
-		if size < 8 || size > uint64(len(b)) {
-			t.Fatalf("a box of %d bytes with %d left, after %v", size, len(b), types)
-		}
-		types = append(types, string(b[4:8]))
-		b = b[size:]
+	types, err := videotest.TopLevelBoxes(b)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return types
 }
@@ -426,16 +415,7 @@ func fetch(t *testing.T, u string, header map[string]string) (*http.Response, []
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-	return resp, body
+	return doRequest(t, req)
 }
 
 // assertPlayable fetches v's video and cover as a phone's player would: the whole file, a range

@@ -244,17 +244,8 @@ func (r Repo[M]) concurrentSetsOfOneEdge(t *testing.T) {
 	e := Edge{Owner: base + 10, Member: base + 2001}
 	mark := eventtest.Mark(t, r.DB)
 	ids := eventtest.Concurrently(t, 30, func(int) (string, error) { return r.Set(context.Background(), e, true) })
-	var changed []string
-	for _, id := range ids {
-		if id != "" {
-			changed = append(changed, id)
-		}
-	}
-	rows := eventtest.After(t, r.DB, mark)
-	if len(changed) != 1 || len(rows) != 1 {
-		t.Fatalf("%d of 30 concurrent sets reported a change and %d events were written; want exactly 1 and 1", len(changed), len(rows))
-	}
-	r.checkChange(t, "the winning set", rows, changed[0], e, +1)
+	won, rows := eventtest.WantOneWinner(t, "concurrent sets", r.DB, mark, ids)
+	r.checkChange(t, "the winning set", rows, won, e, +1)
 	if n := r.rows(t, e); n != 1 {
 		t.Fatalf("%d rows; want 1", n)
 	}

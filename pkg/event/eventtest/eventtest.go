@@ -182,6 +182,25 @@ func Concurrently(t testing.TB, n int, set func(i int) (eventID string, err erro
 	return out
 }
 
+// WantOneWinner checks that of ids, what racing calls of one change returned (Concurrently),
+// exactly one reported a change and that exactly one event was written since mark: however
+// many ask for a change at once, it happens once. what names the calls in failures. It returns
+// the winner's event id and the rows written.
+func WantOneWinner(t testing.TB, what string, db *gorm.DB, mark int64, ids []string) (eventID string, rows []Row) {
+	t.Helper()
+	var won []string
+	for _, id := range ids {
+		if id != "" {
+			won = append(won, id)
+		}
+	}
+	rows = After(t, db, mark)
+	if len(won) != 1 || len(rows) != 1 {
+		t.Fatalf("%d of %d %s reported a change and %d events were written; want exactly 1 and 1", len(won), len(ids), what, len(rows))
+	}
+	return won[0], rows
+}
+
 // OnlyRow checks that a change that returned eventID wrote exactly one outbox row, rows[0], and
 // returns it: a change makes one event, and says which. what names the change in failures.
 func OnlyRow(t testing.TB, what string, rows []Row, eventID string) Row {

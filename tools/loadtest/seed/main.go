@@ -152,84 +152,71 @@ func (s *seeder) move(app, table, column string, delta, lo, hi int64) {
 
 // videos clones the instance's videos into n rows, older than any it has.
 func (s *seeder) videos(n int) error {
-	if n == 0 {
-		return nil
-	}
-	db, err := s.st.open("video")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-
-	var keys [][2]string
-	var oldest int64
-	rows, err := db.Query("SELECT play_key, cover_key, published_at FROM videos ORDER BY published_at")
-	if err != nil {
-		return err
-	}
-	seen := map[[2]string]bool{}
-	for rows.Next() {
-		var k [2]string
-		var at int64
-		if err := rows.Scan(&k[0], &k[1], &at); err != nil {
+	return s.on("video", n, func(db *sql.DB) error {
+		var keys [][2]string
+		var oldest int64
+		rows, err := db.Query("SELECT play_key, cover_key, published_at FROM videos ORDER BY published_at")
+		if err != nil {
 			return err
 		}
-		if oldest == 0 {
-			oldest = at
+		seen := map[[2]string]bool{}
+		for rows.Next() {
+			var k [2]string
+			var at int64
+			if err := rows.Scan(&k[0], &k[1], &at); err != nil {
+				return err
+			}
+			if oldest == 0 {
+				oldest = at
+			}
+			// Clones of clones point at the same objects: a rerun reads them back, once each.
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
 		}
-		// Clones of clones point at the same objects: a rerun reads them back, once each.
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
+		if err := rows.Close(); err != nil {
+			return err
 		}
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if len(keys) == 0 {
-		return fmt.Errorf("no videos to clone: start the all-in-one once with DOUYIN_DEMO=true, or publish one")
-	}
-	err = insertRows(db, "videos (author_id, title, play_key, cover_key, published_at, created_at)",
-		"(?, ?, ?, ?, ?, "+s.st.now()+")", n, func(i int) []any {
-			k := keys[i%len(keys)]
-			// A second apart, all older than the videos there are.
-			return []any{i%s.authors + 1, fmt.Sprintf("Load test video %d", i), k[0], k[1], oldest - int64(n-i)*1000}
-		})
-	if err != nil {
-		return fmt.Errorf("add videos: %w", err)
-	}
-	fmt.Printf("added %d videos by %d authors\n", n, s.authors)
-	return nil
+		if len(keys) == 0 {
+			return fmt.Errorf("no videos to clone: start the all-in-one once with DOUYIN_DEMO=true, or publish one")
+		}
+		err = insertRows(db, "videos (author_id, title, play_key, cover_key, published_at, created_at)",
+			"(?, ?, ?, ?, ?, "+s.st.now()+")", n, func(i int) []any {
+				k := keys[i%len(keys)]
+				// A second apart, all older than the videos there are.
+				return []any{i%s.authors + 1, fmt.Sprintf("Load test video %d", i), k[0], k[1], oldest - int64(n-i)*1000}
+			})
+		if err != nil {
+			return fmt.Errorf("add videos: %w", err)
+		}
+		fmt.Printf("added %d videos by %d authors\n", n, s.authors)
+		return nil
+	})
 }
 
 // accounts adds n accounts with user 1's password hash, numbered after the last user there is.
 func (s *seeder) accounts(n int) error {
-	if n == 0 {
+	return s.on("user", n, func(db *sql.DB) error {
+		var last int64
+		var hash string
+		if err := db.QueryRow("SELECT MAX(id) FROM users").Scan(&last); err != nil {
+			return err
+		}
+		if err := db.QueryRow("SELECT password_hash FROM users WHERE id = 1").Scan(&hash); err != nil {
+			return fmt.Errorf("user 1's password: %w", err)
+		}
+		s.firstAccount, s.nAccounts = last+1, n
+		err := insertRows(db, "users (id, username, password_hash, created_at)", "(?, ?, ?, "+s.st.now()+")", n, func(i int) []any {
+			id := s.firstAccount + int64(i)
+			return []any{id, fmt.Sprintf("seed%d", id), hash}
+		})
+		if err != nil {
+			return fmt.Errorf("add accounts: %w", err)
+		}
+		fmt.Printf("added %d accounts, ids %d..%d\n", n, s.firstAccount, s.firstAccount+int64(n)-1)
 		return nil
-	}
-	db, err := s.st.open("user")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	var last int64
-	var hash string
-	if err := db.QueryRow("SELECT MAX(id) FROM users").Scan(&last); err != nil {
-		return err
-	}
-	if err := db.QueryRow("SELECT password_hash FROM users WHERE id = 1").Scan(&hash); err != nil {
-		return fmt.Errorf("user 1's password: %w", err)
-	}
-	s.firstAccount, s.nAccounts = last+1, n
-	err = insertRows(db, "users (id, username, password_hash, created_at)", "(?, ?, ?, "+s.st.now()+")", n, func(i int) []any {
-		id := s.firstAccount + int64(i)
-		return []any{id, fmt.Sprintf("seed%d", id), hash}
 	})
-	if err != nil {
-		return fmt.Errorf("add accounts: %w", err)
-	}
-	fmt.Printf("added %d accounts, ids %d..%d\n", n, s.firstAccount, s.firstAccount+int64(n)-1)
-	return nil
 }
 
 // account returns the id of the i-th account added (from 0).
@@ -243,7 +230,23 @@ func (s *seeder) account(i int) (int64, error) {
 // each runs add for every id in per with a count above zero, in id order, on app's database,
 // with end, a minute ago: the time the newest row it adds is given.
 func (s *seeder) each(per counts, app string, add func(db *sql.DB, id int64, n int, end int64) error) error {
-	if len(per) == 0 {
+	return s.on(app, len(per), func(db *sql.DB) error {
+		end := time.Now().Add(-time.Minute).UnixMilli()
+		for _, id := range per.sorted() {
+			if n := per[id]; n > 0 {
+				if err := add(db, id, n, end); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// on runs add on app's database, which it opens and closes, unless there are no rows to add
+// (n is 0): an app that gets no rows need not even exist.
+func (s *seeder) on(app string, n int, add func(db *sql.DB) error) error {
+	if n == 0 {
 		return nil
 	}
 	db, err := s.st.open(app)
@@ -251,15 +254,7 @@ func (s *seeder) each(per counts, app string, add func(db *sql.DB, id int64, n i
 		return err
 	}
 	defer db.Close()
-	end := time.Now().Add(-time.Minute).UnixMilli()
-	for _, id := range per.sorted() {
-		if n := per[id]; n > 0 {
-			if err := add(db, id, n, end); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return add(db)
 }
 
 // comments adds the comments of each video in per, a second apart, the newest a minute ago.

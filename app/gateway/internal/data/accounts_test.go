@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
 )
 
@@ -15,11 +14,7 @@ func TestAccountChangesReachEveryReplica(t *testing.T) {
 	conf := databasetest.Redis(t)
 	ctx := context.Background()
 	replica := func() (*Redis, *accountCache) {
-		r, closeRedis, err := NewRedis(conf, bootstrap.NewReadiness())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(closeRedis)
+		r := openRedis(t, conf)
 		users := &UserRepo{accounts: newAccountCache(), redis: r}
 		listener := NewAccountChanges(r, users)
 		go func() { _ = listener.Start(ctx) }()

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/database/databasetest"
@@ -17,12 +18,18 @@ func TestThrottleStoresInMemory(t *testing.T) {
 }
 
 func TestThrottleStoresInRedis(t *testing.T) {
-	r, closeRedis, err := NewRedis(databasetest.Redis(t), bootstrap.NewReadiness())
+	runThrottleStoreContract(t, openRedis(t, databasetest.Redis(t)))
+}
+
+// openRedis connects to the test Redis conf as a gateway replica does, until the test ends.
+func openRedis(t *testing.T, conf *confv1.Redis) *Redis {
+	t.Helper()
+	r, closeRedis, err := NewRedis(conf, bootstrap.NewReadiness())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(closeRedis)
-	runThrottleStoreContract(t, r)
+	return r
 }
 
 func runThrottleStoreContract(t *testing.T, r *Redis) {

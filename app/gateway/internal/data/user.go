@@ -56,23 +56,24 @@ func NewUserRepo(services *confv1.Services, http *confv1.HTTP, dialer *rpc.Diale
 // Register implements biz.UserRepo.
 func (r *UserRepo) Register(ctx context.Context, username, password string) (int64, error) {
 	reply, err := r.client.Register(ctx, &userv1.RegisterRequest{Username: username, Password: password})
-	if err != nil {
-		return 0, err
-	}
-	// The id may have been remembered as missing (a stale token of a reset data set asked for
-	// it); the new account's own token must work at once.
-	r.accounts.forget(reply.GetUserId())
-	return reply.GetUserId(), nil
+	return r.signedIn(reply.GetUserId(), err)
 }
 
 // Login implements biz.UserRepo.
 func (r *UserRepo) Login(ctx context.Context, username, password string) (int64, error) {
 	reply, err := r.client.Login(ctx, &userv1.LoginRequest{Username: username, Password: password})
+	return r.signedIn(reply.GetUserId(), err)
+}
+
+// signedIn is the answer to a register or login of user id (unless err). The id may have been
+// remembered as missing (a stale token of a reset data set asked for it); the token the
+// account gets now must work at once.
+func (r *UserRepo) signedIn(id int64, err error) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	r.accounts.forget(reply.GetUserId())
-	return reply.GetUserId(), nil
+	r.accounts.forget(id)
+	return id, nil
 }
 
 // Account implements biz.AccountRepo: from memory, or one call to the user app per account and

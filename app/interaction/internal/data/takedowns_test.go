@@ -107,8 +107,8 @@ func runTakedownContract(t *testing.T, bc *confv1.Bootstrap) {
 	mark := eventtest.Mark(t, s.data.DB)
 	consume(message(t, "published", &videov1.VideoPublished{VideoId: doomed, AuthorId: author}),
 		message(t, "counted", &videov1.WorksCounted{AuthorId: author, WorkCount: 2}))
-	if rows := eventtest.After(t, s.data.DB, mark); len(rows) != 0 || s.favoriteRows(t, doomed) != takedownLikes {
-		t.Fatalf("a publish and a work count wrote %d events and left %d favorites; want none and all %d", len(rows), s.favoriteRows(t, doomed), takedownLikes)
+	if rows := eventtest.After(t, s.data.DB, mark); len(rows) != 0 || s.videoRows(t, "favorites", doomed) != takedownLikes {
+		t.Fatalf("a publish and a work count wrote %d events and left %d favorites; want none and all %d", len(rows), s.videoRows(t, "favorites", doomed), takedownLikes)
 	}
 
 	start := time.Now()
@@ -135,14 +135,14 @@ func runTakedownContract(t *testing.T, bc *confv1.Bootstrap) {
 	if !likers[1] || !likers[2] || !likers[1000] || !likers[1000+takedownLikes-3] {
 		t.Fatal("a liker's unfavorite is missing")
 	}
-	if n := s.favoriteRows(t, doomed); n != 0 {
+	if n := s.videoRows(t, "favorites", doomed); n != 0 {
 		t.Fatalf("%d favorites of the taken-down video are left", n)
 	}
-	if n := s.favoriteRows(t, kept); n != 2 {
+	if n := s.videoRows(t, "favorites", kept); n != 2 {
 		t.Fatalf("%d favorites of another video are left; want its 2", n)
 	}
-	if s.commentRows(t, doomed) != 0 || s.commentRows(t, kept) != 1 {
-		t.Fatalf("%d comments of the taken-down video and %d of the other are left; want 0 and 1", s.commentRows(t, doomed), s.commentRows(t, kept))
+	if s.videoRows(t, "comments", doomed) != 0 || s.videoRows(t, "comments", kept) != 1 {
+		t.Fatalf("%d comments of the taken-down video and %d of the other are left; want 0 and 1", s.videoRows(t, "comments", doomed), s.videoRows(t, "comments", kept))
 	}
 	// No cache still shows them.
 	for _, user := range []int64{1, 2} {
@@ -216,17 +216,8 @@ func TestTakedownRacingUnlikes(t *testing.T) {
 				t.Fatalf("user %d's favorite was taken back %d times; want once", user+1, n)
 			}
 		}
-		if n := s.favoriteRows(t, video); n != 0 {
+		if n := s.videoRows(t, "favorites", video); n != 0 {
 			t.Fatalf("%d favorites left", n)
 		}
 	}, databasetest.OnSQLite, databasetest.OnMySQL)
-}
-
-func (s *stores) favoriteRows(t *testing.T, videoID int64) int64 {
-	t.Helper()
-	var n int64
-	if err := s.data.DB.Table("favorites").Where("video_id = ?", videoID).Count(&n).Error; err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

@@ -95,13 +95,5 @@ func runVideoDeleteContract(t *testing.T, bc *confv1.Bootstrap) {
 		}
 		return id, err
 	})
-	won := 0
-	for _, id := range ids {
-		if id != "" {
-			won++
-		}
-	}
-	if rows := eventtest.After(t, repo.data.DB, mark); won != 1 || len(rows) != 1 {
-		t.Fatalf("%d of 10 racing deletes won and %d events were enqueued; want 1 and 1", won, len(rows))
-	}
+	eventtest.WantOneWinner(t, "racing deletes", repo.data.DB, mark, ids)
 }

@@ -22,6 +22,7 @@ import (
 
 	confv1 "github.com/douyin-kratos/douyin/api/conf/v1"
 	"github.com/douyin-kratos/douyin/app/video/internal/biz"
+	"github.com/douyin-kratos/douyin/app/video/videotest"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/config"
 )
@@ -458,20 +459,9 @@ func topLevelBoxes(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var types []string
-	for len(b) >= 8 {
-		size := uint64(binary.BigEndian.Uint32(b))
-		if size == 1 && len(b) >= 16 {
-			size = binary.BigEndian.Uint64(b[8:])
-		}
-		if size == 0 {
-			size = uint64(len(b))
-		}
-		if size < 8 || size > uint64(len(b)) {
-			t.Fatalf("%s: a box of %d bytes with %d left", path, size, len(b))
-		}
-		types = append(types, string(b[4:8]))
-		b = b[size:]
+	types, err := videotest.TopLevelBoxes(b)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 	return types
 }
