@@ -34,7 +34,7 @@ func wireComponent(confv1Bootstrap *confv1.Bootstrap, logger log.Logger, process
 	favoriteRepo := data.NewFavoriteRepo(v, relay, kafka)
 	services := confv1Bootstrap.Services
 	dialer := process.Dialer
-	videoDirectory, cleanup2, err := data.NewVideoDirectory(v, services, dialer)
+	videoDirectory, cleanup2, err := data.NewVideoDirectory(v, services, kafka, dialer)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -74,7 +74,9 @@ func (t *takedowns) apply(_ context.Context, tx *gorm.DB, msg event.Message) err
 	// the record when it checks (biz.FavoriteUsecase.unlessTakenDown) and undoes itself. Too
 	// late means after the rows below were read: on MySQL that read locks the video's index
 	// range (FOR UPDATE), so such a like commits only after this transaction; on SQLite the
-	// transactions run one at a time.
+	// transactions run one at a time. In process the directory holds the record in memory,
+	// marked now, before the commit (VideoDirectory.takingDown).
+	t.videos.takingDown(deleted.GetVideoId())
 	mark := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "video_id"}}, DoNothing: true}).
 		Create(&takenDownModel{VideoID: deleted.GetVideoId()})
 	if mark.Error != nil {

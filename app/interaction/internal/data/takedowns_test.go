@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/expirable"
 	"google.golang.org/protobuf/proto"
 	"gorm.io/gorm"
 
@@ -43,7 +42,10 @@ func message(t *testing.T, eventID string, ev proto.Message) event.Message {
 func runTakedownContract(t *testing.T, bc *confv1.Bootstrap) {
 	ctx := context.Background()
 	s := openStores(t, bc)
-	videos := &VideoDirectory{authors: expirable.NewLRU[int64, int64](10, nil, time.Minute), db: s.data.DB}
+	videos, err := newVideoDirectory(nil, s.data.DB, bc.GetKafka().GetInProcess())
+	if err != nil {
+		t.Fatal(err)
+	}
 	td := &takedowns{favorites: s.favs, comments: s.comments, videos: videos, relay: s.relay, likers: map[string][]int64{}}
 	// consume applies msgs in one transaction and runs what follows its commit, as the consumer
 	// does.
@@ -162,11 +164,39 @@ func runTakedownContract(t *testing.T, bc *confv1.Bootstrap) {
 	if _, ok := videos.authors.Get(doomed); ok {
 		t.Fatal("the directory still remembers the taken-down video's author")
 	}
-	// Likes and comments that come late find the take-down recorded.
-	for video, want := range map[int64]bool{doomed: true, kept: false} {
-		if gone, err := videos.TakenDown(ctx, video); err != nil || gone != want {
-			t.Fatalf("TakenDown(%d) = %v, %v; want %v", video, gone, err, want)
+	// Likes and comments that come late find the take-down recorded, also after a restart.
+	restarted, err := newVideoDirectory(nil, s.data.DB, bc.GetKafka().GetInProcess())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []*VideoDirectory{videos, restarted} {
+		for video, want := range map[int64]bool{doomed: true, kept: false} {
+			if gone, err := dir.TakenDown(ctx, video); err != nil || gone != want {
+				t.Fatalf("TakenDown(%d) = %v, %v; want %v", video, gone, err, want)
+			}
 		}
+	}
+	// A like that commits after the take-down read the favorites checks once it has committed;
+	// the check must see the take-down from then on, even before the take-down's own commit
+	// (in a cluster the database's locks order the two; in process nothing does).
+	const racing = int64(102)
+	err = s.data.DB.Transaction(func(tx *gorm.DB) error {
+		if err := td.apply(ctx, tx, message(t, "deleted-racing", &videov1.VideoDeleted{VideoId: racing, AuthorId: author})); err != nil {
+			return err
+		}
+		if bc.GetKafka().GetInProcess() {
+			if gone, err := videos.TakenDown(ctx, racing); err != nil || !gone {
+				t.Errorf("TakenDown during the take-down's transaction = %v, %v; want true", gone, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	td.committed(ctx, []event.Message{message(t, "deleted-racing", &videov1.VideoDeleted{VideoId: racing, AuthorId: author})})
+	if gone, err := videos.TakenDown(ctx, racing); err != nil || !gone {
+		t.Fatalf("TakenDown after the take-down = %v, %v; want true", gone, err)
 	}
 
 	// A take-down of a video with nothing left is no error and announces nothing.
@@ -183,7 +213,10 @@ func TestTakedownRacingUnlikes(t *testing.T) {
 	databasetest.ForEach(t, func(t *testing.T, bc *confv1.Bootstrap) {
 		ctx := context.Background()
 		s := openStores(t, bc)
-		videos := &VideoDirectory{authors: expirable.NewLRU[int64, int64](10, nil, time.Minute), db: s.data.DB}
+		videos, err := newVideoDirectory(nil, s.data.DB, bc.GetKafka().GetInProcess())
+		if err != nil {
+			t.Fatal(err)
+		}
 		td := &takedowns{favorites: s.favs, comments: s.comments, videos: videos, relay: s.relay, likers: map[string][]int64{}}
 		const video, author, likers = int64(300), int64(8), 40
 		for user := range int64(likers) {

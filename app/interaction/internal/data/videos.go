@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -23,6 +24,29 @@ type VideoDirectory struct {
 	authors *expirable.LRU[int64, int64]
 	// db holds the take-downs this app applied (takenDownModel).
 	db *gorm.DB
+	// takenDown holds them too, where this process applies every one (kafka.in_process), so
+	// that the check every like and comment makes after its commit reads no row; nil where
+	// another replica may have applied one.
+	takenDown *videoSet
+}
+
+// videoSet is a set of video ids safe for concurrent use.
+type videoSet struct {
+	mu  sync.RWMutex
+	ids map[int64]struct{}
+}
+
+func (s *videoSet) has(id int64) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.ids[id]
+	return ok
+}
+
+func (s *videoSet) add(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ids[id] = struct{}{}
 }
 
 // authorTTL bounds how long a replica that did not consume a video's take-down may still take
@@ -30,16 +54,34 @@ type VideoDirectory struct {
 const authorTTL = time.Minute
 
 // NewVideoDirectory dials the video app.
-func NewVideoDirectory(d *Data, services *confv1.Services, dialer *rpc.Dialer) (*VideoDirectory, func(), error) {
+func NewVideoDirectory(d *Data, services *confv1.Services, kafka *confv1.Kafka, dialer *rpc.Dialer) (*VideoDirectory, func(), error) {
 	conn, closeConn, err := dialer.Dial(services.GetVideo(), services.GetCallTimeout().AsDuration(), rpc.Retry(videov1.RetryableMethods...))
 	if err != nil {
 		return nil, nil, err
 	}
-	return &VideoDirectory{
-		client:  videov1.NewVideoServiceClient(conn),
-		authors: expirable.NewLRU[int64, int64](100_000, nil, authorTTL),
-		db:      d.DB,
-	}, closeConn, nil
+	dir, err := newVideoDirectory(videov1.NewVideoServiceClient(conn), d.DB, kafka.GetInProcess())
+	if err != nil {
+		closeConn()
+		return nil, nil, err
+	}
+	return dir, closeConn, nil
+}
+
+// newVideoDirectory returns the directory asking client, with the take-downs applied to db held
+// in memory as well when inProcess.
+func newVideoDirectory(client videov1.VideoServiceClient, db *gorm.DB, inProcess bool) (*VideoDirectory, error) {
+	d := &VideoDirectory{client: client, authors: expirable.NewLRU[int64, int64](100_000, nil, authorTTL), db: db}
+	if inProcess {
+		var ids []int64
+		if err := db.Model(&takenDownModel{}).Pluck("video_id", &ids).Error; err != nil {
+			return nil, fmt.Errorf("load the take-downs: %w", err)
+		}
+		d.takenDown = &videoSet{ids: make(map[int64]struct{}, len(ids))}
+		for _, id := range ids {
+			d.takenDown.add(id)
+		}
+	}
+	return d, nil
 }
 
 // Author implements biz.VideoDirectory.
@@ -62,9 +104,24 @@ func (d *VideoDirectory) Author(ctx context.Context, videoID int64) (int64, erro
 // Forget drops what the directory remembers of videoID: it was taken down.
 func (d *VideoDirectory) Forget(videoID int64) { d.authors.Remove(videoID) }
 
-// TakenDown implements biz.VideoDirectory. It reads the database, not the memory: a like asks it
-// right after committing, to catch a take-down that its own check of the video missed.
+// takingDown tells the directory that the take-down of videoID is being applied. It is called
+// before that transaction commits, so that a like which commits too late to be removed by it,
+// and then checks (TakenDown), finds it: once the check could see the commit, it sees the mark.
+// A mark whose transaction rolls back stays, rightly: the video is gone from the video app, and
+// its consumer applies the take-down again until it commits.
+func (d *VideoDirectory) takingDown(videoID int64) {
+	if d.takenDown != nil {
+		d.takenDown.add(videoID)
+	}
+}
+
+// TakenDown implements biz.VideoDirectory. A like asks it right after committing, to catch a
+// take-down that its own check of the video missed, so it reads what is committed (or, in
+// process, marked before its commit), never the authors remembered.
 func (d *VideoDirectory) TakenDown(ctx context.Context, videoID int64) (bool, error) {
+	if d.takenDown != nil {
+		return d.takenDown.has(videoID), nil
+	}
 	var n int64
 	if err := d.db.WithContext(ctx).Model(&takenDownModel{}).Where("video_id = ?", videoID).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("whether video %d was taken down: %w", videoID, err)
