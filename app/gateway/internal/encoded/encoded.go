@@ -43,7 +43,7 @@ func (b *Body) Gzipped() []byte {
 	// milliseconds, and most of what repeats in a page (keys, authors, URLs) compresses at
 	// any level.
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // the level is valid
-	_, _ = zw.Write(json)                                // a bytes.Buffer does not fail
+	_, _ = zw.Write(json)                              // a bytes.Buffer does not fail
 	_ = zw.Close()
 	zipped := buf.Bytes()
 	b.gzipped.CompareAndSwap(nil, &zipped)
