@@ -173,18 +173,18 @@ func (c *Consumer) prune(ctx context.Context) {
 	}
 }
 
-// fetchBatch waits for one event, then takes whatever else is already there, so a busy topic is
-// applied in few transactions.
+// fetchBatch waits for one event, then takes whatever else comes within batchWindow of it, so a
+// busy topic is applied in few transactions while no event waits long for its batch to fill.
 func fetchBatch(ctx context.Context, reader *kafka.Reader) ([]kafka.Message, error) {
 	first, err := reader.FetchMessage(ctx)
 	if err != nil {
 		return nil, err
 	}
 	batch := []kafka.Message{first}
+	more, cancel := context.WithTimeout(ctx, batchWindow)
+	defer cancel()
 	for len(batch) < maxBatch {
-		more, cancel := context.WithTimeout(ctx, time.Millisecond)
 		m, err := reader.FetchMessage(more)
-		cancel()
 		if err != nil {
 			break
 		}
@@ -192,6 +192,12 @@ func fetchBatch(ctx context.Context, reader *kafka.Reader) ([]kafka.Message, err
 	}
 	return batch, nil
 }
+
+// batchWindow is how long a batch gathers events after its first. A wait per event instead (the
+// next within a millisecond of the last) keeps a batch open as long as a steady stream flows,
+// up to maxBatch events, its first event and the user waiting for it (countsv1.Awaiter) waiting
+// all that time: 40 ms at 5,000 likes a second.
+const batchWindow = 2 * time.Millisecond
 
 // recordLag records, for each partition of batch, how many of its messages the group has yet to
 // apply: from the batch's first message while it is being applied (so a batch stuck on a
