@@ -23,24 +23,10 @@ func TestListsComeCompressedToClientsThatAskForIt(t *testing.T) {
 	_, viewer := s.register(t, "viewer")
 	query := url.Values{"token": {viewer}, "user_id": {itoa(star)}}
 
+	// Set by hand, Accept-Encoding makes the transport hand over the body as it came.
 	fetchRaw := func(acceptEncoding string) (*http.Response, []byte) {
 		t.Helper()
-		req, err := s.newRequest(http.MethodGet, "/douyin/relation/follower/list/", query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Set by hand, the header makes the transport hand over the body as it came.
-		req.Header.Set("Accept-Encoding", acceptEncoding)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp, body
+		return fetch(t, s.baseURL+"/douyin/relation/follower/list/?"+query.Encode(), map[string]string{"Accept-Encoding": acceptEncoding})
 	}
 
 	plainResp, plain := fetchRaw("identity")

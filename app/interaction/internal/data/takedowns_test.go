@@ -39,14 +39,21 @@ func message(t *testing.T, eventID string, ev proto.Message) event.Message {
 	return event.Message{Topic: videov1.TopicPublished, EventID: eventID, Type: string(ev.ProtoReflect().Descriptor().FullName()), Payload: payload}
 }
 
-func runTakedownContract(t *testing.T, bc *confv1.Bootstrap) {
-	ctx := context.Background()
-	s := openStores(t, bc)
+// takedowns is the take-down consumer's handler over s, with a video directory that asks no
+// video app (the tests tell it the authors), as the app assembles them for bc.
+func (s *stores) takedowns(t *testing.T, bc *confv1.Bootstrap) (*takedowns, *VideoDirectory) {
+	t.Helper()
 	videos, err := newVideoDirectory(nil, s.data.DB, bc.GetKafka().GetInProcess())
 	if err != nil {
 		t.Fatal(err)
 	}
-	td := &takedowns{favorites: s.favs, comments: s.comments, videos: videos, relay: s.relay, likers: map[string][]int64{}}
+	return &takedowns{favorites: s.favs, comments: s.comments, videos: videos, relay: s.relay, likers: map[string][]int64{}}, videos
+}
+
+func runTakedownContract(t *testing.T, bc *confv1.Bootstrap) {
+	ctx := context.Background()
+	s := openStores(t, bc)
+	td, videos := s.takedowns(t, bc)
 	// consume applies msgs in one transaction and runs what follows its commit, as the consumer
 	// does.
 	consume := func(msgs ...event.Message) {
@@ -213,11 +220,7 @@ func TestTakedownRacingUnlikes(t *testing.T) {
 	databasetest.ForEach(t, func(t *testing.T, bc *confv1.Bootstrap) {
 		ctx := context.Background()
 		s := openStores(t, bc)
-		videos, err := newVideoDirectory(nil, s.data.DB, bc.GetKafka().GetInProcess())
-		if err != nil {
-			t.Fatal(err)
-		}
-		td := &takedowns{favorites: s.favs, comments: s.comments, videos: videos, relay: s.relay, likers: map[string][]int64{}}
+		td, _ := s.takedowns(t, bc)
 		const video, author, likers = int64(300), int64(8), 40
 		for user := range int64(likers) {
 			if _, err := setFavorite(ctx, s.favs, biz.Favorite{UserID: user + 1, VideoID: video, AuthorID: author}, true); err != nil {
