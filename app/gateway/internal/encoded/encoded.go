@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"sync"
 	"sync/atomic"
 )
 
@@ -38,17 +39,26 @@ func (b *Body) Gzipped() []byte {
 	}
 	json := b.JSON()
 	var buf bytes.Buffer
-	buf.Grow(len(json) / 4)
-	// The fastest level: an answer is kept until the next change, which may come in
-	// milliseconds, and most of what repeats in a page (keys, authors, URLs) compresses at
-	// any level.
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // the level is valid
-	_, _ = zw.Write(json)                              // a bytes.Buffer does not fail
+	buf.Grow(len(json)/8 + 64)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	_, _ = zw.Write(json) // a bytes.Buffer does not fail
 	_ = zw.Close()
+	gzipWriters.Put(zw)
 	zipped := buf.Bytes()
 	b.gzipped.CompareAndSwap(nil, &zipped)
 	return *b.gzipped.Load()
 }
+
+// gzipWriters recycles compressors: each holds hundreds of kilobytes of state, which a flood of
+// answers kept once each (a new Host header per request) allocated once per request.
+var gzipWriters = sync.Pool{New: func() any {
+	// The fastest level: an answer is kept until the next change, which may come in
+	// milliseconds, and most of what repeats in a page (keys, authors, URLs) compresses at
+	// any level.
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // the level is valid
+	return zw
+}}
 
 // Slot is where a request's handler learns that its answer is a kept one.
 type Slot struct{ body *Body }
