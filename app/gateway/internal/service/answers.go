@@ -30,7 +30,9 @@ type answers struct {
 
 type answer struct {
 	count int64
-	at    time.Time
+	// at is when count was read, before the rows: what orders two answers to one key (a count
+	// that Redis lost restarts at a random value, which may be lower) and bounds their age.
+	at time.Time
 	// from is the feed's latest_time the page was read for: the page is the same for any later
 	// one, as long as no video was published, which would be a change.
 	from int64
@@ -69,6 +71,7 @@ func keep[T proto.Message](ctx context.Context, a *answers, changes biz.Counter,
 	}
 	// The count is read before the rows: rows read after it are at least as new as every
 	// change it counts.
+	countedAt := time.Now()
 	count, err := changes.Count(ctx)
 	if err != nil {
 		return load(ctx) // the count is unknown: nothing can be kept or reused
@@ -90,11 +93,14 @@ func keep[T proto.Message](ctx context.Context, a *answers, changes biz.Counter,
 	}
 	a.keeping.Lock()
 	defer a.keeping.Unlock()
-	if newer, ok := a.kept.Peek(key); ok && newer.count > count {
-		return msg, nil // a slower read must not replace what a later one kept
+	if newer, ok := a.kept.Peek(key); ok && newer.at.After(countedAt) {
+		// A slower read must not replace what a later one kept. Told by when the counts were
+		// read, not by their values: comparing values, a count restarted lower (Redis lost it)
+		// kept every answer kept before from being replaced, and so from being kept, for good.
+		return msg, nil
 	}
 	a.kept.Remove(key) // an answer replaced in place would not be subtracted
-	e := &answer{count: count, at: time.Now(), from: from, msg: msg, size: size}
+	e := &answer{count: count, at: countedAt, from: from, msg: msg, size: size}
 	a.kept.Add(key, e)
 	encoded.Offer(ctx, &e.body)
 	a.bytes += int64(size)

@@ -254,3 +254,29 @@ func TestASlowReadDoesNotReplaceANewerAnswer(t *testing.T) {
 		t.Fatalf("kept %+v; want the answer read at count 2", e)
 	}
 }
+
+// Redis may lose the count (a restart, a flush): it restarts at a random value, possibly lower
+// than the one answers were kept at. Answers are then kept again at the new count, not refused
+// as older than the ones kept before.
+func TestAnswersAreKeptAgainAfterTheCountRestartsLower(t *testing.T) {
+	ctx := context.Background()
+	changes := &counter{n: 1_000_000}
+	a, l := newAnswers(biz.Changes{Reads: changes}), &loads{}
+	read := func() int64 {
+		got, err := keep(ctx, a, a.changes.Reads, "user|1|2", 0, nil, l.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.GetUser().GetId()
+	}
+	if first, again := read(), read(); first != 1 || again != 1 {
+		t.Fatalf("reads %d, %d: want the first answer kept", first, again)
+	}
+	changes.n = 42 // the count restarted, lower
+	if got := read(); got != 2 {
+		t.Fatalf("after the count restarted the answer of read %d; want a new read", got)
+	}
+	if got := read(); got != 2 {
+		t.Fatalf("read %d after the restart; want the answer read at the new count kept", got)
+	}
+}
