@@ -29,17 +29,24 @@ func (l *loads) user(context.Context) (*gatewayv1.UserInfoResponse, error) {
 	return &gatewayv1.UserInfoResponse{User: &gatewayv1.User{Id: int64(l.n)}}, nil
 }
 
-func TestAnswersAreKeptUntilTheNextChange(t *testing.T) {
-	ctx := context.Background()
-	changes := &counter{n: 7}
-	a, l := newAnswers(biz.Changes{Reads: changes}), &loads{}
-	read := func() int64 {
-		got, err := keep(ctx, a, a.changes.Reads, "user|1|2", 0, nil, l.user)
+// readUser returns a read of one user's answer through a, loaded by l: it returns which load
+// answered.
+func readUser(t *testing.T, a *answers, l *loads) func() int64 {
+	return func() int64 {
+		t.Helper()
+		got, err := keep(context.Background(), a, a.changes.Reads, "user|1|2", 0, nil, l.user)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return got.GetUser().GetId()
 	}
+}
+
+func TestAnswersAreKeptUntilTheNextChange(t *testing.T) {
+	ctx := context.Background()
+	changes := &counter{n: 7}
+	a, l := newAnswers(biz.Changes{Reads: changes}), &loads{}
+	read := readUser(t, a, l)
 	if first, again := read(), read(); first != 1 || again != 1 {
 		t.Fatalf("reads %d, %d: want the first answer kept", first, again)
 	}
@@ -259,16 +266,9 @@ func TestASlowReadDoesNotReplaceANewerAnswer(t *testing.T) {
 // than the one answers were kept at. Answers are then kept again at the new count, not refused
 // as older than the ones kept before.
 func TestAnswersAreKeptAgainAfterTheCountRestartsLower(t *testing.T) {
-	ctx := context.Background()
 	changes := &counter{n: 1_000_000}
 	a, l := newAnswers(biz.Changes{Reads: changes}), &loads{}
-	read := func() int64 {
-		got, err := keep(ctx, a, a.changes.Reads, "user|1|2", 0, nil, l.user)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got.GetUser().GetId()
-	}
+	read := readUser(t, a, l)
 	if first, again := read(), read(); first != 1 || again != 1 {
 		t.Fatalf("reads %d, %d: want the first answer kept", first, again)
 	}
