@@ -31,11 +31,14 @@ const groupTimeout = 30 * time.Second
 type pendingChange struct {
 	ctx    context.Context
 	change func(tx *gorm.DB, eventID string) (*Outgoing, error)
-	// turn is signalled once: the change is made (done) or its caller is to lead the next group.
-	turn    chan struct{}
-	done    bool
-	eventID string // committed event, "" for none
-	err     error
+	// turn is signalled once: the group the change was in has ended (done), or its caller is to
+	// lead the next group.
+	turn chan struct{}
+	done bool
+	// alone says the group failed: the caller makes its change again in a transaction of its
+	// own, and gets that one's outcome. Otherwise eventID is the event committed ("" for none).
+	alone   bool
+	eventID string
 }
 
 // committer gathers concurrent changes into group transactions. One caller at a time leads:
@@ -61,7 +64,7 @@ func (c *committer) commit(r *Relay, ctx context.Context, change func(tx *gorm.D
 		// caller told of a failure drops what it cached before that commit lands.
 		<-p.turn
 		if p.done {
-			return p.eventID, p.err
+			return p.outcome(r, change)
 		}
 	}
 
@@ -87,56 +90,64 @@ func (c *committer) commit(r *Relay, ctx context.Context, change func(tx *gorm.D
 	for _, q := range group[1:] {
 		q.turn <- struct{}{}
 	}
-	return p.eventID, p.err
+	return p.outcome(r, change)
 }
 
-// commitGroup makes the group's changes in one transaction. When it fails, it cannot tell whose
-// change failed it, so each change is made again in a transaction of its own, and its caller
-// gets that one's outcome.
+// outcome is what Commit returns for p once its group has ended.
+func (p *pendingChange) outcome(r *Relay, change func(tx *gorm.DB, eventID string) (*Outgoing, error)) (string, error) {
+	if p.alone {
+		return r.commitAlone(p.ctx, change)
+	}
+	return p.eventID, nil
+}
+
+// commitGroup makes the group's changes in one transaction and marks them done. When it fails,
+// it cannot tell whose change failed it, so each caller makes its change again alone (alone):
+// in its own goroutine, so that a change that panics panics in its own caller, and the group's
+// other callers, and whoever leads next, are told all the same.
 func (r *Relay) commitGroup(group []*pendingChange) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	err := database.Transaction(ctx, r.db, func(tx *gorm.DB) error {
+	err := r.transactGroup(ctx, group)
+	enqueued := false
+	for _, p := range group {
+		p.done, p.alone = true, err != nil
+		enqueued = enqueued || p.eventID != ""
+	}
+	if err == nil {
+		r.ran(ctx, enqueued)
+	}
+}
+
+// transactGroup runs the group's changes and the outbox insert of their events in one
+// transaction; a panic in a change rolls it back and is returned as its error.
+func (r *Relay) transactGroup(ctx context.Context, group []*pendingChange) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("a change of the group panicked: %v", v)
+		}
+	}()
+	return database.Transaction(ctx, r.db, func(tx *gorm.DB) error {
 		rows := make([]map[string]any, 0, len(group))
 		for _, p := range group {
 			p.eventID = "" // an attempt rolled back took its event with it
 			eventID := NewID()
 			// The change's statements carry its caller's trace, not its cancellation.
-			out, err := p.change(tx.WithContext(context.WithoutCancel(p.ctx)), eventID)
+			ptx := tx.WithContext(context.WithoutCancel(p.ctx))
+			out, err := p.change(ptx, eventID)
 			if err != nil {
 				return err
 			}
 			if out == nil {
 				continue
 			}
-			row, err := outboxRow(tx.WithContext(p.ctx), out.Topic, out.Key, eventID, out.Message)
+			row, err := outboxRow(ptx, out.Topic, out.Key, eventID, out.Message)
 			if err != nil {
 				return err
 			}
 			rows = append(rows, row)
 			p.eventID = eventID
 		}
-		if len(rows) == 0 {
-			return nil
-		}
-		if err := tx.Table(OutboxTable).Create(rows).Error; err != nil {
-			return fmt.Errorf("enqueue %d events: %w", len(rows), err)
-		}
-		return nil
+		return insertOutbox(tx, rows)
 	})
-	if err != nil {
-		for _, p := range group {
-			p.eventID, p.err = r.commitAlone(p.ctx, p.change)
-			p.done = true
-		}
-		return
-	}
-	enqueued := false
-	for _, p := range group {
-		enqueued = enqueued || p.eventID != ""
-	}
-	r.ran(ctx, enqueued)
-	for _, p := range group {
-		p.done = true
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +35,11 @@ func groupOf(t *testing.T, relay *Relay, n int, fail func(i int) error) (ids []s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { // a change that panics panics in its own caller
+				if v := recover(); v != nil {
+					errs[i] = fmt.Errorf("panicked: %v", v)
+				}
+			}()
 			ids[i], errs[i] = relay.Commit(context.Background(), func(tx *gorm.DB, eventID string) (*Outgoing, error) {
 				txOf[i] = tx.Statement.ConnPool
 				key := fmt.Sprintf("k%d", i)
@@ -152,5 +158,46 @@ func TestACommitWhoseCallerLeftIsMadeAndAnswered(t *testing.T) {
 	db.Model(&counter{}).Where("key = ?", "a").Count(&rows)
 	if rows != 1 {
 		t.Fatalf("%d rows; want the change stored", rows)
+	}
+}
+
+// A change that panics (a bug) panics in its own caller; the group's other changes are made,
+// and the next Commits are not left waiting for a leader that is gone.
+func TestAPanickingChangePanicsOnlyInItsCaller(t *testing.T) {
+	db, relay := openProducer(t, "producer", &counter{})
+	const n, panicking = 5, 2
+	ids, errs, _ := groupOf(t, relay, n, func(i int) error {
+		if i == panicking {
+			panic("a bug")
+		}
+		return nil
+	})
+	for i := range n {
+		var rows int64
+		db.Model(&counter{}).Where("key = ?", fmt.Sprintf("k%d", i)).Count(&rows)
+		if i == panicking {
+			if errs[i] == nil || !strings.Contains(errs[i].Error(), "panicked: a bug") || rows != 0 {
+				t.Errorf("the panicking commit: %v, %d rows; want its caller to panic and nothing stored", errs[i], rows)
+			}
+			continue
+		}
+		if errs[i] != nil || ids[i] == "" || rows != 1 {
+			t.Errorf("commit %d beside a panicking one: id %q, %v, %d rows; want it stored", i, ids[i], errs[i], rows)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := relay.Commit(context.Background(), func(tx *gorm.DB, _ string) (*Outgoing, error) {
+			return nil, tx.Create(&counter{Key: "after", Value: 1}).Error
+		})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a Commit after the panic is still waiting: the lead was never handed on")
 	}
 }

@@ -68,11 +68,8 @@ func EnqueueAll[E proto.Message](tx *gorm.DB, route Router, events []E) ([]strin
 	ids := make([]string, 0, len(events))
 	recs := make([]map[string]any, 0, min(len(events), enqueueBatch))
 	flush := func() error {
-		if len(recs) == 0 {
-			return nil
-		}
-		if err := tx.Table(outboxRecord{}.TableName()).Create(recs).Error; err != nil {
-			return fmt.Errorf("enqueue %d events: %w", len(recs), err)
+		if err := insertOutbox(tx, recs); err != nil {
+			return err
 		}
 		recs = recs[:0]
 		return nil
@@ -101,6 +98,17 @@ func EnqueueAll[E proto.Message](tx *gorm.DB, route Router, events []E) ([]strin
 		return nil, err
 	}
 	return ids, nil
+}
+
+// insertOutbox inserts rows (outboxRow's) in one statement; none is no statement.
+func insertOutbox(tx *gorm.DB, rows []map[string]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := tx.Table(OutboxTable).Create(rows).Error; err != nil {
+		return fmt.Errorf("enqueue %d events: %w", len(rows), err)
+	}
+	return nil
 }
 
 // outboxRow is msg's row of the outbox, with the trace context of tx's context.
