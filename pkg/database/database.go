@@ -4,6 +4,7 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -11,8 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/libtnb/sqlite"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
@@ -39,10 +40,17 @@ func OpenSQL(cfg *confv1.Database, dataDir, name string) (*gorm.DB, func(), erro
 		// lock up front, so two writers queue on busy_timeout instead of failing with "locked".
 		// temp_store(2) keeps statement journals and sorts in memory in small chunks; otherwise
 		// each one allocates a 64 KiB buffer, which the pure-Go SQLite maps and unmaps.
+		// Times are written as SQLite's own functions write them ("2006-01-02
+		// 15:04:05.999999999-07:00"), as every earlier build did, and read back as times.
 		dsn := "file:" + filepath.Join(dir, name+".db") +
 			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)" +
-			"&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_txlock=immediate"
-		dialector = sqlite.Open(dsn)
+			"&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_txlock=immediate" +
+			"&_time_format=sqlite&_texttotime=1&_inttotime=1"
+		conn, err := openSQLite(dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		dialector = sqlite.New(sqlite.Config{Conn: conn})
 		pinSQLiteMemory()
 	case "mysql":
 		dsn, err := mysqldriver.ParseDSN(cfg.GetDsn())
@@ -93,6 +101,19 @@ func OpenSQL(cfg *confv1.Database, dataDir, name string) (*gorm.DB, func(), erro
 		return nil, nil, fmt.Errorf("connect to %s database: %w", cfg.GetDriver(), err)
 	}
 	return db, func() { sqlDB.Close() }, nil
+}
+
+// openSQLite opens the SQLite database at dsn through connections that keep their prepared
+// statements (statementCachingConnector).
+func openSQLite(dsn string) (*sql.DB, error) {
+	// The driver registered under "sqlite" (modernc.org/sqlite, through the gorm dialector).
+	registered, err := sql.Open(sqlite.DriverName, "")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite driver: %w", err)
+	}
+	drv := registered.Driver()
+	registered.Close()
+	return sql.OpenDB(statementCachingConnector{driver: drv, dsn: dsn}), nil
 }
 
 // IsMySQL reports whether db talks to MySQL or MariaDB, for the few schema details that differ.

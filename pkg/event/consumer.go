@@ -34,6 +34,30 @@ func MigrateConsumer(db *gorm.DB) error { return db.AutoMigrate(&consumedEvent{}
 // return ErrSkip for an event that can never apply (it is then recorded and passed over).
 type Handler func(ctx context.Context, tx *gorm.DB, msg Message) error
 
+// NewBatch implements Applier: each event is applied as it comes.
+func (h Handler) NewBatch() Batch { return handlerBatch(h) }
+
+// Applier is what a consumer applies: a Batch for each of its transactions.
+type Applier interface {
+	NewBatch() Batch
+}
+
+// Batch applies the events of one transaction: Apply for each event applied for the first time,
+// in order, then Flush, within the transaction. A Batch whose transaction fails is dropped; the
+// retry gets a new one. Apply's errors are a Handler's (ErrSkip passes the event over).
+type Batch interface {
+	Apply(ctx context.Context, tx *gorm.DB, msg Message) error
+	Flush(ctx context.Context, tx *gorm.DB) error
+}
+
+type handlerBatch Handler
+
+func (b handlerBatch) Apply(ctx context.Context, tx *gorm.DB, msg Message) error {
+	return b(ctx, tx, msg)
+}
+
+func (handlerBatch) Flush(context.Context, *gorm.DB) error { return nil }
+
 // Consumer applies the events of some topics to its app's database, each exactly once. It is a
 // transport.Server; the Kafka reader (which starts goroutines) is created in Start.
 type Consumer struct {
@@ -41,7 +65,7 @@ type Consumer struct {
 	db      *gorm.DB
 	brokers []string
 	topics  []string
-	handle  Handler
+	applier Applier
 	opts    ConsumerOptions
 	log     *log.Helper
 
@@ -72,9 +96,9 @@ type ConsumerOptions struct {
 }
 
 // NewConsumer returns a consumer in group name (one group per consuming app).
-func NewConsumer(name string, db *gorm.DB, brokers, topics []string, handle Handler, opts ConsumerOptions, logger log.Logger) *Consumer {
+func NewConsumer(name string, db *gorm.DB, brokers, topics []string, applier Applier, opts ConsumerOptions, logger log.Logger) *Consumer {
 	return &Consumer{
-		name: name, db: db, brokers: brokers, topics: topics, handle: handle, opts: opts,
+		name: name, db: db, brokers: brokers, topics: topics, applier: applier, opts: opts,
 		log: log.NewHelper(log.With(logger, "consumer", name)), done: make(chan struct{}),
 	}
 }
@@ -268,8 +292,9 @@ func (c *Consumer) applyOnce(ctx context.Context, batch []kafka.Message) ([]Mess
 		if err != nil {
 			return err
 		}
+		b := c.applier.NewBatch()
 		for _, msg := range fresh {
-			if err := c.handleTraced(ctx, tx, msg); err != nil {
+			if err := c.applyTraced(ctx, tx, b, msg); err != nil {
 				if errors.Is(err, ErrSkip) {
 					c.log.Warnw("msg", "event passed over", "event_id", msg.EventID, "type", msg.Type, "error", err)
 					continue
@@ -277,6 +302,9 @@ func (c *Consumer) applyOnce(ctx context.Context, batch []kafka.Message) ([]Mess
 				return fmt.Errorf("apply event %s (%s): %w", msg.EventID, msg.Type, err)
 			}
 			applied = append(applied, msg)
+		}
+		if err := b.Flush(ctx, tx); err != nil {
+			return fmt.Errorf("apply %d events: %w", len(applied), err)
 		}
 		return nil
 	})
@@ -328,17 +356,17 @@ func (c *Consumer) firstTime(tx *gorm.DB, batch []kafka.Message) ([]Message, err
 	return fresh, nil
 }
 
-// handleTraced runs the handler for msg, in a span continuing the trace of the request that
-// caused the event when it carries one.
-func (c *Consumer) handleTraced(ctx context.Context, tx *gorm.DB, msg Message) error {
+// applyTraced applies msg in b, in a span continuing the trace of the request that caused the
+// event when it carries one.
+func (c *Consumer) applyTraced(ctx context.Context, tx *gorm.DB, b Batch, msg Message) error {
 	if msg.TraceParent == "" {
-		return c.handle(ctx, tx, msg)
+		return b.Apply(ctx, tx, msg)
 	}
 	ctx, span := tracer.Start(msg.Context(ctx), "apply "+msg.Topic, trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithAttributes(append(messagingAttributes(msg.Topic, msg.EventID),
 			attribute.String("messaging.consumer.group.name", c.name))...))
 	defer span.End()
-	err := c.handle(ctx, tx, msg)
+	err := b.Apply(ctx, tx, msg)
 	if err != nil && !errors.Is(err, ErrSkip) {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "apply failed")

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/libtnb/sqlite"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -153,7 +153,7 @@ func TestEveryUpdateAppliedExactlyOnce(t *testing.T) {
 	}
 
 	// A consumer that is stopped after its third database commit, before that offset commit.
-	first := NewConsumer("counters", consumerDB, brokers, []string{topic}, addToCounter, ConsumerOptions{}, log.DefaultLogger)
+	first := NewConsumer("counters", consumerDB, brokers, []string{topic}, Handler(addToCounter), ConsumerOptions{}, log.DefaultLogger)
 	var batches atomic.Int32
 	stopFirst := func() {}
 	first.afterApply = func() {
@@ -169,7 +169,7 @@ func TestEveryUpdateAppliedExactlyOnce(t *testing.T) {
 
 	waitFor(t, "the first consumer to be stopped mid-stream", 30*time.Second, func() bool { return batches.Load() >= 3 })
 	stopFirst()
-	second := NewConsumer("counters", consumerDB, brokers, []string{topic}, addToCounter, ConsumerOptions{}, log.DefaultLogger)
+	second := NewConsumer("counters", consumerDB, brokers, []string{topic}, Handler(addToCounter), ConsumerOptions{}, log.DefaultLogger)
 	run(t, second.Start, second.Stop)
 
 	waitFor(t, "every event to be applied", 60*time.Second, func() bool {
@@ -219,7 +219,7 @@ func TestNotifiedEventArrivesFast(t *testing.T) {
 	relay := NewRelay(producer, brokers, []string{topic}, log.DefaultLogger)
 	relay.poll = time.Hour // only Notify can make it publish
 	run(t, relay.Start, relay.Stop)
-	consumer := NewConsumer("fast", consumerDB, brokers, []string{topic}, addToCounter, ConsumerOptions{}, log.DefaultLogger)
+	consumer := NewConsumer("fast", consumerDB, brokers, []string{topic}, Handler(addToCounter), ConsumerOptions{}, log.DefaultLogger)
 	run(t, consumer.Start, consumer.Stop)
 
 	value := func() int64 {
@@ -257,7 +257,7 @@ func TestConsumerPrunesOldEventIDs(t *testing.T) {
 	if err := db.Create(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
-	NewConsumer("c", db, nil, nil, addToCounter, ConsumerOptions{}, log.DefaultLogger).prune(context.Background())
+	NewConsumer("c", db, nil, nil, Handler(addToCounter), ConsumerOptions{}, log.DefaultLogger).prune(context.Background())
 	var left []consumedEvent
 	db.Order("consumer, event_id").Find(&left)
 	if len(left) != 2 || left[0].Consumer != "c" || left[0].EventID != "recent" || left[1].Consumer != "other" {
@@ -302,7 +302,7 @@ func TestTraceContextTravelsWithTheEvent(t *testing.T) {
 	}
 	relay := NewRelay(producer, brokers, []string{topic}, log.DefaultLogger)
 	run(t, relay.Start, relay.Stop)
-	consumer := NewConsumer("traced", consumerDB, brokers, []string{topic}, handle, ConsumerOptions{}, log.DefaultLogger)
+	consumer := NewConsumer("traced", consumerDB, brokers, []string{topic}, Handler(handle), ConsumerOptions{}, log.DefaultLogger)
 	run(t, consumer.Start, consumer.Stop)
 	waitFor(t, "both events", 15*time.Second, func() bool {
 		mu.Lock()
@@ -352,7 +352,7 @@ func TestPublishAndApplySpansJoinTheRequestTrace(t *testing.T) {
 	}
 	relay := NewRelay(producer, brokers, []string{topic}, log.DefaultLogger)
 	run(t, relay.Start, relay.Stop)
-	consumer := NewConsumer("spans", consumerDB, brokers, []string{topic}, handle, ConsumerOptions{}, log.DefaultLogger)
+	consumer := NewConsumer("spans", consumerDB, brokers, []string{topic}, Handler(handle), ConsumerOptions{}, log.DefaultLogger)
 	run(t, consumer.Start, consumer.Stop)
 	var inHandler trace.SpanContext
 	select {

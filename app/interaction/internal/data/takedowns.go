@@ -55,7 +55,7 @@ func NewTakedownConsumer(d *Data, relay *event.Relay, favorites *FavoriteRepo, c
 	}
 	t := &takedowns{favorites: favorites, comments: comments, videos: videos, relay: relay, likers: map[string][]int64{}}
 	return event.NewConsumer(interactionv1.TakedownConsumer, d.DB, event.Brokers(kafka), []string{videov1.TopicPublished},
-		t.apply, event.ConsumerOptions{AfterCommit: t.committed, Changes: d.Changes}, logger), nil
+		event.Handler(t.apply), event.ConsumerOptions{AfterCommit: t.committed, Changes: d.Changes}, logger), nil
 }
 
 // apply removes, within tx, what the take-down msg announces. The topic's other events
