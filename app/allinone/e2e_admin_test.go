@@ -3,12 +3,10 @@ package allinone_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -24,20 +22,8 @@ const msgSuspended = "this account has been suspended"
 // data dir unless env gives one. It returns the command's output and exit code.
 func (s *server) admin(t *testing.T, dataDir string, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(builtBinary(t), append([]string{"admin", "-operator", "e2e-operator"}, args...)...)
-	cmd.Env = append(environWithoutSettings(), "DOUYIN_DATA_DIR="+dataDir, "DOUYIN_ADMIN_ADDR="+strings.TrimPrefix(s.adminURL, "http://"))
-	cmd.Env = withEnv(cmd.Env, env)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("run admin %v: %v", args, err)
-	}
-	return out.String(), errOut.String(), code
+	env = withEnv(append(environWithoutSettings(), "DOUYIN_DATA_DIR="+dataDir, "DOUYIN_ADMIN_ADDR="+strings.TrimPrefix(s.adminURL, "http://")), env)
+	return runToExit(t, env, append([]string{"admin", "-operator", "e2e-operator"}, args...)...)
 }
 
 // mustAdmin runs an admin action that must succeed and checks what it printed.

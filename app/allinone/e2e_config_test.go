@@ -2,7 +2,6 @@ package allinone_test
 
 import (
 	"encoding/json"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -49,11 +48,9 @@ func TestMisspelledVariableIsNamed(t *testing.T) {
 // of failing later with MySQL's "Access denied" for an empty user name.
 func TestMySQLWithoutDSNIsRefused(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command(builtBinary(t))
-	cmd.Env = []string{"DOUYIN_DATA_DIR=" + t.TempDir(), "DOUYIN_DATABASE_DRIVER=mysql", "PATH=/usr/bin:/bin"}
-	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "DOUYIN_DATABASE_DSN") {
-		t.Fatalf("mysql without a DSN: %v, output %q; want a refusal naming DOUYIN_DATABASE_DSN", err, out)
+	stdout, stderr, code := runToExit(t, []string{"DOUYIN_DATA_DIR=" + t.TempDir(), "DOUYIN_DATABASE_DRIVER=mysql", "PATH=/usr/bin:/bin"})
+	if out := stdout + stderr; code == 0 || !strings.Contains(out, "DOUYIN_DATABASE_DSN") {
+		t.Fatalf("mysql without a DSN: exit %d, output %q; want a refusal naming DOUYIN_DATABASE_DSN", code, out)
 	}
 }
 

@@ -8,7 +8,6 @@ package allinone_test
 import (
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -108,13 +107,10 @@ func TestBlockedWords(t *testing.T) {
 // the start, naming the file and the variable, rather than running without the list.
 func TestBlockedWordsFileMissing(t *testing.T) {
 	t.Parallel()
-	bin := builtBinary(t)
 	missing := filepath.Join(t.TempDir(), "no-such-list.txt")
-	cmd := exec.Command(bin)
-	cmd.Env = []string{"DOUYIN_DATA_DIR=" + t.TempDir(), "DOUYIN_HTTP_ADDR=" + freeAddr(t), "DOUYIN_ADMIN_ADDR=" + freeAddr(t),
-		"DOUYIN_DEMO=false", "DOUYIN_MODERATION_BLOCKED_WORDS_FILE=" + missing, "PATH=/usr/bin:/bin"}
-	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), missing) || !strings.Contains(string(out), "DOUYIN_MODERATION_BLOCKED_WORDS_FILE") {
-		t.Fatalf("start with a missing blocked words file: %v, output %q; want a refusal naming %s and its variable", err, out, missing)
+	stdout, stderr, code := runToExit(t, []string{"DOUYIN_DATA_DIR=" + t.TempDir(), "DOUYIN_HTTP_ADDR=" + freeAddr(t), "DOUYIN_ADMIN_ADDR=" + freeAddr(t),
+		"DOUYIN_DEMO=false", "DOUYIN_MODERATION_BLOCKED_WORDS_FILE=" + missing, "PATH=/usr/bin:/bin"})
+	if out := stdout + stderr; code == 0 || !strings.Contains(out, missing) || !strings.Contains(out, "DOUYIN_MODERATION_BLOCKED_WORDS_FILE") {
+		t.Fatalf("start with a missing blocked words file: exit %d, output %q; want a refusal naming %s and its variable", code, out, missing)
 	}
 }

@@ -88,16 +88,11 @@ func TestSecondProcessOnTheDataDirIsRefused(t *testing.T) {
 
 // -version prints the build and exits 0, without starting anything.
 func TestVersionFlag(t *testing.T) {
-	bin := builtBinary(t)
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-version")
-	cmd.Env = append(os.Environ(), "DOUYIN_DATA_DIR="+t.TempDir())
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("-version: %v; output:\n%s", err, out)
+	stdout, stderr, code := runToExit(t, append(os.Environ(), "DOUYIN_DATA_DIR="+t.TempDir()), "-version")
+	if code != 0 {
+		t.Fatalf("-version: exit %d; output:\n%s%s", code, stdout, stderr)
 	}
-	line := strings.TrimSpace(string(out))
+	line := strings.TrimSpace(stdout + stderr)
 	// The test builds from a git checkout, so the toolchain stamps the commit; "(devel)" is
 	// what a build without one says.
 	if !strings.HasPrefix(line, "allinone ") || !strings.HasSuffix(line, " "+runtime.Version()) ||

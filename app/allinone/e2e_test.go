@@ -6,6 +6,7 @@ package allinone_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -219,6 +220,30 @@ func withEnv(base, env []string) []string {
 		}
 	}
 	return base
+}
+
+// runToExit runs the binary with args in env until it exits, as someone at a shell would, and
+// returns what it wrote to stdout and to stderr and its exit code. A run that is still going
+// after startTimeout fails the test: every run these tests make must end by itself.
+func runToExit(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, builtBinary(t), args...)
+	cmd.Env = env
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("%v was still running after %s; stdout:\n%s\nstderr:\n%s", args, startTimeout, &out, &errOut)
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return out.String(), errOut.String(), code
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago.

@@ -24,6 +24,20 @@ func InOrder[T any](ids []int64, byID map[int64]T) []T {
 	return out
 }
 
+// Distinct returns the ids a batch lookup asks for: each id of ids once, in the order it first
+// comes, leaving out those that name nothing (0 and below). ids is not changed.
+func Distinct(ids []int64) []int64 {
+	out := make([]int64, 0, len(ids))
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		if id > 0 && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // Order returns found in the order of ids (Index, then InOrder).
 func Order[T any](ids []int64, found []T, id func(T) int64) []T {
 	return InOrder(ids, Index(found, id))

@@ -39,3 +39,16 @@ func TestIndexKeepsTheLastItemOfAnID(t *testing.T) {
 		t.Fatalf("Index = %v, want 1:last and 2:b", got)
 	}
 }
+
+func TestDistinctKeepsEachRealIDOnceInFirstOrder(t *testing.T) {
+	ids := []int64{3, 0, 1, 3, -2, 2, 1}
+	if got, want := Distinct(ids), []int64{3, 1, 2}; !slices.Equal(got, want) {
+		t.Fatalf("Distinct(%v) = %v, want %v", ids, got, want)
+	}
+	if !slices.Equal(ids, []int64{3, 0, 1, 3, -2, 2, 1}) {
+		t.Fatalf("Distinct changed its argument: %v", ids)
+	}
+	if got := Distinct(nil); len(got) != 0 {
+		t.Fatalf("Distinct(nil) = %v, want none", got)
+	}
+}

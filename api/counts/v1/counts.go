@@ -115,6 +115,19 @@ func Moves(ev proto.Message) []Move {
 	return nil
 }
 
+// Delta is how far setting a counted fact (a favorite, a follow) from was to want moves its
+// counters: 0 when it already is as wanted, so however often it is set the fact counts once;
+// one up or one down for a real change. Its event is published only when Delta is not 0.
+func Delta(was, want bool) int32 {
+	switch {
+	case was == want:
+		return 0
+	case want:
+		return 1
+	}
+	return -1
+}
+
 // MovesOf returns the counters of entity that ev moves.
 func MovesOf(entity Entity, ev proto.Message) []Move {
 	var out []Move

@@ -137,3 +137,14 @@ func TestAwaitCountsWaitsForTheKeepersAtMostWait(t *testing.T) {
 		}
 	}
 }
+
+func TestDeltaCountsARealChangeOnly(t *testing.T) {
+	for _, c := range []struct {
+		was, want bool
+		delta     int32
+	}{{false, false, 0}, {true, true, 0}, {false, true, 1}, {true, false, -1}} {
+		if got := countsv1.Delta(c.was, c.want); got != c.delta {
+			t.Errorf("Delta(%v, %v) = %d; want %d", c.was, c.want, got, c.delta)
+		}
+	}
+}

@@ -87,13 +87,9 @@ func (uc *CommentUsecase) joinUsers(ctx context.Context, viewerID int64, comment
 	if len(comments) == 0 {
 		return nil
 	}
-	ids := make([]int64, 0, len(comments))
-	seen := make(map[int64]bool, len(comments))
-	for _, c := range comments {
-		if !seen[c.UserID] {
-			seen[c.UserID] = true
-			ids = append(ids, c.UserID)
-		}
+	ids := make([]int64, len(comments))
+	for i, c := range comments {
+		ids[i] = c.UserID
 	}
 	users, err := uc.users.Join(ctx, viewerID, ids)
 	if err != nil {

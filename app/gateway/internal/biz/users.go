@@ -10,6 +10,7 @@ import (
 
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
 	"github.com/douyin-kratos/douyin/pkg/apierror"
+	"github.com/douyin-kratos/douyin/pkg/byid"
 )
 
 // FollowRepo is the relation app's answer to "whom does the viewer follow".
@@ -51,7 +52,8 @@ func inBatches[V any](ids []int64, lookup func(batch []int64) (map[int64]V, erro
 	return out, nil
 }
 
-// Join returns the users among ids that exist, by id, as viewerID sees them.
+// Join returns the users among ids that exist, by id, as viewerID sees them. ids may repeat (the
+// authors of a page): each user is asked for once.
 func (j *UserJoiner) Join(ctx context.Context, viewerID int64, ids []int64) (map[int64]*User, error) {
 	return j.joinAll(ctx, viewerID, ids, false)
 }
@@ -63,7 +65,7 @@ func (j *UserJoiner) JoinFollowed(ctx context.Context, ids []int64) (map[int64]*
 }
 
 func (j *UserJoiner) joinAll(ctx context.Context, viewerID int64, ids []int64, followed bool) (map[int64]*User, error) {
-	return inBatches(ids, func(batch []int64) (map[int64]*User, error) {
+	return inBatches(byid.Distinct(ids), func(batch []int64) (map[int64]*User, error) {
 		return j.join(ctx, viewerID, batch, followed)
 	})
 }

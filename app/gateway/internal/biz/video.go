@@ -221,15 +221,10 @@ func (uc *VideoUsecase) decorate(ctx context.Context, viewerID int64, videos []*
 	if len(videos) == 0 {
 		return nil
 	}
-	authorIDs := make([]int64, 0, len(videos))
 	videoIDs := make([]int64, len(videos))
-	seen := make(map[int64]bool, len(videos))
+	authorIDs := make([]int64, len(videos))
 	for i, v := range videos {
-		videoIDs[i] = v.ID
-		if !seen[v.AuthorID] {
-			seen[v.AuthorID] = true
-			authorIDs = append(authorIDs, v.AuthorID)
-		}
+		videoIDs[i], authorIDs[i] = v.ID, v.AuthorID
 	}
 	var (
 		authors   map[int64]*User

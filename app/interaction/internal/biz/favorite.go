@@ -37,12 +37,9 @@ type Favorite struct {
 // favorited, or unfavoriting what is not, changes nothing and announces nothing, so however often
 // it is asked a favorite counts once; a real change moves the counts by one (api/counts/v1).
 func (f Favorite) Set(favorited, favorite bool) (bool, *interactionv1.FavoriteChanged) {
-	if favorited == favorite {
+	delta := countsv1.Delta(favorited, favorite)
+	if delta == 0 {
 		return favorited, nil
-	}
-	delta := int32(-1)
-	if favorite {
-		delta = 1
 	}
 	return favorite, &interactionv1.FavoriteChanged{
 		UserId: f.UserID, VideoId: f.VideoID, AuthorId: f.AuthorID, Delta: delta, OccurredAt: time.Now().UnixMilli(),

@@ -8,6 +8,7 @@ package biz
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -167,14 +168,7 @@ func (uc *MessageUsecase) Latest(ctx context.Context, userID int64, peerIDs []in
 	if len(peerIDs) > MaxBatch {
 		return nil, invalidArgument("at most %d peers at once, got %d", MaxBatch, len(peerIDs))
 	}
-	seen := make(map[int64]bool, len(peerIDs))
-	peers := make([]int64, 0, len(peerIDs))
-	for _, id := range peerIDs {
-		if id > 0 && id != userID && !seen[id] {
-			seen[id] = true
-			peers = append(peers, id)
-		}
-	}
+	peers := slices.DeleteFunc(byid.Distinct(peerIDs), func(id int64) bool { return id == userID })
 	if len(peers) == 0 {
 		return nil, nil
 	}

@@ -40,12 +40,9 @@ type Follow struct {
 // change moves the follower's follow_count and the followee's follower_count by one
 // (api/counts/v1).
 func (f Follow) Set(exists, follow bool) (bool, *relationv1.FollowChanged) {
-	if exists == follow {
+	delta := countsv1.Delta(exists, follow)
+	if delta == 0 {
 		return exists, nil
-	}
-	delta := int32(-1)
-	if follow {
-		delta = 1
 	}
 	return follow, &relationv1.FollowChanged{
 		FollowerId: f.FollowerID, FolloweeId: f.FolloweeID, Delta: delta, OccurredAt: time.Now().UnixMilli(),

@@ -222,7 +222,7 @@ func (uc *UserUsecase) SetBanned(ctx context.Context, userID int64, banned bool,
 // GetUsers returns the users among ids that exist, in the order of ids, without repeats, with
 // defaults filled in for profile fields the owner never set.
 func (uc *UserUsecase) GetUsers(ctx context.Context, ids []int64) ([]*User, error) {
-	wanted := uniquePositive(ids)
+	wanted := byid.Distinct(ids)
 	if len(wanted) > MaxBatch {
 		return nil, invalidArgument("at most %d users can be fetched at once", MaxBatch)
 	}
@@ -242,7 +242,7 @@ func (uc *UserUsecase) GetUsers(ctx context.Context, ids []int64) ([]*User, erro
 
 // GetAccounts returns the accounts among ids that exist, in any order.
 func (uc *UserUsecase) GetAccounts(ctx context.Context, ids []int64) ([]*Account, error) {
-	ids = uniquePositive(ids)
+	ids = byid.Distinct(ids)
 	if len(ids) > MaxBatch {
 		return nil, invalidArgument("at most %d accounts can be fetched at once", MaxBatch)
 	}
@@ -300,18 +300,6 @@ func validateCredentials(username, password string) (string, error) {
 		return "", invalidArgument("password must be at most %d characters, got %d", MaxPasswordLength, n)
 	}
 	return name, nil
-}
-
-func uniquePositive(ids []int64) []int64 {
-	out := make([]int64, 0, len(ids))
-	seen := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		if id > 0 && !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 func randomName() string {

@@ -407,7 +407,7 @@ func (uc *VideoUsecase) ListByAuthor(ctx context.Context, authorID int64) ([]*Vi
 
 // GetVideos returns the videos among ids that exist, in the order of ids, without repeats.
 func (uc *VideoUsecase) GetVideos(ctx context.Context, ids []int64) ([]*Video, error) {
-	ids = uniquePositive(ids)
+	ids = byid.Distinct(ids)
 	if len(ids) > MaxBatch {
 		return nil, invalidArgument("at most %d videos can be fetched at once", MaxBatch)
 	}
@@ -463,18 +463,6 @@ func randomName() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
 	return hex.EncodeToString(b)
-}
-
-func uniquePositive(ids []int64) []int64 {
-	seen := make(map[int64]bool, len(ids))
-	out := make([]int64, 0, len(ids))
-	for _, id := range ids {
-		if id > 0 && !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 func invalidArgument(format string, args ...any) error {
