@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -31,8 +32,10 @@ type answers struct {
 type answer struct {
 	count int64
 	// at is when count was read, before the rows: what orders two answers to one key (a count
-	// that Redis lost restarts at a random value, which may be lower) and bounds their age.
+	// that Redis lost restarts at a random value, which may be lower).
 	at time.Time
+	// expires bounds the answer's age (answerLifetime).
+	expires time.Time
 	// from is the feed's latest_time the page was read for: the page is the same for any later
 	// one, as long as no video was published, which would be a change.
 	from int64
@@ -55,6 +58,15 @@ const (
 	maxAnswerAge = 10 * time.Second
 )
 
+// answerLifetime is how long an answer kept now may be used: between three quarters of
+// maxAnswerAge and all of it, at random. Answers kept together (every viewer's feed after a
+// change) would otherwise all expire in the same instant and be assembled again at once: in the
+// cluster, where assembling a logged-in feed takes four calls to other apps, that burst every
+// ten seconds was the logged-in feed's p99.
+func answerLifetime() time.Duration {
+	return maxAnswerAge - rand.N(maxAnswerAge/4)
+}
+
 func newAnswers(changes biz.Changes) *answers {
 	a := &answers{changes: changes, budget: answerBudget}
 	a.kept, _ = lru.NewWithEvict(maxAnswers, func(_ string, e *answer) { a.bytes -= int64(e.size) })
@@ -76,7 +88,7 @@ func keep[T proto.Message](ctx context.Context, a *answers, changes biz.Counter,
 	if err != nil {
 		return load(ctx) // the count is unknown: nothing can be kept or reused
 	}
-	if e, ok := a.kept.Get(key); ok && e.count == count && time.Since(e.at) < maxAnswerAge {
+	if e, ok := a.kept.Get(key); ok && e.count == count && countedAt.Before(e.expires) {
 		if kept := e.msg.(T); fits == nil || fits(kept, e.from) {
 			encoded.Offer(ctx, &e.body)
 			return kept, nil
@@ -100,7 +112,7 @@ func keep[T proto.Message](ctx context.Context, a *answers, changes biz.Counter,
 		return msg, nil
 	}
 	a.kept.Remove(key) // an answer replaced in place would not be subtracted
-	e := &answer{count: count, at: countedAt, from: from, msg: msg, size: size}
+	e := &answer{count: count, at: countedAt, expires: countedAt.Add(answerLifetime()), from: from, msg: msg, size: size}
 	a.kept.Add(key, e)
 	encoded.Offer(ctx, &e.body)
 	a.bytes += int64(size)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 
@@ -278,5 +279,35 @@ func TestAnswersAreKeptAgainAfterTheCountRestartsLower(t *testing.T) {
 	}
 	if got := read(); got != 2 {
 		t.Fatalf("read %d after the restart; want the answer read at the new count kept", got)
+	}
+}
+
+// An answer whose count never moves (a change that could not be counted) is still read again
+// once its lifetime is over; lifetimes differ, so answers kept together expire apart.
+func TestAnswersExpireAtSpreadAges(t *testing.T) {
+	a, l := newAnswers(biz.Changes{Reads: &counter{n: 1}}), &loads{}
+	read := readUser(t, a, l)
+	if first, again := read(), read(); first != 1 || again != 1 {
+		t.Fatalf("reads %d, %d: want the first answer kept", first, again)
+	}
+	kept, _ := a.kept.Peek("user|1|2")
+	if life := kept.expires.Sub(kept.at); life < maxAnswerAge*3/4 || life > maxAnswerAge {
+		t.Fatalf("an answer kept for %v; want between 3/4 of %v and all of it", life, maxAnswerAge)
+	}
+	kept.expires = time.Now().Add(-time.Millisecond)
+	if got := read(); got != 2 {
+		t.Fatalf("an expired answer was used (read %d); want a new read", got)
+	}
+
+	lifetimes := map[time.Duration]bool{}
+	for range 20 {
+		life := answerLifetime()
+		if life < maxAnswerAge*3/4 || life > maxAnswerAge {
+			t.Fatalf("lifetime %v outside [3/4 of %v, %v]", life, maxAnswerAge, maxAnswerAge)
+		}
+		lifetimes[life] = true
+	}
+	if len(lifetimes) < 10 {
+		t.Errorf("20 lifetimes took %d values; want them spread", len(lifetimes))
 	}
 }
