@@ -136,6 +136,7 @@ func launchServer(t *testing.T, bin, dataDir string, env []string) (s *server, b
 	s.cmd.Env = append(environWithoutSettings(), "DOUYIN_DATA_DIR="+dataDir, "DOUYIN_HTTP_ADDR="+addr, "DOUYIN_ADMIN_ADDR="+adminAddr, "DOUYIN_DEMO=false")
 	s.cmd.Env = withEnv(s.cmd.Env, env)
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
+	dieWithTest(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
