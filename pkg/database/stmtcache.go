@@ -79,19 +79,20 @@ type cachedStatement struct {
 
 func (c *statementCachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	cs, err := c.take(ctx, query)
-	if err != nil || cs == nil {
-		if err != nil {
-			return nil, err
-		}
+	switch {
+	case err != nil:
+		return nil, err
+	case cs == nil: // busy
 		return c.conn.ExecContext(ctx, query, args)
 	}
 	defer c.release(cs)
 	return cs.stmt.ExecContext(ctx, args)
 }
 
+// QueryContext leaves the statement busy until the rows are closed.
 func (c *statementCachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	cs, err := c.take(ctx, query)
-	if err != nil || cs == nil {
+	if cs == nil { // busy, or err
 		if err != nil {
 			return nil, err
 		}

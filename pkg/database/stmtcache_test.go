@@ -55,21 +55,27 @@ func openCaching(t *testing.T) (*sql.DB, map[string]int) {
 	return db, drv.prepared
 }
 
+// ids reads rows of one id each, to the end.
 func ids(t *testing.T, rows *sql.Rows) []int64 {
 	t.Helper()
 	defer rows.Close()
 	var out []int64
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, id)
+		out = append(out, scanID(t, rows))
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func scanID(t *testing.T, rows *sql.Rows) int64 {
+	t.Helper()
+	var id int64
+	if err := rows.Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 func TestStatementsArePreparedOncePerConnection(t *testing.T) {
@@ -120,11 +126,7 @@ func TestAQueryNestedInItsOwnRowsRunsBeside(t *testing.T) {
 	}
 	var seen []int64
 	for outer.Next() {
-		var id int64
-		if err := outer.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		seen = append(seen, id)
+		seen = append(seen, scanID(t, outer))
 		inner, err := tx.Query(all)
 		if err != nil {
 			t.Fatal(err)

@@ -12,19 +12,28 @@ import (
 	"gorm.io/gorm"
 )
 
+// counterRow is a row of the counters table the tests keep.
+type counterRow struct {
+	ID    int64 `gorm:"primaryKey"`
+	Likes int64
+	Works int64
+}
+
+// counterTable creates the table "rows" in a new database, holding rows.
+func counterTable(t *testing.T, name string, rows ...counterRow) *gorm.DB {
+	t.Helper()
+	db := openDB(t, name)
+	if err := db.Table("rows").AutoMigrate(&counterRow{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Table("rows").Create(rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func TestCountsMoveAndSetCounters(t *testing.T) {
-	type row struct {
-		ID    int64 `gorm:"primaryKey"`
-		Likes int64
-		Works int64
-	}
-	db := openDB(t, "counts")
-	if err := db.Table("rows").AutoMigrate(&row{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Table("rows").Create([]row{{ID: 1, Likes: 5, Works: 2}, {ID: 2}}).Error; err != nil {
-		t.Fatal(err)
-	}
+	db := counterTable(t, "counts", counterRow{ID: 1, Likes: 5, Works: 2}, counterRow{ID: 2})
 	// The caller's rules: an Int64Value moves row 1's likes by its value and makes row 2's works
 	// its value; a StringValue moves nothing here.
 	counts := Counts("rows", func(ev proto.Message, move func(int64, string, int64, bool)) {
@@ -52,7 +61,7 @@ func TestCountsMoveAndSetCounters(t *testing.T) {
 			return b.Flush(context.Background(), tx)
 		})
 	}
-	read := func() (rows []row) {
+	read := func() (rows []counterRow) {
 		db.Table("rows").Order("id").Find(&rows)
 		return rows
 	}
@@ -76,18 +85,7 @@ func TestCountsMoveAndSetCounters(t *testing.T) {
 }
 
 func TestCountsSumABatchIntoOneStatement(t *testing.T) {
-	type row struct {
-		ID    int64 `gorm:"primaryKey"`
-		Likes int64
-		Works int64
-	}
-	db := openDB(t, "batch")
-	if err := db.Table("rows").AutoMigrate(&row{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Table("rows").Create([]row{{ID: 1, Likes: 5, Works: 2}, {ID: 2, Likes: 1, Works: 9}, {ID: 3, Likes: 4, Works: 4}}).Error; err != nil {
-		t.Fatal(err)
-	}
+	db := counterTable(t, "batch", counterRow{ID: 1, Likes: 5, Works: 2}, counterRow{ID: 2, Likes: 1, Works: 9}, counterRow{ID: 3, Likes: 4, Works: 4})
 	// An Int64Value v moves row 1's likes and row 2's likes by v; a StringValue "set:n" makes
 	// row 2's works n (absolute), and "works" moves the works of rows 1 and 2 by one.
 	counts := Counts("rows", func(ev proto.Message, move func(int64, string, int64, bool)) {
@@ -132,9 +130,9 @@ func TestCountsSumABatchIntoOneStatement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []row
+	var got []counterRow
 	db.Table("rows").Order("id").Find(&got)
-	want := []row{{ID: 1, Likes: 9, Works: 4}, {ID: 2, Likes: 5, Works: 8}, {ID: 3, Likes: 4, Works: 4}}
+	want := []counterRow{{ID: 1, Likes: 9, Works: 4}, {ID: 2, Likes: 5, Works: 8}, {ID: 3, Likes: 4, Works: 4}}
 	if !slices.Equal(got, want) {
 		t.Errorf("after the batch: %+v; want %+v (likes summed; row 2's works the last absolute plus the move after it; row 3 untouched)", got, want)
 	}
