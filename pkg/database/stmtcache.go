@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"database/sql/driver"
+	"fmt"
 	"sync"
 )
 
@@ -31,7 +32,12 @@ func (c statementCachingConnector) Connect(context.Context) (driver.Conn, error)
 	if err != nil {
 		return nil, err
 	}
-	return &statementCachingConn{conn: conn.(sqliteConn), lru: list.New(), byQuery: map[string]*list.Element{}}, nil
+	sc, ok := conn.(sqliteConn)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite driver connection %T lacks what database/sql asks of it", conn)
+	}
+	return &statementCachingConn{conn: sc, lru: list.New(), byQuery: map[string]*list.Element{}}, nil
 }
 
 func (c statementCachingConnector) Driver() driver.Driver { return c.driver }
@@ -103,7 +109,13 @@ func (c *statementCachingConn) QueryContext(ctx context.Context, query string, a
 		c.release(cs)
 		return nil, err
 	}
-	return &releasingRows{sqliteRows: rows.(sqliteRows), release: func() { c.release(cs) }}, nil
+	described, ok := rows.(sqliteRows)
+	if !ok {
+		rows.Close()
+		c.release(cs)
+		return nil, fmt.Errorf("sqlite driver rows %T do not describe their columns", rows)
+	}
+	return &releasingRows{sqliteRows: described, release: func() { c.release(cs) }}, nil
 }
 
 // take returns the prepared statement of query, preparing and keeping it on first use, and
@@ -120,11 +132,16 @@ func (c *statementCachingConn) take(ctx context.Context, query string) (*cachedS
 		cs.busy = true
 		return cs, nil
 	}
-	stmt, err := c.conn.PrepareContext(ctx, query)
+	prepared, err := c.conn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	cs := &cachedStatement{query: query, stmt: stmt.(sqliteStmt), busy: true}
+	stmt, ok := prepared.(sqliteStmt)
+	if !ok {
+		prepared.Close()
+		return nil, fmt.Errorf("sqlite driver statement %T cannot run with a context", prepared)
+	}
+	cs := &cachedStatement{query: query, stmt: stmt, busy: true}
 	c.byQuery[query] = c.lru.PushFront(cs)
 	if c.lru.Len() > maxCachedStatements {
 		c.evict(c.lru.Back())
