@@ -51,7 +51,6 @@ func OpenSQL(cfg *confv1.Database, dataDir, name string) (*gorm.DB, func(), erro
 			return nil, nil, err
 		}
 		dialector = sqlite.New(sqlite.Config{Conn: conn})
-		pinSQLiteMemory()
 	case "mysql":
 		dsn, err := mysqldriver.ParseDSN(cfg.GetDsn())
 		if err != nil {

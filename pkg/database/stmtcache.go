@@ -1,11 +1,12 @@
 package database
 
 import (
-	"container/list"
 	"context"
 	"database/sql/driver"
 	"fmt"
 	"sync"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // The pure-Go SQLite compiles a statement's SQL into its program every time the statement is
@@ -28,16 +29,33 @@ type statementCachingConnector struct {
 }
 
 func (c statementCachingConnector) Connect(context.Context) (driver.Conn, error) {
-	conn, err := c.driver.Open(c.dsn)
+	opened, err := c.driver.Open(c.dsn)
 	if err != nil {
 		return nil, err
 	}
-	sc, ok := conn.(sqliteConn)
-	if !ok {
-		conn.Close()
-		return nil, fmt.Errorf("sqlite driver connection %T lacks what database/sql asks of it", conn)
+	conn, err := narrow[sqliteConn](opened)
+	if err != nil {
+		return nil, err
 	}
-	return &statementCachingConn{conn: sc, lru: list.New(), byQuery: map[string]*list.Element{}}, nil
+	// Dropped from the cache: closed, or, while its rows are read, once they are closed.
+	kept, _ := simplelru.NewLRU(maxCachedStatements, func(_ string, cs *cachedStatement) {
+		cs.evicted = true
+		if !cs.busy {
+			cs.stmt.Close()
+		}
+	}) // the size is positive
+	return &statementCachingConn{conn: conn, kept: kept}, nil
+}
+
+// narrow returns what the driver gave as T, the interfaces the cache uses, or closes it and
+// fails: a driver that lacks them is not the one this cache was written for.
+func narrow[T any](v interface{ Close() error }) (T, error) {
+	t, ok := v.(T)
+	if !ok {
+		v.Close()
+		return t, fmt.Errorf("the sqlite driver's %T is not a %T", v, (*T)(nil))
+	}
+	return t, nil
 }
 
 func (c statementCachingConnector) Driver() driver.Driver { return c.driver }
@@ -67,18 +85,16 @@ type sqliteStmt interface {
 type statementCachingConn struct {
 	conn sqliteConn
 
-	mu      sync.Mutex
-	lru     *list.List               // of *cachedStatement, most recently used first
-	byQuery map[string]*list.Element // the elements of lru by their SQL
+	mu   sync.Mutex
+	kept *simplelru.LRU[string, *cachedStatement] // by their SQL
 }
 
 // cachedStatement is a prepared statement and whether a result set is reading from it: a
 // statement runs one execution at a time, so a query asked again while its rows are open (a
 // query nested in its own loop) runs unprepared beside it.
 type cachedStatement struct {
-	query string
-	stmt  sqliteStmt
-	busy  bool
+	stmt sqliteStmt
+	busy bool
 	// evicted: dropped from the cache while busy; closed when its rows are.
 	evicted bool
 }
@@ -109,11 +125,10 @@ func (c *statementCachingConn) QueryContext(ctx context.Context, query string, a
 		c.release(cs)
 		return nil, err
 	}
-	described, ok := rows.(sqliteRows)
-	if !ok {
-		rows.Close()
+	described, err := narrow[sqliteRows](rows)
+	if err != nil {
 		c.release(cs)
-		return nil, fmt.Errorf("sqlite driver rows %T do not describe their columns", rows)
+		return nil, err
 	}
 	return &releasingRows{sqliteRows: described, release: func() { c.release(cs) }}, nil
 }
@@ -123,12 +138,10 @@ func (c *statementCachingConn) QueryContext(ctx context.Context, query string, a
 func (c *statementCachingConn) take(ctx context.Context, query string) (*cachedStatement, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.byQuery[query]; ok {
-		cs := e.Value.(*cachedStatement)
+	if cs, ok := c.kept.Get(query); ok {
 		if cs.busy {
 			return nil, nil
 		}
-		c.lru.MoveToFront(e)
 		cs.busy = true
 		return cs, nil
 	}
@@ -136,16 +149,12 @@ func (c *statementCachingConn) take(ctx context.Context, query string) (*cachedS
 	if err != nil {
 		return nil, err
 	}
-	stmt, ok := prepared.(sqliteStmt)
-	if !ok {
-		prepared.Close()
-		return nil, fmt.Errorf("sqlite driver statement %T cannot run with a context", prepared)
+	stmt, err := narrow[sqliteStmt](prepared)
+	if err != nil {
+		return nil, err
 	}
-	cs := &cachedStatement{query: query, stmt: stmt, busy: true}
-	c.byQuery[query] = c.lru.PushFront(cs)
-	if c.lru.Len() > maxCachedStatements {
-		c.evict(c.lru.Back())
-	}
+	cs := &cachedStatement{stmt: stmt, busy: true}
+	c.kept.Add(query, cs) // evicting the least recently used beyond maxCachedStatements
 	return cs, nil
 }
 
@@ -159,22 +168,10 @@ func (c *statementCachingConn) release(cs *cachedStatement) {
 	}
 }
 
-// evict drops e's statement from the cache and closes it, or has release close it if busy.
-func (c *statementCachingConn) evict(e *list.Element) {
-	cs := c.lru.Remove(e).(*cachedStatement)
-	delete(c.byQuery, cs.query)
-	cs.evicted = true
-	if !cs.busy {
-		cs.stmt.Close()
-	}
-}
-
 // Close closes the kept statements, then the connection.
 func (c *statementCachingConn) Close() error {
 	c.mu.Lock()
-	for c.lru.Len() > 0 {
-		c.evict(c.lru.Back())
-	}
+	c.kept.Purge()
 	c.mu.Unlock()
 	return c.conn.Close()
 }

@@ -199,7 +199,7 @@ func TestTheCacheIsBounded(t *testing.T) {
 	}
 	defer conn.Close()
 	conn.Raw(func(dc any) error {
-		if n := dc.(*statementCachingConn).lru.Len(); n > maxCachedStatements {
+		if n := dc.(*statementCachingConn).kept.Len(); n > maxCachedStatements {
 			t.Errorf("the connection keeps %d statements; want at most %d", n, maxCachedStatements)
 		}
 		return nil

@@ -155,9 +155,9 @@ func Keepers(ev proto.Message) []string {
 
 var keeper = map[Entity]string{User: userv1.CounterConsumer, Video: videov1.CounterConsumer}
 
-// Applier returns what the consumer keeping entity's counters applies (event.Counts):
-// for an event, move is called once for each counter of entity it moves.
-func Applier(entity Entity) func(ev proto.Message, move func(id int64, counter string, by int64, absolute bool)) {
+// Mover returns how the consumer keeping entity's counters moves them (event.Counts): for an
+// event, move is called once for each counter of entity it moves.
+func Mover(entity Entity) func(ev proto.Message, move func(id int64, counter string, by int64, absolute bool)) {
 	return func(ev proto.Message, move func(id int64, counter string, by int64, absolute bool)) {
 		for _, m := range MovesOf(entity, ev) {
 			move(m.ID, m.Counter, m.By, m.Absolute)

@@ -79,7 +79,7 @@ func TestTable(t *testing.T) {
 		}
 		for _, entity := range []countsv1.Entity{countsv1.User, countsv1.Video} {
 			var applied []countsv1.Move
-			countsv1.Applier(entity)(tt.ev, func(id int64, counter string, by int64, absolute bool) {
+			countsv1.Mover(entity)(tt.ev, func(id int64, counter string, by int64, absolute bool) {
 				applied = append(applied, countsv1.Move{Entity: entity, Counter: counter, ID: id, By: by, Absolute: absolute})
 			})
 			var want []countsv1.Move

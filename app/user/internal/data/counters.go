@@ -39,7 +39,7 @@ func NewCounterConsumer(d *Data, repo *UserRepo, kafka *confv1.Kafka, logger log
 }
 
 // applyCount applies one event to the users' counters it moves.
-var applyCount = event.Counts(userModel{}.TableName(), countsv1.Applier(countsv1.User))
+var applyCount = event.Counts(userModel{}.TableName(), countsv1.Mover(countsv1.User))
 
 // usersChangedBy returns the users whose cached profiles an applied event made stale: those
 // whose counters it moved.

@@ -24,4 +24,4 @@ func NewCounterConsumer(d *Data, kafka *confv1.Kafka, logger log.Logger) (*event
 }
 
 // applyCount applies one event to the videos' counters it moves.
-var applyCount = event.Counts(videoModel{}.TableName(), countsv1.Applier(countsv1.Video))
+var applyCount = event.Counts(videoModel{}.TableName(), countsv1.Mover(countsv1.Video))
