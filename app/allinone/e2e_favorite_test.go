@@ -69,8 +69,12 @@ func (s *server) demoVideosWithin(t *testing.T, within time.Duration) []publishe
 	t.Helper()
 	var vs []publishedVideo
 	for deadline := time.Now().Add(within); ; {
-		vs = s.videos(t, parseVideoPage(t, s.get(t, "/douyin/feed/", nil)))
-		if len(vs) >= len(demoVideos) || time.Now().After(deadline) {
+		// Seeded means the clips are there and counted: a clip is in the feed once its row
+		// commits, and its author's work_count follows when the user app applies its event.
+		page := parseVideoPage(t, s.get(t, "/douyin/feed/", nil))
+		vs = s.videos(t, page)
+		counted := len(page.VideoList) > 0 && page.VideoList[0].Author.WorkCount >= int64(len(demoVideos))
+		if (len(vs) >= len(demoVideos) && counted) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -336,8 +336,9 @@ type videoPage struct {
 	VideoList []struct {
 		ID     int64 `json:"id"`
 		Author struct {
-			ID   int64  `json:"id"`
-			Name string `json:"name"`
+			ID        int64  `json:"id"`
+			Name      string `json:"name"`
+			WorkCount int64  `json:"work_count"`
 		} `json:"author"`
 		PlayURL  string `json:"play_url"`
 		CoverURL string `json:"cover_url"`
