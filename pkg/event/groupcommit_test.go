@@ -14,21 +14,23 @@ import (
 )
 
 // groupOf runs n Commits at once while a first one holds the writer, so that the n wait and
-// go into one group. Commit i stores counter "k<i>" unless fail says it fails; each change
+// go into one group. It starts them once the first's change runs, not once it leads: a leader
+// takes the changes that arrive before its transaction begins into its own group. Commit i stores counter "k<i>" unless fail says it fails; each change
 // records the transaction it ran in. It returns each Commit's event id and error.
 func groupOf(t *testing.T, relay *Relay, n int, fail func(i int) error) (ids []string, errs []error, txOf []any) {
 	t.Helper()
 	ids, errs, txOf = make([]string, n), make([]error, n), make([]any, n)
-	release := make(chan struct{})
+	running, release := make(chan struct{}), make(chan struct{})
 	first := make(chan error, 1)
 	go func() {
 		_, err := relay.Commit(context.Background(), func(tx *gorm.DB, eventID string) (*Outgoing, error) {
+			close(running)
 			<-release
 			return nil, tx.Create(&counter{Key: "first", Value: 1}).Error
 		})
 		first <- err
 	}()
-	waitFor(t, "the first commit to lead", 5*time.Second, func() bool { return leading(relay) })
+	<-running
 
 	var wg sync.WaitGroup
 	for i := range n {
@@ -57,12 +59,6 @@ func groupOf(t *testing.T, relay *Relay, n int, fail func(i int) error) (ids []s
 		t.Fatal(err)
 	}
 	return ids, errs, txOf
-}
-
-func leading(r *Relay) bool {
-	r.group.mu.Lock()
-	defer r.group.mu.Unlock()
-	return r.group.leading
 }
 
 func queued(r *Relay) int {
@@ -127,9 +123,13 @@ func TestAFailedChangeFailsOnlyItsCommit(t *testing.T) {
 
 func TestACommitWhoseCallerLeftIsMadeAndAnswered(t *testing.T) {
 	db, relay := openProducer(t, "producer", &counter{})
-	release := make(chan struct{})
-	go relay.Commit(context.Background(), func(*gorm.DB, string) (*Outgoing, error) { <-release; return nil, nil })
-	waitFor(t, "the first commit to lead", 5*time.Second, func() bool { return leading(relay) })
+	running, release := make(chan struct{}), make(chan struct{})
+	go relay.Commit(context.Background(), func(*gorm.DB, string) (*Outgoing, error) {
+		close(running)
+		<-release
+		return nil, nil
+	})
+	<-running
 
 	ctx, cancel := context.WithCancel(context.Background())
 	result := make(chan error, 1)
