@@ -36,8 +36,8 @@ type answer struct {
 	at time.Time
 	// expires bounds the answer's age (answerLifetime).
 	expires time.Time
-	// from is the feed's latest_time the page was read for: the page is the same for any later
-	// one, as long as no video was published, which would be a change.
+	// from is the time the answer was read for (a feed page's latest_time, a chat poll's
+	// pre_msg_time): what tells whether it answers a request for another time (see keep's fits).
 	from int64
 	msg  proto.Message
 	size int

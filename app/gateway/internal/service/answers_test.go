@@ -311,3 +311,54 @@ func TestAnswersExpireAtSpreadAges(t *testing.T) {
 		t.Errorf("20 lifetimes took %d values; want them spread", len(lifetimes))
 	}
 }
+
+// chatMessages is a message app whose conversation holds the messages sent after times in
+// after; it counts the reads.
+type chatMessages struct {
+	biz.MessageRepo
+	after map[int64][]*biz.Message
+	reads int
+}
+
+func (m *chatMessages) Chat(_ context.Context, _, _, afterMs int64) ([]*biz.Message, error) {
+	m.reads++
+	return m.after[afterMs], nil
+}
+
+// A poll that found nothing after a time answers the polls for later times until the next
+// message (a change); not those for earlier times, and an answer with messages only its own
+// time. Opening the chat (no time) is answered apart.
+func TestChatPollsFitLaterTimesWhileEmpty(t *testing.T) {
+	ctx := context.Background()
+	changes := &counter{}
+	messages := &chatMessages{after: map[int64][]*biz.Message{
+		0:   {{ID: 1, FromUserID: 8, ToUserID: 7, Content: "hi", CreateTime: 300}},
+		250: {{ID: 1, FromUserID: 8, ToUserID: 7, Content: "hi", CreateTime: 300}},
+	}}
+	joiner := biz.NewUserJoiner(feedUsers{}, feedFollows{}, log.DefaultLogger)
+	s := NewDouyinService("http://cdn.example", biz.NewAccountUsecase(nil, tokens{}, nil, tokens{}, unthrottled, log.DefaultLogger),
+		nil, nil, nil, biz.NewMessageUsecase(messages, joiner, unthrottled), biz.Changes{Messages: changes})
+	poll := func(after int64, wantReads int, wantMessages int) {
+		t.Helper()
+		reply, err := s.MessageChat(ctx, &gatewayv1.MessageChatRequest{Token: "good", ToUserId: 8, PreMsgTime: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if messages.reads != wantReads || len(reply.GetMessageList()) != wantMessages {
+			t.Fatalf("poll after %d: %d messages, %d reads so far; want %d messages, %d reads",
+				after, len(reply.GetMessageList()), messages.reads, wantMessages, wantReads)
+		}
+	}
+	poll(400, 1, 0)
+	poll(401, 1, 0) // nothing after 400, so nothing after 401
+	poll(5000, 1, 0)
+	poll(399, 2, 0) // an earlier time is read: nothing after 400 says nothing of 399 to 400
+	poll(0, 3, 1)   // opening the chat shows the conversation
+	poll(0, 3, 1)
+	poll(450, 3, 0) // the empty answer kept for 399 still answers
+	changes.n++     // a message was sent
+	poll(450, 4, 0)
+	poll(250, 5, 1)
+	poll(250, 5, 1)
+	poll(260, 6, 0) // an answer with messages answers its own time only
+}

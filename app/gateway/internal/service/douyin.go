@@ -283,10 +283,20 @@ func (s *DouyinService) MessageChat(ctx context.Context, req *gatewayv1.MessageC
 		return nil, err
 	}
 	// A chat open on a phone polls every second or so, and almost every poll finds nothing new:
-	// kept until the next message sent anywhere.
-	key := s.answerKey(ctx, "chat", viewer, req.GetToUserId(), req.GetPreMsgTime())
-	return keep(ctx, s.answers, s.answers.changes.Messages, key, 0, nil, func(ctx context.Context) (*gatewayv1.MessageChatResponse, error) {
-		messages, err := s.messages.Chat(ctx, viewer, req.GetToUserId(), req.GetPreMsgTime())
+	// kept until the next message sent anywhere. A poll that found nothing after a time finds
+	// nothing after any later time either, until a message is sent: one kept empty answer
+	// serves the conversation's polls from that time on, also those of clients that poll from
+	// the clock (a new time every second) rather than from the newest message they have.
+	after := max(req.GetPreMsgTime(), 0)
+	key := s.answerKey(ctx, "chat-poll", viewer, req.GetToUserId())
+	if after == 0 {
+		key = s.answerKey(ctx, "chat", viewer, req.GetToUserId()) // the whole conversation
+	}
+	fits := func(kept *gatewayv1.MessageChatResponse, from int64) bool {
+		return after == from || after > from && len(kept.GetMessageList()) == 0
+	}
+	return keep(ctx, s.answers, s.answers.changes.Messages, key, after, fits, func(ctx context.Context) (*gatewayv1.MessageChatResponse, error) {
+		messages, err := s.messages.Chat(ctx, viewer, req.GetToUserId(), after)
 		if err != nil {
 			return nil, err
 		}
