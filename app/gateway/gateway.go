@@ -16,6 +16,7 @@ import (
 	"github.com/douyin-kratos/douyin/app/gateway/internal/server"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/service"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/web"
+	"github.com/douyin-kratos/douyin/pkg/accesslog"
 	"github.com/douyin-kratos/douyin/pkg/bootstrap"
 	"github.com/douyin-kratos/douyin/pkg/objectstore"
 )
@@ -71,9 +72,11 @@ func httpSettings(bc *confv1.Bootstrap, logger log.Logger) server.Settings {
 		Addr:           bc.GetHttpAddr(),
 		HTTP:           bc.GetHttp(),
 		MaxUploadBytes: bc.GetVideo().GetMaxUploadBytes(),
-		AccessSample:   bc.GetLog().GetAccessSample(),
-		Middleware:     bootstrap.ServerMiddleware(bc, logger),
-		Web:            webSite(bc),
+		AccessLog: accesslog.Sampling{
+			Fraction: bc.GetLog().GetAccessSample(), PerSecond: int(bc.GetLog().GetAccessPerSecond()),
+		},
+		Middleware: bootstrap.ServerMiddleware(bc, logger),
+		Web:        webSite(bc),
 	}
 }
 

@@ -5,8 +5,8 @@
 // action types).
 //
 // Failures and refusals (HTTP status 400 and above, or a non-zero status_code) are always
-// written; successful requests are written at a configured rate, so that the log of a busy
-// server costs what its operators choose.
+// written; successful requests as Sampling says, so that the log of a busy server costs what
+// its operators choose.
 package accesslog
 
 import (
@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
+	"golang.org/x/time/rate"
 )
 
 // Entry is what handlers tell the access log about the request they answer.
@@ -58,10 +59,30 @@ func SetTraceID(ctx context.Context, traceID string) {
 	}
 }
 
-// Filter returns the HTTP filter that logs every request through logger. sample (0..1) is
-// the fraction of successful requests written; client tells who sent a request.
-func Filter(logger log.Logger, sample float64, client func(*http.Request) netip.Addr) func(http.Handler) http.Handler {
+// Sampling says which successful requests are written.
+type Sampling struct {
+	// Fraction (0..1) of successful requests written.
+	Fraction float64
+	// PerSecond caps the successful requests written a second (0: no cap), with a burst of as
+	// many; the next line written counts those left out (skipped=N). A line per request is what
+	// someone watching a server wants, until the server is busy: then formatting the lines costs
+	// more than the cheapest requests themselves (see the README's measured section), and
+	// thousands a second are more than anyone reads.
+	PerSecond int
+}
+
+// Filter returns the HTTP filter that logs every request through logger, the successful ones
+// as sampling says; client tells who sent a request.
+func Filter(logger log.Logger, sampling Sampling, client func(*http.Request) netip.Addr) func(http.Handler) http.Handler {
 	helper := log.NewHelper(logger)
+	sample := sampling.Fraction
+	var (
+		capped  *rate.Limiter
+		skipped atomic.Int64
+	)
+	if sampling.PerSecond > 0 {
+		capped = rate.NewLimiter(rate.Limit(sampling.PerSecond), sampling.PerSecond)
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -71,6 +92,10 @@ func Filter(logger log.Logger, sample float64, client func(*http.Request) netip.
 			code := entry.code.Load()
 			failed := rec.status >= http.StatusBadRequest || code != 0
 			if !failed && (sample <= 0 || (sample < 1 && rand.Float64() >= sample)) {
+				return
+			}
+			if !failed && capped != nil && !capped.Allow() {
+				skipped.Add(1)
 				return
 			}
 			kv := []any{
@@ -87,6 +112,11 @@ func Filter(logger log.Logger, sample float64, client func(*http.Request) netip.
 			}
 			if id, _ := entry.traceID.Load().(string); id != "" {
 				kv = append(kv, "trace", id)
+			}
+			if !failed {
+				if n := skipped.Swap(0); n > 0 {
+					kv = append(kv, "skipped", n)
+				}
 			}
 			if failed {
 				helper.Warnw(kv...)

@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 )
@@ -29,7 +31,7 @@ func TestRedactKeepsNamesAndNumbersOnly(t *testing.T) {
 func serve(t *testing.T, sample float64, h http.HandlerFunc, target string) string {
 	t.Helper()
 	var buf bytes.Buffer
-	filter := Filter(log.NewStdLogger(&buf), sample, func(*http.Request) netip.Addr { return netip.MustParseAddr("198.51.100.4") })
+	filter := Filter(log.NewStdLogger(&buf), Sampling{Fraction: sample}, func(*http.Request) netip.Addr { return netip.MustParseAddr("198.51.100.4") })
 	filter(h).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, target, nil))
 	return buf.String()
 }
@@ -72,5 +74,55 @@ func TestFailuresAreAlwaysWrittenSuccessesSampled(t *testing.T) {
 	}
 	if written < 400 || written > 600 {
 		t.Fatalf("%d of 2000 successes written at a rate of 0.25", written)
+	}
+}
+
+// Past PerSecond successes a second, successes are left out and the next line written counts
+// them; failures are written all the same.
+func TestSuccessesAreCappedPerSecond(t *testing.T) {
+	var buf bytes.Buffer
+	const perSecond = 20
+	filter := Filter(log.NewStdLogger(&buf), Sampling{Fraction: 1, PerSecond: perSecond}, func(*http.Request) netip.Addr { return netip.MustParseAddr("198.51.100.4") })
+	h := filter(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/refused" {
+			SetStatusCode(r.Context(), 429)
+		}
+	}))
+	get := func(path string) { h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil)) }
+	start := time.Now()
+	for range 3 * perSecond {
+		get("/ok")
+		get("/refused")
+	}
+	refilled := int(time.Since(start).Seconds()*perSecond) + 1
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	oks, refusals := 0, 0
+	for _, l := range lines {
+		switch {
+		case strings.Contains(l, "path=/ok"):
+			oks++
+		case strings.Contains(l, "path=/refused"):
+			refusals++
+		}
+	}
+	// The burst is perSecond, and more as the limiter refills while the loop runs.
+	if oks < perSecond || oks > perSecond+refilled || refusals != 3*perSecond {
+		t.Fatalf("%d successes and %d refusals written of %d each; want about %d successes and every refusal", oks, refusals, 3*perSecond, perSecond)
+	}
+	if strings.Contains(buf.String(), "skipped=") {
+		t.Fatalf("a line counted skipped successes before the next success was written: %s", buf.String())
+	}
+
+	buf.Reset()
+	time.Sleep(2 * time.Second / perSecond) // a token or two again
+	get("/ok")
+	want := "skipped=" + strconv.Itoa(3*perSecond-oks)
+	if line := buf.String(); !strings.Contains(line, "path=/ok") || !strings.Contains(line, want) {
+		t.Fatalf("the success after the cap: %q; want it written with %s", line, want)
+	}
+	buf.Reset()
+	get("/ok")
+	if strings.Contains(buf.String(), "skipped=") {
+		t.Fatalf("the skipped successes were counted twice: %s", buf.String())
 	}
 }

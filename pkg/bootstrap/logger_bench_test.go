@@ -17,7 +17,7 @@ import (
 func BenchmarkAccessLogLine(b *testing.B) {
 	logger := log.With(newLogger(io.Discard, "bench", "info", "logfmt"), "app", "gateway")
 	client := netip.MustParseAddr("198.51.100.4")
-	h := accesslog.Filter(logger, 1, func(*http.Request) netip.Addr { return client })(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := accesslog.Filter(logger, accesslog.Sampling{Fraction: 1}, func(*http.Request) netip.Addr { return client })(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		accesslog.SetUser(r.Context(), 7)
 		_, _ = w.Write([]byte("{}"))
 	}))

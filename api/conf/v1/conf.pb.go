@@ -1004,9 +1004,13 @@ type Log struct {
 	AccessSample float64 `protobuf:"fixed64,2,opt,name=access_sample,json=accessSample,proto3" json:"access_sample,omitempty"`
 	// "logfmt" (key=value, values quoted where they need it) or "json" (one object per line, with
 	// the same keys), for log collectors that read JSON.
-	Format        string `protobuf:"bytes,3,opt,name=format,proto3" json:"format,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Format string `protobuf:"bytes,3,opt,name=format,proto3" json:"format,omitempty"`
+	// At most this many successful requests a second are written to the access log (0: no cap);
+	// the next line written says how many were left out (skipped=N). Refusals and failures are
+	// not capped.
+	AccessPerSecond int32 `protobuf:"varint,4,opt,name=access_per_second,json=accessPerSecond,proto3" json:"access_per_second,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Log) Reset() {
@@ -1058,6 +1062,13 @@ func (x *Log) GetFormat() string {
 		return x.Format
 	}
 	return ""
+}
+
+func (x *Log) GetAccessPerSecond() int32 {
+	if x != nil {
+		return x.AccessPerSecond
+	}
+	return 0
 }
 
 type Database struct {
@@ -1880,11 +1891,12 @@ const file_api_conf_v1_conf_proto_rawDesc = "" +
 	"\n" +
 	"apply_wait\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\tapplyWait\x12\x1d\n" +
 	"\n" +
-	"in_process\x18\x04 \x01(\bR\tinProcess\"X\n" +
+	"in_process\x18\x04 \x01(\bR\tinProcess\"\x84\x01\n" +
 	"\x03Log\x12\x14\n" +
 	"\x05level\x18\x01 \x01(\tR\x05level\x12#\n" +
 	"\raccess_sample\x18\x02 \x01(\x01R\faccessSample\x12\x16\n" +
-	"\x06format\x18\x03 \x01(\tR\x06format\"\x80\x01\n" +
+	"\x06format\x18\x03 \x01(\tR\x06format\x12*\n" +
+	"\x11access_per_second\x18\x04 \x01(\x05R\x0faccessPerSecond\"\x80\x01\n" +
 	"\bDatabase\x12\x16\n" +
 	"\x06driver\x18\x01 \x01(\tR\x06driver\x12\x10\n" +
 	"\x03dsn\x18\x02 \x01(\tR\x03dsn\x12$\n" +

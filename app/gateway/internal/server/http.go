@@ -55,8 +55,9 @@ type Settings struct {
 	HTTP *confv1.HTTP
 	// MaxUploadBytes is video.max_upload_bytes: a body past it is refused before it is read.
 	MaxUploadBytes int64
-	// AccessSample is log.access_sample.
-	AccessSample float64
+	// AccessLog is which successful requests the access log writes (log.access_sample and
+	// log.access_per_second).
+	AccessLog accesslog.Sampling
 	// Middleware is the chain every app's servers run (bootstrap.ServerMiddleware), built from
 	// the tracing settings.
 	Middleware []middleware.Middleware
@@ -92,7 +93,7 @@ func NewHTTPServer(settings Settings, api API, objects *objectstore.Store, logge
 		khttp.StrictSlash(false),
 		// Outermost first: the access log sees the client address and the trimmed path.
 		khttp.Filter(trimTrailingSlash, withClientAddr(clients),
-			accesslog.Filter(logger, settings.AccessSample, func(r *http.Request) netip.Addr { return clientip.FromContext(r.Context()) })),
+			accesslog.Filter(logger, settings.AccessLog, func(r *http.Request) netip.Addr { return clientip.FromContext(r.Context()) })),
 		khttp.NotFoundHandler(http.HandlerFunc(notFound)),
 		khttp.MethodNotAllowedHandler(http.HandlerFunc(methodNotAllowed)),
 	)
