@@ -6,8 +6,8 @@
 #   feed (anonymous and logged in, 30 videos a page), user info, comment list (30 comments),
 #   like/unlike by random users on the feed's videos, chat polls over 1,000 conversations of
 #   1,000 messages,
-# the counts the likes moved, checked exact once they are applied (likecounts), and the delay
-# from a like to the count another user sees. Each read scenario is measured right
+# the counts the likes moved, checked exact once they are applied, and the delay from a like to
+# the count another user sees (tools/loadtest/likes). Each read scenario is measured right
 # after on the reference (tools/loadtest/reference: plain net/http encoding the system's own
 # answers), and a table ends the run: both figures, their ratio and issue 15's goal for it.
 # Needs wrk (apt-get install wrk). Prints wrk's summary for each scenario. LOAD_DURATION (15s)
@@ -83,17 +83,15 @@ compare "feed, logged in" 0.4 "/douyin/feed/" -s tools/loadtest/feed.lua
 compare "user info" 0.5 "/douyin/user/?user_id=1&token=$TOKEN"
 compare "comment list" 0.5 "/douyin/comment/list/?token=$TOKEN&video_id=$VIDEO"
 absolute "like/unlike" 6000 25 "" -s tools/loadtest/like.lua
-# Every count the likes moved, read back once their events are applied: a wrong count fails the
-# like row as a failed answer would.
-if ! (cd tools && go run ./loadtest/likecounts -addr "$ADDR" -users "$DATA/users"); then
+# Every count the likes moved, read back once their events are applied (a wrong count fails the
+# like row as a failed answer would), and the delay from one user's like to the count another
+# user sees in the feed.
+if ! (cd tools && go run ./loadtest/likes -addr "$ADDR" -users "$DATA/users" -video "$VIDEO"); then
   last=$((${#ROWS[@]} - 1))
   IFS='|' read -ra row <<<"${ROWS[$last]}"
   row[3]=$((row[3] + 1))
   ROWS[$last]=$(IFS='|'; echo "${row[*]}")
 fi
 compare "chat poll, empty" 0.6 "" -s tools/loadtest/chat.lua
-
-# The delay from one user's like to the count another user sees in the feed.
-(cd tools && go run ./loadtest/likedelay -addr "$ADDR" -tokens "$LOAD_TOKENS" -video "$VIDEO")
 
 print_table "the all-in-one against the reference, issue 15's goals"
