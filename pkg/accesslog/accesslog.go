@@ -4,9 +4,9 @@
 // parameter names are kept, with the values of those that are plain numbers (ids, times,
 // action types).
 //
-// Failures and refusals (HTTP status 400 and above, or a non-zero status_code) are always
-// written; successful requests as Sampling says, so that the log of a busy server costs what
-// its operators choose.
+// Failures and refusals (HTTP status 400 and above, or a non-zero status_code) are written at
+// WARN, successful requests at INFO, as Sampling says, so that the log of a busy server, or of
+// one under attack, costs what its operators choose.
 package accesslog
 
 import (
@@ -59,30 +59,49 @@ func SetTraceID(ctx context.Context, traceID string) {
 	}
 }
 
-// Sampling says which successful requests are written.
+// Sampling says which requests are written.
 type Sampling struct {
-	// Fraction (0..1) of successful requests written.
+	// Fraction (0..1) of successful requests written; refusals and failures are all candidates.
 	Fraction float64
-	// PerSecond caps the successful requests written a second (0: no cap), with a burst of as
-	// many; the next line written counts those left out (skipped=N). A line per request is what
-	// someone watching a server wants, until the server is busy: then formatting the lines costs
-	// more than the cheapest requests themselves (see the README's measured section), and
-	// thousands a second are more than anyone reads.
+	// PerSecond caps the successful requests written a second, and apart from them the refusals
+	// and failures (0: no cap), each with a burst of as many; the next line of the kind written
+	// counts those left out (skipped=N). A line per request is what someone watching a server
+	// wants, until the server is busy: then formatting the lines costs more than the cheapest
+	// requests themselves (see the README's measured section), thousands a second are more
+	// than anyone reads, and one client sending refused requests as fast as it can would fill
+	// the disk (a line per request took 11 MB/s).
 	PerSecond int
 }
 
-// Filter returns the HTTP filter that logs every request through logger, the successful ones
-// as sampling says; client tells who sent a request.
+// lineCap bounds the lines of one kind written a second and counts those it left out.
+type lineCap struct {
+	limiter *rate.Limiter // nil: no bound
+	skipped atomic.Int64
+}
+
+func newLineCap(perSecond int) *lineCap {
+	c := &lineCap{}
+	if perSecond > 0 {
+		c.limiter = rate.NewLimiter(rate.Limit(perSecond), perSecond)
+	}
+	return c
+}
+
+// allow tells whether a line may be written now, counting it as left out if not.
+func (c *lineCap) allow() bool {
+	if c.limiter == nil || c.limiter.Allow() {
+		return true
+	}
+	c.skipped.Add(1)
+	return false
+}
+
+// Filter returns the HTTP filter that logs every request through logger, as sampling says;
+// client tells who sent a request.
 func Filter(logger log.Logger, sampling Sampling, client func(*http.Request) netip.Addr) func(http.Handler) http.Handler {
 	helper := log.NewHelper(logger)
 	sample := sampling.Fraction
-	var (
-		capped  *rate.Limiter
-		skipped atomic.Int64
-	)
-	if sampling.PerSecond > 0 {
-		capped = rate.NewLimiter(rate.Limit(sampling.PerSecond), sampling.PerSecond)
-	}
+	successes, failures := newLineCap(sampling.PerSecond), newLineCap(sampling.PerSecond)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -94,8 +113,11 @@ func Filter(logger log.Logger, sampling Sampling, client func(*http.Request) net
 			if !failed && (sample <= 0 || (sample < 1 && rand.Float64() >= sample)) {
 				return
 			}
-			if !failed && capped != nil && !capped.Allow() {
-				skipped.Add(1)
+			kind := successes
+			if failed {
+				kind = failures
+			}
+			if !kind.allow() {
 				return
 			}
 			kv := []any{
@@ -113,10 +135,8 @@ func Filter(logger log.Logger, sampling Sampling, client func(*http.Request) net
 			if id, _ := entry.traceID.Load().(string); id != "" {
 				kv = append(kv, "trace", id)
 			}
-			if !failed {
-				if n := skipped.Swap(0); n > 0 {
-					kv = append(kv, "skipped", n)
-				}
+			if n := kind.skipped.Swap(0); n > 0 {
+				kv = append(kv, "skipped", n)
 			}
 			if failed {
 				helper.Warnw(kv...)

@@ -53,7 +53,7 @@ func TestOneLinePerRequest(t *testing.T) {
 	}
 }
 
-func TestFailuresAreAlwaysWrittenSuccessesSampled(t *testing.T) {
+func TestFailuresAreWrittenSuccessesSampled(t *testing.T) {
 	ok := func(w http.ResponseWriter, r *http.Request) {}
 	refused := func(w http.ResponseWriter, r *http.Request) { SetStatusCode(r.Context(), 429) }
 	notFound := func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotFound) }
@@ -77,9 +77,9 @@ func TestFailuresAreAlwaysWrittenSuccessesSampled(t *testing.T) {
 	}
 }
 
-// Past PerSecond successes a second, successes are left out and the next line written counts
-// them; failures are written all the same.
-func TestSuccessesAreCappedPerSecond(t *testing.T) {
+// Past PerSecond lines a second of a kind (successes; refusals and failures), requests of that
+// kind are left out and the next line of it written counts them; the kinds are capped apart.
+func TestLinesAreCappedPerSecondByKind(t *testing.T) {
 	var buf bytes.Buffer
 	const perSecond = 20
 	filter := Filter(log.NewStdLogger(&buf), Sampling{Fraction: 1, PerSecond: perSecond}, func(*http.Request) netip.Addr { return netip.MustParseAddr("198.51.100.4") })
@@ -89,40 +89,40 @@ func TestSuccessesAreCappedPerSecond(t *testing.T) {
 		}
 	}))
 	get := func(path string) { h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil)) }
+	count := func(path string) int { return strings.Count(buf.String(), "path="+path+" ") }
+
+	const sent = 3 * perSecond
 	start := time.Now()
-	for range 3 * perSecond {
+	for range sent {
 		get("/ok")
 		get("/refused")
 	}
 	refilled := int(time.Since(start).Seconds()*perSecond) + 1
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	oks, refusals := 0, 0
-	for _, l := range lines {
-		switch {
-		case strings.Contains(l, "path=/ok"):
-			oks++
-		case strings.Contains(l, "path=/refused"):
-			refusals++
+	// The burst is perSecond of each kind, and more as the limiters refill while the loop runs.
+	for _, path := range []string{"/ok", "/refused"} {
+		if n := count(path); n < perSecond || n > perSecond+refilled {
+			t.Fatalf("%d lines of %d requests to %s; want about %d", n, sent, path, perSecond)
 		}
 	}
-	// The burst is perSecond, and more as the limiter refills while the loop runs.
-	if oks < perSecond || oks > perSecond+refilled || refusals != 3*perSecond {
-		t.Fatalf("%d successes and %d refusals written of %d each; want about %d successes and every refusal", oks, refusals, 3*perSecond, perSecond)
-	}
 	if strings.Contains(buf.String(), "skipped=") {
-		t.Fatalf("a line counted skipped successes before the next success was written: %s", buf.String())
+		t.Fatalf("a line counted requests left out before the next of their kind was written: %s", buf.String())
 	}
 
+	okSkipped, refusedSkipped := sent-count("/ok"), sent-count("/refused")
 	buf.Reset()
-	time.Sleep(2 * time.Second / perSecond) // a token or two again
+	time.Sleep(2 * time.Second / perSecond) // a line or two of each kind again
+	get("/refused")
 	get("/ok")
-	want := "skipped=" + strconv.Itoa(3*perSecond-oks)
-	if line := buf.String(); !strings.Contains(line, "path=/ok") || !strings.Contains(line, want) {
-		t.Fatalf("the success after the cap: %q; want it written with %s", line, want)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	has := func(i int, path string, skipped int) bool {
+		return i < len(lines) && strings.Contains(lines[i], "path="+path+" ") && strings.Contains(lines[i], "skipped="+strconv.Itoa(skipped))
+	}
+	if len(lines) != 2 || !has(0, "/refused", refusedSkipped) || !has(1, "/ok", okSkipped) {
+		t.Fatalf("the lines after the cap:\n%s\nwant the refusal with skipped=%d, then the success with skipped=%d", buf.String(), refusedSkipped, okSkipped)
 	}
 	buf.Reset()
 	get("/ok")
 	if strings.Contains(buf.String(), "skipped=") {
-		t.Fatalf("the skipped successes were counted twice: %s", buf.String())
+		t.Fatalf("the requests left out were counted twice: %s", buf.String())
 	}
 }

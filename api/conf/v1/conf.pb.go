@@ -1005,9 +1005,9 @@ type Log struct {
 	// "logfmt" (key=value, values quoted where they need it) or "json" (one object per line, with
 	// the same keys), for log collectors that read JSON.
 	Format string `protobuf:"bytes,3,opt,name=format,proto3" json:"format,omitempty"`
-	// At most this many successful requests a second are written to the access log (0: no cap);
-	// the next line written says how many were left out (skipped=N). Refusals and failures are
-	// not capped.
+	// At most this many successful requests a second are written to the access log, and as many
+	// refusals and failures apart from them (0: no cap); the next line of the kind written says
+	// how many were left out (skipped=N).
 	AccessPerSecond int32 `protobuf:"varint,4,opt,name=access_per_second,json=accessPerSecond,proto3" json:"access_per_second,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache

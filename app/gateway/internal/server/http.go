@@ -55,7 +55,7 @@ type Settings struct {
 	HTTP *confv1.HTTP
 	// MaxUploadBytes is video.max_upload_bytes: a body past it is refused before it is read.
 	MaxUploadBytes int64
-	// AccessLog is which successful requests the access log writes (log.access_sample and
+	// AccessLog is which requests the access log writes (log.access_sample and
 	// log.access_per_second).
 	AccessLog accesslog.Sampling
 	// Middleware is the chain every app's servers run (bootstrap.ServerMiddleware), built from
