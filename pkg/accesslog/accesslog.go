@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"golang.org/x/time/rate"
@@ -123,7 +124,7 @@ func Filter(logger log.Logger, sampling Sampling, client func(*http.Request) net
 			kv := []any{
 				"msg", "access",
 				"method", r.Method,
-				"path", r.URL.Path,
+				"path", clip(r.URL.Path, maxLoggedPath),
 				"query", redact(r.URL.RawQuery),
 				"status", rec.status,
 				"code", code,
@@ -147,17 +148,30 @@ func Filter(logger log.Logger, sampling Sampling, client func(*http.Request) net
 	}
 }
 
-// redact keeps the names of query parameters and the values that are plain numbers.
+// A line's size is bounded whatever the request: the API's requests have a handful of
+// parameters and short paths, and a request can carry up to 64 KiB of them, which a line per
+// refused request would copy into the log.
+const (
+	maxLoggedParams = 16
+	maxLoggedPath   = 256
+)
+
+// redact keeps the names of query parameters and the values that are plain numbers, of the
+// first maxLoggedParams parameters ("&..." says there were more).
 func redact(raw string) string {
 	if raw == "" {
 		return ""
 	}
 	var b strings.Builder
-	b.Grow(len(raw))
-	for first := true; ; first = false {
+	b.Grow(min(len(raw), 512))
+	for n := 0; ; n++ {
 		pair, rest, more := strings.Cut(raw, "&")
-		if !first {
+		if n > 0 {
 			b.WriteByte('&')
+		}
+		if n == maxLoggedParams {
+			b.WriteString("...")
+			return b.String()
 		}
 		key, value, hasValue := strings.Cut(pair, "=")
 		if strings.ContainsAny(key, "%+") {
@@ -184,6 +198,17 @@ func redact(raw string) string {
 		}
 		raw = rest
 	}
+}
+
+// clip returns s cut to at most n bytes, at the start of a character, with "..." when cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 // isNumber reports whether s is a plain decimal number. The characters are checked first: most

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-kratos/kratos/v2/log"
 )
@@ -124,5 +125,26 @@ func TestLinesAreCappedPerSecondByKind(t *testing.T) {
 	get("/ok")
 	if strings.Contains(buf.String(), "skipped=") {
 		t.Fatalf("the requests left out were counted twice: %s", buf.String())
+	}
+}
+
+// A line stays short whatever the request: a refused request with 64 KiB of parameters or path
+// must not write 64 KiB of log.
+func TestLinesAreBoundedWhateverTheRequest(t *testing.T) {
+	many := strings.Repeat("a&", 30000) + "a"
+	if got, want := redact(many), strings.Repeat("a&", maxLoggedParams)+"..."; got != want {
+		t.Fatalf("redact of 30,001 parameters = %q; want the first %d and ...", clip(got, 100), maxLoggedParams)
+	}
+	if got := redact("a=1&b=2"); got != "a=1&b=2" {
+		t.Fatalf("redact of two parameters = %q", got)
+	}
+	long := "/" + strings.Repeat("抖", 20000)
+	if got := clip(long, maxLoggedPath); len(got) > maxLoggedPath+3 || !utf8.ValidString(got) || !strings.HasSuffix(got, "...") {
+		t.Fatalf("clip of a %d-byte path: %d bytes, valid UTF-8 %v", len(long), len(got), utf8.ValidString(got))
+	}
+	line := serve(t, 1, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotFound) },
+		"/"+strings.Repeat("x", 30000)+"?"+strings.Repeat("token=secret&", 3000))
+	if len(line) > 1024 || !strings.Contains(line, "status=404") || strings.Contains(line, "secret") {
+		t.Fatalf("a %d-byte line for a huge refused request; want it under 1 KiB, without the token: %.300s", len(line), line)
 	}
 }
