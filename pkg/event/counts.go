@@ -77,8 +77,8 @@ func (b *countsBatch) Apply(_ context.Context, _ *gorm.DB, msg Message) error {
 //
 //	UPDATE table SET c = CASE id WHEN ? THEN c + ? WHEN ? THEN ? ELSE c END, ... WHERE id IN (...)
 //
-// Columns and ids are in order, so the statement's text repeats (it is prepared once) and, on
-// MySQL, two consumers lock the rows they share in the same order.
+// Columns and ids are in order, so on MySQL two consumers lock the rows they share in the same
+// order, and batches of one shape (as many rows, moved or set alike) write the same text.
 func (b *countsBatch) Flush(_ context.Context, tx *gorm.DB) error {
 	if len(b.columns) == 0 {
 		return nil

@@ -68,13 +68,16 @@ compare() {
   ROWS+=("$name|$rps|$p99|$failed|$RPS|$P99|$FAILED|$goal")
 }
 
-# absolute NAME MIN_RPS MAX_P99 PATH [wrk args...] measures PATH on the system and adds the row
-# of a scenario with absolute goals (no reference: it writes).
+# absolute NAME MIN_RPS MAX_P99 CHECK PATH [wrk args...] measures PATH on the system and adds the
+# row of a scenario with absolute goals (no reference: it writes). CHECK ("" for none) is a
+# command run after the load, checking what it wrote; its failure counts as a failed answer.
 absolute() {
-  local name=$1 min=$2 max=$3 path=$4
-  shift 4
+  local name=$1 min=$2 max=$3 check=$4 path=$5
+  shift 5
   scenario "$name" "http://$ADDR$path" "$@"
-  ROWS+=("$name|$RPS|$P99|$FAILED|||||$min|$max")
+  local failed=$FAILED
+  if [ -n "$check" ] && ! $check; then failed=$((failed + 1)); fi
+  ROWS+=("$name|$RPS|$P99|$failed|||||$min|$max")
 }
 
 # print_table TITLE prints ROWS.

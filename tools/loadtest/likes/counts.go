@@ -36,12 +36,18 @@ func countsExact(c client, users []user, wait time.Duration) (bool, error) {
 	}
 }
 
-// checkCounts reads every user's favorite list and counts, the videos on them and the feed, and
-// returns the likes standing and the counts that disagree.
+// checkCounts reads every user's favorite list, the feed, and the profiles of the users and of
+// the authors on them, and returns the likes standing and the counts that disagree.
 func checkCounts(c client, users []user) (likes int, wrong []string, err error) {
 	likers := map[int64]int64{}   // video -> users whose list it is on
 	authorOf := map[int64]int64{} // video -> author
 	shown := map[int64][]int64{}  // video -> favorite_count wherever it was shown
+	listed := map[int64]int64{}   // user -> videos on their list
+	received := map[int64]int64{} // user or author -> likes of their videos
+	note := func(v video) {
+		authorOf[v.ID] = v.Author.ID
+		shown[v.ID] = append(shown[v.ID], v.FavoriteCount)
+	}
 	for _, u := range users {
 		list, err := c.favorites(u)
 		if err != nil {
@@ -49,29 +55,18 @@ func checkCounts(c client, users []user) (likes int, wrong []string, err error) 
 		}
 		for _, v := range list {
 			likers[v.ID]++
-			authorOf[v.ID] = v.Author.ID
-			shown[v.ID] = append(shown[v.ID], v.FavoriteCount)
+			note(v)
 		}
+		listed[u.id] = int64(len(list))
+		received[u.id] = 0
 		likes += len(list)
-		profile, err := c.user(u.id)
-		if err != nil {
-			return 0, nil, err
-		}
-		if profile.FavoriteCount != int64(len(list)) {
-			wrong = append(wrong, fmt.Sprintf("user %d: favorite_count %d, %d videos on their list", u.id, profile.FavoriteCount, len(list)))
-		}
 	}
 	feed, err := c.feed("")
 	if err != nil {
 		return 0, nil, err
 	}
 	for _, v := range feed {
-		authorOf[v.ID] = v.Author.ID
-		shown[v.ID] = append(shown[v.ID], v.FavoriteCount)
-	}
-	received := map[int64]int64{} // author -> likes of their videos
-	for _, u := range users {
-		received[u.id] = 0
+		note(v)
 	}
 	for video, counts := range shown {
 		received[authorOf[video]] += likers[video]
@@ -82,13 +77,16 @@ func checkCounts(c client, users []user) (likes int, wrong []string, err error) 
 			}
 		}
 	}
-	for author, n := range received {
-		profile, err := c.user(author)
+	for id, n := range received {
+		profile, err := c.user(id)
 		if err != nil {
 			return 0, nil, err
 		}
 		if profile.TotalFavorited != n {
-			wrong = append(wrong, fmt.Sprintf("author %d: total_favorited %d, %d likes of their videos", author, profile.TotalFavorited, n))
+			wrong = append(wrong, fmt.Sprintf("user %d: total_favorited %d, %d likes of their videos", id, profile.TotalFavorited, n))
+		}
+		if want, ok := listed[id]; ok && profile.FavoriteCount != want {
+			wrong = append(wrong, fmt.Sprintf("user %d: favorite_count %d, %d videos on their list", id, profile.FavoriteCount, want))
 		}
 	}
 	slices.Sort(wrong)
