@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/transport/http"
 	"github.com/google/wire"
+	"google.golang.org/protobuf/proto"
 
 	gatewayv1 "github.com/douyin-kratos/douyin/api/gateway/v1"
 	"github.com/douyin-kratos/douyin/app/gateway/internal/biz"
@@ -119,11 +120,7 @@ func (s *DouyinService) PublishAction(context.Context, *gatewayv1.PublishActionR
 
 // PublishList implements gatewayv1.DouyinServer.
 func (s *DouyinService) PublishList(ctx context.Context, req *gatewayv1.PublishListRequest) (*gatewayv1.PublishListResponse, error) {
-	viewer, err := s.viewer(ctx, req.GetToken())
-	if err != nil {
-		return nil, err
-	}
-	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, "publish", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.PublishListResponse, error) {
+	return keptList(ctx, s, req.GetToken(), "publish", req.GetUserId(), func(ctx context.Context, viewer int64) (*gatewayv1.PublishListResponse, error) {
 		videos, err := s.videos.PublishList(ctx, viewer, req.GetUserId())
 		if err != nil {
 			return nil, err
@@ -146,11 +143,7 @@ func (s *DouyinService) FavoriteAction(ctx context.Context, req *gatewayv1.Favor
 
 // FavoriteList implements gatewayv1.DouyinServer.
 func (s *DouyinService) FavoriteList(ctx context.Context, req *gatewayv1.FavoriteListRequest) (*gatewayv1.FavoriteListResponse, error) {
-	viewer, err := s.viewer(ctx, req.GetToken())
-	if err != nil {
-		return nil, err
-	}
-	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, "favorites", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FavoriteListResponse, error) {
+	return keptList(ctx, s, req.GetToken(), "favorites", req.GetUserId(), func(ctx context.Context, viewer int64) (*gatewayv1.FavoriteListResponse, error) {
 		videos, err := s.videos.FavoriteList(ctx, viewer, req.GetUserId())
 		if err != nil {
 			return nil, err
@@ -178,11 +171,7 @@ func (s *DouyinService) CommentAction(ctx context.Context, req *gatewayv1.Commen
 
 // CommentList implements gatewayv1.DouyinServer.
 func (s *DouyinService) CommentList(ctx context.Context, req *gatewayv1.CommentListRequest) (*gatewayv1.CommentListResponse, error) {
-	viewer, err := s.viewer(ctx, req.GetToken())
-	if err != nil {
-		return nil, err
-	}
-	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, "comments", viewer, req.GetVideoId()), 0, nil, func(ctx context.Context) (*gatewayv1.CommentListResponse, error) {
+	return keptList(ctx, s, req.GetToken(), "comments", req.GetVideoId(), func(ctx context.Context, viewer int64) (*gatewayv1.CommentListResponse, error) {
 		comments, err := s.comments.List(ctx, viewer, req.GetVideoId())
 		if err != nil {
 			return nil, err
@@ -220,11 +209,7 @@ func (s *DouyinService) RelationAction(ctx context.Context, req *gatewayv1.Relat
 
 // FollowList implements gatewayv1.DouyinServer.
 func (s *DouyinService) FollowList(ctx context.Context, req *gatewayv1.FollowListRequest) (*gatewayv1.FollowListResponse, error) {
-	viewer, err := s.viewer(ctx, req.GetToken())
-	if err != nil {
-		return nil, err
-	}
-	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, "follows", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FollowListResponse, error) {
+	return keptList(ctx, s, req.GetToken(), "follows", req.GetUserId(), func(ctx context.Context, viewer int64) (*gatewayv1.FollowListResponse, error) {
 		users, err := s.relations.FollowList(ctx, viewer, req.GetUserId())
 		if err != nil {
 			return nil, err
@@ -235,11 +220,7 @@ func (s *DouyinService) FollowList(ctx context.Context, req *gatewayv1.FollowLis
 
 // FollowerList implements gatewayv1.DouyinServer.
 func (s *DouyinService) FollowerList(ctx context.Context, req *gatewayv1.FollowerListRequest) (*gatewayv1.FollowerListResponse, error) {
-	viewer, err := s.viewer(ctx, req.GetToken())
-	if err != nil {
-		return nil, err
-	}
-	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, "followers", viewer, req.GetUserId()), 0, nil, func(ctx context.Context) (*gatewayv1.FollowerListResponse, error) {
+	return keptList(ctx, s, req.GetToken(), "followers", req.GetUserId(), func(ctx context.Context, viewer int64) (*gatewayv1.FollowerListResponse, error) {
 		users, err := s.relations.FollowerList(ctx, viewer, req.GetUserId())
 		if err != nil {
 			return nil, err
@@ -320,6 +301,20 @@ func (s *DouyinService) MessageAction(ctx context.Context, req *gatewayv1.Messag
 		return nil, err
 	}
 	return &gatewayv1.MessageActionResponse{}, nil
+}
+
+// keptList answers a read of one subject's list (a user's videos, favorites, follows or
+// followers, a video's comments) for the viewer the token names, or for anyone when it names
+// none. The answer is kept per list, viewer and subject until the next change.
+func keptList[T proto.Message](ctx context.Context, s *DouyinService, token, list string, subject int64, read func(ctx context.Context, viewer int64) (T, error)) (T, error) {
+	viewer, err := s.viewer(ctx, token)
+	if err != nil {
+		var none T
+		return none, err
+	}
+	return keep(ctx, s.answers, s.answers.changes.Reads, s.answerKey(ctx, list, viewer, subject), 0, nil, func(ctx context.Context) (T, error) {
+		return read(ctx, viewer)
+	})
 }
 
 func (s *DouyinService) userList(ctx context.Context, users []*biz.User) []*gatewayv1.User {
