@@ -53,9 +53,9 @@ check-generated: generate ## Fail if committed generated code differs from what 
 	@git diff --exit-code -- api openapi.yaml app || { echo "generated code is stale: run make generate and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- api openapi.yaml app | grep '^??')" || { echo "untracked generated files: run make generate and commit"; git status --porcelain -- api openapi.yaml app; exit 1; }
 
-# Binaries without the symbol table and DWARF (-s -w): a third of their size, which nothing
-# here reads (profiles and panics use the runtime's own tables). A debugger wants a plain
-# `go build`.
+# Binaries without the symbol table and DWARF (-s -w), a large part of their size (README,
+# Status), which nothing here reads (profiles and panics use the runtime's own tables). A
+# debugger wants a plain `go build`.
 LDFLAGS := -s -w
 # go build -v names each package it compiles: PROGRESS turns that into a line every 50
 # packages, so that a first build (minutes on an empty module cache) shows it is moving,

@@ -70,7 +70,7 @@ type Sampling struct {
 	// wants, until the server is busy: then formatting the lines costs more than the cheapest
 	// requests themselves (see the README's measured section), thousands a second are more
 	// than anyone reads, and one client sending refused requests as fast as it can would fill
-	// the disk (a line per request took 11 MB/s).
+	// the disk.
 	PerSecond int
 }
 

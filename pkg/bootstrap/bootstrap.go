@@ -95,8 +95,8 @@ func ServerMiddleware(bc *confv1.Bootstrap, logger log.Logger) []middleware.Midd
 	helper := log.NewHelper(logger)
 	var chain []middleware.Middleware
 	if bc.GetTracing().GetEndpoint() != "" {
-		// Without an exporter the spans would go nowhere, and the middleware cost the
-		// all-in-one a sixth of its feed throughput.
+		// Without an exporter the spans would go nowhere, and the middleware is not free (the
+		// README's measured section has what it cost the all-in-one's feed).
 		chain = append(chain, tracing.Server())
 	}
 	return append(chain,
@@ -152,9 +152,9 @@ const clientClosed = 499
 const recoveryReason = "UNKNOWN"
 
 // defaultGCPercent is the GOGC these processes run with unless GOGC is set. Their live heaps
-// are small (tens of MB) while every request allocates its answer, so Go's default of 100
-// spends a third of the CPU on collection under load; 400 trades some memory for that CPU
-// (measured: 2,800 -> 4,000 feed pages/s in the all-in-one).
+// are small (tens of MB) while every request allocates its answer, so under load Go's default
+// of 100 spends much of the CPU on collection; 400 trades some memory for that CPU (the README's
+// measured section has the figures).
 const defaultGCPercent = 400
 
 // Process is what a process gives every app it runs, made once by NewProcess.

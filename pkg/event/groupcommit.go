@@ -69,8 +69,8 @@ func (c *committer) commit(r *Relay, ctx context.Context, change func(tx *gorm.D
 	}
 
 	// Changes whose callers are running now, a moment from calling Commit, join this group
-	// rather than wait through it for the next: under load it doubled the changes per
-	// transaction (see the README's measured section) for a scheduler's turn of latency.
+	// rather than wait through it for the next: under load it made the groups larger (see the
+	// README's measured section) for a scheduler's turn of latency.
 	runtime.Gosched()
 	c.mu.Lock()
 	n := min(len(c.waiting), maxGroup) // p is the first waiting

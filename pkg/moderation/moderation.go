@@ -105,8 +105,9 @@ func New(words []string) (*Blocklist, error) {
 }
 
 // built are the lists in use in this process, by their folded words. The apps of the
-// all-in-one each load the same configured list; they share one automaton (a list of 15,000
-// words takes about 30 MB and most of a second to build) instead of holding four. Weak
+// all-in-one each load the same configured list; they share one automaton (a long list takes
+// tens of MB and a noticeable time to build; the README has the figures) instead of holding
+// four. Weak
 // pointers: a list no app holds any longer is collected as usual.
 var built = struct {
 	sync.Mutex

@@ -38,8 +38,8 @@ type Dialer struct {
 
 // NewDialer returns the Dialer of a process configured by bc. discovery may be nil.
 func NewDialer(bc *confv1.Bootstrap, discovery registry.Discovery) *Dialer {
-	// Without an exporter nothing would be recorded, and the tracing middleware cost the
-	// all-in-one a sixth of its feed throughput; callers' trace context still reaches events.
+	// Without an exporter nothing would be recorded, and the tracing middleware is not free (see
+	// the README's measured section); callers' trace context still reaches events.
 	return &Dialer{
 		discovery: discovery, tracing: bc.GetTracing().GetEndpoint() != "",
 		maxMessageBytes: int(bc.GetServices().GetMaxMessageBytes()),
@@ -84,8 +84,8 @@ func (d *Dialer) Dial(endpoint string, timeout time.Duration, opts ...DialOption
 	inProcess := inprocess.Is(endpoint)
 	if inProcess {
 		// An app in this process cannot be unreachable, slow to restart or cut off while the
-		// caller runs: breakers and retries would only cost CPU (the breaker alone about 1% of
-		// the all-in-one's feed, by profile).
+		// caller runs: breakers and retries would only cost CPU (the breaker shows in the
+		// all-in-one's feed profile).
 		o.retryable = nil
 	}
 	serviceConfig, err := serviceConfig(o.retryable)

@@ -150,7 +150,7 @@ measure() {
   [[ $2 == "http://${ADDR[small]:-none}/"* ]] && pid=${PID[small]}
   before=$(cpu_ticks "$pid")
   # As the Android app asks for every answer (OkHttp adds the header): a list of 1,000 entries
-  # then travels as about a tenth of its bytes.
+  # then travels compressed, a fraction of its bytes (README, Status).
   scenario "$1" "$2" -H "Accept-Encoding: gzip"
   local us=$(( ($(cpu_ticks "$pid") - before) * 1000000 / $(getconf CLK_TCK) / (RPS * ${DURATION%s} + 1) ))
   echo "   server CPU per request: $us us"

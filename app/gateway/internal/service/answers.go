@@ -127,8 +127,8 @@ func keep[T proto.Message](ctx context.Context, a *answers, changes biz.Counter,
 // answerCost estimates the memory an answer takes when kept: its message, held as Go structs,
 // and its JSON are each about twice its protobuf encoding, and a small answer's fixed costs
 // (the entry, the list's element, the key) outweigh its content. Counting only the encoding let
-// a flood of distinct keys (one Host header per request) grow the process by half a gigabyte
-// with a budget of 32 MB.
+// a flood of distinct keys (one Host header per request) grow the process far past its budget
+// (the README's measured section has the figures).
 func answerCost(key string, msg proto.Message) int {
 	const perEntry = 512
 	return 4*proto.Size(msg) + len(key) + perEntry

@@ -37,8 +37,8 @@ func (s *VideoService) RegisterOn(srv grpc.ServiceRegistrar) {
 
 // collectEvery is how many received bytes may become garbage before Publish asks for a
 // collection. Protobuf copies every chunk it decodes, so an upload makes garbage as fast as the
-// network delivers; left to the GC's pacing (GOGC 400 here) a 50 MB upload would grow the
-// process by about as much. A collection costs a few milliseconds with our small live heap.
+// network delivers; left to the GC's pacing (GOGC 400 here) an upload would grow the process by
+// about its size. A collection is cheap with our small live heap.
 const collectEvery = 8 << 20
 
 // Publish implements videov1.VideoServiceServer: chunks spool to disk as they arrive, and the
