@@ -36,7 +36,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/douyin-kratos/douyin/deploy/localcluster"
+	"github.com/douyin-kratos/douyin/pkg/changes"
 )
 
 const (
@@ -55,7 +58,7 @@ const (
 )
 
 func TestCluster(t *testing.T) {
-	cluster := startCluster(t)
+	cluster, reads := startCluster(t)
 	api := newDouyin(cluster.GatewayURL())
 	clip := makeClip(t)
 
@@ -64,15 +67,16 @@ func TestCluster(t *testing.T) {
 	t.Run("ClientFlow", func(t *testing.T) { testClientFlow(t, api, clip) })
 	t.Run("KillInteractionLosesNoLike", func(t *testing.T) { testKillLosesNoLike(t, cluster, api, clip) })
 	t.Run("TraceAcrossServices", func(t *testing.T) { testTrace(t, cluster, api, clip) })
-	t.Run("FeedWithoutRelationAndInteraction", func(t *testing.T) { testDegrade(t, cluster, api, clip) })
+	t.Run("FeedWithoutRelationAndInteraction", func(t *testing.T) { testDegrade(t, cluster, api, reads, clip) })
 	t.Run("TakeDownsThroughTheGateway", func(t *testing.T) { testTakedowns(t, cluster, api, clip) })
 	t.Run("CrashIsReportedAndRestartedByHand", func(t *testing.T) { testCrash(t, cluster, api) })
 	t.Run("RacingReplicasStayExact", func(t *testing.T) { testRacingReplicas(t, cluster, clip) })
 }
 
 // startCluster starts every program and stops it when the test ends, printing the end of each
-// log if the test failed; the logs are then kept on disk too.
-func startCluster(t *testing.T) *localcluster.Cluster {
+// log if the test failed; the logs are then kept on disk too. reads is the count of changes the
+// gateways keep their answers by (pkg/changes), as the apps keep it in Redis.
+func startCluster(t *testing.T) (cluster *localcluster.Cluster, reads changes.Counter) {
 	t.Helper()
 	home, _ := os.UserHomeDir()
 	work, err := os.MkdirTemp("", "douyin-cluster-")
@@ -102,7 +106,7 @@ func startCluster(t *testing.T) *localcluster.Cluster {
 	ctx, cancel := context.WithTimeout(t.Context(), startTimeout)
 	defer cancel()
 	start := time.Now()
-	cluster, err := localcluster.Start(ctx, opts)
+	cluster, err = localcluster.Start(ctx, opts)
 	if err != nil {
 		printLogs(t, filepath.Join(work, "logs"))
 		t.Fatalf("start the cluster (logs kept in %s): %v", work, err)
@@ -126,7 +130,29 @@ func startCluster(t *testing.T) *localcluster.Cluster {
 		}
 		os.RemoveAll(work)
 	})
-	return cluster
+	rdb := redis.NewClient(&redis.Options{Addr: opts.RedisAddr})
+	t.Cleanup(func() { rdb.Close() })
+	return cluster, changes.NewRedis(rdb, opts.RedisPrefix, changes.Reads)
+}
+
+// awaitQuiet returns once the count of changes has stood still for quiet. Some changes are
+// counted again a moment later (the user app drops a changed profile from its cache a second
+// time, 200 ms on, and counts that too); answers a gateway keeps after the last of those stay
+// valid until the next change.
+func awaitQuiet(t *testing.T, reads changes.Counter) {
+	t.Helper()
+	const quiet = time.Second
+	deadline := time.Now().Add(countsTimeout)
+	last, err := reads.Count(t.Context())
+	for since := time.Now(); time.Since(since) < quiet; time.Sleep(50 * time.Millisecond) {
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("the count of changes did not stand still for %v within %v (last error: %v)", quiet, countsTimeout, err)
+		}
+		var n int64
+		if n, err = reads.Count(t.Context()); err == nil && n != last {
+			last, since = n, time.Now()
+		}
+	}
 }
 
 // printLogs logs the end of every program's log.
@@ -514,7 +540,7 @@ func testTrace(t *testing.T, cluster *localcluster.Cluster, api *douyin, clip []
 // testDegrade stops the relation and interaction apps: the feed and profiles must still answer,
 // with is_follow and is_favorite false, and a like must be refused with a message a person can
 // read. Once the apps are back, so are the follow and the like.
-func testDegrade(t *testing.T, cluster *localcluster.Cluster, api *douyin, clip []byte) {
+func testDegrade(t *testing.T, cluster *localcluster.Cluster, api *douyin, reads changes.Counter, clip []byte) {
 	author := api.register(t, "frank")
 	api.publish(t, author, "degraded clip", clip)
 	viewer := api.register(t, "grace")
@@ -524,6 +550,9 @@ func testDegrade(t *testing.T, cluster *localcluster.Cluster, api *douyin, clip 
 	noErr(t, err)
 	v := findVideo(t, feed, "degraded clip")
 	noErr(t, api.like(t.Context(), viewer, v.ID, nil))
+	// What follows expects the answers kept now to be served through the outage: no change
+	// counted late may drop them in between.
+	awaitQuiet(t, reads)
 
 	check := func(when string, wantFollow, wantFavorite bool) {
 		t.Helper()
