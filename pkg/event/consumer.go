@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
@@ -90,9 +91,13 @@ type ConsumerOptions struct {
 	Acks Acks
 	// AfterCommit runs after each committed batch, e.g. to drop cache entries it changed.
 	AfterCommit func(ctx context.Context, applied []Message)
-	// Changes is bumped after each committed batch that applied an event, for the read caches
-	// (pkg/changes); nil counts none.
+	// Changes is bumped after each committed batch that applied an event Changed says changed
+	// something, for the read caches (pkg/changes); nil counts none.
 	Changes changes.Counter
+	// Changed tells which applied events change what readers see; nil: every one. A consumer
+	// that applies some of its topics' events as nothing says so here: a count for those would
+	// drop every answer the gateways keep, at a moment no request waits for.
+	Changed func(Message) bool
 }
 
 // NewConsumer returns a consumer in group name (one group per consuming app).
@@ -254,7 +259,11 @@ func (c *Consumer) committed(ctx context.Context, batch []kafka.Message, applied
 	if c.opts.AfterCommit != nil && len(applied) > 0 {
 		c.opts.AfterCommit(ctx, applied)
 	}
-	if c.opts.Changes != nil && len(applied) > 0 {
+	changed := len(applied) > 0
+	if c.opts.Changed != nil {
+		changed = slices.ContainsFunc(applied, c.opts.Changed)
+	}
+	if c.opts.Changes != nil && changed {
 		if err := c.opts.Changes.Bump(ctx); err != nil {
 			c.log.Warnw("msg", "could not count applied events for the read caches", "error", err)
 		}

@@ -86,10 +86,16 @@ func (m Message) Context(parent context.Context) context.Context {
 	return traceContext.Extract(parent, propagation.MapCarrier{headerTraceParent: m.TraceParent, headerTraceState: m.TraceState})
 }
 
+// Is tells whether the event is of kind's type; kind may be a nil message, such as
+// (*videov1.VideoDeleted)(nil).
+func (m Message) Is(kind proto.Message) bool {
+	return m.Type == string(kind.ProtoReflect().Descriptor().FullName())
+}
+
 // Unmarshal decodes the event into m, checking that it is of m's type.
 func (m Message) Unmarshal(into proto.Message) error {
-	if want := string(into.ProtoReflect().Descriptor().FullName()); m.Type != want {
-		return fmt.Errorf("event %s is a %s, not a %s", m.EventID, m.Type, want)
+	if !m.Is(into) {
+		return fmt.Errorf("event %s is a %s, not a %s", m.EventID, m.Type, into.ProtoReflect().Descriptor().FullName())
 	}
 	return proto.Unmarshal(m.Payload, into)
 }

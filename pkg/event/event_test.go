@@ -18,10 +18,13 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
+
+	"github.com/douyin-kratos/douyin/pkg/changes"
 )
 
 const topic = "test.counter"
@@ -379,5 +382,36 @@ func TestPublishAndApplySpansJoinTheRequestTrace(t *testing.T) {
 	}
 	if inHandler.SpanID() != apply.SpanContext().SpanID() {
 		t.Fatalf("the handler runs in span %v; want the apply span %v", inHandler, apply.SpanContext())
+	}
+}
+
+// A committed batch counts one change for the read caches when it applied an event that
+// Changed says changed something, every event when no Changed is given, and none for a batch
+// that applied nothing (all redelivered).
+func TestChangesCountOnlyEventsThatChangedSomething(t *testing.T) {
+	ctx := context.Background()
+	of := func(kind proto.Message) Message {
+		return Message{EventID: NewID(), Type: string(kind.ProtoReflect().Descriptor().FullName())}
+	}
+	number, text := of((*wrapperspb.Int64Value)(nil)), of((*wrapperspb.StringValue)(nil))
+	onlyNumbers := func(m Message) bool { return m.Is((*wrapperspb.Int64Value)(nil)) }
+	for _, tc := range []struct {
+		name    string
+		changed func(Message) bool
+		applied []Message
+		want    int64
+	}{
+		{"nothing applied", nil, nil, 0},
+		{"every event counts", nil, []Message{text}, 1},
+		{"a batch counts once", nil, []Message{number, text}, 1},
+		{"nothing that changed", onlyNumbers, []Message{text, text}, 0},
+		{"one that changed", onlyNumbers, []Message{text, number}, 1},
+	} {
+		reads := &changes.Local{}
+		c := NewConsumer("c", nil, nil, nil, Handler(addToCounter), ConsumerOptions{Changes: reads, Changed: tc.changed}, log.DefaultLogger)
+		c.committed(ctx, nil, tc.applied)
+		if n, _ := reads.Count(ctx); n != tc.want {
+			t.Errorf("%s: %d changes counted; want %d", tc.name, n, tc.want)
+		}
 	}
 }

@@ -14,7 +14,6 @@ import (
 	interactionv1 "github.com/douyin-kratos/douyin/api/interaction/v1"
 	videov1 "github.com/douyin-kratos/douyin/api/video/v1"
 	"github.com/douyin-kratos/douyin/app/interaction/internal/biz"
-	"github.com/douyin-kratos/douyin/pkg/changes"
 	"github.com/douyin-kratos/douyin/pkg/event"
 )
 
@@ -39,12 +38,6 @@ type takedowns struct {
 	comments  *CommentRepo
 	videos    *VideoDirectory
 	relay     *event.Relay
-	// changes is counted once for a batch that applied a take-down. Not by the consumer, which
-	// counts every batch: this group also reads every publish, which changes nothing here, and
-	// a count for it would drop every answer the gateways keep a second time per publish, at a
-	// moment no request waits for.
-	changes changes.Counter
-	log     *log.Helper
 
 	// likers holds, per event applied in the transaction under way, the users whose favorites
 	// it removed, for after the commit. Only the consumer's goroutine uses it; the mutex keeps
@@ -60,10 +53,14 @@ func NewTakedownConsumer(d *Data, relay *event.Relay, favorites *FavoriteRepo, c
 	if err := event.MigrateConsumer(d.DB); err != nil {
 		return nil, err
 	}
-	t := &takedowns{favorites: favorites, comments: comments, videos: videos, relay: relay, changes: d.Changes, log: log.NewHelper(logger), likers: map[string][]int64{}}
+	t := &takedowns{favorites: favorites, comments: comments, videos: videos, relay: relay, likers: map[string][]int64{}}
 	return event.NewConsumer(interactionv1.TakedownConsumer, d.DB, event.Brokers(kafka), []string{videov1.TopicPublished},
-		event.Handler(t.apply), event.ConsumerOptions{AfterCommit: t.committed}, logger), nil
+		event.Handler(t.apply), event.ConsumerOptions{AfterCommit: t.committed, Changes: d.Changes, Changed: isTakedown}, logger), nil
 }
+
+// isTakedown tells the take-downs among the topic's events: the publishes and work counts
+// the consumer also reads change nothing in this app.
+func isTakedown(msg event.Message) bool { return msg.Is((*videov1.VideoDeleted)(nil)) }
 
 // apply removes, within tx, what the take-down msg announces. The topic's other events
 // (publishes, work counts) leave nothing to do here: they are applied as nothing, rather than
@@ -103,18 +100,16 @@ func (t *takedowns) apply(_ context.Context, tx *gorm.DB, msg event.Message) err
 }
 
 // committed drops, once the take-downs applied are committed, whatever this process remembers
-// of their videos: the likers' sets, the comment lists, the videos' authors, and counts the
-// change for the read caches. Then it wakes the relay to publish the unfavorites.
+// of their videos: the likers' sets, the comment lists, the videos' authors. Then it wakes the
+// relay to publish the unfavorites.
 func (t *takedowns) committed(ctx context.Context, applied []event.Message) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	tookDown := false
 	for _, msg := range applied {
 		likers, ok := t.likers[msg.EventID]
 		if !ok {
 			continue // not a take-down
 		}
-		tookDown = true
 		t.favorites.forget(likers)
 		if ev, err := msg.Decode(); err == nil {
 			if deleted, ok := ev.(*videov1.VideoDeleted); ok {
@@ -124,11 +119,5 @@ func (t *takedowns) committed(ctx context.Context, applied []event.Message) {
 		}
 	}
 	clear(t.likers)
-	if tookDown && t.changes != nil {
-		if err := t.changes.Bump(ctx); err != nil {
-			// The take-down stands; caches that did not hear of it drop it at their bound.
-			t.log.Warnw("msg", "could not count a take-down for the read caches", "error", err)
-		}
-	}
 	t.relay.Notify()
 }
