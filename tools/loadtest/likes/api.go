@@ -9,12 +9,18 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // client calls the API; token is any load user's, for reads that need one.
 type client struct {
 	base, token string
 }
+
+// httpClient gives up on an answer after as long as the gateway's own deadline for a like
+// (call timeout and apply wait) and more: a server that stopped answering fails make load
+// instead of holding it forever.
+var httpClient = &http.Client{Timeout: 15 * time.Second}
 
 type user struct {
 	id    int64
@@ -28,7 +34,7 @@ func (c client) call(method, path string, query url.Values, out any) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		return err
 	}
